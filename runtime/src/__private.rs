@@ -1,0 +1,1 @@
+//! Support for the code `#[batch_handler]` generates. Not a public API.

@@ -1,0 +1,98 @@
+//! Invocation errors: the ways a whole batch fails.
+
+use lambda_runtime::Diagnostic;
+
+/// Why an event could not be read as a batch at all.
+///
+/// Each of these fails the invocation (Lambda retries the whole batch); none of
+/// them ever produces a response that acknowledges a record.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EventError {
+    /// The payload is not JSON.
+    #[error("the event is not valid JSON: {0}")]
+    NotJson(#[source] serde_json::Error),
+    /// The payload is JSON but not an object.
+    #[error("the event is a JSON {found}, but a batch event is an object with a `Records` array")]
+    NotAnObject {
+        /// The JSON type found instead (`array`, `string`, ...).
+        found: &'static str,
+    },
+    /// The object has no `Records` key (or it is `null`).
+    #[error("the event has no `Records` array; is this function wired to an SQS, Kinesis or DynamoDB event source?")]
+    MissingRecords,
+    /// `Records` is present but is not an array.
+    #[error("the event's `Records` is a JSON {found}, not an array")]
+    RecordsNotArray {
+        /// The JSON type found instead.
+        found: &'static str,
+    },
+    /// The object could not be read (for example a duplicate `Records` key).
+    #[error("the event could not be read as a batch: {0}")]
+    Malformed(#[source] serde_json::Error),
+}
+
+/// An error that fails the whole invocation, so that Lambda retries the batch.
+///
+/// Returned by the generated handlers and by the engine functions such as
+/// [`sqs::handle`](crate::sqs::handle). It converts into a
+/// [`lambda_runtime::Diagnostic`] whose `errorType` is stable (see
+/// [`BatchError::error_type`]), so alarms and log queries can match on it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BatchError {
+    /// The event is not a batch event.
+    #[error(transparent)]
+    InvalidEvent(#[from] EventError),
+    /// A record has no usable identifier, so its failure could not be
+    /// reported: failing the invocation is the only way not to lose it.
+    #[error(
+        "record {index} has no usable `{field}` ({problem}); a failure of this record could not be \
+         reported, so the whole batch is failed and will be retried"
+    )]
+    MissingItemIdentifier {
+        /// Position of the record in `Records`, from 0.
+        index: usize,
+        /// The identifier field the source uses (`messageId`, ...).
+        field: &'static str,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// Every record of the batch failed while being handled (records skipped
+    /// because of an earlier failure do not count). Raised so that Lambda
+    /// backs off and the `Errors` metric shows the outage; turn it off with
+    /// [`AllFailedPolicy::ReportAll`](crate::AllFailedPolicy::ReportAll).
+    #[error("all {failed} records of the batch failed; first error: {first_error}")]
+    AllRecordsFailed {
+        /// How many records failed.
+        failed: usize,
+        /// The first record's error message.
+        first_error: String,
+    },
+}
+
+impl BatchError {
+    /// The stable `errorType` Lambda reports for this error.
+    ///
+    /// ```
+    /// use lambda_batch::{BatchError, EventError};
+    /// let error = BatchError::from(EventError::MissingRecords);
+    /// assert_eq!(error.error_type(), "LambdaBatch.InvalidEvent");
+    /// ```
+    pub fn error_type(&self) -> &'static str {
+        match self {
+            BatchError::InvalidEvent(_) => "LambdaBatch.InvalidEvent",
+            BatchError::MissingItemIdentifier { .. } => "LambdaBatch.MissingItemIdentifier",
+            BatchError::AllRecordsFailed { .. } => "LambdaBatch.AllRecordsFailed",
+        }
+    }
+}
+
+impl From<BatchError> for Diagnostic {
+    fn from(error: BatchError) -> Self {
+        Diagnostic {
+            error_type: error.error_type().to_owned(),
+            error_message: error.to_string(),
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! Small JSON helpers for reading records leniently.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{Deserialize, Deserializer, Visitor};
+use serde_json::value::RawValue;
+
+/// A JSON string, borrowed from the event when it has no escapes.
+struct CowStr<'e>(Cow<'e, str>);
+
+impl<'de> Deserialize<'de> for CowStr<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct CowStrVisitor;
+        impl<'de> Visitor<'de> for CowStrVisitor {
+            type Value = CowStr<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(CowStr(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(CowStr(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(CowStr(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(CowStrVisitor)
+    }
+}
+
+/// A JSON value that should be a string: its text, or the JSON type found.
+pub(crate) fn string_field(raw: &RawValue) -> Result<Cow<'_, str>, &'static str> {
+    serde_json::from_str::<CowStr<'_>>(raw.get())
+        .map(|s| s.0)
+        .map_err(|_| crate::event::json_type(raw.get()))
+}

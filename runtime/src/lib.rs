@@ -1,0 +1,61 @@
+//! Fault-tolerant AWS Lambda batch handlers.
+//!
+//! Write the code for ONE record; `#[batch_handler]` turns it into a Lambda
+//! handler for a whole SQS batch that reports partial failures
+//! (`batchItemFailures`), keeps FIFO order, and isolates errors and panics
+//! per record.
+//!
+//! ```no_run
+//! use lambda_batch::{batch_handler, Json};
+//!
+//! #[derive(serde::Deserialize)]
+//! struct Order { id: u64, quantity: u32 }
+//!
+//! #[batch_handler(sqs)]
+//! async fn handle_order(Json(order): Json<Order>) -> Result<(), String> {
+//!     if order.quantity == 0 {
+//!         return Err(format!("order {} has no items", order.id));
+//!     }
+//!     Ok(())
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), lambda_batch::Error> {
+//!     lambda_runtime::run(lambda_runtime::service_fn(handle_order)).await
+//! }
+//! ```
+//!
+//! The attribute keeps the record function callable as
+//! `handle_order::record(...)` for unit tests, and generates
+//! `async fn handle_order(event: LambdaEvent<BatchEvent>) -> Result<BatchResponse, BatchError>`.
+//! Everything it does is also available without the macro: see [`sqs`] and
+//! [`RecordHandler`].
+
+mod engine;
+mod error;
+mod event;
+mod extract;
+mod handler;
+mod json;
+mod outcome;
+mod policy;
+mod report;
+mod response;
+pub mod sqs;
+pub mod validate;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use lambda_batch_macros::batch_handler;
+pub use lambda_runtime::{Context, Error, LambdaEvent};
+
+pub use crate::engine::BatchRecord;
+pub use crate::error::{BatchError, EventError};
+pub use crate::event::BatchEvent;
+pub use crate::extract::{ExtractError, FromRecord, Json};
+pub use crate::handler::{RecordHandler, Source};
+pub use crate::outcome::{IntoRecordOutcome, RecordError, RecordErrorKind, RecordOutcome};
+pub use crate::policy::AllFailedPolicy;
+pub use crate::report::{BatchReport, RecordReport, RecordStatus};
+pub use crate::response::{BatchResponse, ItemIdentifier};

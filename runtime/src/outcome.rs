@@ -1,0 +1,113 @@
+//! What handling one record came to.
+
+use std::fmt;
+
+/// The result of handling one record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RecordOutcome {
+    /// The record was handled; it will be deleted / checkpointed.
+    Success,
+    /// The record failed; it will be reported for retry.
+    Failure(RecordError),
+}
+
+impl RecordOutcome {
+    /// A failure with the handler's error message.
+    pub fn failure(message: impl fmt::Display) -> Self {
+        RecordOutcome::Failure(RecordError::new(RecordErrorKind::Handler, message.to_string()))
+    }
+}
+
+/// How a record failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RecordErrorKind {
+    /// The handler returned an error.
+    Handler,
+    /// The handler panicked.
+    Panic,
+    /// A parameter could not be extracted from the record (for example a
+    /// body that is not valid JSON for `Json<T>`).
+    Extract,
+}
+
+/// A record's failure: its kind and a message for the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordError {
+    kind: RecordErrorKind,
+    message: String,
+}
+
+impl RecordError {
+    /// A new record error.
+    pub fn new(kind: RecordErrorKind, message: impl Into<String>) -> Self {
+        RecordError { kind, message: message.into() }
+    }
+
+    /// How the record failed.
+    pub fn kind(&self) -> RecordErrorKind {
+        self.kind
+    }
+
+    /// The message (the handler's error, the panic payload, or the
+    /// extraction error).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for RecordError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind {
+            RecordErrorKind::Handler => f.write_str(&self.message),
+            RecordErrorKind::Panic => write!(f, "handler panicked: {}", self.message),
+            RecordErrorKind::Extract => write!(f, "could not read the record: {}", self.message),
+        }
+    }
+}
+
+impl From<crate::extract::ExtractError> for RecordOutcome {
+    fn from(error: crate::extract::ExtractError) -> Self {
+        RecordOutcome::Failure(RecordError::new(RecordErrorKind::Extract, error.to_string()))
+    }
+}
+
+/// Return types a record handler may have: `()`, `Result<(), E>` with
+/// `E: Display`, or a [`RecordOutcome`].
+///
+/// ```
+/// use lambda_batch::{IntoRecordOutcome, RecordOutcome};
+/// assert_eq!(().into_record_outcome(), RecordOutcome::Success);
+/// assert!(matches!(Err::<(), _>("no stock").into_record_outcome(), RecordOutcome::Failure(_)));
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a valid #[batch_handler] return type",
+    label = "return `Result<(), E>` with `E: Display`, or `()`",
+    note = "a record handler returns `()` (cannot fail), `Result<(), E>` where `E: std::fmt::Display`, or `lambda_batch::RecordOutcome`"
+)]
+pub trait IntoRecordOutcome {
+    /// Converts the handler's return value into an outcome.
+    fn into_record_outcome(self) -> RecordOutcome;
+}
+
+impl IntoRecordOutcome for () {
+    fn into_record_outcome(self) -> RecordOutcome {
+        RecordOutcome::Success
+    }
+}
+
+impl<E: fmt::Display> IntoRecordOutcome for Result<(), E> {
+    fn into_record_outcome(self) -> RecordOutcome {
+        match self {
+            Ok(()) => RecordOutcome::Success,
+            Err(error) => RecordOutcome::failure(error),
+        }
+    }
+}
+
+impl IntoRecordOutcome for RecordOutcome {
+    fn into_record_outcome(self) -> RecordOutcome {
+        self
+    }
+}

@@ -1,0 +1,128 @@
+//! What happened to each record of a batch, and the response it leads to.
+
+use std::borrow::Cow;
+
+use crate::error::BatchError;
+use crate::outcome::RecordError;
+use crate::policy::AllFailedPolicy;
+use crate::response::{BatchResponse, ItemIdentifier};
+
+/// What happened to one record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RecordStatus {
+    /// The handler succeeded.
+    Succeeded,
+    /// The handler failed (error, panic, or a parameter that could not be
+    /// extracted).
+    Failed(RecordError),
+    /// The handler was not called because of an earlier failure (FIFO rule);
+    /// `cause` is the index of the record whose failure stopped this one.
+    Skipped {
+        /// Index (in `Records`) of the failed record that caused the skip.
+        cause: usize,
+    },
+}
+
+impl RecordStatus {
+    /// `true` unless the handler succeeded: the record is reported for retry.
+    pub fn is_retried(&self) -> bool {
+        !matches!(self, RecordStatus::Succeeded)
+    }
+}
+
+/// One record's identifier and status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordReport<'e> {
+    id: Cow<'e, str>,
+    status: RecordStatus,
+}
+
+impl RecordReport<'_> {
+    /// The record's identifier (`messageId` for SQS).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// What happened to the record.
+    pub fn status(&self) -> &RecordStatus {
+        &self.status
+    }
+}
+
+/// The result of handling one batch: each record's status, in record order.
+///
+/// Turn it into the Lambda response with [`BatchReport::into_response`].
+#[derive(Debug, Clone)]
+pub struct BatchReport<'e> {
+    records: Vec<RecordReport<'e>>,
+    all_failed: AllFailedPolicy,
+    fifo: bool,
+}
+
+impl<'e> BatchReport<'e> {
+    pub(crate) fn new(
+        ids: impl IntoIterator<Item = Cow<'e, str>>,
+        statuses: Vec<RecordStatus>,
+        all_failed: AllFailedPolicy,
+        fifo: bool,
+    ) -> Self {
+        let records = ids.into_iter().zip(statuses).map(|(id, status)| RecordReport { id, status }).collect();
+        BatchReport { records, all_failed, fifo }
+    }
+
+    /// Each record's report, in record order.
+    pub fn records(&self) -> &[RecordReport<'e>] {
+        &self.records
+    }
+
+    /// Whether the batch was handled under FIFO rules.
+    pub fn is_fifo(&self) -> bool {
+        self.fifo
+    }
+
+    /// Counts of (succeeded, failed, skipped) records.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let mut counts = (0, 0, 0);
+        for record in &self.records {
+            match record.status {
+                RecordStatus::Succeeded => counts.0 += 1,
+                RecordStatus::Failed(_) => counts.1 += 1,
+                RecordStatus::Skipped { .. } => counts.2 += 1,
+            }
+        }
+        counts
+    }
+
+    /// The partial batch response: every record not handled successfully,
+    /// in record order, each identifier once. Ignores the all-failed policy.
+    pub fn response(&self) -> BatchResponse {
+        BatchResponse::from_failures(
+            self.records
+                .iter()
+                .filter(|r| r.status.is_retried())
+                .filter_map(|r| ItemIdentifier::from_record(&r.id)),
+        )
+    }
+
+    /// The response Lambda should get, after the all-failed policy.
+    ///
+    /// # Errors
+    /// [`BatchError::AllRecordsFailed`] when every record failed while being
+    /// handled and the policy is [`AllFailedPolicy::Error`].
+    pub fn into_response(self) -> Result<BatchResponse, BatchError> {
+        let (_, failed, _) = self.counts();
+        if self.all_failed == AllFailedPolicy::Error && failed > 0 && failed == self.records.len() {
+            let first_error = self
+                .records
+                .iter()
+                .find_map(|r| match &r.status {
+                    RecordStatus::Failed(error) => Some(error.to_string()),
+                    _ => None,
+                })
+                .unwrap_or_default();
+            return Err(BatchError::AllRecordsFailed { failed, first_error });
+        }
+        Ok(self.response())
+    }
+}

@@ -1,0 +1,90 @@
+//! Settings of an SQS batch handler.
+
+use crate::policy::AllFailedPolicy;
+
+/// Whether the queue is FIFO.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum QueueKind {
+    /// FIFO if any record's `eventSourceARN` ends in `.fifo` (the default).
+    #[default]
+    Detect,
+    /// Always apply FIFO rules (`#[batch_handler(sqs_fifo)]`).
+    Fifo,
+}
+
+/// What a failure does to later records of a FIFO batch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FifoPolicy {
+    /// Stop at the first failure: report it and every later record, and call
+    /// no later record (the default; what AWS documents).
+    #[default]
+    StopAtFirstFailure,
+    /// Skip only the failing record's message group: its later records are
+    /// reported without being called, other groups go on. A failing record
+    /// without a `MessageGroupId` stops every later record.
+    SkipFailedGroup,
+}
+
+/// The settings of an SQS batch handler.
+///
+/// ```
+/// use lambda_batch::{sqs::{FifoPolicy, QueueKind, SqsConfig}, AllFailedPolicy};
+/// const CONFIG: SqsConfig = SqsConfig::new()
+///     .queue(QueueKind::Fifo)
+///     .fifo_policy(FifoPolicy::SkipFailedGroup)
+///     .all_failed(AllFailedPolicy::ReportAll);
+/// assert_eq!(CONFIG.queue_kind(), QueueKind::Fifo);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SqsConfig {
+    queue: QueueKind,
+    fifo_policy: FifoPolicy,
+    all_failed: AllFailedPolicy,
+}
+
+impl SqsConfig {
+    /// The defaults: detect FIFO from the ARN, stop at the first FIFO
+    /// failure, fail the invocation when every record failed.
+    pub const fn new() -> Self {
+        SqsConfig {
+            queue: QueueKind::Detect,
+            fifo_policy: FifoPolicy::StopAtFirstFailure,
+            all_failed: AllFailedPolicy::Error,
+        }
+    }
+
+    /// Sets whether the queue is FIFO.
+    pub const fn queue(mut self, queue: QueueKind) -> Self {
+        self.queue = queue;
+        self
+    }
+
+    /// Sets the FIFO failure policy.
+    pub const fn fifo_policy(mut self, policy: FifoPolicy) -> Self {
+        self.fifo_policy = policy;
+        self
+    }
+
+    /// Sets what to do when every record failed.
+    pub const fn all_failed(mut self, policy: AllFailedPolicy) -> Self {
+        self.all_failed = policy;
+        self
+    }
+
+    /// Whether the queue is FIFO.
+    pub const fn queue_kind(&self) -> QueueKind {
+        self.queue
+    }
+
+    /// The FIFO failure policy.
+    pub const fn fifo_policy_kind(&self) -> FifoPolicy {
+        self.fifo_policy
+    }
+
+    /// The all-failed policy.
+    pub const fn all_failed_policy(&self) -> AllFailedPolicy {
+        self.all_failed
+    }
+}

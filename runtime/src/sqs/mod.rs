@@ -1,0 +1,135 @@
+//! SQS standard and FIFO queues.
+//!
+//! Use [`process`] (a [`BatchReport`] with each record's status) or
+//! [`handle`] (the Lambda response) with any [`RecordHandler<Sqs>`]: one made
+//! by `#[batch_handler]`, one from [`handler_fn`], or your own.
+//!
+//! Rules kept:
+//! - every record is handled, and failures are reported by `messageId`;
+//! - FIFO (an `eventSourceARN` ending in `.fifo`, or [`QueueKind::Fifo`]):
+//!   after a failure, the later records are reported and not called
+//!   ([`FifoPolicy::StopAtFirstFailure`]), or only the later records of the
+//!   failing message group ([`FifoPolicy::SkipFailedGroup`]);
+//! - a panic fails its record only;
+//! - a record without a usable `messageId` fails the invocation
+//!   ([`BatchError::MissingItemIdentifier`]).
+
+mod config;
+mod extract;
+mod record;
+
+use std::future::Future;
+
+pub use aws_lambda_events::sqs::SqsMessage;
+use lambda_runtime::{Context, LambdaEvent};
+
+pub use self::config::{FifoPolicy, QueueKind, SqsConfig};
+pub use self::record::SqsRecord;
+use crate::engine::{self, StopRule};
+use crate::error::BatchError;
+use crate::event::BatchEvent;
+use crate::handler::{RecordHandler, Source};
+use crate::outcome::{IntoRecordOutcome, RecordOutcome};
+use crate::report::BatchReport;
+use crate::response::BatchResponse;
+
+/// The SQS event source (marker type).
+#[derive(Debug)]
+pub enum Sqs {}
+
+impl Source for Sqs {
+    type Record<'e> = SqsRecord<'e>;
+}
+
+/// Reads every record of an SQS event, in order.
+///
+/// # Errors
+/// [`BatchError::InvalidEvent`] if the event has no `Records` array;
+/// [`BatchError::MissingItemIdentifier`] if a record has no usable
+/// `messageId`.
+pub fn read_records(event: &BatchEvent) -> Result<Vec<SqsRecord<'_>>, BatchError> {
+    let raw = event.records()?;
+    raw.into_iter().enumerate().map(|(index, raw)| SqsRecord::parse(index, raw)).collect()
+}
+
+/// Handles an SQS batch and reports what happened to each record.
+///
+/// # Errors
+/// See [`read_records`]; nothing is handled when the event cannot be read.
+pub async fn process<'e, H: RecordHandler<Sqs>>(
+    handler: &H,
+    config: &SqsConfig,
+    event: &'e BatchEvent,
+    cx: &Context,
+) -> Result<BatchReport<'e>, BatchError> {
+    let records = read_records(event)?;
+    let fifo = config.queue_kind() == QueueKind::Fifo || records.iter().any(SqsRecord::is_from_fifo_queue);
+    let rule = match (fifo, config.fifo_policy_kind()) {
+        (false, _) => StopRule::Nothing,
+        (true, FifoPolicy::StopAtFirstFailure) => StopRule::Everything,
+        (true, FifoPolicy::SkipFailedGroup) => StopRule::SameKey,
+    };
+    let statuses = engine::run::<Sqs, H>(&records, rule, handler, cx).await;
+    let report = BatchReport::new(
+        records.into_iter().map(SqsRecord::into_message_id),
+        statuses,
+        config.all_failed_policy(),
+        fifo,
+    );
+    let (succeeded, failed, skipped) = report.counts();
+    tracing::info!(records = report.records().len(), succeeded, failed, skipped, fifo, "SQS batch handled");
+    Ok(report)
+}
+
+/// Handles an SQS invocation: [`process`], then the all-failed policy.
+///
+/// # Errors
+/// See [`process`] and [`BatchReport::into_response`].
+pub async fn handle<H: RecordHandler<Sqs>>(
+    handler: &H,
+    config: &SqsConfig,
+    event: LambdaEvent<BatchEvent>,
+) -> Result<BatchResponse, BatchError> {
+    let (payload, context) = event.into_parts();
+    let result = process(handler, config, &payload, &context).await.and_then(BatchReport::into_response);
+    if let Err(error) = &result {
+        tracing::error!(error = %error, error_type = error.error_type(), "SQS batch failed as a whole");
+    }
+    result
+}
+
+/// A [`RecordHandler<Sqs>`] from a plain function of the record and context.
+///
+/// ```
+/// use lambda_batch::{sqs, Context};
+/// let handler = sqs::handler_fn(|record: &sqs::SqsRecord<'_>, _cx: &Context| {
+///     if record.body() == Some("boom") { Err("bad record") } else { Ok(()) }
+/// });
+/// # let _ = handler;
+/// ```
+pub fn handler_fn<F, O>(function: F) -> HandlerFn<F>
+where
+    F: Fn(&SqsRecord<'_>, &Context) -> O,
+    O: IntoRecordOutcome,
+{
+    HandlerFn(function)
+}
+
+/// The handler made by [`handler_fn`].
+#[derive(Debug, Clone, Copy)]
+pub struct HandlerFn<F>(F);
+
+impl<F, O> RecordHandler<Sqs> for HandlerFn<F>
+where
+    F: Fn(&SqsRecord<'_>, &Context) -> O,
+    O: IntoRecordOutcome,
+{
+    fn handle<'a, 'e: 'a>(
+        &'a self,
+        record: &'a SqsRecord<'e>,
+        cx: &'a Context,
+    ) -> impl Future<Output = RecordOutcome> + Send + 'a {
+        let outcome = (self.0)(record, cx).into_record_outcome();
+        async move { outcome }
+    }
+}

@@ -1,0 +1,163 @@
+//! The engine's view of one SQS record, read leniently from the event.
+
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
+use aws_lambda_events::sqs::SqsMessage;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::engine::BatchRecord;
+use crate::error::BatchError;
+use crate::json::string_field;
+
+/// One SQS message of the batch, as the engine reads it.
+///
+/// Only `messageId`, `body`, `eventSourceARN` and `attributes.MessageGroupId`
+/// are read up front; the full [`SqsMessage`] is parsed on first use. A
+/// record whose other fields are malformed is still identified, so it fails
+/// alone instead of failing the batch.
+#[derive(Debug)]
+pub struct SqsRecord<'e> {
+    index: usize,
+    raw: &'e RawValue,
+    message_id: Cow<'e, str>,
+    body: Body<'e>,
+    group_id: Option<Cow<'e, str>>,
+    queue_arn: Option<Cow<'e, str>>,
+    full: OnceLock<Result<SqsMessage, String>>,
+}
+
+/// The `body` field as found.
+#[derive(Debug)]
+enum Body<'e> {
+    Absent,
+    Text(Cow<'e, str>),
+    NotText(&'static str),
+}
+
+#[derive(Deserialize)]
+struct Head<'e> {
+    #[serde(rename = "messageId", borrow, default)]
+    message_id: Option<&'e RawValue>,
+    #[serde(borrow, default)]
+    body: Option<&'e RawValue>,
+    #[serde(rename = "eventSourceARN", borrow, default)]
+    queue_arn: Option<&'e RawValue>,
+    #[serde(borrow, default)]
+    attributes: Option<&'e RawValue>,
+}
+
+#[derive(Deserialize)]
+struct Attributes<'e> {
+    #[serde(rename = "MessageGroupId", borrow, default)]
+    group_id: Option<&'e RawValue>,
+}
+
+impl<'e> SqsRecord<'e> {
+    /// Reads record `index` of the batch.
+    ///
+    /// # Errors
+    /// [`BatchError::MissingItemIdentifier`] if the record has no usable
+    /// `messageId` (absent, `null`, not a string, or empty), or is not an
+    /// object at all.
+    pub fn parse(index: usize, raw: &'e RawValue) -> Result<Self, BatchError> {
+        let missing = |problem| BatchError::MissingItemIdentifier { index, field: "messageId", problem };
+        let head: Head<'e> = serde_json::from_str(raw.get()).map_err(|_| missing("the record is not a JSON object"))?;
+        let message_id = match head.message_id.map(string_field) {
+            None => return Err(missing("absent or null")),
+            Some(Err(_)) => return Err(missing("not a string")),
+            Some(Ok(id)) if id.is_empty() => return Err(missing("empty string")),
+            Some(Ok(id)) => id,
+        };
+        let body = match head.body.map(string_field) {
+            None => Body::Absent,
+            Some(Ok(text)) => Body::Text(text),
+            Some(Err(found)) => Body::NotText(found),
+        };
+        let group_id = head
+            .attributes
+            .and_then(|raw| serde_json::from_str::<Attributes<'e>>(raw.get()).ok())
+            .and_then(|attributes| attributes.group_id)
+            .and_then(|raw| string_field(raw).ok());
+        let queue_arn = head.queue_arn.and_then(|raw| string_field(raw).ok());
+        Ok(SqsRecord { index, raw, message_id, body, group_id, queue_arn, full: OnceLock::new() })
+    }
+
+    /// Position of the record in the batch, from 0.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// The `messageId` (never empty).
+    pub fn message_id(&self) -> &str {
+        &self.message_id
+    }
+
+    /// The body text, if the record has a string `body`.
+    pub fn body(&self) -> Option<&str> {
+        match &self.body {
+            Body::Text(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    /// The body text, or why there is none.
+    pub(crate) fn body_text(&self) -> Result<&str, String> {
+        match &self.body {
+            Body::Text(text) => Ok(text),
+            Body::Absent => Err("the record has no `body`".to_owned()),
+            Body::NotText(found) => Err(format!("the record's `body` is a JSON {found}, not a string")),
+        }
+    }
+
+    /// The FIFO `MessageGroupId` attribute, if present.
+    pub fn message_group_id(&self) -> Option<&str> {
+        self.group_id.as_deref()
+    }
+
+    /// The queue ARN (`eventSourceARN`), if present.
+    pub fn queue_arn(&self) -> Option<&str> {
+        self.queue_arn.as_deref()
+    }
+
+    /// `true` if the record comes from a FIFO queue (its ARN ends in `.fifo`).
+    pub fn is_from_fifo_queue(&self) -> bool {
+        self.queue_arn.as_deref().is_some_and(|arn| arn.ends_with(".fifo"))
+    }
+
+    /// The record's JSON text, as received.
+    pub fn raw_json(&self) -> &'e str {
+        self.raw.get()
+    }
+
+    /// The full record as `aws_lambda_events`' [`SqsMessage`], parsed on
+    /// first use.
+    ///
+    /// # Errors
+    /// The parse error, as text, if the record does not fit `SqsMessage`.
+    pub fn message(&self) -> Result<&SqsMessage, &str> {
+        self.full
+            .get_or_init(|| serde_json::from_str(self.raw.get()).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(String::as_str)
+    }
+
+    pub(crate) fn into_message_id(self) -> Cow<'e, str> {
+        self.message_id
+    }
+}
+
+impl BatchRecord for SqsRecord<'_> {
+    fn item_identifier(&self) -> &str {
+        &self.message_id
+    }
+
+    fn ordering_key(&self) -> Option<&str> {
+        self.message_group_id()
+    }
+
+    fn span(&self) -> tracing::Span {
+        tracing::info_span!("record", message_id = %self.message_id, index = self.index)
+    }
+}

@@ -1,0 +1,1 @@
+//! Integration tests for lambda-batch (see `tests/`).
