@@ -1,1 +1,4 @@
-//! examples
+//! Example batch handlers for lambda-batch, deployable as Lambda functions
+//! (see `src/bin/`), and the demo the README runs.
+
+pub mod orders;

@@ -1,1 +1,13 @@
-//! Support for the code `#[batch_handler]` generates. Not a public API.
+//! Support for the code `#[batch_handler]` generates. Not a public API: it
+//! may change in any release.
+
+pub use lambda_runtime::{Context, LambdaEvent};
+
+pub use crate::error::BatchError;
+pub use crate::event::BatchEvent;
+pub use crate::extract::FromRecord;
+pub use crate::handler::RecordHandler;
+pub use crate::outcome::{IntoRecordOutcome, RecordOutcome};
+pub use crate::policy::AllFailedPolicy;
+pub use crate::response::BatchResponse;
+pub use crate::sqs::{handle as sqs_handle, FifoPolicy, QueueKind, Sqs, SqsConfig, SqsRecord};

@@ -64,7 +64,7 @@ impl ExtractError {
 
 impl fmt::Display for ExtractError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.extractor, self.message)
+        f.write_str(&self.message)
     }
 }
 

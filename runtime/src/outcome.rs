@@ -62,7 +62,7 @@ impl fmt::Display for RecordError {
         match self.kind {
             RecordErrorKind::Handler => f.write_str(&self.message),
             RecordErrorKind::Panic => write!(f, "handler panicked: {}", self.message),
-            RecordErrorKind::Extract => write!(f, "could not read the record: {}", self.message),
+            RecordErrorKind::Extract => write!(f, "bad record: {}", self.message),
         }
     }
 }

@@ -1,0 +1,178 @@
+//! Reads the attribute's options: `#[batch_handler(sqs_fifo, fifo_policy = "skip_failed_group")]`.
+
+use proc_macro2::{Span, TokenStream};
+use syn::meta::ParseNestedMeta;
+use syn::parse::Parser;
+use syn::{LitStr, Path};
+
+use crate::errors::Errors;
+
+/// The options, as written.
+#[derive(Default)]
+pub(crate) struct Args {
+    pub(crate) source: Option<SourceArg>,
+    pub(crate) fifo_policy: Option<FifoPolicyArg>,
+    pub(crate) all_failed: Option<AllFailedArg>,
+    pub(crate) krate: Option<Path>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SourceArg {
+    Sqs,
+    SqsFifo,
+}
+
+impl SourceArg {
+    fn keyword(self) -> &'static str {
+        match self {
+            SourceArg::Sqs => "sqs",
+            SourceArg::SqsFifo => "sqs_fifo",
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+pub(crate) enum FifoPolicyArg {
+    StopAtFirstFailure,
+    SkipFailedGroup,
+}
+
+#[derive(Clone, Copy)]
+pub(crate) enum AllFailedArg {
+    Error,
+    ReportAll,
+}
+
+const ACCEPTED: &str = "`sqs`, `sqs_fifo`, `fifo_policy = \"...\"`, `all_failed = \"...\"`, `crate = \"...\"`";
+
+/// Parses the options, pushing every problem into `errors`.
+pub(crate) fn parse(attr: TokenStream, errors: &mut Errors) -> Args {
+    let mut args = Args::default();
+    let parser = syn::meta::parser(|meta| {
+        if let Err(error) = parse_one(&meta, &mut args, errors) {
+            errors.push(error);
+        }
+        Ok(())
+    });
+    if let Err(error) = parser.parse2(attr) {
+        errors.push(error);
+    }
+    args
+}
+
+fn parse_one(meta: &ParseNestedMeta<'_>, args: &mut Args, errors: &mut Errors) -> syn::Result<()> {
+    let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
+    let span = syn::spanned::Spanned::span(&meta.path);
+    match key.as_str() {
+        "sqs" | "sqs_fifo" => {
+            no_value(meta, &key)?;
+            let value = if key == "sqs" { SourceArg::Sqs } else { SourceArg::SqsFifo };
+            match &args.source {
+                Some(previous) if *previous == value => errors.at_span(span, format!("`{key}` is given more than once")),
+                Some(previous) => errors.at_span(
+                    span,
+                    format!(
+                        "`{key}` and `{}` cannot be combined: choose one event source (`sqs_fifo` already means an SQS FIFO queue)",
+                        previous.keyword()
+                    ),
+                ),
+                None => args.source = Some(value),
+            }
+        }
+        "fifo_policy" => {
+            let lit = string_value(meta, &key)?;
+            let value = match lit.value().as_str() {
+                "stop_at_first_failure" => FifoPolicyArg::StopAtFirstFailure,
+                "skip_failed_group" => FifoPolicyArg::SkipFailedGroup,
+                other => {
+                    errors.at(
+                        &lit,
+                        format!("unknown fifo_policy \"{other}\": expected \"stop_at_first_failure\" or \"skip_failed_group\""),
+                    );
+                    return Ok(());
+                }
+            };
+            set_once(&mut args.fifo_policy, value, span, &key, errors);
+        }
+        "all_failed" => {
+            let lit = string_value(meta, &key)?;
+            let value = match lit.value().as_str() {
+                "error" => AllFailedArg::Error,
+                "report_all" => AllFailedArg::ReportAll,
+                other => {
+                    errors.at(&lit, format!("unknown all_failed \"{other}\": expected \"error\" or \"report_all\""));
+                    return Ok(());
+                }
+            };
+            set_once(&mut args.all_failed, value, span, &key, errors);
+        }
+        "crate" => {
+            let lit = string_value(meta, &key)?;
+            match lit.parse::<Path>() {
+                Ok(path) if args.krate.is_none() => args.krate = Some(path),
+                Ok(_) => errors.at_span(span, "`crate` is given more than once"),
+                Err(_) => errors.at(&lit, format!("`crate` must be a path such as \"lambda_batch\", not \"{}\"", lit.value())),
+            }
+        }
+        _ => {
+            skip_value(meta)?;
+            errors.at_span(span, unknown_option_message(&key));
+        }
+    }
+    Ok(())
+}
+
+fn unknown_option_message(key: &str) -> String {
+    let hint = match key {
+        "fifo" => " (for a FIFO queue write `sqs_fifo`)",
+        "skip_group_on_error" | "skip_group" | "skip_failed_group" => {
+            " (to skip only the failing message group write `fifo_policy = \"skip_failed_group\"`)"
+        }
+        "raise_on_entire_batch_failure" | "throw_on_full_batch_failure" | "report_all" => {
+            " (to return every id instead of an error write `all_failed = \"report_all\"`)"
+        }
+        "source" => " (name the source directly: `sqs` or `sqs_fifo`)",
+        _ => "",
+    };
+    let shown = if key.is_empty() { "this option" } else { key };
+    format!("unknown #[batch_handler] option `{shown}`{hint}; accepted options: {ACCEPTED}")
+}
+
+fn set_once<T>(slot: &mut Option<T>, value: T, span: Span, key: &str, errors: &mut Errors) {
+    if slot.is_some() {
+        errors.at_span(span, format!("`{key}` is given more than once"));
+    } else {
+        *slot = Some(value);
+    }
+}
+
+fn no_value(meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<()> {
+    if meta.input.peek(syn::Token![=]) || meta.input.peek(syn::token::Paren) {
+        skip_value(meta)?;
+        return Err(meta.error(format!("`{key}` takes no value: write `#[batch_handler({key})]`")));
+    }
+    Ok(())
+}
+
+fn string_value(meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<LitStr> {
+    if !meta.input.peek(syn::Token![=]) {
+        return Err(meta.error(format!("`{key}` needs a value: `{key} = \"...\"`")));
+    }
+    let expr: syn::Expr = meta.value()?.parse()?;
+    match expr {
+        syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(lit), .. }) => Ok(lit),
+        other => Err(syn::Error::new_spanned(other, format!("`{key}` takes a string: `{key} = \"...\"`"))),
+    }
+}
+
+/// Consumes `= value` or `(...)` after an option we reject, so parsing goes on.
+fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(syn::Token![=]) {
+        let _: syn::Expr = meta.value()?.parse()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        let content;
+        syn::parenthesized!(content in meta.input);
+        let _: TokenStream = content.parse()?;
+    }
+    Ok(())
+}

@@ -1,0 +1,186 @@
+//! Renders the generated items, or a fallback when validation failed.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+use syn::{Attribute, ItemFn, Path};
+
+use crate::args::{self, AllFailedArg, FifoPolicyArg, SourceArg};
+use crate::errors::Errors;
+use crate::parse::{self, Item};
+use crate::validate::{self, Handler};
+
+/// The whole macro: tokens in, tokens out.
+pub(crate) fn batch_handler(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
+    let args = args::parse(attr, &mut errors);
+    let krate = args.krate.clone().unwrap_or_else(|| syn::parse_quote!(::lambda_batch));
+    let function = match parse::parse(item) {
+        Item::Function(function) => function,
+        Item::Other(item, error) => {
+            errors.push(error);
+            let compile_errors = errors.to_compile_errors();
+            return quote! { #item #compile_errors };
+        }
+    };
+    let expanded = match validate::validate(&args, (*function).clone(), &mut errors) {
+        Some(handler) => expand(&handler, &krate),
+        None => fallback(&function, &krate),
+    };
+    let compile_errors = errors.to_compile_errors();
+    quote! { #expanded #compile_errors }
+}
+
+/// The record function kept as `name::record`, the `RecordHandler` impl, and
+/// the Lambda handler `name`.
+fn expand(handler: &Handler, krate: &Path) -> TokenStream {
+    let function = &handler.function;
+    let name = &function.sig.ident;
+    let vis = &function.vis;
+    let cfgs = cfg_attrs(&function.attrs);
+    let record_fn = record_fn(function);
+    let private = quote!(#krate::__private);
+    let config = config_expr(handler, &private);
+    let (source, record_ty, handle_fn) = match handler.config.source {
+        SourceArg::Sqs | SourceArg::SqsFifo => {
+            (quote!(#private::Sqs), quote!(#private::SqsRecord), quote!(#private::sqs_handle))
+        }
+    };
+
+    let record = format_ident!("__lambda_batch_record", span = Span::mixed_site());
+    let cx = format_ident!("__lambda_batch_cx", span = Span::mixed_site());
+    let args: Vec<_> =
+        (0..handler.params.len()).map(|i| format_ident!("__lambda_batch_arg{}", i, span = Span::mixed_site())).collect();
+    let extractions = handler.params.iter().zip(&args).map(|(param, arg)| {
+        let ty = &param.ty;
+        quote_spanned! {ty.span()=>
+            let #arg = match <#ty as #private::FromRecord<'_, #source>>::from_record(#record, #cx) {
+                ::core::result::Result::Ok(value) => value,
+                ::core::result::Result::Err(error) => return #private::RecordOutcome::from(error),
+            };
+        }
+    });
+    let call = if handler.is_async {
+        quote!(#name::record(#(#args),*).await)
+    } else {
+        quote!(#name::record(#(#args),*))
+    };
+    let into_outcome = match &handler.output {
+        Some(ty) => quote_spanned! {ty.span()=>
+            <#ty as #private::IntoRecordOutcome>::into_record_outcome(#call)
+        },
+        None => quote! {
+            <() as #private::IntoRecordOutcome>::into_record_outcome(#call)
+        },
+    };
+    let async_block = quote_spanned! {name.span()=>
+        async move {
+            #(#extractions)*
+            #into_outcome
+        }
+    };
+    let handler_doc = format!(
+        " The AWS Lambda batch handler made by `#[batch_handler]` from [`{name}::record`]: pass it to \
+         `lambda_runtime::service_fn`."
+    );
+    let struct_doc = format!(
+        " The record function and settings behind the `{name}` batch handler; call `{name}::record(...)` in unit \
+         tests."
+    );
+    quote! {
+        #(#cfgs)*
+        #[doc = #struct_doc]
+        #[allow(non_camel_case_types)]
+        #vis struct #name {}
+
+        #(#cfgs)*
+        impl #name {
+            #record_fn
+
+            /// The settings given to `#[batch_handler]`.
+            #[allow(dead_code)]
+            #vis const CONFIG: #private::SqsConfig = #config;
+        }
+
+        #(#cfgs)*
+        impl #private::RecordHandler<#source> for #name {
+            fn handle<'a, 'e: 'a>(
+                &'a self,
+                #record: &'a #record_ty<'e>,
+                #cx: &'a #private::Context,
+            ) -> impl ::core::future::Future<Output = #private::RecordOutcome> + ::core::marker::Send + 'a {
+                #async_block
+            }
+        }
+
+        #(#cfgs)*
+        #[doc = #handler_doc]
+        #vis async fn #name(
+            event: #private::LambdaEvent<#private::BatchEvent>,
+        ) -> ::core::result::Result<#private::BatchResponse, #private::BatchError> {
+            #handle_fn(&#name {}, &#name::CONFIG, event).await
+        }
+    }
+}
+
+/// The user's function, renamed `record`, as written otherwise.
+fn record_fn(function: &ItemFn) -> TokenStream {
+    let mut record = function.clone();
+    record.sig.ident = syn::Ident::new("record", function.sig.ident.span());
+    let has_doc = record.attrs.iter().any(|a| a.path().is_ident("doc"));
+    let doc = (!has_doc).then(|| quote!(#[doc = " The record function, as written."]));
+    quote!(#doc #record)
+}
+
+fn config_expr(handler: &Handler, private: &TokenStream) -> TokenStream {
+    let queue = match handler.config.source {
+        SourceArg::Sqs => quote!(#private::QueueKind::Detect),
+        SourceArg::SqsFifo => quote!(#private::QueueKind::Fifo),
+    };
+    let fifo_policy = match handler.config.fifo_policy {
+        FifoPolicyArg::StopAtFirstFailure => quote!(#private::FifoPolicy::StopAtFirstFailure),
+        FifoPolicyArg::SkipFailedGroup => quote!(#private::FifoPolicy::SkipFailedGroup),
+    };
+    let all_failed = match handler.config.all_failed {
+        AllFailedArg::Error => quote!(#private::AllFailedPolicy::Error),
+        AllFailedArg::ReportAll => quote!(#private::AllFailedPolicy::ReportAll),
+    };
+    quote!(#private::SqsConfig::new().queue(#queue).fifo_policy(#fifo_policy).all_failed(#all_failed))
+}
+
+fn cfg_attrs(attrs: &[Attribute]) -> Vec<&Attribute> {
+    attrs.iter().filter(|a| a.path().is_ident("cfg")).collect()
+}
+
+/// After an error: the user's function kept as `name::record` (so errors in
+/// its body still show) and a Lambda handler `name` with the right signature
+/// but no body, so code that uses it does not pile up follow-on errors.
+fn fallback(function: &ItemFn, krate: &Path) -> TokenStream {
+    let name = &function.sig.ident;
+    let vis = &function.vis;
+    let cfgs = cfg_attrs(&function.attrs);
+    let private = quote!(#krate::__private);
+    let mut record = function.clone();
+    record.sig.ident = syn::Ident::new("record", name.span());
+    record.attrs.retain(|a| !a.path().is_ident("cfg"));
+    let record = record.into_token_stream();
+    quote! {
+        #(#cfgs)*
+        #[allow(non_camel_case_types, dead_code)]
+        #vis struct #name {}
+
+        #(#cfgs)*
+        #[allow(dead_code, unused_variables, clippy::all)]
+        impl #name {
+            #record
+        }
+
+        #(#cfgs)*
+        #[allow(dead_code, unused_variables)]
+        #vis async fn #name(
+            event: #private::LambdaEvent<#private::BatchEvent>,
+        ) -> ::core::result::Result<#private::BatchResponse, #private::BatchError> {
+            ::core::unreachable!("#[batch_handler] reported a compile error for this function")
+        }
+    }
+}

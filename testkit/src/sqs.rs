@@ -1,0 +1,49 @@
+//! SQS events shaped as Lambda sends them.
+
+use lambda_batch::BatchEvent;
+use serde_json::{json, Value};
+
+/// The ARN of the standard queue the builders use.
+pub const STANDARD_QUEUE_ARN: &str = "arn:aws:sqs:eu-west-1:123456789012:orders";
+/// The ARN of the FIFO queue the builders use (ends in `.fifo`).
+pub const FIFO_QUEUE_ARN: &str = "arn:aws:sqs:eu-west-1:123456789012:orders.fifo";
+
+/// A standard-queue record with this `messageId` and body.
+pub fn message(message_id: &str, body: &str) -> Value {
+    json!({
+        "messageId": message_id,
+        "receiptHandle": format!("AQEB{message_id}"),
+        "body": body,
+        "attributes": {
+            "ApproximateReceiveCount": "1",
+            "SentTimestamp": "1700000000000",
+            "SenderId": "AIDAIENQZJOLO23YVJ4VO",
+            "ApproximateFirstReceiveTimestamp": "1700000000005"
+        },
+        "messageAttributes": {},
+        "eventSource": "aws:sqs",
+        "eventSourceARN": STANDARD_QUEUE_ARN,
+        "awsRegion": "eu-west-1"
+    })
+}
+
+/// A FIFO-queue record with this `messageId`, `MessageGroupId` and body.
+pub fn fifo_message(message_id: &str, group_id: &str, body: &str) -> Value {
+    let mut record = message(message_id, body);
+    record["eventSourceARN"] = json!(FIFO_QUEUE_ARN);
+    let attributes = &mut record["attributes"];
+    attributes["MessageGroupId"] = json!(group_id);
+    attributes["MessageDeduplicationId"] = json!(format!("dedup-{message_id}"));
+    attributes["SequenceNumber"] = json!(format!("188000000000000000{:02}", message_id.len() % 100));
+    record
+}
+
+/// `{"Records": [...]}` from records.
+pub fn event_value(records: impl IntoIterator<Item = Value>) -> Value {
+    json!({ "Records": records.into_iter().collect::<Vec<_>>() })
+}
+
+/// The batch event from records.
+pub fn event(records: impl IntoIterator<Item = Value>) -> BatchEvent {
+    BatchEvent::from(event_value(records))
+}
