@@ -63,7 +63,11 @@ impl<'e> SqsRecord<'e> {
     /// object at all.
     pub fn parse(index: usize, raw: &'e RawValue) -> Result<Self, BatchError> {
         let missing = |problem| BatchError::MissingItemIdentifier { index, field: "messageId", problem };
-        let head: Head<'e> = serde_json::from_str(raw.get()).map_err(|_| missing("the record is not a JSON object"))?;
+        let not_object = || missing("the record is not a JSON object");
+        if crate::event::json_type(raw.get()) != "object" {
+            return Err(not_object());
+        }
+        let head: Head<'e> = serde_json::from_str(raw.get()).map_err(|_| not_object())?;
         let message_id = match head.message_id.map(string_field) {
             None => return Err(missing("absent or null")),
             Some(Err(_)) => return Err(missing("not a string")),

@@ -1,0 +1,73 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code, unreachable_pub)]
+
+use std::sync::Mutex;
+
+use lambda_batch::sqs::{self, SqsConfig, SqsRecord};
+use lambda_batch::{BatchError, BatchEvent, BatchReport, Context, RecordHandler, RecordOutcome, RecordStatus};
+
+/// A handler whose behaviour is written in each body: `ok`, `fail`, `panic`.
+/// It remembers which records it was called for, in order.
+#[derive(Default)]
+pub struct Scripted {
+    pub calls: Mutex<Vec<String>>,
+}
+
+impl Scripted {
+    pub fn calls(&self) -> Vec<String> {
+        self.calls.lock().unwrap().clone()
+    }
+}
+
+impl RecordHandler<sqs::Sqs> for Scripted {
+    fn handle<'a, 'e: 'a>(
+        &'a self,
+        record: &'a SqsRecord<'e>,
+        _cx: &'a Context,
+    ) -> impl Future<Output = RecordOutcome> + Send + 'a {
+        async move {
+            self.calls.lock().unwrap().push(record.message_id().to_owned());
+            match record.body().unwrap_or("ok") {
+                "panic" => panic!("scripted panic in {}", record.message_id()),
+                "fail" => RecordOutcome::failure(format!("scripted failure in {}", record.message_id())),
+                _ => RecordOutcome::Success,
+            }
+        }
+    }
+}
+
+pub fn cx() -> Context {
+    lambda_batch_testkit::context()
+}
+
+/// Runs `event` through [`Scripted`] and returns the report and the calls.
+pub async fn run(event: &BatchEvent, config: SqsConfig) -> (Result<BatchReport<'_>, BatchError>, Vec<String>) {
+    let handler = Scripted::default();
+    let report = sqs::process(&handler, &config, event, &cx()).await;
+    (report, handler.calls())
+}
+
+/// The ids in the response, or the error type name.
+pub fn response_ids(report: BatchReport<'_>) -> Result<Vec<String>, &'static str> {
+    report
+        .into_response()
+        .map(|response| response.failures().iter().map(|id| id.as_str().to_owned()).collect())
+        .map_err(|error| error.error_type())
+}
+
+pub fn statuses(report: &BatchReport<'_>) -> Vec<&'static str> {
+    report
+        .records()
+        .iter()
+        .map(|r| match r.status() {
+            RecordStatus::Succeeded => "ok",
+            RecordStatus::Failed(_) => "failed",
+            RecordStatus::Skipped { .. } => "skipped",
+            _ => "other",
+        })
+        .collect()
+}
+
+pub fn ids(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| (*s).to_owned()).collect()
+}
