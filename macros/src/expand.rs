@@ -104,9 +104,9 @@ fn expand(handler: &Handler, krate: &Path) -> TokenStream {
 
         #(#cfgs)*
         impl #private::RecordHandler<#source> for #name {
-            fn handle<'a, 'e: 'a>(
+            fn handle<'a>(
                 &'a self,
-                #record: &'a #record_ty<'e>,
+                #record: &'a #record_ty<'a>,
                 #cx: &'a #private::Context,
             ) -> impl ::core::future::Future<Output = #private::RecordOutcome> + ::core::marker::Send + 'a {
                 #async_block

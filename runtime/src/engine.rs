@@ -60,7 +60,7 @@ where
             continue;
         }
         let span = record.span();
-        let outcome = call_isolated::<S, H>(handler, record, cx).instrument(span.clone()).await;
+        let outcome = call_isolated::<S, H>(handler, S::shorten(record), cx).instrument(span.clone()).await;
         let status = match outcome {
             RecordOutcome::Success => {
                 span.in_scope(|| tracing::debug!("record handled"));
@@ -83,11 +83,7 @@ where
 
 /// Calls the handler for one record; a panic while making or polling the
 /// future becomes this record's failure.
-async fn call_isolated<'a, 'e: 'a, S, H>(
-    handler: &'a H,
-    record: &'a S::Record<'e>,
-    cx: &'a Context,
-) -> RecordOutcome
+async fn call_isolated<'a, S, H>(handler: &'a H, record: &'a S::Record<'a>, cx: &'a Context) -> RecordOutcome
 where
     S: Source,
     H: RecordHandler<S>,

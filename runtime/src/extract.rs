@@ -84,11 +84,11 @@ pub trait FromRecord<'r, S: Source>: Sized {
     ///
     /// # Errors
     /// An [`ExtractError`] that fails the record.
-    fn from_record<'e: 'r>(record: &'r S::Record<'e>, cx: &'r Context) -> Result<Self, ExtractError>;
+    fn from_record(record: &'r S::Record<'r>, cx: &'r Context) -> Result<Self, ExtractError>;
 }
 
 impl<'r, S: Source> FromRecord<'r, S> for &'r Context {
-    fn from_record<'e: 'r>(_record: &'r S::Record<'e>, cx: &'r Context) -> Result<Self, ExtractError> {
+    fn from_record(_record: &'r S::Record<'r>, cx: &'r Context) -> Result<Self, ExtractError> {
         Ok(cx)
     }
 }

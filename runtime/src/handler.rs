@@ -13,6 +13,10 @@ use crate::outcome::RecordOutcome;
 pub trait Source: 'static {
     /// The engine's view of one record of this source, borrowing the event.
     type Record<'e>;
+
+    /// Shortens the event lifetime of a record borrowed for `'a` (records
+    /// are covariant in it; a generic projection cannot show that).
+    fn shorten<'a, 'e: 'a>(record: &'a Self::Record<'e>) -> &'a Self::Record<'a>;
 }
 
 /// Handles one record of source `S`.
@@ -26,9 +30,9 @@ pub trait Source: 'static {
 /// struct Greeter;
 ///
 /// impl RecordHandler<Sqs> for Greeter {
-///     fn handle<'a, 'e: 'a>(
+///     fn handle<'a>(
 ///         &'a self,
-///         record: &'a SqsRecord<'e>,
+///         record: &'a SqsRecord<'a>,
 ///         _cx: &'a Context,
 ///     ) -> impl Future<Output = RecordOutcome> + Send + 'a {
 ///         async move {
@@ -43,9 +47,9 @@ pub trait Source: 'static {
 pub trait RecordHandler<S: Source> {
     /// Handles one record. Panics inside the future (or in this call) are
     /// caught by the engine and fail this record only.
-    fn handle<'a, 'e: 'a>(
+    fn handle<'a>(
         &'a self,
-        record: &'a S::Record<'e>,
+        record: &'a S::Record<'a>,
         cx: &'a Context,
     ) -> impl Future<Output = RecordOutcome> + Send + 'a;
 }

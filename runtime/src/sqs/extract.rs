@@ -8,14 +8,14 @@ use crate::extract::{ExtractError, FromRecord, Json};
 
 /// The raw body.
 impl<'r> FromRecord<'r, Sqs> for &'r str {
-    fn from_record<'e: 'r>(record: &'r SqsRecord<'e>, _cx: &'r Context) -> Result<Self, ExtractError> {
+    fn from_record(record: &'r SqsRecord<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {
         record.body_text().map_err(|message| ExtractError::new("&str", message))
     }
 }
 
 /// The body parsed as JSON.
 impl<'r, T: Deserialize<'r>> FromRecord<'r, Sqs> for Json<T> {
-    fn from_record<'e: 'r>(record: &'r SqsRecord<'e>, _cx: &'r Context) -> Result<Self, ExtractError> {
+    fn from_record(record: &'r SqsRecord<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {
         let body = record.body_text().map_err(|message| ExtractError::new("Json", message))?;
         serde_json::from_str(body).map(Json).map_err(|error| {
             ExtractError::new(
@@ -28,7 +28,7 @@ impl<'r, T: Deserialize<'r>> FromRecord<'r, Sqs> for Json<T> {
 
 /// The full `aws_lambda_events` record.
 impl<'r> FromRecord<'r, Sqs> for &'r SqsMessage {
-    fn from_record<'e: 'r>(record: &'r SqsRecord<'e>, _cx: &'r Context) -> Result<Self, ExtractError> {
+    fn from_record(record: &'r SqsRecord<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {
         record.message().map_err(|message| {
             ExtractError::new("&SqsMessage", format_args!("the record does not fit `SqsMessage`: {message}"))
         })
@@ -37,7 +37,7 @@ impl<'r> FromRecord<'r, Sqs> for &'r SqsMessage {
 
 /// The engine's view of the record.
 impl<'r> FromRecord<'r, Sqs> for &'r SqsRecord<'r> {
-    fn from_record<'e: 'r>(record: &'r SqsRecord<'e>, _cx: &'r Context) -> Result<Self, ExtractError> {
+    fn from_record(record: &'r SqsRecord<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {
         Ok(record)
     }
 }

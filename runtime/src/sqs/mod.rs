@@ -39,6 +39,10 @@ pub enum Sqs {}
 
 impl Source for Sqs {
     type Record<'e> = SqsRecord<'e>;
+
+    fn shorten<'a, 'e: 'a>(record: &'a SqsRecord<'e>) -> &'a SqsRecord<'a> {
+        record
+    }
 }
 
 /// Reads every record of an SQS event, in order.
@@ -124,9 +128,9 @@ where
     F: Fn(&SqsRecord<'_>, &Context) -> O,
     O: IntoRecordOutcome,
 {
-    fn handle<'a, 'e: 'a>(
+    fn handle<'a>(
         &'a self,
-        record: &'a SqsRecord<'e>,
+        record: &'a SqsRecord<'a>,
         cx: &'a Context,
     ) -> impl Future<Output = RecordOutcome> + Send + 'a {
         let outcome = (self.0)(record, cx).into_record_outcome();

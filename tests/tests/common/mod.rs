@@ -20,9 +20,9 @@ impl Scripted {
 }
 
 impl RecordHandler<sqs::Sqs> for Scripted {
-    fn handle<'a, 'e: 'a>(
+    fn handle<'a>(
         &'a self,
-        record: &'a SqsRecord<'e>,
+        record: &'a SqsRecord<'a>,
         _cx: &'a Context,
     ) -> impl Future<Output = RecordOutcome> + Send + 'a {
         async move {
