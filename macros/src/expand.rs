@@ -79,6 +79,9 @@ fn expand(handler: &Handler, krate: &Path) -> TokenStream {
             #into_outcome
         }
     };
+    let future_ty = quote_spanned! {name.span()=>
+        impl ::core::future::Future<Output = #private::RecordOutcome> + ::core::marker::Send + 'a
+    };
     let handler_doc = format!(
         " The AWS Lambda batch handler made by `#[batch_handler]` from [`{name}::record`]: pass it to \
          `lambda_runtime::service_fn`."
@@ -108,7 +111,7 @@ fn expand(handler: &Handler, krate: &Path) -> TokenStream {
                 &'a self,
                 #record: &'a #record_ty<'a>,
                 #cx: &'a #private::Context,
-            ) -> impl ::core::future::Future<Output = #private::RecordOutcome> + ::core::marker::Send + 'a {
+            ) -> #future_ty {
                 #async_block
             }
         }
@@ -156,6 +159,11 @@ fn cfg_attrs(attrs: &[Attribute]) -> Vec<&Attribute> {
 /// its body still show) and a Lambda handler `name` with the right signature
 /// but no body, so code that uses it does not pile up follow-on errors.
 fn fallback(function: &ItemFn, krate: &Path) -> TokenStream {
+    if function.sig.receiver().is_some() {
+        // A method: we are inside an `impl` or a trait, where only the method
+        // itself may stand. Keep it as written.
+        return function.to_token_stream();
+    }
     let name = &function.sig.ident;
     let vis = &function.vis;
     let cfgs = cfg_attrs(&function.attrs);

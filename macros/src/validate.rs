@@ -30,6 +30,7 @@ pub(crate) struct Config {
 /// Checks `function` under `args`; every problem goes to `errors`.
 /// Returns `None` if the function itself cannot be expanded.
 pub(crate) fn validate(args: &Args, function: ItemFn, all_errors: &mut Errors) -> Option<Handler> {
+    let options_ok = all_errors.is_empty();
     let mut errors = Errors::default();
     let errors = &mut errors;
     check_signature(&function, errors);
@@ -57,7 +58,9 @@ pub(crate) fn validate(args: &Args, function: ItemFn, all_errors: &mut Errors) -
         ReturnType::Default => None,
         ReturnType::Type(_, ty) => Some((**ty).clone()),
     };
-    let source = resolve_source(args, &params, errors);
+    // After a bad option, expand with the default source rather than add a
+    // follow-on "which source?" error (the bad option may have been it).
+    let source = resolve_source(args, &params, errors, options_ok).or((!options_ok).then_some(SourceArg::Sqs));
     let valid = errors.is_empty();
     all_errors.append(std::mem::take(errors));
     let is_async = function.sig.asyncness.is_some();
@@ -96,12 +99,15 @@ fn check_signature(function: &ItemFn, errors: &mut Errors) {
 
 /// The event source: from the options, else from a parameter type that
 /// names it (`&SqsMessage`, `&SqsRecord`).
-fn resolve_source(args: &Args, params: &[Param], errors: &mut Errors) -> Option<SourceArg> {
+fn resolve_source(args: &Args, params: &[Param], errors: &mut Errors, report: bool) -> Option<SourceArg> {
     if let Some(source) = args.source {
         return Some(source);
     }
     if params.iter().any(|p| names_sqs_type(&p.ty)) {
         return Some(SourceArg::Sqs);
+    }
+    if !report {
+        return None;
     }
     errors.at_span(
         Span::call_site(),

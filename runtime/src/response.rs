@@ -45,14 +45,14 @@ impl fmt::Display for ItemIdentifier {
 /// every record succeeded.
 ///
 /// ```
-/// # async fn demo() {
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// use lambda_batch::{sqs, BatchEvent, Context};
 /// let event: BatchEvent = serde_json::json!({"Records": [
 ///     {"messageId": "m1", "body": "ok"},
 ///     {"messageId": "m2", "body": "boom"},
 /// ]}).into();
-/// let handler = sqs::handler_fn(|body: Option<&str>| {
-///     if body == Some("boom") { Err("bad record") } else { Ok(()) }
+/// let handler = sqs::handler_fn(|record: &sqs::SqsRecord<'_>, _cx: &Context| {
+///     if record.body() == Some("boom") { Err("bad record") } else { Ok(()) }
 /// });
 /// let report = sqs::process(&handler, &sqs::SqsConfig::new(), &event, &Context::default())
 ///     .await
@@ -62,7 +62,7 @@ impl fmt::Display for ItemIdentifier {
 ///     serde_json::to_string(&response).unwrap(),
 ///     r#"{"batchItemFailures":[{"itemIdentifier":"m2"}]}"#
 /// );
-/// # }
+/// # });
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BatchResponse {

@@ -1,0 +1,6 @@
+use lambda_batch::batch_handler;
+
+#[batch_handler(sqs)]
+struct Handler;
+
+fn main() {}

@@ -1,0 +1,15 @@
+use lambda_batch::batch_handler;
+
+#[batch_handler(sqs)]
+async fn returns_number(_body: &str) -> u32 {
+    7
+}
+
+#[batch_handler(sqs)]
+fn returns_value(_body: &str) -> Result<String, String> {
+    Ok(String::new())
+}
+
+fn main() {
+    let _ = lambda_runtime::service_fn(returns_number);
+}

@@ -1,0 +1,24 @@
+use lambda_batch::sqs::{SqsMessage, SqsRecord};
+use lambda_batch::{batch_handler, Context, Json};
+
+#[derive(serde::Deserialize)]
+struct Order {
+    id: u64,
+}
+
+/// Any order of parameters, destructuring patterns, every SQS extractor.
+#[batch_handler(sqs)]
+pub async fn handle(
+    cx: &Context,
+    Json(order): Json<Order>,
+    body: &str,
+    message: &SqsMessage,
+    record: &SqsRecord<'_>,
+) -> Result<(), String> {
+    let _ = (cx.request_id.len(), order.id, body.len(), &message.message_id, record.index());
+    Ok(())
+}
+
+fn main() {
+    let _ = lambda_runtime::service_fn(handle);
+}
