@@ -1,7 +1,7 @@
 //! An order-reservation function fed by an SQS queue (standard or FIFO).
 
 use lambda_batch::sqs::SqsMessage;
-use lambda_batch::{batch_handler, Context, Json};
+use lambda_batch::{Context, Json, batch_handler};
 use serde::Deserialize;
 
 /// One order message.
@@ -48,7 +48,11 @@ const STOCK: u32 = 100;
 /// A warehouse number out of range is a bug that panics (indexing past the
 /// end); lambda-batch turns that panic into this record's failure only.
 #[batch_handler(sqs)]
-pub async fn handle_order(Json(order): Json<Order>, message: &SqsMessage, cx: &Context) -> Result<(), OrderError> {
+pub async fn handle_order(
+    Json(order): Json<Order>,
+    message: &SqsMessage,
+    cx: &Context,
+) -> Result<(), OrderError> {
     if order.quantity == 0 {
         return Err(OrderError::Empty(order.id));
     }
@@ -76,14 +80,26 @@ mod tests {
     use super::*;
 
     fn order(quantity: u32, warehouse: usize) -> Json<Order> {
-        Json(Order { id: 1, sku: "BOOK-1".to_owned(), quantity, warehouse })
+        Json(Order {
+            id: 1,
+            sku: "BOOK-1".to_owned(),
+            quantity,
+            warehouse,
+        })
     }
 
     #[tokio::test]
     async fn record_logic_is_unit_testable() {
         let message = SqsMessage::default();
         let cx = Context::default();
-        assert!(handle_order::record(order(2, 0), &message, &cx).await.is_ok());
-        assert!(matches!(handle_order::record(order(0, 0), &message, &cx).await, Err(OrderError::Empty(1))));
+        assert!(
+            handle_order::record(order(2, 0), &message, &cx)
+                .await
+                .is_ok()
+        );
+        assert!(matches!(
+            handle_order::record(order(0, 0), &message, &cx).await,
+            Err(OrderError::Empty(1))
+        ));
     }
 }

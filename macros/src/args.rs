@@ -43,7 +43,8 @@ pub(crate) enum AllFailedArg {
     ReportAll,
 }
 
-const ACCEPTED: &str = "`sqs`, `sqs_fifo`, `fifo_policy = \"...\"`, `all_failed = \"...\"`, `crate = \"...\"`";
+const ACCEPTED: &str =
+    "`sqs`, `sqs_fifo`, `fifo_policy = \"...\"`, `all_failed = \"...\"`, `crate = \"...\"`";
 
 /// Parses the options, pushing every problem into `errors`.
 pub(crate) fn parse(attr: TokenStream, errors: &mut Errors) -> Args {
@@ -61,12 +62,20 @@ pub(crate) fn parse(attr: TokenStream, errors: &mut Errors) -> Args {
 }
 
 fn parse_one(meta: &ParseNestedMeta<'_>, args: &mut Args, errors: &mut Errors) -> syn::Result<()> {
-    let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
+    let key = meta
+        .path
+        .get_ident()
+        .map(ToString::to_string)
+        .unwrap_or_default();
     let span = syn::spanned::Spanned::span(&meta.path);
     match key.as_str() {
         "sqs" | "sqs_fifo" => {
             no_value(meta, &key)?;
-            let value = if key == "sqs" { SourceArg::Sqs } else { SourceArg::SqsFifo };
+            let value = if key == "sqs" {
+                SourceArg::Sqs
+            } else {
+                SourceArg::SqsFifo
+            };
             match &args.source {
                 Some(previous) if *previous == value => errors.at_span(span, format!("`{key}` is given more than once")),
                 Some(previous) => errors.at_span(
@@ -100,7 +109,12 @@ fn parse_one(meta: &ParseNestedMeta<'_>, args: &mut Args, errors: &mut Errors) -
                 "error" => AllFailedArg::Error,
                 "report_all" => AllFailedArg::ReportAll,
                 other => {
-                    errors.at(&lit, format!("unknown all_failed \"{other}\": expected \"error\" or \"report_all\""));
+                    errors.at(
+                        &lit,
+                        format!(
+                            "unknown all_failed \"{other}\": expected \"error\" or \"report_all\""
+                        ),
+                    );
                     return Ok(());
                 }
             };
@@ -111,7 +125,13 @@ fn parse_one(meta: &ParseNestedMeta<'_>, args: &mut Args, errors: &mut Errors) -
             match lit.parse::<Path>() {
                 Ok(path) if args.krate.is_none() => args.krate = Some(path),
                 Ok(_) => errors.at_span(span, "`crate` is given more than once"),
-                Err(_) => errors.at(&lit, format!("`crate` must be a path such as \"lambda_batch\", not \"{}\"", lit.value())),
+                Err(_) => errors.at(
+                    &lit,
+                    format!(
+                        "`crate` must be a path such as \"lambda_batch\", not \"{}\"",
+                        lit.value()
+                    ),
+                ),
             }
         }
         _ => {
@@ -149,7 +169,9 @@ fn set_once<T>(slot: &mut Option<T>, value: T, span: Span, key: &str, errors: &m
 fn no_value(meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<()> {
     if meta.input.peek(syn::Token![=]) || meta.input.peek(syn::token::Paren) {
         skip_value(meta)?;
-        return Err(meta.error(format!("`{key}` takes no value: write `#[batch_handler({key})]`")));
+        return Err(meta.error(format!(
+            "`{key}` takes no value: write `#[batch_handler({key})]`"
+        )));
     }
     Ok(())
 }
@@ -160,8 +182,14 @@ fn string_value(meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<LitStr> {
     }
     let expr: syn::Expr = meta.value()?.parse()?;
     match expr {
-        syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(lit), .. }) => Ok(lit),
-        other => Err(syn::Error::new_spanned(other, format!("`{key}` takes a string: `{key} = \"...\"`"))),
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(lit),
+            ..
+        }) => Ok(lit),
+        other => Err(syn::Error::new_spanned(
+            other,
+            format!("`{key}` takes a string: `{key} = \"...\"`"),
+        )),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Renders the generated items, or a fallback when validation failed.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned, ToTokens};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Attribute, ItemFn, Path};
 
@@ -14,7 +14,10 @@ use crate::validate::{self, Handler};
 pub(crate) fn batch_handler(attr: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let args = args::parse(attr, &mut errors);
-    let krate = args.krate.clone().unwrap_or_else(|| syn::parse_quote!(::lambda_batch));
+    let krate = args
+        .krate
+        .clone()
+        .unwrap_or_else(|| syn::parse_quote!(::lambda_batch));
     let function = match parse::parse(item) {
         Item::Function(function) => function,
         Item::Other(item, error) => {
@@ -42,15 +45,18 @@ fn expand(handler: &Handler, krate: &Path) -> TokenStream {
     let private = quote!(#krate::__private);
     let config = config_expr(handler, &private);
     let (source, record_ty, handle_fn) = match handler.config.source {
-        SourceArg::Sqs | SourceArg::SqsFifo => {
-            (quote!(#private::Sqs), quote!(#private::SqsRecord), quote!(#private::sqs_handle))
-        }
+        SourceArg::Sqs | SourceArg::SqsFifo => (
+            quote!(#private::Sqs),
+            quote!(#private::SqsRecord),
+            quote!(#private::sqs_handle),
+        ),
     };
 
     let record = format_ident!("__lambda_batch_record", span = Span::mixed_site());
     let cx = format_ident!("__lambda_batch_cx", span = Span::mixed_site());
-    let args: Vec<_> =
-        (0..handler.params.len()).map(|i| format_ident!("__lambda_batch_arg{}", i, span = Span::mixed_site())).collect();
+    let args: Vec<_> = (0..handler.params.len())
+        .map(|i| format_ident!("__lambda_batch_arg{}", i, span = Span::mixed_site()))
+        .collect();
     let extractions = handler.params.iter().zip(&args).map(|(param, arg)| {
         let ty = &param.ty;
         quote_spanned! {ty.span()=>

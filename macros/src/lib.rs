@@ -6,6 +6,8 @@
 //! [`expand`] renders the code, or a fallback item when validation failed so
 //! that one mistake gives one error.
 
+#![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod args;
 mod errors;
 mod expand;
@@ -18,7 +20,7 @@ use proc_macro::TokenStream;
 ///
 /// See the `lambda_batch` crate documentation for the full guide.
 ///
-/// ```ignore
+/// ```text
 /// #[batch_handler(sqs)]
 /// async fn handle_order(Json(order): Json<Order>, cx: &Context) -> Result<(), OrderError> { ... }
 /// // lambda_runtime::run(lambda_runtime::service_fn(handle_order)).await

@@ -60,16 +60,25 @@ pub(crate) fn validate(args: &Args, function: ItemFn, all_errors: &mut Errors) -
     };
     // After a bad option, expand with the default source rather than add a
     // follow-on "which source?" error (the bad option may have been it).
-    let source = resolve_source(args, &params, errors, options_ok).or((!options_ok).then_some(SourceArg::Sqs));
+    let source = resolve_source(args, &params, errors, options_ok)
+        .or((!options_ok).then_some(SourceArg::Sqs));
     let valid = errors.is_empty();
     all_errors.append(std::mem::take(errors));
     let is_async = function.sig.asyncness.is_some();
     let config = Config {
         source: source.unwrap_or(SourceArg::Sqs),
-        fifo_policy: args.fifo_policy.unwrap_or(FifoPolicyArg::StopAtFirstFailure),
+        fifo_policy: args
+            .fifo_policy
+            .unwrap_or(FifoPolicyArg::StopAtFirstFailure),
         all_failed: args.all_failed.unwrap_or(AllFailedArg::Error),
     };
-    (valid && source.is_some()).then_some(Handler { function, params, output, is_async, config })
+    (valid && source.is_some()).then_some(Handler {
+        function,
+        params,
+        output,
+        is_async,
+        config,
+    })
 }
 
 fn check_signature(function: &ItemFn, errors: &mut Errors) {
@@ -81,25 +90,39 @@ fn check_signature(function: &ItemFn, errors: &mut Errors) {
              (use `&str` or `Json<T>` with a concrete `T`)",
         );
     } else if let Some(where_clause) = &sig.generics.where_clause {
-        errors.at(where_clause, "#[batch_handler] functions cannot have a `where` clause");
+        errors.at(
+            where_clause,
+            "#[batch_handler] functions cannot have a `where` clause",
+        );
     }
     if let Some(constness) = &sig.constness {
         errors.at(constness, "#[batch_handler] functions cannot be `const`");
     }
     if let Some(abi) = &sig.abi {
-        errors.at(abi, "#[batch_handler] functions cannot have an `extern` ABI");
+        errors.at(
+            abi,
+            "#[batch_handler] functions cannot have an `extern` ABI",
+        );
     }
     if let Some(variadic) = &sig.variadic {
         errors.at(variadic, "#[batch_handler] functions cannot be variadic");
     }
     if !matches!(function.sig.safety, syn::Safety::Default) {
-        errors.at(sig.fn_token, "#[batch_handler] functions cannot be `unsafe`");
+        errors.at(
+            sig.fn_token,
+            "#[batch_handler] functions cannot be `unsafe`",
+        );
     }
 }
 
 /// The event source: from the options, else from a parameter type that
 /// names it (`&SqsMessage`, `&SqsRecord`).
-fn resolve_source(args: &Args, params: &[Param], errors: &mut Errors, report: bool) -> Option<SourceArg> {
+fn resolve_source(
+    args: &Args,
+    params: &[Param],
+    errors: &mut Errors,
+    report: bool,
+) -> Option<SourceArg> {
     if let Some(source) = args.source {
         return Some(source);
     }
@@ -120,11 +143,11 @@ fn resolve_source(args: &Args, params: &[Param], errors: &mut Errors, report: bo
 fn names_sqs_type(ty: &Type) -> bool {
     match ty {
         Type::Reference(reference) => names_sqs_type(&reference.elem),
-        Type::Path(path) => path
-            .path
-            .segments
-            .last()
-            .is_some_and(|segment| segment.ident == "SqsMessage" || segment.ident == "SqsRecord"),
+        Type::Path(path) => {
+            path.path.segments.last().is_some_and(|segment| {
+                segment.ident == "SqsMessage" || segment.ident == "SqsRecord"
+            })
+        }
         _ => false,
     }
 }

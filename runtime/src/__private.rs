@@ -10,4 +10,4 @@ pub use crate::handler::RecordHandler;
 pub use crate::outcome::{IntoRecordOutcome, RecordOutcome};
 pub use crate::policy::AllFailedPolicy;
 pub use crate::response::BatchResponse;
-pub use crate::sqs::{handle as sqs_handle, FifoPolicy, QueueKind, Sqs, SqsConfig, SqsRecord};
+pub use crate::sqs::{FifoPolicy, QueueKind, Sqs, SqsConfig, SqsRecord, handle as sqs_handle};

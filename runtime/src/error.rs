@@ -19,7 +19,9 @@ pub enum EventError {
         found: &'static str,
     },
     /// The object has no `Records` key (or it is `null`).
-    #[error("the event has no `Records` array; is this function wired to an SQS, Kinesis or DynamoDB event source?")]
+    #[error(
+        "the event has no `Records` array; is this function wired to an SQS, Kinesis or DynamoDB event source?"
+    )]
     MissingRecords,
     /// `Records` is present but is not an array.
     #[error("the event's `Records` is a JSON {found}, not an array")]

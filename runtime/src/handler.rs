@@ -30,19 +30,15 @@ pub trait Source: 'static {
 /// struct Greeter;
 ///
 /// impl RecordHandler<Sqs> for Greeter {
-///     fn handle<'a>(
-///         &'a self,
-///         record: &'a SqsRecord<'a>,
-///         _cx: &'a Context,
-///     ) -> impl Future<Output = RecordOutcome> + Send + 'a {
-///         async move {
-///             match record.body() {
-///                 Some(name) if !name.is_empty() => RecordOutcome::Success,
-///                 _ => RecordOutcome::failure("nobody to greet"),
-///             }
+///     async fn handle(&self, record: &SqsRecord<'_>, _cx: &Context) -> RecordOutcome {
+///         match record.body() {
+///             Some(name) if !name.is_empty() => RecordOutcome::Success,
+///             _ => RecordOutcome::failure("nobody to greet"),
 ///         }
 ///     }
 /// }
+///
+/// // The future must be `Send`: an `async fn` whose state is `Send` is.
 /// ```
 pub trait RecordHandler<S: Source> {
     /// Handles one record. Panics inside the future (or in this call) are

@@ -31,6 +31,8 @@
 //! Everything it does is also available without the macro: see [`sqs`] and
 //! [`RecordHandler`].
 
+#![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod engine;
 mod error;
 mod event;

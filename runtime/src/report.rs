@@ -67,8 +67,16 @@ impl<'e> BatchReport<'e> {
         all_failed: AllFailedPolicy,
         fifo: bool,
     ) -> Self {
-        let records = ids.into_iter().zip(statuses).map(|(id, status)| RecordReport { id, status }).collect();
-        BatchReport { records, all_failed, fifo }
+        let records = ids
+            .into_iter()
+            .zip(statuses)
+            .map(|(id, status)| RecordReport { id, status })
+            .collect();
+        BatchReport {
+            records,
+            all_failed,
+            fifo,
+        }
     }
 
     /// Each record's report, in record order.
@@ -121,7 +129,10 @@ impl<'e> BatchReport<'e> {
                     _ => None,
                 })
                 .unwrap_or_default();
-            return Err(BatchError::AllRecordsFailed { failed, first_error });
+            return Err(BatchError::AllRecordsFailed {
+                failed,
+                first_error,
+            });
         }
         Ok(self.response())
     }

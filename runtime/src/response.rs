@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::Serialize;
+use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 
 /// The identifier of one record of the current batch: an SQS `messageId`
 /// (later also a stream sequence number).

@@ -156,30 +156,57 @@ impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Problem::NotJson(error) => write!(f, "the response is not valid JSON: {error}"),
-            Problem::NotAnObject { found } => write!(f, "the response is a JSON {found}, not an object or null"),
-            Problem::FailuresNotArray { found } => write!(f, "`batchItemFailures` is a JSON {found}, not an array"),
-            Problem::EntryNotObject { index } => write!(f, "batchItemFailures[{index}] is not an object"),
-            Problem::MissingIdentifier { index } => write!(f, "batchItemFailures[{index}] has no `itemIdentifier`"),
-            Problem::UnknownKey { index, key } => {
-                write!(f, "batchItemFailures[{index}] has the key `{key}`; only `itemIdentifier` is allowed")
+            Problem::NotAnObject { found } => {
+                write!(f, "the response is a JSON {found}, not an object or null")
             }
-            Problem::NullIdentifier { index } => write!(f, "batchItemFailures[{index}].itemIdentifier is null"),
-            Problem::EmptyIdentifier { index } => write!(f, "batchItemFailures[{index}].itemIdentifier is empty"),
+            Problem::FailuresNotArray { found } => {
+                write!(f, "`batchItemFailures` is a JSON {found}, not an array")
+            }
+            Problem::EntryNotObject { index } => {
+                write!(f, "batchItemFailures[{index}] is not an object")
+            }
+            Problem::MissingIdentifier { index } => {
+                write!(f, "batchItemFailures[{index}] has no `itemIdentifier`")
+            }
+            Problem::UnknownKey { index, key } => {
+                write!(
+                    f,
+                    "batchItemFailures[{index}] has the key `{key}`; only `itemIdentifier` is allowed"
+                )
+            }
+            Problem::NullIdentifier { index } => {
+                write!(f, "batchItemFailures[{index}].itemIdentifier is null")
+            }
+            Problem::EmptyIdentifier { index } => {
+                write!(f, "batchItemFailures[{index}].itemIdentifier is empty")
+            }
             Problem::IdentifierNotString { index } => {
-                write!(f, "batchItemFailures[{index}].itemIdentifier is not a string")
+                write!(
+                    f,
+                    "batchItemFailures[{index}].itemIdentifier is not a string"
+                )
             }
             Problem::NotInBatch { index, id } => {
-                write!(f, "batchItemFailures[{index}].itemIdentifier `{id}` is not a messageId of this batch")
+                write!(
+                    f,
+                    "batchItemFailures[{index}].itemIdentifier `{id}` is not a messageId of this batch"
+                )
             }
             Problem::Duplicate { id } => write!(f, "`{id}` is listed more than once"),
             Problem::NotSuffix { failed, deleted } => write!(
                 f,
                 "FIFO order breaks: `{failed}` is retried but the later `{deleted}` would be deleted"
             ),
-            Problem::GroupNotSuffix { group, failed, deleted } => write!(
+            Problem::GroupNotSuffix {
+                group,
+                failed,
+                deleted,
+            } => write!(
                 f,
                 "FIFO order breaks in group {}: `{failed}` is retried but the later `{deleted}` would be deleted",
-                group.as_deref().map_or_else(|| "(none)".to_owned(), |g| format!("`{g}`"))
+                group
+                    .as_deref()
+                    .map_or_else(|| "(none)".to_owned(), |g| format!("`{g}`"))
             ),
         }
     }
@@ -226,7 +253,9 @@ impl ResponseCheck {
 
     /// `true` if no finding is an error.
     pub fn is_valid(&self) -> bool {
-        self.findings.iter().all(|f| f.severity == Severity::Warning)
+        self.findings
+            .iter()
+            .all(|f| f.severity == Severity::Warning)
     }
 
     /// The `messageId`s Lambda will retry, in batch order: none on complete
@@ -285,7 +314,10 @@ pub fn check_sqs_response_text(event: &Value, response: &str, fifo: FifoRule) ->
         Ok(value) => check_sqs_response(event, &value, fifo),
         Err(error) => ResponseCheck {
             verdict: Verdict::CompleteFailure,
-            findings: vec![error_finding("S-1.6.2", Problem::NotJson(error.to_string()))],
+            findings: vec![error_finding(
+                "S-1.6.2",
+                Problem::NotJson(error.to_string()),
+            )],
         },
     }
 }
@@ -300,10 +332,18 @@ pub fn check_against(batch: &SqsBatchView, response: &Value, fifo: FifoRule) -> 
     let mut findings = Vec::new();
     let listed = match read_identifiers(batch, response, &mut findings) {
         Some(listed) => listed,
-        None => return ResponseCheck { verdict: Verdict::CompleteFailure, findings },
+        None => {
+            return ResponseCheck {
+                verdict: Verdict::CompleteFailure,
+                findings,
+            };
+        }
     };
     if listed.is_empty() {
-        return ResponseCheck { verdict: Verdict::CompleteSuccess, findings };
+        return ResponseCheck {
+            verdict: Verdict::CompleteSuccess,
+            findings,
+        };
     }
     let retried: Vec<String> = batch
         .records
@@ -317,11 +357,18 @@ pub fn check_against(batch: &SqsBatchView, response: &Value, fifo: FifoRule) -> 
             ids
         });
     check_fifo(batch, &listed, fifo, &mut findings);
-    ResponseCheck { verdict: Verdict::PartialSuccess { retried }, findings }
+    ResponseCheck {
+        verdict: Verdict::PartialSuccess { retried },
+        findings,
+    }
 }
 
 fn error_finding(rule: &'static str, problem: Problem) -> Finding {
-    Finding { severity: Severity::Error, rule, problem }
+    Finding {
+        severity: Severity::Error,
+        rule,
+        problem,
+    }
 }
 
 /// The identifiers listed, or `None` when the response is a complete failure.
@@ -336,12 +383,22 @@ fn read_identifiers<'r>(
             None | Some(Value::Null) => return Some(HashSet::new()),
             Some(Value::Array(entries)) => entries,
             Some(other) => {
-                findings.push(error_finding("S-1.6.5", Problem::FailuresNotArray { found: value_type(other) }));
+                findings.push(error_finding(
+                    "S-1.6.5",
+                    Problem::FailuresNotArray {
+                        found: value_type(other),
+                    },
+                ));
                 return None;
             }
         },
         other => {
-            findings.push(error_finding("S-1.6.5", Problem::NotAnObject { found: value_type(other) }));
+            findings.push(error_finding(
+                "S-1.6.5",
+                Problem::NotAnObject {
+                    found: value_type(other),
+                },
+            ));
             return None;
         }
     };
@@ -358,14 +415,20 @@ fn read_identifiers<'r>(
             continue;
         };
         if let Some(key) = entry.keys().find(|k| *k != "itemIdentifier") {
-            fail(Problem::UnknownKey { index, key: key.clone() });
+            fail(Problem::UnknownKey {
+                index,
+                key: key.clone(),
+            });
         }
         match entry.get("itemIdentifier") {
             None => fail(Problem::MissingIdentifier { index }),
             Some(Value::Null) => fail(Problem::NullIdentifier { index }),
             Some(Value::String(id)) if id.is_empty() => fail(Problem::EmptyIdentifier { index }),
             Some(Value::String(id)) if !known.contains(id.as_str()) => {
-                fail(Problem::NotInBatch { index, id: id.clone() });
+                fail(Problem::NotInBatch {
+                    index,
+                    id: id.clone(),
+                });
             }
             Some(Value::String(id)) => {
                 if !listed.insert(id.as_str()) {
@@ -382,13 +445,23 @@ fn read_identifiers<'r>(
     (!complete_failure).then_some(listed)
 }
 
-fn check_fifo(batch: &SqsBatchView, listed: &HashSet<&str>, fifo: FifoRule, findings: &mut Vec<Finding>) {
+fn check_fifo(
+    batch: &SqsBatchView,
+    listed: &HashSet<&str>,
+    fifo: FifoRule,
+    findings: &mut Vec<Finding>,
+) {
     let is_retried = |id: &str| listed.contains(id);
     match fifo {
         FifoRule::None => {}
         FifoRule::BatchSuffix => {
-            if let Some((failed, deleted)) = first_gap(batch.records.iter().map(|(id, _)| id.as_str()), is_retried) {
-                findings.push(error_finding("S-1.7.5", Problem::NotSuffix { failed, deleted }));
+            if let Some((failed, deleted)) =
+                first_gap(batch.records.iter().map(|(id, _)| id.as_str()), is_retried)
+            {
+                findings.push(error_finding(
+                    "S-1.7.5",
+                    Problem::NotSuffix { failed, deleted },
+                ));
             }
         }
         FifoRule::GroupSuffix => {
@@ -399,12 +472,19 @@ fn check_fifo(batch: &SqsBatchView, listed: &HashSet<&str>, fifo: FifoRule, find
                 }
             }
             for group in groups {
-                let members =
-                    batch.records.iter().filter(|(_, g)| g.as_deref() == group).map(|(id, _)| id.as_str());
+                let members = batch
+                    .records
+                    .iter()
+                    .filter(|(_, g)| g.as_deref() == group)
+                    .map(|(id, _)| id.as_str());
                 if let Some((failed, deleted)) = first_gap(members, is_retried) {
                     findings.push(error_finding(
                         "S-1.7.5",
-                        Problem::GroupNotSuffix { group: group.map(str::to_owned), failed, deleted },
+                        Problem::GroupNotSuffix {
+                            group: group.map(str::to_owned),
+                            failed,
+                            deleted,
+                        },
                     ));
                 }
             }
@@ -413,7 +493,10 @@ fn check_fifo(batch: &SqsBatchView, listed: &HashSet<&str>, fifo: FifoRule, find
 }
 
 /// The first retried id followed later by one that is not retried.
-fn first_gap<'a>(ids: impl Iterator<Item = &'a str>, is_retried: impl Fn(&str) -> bool) -> Option<(String, String)> {
+fn first_gap<'a>(
+    ids: impl Iterator<Item = &'a str>,
+    is_retried: impl Fn(&str) -> bool,
+) -> Option<(String, String)> {
     let mut first_failed = None;
     for id in ids {
         match (first_failed, is_retried(id)) {

@@ -1,7 +1,7 @@
 //! SQS events shaped as Lambda sends them.
 
 use lambda_batch::BatchEvent;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// The ARN of the standard queue the builders use.
 pub const STANDARD_QUEUE_ARN: &str = "arn:aws:sqs:eu-west-1:123456789012:orders";
@@ -34,7 +34,8 @@ pub fn fifo_message(message_id: &str, group_id: &str, body: &str) -> Value {
     let attributes = &mut record["attributes"];
     attributes["MessageGroupId"] = json!(group_id);
     attributes["MessageDeduplicationId"] = json!(format!("dedup-{message_id}"));
-    attributes["SequenceNumber"] = json!(format!("188000000000000000{:02}", message_id.len() % 100));
+    attributes["SequenceNumber"] =
+        json!(format!("188000000000000000{:02}", message_id.len() % 100));
     record
 }
 

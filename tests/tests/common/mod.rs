@@ -4,7 +4,9 @@
 use std::sync::Mutex;
 
 use lambda_batch::sqs::{self, SqsConfig, SqsRecord};
-use lambda_batch::{BatchError, BatchEvent, BatchReport, Context, RecordHandler, RecordOutcome, RecordStatus};
+use lambda_batch::{
+    BatchError, BatchEvent, BatchReport, Context, RecordHandler, RecordOutcome, RecordStatus,
+};
 
 /// A handler whose behaviour is written in each body: `ok`, `fail`, `panic`.
 /// It remembers which records it was called for, in order.
@@ -20,18 +22,13 @@ impl Scripted {
 }
 
 impl RecordHandler<sqs::Sqs> for Scripted {
-    fn handle<'a>(
-        &'a self,
-        record: &'a SqsRecord<'a>,
-        _cx: &'a Context,
-    ) -> impl Future<Output = RecordOutcome> + Send + 'a {
-        async move {
-            self.calls.lock().unwrap().push(record.message_id().to_owned());
-            match record.body().unwrap_or("ok") {
-                "panic" => panic!("scripted panic in {}", record.message_id()),
-                "fail" => RecordOutcome::failure(format!("scripted failure in {}", record.message_id())),
-                _ => RecordOutcome::Success,
-            }
+    async fn handle(&self, record: &SqsRecord<'_>, _cx: &Context) -> RecordOutcome {
+        let id = record.message_id();
+        self.calls.lock().unwrap().push(id.to_owned());
+        match record.body().unwrap_or("ok") {
+            "panic" => panic!("scripted panic in {id}"),
+            "fail" => RecordOutcome::failure(format!("scripted failure in {id}")),
+            _ => RecordOutcome::Success,
         }
     }
 }
@@ -41,7 +38,10 @@ pub fn cx() -> Context {
 }
 
 /// Runs `event` through [`Scripted`] and returns the report and the calls.
-pub async fn run(event: &BatchEvent, config: SqsConfig) -> (Result<BatchReport<'_>, BatchError>, Vec<String>) {
+pub async fn run(
+    event: &BatchEvent,
+    config: SqsConfig,
+) -> (Result<BatchReport<'_>, BatchError>, Vec<String>) {
     let handler = Scripted::default();
     let report = sqs::process(&handler, &config, event, &cx()).await;
     (report, handler.calls())
@@ -51,7 +51,13 @@ pub async fn run(event: &BatchEvent, config: SqsConfig) -> (Result<BatchReport<'
 pub fn response_ids(report: BatchReport<'_>) -> Result<Vec<String>, &'static str> {
     report
         .into_response()
-        .map(|response| response.failures().iter().map(|id| id.as_str().to_owned()).collect())
+        .map(|response| {
+            response
+                .failures()
+                .iter()
+                .map(|id| id.as_str().to_owned())
+                .collect()
+        })
         .map_err(|error| error.error_type())
 }
 
