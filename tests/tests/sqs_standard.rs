@@ -113,10 +113,11 @@ async fn a_message_id_seen_twice_is_reported_once() {
     let event = event([
         message("dup", "fail"),
         message("m2", "ok"),
-        message("dup", "ok"),
+        message("dup", "fail"),
+        message("m4", "ok"),
     ]);
     let (report, calls) = run(&event, SqsConfig::new()).await;
-    assert_eq!(calls.len(), 3);
+    assert_eq!(calls.len(), 4);
     assert_eq!(response_ids(report.unwrap()), Ok(ids(&["dup"])));
 }
 
