@@ -1,6 +1,10 @@
 //! What `#[batch_handler]` generates, called the way Lambda calls it.
 
+mod common;
+
 use std::sync::{Arc, Mutex};
+
+use common::ids;
 
 use lambda_batch::sqs::{QueueKind, SqsMessage, SqsRecord};
 use lambda_batch::{
@@ -81,24 +85,11 @@ where
     F: Fn(LambdaEvent<BatchEvent>) -> Fut,
     Fut: Future<Output = Result<BatchResponse, lambda_batch::BatchError>>,
 {
-    handler(LambdaEvent::new(event, lambda_batch_testkit::context()))
-        .await
-        .map(|response| {
-            response
-                .failures()
-                .iter()
-                .map(|id| id.as_str().to_owned())
-                .collect()
-        })
-        .map_err(|error| error.error_type())
+    common::outcome_ids(handler(LambdaEvent::new(event, lambda_batch_testkit::context())).await)
 }
 
 fn order(id: u32, quantity: u32) -> String {
     serde_json::json!({"id": id, "quantity": quantity}).to_string()
-}
-
-fn ids(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| (*s).to_owned()).collect()
 }
 
 #[tokio::test]

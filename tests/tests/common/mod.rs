@@ -5,7 +5,8 @@ use std::sync::Mutex;
 
 use lambda_batch::sqs::{self, SqsConfig, SqsRecord};
 use lambda_batch::{
-    BatchError, BatchEvent, BatchReport, Context, RecordHandler, RecordOutcome, RecordStatus,
+    BatchError, BatchEvent, BatchReport, BatchResponse, Context, RecordHandler, RecordOutcome,
+    RecordStatus,
 };
 
 /// A handler whose behaviour is written in each body: `ok`, `fail`, `panic`.
@@ -47,10 +48,9 @@ pub async fn run(
     (report, handler.calls())
 }
 
-/// The ids in the response, or the error type name.
-pub fn response_ids(report: BatchReport<'_>) -> Result<Vec<String>, &'static str> {
-    report
-        .into_response()
+/// The ids of a handler's response, or the error type name.
+pub fn outcome_ids(result: Result<BatchResponse, BatchError>) -> Result<Vec<String>, &'static str> {
+    result
         .map(|response| {
             response
                 .failures()
@@ -59,6 +59,11 @@ pub fn response_ids(report: BatchReport<'_>) -> Result<Vec<String>, &'static str
                 .collect()
         })
         .map_err(|error| error.error_type())
+}
+
+/// The ids in the response, or the error type name.
+pub fn response_ids(report: BatchReport<'_>) -> Result<Vec<String>, &'static str> {
+    outcome_ids(report.into_response())
 }
 
 pub fn statuses(report: &BatchReport<'_>) -> Vec<&'static str> {
