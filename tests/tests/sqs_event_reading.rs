@@ -189,3 +189,17 @@ async fn escaped_ids_and_bodies_are_read_exactly() {
     .unwrap();
     assert_eq!(response_ids(report), Ok(ids(&["id-with-\"quote\""])));
 }
+
+/// `lambda_runtime` reads the payload with `serde_path_to_error` over
+/// `serde_json::Deserializer::from_slice`; `BatchEvent` must survive that
+/// wrapper byte for byte.
+#[test]
+fn the_event_reads_through_lambda_runtime_s_deserializer() {
+    let json = br#"{"Records": [{"messageId": "m1", "body": "{\"a\": 1}"}], "extra": [1, 2]}"#;
+    let deserializer = &mut serde_json::Deserializer::from_slice(json);
+    let event: BatchEvent = serde_path_to_error::deserialize(deserializer).unwrap();
+    assert_eq!(event.as_json().as_bytes(), json);
+    let deserializer = &mut serde_json::Deserializer::from_slice(b"{\"Records\": [");
+    let error = serde_path_to_error::deserialize::<_, BatchEvent>(deserializer).unwrap_err();
+    assert!(error.to_string().contains("EOF"), "{error}");
+}
