@@ -44,10 +44,10 @@ fn connection(stream: TcpStream, events: &Mutex<Vec<(usize, String)>>, posted: &
             if header.trim().is_empty() {
                 break;
             }
-            if let Some((name, value)) = header.split_once(':') {
-                if name.eq_ignore_ascii_case("content-length") {
-                    length = value.trim().parse().expect("content-length");
-                }
+            if let Some((name, value)) = header.split_once(':')
+                && name.eq_ignore_ascii_case("content-length")
+            {
+                length = value.trim().parse().expect("content-length");
             }
         }
         let mut body = vec![0; length];
