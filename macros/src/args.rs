@@ -11,7 +11,8 @@ use crate::errors::Errors;
 #[derive(Default)]
 pub(crate) struct Args {
     pub(crate) source: Option<SourceArg>,
-    pub(crate) fifo_policy: Option<FifoPolicyArg>,
+    pub(crate) fifo_policy: Option<(FifoPolicyArg, Span)>,
+    pub(crate) stream_policy: Option<(StreamPolicyArg, Span)>,
     pub(crate) all_failed: Option<AllFailedArg>,
     pub(crate) krate: Option<Path>,
 }
@@ -20,15 +21,29 @@ pub(crate) struct Args {
 pub(crate) enum SourceArg {
     Sqs,
     SqsFifo,
+    Kinesis,
+    DynamoDb,
 }
 
 impl SourceArg {
-    fn keyword(self) -> &'static str {
+    pub(crate) fn keyword(self) -> &'static str {
         match self {
             SourceArg::Sqs => "sqs",
             SourceArg::SqsFifo => "sqs_fifo",
+            SourceArg::Kinesis => "kinesis",
+            SourceArg::DynamoDb => "dynamodb",
         }
     }
+
+    pub(crate) fn is_sqs(self) -> bool {
+        matches!(self, SourceArg::Sqs | SourceArg::SqsFifo)
+    }
+}
+
+#[derive(Clone, Copy)]
+pub(crate) enum StreamPolicyArg {
+    Checkpoint,
+    Continue,
 }
 
 #[derive(Clone, Copy)]
@@ -43,8 +58,8 @@ pub(crate) enum AllFailedArg {
     ReportAll,
 }
 
-const ACCEPTED: &str =
-    "`sqs`, `sqs_fifo`, `fifo_policy = \"...\"`, `all_failed = \"...\"`, `crate = \"...\"`";
+const ACCEPTED: &str = "`sqs`, `sqs_fifo`, `kinesis`, `dynamodb`, `fifo_policy = \"...\"`, \
+                        `stream_policy = \"...\"`, `all_failed = \"...\"`, `crate = \"...\"`";
 
 /// Parses the options, pushing every problem into `errors`.
 pub(crate) fn parse(attr: TokenStream, errors: &mut Errors) -> Args {
@@ -69,22 +84,32 @@ fn parse_one(meta: &ParseNestedMeta<'_>, args: &mut Args, errors: &mut Errors) -
         .unwrap_or_default();
     let span = syn::spanned::Spanned::span(&meta.path);
     match key.as_str() {
-        "sqs" | "sqs_fifo" => {
+        "sqs" | "sqs_fifo" | "kinesis" | "dynamodb" => {
             no_value(meta, &key)?;
-            let value = if key == "sqs" {
-                SourceArg::Sqs
-            } else {
-                SourceArg::SqsFifo
+            let value = match key.as_str() {
+                "sqs" => SourceArg::Sqs,
+                "sqs_fifo" => SourceArg::SqsFifo,
+                "kinesis" => SourceArg::Kinesis,
+                _ => SourceArg::DynamoDb,
             };
             match &args.source {
-                Some(previous) if *previous == value => errors.at_span(span, format!("`{key}` is given more than once")),
-                Some(previous) => errors.at_span(
-                    span,
-                    format!(
-                        "`{key}` and `{}` cannot be combined: choose one event source (`sqs_fifo` already means an SQS FIFO queue)",
-                        previous.keyword()
-                    ),
-                ),
+                Some(previous) if *previous == value => {
+                    errors.at_span(span, format!("`{key}` is given more than once"));
+                }
+                Some(previous) => {
+                    let hint = if value.is_sqs() && previous.is_sqs() {
+                        " (`sqs_fifo` already means an SQS FIFO queue)"
+                    } else {
+                        ""
+                    };
+                    errors.at_span(
+                        span,
+                        format!(
+                            "`{key}` and `{}` cannot be combined: choose one event source{hint}",
+                            previous.keyword()
+                        ),
+                    );
+                }
                 None => args.source = Some(value),
             }
         }
@@ -101,7 +126,19 @@ fn parse_one(meta: &ParseNestedMeta<'_>, args: &mut Args, errors: &mut Errors) -
                     return Ok(());
                 }
             };
-            set_once(&mut args.fifo_policy, value, span, &key, errors);
+            set_once(&mut args.fifo_policy, (value, span), span, &key, errors);
+        }
+        "stream_policy" => {
+            let lit = string_value(meta, &key)?;
+            let value = match lit.value().as_str() {
+                "checkpoint" => StreamPolicyArg::Checkpoint,
+                "continue" => StreamPolicyArg::Continue,
+                other => {
+                    errors.at(&lit, format!("unknown stream_policy \"{other}\": expected \"checkpoint\" or \"continue\""));
+                    return Ok(());
+                }
+            };
+            set_once(&mut args.stream_policy, (value, span), span, &key, errors);
         }
         "all_failed" => {
             let lit = string_value(meta, &key)?;
@@ -151,7 +188,12 @@ fn unknown_option_message(key: &str) -> String {
         "raise_on_entire_batch_failure" | "throw_on_full_batch_failure" | "report_all" => {
             " (to return every id instead of an error write `all_failed = \"report_all\"`)"
         }
-        "source" => " (name the source directly: `sqs` or `sqs_fifo`)",
+        "source" => " (name the source directly: `sqs`, `sqs_fifo`, `kinesis` or `dynamodb`)",
+        "dynamodb_streams" | "dynamo" | "ddb" => " (for DynamoDB Streams write `dynamodb`)",
+        "kinesis_streams" | "streams" => " (name the stream: `kinesis` or `dynamodb`)",
+        "checkpoint" | "bisect" => {
+            " (write `stream_policy = \"checkpoint\"` or `stream_policy = \"continue\"`)"
+        }
         _ => "",
     };
     let shown = if key.is_empty() { "this option" } else { key };

@@ -5,7 +5,7 @@ use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Attribute, ItemFn, Path};
 
-use crate::args::{self, AllFailedArg, FifoPolicyArg, SourceArg};
+use crate::args::{self, AllFailedArg, FifoPolicyArg, SourceArg, StreamPolicyArg};
 use crate::errors::Errors;
 use crate::parse::{self, Item};
 use crate::validate::{self, Handler};
@@ -43,12 +43,22 @@ fn expand(handler: &Handler, krate: &Path) -> TokenStream {
     let cfgs = cfg_attrs(&function.attrs);
     let record_fn = record_fn(function);
     let private = quote!(#krate::__private);
-    let config = config_expr(handler, &private);
+    let (config_ty, config) = config_expr(handler, &private);
     let (source, record_ty, handle_fn) = match handler.config.source {
         SourceArg::Sqs | SourceArg::SqsFifo => (
             quote!(#private::Sqs),
             quote!(#private::SqsRecord),
             quote!(#private::sqs_handle),
+        ),
+        SourceArg::Kinesis => (
+            quote!(#private::Kinesis),
+            quote!(#private::KinesisRecord),
+            quote!(#private::kinesis_handle),
+        ),
+        SourceArg::DynamoDb => (
+            quote!(#private::DynamoDb),
+            quote!(#private::DynamoDbRecord),
+            quote!(#private::dynamodb_handle),
         ),
     };
 
@@ -108,7 +118,7 @@ fn expand(handler: &Handler, krate: &Path) -> TokenStream {
 
             /// The settings given to `#[batch_handler]`.
             #[allow(dead_code)]
-            #vis const CONFIG: #private::SqsConfig = #config;
+            #vis const CONFIG: #config_ty = #config;
         }
 
         #(#cfgs)*
@@ -141,20 +151,34 @@ fn record_fn(function: &ItemFn) -> TokenStream {
     quote!(#doc #record)
 }
 
-fn config_expr(handler: &Handler, private: &TokenStream) -> TokenStream {
+/// The `CONFIG` constant's type and value.
+fn config_expr(handler: &Handler, private: &TokenStream) -> (TokenStream, TokenStream) {
+    let all_failed = match handler.config.all_failed {
+        AllFailedArg::Error => quote!(#private::AllFailedPolicy::Error),
+        AllFailedArg::ReportAll => quote!(#private::AllFailedPolicy::ReportAll),
+    };
     let queue = match handler.config.source {
         SourceArg::Sqs => quote!(#private::QueueKind::Detect),
         SourceArg::SqsFifo => quote!(#private::QueueKind::Fifo),
+        SourceArg::Kinesis | SourceArg::DynamoDb => {
+            let policy = match handler.config.stream_policy {
+                StreamPolicyArg::Checkpoint => quote!(#private::StreamPolicy::Checkpoint),
+                StreamPolicyArg::Continue => quote!(#private::StreamPolicy::Continue),
+            };
+            return (
+                quote!(#private::StreamConfig),
+                quote!(#private::StreamConfig::new().policy(#policy).all_failed(#all_failed)),
+            );
+        }
     };
     let fifo_policy = match handler.config.fifo_policy {
         FifoPolicyArg::StopAtFirstFailure => quote!(#private::FifoPolicy::StopAtFirstFailure),
         FifoPolicyArg::SkipFailedGroup => quote!(#private::FifoPolicy::SkipFailedGroup),
     };
-    let all_failed = match handler.config.all_failed {
-        AllFailedArg::Error => quote!(#private::AllFailedPolicy::Error),
-        AllFailedArg::ReportAll => quote!(#private::AllFailedPolicy::ReportAll),
-    };
-    quote!(#private::SqsConfig::new().queue(#queue).fifo_policy(#fifo_policy).all_failed(#all_failed))
+    (
+        quote!(#private::SqsConfig),
+        quote!(#private::SqsConfig::new().queue(#queue).fifo_policy(#fifo_policy).all_failed(#all_failed)),
+    )
 }
 
 fn cfg_attrs(attrs: &[Attribute]) -> Vec<&Attribute> {

@@ -3,7 +3,7 @@
 use proc_macro2::Span;
 use syn::{FnArg, ItemFn, ReturnType, Type};
 
-use crate::args::{AllFailedArg, Args, FifoPolicyArg, SourceArg};
+use crate::args::{AllFailedArg, Args, FifoPolicyArg, SourceArg, StreamPolicyArg};
 use crate::errors::Errors;
 
 /// Everything `expand` needs, all checked.
@@ -24,6 +24,7 @@ pub(crate) struct Param {
 pub(crate) struct Config {
     pub(crate) source: SourceArg,
     pub(crate) fifo_policy: FifoPolicyArg,
+    pub(crate) stream_policy: StreamPolicyArg,
     pub(crate) all_failed: AllFailedArg,
 }
 
@@ -69,7 +70,10 @@ pub(crate) fn validate(args: &Args, function: ItemFn, all_errors: &mut Errors) -
         source: source.unwrap_or(SourceArg::Sqs),
         fifo_policy: args
             .fifo_policy
-            .unwrap_or(FifoPolicyArg::StopAtFirstFailure),
+            .map_or(FifoPolicyArg::StopAtFirstFailure, |(p, _)| p),
+        stream_policy: args
+            .stream_policy
+            .map_or(StreamPolicyArg::Checkpoint, |(p, _)| p),
         all_failed: args.all_failed.unwrap_or(AllFailedArg::Error),
     };
     (valid && source.is_some()).then_some(Handler {
@@ -115,41 +119,126 @@ fn check_signature(function: &ItemFn, errors: &mut Errors) {
     }
 }
 
-/// The event source: from the options, else from a parameter type that
-/// names it (`&SqsMessage`, `&SqsRecord`).
+/// The event source: from the options, else from the parameter types that
+/// name one (`&SqsMessage`, `&KinesisRecord`, `NewImage<T>`, ...). A
+/// parameter of another source than the chosen one is an error at its type.
 fn resolve_source(
     args: &Args,
     params: &[Param],
     errors: &mut Errors,
     report: bool,
 ) -> Option<SourceArg> {
-    if let Some(source) = args.source {
+    let mut chosen: Option<(SourceArg, Option<&Type>)> = args.source.map(|source| (source, None));
+    for param in params {
+        let Some(family) = source_named_by(&param.ty) else {
+            continue;
+        };
+        match chosen {
+            None => chosen = Some((family, Some(&param.ty))),
+            Some((source, _)) if same_family(source, family) => {}
+            Some((source, by_type)) => {
+                let because = match by_type {
+                    Some(ty) => format!(
+                        "`{}` already makes this a handler for {}",
+                        type_text(ty),
+                        family_name(source)
+                    ),
+                    None => format!("this handler is for `{}`", source.keyword()),
+                };
+                errors.at(
+                    &param.ty,
+                    format!(
+                        "`{}` is an extractor for {}, but {because}: a handler serves one event source",
+                        type_text(&param.ty),
+                        family_name(family)
+                    ),
+                );
+            }
+        }
+    }
+    if let Some((source, _)) = chosen {
+        check_policies(args, source, errors);
         return Some(source);
     }
-    if params.iter().any(|p| names_sqs_type(&p.ty)) {
-        return Some(SourceArg::Sqs);
+    if report {
+        errors.at_span(
+            Span::call_site(),
+            "cannot tell which event source this handler serves: write `#[batch_handler(sqs)]` (standard or FIFO \
+             queue, detected from the queue ARN), `sqs_fifo`, `kinesis` or `dynamodb`",
+        );
     }
-    if !report {
-        return None;
-    }
-    errors.at_span(
-        Span::call_site(),
-        "cannot tell which event source this handler serves: write `#[batch_handler(sqs)]` (standard or FIFO \
-         queue, detected from the queue ARN) or `#[batch_handler(sqs_fifo)]`",
-    );
     None
 }
 
-fn names_sqs_type(ty: &Type) -> bool {
-    match ty {
-        Type::Reference(reference) => names_sqs_type(&reference.elem),
-        Type::Path(path) => {
-            path.path.segments.last().is_some_and(|segment| {
-                segment.ident == "SqsMessage" || segment.ident == "SqsRecord"
-            })
-        }
-        _ => false,
+fn check_policies(args: &Args, source: SourceArg, errors: &mut Errors) {
+    if let (Some((_, span)), false) = (args.fifo_policy, source.is_sqs()) {
+        errors.at_span(
+            span,
+            format!(
+                "`fifo_policy` applies to SQS FIFO queues, but this handler is for {}; streams use \
+                 `stream_policy = \"checkpoint\" | \"continue\"`",
+                family_name(source)
+            ),
+        );
     }
+    if let (Some((_, span)), true) = (args.stream_policy, source.is_sqs()) {
+        errors.at_span(
+            span,
+            "`stream_policy` applies to Kinesis and DynamoDB Streams, but this handler is for SQS; FIFO queues use \
+             `fifo_policy = \"stop_at_first_failure\" | \"skip_failed_group\"`",
+        );
+    }
+}
+
+/// The source a parameter type belongs to, judged by its last path segment.
+fn source_named_by(ty: &Type) -> Option<SourceArg> {
+    match ty {
+        Type::Reference(reference) => source_named_by(&reference.elem),
+        Type::Paren(paren) => source_named_by(&paren.elem),
+        Type::Path(path) => {
+            let segment = path.path.segments.last()?;
+            let name = if segment.ident == "Option" {
+                // `Option<NewImage<T>>` and friends.
+                let syn::PathArguments::AngleBracketed(args) = &segment.arguments else {
+                    return None;
+                };
+                let Some(syn::GenericArgument::Type(inner)) = args.args.first() else {
+                    return None;
+                };
+                return source_named_by(inner);
+            } else {
+                segment.ident.to_string()
+            };
+            match name.as_str() {
+                "SqsMessage" | "SqsRecord" => Some(SourceArg::Sqs),
+                "KinesisEventRecord" | "KinesisRecord" => Some(SourceArg::Kinesis),
+                "EventRecord" | "DynamoDbRecord" | "NewImage" | "OldImage" | "Keys"
+                | "EventName" => Some(SourceArg::DynamoDb),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+fn same_family(a: SourceArg, b: SourceArg) -> bool {
+    a == b || (a.is_sqs() && b.is_sqs())
+}
+
+fn family_name(source: SourceArg) -> &'static str {
+    match source {
+        SourceArg::Sqs | SourceArg::SqsFifo => "SQS",
+        SourceArg::Kinesis => "Kinesis",
+        SourceArg::DynamoDb => "DynamoDB Streams",
+    }
+}
+
+fn type_text(ty: &Type) -> String {
+    quote::ToTokens::to_token_stream(ty)
+        .to_string()
+        .replace(" < ", "<")
+        .replace(" >", ">")
+        .replace("& ", "&")
 }
 
 fn find_impl_trait(ty: &Type) -> Option<&Type> {

@@ -3,11 +3,14 @@
 
 pub use lambda_runtime::{Context, LambdaEvent};
 
+pub use crate::dynamodb::{DynamoDb, DynamoDbRecord, handle as dynamodb_handle};
 pub use crate::error::BatchError;
 pub use crate::event::BatchEvent;
 pub use crate::extract::FromRecord;
 pub use crate::handler::RecordHandler;
+pub use crate::kinesis::{Kinesis, KinesisRecord, handle as kinesis_handle};
 pub use crate::outcome::{IntoRecordOutcome, RecordOutcome};
 pub use crate::policy::AllFailedPolicy;
 pub use crate::response::BatchResponse;
 pub use crate::sqs::{FifoPolicy, QueueKind, Sqs, SqsConfig, SqsRecord, handle as sqs_handle};
+pub use crate::stream::{StreamConfig, StreamPolicy};

@@ -76,11 +76,15 @@ impl std::error::Error for ExtractError {}
 /// A parameter type `#[batch_handler]` can fill from a record of source `S`.
 ///
 /// For SQS: [`Json<T>`], `&str` (the raw body), `&SqsMessage` (the full
-/// record), `&SqsRecord` (the engine's view) and `&Context`.
+/// record), `&SqsRecord` (the engine's view). For Kinesis: [`Json<T>`],
+/// `&[u8]` and `&str` (the decoded `data`), `&KinesisEventRecord`,
+/// `&KinesisRecord`. For DynamoDB Streams: `NewImage<T>`, `OldImage<T>`,
+/// `Keys<T>` (and `Option` of each), `EventName`, `&EventRecord`,
+/// `&DynamoDbRecord`. For all: `&Context`.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a parameter of a #[batch_handler] for this event source",
     label = "unsupported parameter type",
-    note = "for SQS the parameters may be `Json<T>`, `&str` (the body), `&SqsMessage`, `&SqsRecord` and `&Context`, in any order"
+    note = "SQS takes `Json<T>`, `&str` (body), `&SqsMessage`, `&SqsRecord`; Kinesis takes `Json<T>`, `&[u8]` or `&str` (decoded data), `&KinesisEventRecord`, `&KinesisRecord`; DynamoDB takes `NewImage<T>`, `OldImage<T>`, `Keys<T>` (or `Option` of them), `EventName`, `&EventRecord`, `&DynamoDbRecord`; every source takes `&Context`"
 )]
 pub trait FromRecord<'r, S: Source>: Sized {
     /// Extracts the parameter from `record`.

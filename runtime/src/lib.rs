@@ -33,17 +33,21 @@
 
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod dynamodb;
 mod engine;
 mod error;
 mod event;
 mod extract;
 mod handler;
 mod json;
+pub mod kinesis;
 mod outcome;
 mod policy;
 mod report;
 mod response;
+mod sequence;
 pub mod sqs;
+pub mod stream;
 pub mod validate;
 
 #[doc(hidden)]
@@ -61,3 +65,4 @@ pub use crate::outcome::{IntoRecordOutcome, RecordError, RecordErrorKind, Record
 pub use crate::policy::AllFailedPolicy;
 pub use crate::report::{BatchReport, RecordReport, RecordStatus};
 pub use crate::response::{BatchResponse, ItemIdentifier};
+pub use crate::sequence::compare_sequence_numbers;

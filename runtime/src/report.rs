@@ -50,6 +50,16 @@ impl RecordReport<'_> {
     }
 }
 
+/// Which identifiers the response lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ResponseRule {
+    /// Every record not handled successfully (SQS, streams `Continue`).
+    EveryRetried,
+    /// Only the lowest sequence number among the records not handled
+    /// (streams `Checkpoint`): Lambda retries from there on.
+    LowestRetried,
+}
+
 /// The result of handling one batch: each record's status, in record order.
 ///
 /// Turn it into the Lambda response with [`BatchReport::into_response`].
@@ -57,6 +67,7 @@ impl RecordReport<'_> {
 pub struct BatchReport<'e> {
     records: Vec<RecordReport<'e>>,
     all_failed: AllFailedPolicy,
+    rule: ResponseRule,
     fifo: bool,
 }
 
@@ -65,6 +76,7 @@ impl<'e> BatchReport<'e> {
         ids: impl IntoIterator<Item = Cow<'e, str>>,
         statuses: Vec<RecordStatus>,
         all_failed: AllFailedPolicy,
+        rule: ResponseRule,
         fifo: bool,
     ) -> Self {
         let records = ids
@@ -75,6 +87,7 @@ impl<'e> BatchReport<'e> {
         BatchReport {
             records,
             all_failed,
+            rule,
             fifo,
         }
     }
@@ -102,15 +115,22 @@ impl<'e> BatchReport<'e> {
         counts
     }
 
-    /// The partial batch response: every record not handled successfully,
-    /// in record order, each identifier once. Ignores the all-failed policy.
+    /// The partial batch response, ignoring the all-failed policy: every
+    /// record not handled successfully, in record order, each identifier
+    /// once; or, for a stream in checkpoint mode, only the lowest sequence
+    /// number among them.
     pub fn response(&self) -> BatchResponse {
-        BatchResponse::from_failures(
-            self.records
-                .iter()
-                .filter(|r| r.status.is_retried())
-                .filter_map(|r| ItemIdentifier::from_record(&r.id)),
-        )
+        let retried = self.records.iter().filter(|r| r.status.is_retried());
+        match self.rule {
+            ResponseRule::EveryRetried => BatchResponse::from_failures(
+                retried.filter_map(|r| ItemIdentifier::from_record(&r.id)),
+            ),
+            ResponseRule::LowestRetried => BatchResponse::from_failures(
+                retried
+                    .min_by(|a, b| crate::sequence::compare_sequence_numbers(&a.id, &b.id))
+                    .and_then(|r| ItemIdentifier::from_record(&r.id)),
+            ),
+        }
     }
 
     /// The response Lambda should get, after the all-failed policy.

@@ -1,8 +1,8 @@
 //! Test support for lambda-batch handlers.
 //!
 //! For now: a Lambda-shaped [`Context`](lambda_runtime::Context) with a real
-//! deadline ([`context`]) and builders for SQS events of the shape Lambda
-//! sends ([`sqs`]). Property-test strategies, invariant checks, fault
+//! deadline ([`context`]) and builders for events of the shape Lambda sends
+//! ([`sqs`], [`kinesis`], [`dynamodb`]). Property-test strategies, invariant checks, fault
 //! injection and the delivery simulator come next.
 //!
 //! ```
@@ -15,6 +15,8 @@
 
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod dynamodb;
+pub mod kinesis;
 pub mod sqs;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

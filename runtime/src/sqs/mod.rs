@@ -30,7 +30,7 @@ use crate::error::BatchError;
 use crate::event::BatchEvent;
 use crate::handler::{RecordHandler, Source};
 use crate::outcome::{IntoRecordOutcome, RecordOutcome};
-use crate::report::BatchReport;
+use crate::report::{BatchReport, ResponseRule};
 use crate::response::BatchResponse;
 
 /// The SQS event source (marker type).
@@ -82,6 +82,7 @@ pub async fn process<'e, H: RecordHandler<Sqs>>(
         records.into_iter().map(SqsRecord::into_message_id),
         statuses,
         config.all_failed_policy(),
+        ResponseRule::EveryRetried,
         fifo,
     );
     let (succeeded, failed, skipped) = report.counts();
@@ -106,13 +107,12 @@ pub async fn handle<H: RecordHandler<Sqs>>(
     event: LambdaEvent<BatchEvent>,
 ) -> Result<BatchResponse, BatchError> {
     let (payload, context) = event.into_parts();
-    let result = process(handler, config, &payload, &context)
-        .await
-        .and_then(BatchReport::into_response);
-    if let Err(error) = &result {
-        tracing::error!(error = %error, error_type = error.error_type(), "SQS batch failed as a whole");
-    }
-    result
+    crate::stream::log_failure(
+        "SQS",
+        process(handler, config, &payload, &context)
+            .await
+            .and_then(BatchReport::into_response),
+    )
 }
 
 /// A [`RecordHandler<Sqs>`] from a plain function of the record and context.

@@ -1,0 +1,111 @@
+//! DynamoDB Streams.
+//!
+//! The `itemIdentifier` is `dynamodb.SequenceNumber`; the failure policies
+//! are those of [`kinesis`](crate::kinesis). Item images decode into your
+//! own types through [`serde_dynamo`]: take [`NewImage<T>`], [`OldImage<T>`]
+//! or [`Keys<T>`] (or `Option<..>` of them when a view type or event name may
+//! leave them out) and [`EventName`].
+
+mod extract;
+mod record;
+
+pub use aws_lambda_events::dynamodb::EventRecord;
+use lambda_runtime::{Context, LambdaEvent};
+
+pub use self::record::DynamoDbRecord;
+use crate::error::BatchError;
+use crate::event::BatchEvent;
+use crate::handler::{RecordHandler, Source};
+use crate::report::BatchReport;
+use crate::response::BatchResponse;
+use crate::stream::StreamConfig;
+
+/// The DynamoDB Streams event source (marker type).
+#[derive(Debug)]
+pub enum DynamoDb {}
+
+impl Source for DynamoDb {
+    type Record<'e> = DynamoDbRecord<'e>;
+
+    fn shorten<'a, 'e: 'a>(record: &'a DynamoDbRecord<'e>) -> &'a DynamoDbRecord<'a> {
+        record
+    }
+}
+
+/// The item after the change (`dynamodb.NewImage`), decoded into `T`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewImage<T>(pub T);
+
+/// The item before the change (`dynamodb.OldImage`), decoded into `T`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OldImage<T>(pub T);
+
+/// The item's primary key (`dynamodb.Keys`), decoded into `T`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keys<T>(pub T);
+
+/// What happened to the item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventName {
+    /// A new item (`INSERT`): only `NewImage`.
+    Insert,
+    /// An item changed (`MODIFY`): `NewImage` and `OldImage`, by view type.
+    Modify,
+    /// An item deleted (`REMOVE`), also by TTL: only `OldImage`.
+    Remove,
+}
+
+/// Reads every record of a DynamoDB Streams event, in order.
+///
+/// # Errors
+/// [`BatchError::InvalidEvent`] if the event has no `Records` array;
+/// [`BatchError::MissingItemIdentifier`] if a record has no usable
+/// `dynamodb.SequenceNumber`.
+pub fn read_records(event: &BatchEvent) -> Result<Vec<DynamoDbRecord<'_>>, BatchError> {
+    let raw = event.records()?;
+    raw.into_iter()
+        .enumerate()
+        .map(|(index, raw)| DynamoDbRecord::parse(index, raw))
+        .collect()
+}
+
+/// Handles a DynamoDB Streams batch and reports what happened to each record.
+///
+/// # Errors
+/// See [`read_records`]; nothing is handled when the event cannot be read.
+pub async fn process<'e, H: RecordHandler<DynamoDb>>(
+    handler: &H,
+    config: &StreamConfig,
+    event: &'e BatchEvent,
+    cx: &Context,
+) -> Result<BatchReport<'e>, BatchError> {
+    let records = read_records(event)?;
+    Ok(crate::stream::process::<DynamoDb, H>(
+        records,
+        DynamoDbRecord::into_sequence_number,
+        handler,
+        config,
+        cx,
+        "dynamodb",
+    )
+    .await)
+}
+
+/// Handles a DynamoDB Streams invocation: [`process`], then the all-failed
+/// policy.
+///
+/// # Errors
+/// See [`process`] and [`BatchReport::into_response`].
+pub async fn handle<H: RecordHandler<DynamoDb>>(
+    handler: &H,
+    config: &StreamConfig,
+    event: LambdaEvent<BatchEvent>,
+) -> Result<BatchResponse, BatchError> {
+    let (payload, context) = event.into_parts();
+    crate::stream::log_failure(
+        "DynamoDB",
+        process(handler, config, &payload, &context)
+            .await
+            .and_then(BatchReport::into_response),
+    )
+}

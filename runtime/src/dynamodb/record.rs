@@ -1,0 +1,152 @@
+//! The engine's view of one DynamoDB Streams record, read leniently.
+
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
+use aws_lambda_events::dynamodb::EventRecord;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::engine::BatchRecord;
+use crate::error::BatchError;
+use crate::json::{object, string_field};
+
+/// One DynamoDB Streams record of the batch, as the engine reads it.
+///
+/// `dynamodb.SequenceNumber` (the identifier), `eventName` and the raw
+/// `Keys`, `NewImage` and `OldImage` are read up front; images are decoded
+/// into your type by the extractors, and the full [`EventRecord`] is parsed
+/// on first use.
+#[derive(Debug)]
+pub struct DynamoDbRecord<'e> {
+    index: usize,
+    raw: &'e RawValue,
+    sequence_number: Cow<'e, str>,
+    event_name: Option<Cow<'e, str>>,
+    keys: Option<&'e RawValue>,
+    new_image: Option<&'e RawValue>,
+    old_image: Option<&'e RawValue>,
+    full: OnceLock<Result<EventRecord, String>>,
+}
+
+#[derive(Deserialize)]
+struct Head<'e> {
+    #[serde(rename = "eventName", borrow, default)]
+    event_name: Option<&'e RawValue>,
+    #[serde(borrow, default)]
+    dynamodb: Option<&'e RawValue>,
+}
+
+#[derive(Deserialize)]
+struct Inner<'e> {
+    #[serde(rename = "SequenceNumber", borrow, default)]
+    sequence_number: Option<&'e RawValue>,
+    #[serde(rename = "Keys", borrow, default)]
+    keys: Option<&'e RawValue>,
+    #[serde(rename = "NewImage", borrow, default)]
+    new_image: Option<&'e RawValue>,
+    #[serde(rename = "OldImage", borrow, default)]
+    old_image: Option<&'e RawValue>,
+}
+
+const ID_FIELD: &str = "dynamodb.SequenceNumber";
+
+impl<'e> DynamoDbRecord<'e> {
+    /// Reads record `index` of the batch.
+    ///
+    /// # Errors
+    /// [`BatchError::MissingItemIdentifier`] if the record has no usable
+    /// `dynamodb.SequenceNumber`, or is not an object.
+    pub fn parse(index: usize, raw: &'e RawValue) -> Result<Self, BatchError> {
+        let broken = |problem| BatchError::MissingItemIdentifier {
+            index,
+            field: ID_FIELD,
+            problem,
+        };
+        let head: Head<'e> =
+            object(raw).ok_or_else(|| broken("the record is not a JSON object"))?;
+        let inner: Inner<'e> = head
+            .dynamodb
+            .and_then(object)
+            .ok_or_else(|| broken("the record has no `dynamodb` object"))?;
+        Ok(DynamoDbRecord {
+            index,
+            raw,
+            sequence_number: crate::stream::sequence_number(
+                inner.sequence_number,
+                index,
+                ID_FIELD,
+            )?,
+            event_name: head.event_name.and_then(|raw| string_field(raw).ok()),
+            keys: inner.keys,
+            new_image: inner.new_image,
+            old_image: inner.old_image,
+            full: OnceLock::new(),
+        })
+    }
+
+    /// Position of the record in the batch, from 0.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// The `dynamodb.SequenceNumber` (a non-empty decimal string).
+    pub fn sequence_number(&self) -> &str {
+        &self.sequence_number
+    }
+
+    /// The `eventName` as sent (`INSERT`, `MODIFY` or `REMOVE`).
+    pub fn event_name(&self) -> Option<&str> {
+        self.event_name.as_deref()
+    }
+
+    /// The raw `Keys`, `NewImage` and `OldImage` attribute maps (DynamoDB
+    /// JSON), when present and not `null`.
+    pub fn raw_images(&self) -> (Option<&'e str>, Option<&'e str>, Option<&'e str>) {
+        (
+            self.keys.map(RawValue::get),
+            self.new_image.map(RawValue::get),
+            self.old_image.map(RawValue::get),
+        )
+    }
+
+    /// The raw `Keys`, `NewImage`, `OldImage`.
+    pub(crate) fn image_values(&self) -> [Option<&'e RawValue>; 3] {
+        [self.keys, self.new_image, self.old_image]
+    }
+
+    /// The record's JSON text, as received.
+    pub fn raw_json(&self) -> &'e str {
+        self.raw.get()
+    }
+
+    /// The full record as `aws_lambda_events`' [`EventRecord`], parsed on
+    /// first use.
+    ///
+    /// # Errors
+    /// The parse error, as text, if the record does not fit the type.
+    pub fn event_record(&self) -> Result<&EventRecord, &str> {
+        self.full
+            .get_or_init(|| serde_json::from_str(self.raw.get()).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(String::as_str)
+    }
+
+    pub(crate) fn into_sequence_number(self) -> Cow<'e, str> {
+        self.sequence_number
+    }
+}
+
+impl BatchRecord for DynamoDbRecord<'_> {
+    fn item_identifier(&self) -> &str {
+        &self.sequence_number
+    }
+
+    fn ordering_key(&self) -> Option<&str> {
+        self.keys.map(RawValue::get)
+    }
+
+    fn span(&self) -> tracing::Span {
+        tracing::info_span!("record", sequence_number = %self.sequence_number, index = self.index)
+    }
+}

@@ -1,0 +1,88 @@
+//! Kinesis Data Streams.
+//!
+//! The `itemIdentifier` is `kinesis.sequenceNumber`. Under
+//! [`StreamPolicy::Checkpoint`](crate::stream::StreamPolicy::Checkpoint)
+//! (the default) the first failure stops the batch and only its sequence
+//! number is reported, so Lambda checkpoints just before it and nothing that
+//! succeeded is replayed; under `Continue` every record is handled and every
+//! failure reported.
+
+mod extract;
+mod record;
+
+pub use aws_lambda_events::kinesis::KinesisEventRecord;
+use lambda_runtime::{Context, LambdaEvent};
+
+pub use self::record::KinesisRecord;
+use crate::error::BatchError;
+use crate::event::BatchEvent;
+use crate::handler::{RecordHandler, Source};
+use crate::report::BatchReport;
+use crate::response::BatchResponse;
+use crate::stream::StreamConfig;
+
+/// The Kinesis event source (marker type).
+#[derive(Debug)]
+pub enum Kinesis {}
+
+impl Source for Kinesis {
+    type Record<'e> = KinesisRecord<'e>;
+
+    fn shorten<'a, 'e: 'a>(record: &'a KinesisRecord<'e>) -> &'a KinesisRecord<'a> {
+        record
+    }
+}
+
+/// Reads every record of a Kinesis event, in order.
+///
+/// # Errors
+/// [`BatchError::InvalidEvent`] if the event has no `Records` array;
+/// [`BatchError::MissingItemIdentifier`] if a record has no usable
+/// `kinesis.sequenceNumber`.
+pub fn read_records(event: &BatchEvent) -> Result<Vec<KinesisRecord<'_>>, BatchError> {
+    let raw = event.records()?;
+    raw.into_iter()
+        .enumerate()
+        .map(|(index, raw)| KinesisRecord::parse(index, raw))
+        .collect()
+}
+
+/// Handles a Kinesis batch and reports what happened to each record.
+///
+/// # Errors
+/// See [`read_records`]; nothing is handled when the event cannot be read.
+pub async fn process<'e, H: RecordHandler<Kinesis>>(
+    handler: &H,
+    config: &StreamConfig,
+    event: &'e BatchEvent,
+    cx: &Context,
+) -> Result<BatchReport<'e>, BatchError> {
+    let records = read_records(event)?;
+    Ok(crate::stream::process::<Kinesis, H>(
+        records,
+        KinesisRecord::into_sequence_number,
+        handler,
+        config,
+        cx,
+        "kinesis",
+    )
+    .await)
+}
+
+/// Handles a Kinesis invocation: [`process`], then the all-failed policy.
+///
+/// # Errors
+/// See [`process`] and [`BatchReport::into_response`].
+pub async fn handle<H: RecordHandler<Kinesis>>(
+    handler: &H,
+    config: &StreamConfig,
+    event: LambdaEvent<BatchEvent>,
+) -> Result<BatchResponse, BatchError> {
+    let (payload, context) = event.into_parts();
+    crate::stream::log_failure(
+        "Kinesis",
+        process(handler, config, &payload, &context)
+            .await
+            .and_then(BatchReport::into_response),
+    )
+}

@@ -1,0 +1,159 @@
+//! The engine's view of one Kinesis record, read leniently from the event.
+
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
+use aws_lambda_events::kinesis::KinesisEventRecord;
+use base64::Engine as _;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::engine::BatchRecord;
+use crate::error::BatchError;
+use crate::json::{object, string_field};
+
+/// One Kinesis record of the batch, as the engine reads it.
+///
+/// `kinesis.sequenceNumber` (the identifier), `partitionKey`, `data` and
+/// `approximateArrivalTimestamp` are read up front; `data` is base64-decoded
+/// and the full [`KinesisEventRecord`] parsed on first use.
+#[derive(Debug)]
+pub struct KinesisRecord<'e> {
+    index: usize,
+    raw: &'e RawValue,
+    sequence_number: Cow<'e, str>,
+    partition_key: Option<Cow<'e, str>>,
+    data: Option<Result<Cow<'e, str>, &'static str>>,
+    arrival: Option<f64>,
+    decoded: OnceLock<Result<Vec<u8>, String>>,
+    full: OnceLock<Result<KinesisEventRecord, String>>,
+}
+
+#[derive(Deserialize)]
+struct Head<'e> {
+    #[serde(borrow, default)]
+    kinesis: Option<&'e RawValue>,
+}
+
+#[derive(Deserialize)]
+struct Inner<'e> {
+    #[serde(rename = "sequenceNumber", borrow, default)]
+    sequence_number: Option<&'e RawValue>,
+    #[serde(rename = "partitionKey", borrow, default)]
+    partition_key: Option<&'e RawValue>,
+    #[serde(borrow, default)]
+    data: Option<&'e RawValue>,
+    #[serde(rename = "approximateArrivalTimestamp", borrow, default)]
+    arrival: Option<&'e RawValue>,
+}
+
+const ID_FIELD: &str = "kinesis.sequenceNumber";
+
+impl<'e> KinesisRecord<'e> {
+    /// Reads record `index` of the batch.
+    ///
+    /// # Errors
+    /// [`BatchError::MissingItemIdentifier`] if the record has no usable
+    /// `kinesis.sequenceNumber` (absent, `null`, empty, or not a decimal
+    /// string), or is not an object.
+    pub fn parse(index: usize, raw: &'e RawValue) -> Result<Self, BatchError> {
+        let not_object = |problem| BatchError::MissingItemIdentifier {
+            index,
+            field: ID_FIELD,
+            problem,
+        };
+        let inner = object::<Head<'e>>(raw)
+            .and_then(|head| head.kinesis)
+            .ok_or_else(|| not_object("the record has no `kinesis` object"))?;
+        let inner: Inner<'e> =
+            object(inner).ok_or_else(|| not_object("the record's `kinesis` is not an object"))?;
+        let sequence_number =
+            crate::stream::sequence_number(inner.sequence_number, index, ID_FIELD)?;
+        Ok(KinesisRecord {
+            index,
+            raw,
+            sequence_number,
+            partition_key: inner.partition_key.and_then(|raw| string_field(raw).ok()),
+            data: inner.data.map(string_field),
+            arrival: inner
+                .arrival
+                .and_then(|raw| serde_json::from_str(raw.get()).ok()),
+            decoded: OnceLock::new(),
+            full: OnceLock::new(),
+        })
+    }
+
+    /// Position of the record in the batch, from 0.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// The `kinesis.sequenceNumber` (a non-empty decimal string).
+    pub fn sequence_number(&self) -> &str {
+        &self.sequence_number
+    }
+
+    /// The `kinesis.partitionKey`, if present.
+    pub fn partition_key(&self) -> Option<&str> {
+        self.partition_key.as_deref()
+    }
+
+    /// `kinesis.approximateArrivalTimestamp`, in epoch seconds.
+    pub fn approximate_arrival_timestamp(&self) -> Option<f64> {
+        self.arrival
+    }
+
+    /// The record's `data`, base64-decoded on first use.
+    ///
+    /// # Errors
+    /// Why there are no bytes: no `data`, not a string, or not base64.
+    pub fn data(&self) -> Result<&[u8], &str> {
+        self.decoded
+            .get_or_init(|| match &self.data {
+                None => Err("the record has no `kinesis.data`".to_owned()),
+                Some(Err(found)) => Err(format!(
+                    "`kinesis.data` is a JSON {found}, not a base64 string"
+                )),
+                Some(Ok(text)) => base64::engine::general_purpose::STANDARD
+                    .decode(text.as_bytes())
+                    .map_err(|error| format!("`kinesis.data` is not valid base64: {error}")),
+            })
+            .as_deref()
+            .map_err(String::as_str)
+    }
+
+    /// The record's JSON text, as received.
+    pub fn raw_json(&self) -> &'e str {
+        self.raw.get()
+    }
+
+    /// The full record as `aws_lambda_events`' [`KinesisEventRecord`],
+    /// parsed on first use.
+    ///
+    /// # Errors
+    /// The parse error, as text, if the record does not fit the type.
+    pub fn event_record(&self) -> Result<&KinesisEventRecord, &str> {
+        self.full
+            .get_or_init(|| serde_json::from_str(self.raw.get()).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(String::as_str)
+    }
+
+    pub(crate) fn into_sequence_number(self) -> Cow<'e, str> {
+        self.sequence_number
+    }
+}
+
+impl BatchRecord for KinesisRecord<'_> {
+    fn item_identifier(&self) -> &str {
+        &self.sequence_number
+    }
+
+    fn ordering_key(&self) -> Option<&str> {
+        self.partition_key()
+    }
+
+    fn span(&self) -> tracing::Span {
+        tracing::info_span!("record", sequence_number = %self.sequence_number, index = self.index)
+    }
+}
