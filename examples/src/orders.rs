@@ -80,26 +80,14 @@ mod tests {
     use super::*;
 
     fn order(quantity: u32, warehouse: usize) -> Json<Order> {
-        Json(Order {
-            id: 1,
-            sku: "BOOK-1".to_owned(),
-            quantity,
-            warehouse,
-        })
+        Json(Order { id: 1, sku: "BOOK-1".to_owned(), quantity, warehouse })
     }
 
     #[tokio::test]
     async fn record_logic_is_unit_testable() {
         let message = SqsMessage::default();
         let cx = Context::default();
-        assert!(
-            handle_order::record(order(2, 0), &message, &cx)
-                .await
-                .is_ok()
-        );
-        assert!(matches!(
-            handle_order::record(order(0, 0), &message, &cx).await,
-            Err(OrderError::Empty(1))
-        ));
+        assert!(handle_order::record(order(2, 0), &message, &cx).await.is_ok());
+        assert!(matches!(handle_order::record(order(0, 0), &message, &cx).await, Err(OrderError::Empty(1))));
     }
 }

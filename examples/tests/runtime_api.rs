@@ -17,9 +17,7 @@ fn serve(events: Vec<String>) -> (String, mpsc::Receiver<Posted>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
     let address = listener.local_addr().expect("address").to_string();
     let (posted, received) = mpsc::channel();
-    let events = Arc::new(Mutex::new(
-        events.into_iter().enumerate().collect::<Vec<_>>(),
-    ));
+    let events = Arc::new(Mutex::new(events.into_iter().enumerate().collect::<Vec<_>>()));
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
             let (events, posted) = (Arc::clone(&events), posted.clone());
@@ -52,11 +50,7 @@ fn connection(stream: TcpStream, events: &Mutex<Vec<(usize, String)>>, posted: &
         }
         let mut body = vec![0; length];
         reader.read_exact(&mut body).expect("body");
-        let path = request_line
-            .split_whitespace()
-            .nth(1)
-            .unwrap_or_default()
-            .to_owned();
+        let path = request_line.split_whitespace().nth(1).unwrap_or_default().to_owned();
         if path.ends_with("/invocation/next") {
             let next = {
                 let mut events = events.lock().expect("lock");
@@ -66,11 +60,7 @@ fn connection(stream: TcpStream, events: &Mutex<Vec<(usize, String)>>, posted: &
                 std::thread::sleep(Duration::from_secs(3600));
                 return;
             };
-            let deadline = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .expect("clock")
-                .as_millis()
-                + 60_000;
+            let deadline = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_millis() + 60_000;
             let response = format!(
                 "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nlambda-runtime-aws-request-id: request-{index}\r\n\
                  lambda-runtime-deadline-ms: {deadline}\r\n\
@@ -80,12 +70,8 @@ fn connection(stream: TcpStream, events: &Mutex<Vec<(usize, String)>>, posted: &
             );
             writer.write_all(response.as_bytes()).expect("write event");
         } else {
-            posted
-                .send((path, String::from_utf8_lossy(&body).into_owned()))
-                .expect("report");
-            writer
-                .write_all(b"HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n")
-                .expect("write ack");
+            posted.send((path, String::from_utf8_lossy(&body).into_owned())).expect("report");
+            writer.write_all(b"HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n").expect("write ack");
         }
     }
 }
@@ -126,27 +112,14 @@ fn the_example_binary_answers_the_runtime_api_with_partial_failures_and_clear_er
     let (address, posted) = serve(events);
     let _function = start_function(&address);
 
-    let wait = || {
-        posted
-            .recv_timeout(Duration::from_secs(60))
-            .expect("the function answered")
-    };
+    let wait = || posted.recv_timeout(Duration::from_secs(60)).expect("the function answered");
     let (path, body) = wait();
     assert_eq!(path, "/2018-06-01/runtime/invocation/request-0/response");
-    assert_eq!(
-        body,
-        r#"{"batchItemFailures":[{"itemIdentifier":"m2"},{"itemIdentifier":"m3"}]}"#
-    );
+    assert_eq!(body, r#"{"batchItemFailures":[{"itemIdentifier":"m2"},{"itemIdentifier":"m3"}]}"#);
 
     let (path, body) = wait();
     assert_eq!(path, "/2018-06-01/runtime/invocation/request-1/error");
     let error: serde_json::Value = serde_json::from_str(&body).expect("error JSON");
     assert_eq!(error["errorType"], "LambdaBatch.InvalidEvent");
-    assert!(
-        error["errorMessage"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("no `Records` array"),
-        "{error}"
-    );
+    assert!(error["errorMessage"].as_str().unwrap_or_default().contains("no `Records` array"), "{error}");
 }

@@ -77,11 +77,7 @@ pub(crate) fn parse(attr: TokenStream, errors: &mut Errors) -> Args {
 }
 
 fn parse_one(meta: &ParseNestedMeta<'_>, args: &mut Args, errors: &mut Errors) -> syn::Result<()> {
-    let key = meta
-        .path
-        .get_ident()
-        .map(ToString::to_string)
-        .unwrap_or_default();
+    let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
     let span = syn::spanned::Spanned::span(&meta.path);
     match key.as_str() {
         "sqs" | "sqs_fifo" | "kinesis" | "dynamodb" => {
@@ -134,7 +130,10 @@ fn parse_one(meta: &ParseNestedMeta<'_>, args: &mut Args, errors: &mut Errors) -
                 "checkpoint" => StreamPolicyArg::Checkpoint,
                 "continue" => StreamPolicyArg::Continue,
                 other => {
-                    errors.at(&lit, format!("unknown stream_policy \"{other}\": expected \"checkpoint\" or \"continue\""));
+                    errors.at(
+                        &lit,
+                        format!("unknown stream_policy \"{other}\": expected \"checkpoint\" or \"continue\""),
+                    );
                     return Ok(());
                 }
             };
@@ -148,9 +147,7 @@ fn parse_one(meta: &ParseNestedMeta<'_>, args: &mut Args, errors: &mut Errors) -
                 other => {
                     errors.at(
                         &lit,
-                        format!(
-                            "unknown all_failed \"{other}\": expected \"error\" or \"report_all\""
-                        ),
+                        format!("unknown all_failed \"{other}\": expected \"error\" or \"report_all\""),
                     );
                     return Ok(());
                 }
@@ -164,10 +161,7 @@ fn parse_one(meta: &ParseNestedMeta<'_>, args: &mut Args, errors: &mut Errors) -
                 Ok(_) => errors.at_span(span, "`crate` is given more than once"),
                 Err(_) => errors.at(
                     &lit,
-                    format!(
-                        "`crate` must be a path such as \"lambda_batch\", not \"{}\"",
-                        lit.value()
-                    ),
+                    format!("`crate` must be a path such as \"lambda_batch\", not \"{}\"", lit.value()),
                 ),
             }
         }
@@ -211,9 +205,7 @@ fn set_once<T>(slot: &mut Option<T>, value: T, span: Span, key: &str, errors: &m
 fn no_value(meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<()> {
     if meta.input.peek(syn::Token![=]) || meta.input.peek(syn::token::Paren) {
         skip_value(meta)?;
-        return Err(meta.error(format!(
-            "`{key}` takes no value: write `#[batch_handler({key})]`"
-        )));
+        return Err(meta.error(format!("`{key}` takes no value: write `#[batch_handler({key})]`")));
     }
     Ok(())
 }
@@ -224,14 +216,8 @@ fn string_value(meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<LitStr> {
     }
     let expr: syn::Expr = meta.value()?.parse()?;
     match expr {
-        syn::Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Str(lit),
-            ..
-        }) => Ok(lit),
-        other => Err(syn::Error::new_spanned(
-            other,
-            format!("`{key}` takes a string: `{key} = \"...\"`"),
-        )),
+        syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(lit), .. }) => Ok(lit),
+        other => Err(syn::Error::new_spanned(other, format!("`{key}` takes a string: `{key} = \"...\"`"))),
     }
 }
 

@@ -41,9 +41,6 @@ impl Errors {
 
     /// The errors as `compile_error!` invocations (empty if none).
     pub(crate) fn to_compile_errors(&self) -> TokenStream {
-        self.combined
-            .as_ref()
-            .map(syn::Error::to_compile_error)
-            .unwrap_or_default()
+        self.combined.as_ref().map(syn::Error::to_compile_error).unwrap_or_default()
     }
 }

@@ -14,10 +14,7 @@ use crate::validate::{self, Handler};
 pub(crate) fn batch_handler(attr: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let args = args::parse(attr, &mut errors);
-    let krate = args
-        .krate
-        .clone()
-        .unwrap_or_else(|| syn::parse_quote!(::lambda_batch));
+    let krate = args.krate.clone().unwrap_or_else(|| syn::parse_quote!(::lambda_batch));
     let function = match parse::parse(item) {
         Item::Function(function) => function,
         Item::Other(item, error) => {
@@ -45,21 +42,15 @@ fn expand(handler: &Handler, krate: &Path) -> TokenStream {
     let private = quote!(#krate::__private);
     let (config_ty, config) = config_expr(handler, &private);
     let (source, record_ty, handle_fn) = match handler.config.source {
-        SourceArg::Sqs | SourceArg::SqsFifo => (
-            quote!(#private::Sqs),
-            quote!(#private::SqsRecord),
-            quote!(#private::sqs_handle),
-        ),
-        SourceArg::Kinesis => (
-            quote!(#private::Kinesis),
-            quote!(#private::KinesisRecord),
-            quote!(#private::kinesis_handle),
-        ),
-        SourceArg::DynamoDb => (
-            quote!(#private::DynamoDb),
-            quote!(#private::DynamoDbRecord),
-            quote!(#private::dynamodb_handle),
-        ),
+        SourceArg::Sqs | SourceArg::SqsFifo => {
+            (quote!(#private::Sqs), quote!(#private::SqsRecord), quote!(#private::sqs_handle))
+        }
+        SourceArg::Kinesis => {
+            (quote!(#private::Kinesis), quote!(#private::KinesisRecord), quote!(#private::kinesis_handle))
+        }
+        SourceArg::DynamoDb => {
+            (quote!(#private::DynamoDb), quote!(#private::DynamoDbRecord), quote!(#private::dynamodb_handle))
+        }
     };
 
     let record = format_ident!("__lambda_batch_record", span = Span::mixed_site());

@@ -15,11 +15,8 @@ pub(crate) fn parse(item: TokenStream) -> Item {
     match syn::parse2::<ItemFn>(item.clone()) {
         Ok(function) => Item::Function(Box::new(function)),
         Err(_) => {
-            let span = item
-                .clone()
-                .into_iter()
-                .next()
-                .map_or_else(proc_macro2::Span::call_site, |t| t.span());
+            let span =
+                item.clone().into_iter().next().map_or_else(proc_macro2::Span::call_site, |t| t.span());
             let error = syn::Error::new(
                 span,
                 "#[batch_handler] goes on a free `fn` or `async fn` that handles one record, \

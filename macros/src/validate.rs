@@ -61,28 +61,18 @@ pub(crate) fn validate(args: &Args, function: ItemFn, all_errors: &mut Errors) -
     };
     // After a bad option, expand with the default source rather than add a
     // follow-on "which source?" error (the bad option may have been it).
-    let source = resolve_source(args, &params, errors, options_ok)
-        .or((!options_ok).then_some(SourceArg::Sqs));
+    let source =
+        resolve_source(args, &params, errors, options_ok).or((!options_ok).then_some(SourceArg::Sqs));
     let valid = errors.is_empty();
     all_errors.append(std::mem::take(errors));
     let is_async = function.sig.asyncness.is_some();
     let config = Config {
         source: source.unwrap_or(SourceArg::Sqs),
-        fifo_policy: args
-            .fifo_policy
-            .map_or(FifoPolicyArg::StopAtFirstFailure, |(p, _)| p),
-        stream_policy: args
-            .stream_policy
-            .map_or(StreamPolicyArg::Checkpoint, |(p, _)| p),
+        fifo_policy: args.fifo_policy.map_or(FifoPolicyArg::StopAtFirstFailure, |(p, _)| p),
+        stream_policy: args.stream_policy.map_or(StreamPolicyArg::Checkpoint, |(p, _)| p),
         all_failed: args.all_failed.unwrap_or(AllFailedArg::Error),
     };
-    (valid && source.is_some()).then_some(Handler {
-        function,
-        params,
-        output,
-        is_async,
-        config,
-    })
+    (valid && source.is_some()).then_some(Handler { function, params, output, is_async, config })
 }
 
 fn check_signature(function: &ItemFn, errors: &mut Errors) {
@@ -94,40 +84,26 @@ fn check_signature(function: &ItemFn, errors: &mut Errors) {
              (use `&str` or `Json<T>` with a concrete `T`)",
         );
     } else if let Some(where_clause) = &sig.generics.where_clause {
-        errors.at(
-            where_clause,
-            "#[batch_handler] functions cannot have a `where` clause",
-        );
+        errors.at(where_clause, "#[batch_handler] functions cannot have a `where` clause");
     }
     if let Some(constness) = &sig.constness {
         errors.at(constness, "#[batch_handler] functions cannot be `const`");
     }
     if let Some(abi) = &sig.abi {
-        errors.at(
-            abi,
-            "#[batch_handler] functions cannot have an `extern` ABI",
-        );
+        errors.at(abi, "#[batch_handler] functions cannot have an `extern` ABI");
     }
     if let Some(variadic) = &sig.variadic {
         errors.at(variadic, "#[batch_handler] functions cannot be variadic");
     }
     if !matches!(function.sig.safety, syn::Safety::Default) {
-        errors.at(
-            sig.fn_token,
-            "#[batch_handler] functions cannot be `unsafe`",
-        );
+        errors.at(sig.fn_token, "#[batch_handler] functions cannot be `unsafe`");
     }
 }
 
 /// The event source: from the options, else from the parameter types that
 /// name one (`&SqsMessage`, `&KinesisRecord`, `NewImage<T>`, ...). A
 /// parameter of another source than the chosen one is an error at its type.
-fn resolve_source(
-    args: &Args,
-    params: &[Param],
-    errors: &mut Errors,
-    report: bool,
-) -> Option<SourceArg> {
+fn resolve_source(args: &Args, params: &[Param], errors: &mut Errors, report: bool) -> Option<SourceArg> {
     let mut chosen: Option<(SourceArg, Option<&Type>)> = args.source.map(|source| (source, None));
     for param in params {
         let Some(family) = source_named_by(&param.ty) else {
@@ -212,8 +188,9 @@ fn source_named_by(ty: &Type) -> Option<SourceArg> {
             match name.as_str() {
                 "SqsMessage" | "SqsRecord" => Some(SourceArg::Sqs),
                 "KinesisEventRecord" | "KinesisRecord" => Some(SourceArg::Kinesis),
-                "EventRecord" | "DynamoDbRecord" | "NewImage" | "OldImage" | "Keys"
-                | "EventName" => Some(SourceArg::DynamoDb),
+                "EventRecord" | "DynamoDbRecord" | "NewImage" | "OldImage" | "Keys" | "EventName" => {
+                    Some(SourceArg::DynamoDb)
+                }
                 _ => None,
             }
         }
@@ -234,11 +211,7 @@ fn family_name(source: SourceArg) -> &'static str {
 }
 
 fn type_text(ty: &Type) -> String {
-    quote::ToTokens::to_token_stream(ty)
-        .to_string()
-        .replace(" < ", "<")
-        .replace(" >", ">")
-        .replace("& ", "&")
+    quote::ToTokens::to_token_stream(ty).to_string().replace(" < ", "<").replace(" >", ">").replace("& ", "&")
 }
 
 fn find_impl_trait(ty: &Type) -> Option<&Type> {

@@ -53,33 +53,24 @@ where
     for (index, record) in records.iter().enumerate() {
         let blocker = stopped_by.or_else(|| {
             let key = record.ordering_key()?;
-            stopped_keys
-                .iter()
-                .find(|(k, _)| *k == key)
-                .map(|&(_, at)| at)
+            stopped_keys.iter().find(|(k, _)| *k == key).map(|&(_, at)| at)
         });
         if let Some(cause) = blocker {
             statuses.push(RecordStatus::Skipped { cause });
             continue;
         }
         let span = record.span();
-        let outcome = call_isolated::<S, H>(handler, S::shorten(record), cx)
-            .instrument(span.clone())
-            .await;
+        let outcome = call_isolated::<S, H>(handler, S::shorten(record), cx).instrument(span.clone()).await;
         let status = match outcome {
             RecordOutcome::Success => {
                 span.in_scope(|| tracing::debug!("record handled"));
                 RecordStatus::Succeeded
             }
             RecordOutcome::Failure(error) => {
-                span.in_scope(
-                    || tracing::warn!(error = %error, kind = ?error.kind(), "record failed"),
-                );
+                span.in_scope(|| tracing::warn!(error = %error, kind = ?error.kind(), "record failed"));
                 match (rule, record.ordering_key()) {
                     (StopRule::Nothing, _) => {}
-                    (StopRule::Everything, _) | (StopRule::SameKey, None) => {
-                        stopped_by = Some(index)
-                    }
+                    (StopRule::Everything, _) | (StopRule::SameKey, None) => stopped_by = Some(index),
                     (StopRule::SameKey, Some(key)) => stopped_keys.push((key, index)),
                 }
                 RecordStatus::Failed(error)
@@ -92,11 +83,7 @@ where
 
 /// Calls the handler for one record; a panic while making or polling the
 /// future becomes this record's failure.
-async fn call_isolated<'a, S, H>(
-    handler: &'a H,
-    record: &'a S::Record<'a>,
-    cx: &'a Context,
-) -> RecordOutcome
+async fn call_isolated<'a, S, H>(handler: &'a H, record: &'a S::Record<'a>, cx: &'a Context) -> RecordOutcome
 where
     S: Source,
     H: RecordHandler<S>,

@@ -39,9 +39,7 @@ impl BatchEvent {
     /// # Errors
     /// [`EventError::NotJson`] if the text is not JSON.
     pub fn from_json(json: &str) -> Result<Self, EventError> {
-        serde_json::from_str(json)
-            .map(|raw| BatchEvent { raw })
-            .map_err(EventError::NotJson)
+        serde_json::from_str(json).map(|raw| BatchEvent { raw }).map_err(EventError::NotJson)
     }
 
     /// Reads an event from JSON bytes.
@@ -49,9 +47,7 @@ impl BatchEvent {
     /// # Errors
     /// [`EventError::NotJson`] if the bytes are not JSON.
     pub fn from_slice(json: &[u8]) -> Result<Self, EventError> {
-        serde_json::from_slice(json)
-            .map(|raw| BatchEvent { raw })
-            .map_err(EventError::NotJson)
+        serde_json::from_slice(json).map(|raw| BatchEvent { raw }).map_err(EventError::NotJson)
     }
 
     /// The event's JSON text, as received.
@@ -118,16 +114,14 @@ impl FromStr for BatchEvent {
 
 impl From<serde_json::Value> for BatchEvent {
     fn from(value: serde_json::Value) -> Self {
-        let raw =
-            serde_json::value::to_raw_value(&value).unwrap_or_else(|_| unreachable_raw_value());
+        let raw = serde_json::value::to_raw_value(&value).unwrap_or_else(|_| unreachable_raw_value());
         BatchEvent { raw }
     }
 }
 
 impl From<&serde_json::Value> for BatchEvent {
     fn from(value: &serde_json::Value) -> Self {
-        let raw =
-            serde_json::value::to_raw_value(value).unwrap_or_else(|_| unreachable_raw_value());
+        let raw = serde_json::value::to_raw_value(value).unwrap_or_else(|_| unreachable_raw_value());
         BatchEvent { raw }
     }
 }

@@ -53,10 +53,7 @@ pub struct ExtractError {
 impl ExtractError {
     /// A new error for `extractor` (for example `"Json<Order>"`).
     pub fn new(extractor: &'static str, message: impl fmt::Display) -> Self {
-        ExtractError {
-            extractor,
-            message: message.to_string(),
-        }
+        ExtractError { extractor, message: message.to_string() }
     }
 
     /// The extractor that failed.

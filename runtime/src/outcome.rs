@@ -15,10 +15,7 @@ pub enum RecordOutcome {
 impl RecordOutcome {
     /// A failure with the handler's error message.
     pub fn failure(message: impl fmt::Display) -> Self {
-        RecordOutcome::Failure(RecordError::new(
-            RecordErrorKind::Handler,
-            message.to_string(),
-        ))
+        RecordOutcome::Failure(RecordError::new(RecordErrorKind::Handler, message.to_string()))
     }
 }
 
@@ -45,10 +42,7 @@ pub struct RecordError {
 impl RecordError {
     /// A new record error.
     pub fn new(kind: RecordErrorKind, message: impl Into<String>) -> Self {
-        RecordError {
-            kind,
-            message: message.into(),
-        }
+        RecordError { kind, message: message.into() }
     }
 
     /// How the record failed.
@@ -75,10 +69,7 @@ impl fmt::Display for RecordError {
 
 impl From<crate::extract::ExtractError> for RecordOutcome {
     fn from(error: crate::extract::ExtractError) -> Self {
-        RecordOutcome::Failure(RecordError::new(
-            RecordErrorKind::Extract,
-            error.to_string(),
-        ))
+        RecordOutcome::Failure(RecordError::new(RecordErrorKind::Extract, error.to_string()))
     }
 }
 

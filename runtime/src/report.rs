@@ -79,17 +79,8 @@ impl<'e> BatchReport<'e> {
         rule: ResponseRule,
         fifo: bool,
     ) -> Self {
-        let records = ids
-            .into_iter()
-            .zip(statuses)
-            .map(|(id, status)| RecordReport { id, status })
-            .collect();
-        BatchReport {
-            records,
-            all_failed,
-            rule,
-            fifo,
-        }
+        let records = ids.into_iter().zip(statuses).map(|(id, status)| RecordReport { id, status }).collect();
+        BatchReport { records, all_failed, rule, fifo }
     }
 
     /// Each record's report, in record order.
@@ -122,9 +113,9 @@ impl<'e> BatchReport<'e> {
     pub fn response(&self) -> BatchResponse {
         let retried = self.records.iter().filter(|r| r.status.is_retried());
         match self.rule {
-            ResponseRule::EveryRetried => BatchResponse::from_failures(
-                retried.filter_map(|r| ItemIdentifier::from_record(&r.id)),
-            ),
+            ResponseRule::EveryRetried => {
+                BatchResponse::from_failures(retried.filter_map(|r| ItemIdentifier::from_record(&r.id)))
+            }
             ResponseRule::LowestRetried => BatchResponse::from_failures(
                 retried
                     .min_by(|a, b| crate::sequence::compare_sequence_numbers(&a.id, &b.id))
@@ -149,10 +140,7 @@ impl<'e> BatchReport<'e> {
                     _ => None,
                 })
                 .unwrap_or_default();
-            return Err(BatchError::AllRecordsFailed {
-                failed,
-                first_error,
-            });
+            return Err(BatchError::AllRecordsFailed { failed, first_error });
         }
         Ok(self.response())
     }

@@ -33,10 +33,7 @@ impl StreamConfig {
     /// The defaults: checkpoint at the first failure, fail the invocation
     /// when every record failed.
     pub const fn new() -> Self {
-        StreamConfig {
-            policy: StreamPolicy::Checkpoint,
-            all_failed: AllFailedPolicy::Error,
-        }
+        StreamConfig { policy: StreamPolicy::Checkpoint, all_failed: AllFailedPolicy::Error }
     }
 
     /// Sets the failure policy.
@@ -108,11 +105,7 @@ pub(crate) fn sequence_number<'e>(
     index: usize,
     field: &'static str,
 ) -> Result<std::borrow::Cow<'e, str>, crate::error::BatchError> {
-    let missing = |problem| crate::error::BatchError::MissingItemIdentifier {
-        index,
-        field,
-        problem,
-    };
+    let missing = |problem| crate::error::BatchError::MissingItemIdentifier { index, field, problem };
     match raw.map(crate::json::string_field) {
         None => Err(missing("absent or null")),
         Some(Err(_)) => Err(missing("not a string")),

@@ -34,13 +34,10 @@ pub fn context() -> Context {
 
 /// A context whose deadline is `budget` from now.
 pub fn context_with_budget(budget: Duration) -> Context {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
     let mut cx = Context::default();
     cx.request_id = "test-request-id".to_owned();
     cx.deadline = u64::try_from((now + budget).as_millis()).unwrap_or(u64::MAX);
-    cx.invoked_function_arn =
-        "arn:aws:lambda:eu-west-1:123456789012:function:test-function".to_owned();
+    cx.invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:test-function".to_owned();
     cx
 }

@@ -34,8 +34,7 @@ pub fn fifo_message(message_id: &str, group_id: &str, body: &str) -> Value {
     let attributes = &mut record["attributes"];
     attributes["MessageGroupId"] = json!(group_id);
     attributes["MessageDeduplicationId"] = json!(format!("dedup-{message_id}"));
-    attributes["SequenceNumber"] =
-        json!(format!("188000000000000000{:02}", message_id.len() % 100));
+    attributes["SequenceNumber"] = json!(format!("188000000000000000{:02}", message_id.len() % 100));
     record
 }
 

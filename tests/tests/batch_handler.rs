@@ -7,9 +7,7 @@ use std::sync::{Arc, Mutex};
 use common::ids;
 
 use lambda_batch::sqs::{QueueKind, SqsMessage, SqsRecord};
-use lambda_batch::{
-    AllFailedPolicy, BatchEvent, BatchResponse, Context, Json, LambdaEvent, batch_handler,
-};
+use lambda_batch::{AllFailedPolicy, BatchEvent, BatchResponse, Context, Json, LambdaEvent, batch_handler};
 use lambda_batch_testkit::sqs::{event, fifo_message, message};
 use serde::Deserialize;
 
@@ -21,27 +19,15 @@ struct Order {
 
 /// Orders with quantity 0 fail.
 #[batch_handler(sqs)]
-async fn handle_order(
-    Json(order): Json<Order>,
-    message: &SqsMessage,
-    cx: &Context,
-) -> Result<(), String> {
+async fn handle_order(Json(order): Json<Order>, message: &SqsMessage, cx: &Context) -> Result<(), String> {
     assert_eq!(cx.request_id, "test-request-id");
     assert!(message.message_id.is_some());
-    if order.quantity == 0 {
-        Err(format!("order {} is empty", order.id))
-    } else {
-        Ok(())
-    }
+    if order.quantity == 0 { Err(format!("order {} is empty", order.id)) } else { Ok(()) }
 }
 
 #[batch_handler(sqs)]
 fn sync_body_check(body: &str) -> Result<(), &'static str> {
-    if body.contains("bad") {
-        Err("bad body")
-    } else {
-        Ok(())
-    }
+    if body.contains("bad") { Err("bad body") } else { Ok(()) }
 }
 
 #[batch_handler(sqs)]
@@ -49,20 +35,12 @@ fn infallible(_cx: &Context, _record: &SqsRecord<'_>) {}
 
 #[batch_handler(sqs_fifo, fifo_policy = "skip_failed_group", all_failed = "report_all")]
 async fn fifo_groups(body: &str) -> Result<(), String> {
-    if body == "fail" {
-        Err("failed".to_owned())
-    } else {
-        Ok(())
-    }
+    if body == "fail" { Err("failed".to_owned()) } else { Ok(()) }
 }
 
 #[batch_handler(sqs_fifo)]
 async fn fifo_stop(body: &str) -> Result<(), String> {
-    if body == "fail" {
-        Err("failed".to_owned())
-    } else {
-        Ok(())
-    }
+    if body == "fail" { Err("failed".to_owned()) } else { Ok(()) }
 }
 
 #[batch_handler(sqs, all_failed = "report_all")]
@@ -94,21 +72,14 @@ fn order(id: u32, quantity: u32) -> String {
 
 #[tokio::test]
 async fn the_generated_handler_answers_a_batch_with_its_failures() {
-    let event = event([
-        message("m1", &order(1, 2)),
-        message("m2", &order(2, 0)),
-        message("m3", &order(3, 1)),
-    ]);
+    let event =
+        event([message("m1", &order(1, 2)), message("m2", &order(2, 0)), message("m3", &order(3, 1))]);
     assert_eq!(call(handle_order, event).await, Ok(ids(&["m2"])));
 }
 
 #[tokio::test]
 async fn a_bad_body_fails_only_its_record() {
-    let event = event([
-        message("m1", "{\"id\": 1}"),
-        message("m2", "not json"),
-        message("m3", &order(3, 1)),
-    ]);
+    let event = event([message("m1", "{\"id\": 1}"), message("m2", "not json"), message("m3", &order(3, 1))]);
     assert_eq!(call(handle_order, event).await, Ok(ids(&["m1", "m2"])));
 }
 
@@ -123,10 +94,7 @@ async fn sync_functions_and_raw_bodies_work() {
 #[tokio::test]
 async fn fifo_options_are_applied() {
     assert_eq!(fifo_groups::CONFIG.queue_kind(), QueueKind::Fifo);
-    assert_eq!(
-        fifo_groups::CONFIG.all_failed_policy(),
-        AllFailedPolicy::ReportAll
-    );
+    assert_eq!(fifo_groups::CONFIG.all_failed_policy(), AllFailedPolicy::ReportAll);
     // Standard ARNs, but `sqs_fifo` forces FIFO rules.
     let records = || {
         let mut records = vec![
@@ -135,30 +103,14 @@ async fn fifo_options_are_applied() {
             fifo_message("a2", "a", "ok"),
         ];
         for record in &mut records {
-            record["eventSourceARN"] =
-                serde_json::json!("arn:aws:sqs:eu-west-1:123456789012:plain");
+            record["eventSourceARN"] = serde_json::json!("arn:aws:sqs:eu-west-1:123456789012:plain");
         }
         records
     };
-    assert_eq!(
-        call(fifo_groups, event(records())).await,
-        Ok(ids(&["a1", "a2"]))
-    );
-    assert_eq!(
-        call(fifo_stop, event(records())).await,
-        Ok(ids(&["a1", "b1", "a2"]))
-    );
-    let all_fail = || {
-        event([
-            fifo_message("a1", "a", "fail"),
-            fifo_message("b1", "b", "fail"),
-        ])
-    };
-    assert_eq!(
-        call(fifo_groups, all_fail()).await,
-        Ok(ids(&["a1", "b1"])),
-        "report_all"
-    );
+    assert_eq!(call(fifo_groups, event(records())).await, Ok(ids(&["a1", "a2"])));
+    assert_eq!(call(fifo_stop, event(records())).await, Ok(ids(&["a1", "b1", "a2"])));
+    let all_fail = || event([fifo_message("a1", "a", "fail"), fifo_message("b1", "b", "fail")]);
+    assert_eq!(call(fifo_groups, all_fail()).await, Ok(ids(&["a1", "b1"])), "report_all");
     assert_eq!(
         call(fifo_stop, event([fifo_message("a1", "a", "fail")])).await,
         Err("LambdaBatch.AllRecordsFailed")
@@ -167,21 +119,14 @@ async fn fifo_options_are_applied() {
 
 #[tokio::test]
 async fn a_panicking_record_fails_alone_through_the_generated_handler() {
-    let event = event([
-        message("m1", "ok"),
-        message("m2", "panic"),
-        message("m3", "ok"),
-    ]);
+    let event = event([message("m1", "ok"), message("m2", "panic"), message("m3", "ok")]);
     assert_eq!(call(panicky, event).await, Ok(ids(&["m2"])));
 }
 
 #[tokio::test]
 async fn invalid_events_are_invocation_errors() {
     let event = BatchEvent::from(serde_json::json!({"Records": {}}));
-    assert_eq!(
-        call(handle_order, event).await,
-        Err("LambdaBatch.InvalidEvent")
-    );
+    assert_eq!(call(handle_order, event).await, Err("LambdaBatch.InvalidEvent"));
 }
 
 #[tokio::test]
@@ -247,18 +192,12 @@ async fn each_record_gets_a_span_with_its_message_id_and_the_batch_a_summary() {
     let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
     assert!(text.contains("record{message_id=m1 index=0}"), "{text}");
     assert!(text.contains("record{message_id=m2 index=1}"), "{text}");
-    let failure = text
-        .lines()
-        .find(|l| l.contains("record failed"))
-        .expect("a failure event");
+    let failure = text.lines().find(|l| l.contains("record failed")).expect("a failure event");
     assert!(
         failure.contains("message_id=m2") && failure.contains("expected ident"),
         "serde error logged: {failure}"
     );
-    let summary = text
-        .lines()
-        .find(|l| l.contains("SQS batch handled"))
-        .expect("a summary event");
+    let summary = text.lines().find(|l| l.contains("SQS batch handled")).expect("a summary event");
     for field in ["records=2", "succeeded=1", "failed=1", "skipped=0"] {
         assert!(summary.contains(field), "{summary}");
     }

@@ -18,17 +18,11 @@ async fn aws_sample_sqs_event_is_read_and_answered_by_message_id() {
     let message: &SqsMessage = records[0].message().unwrap();
     assert_eq!(message.attributes["ApproximateReceiveCount"], "2");
 
-    let failing =
-        sqs::handler_fn(|_: &sqs::SqsRecord<'_>, _: &lambda_batch::Context| Err::<(), _>("down"));
+    let failing = sqs::handler_fn(|_: &sqs::SqsRecord<'_>, _: &lambda_batch::Context| Err::<(), _>("down"));
     let config = SqsConfig::new().all_failed(AllFailedPolicy::ReportAll);
-    let report = sqs::process(&failing, &config, &event, &lambda_batch_testkit::context())
-        .await
-        .unwrap();
+    let report = sqs::process(&failing, &config, &event, &lambda_batch_testkit::context()).await.unwrap();
     let json = serde_json::to_value(report.into_response().unwrap()).unwrap();
-    assert_eq!(
-        json,
-        serde_json::json!({"batchItemFailures": [{"itemIdentifier": "MessageID_1"}]})
-    );
+    assert_eq!(json, serde_json::json!({"batchItemFailures": [{"itemIdentifier": "MessageID_1"}]}));
 }
 
 #[tokio::test]
@@ -51,26 +45,15 @@ async fn our_response_serializes_like_the_aws_sample_response() {
             .enumerate()
             .map(|(i, body)| message(&format!("id{}", i + 1), body)),
     );
-    let handler = sqs::handler_fn(|record: &sqs::SqsRecord<'_>, _: &lambda_batch::Context| {
-        if record.body() == Some("fail") {
-            Err("failed")
-        } else {
-            Ok(())
-        }
-    });
-    let report = sqs::process(
-        &handler,
-        &SqsConfig::new(),
-        &event,
-        &lambda_batch_testkit::context(),
-    )
-    .await
-    .unwrap();
+    let handler = sqs::handler_fn(
+        |record: &sqs::SqsRecord<'_>, _: &lambda_batch::Context| {
+            if record.body() == Some("fail") { Err("failed") } else { Ok(()) }
+        },
+    );
+    let report =
+        sqs::process(&handler, &SqsConfig::new(), &event, &lambda_batch_testkit::context()).await.unwrap();
     let response = report.into_response().unwrap();
     let sample: serde_json::Value = serde_json::from_str(SQS_RESPONSE).unwrap();
     assert_eq!(serde_json::to_value(&response).unwrap(), sample);
-    assert_eq!(
-        serde_json::to_value(response.to_sqs_response()).unwrap(),
-        sample
-    );
+    assert_eq!(serde_json::to_value(response.to_sqs_response()).unwrap(), sample);
 }

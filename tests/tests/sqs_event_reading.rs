@@ -10,14 +10,9 @@ use serde_json::json;
 
 fn invalid_event(value: serde_json::Value) -> EventError {
     let event = BatchEvent::from(value);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     let (result, calls) = rt.block_on(run(&event, SqsConfig::new()));
-    assert!(
-        calls.is_empty(),
-        "no record may be handled when the event is invalid"
-    );
+    assert!(calls.is_empty(), "no record may be handled when the event is invalid");
     match result {
         Err(BatchError::InvalidEvent(error)) => error,
         other => panic!("expected InvalidEvent, got {other:?}"),
@@ -28,48 +23,24 @@ fn invalid_event(value: serde_json::Value) -> EventError {
 fn an_event_that_is_not_json_is_rejected_with_a_clear_error() {
     let error = BatchEvent::from_json("{\"Records\": [").unwrap_err();
     assert!(matches!(error, EventError::NotJson(_)));
-    assert!(
-        error.to_string().starts_with("the event is not valid JSON"),
-        "{error}"
-    );
+    assert!(error.to_string().starts_with("the event is not valid JSON"), "{error}");
     // This is the path lambda_runtime takes: deserializing the payload type.
     assert!(serde_json::from_slice::<BatchEvent>(b"not json").is_err());
 }
 
 #[test]
 fn an_event_without_a_records_array_is_an_invocation_error() {
-    assert!(matches!(
-        invalid_event(json!({})),
-        EventError::MissingRecords
-    ));
-    assert!(matches!(
-        invalid_event(json!({"Records": null})),
-        EventError::MissingRecords
-    ));
-    assert!(matches!(
-        invalid_event(json!({"records": []})),
-        EventError::MissingRecords
-    ));
-    assert!(matches!(
-        invalid_event(json!({"Records": {}})),
-        EventError::RecordsNotArray { found: "object" }
-    ));
+    assert!(matches!(invalid_event(json!({})), EventError::MissingRecords));
+    assert!(matches!(invalid_event(json!({"Records": null})), EventError::MissingRecords));
+    assert!(matches!(invalid_event(json!({"records": []})), EventError::MissingRecords));
+    assert!(matches!(invalid_event(json!({"Records": {}})), EventError::RecordsNotArray { found: "object" }));
     assert!(matches!(
         invalid_event(json!({"Records": "x"})),
         EventError::RecordsNotArray { found: "string" }
     ));
-    assert!(matches!(
-        invalid_event(json!([])),
-        EventError::NotAnObject { found: "array" }
-    ));
-    assert!(matches!(
-        invalid_event(json!("Records")),
-        EventError::NotAnObject { found: "string" }
-    ));
-    assert!(matches!(
-        invalid_event(json!(null)),
-        EventError::NotAnObject { found: "null" }
-    ));
+    assert!(matches!(invalid_event(json!([])), EventError::NotAnObject { found: "array" }));
+    assert!(matches!(invalid_event(json!("Records")), EventError::NotAnObject { found: "string" }));
+    assert!(matches!(invalid_event(json!(null)), EventError::NotAnObject { found: "null" }));
     let message = invalid_event(json!({"detail": {}})).to_string();
     assert!(message.contains("no `Records` array"), "{message}");
 }
@@ -96,15 +67,8 @@ async fn one_malformed_record_fails_alone() {
     bad_attributes["attributes"] = json!(42);
     let mut bad_body = message("m3", "ok");
     bad_body["body"] = json!({"not": "a string"});
-    let garbage =
-        json!({"messageId": "m4", "receiptHandle": 7, "eventSource": [1, 2], "attributes": "x"});
-    let event = event([
-        message("m1", "ok"),
-        bad_attributes,
-        bad_body,
-        garbage,
-        message("m5", "ok"),
-    ]);
+    let garbage = json!({"messageId": "m4", "receiptHandle": 7, "eventSource": [1, 2], "attributes": "x"});
+    let event = event([message("m1", "ok"), bad_attributes, bad_body, garbage, message("m5", "ok")]);
 
     // A handler that needs the body as text: m3 (body not a string) and m4 (no
     // body) fail; the records around them are handled.
@@ -113,9 +77,8 @@ async fn one_malformed_record_fails_alone() {
             record.body().map(|_| ()).ok_or("no body")
         },
     );
-    let report = lambda_batch::sqs::process(&handler, &SqsConfig::new(), &event, &common::cx())
-        .await
-        .unwrap();
+    let report =
+        lambda_batch::sqs::process(&handler, &SqsConfig::new(), &event, &common::cx()).await.unwrap();
     assert_eq!(statuses(&report), ["ok", "ok", "failed", "failed", "ok"]);
     assert_eq!(response_ids(report), Ok(ids(&["m3", "m4"])));
 }
@@ -130,9 +93,8 @@ async fn a_record_that_does_not_fit_sqs_message_fails_alone_when_the_full_record
             record.message().map(|_| ()).map_err(str::to_owned)
         },
     );
-    let report = lambda_batch::sqs::process(&handler, &SqsConfig::new(), &event, &common::cx())
-        .await
-        .unwrap();
+    let report =
+        lambda_batch::sqs::process(&handler, &SqsConfig::new(), &event, &common::cx()).await.unwrap();
     assert_eq!(response_ids(report), Ok(ids(&["m2"])));
 }
 
@@ -149,18 +111,9 @@ async fn a_record_without_a_usable_message_id_fails_the_invocation_before_any_re
     for (bad, expected_problem) in cases {
         let event = event([message("m1", "ok"), bad.clone(), message("m3", "ok")]);
         let (result, calls) = run(&event, SqsConfig::new()).await;
-        assert!(
-            calls.is_empty(),
-            "{bad}: records were handled although the batch fails: {calls:?}"
-        );
+        assert!(calls.is_empty(), "{bad}: records were handled although the batch fails: {calls:?}");
         match result {
-            Err(
-                error @ BatchError::MissingItemIdentifier {
-                    index: 1,
-                    field: "messageId",
-                    problem,
-                },
-            ) => {
+            Err(error @ BatchError::MissingItemIdentifier { index: 1, field: "messageId", problem }) => {
                 assert_eq!(problem, expected_problem, "{bad}");
                 assert_eq!(error.error_type(), "LambdaBatch.MissingItemIdentifier");
             }

@@ -18,18 +18,11 @@ async fn fifo_is_detected_from_the_queue_arn_and_stops_at_the_first_failure() {
         fifo_message("m4", "c", "ok"),
     ]);
     let (report, calls) = run(&event, SqsConfig::new()).await;
-    assert_eq!(
-        calls,
-        ids(&["m1", "m2"]),
-        "no record after the failure may be called"
-    );
+    assert_eq!(calls, ids(&["m1", "m2"]), "no record after the failure may be called");
     let report = report.unwrap();
     assert!(report.is_fifo());
     assert_eq!(statuses(&report), ["ok", "failed", "skipped", "skipped"]);
-    assert_eq!(
-        report.records()[3].status(),
-        &RecordStatus::Skipped { cause: 1 }
-    );
+    assert_eq!(report.records()[3].status(), &RecordStatus::Skipped { cause: 1 });
     assert_eq!(response_ids(report), Ok(ids(&["m2", "m3", "m4"])));
 }
 
@@ -43,10 +36,7 @@ async fn fifo_can_be_forced_when_the_arn_does_not_say_so() {
 
 #[tokio::test]
 async fn a_panic_in_fifo_fails_its_record_and_stops_the_rest() {
-    let event = event([
-        fifo_message("m1", "a", "panic"),
-        fifo_message("m2", "a", "ok"),
-    ]);
+    let event = event([fifo_message("m1", "a", "panic"), fifo_message("m2", "a", "ok")]);
     let (report, calls) = run(&event, SqsConfig::new()).await;
     assert_eq!(calls, ids(&["m1"]));
     assert_eq!(response_ids(report.unwrap()), Ok(ids(&["m1", "m2"])));
@@ -70,19 +60,10 @@ async fn skipped_records_do_not_count_as_failed_for_the_all_failed_rule() {
 async fn a_fifo_batch_whose_every_record_failed_when_handled_is_an_invocation_error() {
     let single = event([fifo_message("m1", "a", "fail")]);
     let (report, _) = run(&single, SqsConfig::new()).await;
-    assert_eq!(
-        response_ids(report.unwrap()),
-        Err("LambdaBatch.AllRecordsFailed")
-    );
-    let event = event([
-        fifo_message("m1", "a", "fail"),
-        fifo_message("m2", "b", "fail"),
-    ]);
+    assert_eq!(response_ids(report.unwrap()), Err("LambdaBatch.AllRecordsFailed"));
+    let event = event([fifo_message("m1", "a", "fail"), fifo_message("m2", "b", "fail")]);
     let (report, _) = run(&event, SKIP_GROUP).await;
-    assert_eq!(
-        response_ids(report.unwrap()),
-        Err("LambdaBatch.AllRecordsFailed")
-    );
+    assert_eq!(response_ids(report.unwrap()), Err("LambdaBatch.AllRecordsFailed"));
     let (report, _) = run(&event, SKIP_GROUP.all_failed(AllFailedPolicy::ReportAll)).await;
     assert_eq!(response_ids(report.unwrap()), Ok(ids(&["m1", "m2"])));
 }
@@ -102,31 +83,16 @@ async fn skip_group_skips_only_the_failing_group_and_other_groups_go_on() {
     let (report, calls) = run(&event, SKIP_GROUP).await;
     assert_eq!(calls, ids(&["a1", "b1", "a2", "c1", "a3", "c2"]));
     let report = report.unwrap();
-    assert_eq!(
-        statuses(&report),
-        [
-            "ok", "failed", "ok", "skipped", "ok", "failed", "skipped", "ok"
-        ]
-    );
-    assert_eq!(
-        report.records()[6].status(),
-        &RecordStatus::Skipped { cause: 5 }
-    );
+    assert_eq!(statuses(&report), ["ok", "failed", "ok", "skipped", "ok", "failed", "skipped", "ok"]);
+    assert_eq!(report.records()[6].status(), &RecordStatus::Skipped { cause: 5 });
     assert_eq!(response_ids(report), Ok(ids(&["b1", "b2", "a3", "a4"])));
 }
 
 #[tokio::test]
 async fn skip_group_stops_everything_after_a_failing_record_without_a_group() {
     let mut no_group = fifo_message("x", "g", "fail");
-    no_group["attributes"]
-        .as_object_mut()
-        .unwrap()
-        .remove("MessageGroupId");
-    let event = event([
-        fifo_message("a1", "a", "ok"),
-        no_group,
-        fifo_message("b1", "b", "ok"),
-    ]);
+    no_group["attributes"].as_object_mut().unwrap().remove("MessageGroupId");
+    let event = event([fifo_message("a1", "a", "ok"), no_group, fifo_message("b1", "b", "ok")]);
     let (report, calls) = run(&event, SKIP_GROUP).await;
     assert_eq!(calls, ids(&["a1", "x"]));
     assert_eq!(response_ids(report.unwrap()), Ok(ids(&["x", "b1"])));

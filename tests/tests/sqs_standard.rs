@@ -30,25 +30,14 @@ async fn a_fully_successful_batch_returns_an_empty_failure_list() {
     let (report, _) = run(&event, SqsConfig::new()).await;
     let response = report.unwrap().into_response().unwrap();
     assert!(response.is_complete_success());
-    assert_eq!(
-        serde_json::to_string(&response).unwrap(),
-        r#"{"batchItemFailures":[]}"#
-    );
+    assert_eq!(serde_json::to_string(&response).unwrap(), r#"{"batchItemFailures":[]}"#);
 }
 
 #[tokio::test]
 async fn a_panic_fails_only_its_record() {
-    let event = event([
-        message("m1", "ok"),
-        message("m2", "panic"),
-        message("m3", "ok"),
-    ]);
+    let event = event([message("m1", "ok"), message("m2", "panic"), message("m3", "ok")]);
     let (report, calls) = run(&event, SqsConfig::new()).await;
-    assert_eq!(
-        calls,
-        ids(&["m1", "m2", "m3"]),
-        "records after the panic are still handled"
-    );
+    assert_eq!(calls, ids(&["m1", "m2", "m3"]), "records after the panic are still handled");
     let report = report.unwrap();
     match report.records()[1].status() {
         RecordStatus::Failed(error) => {
@@ -62,19 +51,14 @@ async fn a_panic_fails_only_its_record() {
 
 #[tokio::test]
 async fn a_panic_while_making_the_record_future_fails_only_its_record() {
-    let event = event([
-        message("m1", "ok"),
-        message("m2", "boom"),
-        message("m3", "ok"),
-    ]);
+    let event = event([message("m1", "ok"), message("m2", "boom"), message("m3", "ok")]);
     let handler = lambda_batch::sqs::handler_fn(
         |record: &lambda_batch::sqs::SqsRecord<'_>, _: &lambda_batch::Context| {
             assert_ne!(record.body(), Some("boom"), "sync panic");
         },
     );
-    let report = lambda_batch::sqs::process(&handler, &SqsConfig::new(), &event, &common::cx())
-        .await
-        .unwrap();
+    let report =
+        lambda_batch::sqs::process(&handler, &SqsConfig::new(), &event, &common::cx()).await.unwrap();
     assert_eq!(statuses(&report), ["ok", "failed", "ok"]);
 }
 
@@ -86,10 +70,7 @@ async fn when_every_record_fails_the_invocation_fails_with_a_stable_error_type()
     match report.unwrap().into_response() {
         Err(error @ BatchError::AllRecordsFailed { failed: 2, .. }) => {
             assert_eq!(error.error_type(), "LambdaBatch.AllRecordsFailed");
-            assert!(
-                error.to_string().contains("scripted failure in m1"),
-                "{error}"
-            );
+            assert!(error.to_string().contains("scripted failure in m1"), "{error}");
             let diagnostic = lambda_runtime::Diagnostic::from(error);
             assert_eq!(diagnostic.error_type, "LambdaBatch.AllRecordsFailed");
         }
@@ -100,22 +81,14 @@ async fn when_every_record_fails_the_invocation_fails_with_a_stable_error_type()
 #[tokio::test]
 async fn report_all_returns_every_failed_id_instead_of_an_error() {
     let event = event([message("m1", "fail"), message("m2", "fail")]);
-    let (report, _) = run(
-        &event,
-        SqsConfig::new().all_failed(AllFailedPolicy::ReportAll),
-    )
-    .await;
+    let (report, _) = run(&event, SqsConfig::new().all_failed(AllFailedPolicy::ReportAll)).await;
     assert_eq!(response_ids(report.unwrap()), Ok(ids(&["m1", "m2"])));
 }
 
 #[tokio::test]
 async fn a_message_id_seen_twice_is_reported_once() {
-    let event = event([
-        message("dup", "fail"),
-        message("m2", "ok"),
-        message("dup", "fail"),
-        message("m4", "ok"),
-    ]);
+    let event =
+        event([message("dup", "fail"), message("m2", "ok"), message("dup", "fail"), message("m4", "ok")]);
     let (report, calls) = run(&event, SqsConfig::new()).await;
     assert_eq!(calls.len(), 4);
     assert_eq!(response_ids(report.unwrap()), Ok(ids(&["dup"])));

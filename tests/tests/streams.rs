@@ -23,10 +23,7 @@ fn take_calls() -> Vec<String> {
 /// Fails records whose data is `fail`, panics on `panic`.
 #[batch_handler(kinesis)]
 async fn scripted(record: &KinesisRecord<'_>, data: &str) -> Result<(), String> {
-    CALLS
-        .lock()
-        .unwrap()
-        .push(record.sequence_number().to_owned());
+    CALLS.lock().unwrap().push(record.sequence_number().to_owned());
     match data {
         "panic" => panic!("scripted panic"),
         "fail" => Err(format!("failed {}", record.sequence_number())),
@@ -48,11 +45,7 @@ where
 }
 
 fn kinesis_batch(items: &[(&str, &str)]) -> BatchEvent {
-    kinesis_events::event(
-        items
-            .iter()
-            .map(|(seq, data)| kinesis_events::record(seq, "pk", data.as_bytes())),
-    )
+    kinesis_events::event(items.iter().map(|(seq, data)| kinesis_events::record(seq, "pk", data.as_bytes())))
 }
 
 // One test body runs at a time: CALLS is shared.
@@ -62,34 +55,17 @@ static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 async fn checkpoint_stops_at_the_first_failure_and_reports_only_its_sequence_number() {
     let _serial = SERIAL.lock().await;
     take_calls();
-    let event = kinesis_batch(&[
-        ("100", "ok"),
-        ("200", "fail"),
-        ("300", "ok"),
-        ("400", "fail"),
-    ]);
+    let event = kinesis_batch(&[("100", "ok"), ("200", "fail"), ("300", "ok"), ("400", "fail")]);
     assert_eq!(call(scripted, event).await, Ok(ids(&["200"])));
-    assert_eq!(
-        take_calls(),
-        ids(&["100", "200"]),
-        "no record after the failure is called"
-    );
+    assert_eq!(take_calls(), ids(&["100", "200"]), "no record after the failure is called");
 }
 
 #[tokio::test]
 async fn continue_handles_everything_and_reports_every_failure() {
     let _serial = SERIAL.lock().await;
     take_calls();
-    let event = kinesis_batch(&[
-        ("100", "ok"),
-        ("200", "fail"),
-        ("300", "panic"),
-        ("400", "ok"),
-    ]);
-    assert_eq!(
-        call(scripted_continue, event).await,
-        Ok(ids(&["200", "300"]))
-    );
+    let event = kinesis_batch(&[("100", "ok"), ("200", "fail"), ("300", "panic"), ("400", "ok")]);
+    assert_eq!(call(scripted_continue, event).await, Ok(ids(&["200", "300"])));
     assert_eq!(take_calls(), ids(&["100", "200", "300", "400"]));
 }
 
@@ -112,16 +88,9 @@ async fn stream_all_failed_rule_ignores_records_skipped_by_the_checkpoint() {
     let event = kinesis_batch(&[("1", "fail"), ("2", "ok")]);
     assert_eq!(call(scripted, event).await, Ok(ids(&["1"])));
     let event = kinesis_batch(&[("1", "fail")]);
-    assert_eq!(
-        call(scripted, event).await,
-        Err("LambdaBatch.AllRecordsFailed")
-    );
+    assert_eq!(call(scripted, event).await, Err("LambdaBatch.AllRecordsFailed"));
     let event = kinesis_batch(&[("1", "fail"), ("2", "fail")]);
-    assert_eq!(
-        call(scripted_continue, event).await,
-        Ok(ids(&["1", "2"])),
-        "report_all"
-    );
+    assert_eq!(call(scripted_continue, event).await, Ok(ids(&["1", "2"])), "report_all");
     take_calls();
 }
 
@@ -141,26 +110,13 @@ async fn a_record_without_a_usable_sequence_number_fails_the_invocation_before_a
         bad["kinesis"]["sequenceNumber"] = value;
         cases.push((bad, problem));
     }
-    cases.push((
-        json!({"eventSource": "aws:kinesis"}),
-        "the record has no `kinesis` object",
-    ));
+    cases.push((json!({"eventSource": "aws:kinesis"}), "the record has no `kinesis` object"));
     for (bad, expected) in cases {
         let event = kinesis_events::event([good.clone(), bad.clone()]);
         let config = StreamConfig::new();
-        let result = kinesis::process(
-            &scripted {},
-            &config,
-            &event,
-            &lambda_batch_testkit::context(),
-        )
-        .await;
+        let result = kinesis::process(&scripted {}, &config, &event, &lambda_batch_testkit::context()).await;
         match result {
-            Err(BatchError::MissingItemIdentifier {
-                index: 1,
-                field: "kinesis.sequenceNumber",
-                problem,
-            }) => {
+            Err(BatchError::MissingItemIdentifier { index: 1, field: "kinesis.sequenceNumber", problem }) => {
                 assert_eq!(problem, expected, "{bad}");
             }
             other => panic!("{bad}: expected MissingItemIdentifier, got {other:?}"),
@@ -176,18 +132,10 @@ struct Reading {
 }
 
 #[batch_handler(kinesis, stream_policy = "continue", all_failed = "report_all")]
-fn readings(
-    Json(reading): Json<Reading>,
-    bytes: &[u8],
-    full: &KinesisEventRecord,
-) -> Result<(), String> {
+fn readings(Json(reading): Json<Reading>, bytes: &[u8], full: &KinesisEventRecord) -> Result<(), String> {
     assert!(!bytes.is_empty());
     assert!(full.event_source.as_deref() == Some("aws:kinesis"));
-    if reading.value < 0.0 {
-        Err(format!("negative reading from {}", reading.sensor))
-    } else {
-        Ok(())
-    }
+    if reading.value < 0.0 { Err(format!("negative reading from {}", reading.sensor)) } else { Ok(()) }
 }
 
 #[tokio::test]
@@ -204,8 +152,7 @@ async fn kinesis_data_is_base64_decoded_and_a_bad_payload_fails_only_its_record(
 
 #[tokio::test]
 async fn the_aws_kinesis_sample_event_is_read() {
-    let event =
-        BatchEvent::from_json(include_str!("../fixtures/aws/example-kinesis-event.json")).unwrap();
+    let event = BatchEvent::from_json(include_str!("../fixtures/aws/example-kinesis-event.json")).unwrap();
     let records = kinesis::read_records(&event).unwrap();
     assert_eq!(records.len(), 2);
     assert_eq!(records[0].sequence_number().len(), 56);
@@ -246,11 +193,7 @@ async fn orders(
 
 #[batch_handler(dynamodb)]
 async fn needs_new_image(NewImage(order): NewImage<Order>) -> Result<(), String> {
-    if order.total == 0 {
-        Err("empty order".into())
-    } else {
-        Ok(())
-    }
+    if order.total == 0 { Err("empty order".into()) } else { Ok(()) }
 }
 
 fn key(id: &str) -> serde_json::Value {
@@ -265,13 +208,7 @@ fn image(id: &str, total: u32) -> serde_json::Value {
 async fn dynamodb_images_keys_and_event_names_are_decoded_with_serde_dynamo() {
     let event = ddb_events::event([
         ddb_events::record("111", "INSERT", key("a"), Some(image("a", 5)), None),
-        ddb_events::record(
-            "222",
-            "MODIFY",
-            key("a"),
-            Some(image("a", 7)),
-            Some(image("a", 5)),
-        ),
+        ddb_events::record("222", "MODIFY", key("a"), Some(image("a", 7)), Some(image("a", 5))),
         ddb_events::record("333", "REMOVE", key("a"), None, Some(image("a", 7))),
     ]);
     assert_eq!(call(orders, event).await, Ok(vec![]));
@@ -306,16 +243,9 @@ async fn a_missing_or_mistyped_image_fails_only_its_record() {
     )
     .await
     .unwrap();
-    let statuses: Vec<String> = report
-        .records()
-        .iter()
-        .map(|r| format!("{:?}", r.status()))
-        .collect();
+    let statuses: Vec<String> = report.records().iter().map(|r| format!("{:?}", r.status())).collect();
     assert!(statuses[0].starts_with("Succeeded"), "{statuses:?}");
-    assert!(
-        statuses[1].contains("has no `dynamodb.NewImage`"),
-        "{statuses:?}"
-    );
+    assert!(statuses[1].contains("has no `dynamodb.NewImage`"), "{statuses:?}");
     assert!(statuses[2].contains("does not fit"), "{statuses:?}");
     assert_eq!(outcome_ids(report.into_response()), Ok(ids(&["2", "3"])));
 }
@@ -328,16 +258,10 @@ async fn the_aws_dynamodb_sample_events_are_read_including_null_items() {
     ))
     .unwrap();
     for (event, expected) in [
+        (BatchEvent::from_json(include_str!("../fixtures/aws/example-dynamodb-event.json")).unwrap(), 2),
         (
-            BatchEvent::from_json(include_str!("../fixtures/aws/example-dynamodb-event.json"))
+            BatchEvent::from_json(include_str!("../fixtures/aws/example-dynamodb-event-null-items.json"))
                 .unwrap(),
-            2,
-        ),
-        (
-            BatchEvent::from_json(include_str!(
-                "../fixtures/aws/example-dynamodb-event-null-items.json"
-            ))
-            .unwrap(),
             2,
         ),
     ] {
@@ -353,17 +277,11 @@ async fn the_aws_dynamodb_sample_events_are_read_including_null_items() {
     let event = BatchEvent::from(json!({"Records": [single]}));
     assert!(matches!(
         dynamodb::read_records(&event),
-        Err(BatchError::MissingItemIdentifier {
-            index: 0,
-            field: "dynamodb.SequenceNumber",
-            ..
-        })
+        Err(BatchError::MissingItemIdentifier { index: 0, field: "dynamodb.SequenceNumber", .. })
     ));
     // The null-items sample: `Keys: null` reads as no keys; `Option<Keys<T>>` is `None`.
-    let event = BatchEvent::from_json(include_str!(
-        "../fixtures/aws/example-dynamodb-event-null-items.json"
-    ))
-    .unwrap();
+    let event = BatchEvent::from_json(include_str!("../fixtures/aws/example-dynamodb-event-null-items.json"))
+        .unwrap();
     let records = dynamodb::read_records(&event).unwrap();
     assert_eq!(records[0].raw_images(), (None, None, None));
     let first: &DynamoDbRecord<'_> = &records[0];
@@ -373,38 +291,11 @@ async fn the_aws_dynamodb_sample_events_are_read_including_null_items() {
 #[tokio::test]
 async fn dynamodb_checkpoint_reports_the_first_failure() {
     let event = ddb_events::event([
-        ddb_events::record(
-            "800000000003126276362",
-            "INSERT",
-            key("a"),
-            Some(image("a", 1)),
-            None,
-        ),
-        ddb_events::record(
-            "800000000003126276363",
-            "INSERT",
-            key("b"),
-            Some(image("b", 0)),
-            None,
-        ),
-        ddb_events::record(
-            "800000000003126276364",
-            "INSERT",
-            key("c"),
-            Some(image("c", 1)),
-            None,
-        ),
+        ddb_events::record("800000000003126276362", "INSERT", key("a"), Some(image("a", 1)), None),
+        ddb_events::record("800000000003126276363", "INSERT", key("b"), Some(image("b", 0)), None),
+        ddb_events::record("800000000003126276364", "INSERT", key("c"), Some(image("c", 1)), None),
     ]);
-    assert_eq!(
-        call(needs_new_image, event).await,
-        Ok(ids(&["800000000003126276363"]))
-    );
-    assert_eq!(
-        needs_new_image::CONFIG.stream_policy(),
-        StreamPolicy::Checkpoint
-    );
-    assert_eq!(
-        needs_new_image::CONFIG.all_failed_policy(),
-        AllFailedPolicy::Error
-    );
+    assert_eq!(call(needs_new_image, event).await, Ok(ids(&["800000000003126276363"])));
+    assert_eq!(needs_new_image::CONFIG.stream_policy(), StreamPolicy::Checkpoint);
+    assert_eq!(needs_new_image::CONFIG.all_failed_policy(), AllFailedPolicy::Error);
 }

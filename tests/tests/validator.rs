@@ -14,82 +14,44 @@ fn batch() -> Value {
 }
 
 fn verdict(response: Value) -> Verdict {
-    check_sqs_response(&batch(), &response, FifoRule::None)
-        .verdict()
-        .clone()
+    check_sqs_response(&batch(), &response, FifoRule::None).verdict().clone()
 }
 
 fn retried(ids: &[&str]) -> Verdict {
-    Verdict::PartialSuccess {
-        retried: ids.iter().map(|s| (*s).to_owned()).collect(),
-    }
+    Verdict::PartialSuccess { retried: ids.iter().map(|s| (*s).to_owned()).collect() }
 }
 
 #[test]
 fn s_1_6_1_complete_success_forms() {
-    for response in [
-        json!({"batchItemFailures": []}),
-        json!({"batchItemFailures": null}),
-        json!({}),
-        Value::Null,
-    ] {
+    for response in
+        [json!({"batchItemFailures": []}), json!({"batchItemFailures": null}), json!({}), Value::Null]
+    {
         let check = check_sqs_response(&batch(), &response, FifoRule::None);
         assert_eq!(check.verdict(), &Verdict::CompleteSuccess, "{response}");
-        assert!(
-            check.is_valid() && check.findings().is_empty(),
-            "{response}"
-        );
+        assert!(check.is_valid() && check.findings().is_empty(), "{response}");
     }
 }
 
 #[test]
 fn s_1_6_2_complete_failure_forms() {
     let cases = [
-        (
-            json!({"batchItemFailures": [{"itemIdentifier": ""}]}),
-            "is empty",
-        ),
-        (
-            json!({"batchItemFailures": [{"itemIdentifier": null}]}),
-            "is null",
-        ),
-        (
-            json!({"batchItemFailures": [{"itemId": "a"}]}),
-            "the key `itemId`",
-        ),
-        (
-            json!({"batchItemFailures": [{}]}),
-            "has no `itemIdentifier`",
-        ),
-        (
-            json!({"batchItemFailures": [{"itemIdentifier": "zzz"}]}),
-            "not a messageId of this batch",
-        ),
-        (
-            json!({"batchItemFailures": [{"itemIdentifier": 5}]}),
-            "not a string",
-        ),
+        (json!({"batchItemFailures": [{"itemIdentifier": ""}]}), "is empty"),
+        (json!({"batchItemFailures": [{"itemIdentifier": null}]}), "is null"),
+        (json!({"batchItemFailures": [{"itemId": "a"}]}), "the key `itemId`"),
+        (json!({"batchItemFailures": [{}]}), "has no `itemIdentifier`"),
+        (json!({"batchItemFailures": [{"itemIdentifier": "zzz"}]}), "not a messageId of this batch"),
+        (json!({"batchItemFailures": [{"itemIdentifier": 5}]}), "not a string"),
         (json!({"batchItemFailures": ["a"]}), "is not an object"),
         // One bad entry spoils the valid ones beside it.
-        (
-            json!({"batchItemFailures": [{"itemIdentifier": "a"}, {"itemIdentifier": ""}]}),
-            "is empty",
-        ),
+        (json!({"batchItemFailures": [{"itemIdentifier": "a"}, {"itemIdentifier": ""}]}), "is empty"),
     ];
     for (response, message) in cases {
         let check = check_sqs_response(&batch(), &response, FifoRule::None);
         assert_eq!(check.verdict(), &Verdict::CompleteFailure, "{response}");
         assert!(!check.is_valid(), "{response}");
         let finding = &check.findings()[0];
-        assert_eq!(
-            (finding.severity, finding.rule),
-            (Severity::Error, "S-1.6.2"),
-            "{response}"
-        );
-        assert!(
-            finding.to_string().contains(message),
-            "{response}: {finding}"
-        );
+        assert_eq!((finding.severity, finding.rule), (Severity::Error, "S-1.6.2"), "{response}");
+        assert!(finding.to_string().contains(message), "{response}: {finding}");
     }
     let check = check_sqs_response_text(&batch(), "{\"batchItemFailures\": [", FifoRule::None);
     assert_eq!(check.verdict(), &Verdict::CompleteFailure);
@@ -115,17 +77,10 @@ fn s_1_6_5_uncertain_cases_take_the_documented_defaults() {
         json!({"batchItemFailures": {}}),
         json!({"batchItemFailures": "a"}),
     ] {
-        assert_eq!(
-            verdict(response.clone()),
-            Verdict::CompleteFailure,
-            "{response}"
-        );
+        assert_eq!(verdict(response.clone()), Verdict::CompleteFailure, "{response}");
     }
     // Unknown top-level keys are ignored.
-    assert_eq!(
-        verdict(json!({"batchItemFailures": [{"itemIdentifier": "c"}], "extra": 1})),
-        retried(&["c"])
-    );
+    assert_eq!(verdict(json!({"batchItemFailures": [{"itemIdentifier": "c"}], "extra": 1})), retried(&["c"]));
     // Every message listed: a partial success that retries everything (not an error).
     let all = json!({"batchItemFailures": [{"itemIdentifier": "c"}, {"itemIdentifier": "a"}, {"itemIdentifier": "b"}]});
     assert_eq!(verdict(all), retried(&["a", "b", "c"]));
@@ -153,15 +108,8 @@ fn s_1_7_5_fifo_suffix_rule() {
     let check = check_sqs_response(&event, &suffix, FifoRule::BatchSuffix);
     assert!(check.is_valid());
     let check = check_sqs_response(&event, &group_suffix, FifoRule::BatchSuffix);
-    assert!(
-        !check.is_valid(),
-        "b1 retried but the later a2 deleted breaks batch order"
-    );
-    assert_eq!(
-        check.verdict(),
-        &retried(&["b1", "b2"]),
-        "Lambda does not enforce the rule itself"
-    );
+    assert!(!check.is_valid(), "b1 retried but the later a2 deleted breaks batch order");
+    assert_eq!(check.verdict(), &retried(&["b1", "b2"]), "Lambda does not enforce the rule itself");
     assert!(
         matches!(&check.findings()[0].problem, Problem::NotSuffix { failed, deleted } if failed == "b1" && deleted == "a2")
     );
@@ -171,10 +119,7 @@ fn s_1_7_5_fifo_suffix_rule() {
     assert!(!check.is_valid());
     assert!(matches!(&check.findings()[0].problem,
         Problem::GroupNotSuffix { group: Some(g), failed, deleted } if g == "a" && failed == "a1" && deleted == "a2"));
-    assert!(
-        check_sqs_response(&event, &broken, FifoRule::None).is_valid(),
-        "no rule on standard queues"
-    );
+    assert!(check_sqs_response(&event, &broken, FifoRule::None).is_valid(), "no rule on standard queues");
 }
 
 #[tokio::test]
@@ -183,21 +128,134 @@ async fn the_engine_s_responses_pass_the_validator() {
     use lambda_batch::sqs::{FifoPolicy, SqsConfig};
     let bodies = ["ok", "fail", "panic", "ok", "fail", "ok"];
     let groups = ["a", "b", "a", "c", "b", "a"];
-    let records: Vec<Value> = (0..6)
-        .map(|i| fifo_message(&format!("m{i}"), groups[i], bodies[i]))
-        .collect();
+    let records: Vec<Value> = (0..6).map(|i| fifo_message(&format!("m{i}"), groups[i], bodies[i])).collect();
     let value = event_value(records);
     let event = lambda_batch::BatchEvent::from(&value);
     for (policy, rule) in [
         (FifoPolicy::StopAtFirstFailure, FifoRule::BatchSuffix),
         (FifoPolicy::SkipFailedGroup, FifoRule::GroupSuffix),
     ] {
-        let config = SqsConfig::new()
-            .fifo_policy(policy)
-            .all_failed(AllFailedPolicy::ReportAll);
+        let config = SqsConfig::new().fifo_policy(policy).all_failed(AllFailedPolicy::ReportAll);
         let (report, _) = common::run(&event, config).await;
         let response = serde_json::to_value(report.unwrap().into_response().unwrap()).unwrap();
         let check = check_sqs_response(&value, &response, rule);
         assert!(check.is_valid(), "{policy:?}: {:?}", check.findings());
+    }
+}
+
+mod streams {
+    use lambda_batch::validate::{
+        BatchView, Problem, Severity, Verdict, check_stream_response, check_stream_response_text,
+    };
+    use lambda_batch_testkit::{dynamodb, kinesis};
+    use serde_json::{Value, json};
+
+    fn batch() -> BatchView {
+        let records = ["98", "99", "100", "101"].map(|seq| kinesis::record(seq, "pk", b"x"));
+        BatchView::from_kinesis_event(&json!({"Records": records}))
+    }
+
+    fn listing(ids: &[&str]) -> Value {
+        json!({"batchItemFailures": ids.iter().map(|id| json!({"itemIdentifier": id})).collect::<Vec<_>>()})
+    }
+
+    fn retried(ids: &[&str]) -> Verdict {
+        Verdict::PartialSuccess { retried: ids.iter().map(|s| (*s).to_owned()).collect() }
+    }
+
+    #[test]
+    fn s_2_4_4_complete_success_forms() {
+        for response in
+            [json!({"batchItemFailures": []}), json!({"batchItemFailures": null}), json!({}), Value::Null]
+        {
+            let check = check_stream_response(&batch(), &response);
+            assert_eq!(check.verdict(), &Verdict::CompleteSuccess, "{response}");
+            assert!(check.is_valid());
+        }
+    }
+
+    #[test]
+    fn s_2_4_5_and_s_2_4_6_complete_failure_forms() {
+        let cases = [
+            (json!({"batchItemFailures": [{"itemIdentifier": ""}]}), "S-2.4.5"),
+            (json!({"batchItemFailures": [{"itemIdentifier": null}]}), "S-2.4.5"),
+            (json!({"batchItemFailures": [{"itemIdentifer": "99"}]}), "S-2.4.5"),
+            (json!({"batchItemFailures": [{"itemIdentifier": "12345"}]}), "S-2.4.6"),
+            (json!({"batchItemFailures": "99"}), "S-2.4.6"),
+            (json!([]), "S-2.4.6"),
+        ];
+        for (response, rule) in cases {
+            let check = check_stream_response(&batch(), &response);
+            assert_eq!(check.verdict(), &Verdict::CompleteFailure, "{response}");
+            assert_eq!(check.findings()[0].rule, rule, "{response}");
+        }
+        let check = check_stream_response_text(&batch(), "not json");
+        assert_eq!(check.verdict(), &Verdict::CompleteFailure);
+        assert!(matches!(check.findings()[0].problem, Problem::NotJson(_)));
+    }
+
+    #[test]
+    fn s_2_4_3_lambda_retries_from_the_numerically_lowest_listed_sequence_number() {
+        // "100" < "99" as strings; as numbers 99 is lower, so 99, 100 and 101 come back.
+        let check = check_stream_response(&batch(), &listing(&["100", "99"]));
+        assert_eq!(check.verdict(), &retried(&["99", "100", "101"]));
+        assert!(check.is_valid(), "more than one id is harmless");
+        assert_eq!(check.findings()[0].severity, Severity::Warning);
+        assert!(matches!(check.findings()[0].problem, Problem::SeveralSequenceNumbers { count: 2 }));
+        let check = check_stream_response(&batch(), &listing(&["100"]));
+        assert_eq!(check.verdict(), &retried(&["100", "101"]));
+        assert!(check.findings().is_empty());
+    }
+
+    #[test]
+    fn dynamodb_views_read_sequence_numbers() {
+        let event = json!({"Records": [
+            dynamodb::record("111", "INSERT", json!({"id": {"S": "a"}}), None, None),
+            dynamodb::record("800000000003126276362", "INSERT", json!({"id": {"S": "b"}}), None, None),
+        ]});
+        let batch = BatchView::from_dynamodb_event(&event);
+        assert_eq!(batch.ids().collect::<Vec<_>>(), ["111", "800000000003126276362"]);
+        let check = check_stream_response(&batch, &listing(&["111"]));
+        assert_eq!(check.verdict(), &retried(&["111", "800000000003126276362"]));
+    }
+
+    #[tokio::test]
+    async fn the_engine_s_stream_responses_pass_the_validator_and_retry_exactly_the_unhandled_records() {
+        use lambda_batch::kinesis;
+        use lambda_batch::stream::{StreamConfig, StreamPolicy};
+        use lambda_batch::{AllFailedPolicy, Context, RecordOutcome};
+        let datas = ["ok", "fail", "ok", "fail", "ok"];
+        let seqs = ["7", "8", "9", "10", "11"];
+        let value =
+            json!({"Records": seqs.iter().zip(datas).map(|(s, d)| kinesis_record(s, d)).collect::<Vec<_>>()});
+        let event = lambda_batch::BatchEvent::from(&value);
+        struct Handler;
+        impl lambda_batch::RecordHandler<kinesis::Kinesis> for Handler {
+            async fn handle(&self, record: &kinesis::KinesisRecord<'_>, _cx: &Context) -> RecordOutcome {
+                if record.data() == Ok(b"fail".as_slice()) {
+                    RecordOutcome::failure("x")
+                } else {
+                    RecordOutcome::Success
+                }
+            }
+        }
+        for (policy, expected) in [
+            (StreamPolicy::Checkpoint, &["8", "9", "10", "11"]),
+            (StreamPolicy::Continue, &["8", "9", "10", "11"]),
+        ] {
+            let config = StreamConfig::new().policy(policy).all_failed(AllFailedPolicy::ReportAll);
+            let report =
+                kinesis::process(&Handler, &config, &event, &lambda_batch_testkit::context()).await.unwrap();
+            let response = serde_json::to_value(report.into_response().unwrap()).unwrap();
+            let check = check_stream_response(&BatchView::from_kinesis_event(&value), &response);
+            assert!(check.is_valid(), "{policy:?}: {:?}", check.findings());
+            assert_eq!(check.verdict(), &retried(expected), "{policy:?}");
+            let listed = response["batchItemFailures"].as_array().unwrap().len();
+            assert_eq!(listed, if policy == StreamPolicy::Checkpoint { 1 } else { 2 }, "{policy:?}");
+        }
+    }
+
+    fn kinesis_record(seq: &str, data: &str) -> Value {
+        kinesis::record(seq, "pk", data.as_bytes())
     }
 }

@@ -34,10 +34,7 @@ async fn run(title: &str, event: BatchEvent, config: &sqs::SqsConfig) {
         println!("   record {index} {:<4} {what}", record.id());
     }
     match report.into_response() {
-        Ok(response) => println!(
-            "   response: {}",
-            serde_json::to_string(&response).unwrap_or_default()
-        ),
+        Ok(response) => println!("   response: {}", serde_json::to_string(&response).unwrap_or_default()),
         Err(error) => println!("   invocation error {}: {error}", error.error_type()),
     }
     println!();
@@ -46,9 +43,7 @@ async fn run(title: &str, event: BatchEvent, config: &sqs::SqsConfig) {
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     // Panics are caught per record; keep the default hook's message short.
-    std::panic::set_hook(Box::new(|info| {
-        eprintln!("   (panic caught by lambda-batch: {info})")
-    }));
+    std::panic::set_hook(Box::new(|info| eprintln!("   (panic caught by lambda-batch: {info})")));
 
     let standard = events::event([
         events::message("m1", &order(1, 2, 0)),
@@ -57,12 +52,8 @@ async fn main() {
         events::message("m4", &order(4, 1, 7)),
         events::message("m5", &order(5, 3, 1)),
     ]);
-    run(
-        "standard queue: every record is handled, failures are listed",
-        standard,
-        &handle_order::CONFIG,
-    )
-    .await;
+    run("standard queue: every record is handled, failures are listed", standard, &handle_order::CONFIG)
+        .await;
 
     let fifo = || {
         events::event([
@@ -74,36 +65,15 @@ async fn main() {
             events::fifo_message("f6", "customer-c", &order(15, 1, 0)),
         ])
     };
-    run(
-        "FIFO queue (.fifo ARN): stop at the first failure",
-        fifo(),
-        &handle_order::CONFIG,
-    )
-    .await;
+    run("FIFO queue (.fifo ARN): stop at the first failure", fifo(), &handle_order::CONFIG).await;
     let skip_group = handle_order::CONFIG.fifo_policy(FifoPolicy::SkipFailedGroup);
-    run(
-        "FIFO queue, skip only the failing message group",
-        fifo(),
-        &skip_group,
-    )
-    .await;
+    run("FIFO queue, skip only the failing message group", fifo(), &skip_group).await;
 
-    let all_failed = events::event([
-        events::message("x1", "{}"),
-        events::message("x2", &order(21, 0, 0)),
-    ]);
-    run(
-        "every record fails: an invocation error, so Lambda backs off",
-        all_failed,
-        &handle_order::CONFIG,
-    )
-    .await;
+    let all_failed = events::event([events::message("x1", "{}"), events::message("x2", &order(21, 0, 0))]);
+    run("every record fails: an invocation error, so Lambda backs off", all_failed, &handle_order::CONFIG)
+        .await;
 
     let no_id = BatchEvent::from(json!({"Records": [{"body": "{}"}]}));
-    run(
-        "a record without messageId: the batch fails, nothing is acknowledged",
-        no_id,
-        &handle_order::CONFIG,
-    )
-    .await;
+    run("a record without messageId: the batch fails, nothing is acknowledged", no_id, &handle_order::CONFIG)
+        .await;
 }

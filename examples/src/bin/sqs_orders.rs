@@ -6,9 +6,6 @@ use lambda_batch_examples::orders::handle_order;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_batch::Error> {
-    tracing_subscriber::fmt()
-        .without_time()
-        .with_target(false)
-        .init();
+    tracing_subscriber::fmt().without_time().with_target(false).init();
     lambda_runtime::run(lambda_runtime::service_fn(handle_order)).await
 }

@@ -23,10 +23,7 @@ fn decode<T: DeserializeOwned>(
     serde_dynamo::from_item(item).map_err(|error| {
         ExtractError::new(
             extractor,
-            format_args!(
-                "`dynamodb.{field}` does not fit `{}`: {error}",
-                std::any::type_name::<T>()
-            ),
+            format_args!("`dynamodb.{field}` does not fit `{}`: {error}", std::any::type_name::<T>()),
         )
     })
 }
@@ -49,20 +46,14 @@ fn required<'e>(
 macro_rules! image_extractor {
     ($wrapper:ident, $field:literal, $index:tt) => {
         impl<'r, T: DeserializeOwned> FromRecord<'r, DynamoDb> for $wrapper<T> {
-            fn from_record(
-                record: &'r DynamoDbRecord<'r>,
-                _cx: &'r Context,
-            ) -> Result<Self, ExtractError> {
+            fn from_record(record: &'r DynamoDbRecord<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {
                 let raw = required(record.image_values()[$index], $field, stringify!($wrapper))?;
                 decode(raw, $field, stringify!($wrapper)).map($wrapper)
             }
         }
 
         impl<'r, T: DeserializeOwned> FromRecord<'r, DynamoDb> for Option<$wrapper<T>> {
-            fn from_record(
-                record: &'r DynamoDbRecord<'r>,
-                _cx: &'r Context,
-            ) -> Result<Self, ExtractError> {
+            fn from_record(record: &'r DynamoDbRecord<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {
                 record.image_values()[$index]
                     .map(|raw| decode(raw, $field, stringify!($wrapper)).map($wrapper))
                     .transpose()
@@ -82,14 +73,10 @@ impl<'r> FromRecord<'r, DynamoDb> for EventName {
             Some("INSERT") => Ok(EventName::Insert),
             Some("MODIFY") => Ok(EventName::Modify),
             Some("REMOVE") => Ok(EventName::Remove),
-            Some(other) => Err(ExtractError::new(
-                "EventName",
-                format_args!("unknown `eventName` \"{other}\""),
-            )),
-            None => Err(ExtractError::new(
-                "EventName",
-                "the record has no `eventName`",
-            )),
+            Some(other) => {
+                Err(ExtractError::new("EventName", format_args!("unknown `eventName` \"{other}\"")))
+            }
+            None => Err(ExtractError::new("EventName", "the record has no `eventName`")),
         }
     }
 }

@@ -63,10 +63,7 @@ pub enum EventName {
 /// `dynamodb.SequenceNumber`.
 pub fn read_records(event: &BatchEvent) -> Result<Vec<DynamoDbRecord<'_>>, BatchError> {
     let raw = event.records()?;
-    raw.into_iter()
-        .enumerate()
-        .map(|(index, raw)| DynamoDbRecord::parse(index, raw))
-        .collect()
+    raw.into_iter().enumerate().map(|(index, raw)| DynamoDbRecord::parse(index, raw)).collect()
 }
 
 /// Handles a DynamoDB Streams batch and reports what happened to each record.
@@ -104,8 +101,6 @@ pub async fn handle<H: RecordHandler<DynamoDb>>(
     let (payload, context) = event.into_parts();
     crate::stream::log_failure(
         "DynamoDB",
-        process(handler, config, &payload, &context)
-            .await
-            .and_then(BatchReport::into_response),
+        process(handler, config, &payload, &context).await.and_then(BatchReport::into_response),
     )
 }

@@ -58,25 +58,14 @@ impl<'e> DynamoDbRecord<'e> {
     /// [`BatchError::MissingItemIdentifier`] if the record has no usable
     /// `dynamodb.SequenceNumber`, or is not an object.
     pub fn parse(index: usize, raw: &'e RawValue) -> Result<Self, BatchError> {
-        let broken = |problem| BatchError::MissingItemIdentifier {
-            index,
-            field: ID_FIELD,
-            problem,
-        };
-        let head: Head<'e> =
-            object(raw).ok_or_else(|| broken("the record is not a JSON object"))?;
-        let inner: Inner<'e> = head
-            .dynamodb
-            .and_then(object)
-            .ok_or_else(|| broken("the record has no `dynamodb` object"))?;
+        let broken = |problem| BatchError::MissingItemIdentifier { index, field: ID_FIELD, problem };
+        let head: Head<'e> = object(raw).ok_or_else(|| broken("the record is not a JSON object"))?;
+        let inner: Inner<'e> =
+            head.dynamodb.and_then(object).ok_or_else(|| broken("the record has no `dynamodb` object"))?;
         Ok(DynamoDbRecord {
             index,
             raw,
-            sequence_number: crate::stream::sequence_number(
-                inner.sequence_number,
-                index,
-                ID_FIELD,
-            )?,
+            sequence_number: crate::stream::sequence_number(inner.sequence_number, index, ID_FIELD)?,
             event_name: head.event_name.and_then(|raw| string_field(raw).ok()),
             keys: inner.keys,
             new_image: inner.new_image,
@@ -103,11 +92,7 @@ impl<'e> DynamoDbRecord<'e> {
     /// The raw `Keys`, `NewImage` and `OldImage` attribute maps (DynamoDB
     /// JSON), when present and not `null`.
     pub fn raw_images(&self) -> (Option<&'e str>, Option<&'e str>, Option<&'e str>) {
-        (
-            self.keys.map(RawValue::get),
-            self.new_image.map(RawValue::get),
-            self.old_image.map(RawValue::get),
-        )
+        (self.keys.map(RawValue::get), self.new_image.map(RawValue::get), self.old_image.map(RawValue::get))
     }
 
     /// The raw `Keys`, `NewImage`, `OldImage`.

@@ -7,13 +7,8 @@ use serde::Deserialize;
 use super::{Kinesis, KinesisRecord};
 use crate::extract::{ExtractError, FromRecord, Json};
 
-fn data<'r>(
-    record: &'r KinesisRecord<'r>,
-    extractor: &'static str,
-) -> Result<&'r [u8], ExtractError> {
-    record
-        .data()
-        .map_err(|message| ExtractError::new(extractor, message))
+fn data<'r>(record: &'r KinesisRecord<'r>, extractor: &'static str) -> Result<&'r [u8], ExtractError> {
+    record.data().map_err(|message| ExtractError::new(extractor, message))
 }
 
 /// The base64-decoded `data`.
@@ -26,26 +21,23 @@ impl<'r> FromRecord<'r, Kinesis> for &'r [u8] {
 /// The decoded `data` as UTF-8 text.
 impl<'r> FromRecord<'r, Kinesis> for &'r str {
     fn from_record(record: &'r KinesisRecord<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {
-        std::str::from_utf8(data(record, "&str")?).map_err(|error| {
-            ExtractError::new("&str", format_args!("`kinesis.data` is not UTF-8: {error}"))
-        })
+        std::str::from_utf8(data(record, "&str")?)
+            .map_err(|error| ExtractError::new("&str", format_args!("`kinesis.data` is not UTF-8: {error}")))
     }
 }
 
 /// The decoded `data` parsed as JSON.
 impl<'r, T: Deserialize<'r>> FromRecord<'r, Kinesis> for Json<T> {
     fn from_record(record: &'r KinesisRecord<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {
-        serde_json::from_slice(data(record, "Json")?)
-            .map(Json)
-            .map_err(|error| {
-                ExtractError::new(
-                    "Json",
-                    format_args!(
-                        "the decoded `kinesis.data` is not valid JSON for `{}`: {error}",
-                        std::any::type_name::<T>()
-                    ),
-                )
-            })
+        serde_json::from_slice(data(record, "Json")?).map(Json).map_err(|error| {
+            ExtractError::new(
+                "Json",
+                format_args!(
+                    "the decoded `kinesis.data` is not valid JSON for `{}`: {error}",
+                    std::any::type_name::<T>()
+                ),
+            )
+        })
     }
 }
 

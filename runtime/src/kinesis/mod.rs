@@ -41,10 +41,7 @@ impl Source for Kinesis {
 /// `kinesis.sequenceNumber`.
 pub fn read_records(event: &BatchEvent) -> Result<Vec<KinesisRecord<'_>>, BatchError> {
     let raw = event.records()?;
-    raw.into_iter()
-        .enumerate()
-        .map(|(index, raw)| KinesisRecord::parse(index, raw))
-        .collect()
+    raw.into_iter().enumerate().map(|(index, raw)| KinesisRecord::parse(index, raw)).collect()
 }
 
 /// Handles a Kinesis batch and reports what happened to each record.
@@ -81,8 +78,6 @@ pub async fn handle<H: RecordHandler<Kinesis>>(
     let (payload, context) = event.into_parts();
     crate::stream::log_failure(
         "Kinesis",
-        process(handler, config, &payload, &context)
-            .await
-            .and_then(BatchReport::into_response),
+        process(handler, config, &payload, &context).await.and_then(BatchReport::into_response),
     )
 }

@@ -57,27 +57,20 @@ impl<'e> KinesisRecord<'e> {
     /// `kinesis.sequenceNumber` (absent, `null`, empty, or not a decimal
     /// string), or is not an object.
     pub fn parse(index: usize, raw: &'e RawValue) -> Result<Self, BatchError> {
-        let not_object = |problem| BatchError::MissingItemIdentifier {
-            index,
-            field: ID_FIELD,
-            problem,
-        };
+        let not_object = |problem| BatchError::MissingItemIdentifier { index, field: ID_FIELD, problem };
         let inner = object::<Head<'e>>(raw)
             .and_then(|head| head.kinesis)
             .ok_or_else(|| not_object("the record has no `kinesis` object"))?;
         let inner: Inner<'e> =
             object(inner).ok_or_else(|| not_object("the record's `kinesis` is not an object"))?;
-        let sequence_number =
-            crate::stream::sequence_number(inner.sequence_number, index, ID_FIELD)?;
+        let sequence_number = crate::stream::sequence_number(inner.sequence_number, index, ID_FIELD)?;
         Ok(KinesisRecord {
             index,
             raw,
             sequence_number,
             partition_key: inner.partition_key.and_then(|raw| string_field(raw).ok()),
             data: inner.data.map(string_field),
-            arrival: inner
-                .arrival
-                .and_then(|raw| serde_json::from_str(raw.get()).ok()),
+            arrival: inner.arrival.and_then(|raw| serde_json::from_str(raw.get()).ok()),
             decoded: OnceLock::new(),
             full: OnceLock::new(),
         })
@@ -111,9 +104,7 @@ impl<'e> KinesisRecord<'e> {
         self.decoded
             .get_or_init(|| match &self.data {
                 None => Err("the record has no `kinesis.data`".to_owned()),
-                Some(Err(found)) => Err(format!(
-                    "`kinesis.data` is a JSON {found}, not a base64 string"
-                )),
+                Some(Err(found)) => Err(format!("`kinesis.data` is a JSON {found}, not a base64 string")),
                 Some(Ok(text)) => base64::engine::general_purpose::STANDARD
                     .decode(text.as_bytes())
                     .map_err(|error| format!("`kinesis.data` is not valid base64: {error}")),

@@ -9,25 +9,18 @@ use crate::extract::{ExtractError, FromRecord, Json};
 /// The raw body.
 impl<'r> FromRecord<'r, Sqs> for &'r str {
     fn from_record(record: &'r SqsRecord<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {
-        record
-            .body_text()
-            .map_err(|message| ExtractError::new("&str", message))
+        record.body_text().map_err(|message| ExtractError::new("&str", message))
     }
 }
 
 /// The body parsed as JSON.
 impl<'r, T: Deserialize<'r>> FromRecord<'r, Sqs> for Json<T> {
     fn from_record(record: &'r SqsRecord<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {
-        let body = record
-            .body_text()
-            .map_err(|message| ExtractError::new("Json", message))?;
+        let body = record.body_text().map_err(|message| ExtractError::new("Json", message))?;
         serde_json::from_str(body).map(Json).map_err(|error| {
             ExtractError::new(
                 "Json",
-                format_args!(
-                    "the body is not valid JSON for `{}`: {error}",
-                    std::any::type_name::<T>()
-                ),
+                format_args!("the body is not valid JSON for `{}`: {error}", std::any::type_name::<T>()),
             )
         })
     }
@@ -37,10 +30,7 @@ impl<'r, T: Deserialize<'r>> FromRecord<'r, Sqs> for Json<T> {
 impl<'r> FromRecord<'r, Sqs> for &'r SqsMessage {
     fn from_record(record: &'r SqsRecord<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {
         record.message().map_err(|message| {
-            ExtractError::new(
-                "&SqsMessage",
-                format_args!("the record does not fit `SqsMessage`: {message}"),
-            )
+            ExtractError::new("&SqsMessage", format_args!("the record does not fit `SqsMessage`: {message}"))
         })
     }
 }

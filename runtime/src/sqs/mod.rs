@@ -53,10 +53,7 @@ impl Source for Sqs {
 /// `messageId`.
 pub fn read_records(event: &BatchEvent) -> Result<Vec<SqsRecord<'_>>, BatchError> {
     let raw = event.records()?;
-    raw.into_iter()
-        .enumerate()
-        .map(|(index, raw)| SqsRecord::parse(index, raw))
-        .collect()
+    raw.into_iter().enumerate().map(|(index, raw)| SqsRecord::parse(index, raw)).collect()
 }
 
 /// Handles an SQS batch and reports what happened to each record.
@@ -70,8 +67,7 @@ pub async fn process<'e, H: RecordHandler<Sqs>>(
     cx: &Context,
 ) -> Result<BatchReport<'e>, BatchError> {
     let records = read_records(event)?;
-    let fifo =
-        config.queue_kind() == QueueKind::Fifo || records.iter().any(SqsRecord::is_from_fifo_queue);
+    let fifo = config.queue_kind() == QueueKind::Fifo || records.iter().any(SqsRecord::is_from_fifo_queue);
     let rule = match (fifo, config.fifo_policy_kind()) {
         (false, _) => StopRule::Nothing,
         (true, FifoPolicy::StopAtFirstFailure) => StopRule::Everything,
@@ -86,14 +82,7 @@ pub async fn process<'e, H: RecordHandler<Sqs>>(
         fifo,
     );
     let (succeeded, failed, skipped) = report.counts();
-    tracing::info!(
-        records = report.records().len(),
-        succeeded,
-        failed,
-        skipped,
-        fifo,
-        "SQS batch handled"
-    );
+    tracing::info!(records = report.records().len(), succeeded, failed, skipped, fifo, "SQS batch handled");
     Ok(report)
 }
 
@@ -109,9 +98,7 @@ pub async fn handle<H: RecordHandler<Sqs>>(
     let (payload, context) = event.into_parts();
     crate::stream::log_failure(
         "SQS",
-        process(handler, config, &payload, &context)
-            .await
-            .and_then(BatchReport::into_response),
+        process(handler, config, &payload, &context).await.and_then(BatchReport::into_response),
     )
 }
 

@@ -62,11 +62,7 @@ impl<'e> SqsRecord<'e> {
     /// `messageId` (absent, `null`, not a string, or empty), or is not an
     /// object at all.
     pub fn parse(index: usize, raw: &'e RawValue) -> Result<Self, BatchError> {
-        let missing = |problem| BatchError::MissingItemIdentifier {
-            index,
-            field: "messageId",
-            problem,
-        };
+        let missing = |problem| BatchError::MissingItemIdentifier { index, field: "messageId", problem };
         let not_object = || missing("the record is not a JSON object");
         if crate::event::json_type(raw.get()) != "object" {
             return Err(not_object());
@@ -89,15 +85,7 @@ impl<'e> SqsRecord<'e> {
             .and_then(|attributes| attributes.group_id)
             .and_then(|raw| string_field(raw).ok());
         let queue_arn = head.queue_arn.and_then(|raw| string_field(raw).ok());
-        Ok(SqsRecord {
-            index,
-            raw,
-            message_id,
-            body,
-            group_id,
-            queue_arn,
-            full: OnceLock::new(),
-        })
+        Ok(SqsRecord { index, raw, message_id, body, group_id, queue_arn, full: OnceLock::new() })
     }
 
     /// Position of the record in the batch, from 0.
@@ -123,9 +111,7 @@ impl<'e> SqsRecord<'e> {
         match &self.body {
             Body::Text(text) => Ok(text),
             Body::Absent => Err("the record has no `body`".to_owned()),
-            Body::NotText(found) => Err(format!(
-                "the record's `body` is a JSON {found}, not a string"
-            )),
+            Body::NotText(found) => Err(format!("the record's `body` is a JSON {found}, not a string")),
         }
     }
 
@@ -141,9 +127,7 @@ impl<'e> SqsRecord<'e> {
 
     /// `true` if the record comes from a FIFO queue (its ARN ends in `.fifo`).
     pub fn is_from_fifo_queue(&self) -> bool {
-        self.queue_arn
-            .as_deref()
-            .is_some_and(|arn| arn.ends_with(".fifo"))
+        self.queue_arn.as_deref().is_some_and(|arn| arn.ends_with(".fifo"))
     }
 
     /// The record's JSON text, as received.

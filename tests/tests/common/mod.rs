@@ -5,8 +5,7 @@ use std::sync::Mutex;
 
 use lambda_batch::sqs::{self, SqsConfig, SqsRecord};
 use lambda_batch::{
-    BatchError, BatchEvent, BatchReport, BatchResponse, Context, RecordHandler, RecordOutcome,
-    RecordStatus,
+    BatchError, BatchEvent, BatchReport, BatchResponse, Context, RecordHandler, RecordOutcome, RecordStatus,
 };
 
 /// A handler whose behaviour is written in each body: `ok`, `fail`, `panic`.
@@ -51,13 +50,7 @@ pub async fn run(
 /// The ids of a handler's response, or the error type name.
 pub fn outcome_ids(result: Result<BatchResponse, BatchError>) -> Result<Vec<String>, &'static str> {
     result
-        .map(|response| {
-            response
-                .failures()
-                .iter()
-                .map(|id| id.as_str().to_owned())
-                .collect()
-        })
+        .map(|response| response.failures().iter().map(|id| id.as_str().to_owned()).collect())
         .map_err(|error| error.error_type())
 }
 

@@ -1,24 +1,17 @@
 //! How Lambda reads a batch response, as a checker.
 //!
-//! Given the event and the response a function returned, [`check_sqs_response`]
-//! says what Lambda does with it ([`Verdict`]) and lists every rule the
-//! response breaks ([`Finding`]). It implements the SQS rules of the
-//! project's `SEMANTICS.md`:
+//! Given the batch and the response a function returned, the checkers say
+//! what Lambda does with it ([`Verdict`]) and list every rule the response
+//! breaks ([`Finding`]), citing the project's `SEMANTICS.md`:
 //!
-//! - S-1.6.1: `null`, `{}`, `{"batchItemFailures": null}` and an empty list
-//!   are a complete success;
-//! - S-1.6.2: an entry with an empty, `null`, missing or misspelt
-//!   `itemIdentifier`, or one that is not a `messageId` of the batch, makes
-//!   the whole response a complete failure (so does a response that is not
-//!   JSON: see [`check_sqs_response_text`]);
-//! - S-1.6.5: the same id twice is read as a set (a warning); a response that
-//!   is not an object, or whose `batchItemFailures` is not an array, is a
-//!   complete failure; unknown top-level keys are ignored;
-//! - S-1.7.5: on a FIFO queue the retried records must be a suffix of the
-//!   batch ([`FifoRule::BatchSuffix`]) or, when only the failing group is
-//!   skipped, a suffix of each message group ([`FifoRule::GroupSuffix`]).
-//!   Lambda does not enforce this, so a breach leaves the verdict a partial
-//!   success but is an error finding: the queue's order would break.
+//! - SQS ([`check_sqs_response`]): S-1.6.1 success forms, S-1.6.2 failure
+//!   forms, S-1.6.5 uncertain cases, and the FIFO suffix rule S-1.7.5 with
+//!   its group-scoped variant;
+//! - Kinesis and DynamoDB Streams ([`check_stream_response`]): S-2.4.4
+//!   success forms, S-2.4.5 failure forms, and the uncertain S-2.4.6 cases
+//!   (an identifier not in the batch, a response that is not JSON) taken as
+//!   complete failure; Lambda retries from the lowest reported sequence
+//!   number (S-2.4.3), compared as a big integer (S-2.4.9).
 //!
 //! ```
 //! use lambda_batch::validate::{check_sqs_response, FifoRule, Verdict};
@@ -32,37 +25,33 @@
 //! assert!(!check.is_valid());
 //! ```
 
+mod sqs;
+mod stream;
+
 use std::collections::HashSet;
 use std::fmt;
 
 use serde_json::Value;
 
+pub use self::sqs::{FifoRule, check_sqs_against, check_sqs_response, check_sqs_response_text};
+pub use self::stream::{check_stream_response, check_stream_response_text};
+
 /// What Lambda does with the batch after reading the response.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
-    /// Every message is deleted.
+    /// Every record is done: messages deleted, or the stream checkpointed
+    /// past the batch.
     CompleteSuccess,
-    /// The listed messages come back after their visibility timeout; every
-    /// other message is deleted. `retried` is in batch order, each id once.
+    /// SQS: the listed messages come back after their visibility timeout and
+    /// every other message is deleted. Streams: Lambda checkpoints before the
+    /// lowest listed sequence number and retries every record from it on.
+    /// `retried` is in batch order, each id once.
     PartialSuccess {
-        /// The `messageId`s Lambda will retry.
+        /// The identifiers Lambda will retry.
         retried: Vec<String>,
     },
-    /// No message is deleted: the whole batch comes back.
+    /// Nothing is done: the whole batch comes back.
     CompleteFailure,
-}
-
-/// Which FIFO ordering rule the response must keep.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum FifoRule {
-    /// Not a FIFO queue: no ordering rule.
-    #[default]
-    None,
-    /// S-1.7.5: once a record is retried, every later record of the batch is too.
-    BatchSuffix,
-    /// S-1.7.5, group-scoped: once a record is retried, every later record of
-    /// its message group is too. Records without a `MessageGroupId` form one group.
-    GroupSuffix,
 }
 
 /// How serious a finding is.
@@ -134,6 +123,12 @@ pub enum Problem {
         /// The identifier.
         id: String,
     },
+    /// Streams: more than one sequence number listed; Lambda retries from the
+    /// lowest, so the others add nothing (harmless, R-7).
+    SeveralSequenceNumbers {
+        /// How many were listed.
+        count: usize,
+    },
     /// FIFO: `failed` is retried but the later `deleted` is not (S-1.7.5).
     NotSuffix {
         /// The first retried message.
@@ -169,10 +164,7 @@ impl fmt::Display for Problem {
                 write!(f, "batchItemFailures[{index}] has no `itemIdentifier`")
             }
             Problem::UnknownKey { index, key } => {
-                write!(
-                    f,
-                    "batchItemFailures[{index}] has the key `{key}`; only `itemIdentifier` is allowed"
-                )
+                write!(f, "batchItemFailures[{index}] has the key `{key}`; only `itemIdentifier` is allowed")
             }
             Problem::NullIdentifier { index } => {
                 write!(f, "batchItemFailures[{index}].itemIdentifier is null")
@@ -181,32 +173,24 @@ impl fmt::Display for Problem {
                 write!(f, "batchItemFailures[{index}].itemIdentifier is empty")
             }
             Problem::IdentifierNotString { index } => {
-                write!(
-                    f,
-                    "batchItemFailures[{index}].itemIdentifier is not a string"
-                )
+                write!(f, "batchItemFailures[{index}].itemIdentifier is not a string")
             }
             Problem::NotInBatch { index, id } => {
-                write!(
-                    f,
-                    "batchItemFailures[{index}].itemIdentifier `{id}` is not a messageId of this batch"
-                )
+                write!(f, "batchItemFailures[{index}].itemIdentifier `{id}` is not a messageId of this batch")
             }
             Problem::Duplicate { id } => write!(f, "`{id}` is listed more than once"),
+            Problem::SeveralSequenceNumbers { count } => write!(
+                f,
+                "{count} sequence numbers are listed; Lambda retries from the lowest, so listing only it is enough"
+            ),
             Problem::NotSuffix { failed, deleted } => write!(
                 f,
                 "FIFO order breaks: `{failed}` is retried but the later `{deleted}` would be deleted"
             ),
-            Problem::GroupNotSuffix {
-                group,
-                failed,
-                deleted,
-            } => write!(
+            Problem::GroupNotSuffix { group, failed, deleted } => write!(
                 f,
                 "FIFO order breaks in group {}: `{failed}` is retried but the later `{deleted}` would be deleted",
-                group
-                    .as_deref()
-                    .map_or_else(|| "(none)".to_owned(), |g| format!("`{g}`"))
+                group.as_deref().map_or_else(|| "(none)".to_owned(), |g| format!("`{g}`"))
             ),
         }
     }
@@ -236,8 +220,8 @@ impl fmt::Display for Finding {
 /// The verdict on a response and the findings behind it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResponseCheck {
-    verdict: Verdict,
-    findings: Vec<Finding>,
+    pub(crate) verdict: Verdict,
+    pub(crate) findings: Vec<Finding>,
 }
 
 impl ResponseCheck {
@@ -253,14 +237,12 @@ impl ResponseCheck {
 
     /// `true` if no finding is an error.
     pub fn is_valid(&self) -> bool {
-        self.findings
-            .iter()
-            .all(|f| f.severity == Severity::Warning)
+        self.findings.iter().all(|f| f.severity == Severity::Warning)
     }
 
-    /// The `messageId`s Lambda will retry, in batch order: none on complete
+    /// The identifiers Lambda will retry, in batch order: none on complete
     /// success, all of the batch on complete failure.
-    pub fn retried<'a>(&'a self, batch: &'a SqsBatchView) -> Vec<&'a str> {
+    pub fn retried<'a>(&'a self, batch: &'a BatchView) -> Vec<&'a str> {
         match &self.verdict {
             Verdict::CompleteSuccess => Vec::new(),
             Verdict::PartialSuccess { retried } => retried.iter().map(String::as_str).collect(),
@@ -269,111 +251,77 @@ impl ResponseCheck {
     }
 }
 
-/// What the validator needs to know of an SQS batch: each record's
-/// `messageId` and `MessageGroupId`, in order.
+/// What a checker needs to know of a batch: each record's identifier and
+/// ordering key (SQS `MessageGroupId`), in order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SqsBatchView {
-    records: Vec<(String, Option<String>)>,
+pub struct BatchView {
+    pub(crate) records: Vec<(String, Option<String>)>,
 }
 
-impl SqsBatchView {
-    /// Reads the view from an SQS event. Records without a string
-    /// `messageId` cannot be named in a response and are left out.
-    pub fn from_event(event: &Value) -> Self {
+impl BatchView {
+    /// Reads an SQS event: `messageId` and `attributes.MessageGroupId`.
+    pub fn from_sqs_event(event: &Value) -> Self {
+        Self::from_event(event, &["messageId"], Some(&["attributes", "MessageGroupId"]))
+    }
+
+    /// Reads a Kinesis event: `kinesis.sequenceNumber` and `kinesis.partitionKey`.
+    pub fn from_kinesis_event(event: &Value) -> Self {
+        Self::from_event(event, &["kinesis", "sequenceNumber"], Some(&["kinesis", "partitionKey"]))
+    }
+
+    /// Reads a DynamoDB Streams event: `dynamodb.SequenceNumber`.
+    pub fn from_dynamodb_event(event: &Value) -> Self {
+        Self::from_event(event, &["dynamodb", "SequenceNumber"], None)
+    }
+
+    /// Records without a string identifier cannot be named in a response and
+    /// are left out.
+    fn from_event(event: &Value, id: &[&str], key: Option<&[&str]>) -> Self {
+        let at = |record: &Value, path: &[&str]| {
+            path.iter()
+                .try_fold(record, |value, field| value.get(field))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
         let records = event
             .get("Records")
             .and_then(Value::as_array)
             .map(|records| {
                 records
                     .iter()
-                    .filter_map(|record| {
-                        let id = record.get("messageId")?.as_str()?.to_owned();
-                        let group = record
-                            .get("attributes")
-                            .and_then(|a| a.get("MessageGroupId"))
-                            .and_then(Value::as_str)
-                            .map(str::to_owned);
-                        Some((id, group))
-                    })
+                    .filter_map(|record| Some((at(record, id)?, key.and_then(|key| at(record, key)))))
                     .collect()
             })
             .unwrap_or_default();
-        SqsBatchView { records }
+        BatchView { records }
     }
 
-    /// The `messageId`s in batch order.
+    /// The identifiers in batch order.
     pub fn ids(&self) -> impl Iterator<Item = &str> {
         self.records.iter().map(|(id, _)| id.as_str())
     }
 }
 
-/// Checks a response given as text: text that is not JSON is a complete
-/// failure (S-1.6.2); otherwise as [`check_sqs_response`].
-pub fn check_sqs_response_text(event: &Value, response: &str, fifo: FifoRule) -> ResponseCheck {
-    match serde_json::from_str::<Value>(response) {
-        Ok(value) => check_sqs_response(event, &value, fifo),
-        Err(error) => ResponseCheck {
-            verdict: Verdict::CompleteFailure,
-            findings: vec![error_finding(
-                "S-1.6.2",
-                Problem::NotJson(error.to_string()),
-            )],
-        },
-    }
+/// The rule each kind of problem breaks, which differs by source.
+pub(crate) struct Rules {
+    /// A malformed entry (empty, null, missing or misspelt identifier).
+    pub(crate) entry: &'static str,
+    /// An identifier that is not in the batch.
+    pub(crate) not_in_batch: &'static str,
+    /// A response or failure list of the wrong JSON type.
+    pub(crate) shape: &'static str,
+    /// The same identifier listed twice.
+    pub(crate) duplicate: &'static str,
 }
 
-/// Checks an SQS batch response against the event it answers.
-pub fn check_sqs_response(event: &Value, response: &Value, fifo: FifoRule) -> ResponseCheck {
-    check_against(&SqsBatchView::from_event(event), response, fifo)
-}
-
-/// Checks an SQS batch response against a batch view.
-pub fn check_against(batch: &SqsBatchView, response: &Value, fifo: FifoRule) -> ResponseCheck {
-    let mut findings = Vec::new();
-    let listed = match read_identifiers(batch, response, &mut findings) {
-        Some(listed) => listed,
-        None => {
-            return ResponseCheck {
-                verdict: Verdict::CompleteFailure,
-                findings,
-            };
-        }
-    };
-    if listed.is_empty() {
-        return ResponseCheck {
-            verdict: Verdict::CompleteSuccess,
-            findings,
-        };
-    }
-    let retried: Vec<String> = batch
-        .records
-        .iter()
-        .map(|(id, _)| id)
-        .filter(|id| listed.contains(id.as_str()))
-        .fold(Vec::new(), |mut ids, id| {
-            if !ids.contains(id) {
-                ids.push(id.clone());
-            }
-            ids
-        });
-    check_fifo(batch, &listed, fifo, &mut findings);
-    ResponseCheck {
-        verdict: Verdict::PartialSuccess { retried },
-        findings,
-    }
-}
-
-fn error_finding(rule: &'static str, problem: Problem) -> Finding {
-    Finding {
-        severity: Severity::Error,
-        rule,
-        problem,
-    }
+pub(crate) fn error_finding(rule: &'static str, problem: Problem) -> Finding {
+    Finding { severity: Severity::Error, rule, problem }
 }
 
 /// The identifiers listed, or `None` when the response is a complete failure.
-fn read_identifiers<'r>(
-    batch: &SqsBatchView,
+pub(crate) fn read_identifiers<'r>(
+    batch: &BatchView,
+    rules: &Rules,
     response: &'r Value,
     findings: &mut Vec<Finding>,
 ) -> Option<HashSet<&'r str>> {
@@ -383,22 +331,13 @@ fn read_identifiers<'r>(
             None | Some(Value::Null) => return Some(HashSet::new()),
             Some(Value::Array(entries)) => entries,
             Some(other) => {
-                findings.push(error_finding(
-                    "S-1.6.5",
-                    Problem::FailuresNotArray {
-                        found: value_type(other),
-                    },
-                ));
+                findings
+                    .push(error_finding(rules.shape, Problem::FailuresNotArray { found: value_type(other) }));
                 return None;
             }
         },
         other => {
-            findings.push(error_finding(
-                "S-1.6.5",
-                Problem::NotAnObject {
-                    found: value_type(other),
-                },
-            ));
+            findings.push(error_finding(rules.shape, Problem::NotAnObject { found: value_type(other) }));
             return None;
         }
     };
@@ -407,7 +346,10 @@ fn read_identifiers<'r>(
     let mut complete_failure = false;
     for (index, entry) in failures.iter().enumerate() {
         let mut fail = |problem| {
-            findings.push(error_finding("S-1.6.2", problem));
+            findings.push(error_finding(
+                if matches!(problem, Problem::NotInBatch { .. }) { rules.not_in_batch } else { rules.entry },
+                problem,
+            ));
             complete_failure = true;
         };
         let Some(entry) = entry.as_object() else {
@@ -415,26 +357,20 @@ fn read_identifiers<'r>(
             continue;
         };
         if let Some(key) = entry.keys().find(|k| *k != "itemIdentifier") {
-            fail(Problem::UnknownKey {
-                index,
-                key: key.clone(),
-            });
+            fail(Problem::UnknownKey { index, key: key.clone() });
         }
         match entry.get("itemIdentifier") {
             None => fail(Problem::MissingIdentifier { index }),
             Some(Value::Null) => fail(Problem::NullIdentifier { index }),
             Some(Value::String(id)) if id.is_empty() => fail(Problem::EmptyIdentifier { index }),
             Some(Value::String(id)) if !known.contains(id.as_str()) => {
-                fail(Problem::NotInBatch {
-                    index,
-                    id: id.clone(),
-                });
+                fail(Problem::NotInBatch { index, id: id.clone() });
             }
             Some(Value::String(id)) => {
                 if !listed.insert(id.as_str()) {
                     findings.push(Finding {
                         severity: Severity::Warning,
-                        rule: "S-1.6.5",
+                        rule: rules.duplicate,
                         problem: Problem::Duplicate { id: id.clone() },
                     });
                 }
@@ -445,70 +381,7 @@ fn read_identifiers<'r>(
     (!complete_failure).then_some(listed)
 }
 
-fn check_fifo(
-    batch: &SqsBatchView,
-    listed: &HashSet<&str>,
-    fifo: FifoRule,
-    findings: &mut Vec<Finding>,
-) {
-    let is_retried = |id: &str| listed.contains(id);
-    match fifo {
-        FifoRule::None => {}
-        FifoRule::BatchSuffix => {
-            if let Some((failed, deleted)) =
-                first_gap(batch.records.iter().map(|(id, _)| id.as_str()), is_retried)
-            {
-                findings.push(error_finding(
-                    "S-1.7.5",
-                    Problem::NotSuffix { failed, deleted },
-                ));
-            }
-        }
-        FifoRule::GroupSuffix => {
-            let mut groups: Vec<Option<&str>> = Vec::new();
-            for (_, group) in &batch.records {
-                if !groups.contains(&group.as_deref()) {
-                    groups.push(group.as_deref());
-                }
-            }
-            for group in groups {
-                let members = batch
-                    .records
-                    .iter()
-                    .filter(|(_, g)| g.as_deref() == group)
-                    .map(|(id, _)| id.as_str());
-                if let Some((failed, deleted)) = first_gap(members, is_retried) {
-                    findings.push(error_finding(
-                        "S-1.7.5",
-                        Problem::GroupNotSuffix {
-                            group: group.map(str::to_owned),
-                            failed,
-                            deleted,
-                        },
-                    ));
-                }
-            }
-        }
-    }
-}
-
-/// The first retried id followed later by one that is not retried.
-fn first_gap<'a>(
-    ids: impl Iterator<Item = &'a str>,
-    is_retried: impl Fn(&str) -> bool,
-) -> Option<(String, String)> {
-    let mut first_failed = None;
-    for id in ids {
-        match (first_failed, is_retried(id)) {
-            (None, true) => first_failed = Some(id),
-            (Some(failed), false) => return Some((failed.to_owned(), id.to_owned())),
-            _ => {}
-        }
-    }
-    None
-}
-
-fn value_type(value: &Value) -> &'static str {
+pub(crate) fn value_type(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "boolean",

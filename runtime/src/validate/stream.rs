@@ -1,0 +1,67 @@
+//! The Kinesis and DynamoDB Streams response rules (S-2.4).
+
+use serde_json::Value;
+
+use super::{
+    BatchView, Finding, Problem, ResponseCheck, Rules, Severity, Verdict, error_finding, read_identifiers,
+};
+use crate::sequence::compare_sequence_numbers;
+
+const STREAM_RULES: Rules =
+    Rules { entry: "S-2.4.5", not_in_batch: "S-2.4.6", shape: "S-2.4.6", duplicate: "S-2.4.3" };
+
+/// Checks a stream response given as text: text that is not JSON is taken
+/// as a complete failure (S-2.4.6, uncertain); otherwise as
+/// [`check_stream_response`].
+pub fn check_stream_response_text(batch: &BatchView, response: &str) -> ResponseCheck {
+    match serde_json::from_str::<Value>(response) {
+        Ok(value) => check_stream_response(batch, &value),
+        Err(error) => ResponseCheck {
+            verdict: Verdict::CompleteFailure,
+            findings: vec![error_finding("S-2.4.6", Problem::NotJson(error.to_string()))],
+        },
+    }
+}
+
+/// Checks a Kinesis or DynamoDB Streams batch response against the batch
+/// (see [`BatchView::from_kinesis_event`] and
+/// [`BatchView::from_dynamodb_event`]).
+///
+/// ```
+/// use lambda_batch::validate::{check_stream_response, BatchView, Verdict};
+/// use serde_json::json;
+/// let event = json!({"Records": [
+///     {"kinesis": {"sequenceNumber": "999"}},
+///     {"kinesis": {"sequenceNumber": "1000"}},
+///     {"kinesis": {"sequenceNumber": "1001"}},
+/// ]});
+/// let batch = BatchView::from_kinesis_event(&event);
+/// let check = check_stream_response(&batch, &json!({"batchItemFailures": [{"itemIdentifier": "1000"}]}));
+/// assert_eq!(check.verdict(), &Verdict::PartialSuccess { retried: vec!["1000".into(), "1001".into()] });
+/// ```
+pub fn check_stream_response(batch: &BatchView, response: &Value) -> ResponseCheck {
+    let mut findings = Vec::new();
+    let listed = match read_identifiers(batch, &STREAM_RULES, response, &mut findings) {
+        Some(listed) => listed,
+        None => {
+            return ResponseCheck { verdict: Verdict::CompleteFailure, findings };
+        }
+    };
+    let Some(lowest) = listed.iter().copied().min_by(|a, b| compare_sequence_numbers(a, b)) else {
+        return ResponseCheck { verdict: Verdict::CompleteSuccess, findings };
+    };
+    if listed.len() > 1 {
+        findings.push(Finding {
+            severity: Severity::Warning,
+            rule: "S-2.4.3",
+            problem: Problem::SeveralSequenceNumbers { count: listed.len() },
+        });
+    }
+    let mut retried: Vec<String> = Vec::new();
+    for id in batch.ids() {
+        if compare_sequence_numbers(id, lowest).is_ge() && !retried.iter().any(|r| r == id) {
+            retried.push(id.to_owned());
+        }
+    }
+    ResponseCheck { verdict: Verdict::PartialSuccess { retried }, findings }
+}
