@@ -14,6 +14,8 @@ pub(crate) struct Args {
     pub(crate) fifo_policy: Option<(FifoPolicyArg, Span)>,
     pub(crate) stream_policy: Option<(StreamPolicyArg, Span)>,
     pub(crate) all_failed: Option<AllFailedArg>,
+    pub(crate) poison_sink: Option<Path>,
+    pub(crate) max_receive_count: Option<(u32, Span)>,
     pub(crate) krate: Option<Path>,
 }
 
@@ -59,7 +61,8 @@ pub(crate) enum AllFailedArg {
 }
 
 const ACCEPTED: &str = "`sqs`, `sqs_fifo`, `kinesis`, `dynamodb`, `fifo_policy = \"...\"`, \
-                        `stream_policy = \"...\"`, `all_failed = \"...\"`, `crate = \"...\"`";
+                        `stream_policy = \"...\"`, `all_failed = \"...\"`, `poison_sink = path`, \
+                        `max_receive_count = N`, `crate = \"...\"`";
 
 /// Parses the options, pushing every problem into `errors`.
 pub(crate) fn parse(attr: TokenStream, errors: &mut Errors) -> Args {
@@ -153,6 +156,43 @@ fn parse_one(meta: &ParseNestedMeta<'_>, args: &mut Args, errors: &mut Errors) -
                 }
             };
             set_once(&mut args.all_failed, value, span, &key, errors);
+        }
+        "poison_sink" => {
+            if !meta.input.peek(syn::Token![=]) {
+                return Err(meta.error("`poison_sink` needs a function: `poison_sink = my_sink`"));
+            }
+            let expr: syn::Expr = meta.value()?.parse()?;
+            match expr {
+                syn::Expr::Path(path) if path.qself.is_none() && args.poison_sink.is_none() => {
+                    args.poison_sink = Some(path.path);
+                }
+                syn::Expr::Path(_) => errors.at_span(span, "`poison_sink` is given more than once"),
+                other => errors.at(
+                    other,
+                    "`poison_sink` takes the path of an async function, e.g. `poison_sink = store_poison`",
+                ),
+            }
+        }
+        "max_receive_count" => {
+            if !meta.input.peek(syn::Token![=]) {
+                return Err(meta.error("`max_receive_count` needs a number: `max_receive_count = 5`"));
+            }
+            let expr: syn::Expr = meta.value()?.parse()?;
+            let parsed = match &expr {
+                syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(int), .. }) => {
+                    int.base10_parse::<u32>().ok()
+                }
+                _ => None,
+            };
+            match parsed {
+                Some(max) if max >= 1 => {
+                    set_once(&mut args.max_receive_count, (max, span), span, &key, errors)
+                }
+                _ => errors.at(
+                    expr,
+                    "`max_receive_count` takes a whole number of at least 1, e.g. `max_receive_count = 5`",
+                ),
+            }
         }
         "crate" => {
             let lit = string_value(meta, &key)?;

@@ -55,11 +55,16 @@ fn expand(handler: &Handler, krate: &Path) -> TokenStream {
 
     let record = format_ident!("__lambda_batch_record", span = Span::mixed_site());
     let cx = format_ident!("__lambda_batch_cx", span = Span::mixed_site());
+    let state_field = format_ident!("__lambda_batch_state", span = Span::mixed_site());
+    let state_lifetime = syn::Lifetime::new("'__lambda_batch_state", Span::mixed_site());
     let args: Vec<_> = (0..handler.params.len())
         .map(|i| format_ident!("__lambda_batch_arg{}", i, span = Span::mixed_site()))
         .collect();
     let extractions = handler.params.iter().zip(&args).map(|(param, arg)| {
         let ty = &param.ty;
+        if param.is_state {
+            return quote_spanned! {ty.span()=> let #arg: #ty = self.#state_field; };
+        }
         quote_spanned! {ty.span()=>
             let #arg = match <#ty as #private::FromRecord<'_, #source>>::from_record(#record, #cx) {
                 ::core::result::Result::Ok(value) => value,
@@ -89,9 +94,46 @@ fn expand(handler: &Handler, krate: &Path) -> TokenStream {
     let future_ty = quote_spanned! {name.span()=>
         impl ::core::future::Future<Output = #private::RecordOutcome> + ::core::marker::Send + 'a
     };
+    let on_poison = handler.poison_sink.as_ref().map(|sink| {
+        let state_arg = handler.state.as_ref().map(|_| quote!(self.#state_field,));
+        quote_spanned! {sink.span()=>
+            async fn on_poison(
+                &self,
+                poison: &#private::PoisonRecord<'_>,
+                cx: &#private::Context,
+            ) -> ::core::result::Result<(), ::std::string::String> {
+                    match #sink(#state_arg poison, cx).await {
+                        ::core::result::Result::Ok(()) => ::core::result::Result::Ok(()),
+                        ::core::result::Result::Err(error) => {
+                            ::core::result::Result::Err(::std::string::ToString::to_string(&error))
+                        }
+                    }
+            }
+        }
+    });
+    let (struct_def, generics, type_args, handler_params, construct) = match &handler.state {
+        Some(state_ty) => (
+            quote!(#vis struct #name<#state_lifetime> { #state_field: &#state_lifetime #state_ty }),
+            quote!(<#state_lifetime>),
+            quote!(<#state_lifetime>),
+            quote!(state: &#state_ty,),
+            quote!(#name { #state_field: state }),
+        ),
+        None => (quote!(#vis struct #name {}), quote!(), quote!(), quote!(), quote!(#name {})),
+    };
+    let with_state = handler.state.as_ref().map(|state_ty| {
+        quote! {
+            /// This handler with its state, for `lambda_batch::sqs::process` and friends.
+            #[allow(dead_code)]
+            #vis fn with_state(state: &#state_lifetime #state_ty) -> Self {
+                #name { #state_field: state }
+            }
+        }
+    });
+    let call_shape = if handler.state.is_some() { "|event| handler(&state, event)" } else { "handler" };
     let handler_doc = format!(
         " The AWS Lambda batch handler made by `#[batch_handler]` from [`{name}::record`]: pass it to \
-         `lambda_runtime::service_fn`."
+         `lambda_runtime::service_fn({call_shape})`."
     );
     let struct_doc = format!(
         " The record function and settings behind the `{name}` batch handler; call `{name}::record(...)` in unit \
@@ -101,11 +143,12 @@ fn expand(handler: &Handler, krate: &Path) -> TokenStream {
         #(#cfgs)*
         #[doc = #struct_doc]
         #[allow(non_camel_case_types)]
-        #vis struct #name {}
+        #struct_def
 
         #(#cfgs)*
-        impl #name {
+        impl #generics #name #type_args {
             #record_fn
+            #with_state
 
             /// The settings given to `#[batch_handler]`.
             #[allow(dead_code)]
@@ -113,7 +156,7 @@ fn expand(handler: &Handler, krate: &Path) -> TokenStream {
         }
 
         #(#cfgs)*
-        impl #private::RecordHandler<#source> for #name {
+        impl #generics #private::RecordHandler<#source> for #name #type_args {
             fn handle<'a>(
                 &'a self,
                 #record: &'a #record_ty<'a>,
@@ -121,22 +164,24 @@ fn expand(handler: &Handler, krate: &Path) -> TokenStream {
             ) -> #future_ty {
                 #async_block
             }
+
+            #on_poison
         }
 
         #(#cfgs)*
         #[doc = #handler_doc]
         #vis async fn #name(
+            #handler_params
             event: #private::LambdaEvent<#private::BatchEvent>,
         ) -> ::core::result::Result<#private::BatchResponse, #private::BatchError> {
-            #handle_fn(&#name {}, &#name::CONFIG, event).await
+            #handle_fn(&#construct, &#name::CONFIG, event).await
         }
     }
 }
 
 /// The user's function, renamed `record`, as written otherwise.
 fn record_fn(function: &ItemFn) -> TokenStream {
-    let mut record = function.clone();
-    record.sig.ident = syn::Ident::new("record", function.sig.ident.span());
+    let record = as_record_fn(function);
     let has_doc = record.attrs.iter().any(|a| a.path().is_ident("doc"));
     let doc = (!has_doc).then(|| quote!(#[doc = " The record function, as written."]));
     quote!(#doc #record)
@@ -166,9 +211,10 @@ fn config_expr(handler: &Handler, private: &TokenStream) -> (TokenStream, TokenS
         FifoPolicyArg::StopAtFirstFailure => quote!(#private::FifoPolicy::StopAtFirstFailure),
         FifoPolicyArg::SkipFailedGroup => quote!(#private::FifoPolicy::SkipFailedGroup),
     };
+    let budget = handler.config.max_receive_count.map(|max| quote!(.max_receive_count(#max)));
     (
         quote!(#private::SqsConfig),
-        quote!(#private::SqsConfig::new().queue(#queue).fifo_policy(#fifo_policy).all_failed(#all_failed)),
+        quote!(#private::SqsConfig::new().queue(#queue).fifo_policy(#fifo_policy).all_failed(#all_failed) #budget),
     )
 }
 
@@ -189,8 +235,7 @@ fn fallback(function: &ItemFn, krate: &Path) -> TokenStream {
     let vis = &function.vis;
     let cfgs = cfg_attrs(&function.attrs);
     let private = quote!(#krate::__private);
-    let mut record = function.clone();
-    record.sig.ident = syn::Ident::new("record", name.span());
+    let mut record = as_record_fn(function);
     record.attrs.retain(|a| !a.path().is_ident("cfg"));
     let record = record.into_token_stream();
     quote! {
@@ -212,4 +257,17 @@ fn fallback(function: &ItemFn, krate: &Path) -> TokenStream {
             ::core::unreachable!("#[batch_handler] reported a compile error for this function")
         }
     }
+}
+
+/// The user's function renamed `record`, with the `#[state]` markers taken
+/// off its parameters.
+fn as_record_fn(function: &ItemFn) -> ItemFn {
+    let mut record = function.clone();
+    record.sig.ident = syn::Ident::new("record", function.sig.ident.span());
+    for input in &mut record.sig.inputs {
+        if let syn::FnArg::Typed(typed) = input {
+            typed.attrs.retain(|a| !validate::is_state_attr(a));
+        }
+    }
+    record
 }

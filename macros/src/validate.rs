@@ -13,11 +13,16 @@ pub(crate) struct Handler {
     pub(crate) output: Option<Type>,
     pub(crate) is_async: bool,
     pub(crate) config: Config,
+    /// The type `T` of the `#[state] name: &T` parameter, if any.
+    pub(crate) state: Option<Type>,
+    pub(crate) poison_sink: Option<syn::Path>,
 }
 
 /// One parameter of the record function.
 pub(crate) struct Param {
     pub(crate) ty: Type,
+    /// Marked `#[state]`: filled from the state the caller passes in.
+    pub(crate) is_state: bool,
 }
 
 /// The settings for the engine.
@@ -26,6 +31,7 @@ pub(crate) struct Config {
     pub(crate) fifo_policy: FifoPolicyArg,
     pub(crate) stream_policy: StreamPolicyArg,
     pub(crate) all_failed: AllFailedArg,
+    pub(crate) max_receive_count: Option<u32>,
 }
 
 /// Checks `function` under `args`; every problem goes to `errors`.
@@ -51,9 +57,30 @@ pub(crate) fn validate(args: &Args, function: ItemFn, all_errors: &mut Errors) -
                          as `Json<Order>` or `&str`",
                     );
                 }
-                params.push(Param { ty: (*typed.ty).clone() });
+                let state_attrs: Vec<_> = typed.attrs.iter().filter(|a| is_state_attr(a)).collect();
+                for extra in state_attrs.iter().skip(1) {
+                    errors.at(extra, "`#[state]` is given more than once on this parameter");
+                }
+                let is_state = !state_attrs.is_empty();
+                if is_state && !matches!(*typed.ty, Type::Reference(_)) {
+                    errors.at(
+                        &typed.ty,
+                        "a `#[state]` parameter is a shared reference, e.g. `#[state] db: &Database`; the caller \
+                         passes it as `service_fn(|event| handler(&db, event))`",
+                    );
+                }
+                params.push(Param { ty: (*typed.ty).clone(), is_state });
             }
         }
+    }
+    let mut states = params.iter().filter(|p| p.is_state);
+    let state = states.next().and_then(|p| match &p.ty {
+        Type::Reference(reference) => Some((*reference.elem).clone()),
+        _ => None,
+    });
+    for extra in states {
+        errors
+            .at(&extra.ty, "only one parameter can be `#[state]`: put what the handler shares in one struct");
     }
     let output = match &function.sig.output {
         ReturnType::Default => None,
@@ -71,8 +98,17 @@ pub(crate) fn validate(args: &Args, function: ItemFn, all_errors: &mut Errors) -
         fifo_policy: args.fifo_policy.map_or(FifoPolicyArg::StopAtFirstFailure, |(p, _)| p),
         stream_policy: args.stream_policy.map_or(StreamPolicyArg::Checkpoint, |(p, _)| p),
         all_failed: args.all_failed.unwrap_or(AllFailedArg::Error),
+        max_receive_count: args.max_receive_count.map(|(max, _)| max),
     };
-    (valid && source.is_some()).then_some(Handler { function, params, output, is_async, config })
+    (valid && source.is_some()).then_some(Handler {
+        function,
+        params,
+        output,
+        is_async,
+        config,
+        state,
+        poison_sink: args.poison_sink.clone(),
+    })
 }
 
 fn check_signature(function: &ItemFn, errors: &mut Errors) {
@@ -106,7 +142,7 @@ fn check_signature(function: &ItemFn, errors: &mut Errors) {
 fn resolve_source(args: &Args, params: &[Param], errors: &mut Errors, report: bool) -> Option<SourceArg> {
     let mut chosen: Option<(SourceArg, Option<&Type>)> = args.source.map(|source| (source, None));
     for param in params {
-        let Some(family) = source_named_by(&param.ty) else {
+        let Some(family) = (!param.is_state).then(|| source_named_by(&param.ty)).flatten() else {
             continue;
         };
         match chosen {
@@ -153,6 +189,16 @@ fn check_policies(args: &Args, source: SourceArg, errors: &mut Errors) {
             format!(
                 "`fifo_policy` applies to SQS FIFO queues, but this handler is for {}; streams use \
                  `stream_policy = \"checkpoint\" | \"continue\"`",
+                family_name(source)
+            ),
+        );
+    }
+    if let (Some((_, span)), false) = (args.max_receive_count, source.is_sqs()) {
+        errors.at_span(
+            span,
+            format!(
+                "`max_receive_count` counts SQS deliveries (`ApproximateReceiveCount`); {} records have no \
+                 receive count",
                 family_name(source)
             ),
         );
@@ -221,4 +267,9 @@ fn find_impl_trait(ty: &Type) -> Option<&Type> {
         Type::Paren(paren) => find_impl_trait(&paren.elem),
         _ => None,
     }
+}
+
+/// `#[state]` on a parameter.
+pub(crate) fn is_state_attr(attr: &syn::Attribute) -> bool {
+    attr.path().is_ident("state")
 }

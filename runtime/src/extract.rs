@@ -96,3 +96,49 @@ impl<'r, S: Source> FromRecord<'r, S> for &'r Context {
         Ok(cx)
     }
 }
+
+/// What every record has, whatever its source: identifier, ordering key,
+/// delivery count and arrival time.
+///
+/// ```
+/// use lambda_batch::{batch_handler, RecordMeta};
+/// #[batch_handler(sqs)]
+/// fn log_meta(meta: RecordMeta<'_>) {
+///     println!("{} from group {:?}, delivery {:?}", meta.id, meta.ordering_key, meta.receive_count);
+/// }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub struct RecordMeta<'r> {
+    /// The identifier Lambda expects in `itemIdentifier` (`messageId` or
+    /// sequence number).
+    pub id: &'r str,
+    /// The FIFO `MessageGroupId`, the Kinesis partition key, or the DynamoDB
+    /// item keys (as JSON text).
+    pub ordering_key: Option<&'r str>,
+    /// SQS `ApproximateReceiveCount` (1 on first delivery); `None` for streams.
+    pub receive_count: Option<u32>,
+    /// Arrival in epoch seconds: SQS `SentTimestamp`, Kinesis
+    /// `approximateArrivalTimestamp`, DynamoDB `ApproximateCreationDateTime`.
+    pub arrival_time: Option<f64>,
+}
+
+impl<'r> RecordMeta<'r> {
+    /// Metadata with only an identifier, for unit tests of record functions
+    /// (set the other public fields as needed).
+    pub fn new(id: &'r str) -> Self {
+        RecordMeta { id, ordering_key: None, receive_count: None, arrival_time: None }
+    }
+}
+
+impl<'r, S: Source> FromRecord<'r, S> for RecordMeta<'r> {
+    fn from_record(record: &'r S::Record<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {
+        use crate::engine::BatchRecord;
+        Ok(RecordMeta {
+            id: record.item_identifier(),
+            ordering_key: record.ordering_key(),
+            receive_count: record.receive_count(),
+            arrival_time: record.arrival_time(),
+        })
+    }
+}

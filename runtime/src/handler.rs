@@ -12,7 +12,7 @@ use crate::outcome::RecordOutcome;
 /// [`sqs::Sqs`](crate::sqs::Sqs).
 pub trait Source: 'static {
     /// The engine's view of one record of this source, borrowing the event.
-    type Record<'e>;
+    type Record<'e>: crate::engine::BatchRecord;
 
     /// Shortens the event lifetime of a record borrowed for `'a` (records
     /// are covariant in it; a generic projection cannot show that).
@@ -48,4 +48,33 @@ pub trait RecordHandler<S: Source> {
         record: &'a S::Record<'a>,
         cx: &'a Context,
     ) -> impl Future<Output = RecordOutcome> + Send + 'a;
+
+    /// Receives a record dropped as poison ([`RecordOutcome::Poison`], or
+    /// over the receive-count budget) before it is acknowledged: store it,
+    /// send it to a dead-letter queue, page someone. An `Err` (or a panic)
+    /// makes the record fail instead, so it is retried rather than lost.
+    ///
+    /// The default accepts every record (it is only logged).
+    /// `#[batch_handler(poison_sink = path)]` calls `path(&poison, cx)`.
+    fn on_poison<'a>(
+        &'a self,
+        poison: &'a PoisonRecord<'a>,
+        cx: &'a Context,
+    ) -> impl Future<Output = Result<(), String>> + Send + 'a {
+        let _ = (poison, cx);
+        std::future::ready(Ok(()))
+    }
+}
+
+/// A record dropped as poison, as handed to a poison sink.
+#[derive(Debug, Clone, Copy)]
+pub struct PoisonRecord<'a> {
+    /// The record's identifier (`messageId` or sequence number).
+    pub id: &'a str,
+    /// The record's JSON as received, to store or forward unchanged.
+    pub raw_json: &'a str,
+    /// Why it was dropped.
+    pub reason: &'a str,
+    /// The event source (`"sqs"`, `"kinesis"`, `"dynamodb"`).
+    pub source: &'static str,
 }

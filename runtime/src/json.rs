@@ -41,3 +41,8 @@ pub(crate) fn object<'e, T: serde::Deserialize<'e>>(raw: &'e RawValue) -> Option
 pub(crate) fn string_field(raw: &RawValue) -> Result<Cow<'_, str>, &'static str> {
     serde_json::from_str::<CowStr<'_>>(raw.get()).map(|s| s.0).map_err(|_| crate::event::json_type(raw.get()))
 }
+
+/// A number sent as a JSON string (SQS attributes are all strings).
+pub(crate) fn string_number<T: std::str::FromStr>(raw: Option<&RawValue>) -> Option<T> {
+    string_field(raw?).ok()?.parse().ok()
+}

@@ -10,12 +10,42 @@ pub enum RecordOutcome {
     Success,
     /// The record failed; it will be reported for retry.
     Failure(RecordError),
+    /// Not an error: the record cannot be handled yet (a dependency is
+    /// warming up, a rate limit...). It is reported for retry, logged at
+    /// info level, and not counted as failed by the all-failed rule.
+    RetryLater {
+        /// Why, for the log.
+        reason: Option<String>,
+    },
+    /// The record can never succeed (a poison message): acknowledge it
+    /// without retrying. It is logged as a warning with its identifier and
+    /// reason, and handed to the handler's poison sink; if the sink fails,
+    /// the record is reported failed instead, so nothing is silently lost.
+    Poison {
+        /// Why the record is dropped.
+        reason: String,
+    },
 }
 
 impl RecordOutcome {
     /// A failure with the handler's error message.
     pub fn failure(message: impl fmt::Display) -> Self {
         RecordOutcome::Failure(RecordError::new(RecordErrorKind::Handler, message.to_string()))
+    }
+
+    /// Retry later, not an error.
+    pub fn retry_later() -> Self {
+        RecordOutcome::RetryLater { reason: None }
+    }
+
+    /// Retry later, not an error, with a reason for the log.
+    pub fn retry_later_because(reason: impl fmt::Display) -> Self {
+        RecordOutcome::RetryLater { reason: Some(reason.to_string()) }
+    }
+
+    /// Drop the record as poison, with a reason.
+    pub fn poison(reason: impl fmt::Display) -> Self {
+        RecordOutcome::Poison { reason: reason.to_string() }
     }
 }
 
@@ -30,6 +60,9 @@ pub enum RecordErrorKind {
     /// A parameter could not be extracted from the record (for example a
     /// body that is not valid JSON for `Json<T>`).
     Extract,
+    /// The record was dropped as poison but the poison sink failed (or
+    /// panicked), so it is retried instead of lost.
+    PoisonSink,
 }
 
 /// A record's failure: its kind and a message for the log.
@@ -63,6 +96,7 @@ impl fmt::Display for RecordError {
             RecordErrorKind::Handler => f.write_str(&self.message),
             RecordErrorKind::Panic => write!(f, "handler panicked: {}", self.message),
             RecordErrorKind::Extract => write!(f, "bad record: {}", self.message),
+            RecordErrorKind::PoisonSink => write!(f, "poison sink failed: {}", self.message),
         }
     }
 }

@@ -16,19 +16,46 @@ pub enum RecordStatus {
     /// The handler failed (error, panic, or a parameter that could not be
     /// extracted).
     Failed(RecordError),
-    /// The handler was not called because of an earlier failure (FIFO rule);
-    /// `cause` is the index of the record whose failure stopped this one.
+    /// The handler was not called because of an earlier failure (FIFO or
+    /// stream checkpoint rule); `cause` is the index of the record that
+    /// stopped this one.
     Skipped {
-        /// Index (in `Records`) of the failed record that caused the skip.
+        /// Index (in `Records`) of the record that caused the skip.
         cause: usize,
+    },
+    /// The handler asked to retry the record later (not an error).
+    RetryLater {
+        /// Why, if the handler said.
+        reason: Option<String>,
+    },
+    /// Dropped as poison and acknowledged; the poison sink (if any) took it.
+    Dropped {
+        /// Why it was dropped.
+        reason: String,
     },
 }
 
 impl RecordStatus {
-    /// `true` unless the handler succeeded: the record is reported for retry.
+    /// `true` if the record is reported for retry: everything but a success
+    /// or a poison record the sink took.
     pub fn is_retried(&self) -> bool {
-        !matches!(self, RecordStatus::Succeeded)
+        !matches!(self, RecordStatus::Succeeded | RecordStatus::Dropped { .. })
     }
+}
+
+/// How many records of a batch ended in each status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BatchCounts {
+    /// Handled successfully.
+    pub succeeded: usize,
+    /// Failed while being handled (error, panic, bad payload, failed sink).
+    pub failed: usize,
+    /// Not called because of an earlier failure.
+    pub skipped: usize,
+    /// The handler asked to retry them later.
+    pub retry_later: usize,
+    /// Dropped as poison and acknowledged.
+    pub dropped: usize,
 }
 
 /// One record's identifier and status.
@@ -93,17 +120,34 @@ impl<'e> BatchReport<'e> {
         self.fifo
     }
 
-    /// Counts of (succeeded, failed, skipped) records.
-    pub fn counts(&self) -> (usize, usize, usize) {
-        let mut counts = (0, 0, 0);
+    /// How many records ended in each status.
+    pub fn counts(&self) -> BatchCounts {
+        let mut counts = BatchCounts::default();
         for record in &self.records {
             match record.status {
-                RecordStatus::Succeeded => counts.0 += 1,
-                RecordStatus::Failed(_) => counts.1 += 1,
-                RecordStatus::Skipped { .. } => counts.2 += 1,
+                RecordStatus::Succeeded => counts.succeeded += 1,
+                RecordStatus::Failed(_) => counts.failed += 1,
+                RecordStatus::Skipped { .. } => counts.skipped += 1,
+                RecordStatus::RetryLater { .. } => counts.retry_later += 1,
+                RecordStatus::Dropped { .. } => counts.dropped += 1,
             }
         }
         counts
+    }
+
+    pub(crate) fn log_summary(&self, source: &'static str) {
+        let BatchCounts { succeeded, failed, skipped, retry_later, dropped } = self.counts();
+        tracing::info!(
+            source,
+            records = self.records.len(),
+            succeeded,
+            failed,
+            skipped,
+            retry_later,
+            dropped,
+            fifo = self.fifo,
+            "batch handled"
+        );
     }
 
     /// The partial batch response, ignoring the all-failed policy: every
@@ -130,7 +174,7 @@ impl<'e> BatchReport<'e> {
     /// [`BatchError::AllRecordsFailed`] when every record failed while being
     /// handled and the policy is [`AllFailedPolicy::Error`].
     pub fn into_response(self) -> Result<BatchResponse, BatchError> {
-        let (_, failed, _) = self.counts();
+        let failed = self.counts().failed;
         if self.all_failed == AllFailedPolicy::Error && failed > 0 && failed == self.records.len() {
             let first_error = self
                 .records

@@ -70,16 +70,16 @@ pub(crate) async fn process<'e, S, H>(
 ) -> crate::report::BatchReport<'e>
 where
     S: crate::handler::Source,
-    S::Record<'e>: crate::engine::BatchRecord,
     H: crate::handler::RecordHandler<S>,
 {
-    use crate::engine::StopRule;
+    use crate::engine::{Plan, StopRule};
     use crate::report::ResponseRule;
     let (stop, rule) = match config.stream_policy() {
         StreamPolicy::Checkpoint => (StopRule::Everything, ResponseRule::LowestRetried),
         StreamPolicy::Continue => (StopRule::Nothing, ResponseRule::EveryRetried),
     };
-    let statuses = crate::engine::run::<S, H>(&records, stop, handler, cx).await;
+    let statuses =
+        crate::engine::run::<S, H>(&records, Plan { stop, max_receive_count: None }, handler, cx).await;
     let report = crate::report::BatchReport::new(
         records.into_iter().map(into_id),
         statuses,
@@ -87,15 +87,7 @@ where
         rule,
         false,
     );
-    let (succeeded, failed, skipped) = report.counts();
-    tracing::info!(
-        source,
-        records = report.records().len(),
-        succeeded,
-        failed,
-        skipped,
-        "stream batch handled"
-    );
+    report.log_summary(source);
     report
 }
 

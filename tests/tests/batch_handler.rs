@@ -197,8 +197,8 @@ async fn each_record_gets_a_span_with_its_message_id_and_the_batch_a_summary() {
         failure.contains("message_id=m2") && failure.contains("expected ident"),
         "serde error logged: {failure}"
     );
-    let summary = text.lines().find(|l| l.contains("SQS batch handled")).expect("a summary event");
-    for field in ["records=2", "succeeded=1", "failed=1", "skipped=0"] {
+    let summary = text.lines().find(|l| l.contains("batch handled")).expect("a summary event");
+    for field in ["source=\"sqs\"", "records=2", "succeeded=1", "failed=1", "skipped=0"] {
         assert!(summary.contains(field), "{summary}");
     }
 }

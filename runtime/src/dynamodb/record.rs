@@ -26,6 +26,7 @@ pub struct DynamoDbRecord<'e> {
     keys: Option<&'e RawValue>,
     new_image: Option<&'e RawValue>,
     old_image: Option<&'e RawValue>,
+    created: Option<f64>,
     full: OnceLock<Result<EventRecord, String>>,
 }
 
@@ -47,6 +48,8 @@ struct Inner<'e> {
     new_image: Option<&'e RawValue>,
     #[serde(rename = "OldImage", borrow, default)]
     old_image: Option<&'e RawValue>,
+    #[serde(rename = "ApproximateCreationDateTime", borrow, default)]
+    created: Option<&'e RawValue>,
 }
 
 const ID_FIELD: &str = "dynamodb.SequenceNumber";
@@ -70,6 +73,7 @@ impl<'e> DynamoDbRecord<'e> {
             keys: inner.keys,
             new_image: inner.new_image,
             old_image: inner.old_image,
+            created: inner.created.and_then(|raw| serde_json::from_str(raw.get()).ok()),
             full: OnceLock::new(),
         })
     }
@@ -123,6 +127,16 @@ impl<'e> DynamoDbRecord<'e> {
 }
 
 impl BatchRecord for DynamoDbRecord<'_> {
+    const SOURCE: &'static str = "dynamodb";
+
+    fn arrival_time(&self) -> Option<f64> {
+        self.created
+    }
+
+    fn raw_json(&self) -> &str {
+        self.raw.get()
+    }
+
     fn item_identifier(&self) -> &str {
         &self.sequence_number
     }

@@ -136,6 +136,16 @@ impl<'e> KinesisRecord<'e> {
 }
 
 impl BatchRecord for KinesisRecord<'_> {
+    const SOURCE: &'static str = "kinesis";
+
+    fn arrival_time(&self) -> Option<f64> {
+        self.arrival
+    }
+
+    fn raw_json(&self) -> &str {
+        self.raw.get()
+    }
+
     fn item_identifier(&self) -> &str {
         &self.sequence_number
     }

@@ -42,6 +42,7 @@ pub struct SqsConfig {
     queue: QueueKind,
     fifo_policy: FifoPolicy,
     all_failed: AllFailedPolicy,
+    max_receive_count: Option<u32>,
 }
 
 impl SqsConfig {
@@ -52,7 +53,22 @@ impl SqsConfig {
             queue: QueueKind::Detect,
             fifo_policy: FifoPolicy::StopAtFirstFailure,
             all_failed: AllFailedPolicy::Error,
+            max_receive_count: None,
         }
+    }
+
+    /// Drops a record as poison, without calling the handler, once its
+    /// `ApproximateReceiveCount` exceeds `max`: it goes to the poison sink
+    /// and is acknowledged (or retried if the sink fails). Keep `max` below
+    /// the queue's redrive `maxReceiveCount` for it to matter.
+    pub const fn max_receive_count(mut self, max: u32) -> Self {
+        self.max_receive_count = Some(max);
+        self
+    }
+
+    /// The receive-count budget, if any.
+    pub const fn max_receive_count_budget(&self) -> Option<u32> {
+        self.max_receive_count
     }
 
     /// Sets whether the queue is FIFO.

@@ -25,7 +25,7 @@ use lambda_runtime::{Context, LambdaEvent};
 
 pub use self::config::{FifoPolicy, QueueKind, SqsConfig};
 pub use self::record::SqsRecord;
-use crate::engine::{self, StopRule};
+use crate::engine::{self, Plan, StopRule};
 use crate::error::BatchError;
 use crate::event::BatchEvent;
 use crate::handler::{RecordHandler, Source};
@@ -73,7 +73,8 @@ pub async fn process<'e, H: RecordHandler<Sqs>>(
         (true, FifoPolicy::StopAtFirstFailure) => StopRule::Everything,
         (true, FifoPolicy::SkipFailedGroup) => StopRule::SameKey,
     };
-    let statuses = engine::run::<Sqs, H>(&records, rule, handler, cx).await;
+    let plan = Plan { stop: rule, max_receive_count: config.max_receive_count_budget() };
+    let statuses = engine::run::<Sqs, H>(&records, plan, handler, cx).await;
     let report = BatchReport::new(
         records.into_iter().map(SqsRecord::into_message_id),
         statuses,
@@ -81,8 +82,7 @@ pub async fn process<'e, H: RecordHandler<Sqs>>(
         ResponseRule::EveryRetried,
         fifo,
     );
-    let (succeeded, failed, skipped) = report.counts();
-    tracing::info!(records = report.records().len(), succeeded, failed, skipped, fifo, "SQS batch handled");
+    report.log_summary("sqs");
     Ok(report)
 }
 

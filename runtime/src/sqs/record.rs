@@ -9,7 +9,7 @@ use serde_json::value::RawValue;
 
 use crate::engine::BatchRecord;
 use crate::error::BatchError;
-use crate::json::string_field;
+use crate::json::{object, string_field, string_number};
 
 /// One SQS message of the batch, as the engine reads it.
 ///
@@ -25,6 +25,8 @@ pub struct SqsRecord<'e> {
     body: Body<'e>,
     group_id: Option<Cow<'e, str>>,
     queue_arn: Option<Cow<'e, str>>,
+    receive_count: Option<u32>,
+    sent_timestamp_ms: Option<u64>,
     full: OnceLock<Result<SqsMessage, String>>,
 }
 
@@ -52,6 +54,10 @@ struct Head<'e> {
 struct Attributes<'e> {
     #[serde(rename = "MessageGroupId", borrow, default)]
     group_id: Option<&'e RawValue>,
+    #[serde(rename = "ApproximateReceiveCount", borrow, default)]
+    receive_count: Option<&'e RawValue>,
+    #[serde(rename = "SentTimestamp", borrow, default)]
+    sent_timestamp: Option<&'e RawValue>,
 }
 
 impl<'e> SqsRecord<'e> {
@@ -79,13 +85,22 @@ impl<'e> SqsRecord<'e> {
             Some(Ok(text)) => Body::Text(text),
             Some(Err(found)) => Body::NotText(found),
         };
-        let group_id = head
-            .attributes
-            .and_then(|raw| serde_json::from_str::<Attributes<'e>>(raw.get()).ok())
-            .and_then(|attributes| attributes.group_id)
-            .and_then(|raw| string_field(raw).ok());
+        let attributes = head.attributes.and_then(object::<Attributes<'e>>);
+        let group_id = attributes.as_ref().and_then(|a| a.group_id).and_then(|raw| string_field(raw).ok());
+        let receive_count = string_number(attributes.as_ref().and_then(|a| a.receive_count));
+        let sent_timestamp_ms = string_number(attributes.as_ref().and_then(|a| a.sent_timestamp));
         let queue_arn = head.queue_arn.and_then(|raw| string_field(raw).ok());
-        Ok(SqsRecord { index, raw, message_id, body, group_id, queue_arn, full: OnceLock::new() })
+        Ok(SqsRecord {
+            index,
+            raw,
+            message_id,
+            body,
+            group_id,
+            queue_arn,
+            receive_count,
+            sent_timestamp_ms,
+            full: OnceLock::new(),
+        })
     }
 
     /// Position of the record in the batch, from 0.
@@ -118,6 +133,12 @@ impl<'e> SqsRecord<'e> {
     /// The FIFO `MessageGroupId` attribute, if present.
     pub fn message_group_id(&self) -> Option<&str> {
         self.group_id.as_deref()
+    }
+
+    /// `attributes.ApproximateReceiveCount`: how many times the message was
+    /// received (1 on first delivery).
+    pub fn receive_count(&self) -> Option<u32> {
+        self.receive_count
     }
 
     /// The queue ARN (`eventSourceARN`), if present.
@@ -153,6 +174,20 @@ impl<'e> SqsRecord<'e> {
 }
 
 impl BatchRecord for SqsRecord<'_> {
+    const SOURCE: &'static str = "sqs";
+
+    fn receive_count(&self) -> Option<u32> {
+        self.receive_count
+    }
+
+    fn arrival_time(&self) -> Option<f64> {
+        self.sent_timestamp_ms.map(|ms| ms as f64 / 1000.0)
+    }
+
+    fn raw_json(&self) -> &str {
+        self.raw.get()
+    }
+
     fn item_identifier(&self) -> &str {
         &self.message_id
     }
