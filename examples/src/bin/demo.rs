@@ -1,11 +1,15 @@
-//! The demo: runs the example order handler on a standard batch and on FIFO
-//! batches with failures and a panic, and prints what happened to each record
-//! and the exact response Lambda gets.
+//! The demo: runs the example handlers on SQS standard and FIFO batches,
+//! a Kinesis batch and a DynamoDB Streams batch, with failures, a panic,
+//! poison records and records to retry later, and prints what happened to
+//! each record and the exact response Lambda gets.
 
 use lambda_batch::sqs::{self, FifoPolicy};
-use lambda_batch::{BatchEvent, RecordStatus};
+use lambda_batch::stream::StreamPolicy;
+use lambda_batch::{BatchError, BatchEvent, BatchReport, RecordStatus, dynamodb, kinesis};
+use lambda_batch_examples::inventory::{Projection, project_order};
 use lambda_batch_examples::orders::handle_order;
-use lambda_batch_testkit::{context, sqs as events};
+use lambda_batch_examples::telemetry::store_reading;
+use lambda_batch_testkit::{context, dynamodb as ddb_events, kinesis as kinesis_events, sqs as events};
 use serde_json::json;
 
 fn order(id: u64, quantity: u32, warehouse: usize) -> String {
@@ -14,8 +18,12 @@ fn order(id: u64, quantity: u32, warehouse: usize) -> String {
 
 async fn run(title: &str, event: BatchEvent, config: &sqs::SqsConfig) {
     println!("== {title}");
-    let cx = context();
-    let report = match sqs::process(&handle_order {}, config, &event, &cx).await {
+    print_report(sqs::process(&handle_order {}, config, &event, &context()).await);
+}
+
+/// Prints each record's fate and the exact response (or invocation error).
+fn print_report(result: Result<BatchReport<'_>, BatchError>) {
+    let report = match result {
         Ok(report) => report,
         Err(error) => {
             println!("   invocation error {}: {error}\n", error.error_type());
@@ -26,9 +34,11 @@ async fn run(title: &str, event: BatchEvent, config: &sqs::SqsConfig) {
         let what = match record.status() {
             RecordStatus::Succeeded => "handled".to_owned(),
             RecordStatus::Failed(error) => format!("FAILED  {error}"),
-            RecordStatus::Skipped { cause } => {
-                format!("skipped (FIFO: record {cause} failed before it)")
+            RecordStatus::Skipped { cause } => format!("skipped (record {cause} failed before it)"),
+            RecordStatus::RetryLater { reason } => {
+                format!("retry later ({})", reason.as_deref().unwrap_or(""))
             }
+            RecordStatus::Dropped { reason } => format!("dropped as poison: {reason}"),
             other => format!("{other:?}"),
         };
         println!("   record {index} {:<4} {what}", record.id());
@@ -38,6 +48,45 @@ async fn run(title: &str, event: BatchEvent, config: &sqs::SqsConfig) {
         Err(error) => println!("   invocation error {}: {error}", error.error_type()),
     }
     println!();
+}
+
+fn reading(sensor: &str, celsius: f64) -> Vec<u8> {
+    json!({"sensor": sensor, "celsius": celsius}).to_string().into_bytes()
+}
+
+async fn streams() {
+    let event = kinesis_events::event([
+        kinesis_events::record("101", "s1", &reading("s1", 21.5)),
+        kinesis_events::record("102", "s2", &reading("s2", 999.0)),
+        kinesis_events::record("103", "s3", b"not json"),
+        kinesis_events::record("104", "s1", &reading("s1", 21.7)),
+    ]);
+    println!("== Kinesis, checkpoint: stop at the first failure, report only its sequence number");
+    print_report(kinesis::process(&store_reading {}, &store_reading::CONFIG, &event, &context()).await);
+    println!("== Kinesis, continue: handle everything, report every failure");
+    let config = store_reading::CONFIG.policy(StreamPolicy::Continue);
+    print_report(kinesis::process(&store_reading {}, &config, &event, &context()).await);
+
+    let key = |id: &str| json!({"id": {"S": id}});
+    let item = |id: &str, units: u32| json!({"id": {"S": id}, "units": {"N": units.to_string()}});
+    let event = ddb_events::event([
+        ddb_events::record("111", "INSERT", key("o-1"), Some(item("o-1", 3)), None),
+        ddb_events::record("222", "MODIFY", key("o-1"), Some(item("o-1", 5)), Some(item("o-1", 3))),
+        ddb_events::record("333", "INSERT", key("o-2"), Some(item("o-9", 1)), None),
+        ddb_events::record("444", "REMOVE", key("o-1"), None, Some(item("o-1", 5))),
+    ]);
+    println!("== DynamoDB Streams, images decoded with serde_dynamo, shared state");
+    let projection = Projection::default();
+    print_report(
+        dynamodb::process(
+            &project_order::with_state(&projection),
+            &project_order::CONFIG,
+            &event,
+            &context(),
+        )
+        .await,
+    );
+    println!("   projection: o-1 = {:?} (inserted, then modified to 5)\n", projection.units("o-1"));
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -76,4 +125,5 @@ async fn main() {
     let no_id = BatchEvent::from(json!({"Records": [{"body": "{}"}]}));
     run("a record without messageId: the batch fails, nothing is acknowledged", no_id, &handle_order::CONFIG)
         .await;
+    streams().await;
 }

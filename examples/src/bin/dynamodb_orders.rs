@@ -1,0 +1,12 @@
+//! The order projection as a Lambda binary behind a DynamoDB Streams event
+//! source mapping with `ReportBatchItemFailures` on; the projection is
+//! shared state created once per execution environment.
+
+use lambda_batch_examples::inventory::{Projection, project_order};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_batch::Error> {
+    tracing_subscriber::fmt().without_time().with_target(false).init();
+    let projection = Projection::default();
+    lambda_runtime::run(lambda_runtime::service_fn(|event| project_order(&projection, event))).await
+}
