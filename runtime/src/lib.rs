@@ -1,9 +1,9 @@
 //! Fault-tolerant AWS Lambda batch handlers.
 //!
 //! Write the code for ONE record; `#[batch_handler]` turns it into a Lambda
-//! handler for a whole SQS batch that reports partial failures
-//! (`batchItemFailures`), keeps FIFO order, and isolates errors and panics
-//! per record.
+//! handler for a whole SQS, Kinesis or DynamoDB Streams batch that reports
+//! partial failures (`batchItemFailures`), keeps FIFO and stream checkpoint
+//! order, and isolates errors and panics per record.
 //!
 //! ```no_run
 //! use lambda_batch::{batch_handler, Json};
@@ -28,8 +28,9 @@
 //! The attribute keeps the record function callable as
 //! `handle_order::record(...)` for unit tests, and generates
 //! `async fn handle_order(event: LambdaEvent<BatchEvent>) -> Result<BatchResponse, BatchError>`.
-//! Everything it does is also available without the macro: see [`sqs`] and
-//! [`RecordHandler`].
+//! Everything it does is also available without the macro: see [`sqs`],
+//! [`kinesis`], [`dynamodb`] and [`RecordHandler`]; [`validate`] tells what
+//! Lambda does with any response.
 
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
