@@ -46,3 +46,21 @@ pub(crate) fn string_field(raw: &RawValue) -> Result<Cow<'_, str>, &'static str>
 pub(crate) fn string_number<T: std::str::FromStr>(raw: Option<&RawValue>) -> Option<T> {
     string_field(raw?).ok()?.parse().ok()
 }
+
+/// A value parsed from a record's JSON on first use, and kept.
+#[derive(Debug)]
+pub(crate) struct LazyParse<T>(std::sync::OnceLock<Result<T, String>>);
+
+impl<T: serde::de::DeserializeOwned> LazyParse<T> {
+    pub(crate) fn new() -> Self {
+        LazyParse(std::sync::OnceLock::new())
+    }
+
+    /// The parsed value, or the parse error as text.
+    pub(crate) fn get(&self, raw: &RawValue) -> Result<&T, &str> {
+        self.0
+            .get_or_init(|| serde_json::from_str(raw.get()).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(String::as_str)
+    }
+}

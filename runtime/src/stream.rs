@@ -1,4 +1,17 @@
-//! What Kinesis and DynamoDB Streams share: the failure policy and settings.
+//! What Kinesis and DynamoDB Streams share: the failure policy, settings,
+//! and how a stream batch is handled.
+
+use std::borrow::Cow;
+
+use lambda_runtime::{Context, LambdaEvent};
+use serde_json::value::RawValue;
+
+use crate::engine::{BatchRecord, Plan, StopRule};
+use crate::error::BatchError;
+use crate::event::BatchEvent;
+use crate::handler::{RecordHandler, Source};
+use crate::report::{BatchReport, ResponseRule};
+use crate::response::BatchResponse;
 
 use crate::policy::AllFailedPolicy;
 
@@ -59,36 +72,66 @@ impl StreamConfig {
     }
 }
 
-/// Handles the records of a stream batch under `config`.
+/// A stream source: how to read its records and identifiers.
+pub(crate) trait StreamSource: Source {
+    /// The source's name for logs.
+    const NAME: &'static str;
+    /// Reads record `index` of the batch.
+    fn parse(index: usize, raw: &RawValue) -> Result<Self::Record<'_>, BatchError>;
+    /// The record's sequence number, kept for the report.
+    fn into_id<'e>(record: Self::Record<'e>) -> Cow<'e, str>
+    where
+        Self: 'e;
+}
+
+/// Reads every record of a stream event, in order.
+pub(crate) fn read_records<S: StreamSource>(event: &BatchEvent) -> Result<Vec<S::Record<'_>>, BatchError> {
+    event.records()?.into_iter().enumerate().map(|(index, raw)| S::parse(index, raw)).collect()
+}
+
+/// Handles a stream batch under `config` and reports each record's status.
 pub(crate) async fn process<'e, S, H>(
-    records: Vec<S::Record<'e>>,
-    into_id: fn(S::Record<'e>) -> std::borrow::Cow<'e, str>,
     handler: &H,
     config: &StreamConfig,
-    cx: &lambda_runtime::Context,
-    source: &'static str,
-) -> crate::report::BatchReport<'e>
+    event: &'e BatchEvent,
+    cx: &Context,
+) -> Result<BatchReport<'e>, BatchError>
 where
-    S: crate::handler::Source,
-    H: crate::handler::RecordHandler<S>,
+    S: StreamSource,
+    H: RecordHandler<S>,
 {
-    use crate::engine::{Plan, StopRule};
-    use crate::report::ResponseRule;
+    let records = read_records::<S>(event)?;
     let (stop, rule) = match config.stream_policy() {
         StreamPolicy::Checkpoint => (StopRule::Everything, ResponseRule::LowestRetried),
         StreamPolicy::Continue => (StopRule::Nothing, ResponseRule::EveryRetried),
     };
     let statuses =
         crate::engine::run::<S, H>(&records, Plan { stop, max_receive_count: None }, handler, cx).await;
-    let report = crate::report::BatchReport::new(
-        records.into_iter().map(into_id),
+    let report = BatchReport::new(
+        records.into_iter().map(S::into_id),
         statuses,
         config.all_failed_policy(),
         rule,
         false,
     );
-    report.log_summary(source);
-    report
+    report.log_summary(<S::Record<'e> as BatchRecord>::SOURCE);
+    Ok(report)
+}
+
+/// Handles a stream invocation: [`process`], then the all-failed policy.
+pub(crate) async fn handle<S, H>(
+    handler: &H,
+    config: &StreamConfig,
+    event: LambdaEvent<BatchEvent>,
+) -> Result<BatchResponse, BatchError>
+where
+    S: StreamSource,
+    H: RecordHandler<S>,
+{
+    let (payload, context) = event.into_parts();
+    let result =
+        process::<S, H>(handler, config, &payload, &context).await.and_then(BatchReport::into_response);
+    log_failure(S::NAME, result)
 }
 
 /// Reads a stream record's sequence number field.

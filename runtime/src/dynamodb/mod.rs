@@ -55,6 +55,21 @@ pub enum EventName {
     Remove,
 }
 
+impl crate::stream::StreamSource for DynamoDb {
+    const NAME: &'static str = "DynamoDB Streams";
+
+    fn parse(index: usize, raw: &serde_json::value::RawValue) -> Result<DynamoDbRecord<'_>, BatchError> {
+        DynamoDbRecord::parse(index, raw)
+    }
+
+    fn into_id<'e>(record: DynamoDbRecord<'e>) -> std::borrow::Cow<'e, str>
+    where
+        Self: 'e,
+    {
+        record.into_sequence_number()
+    }
+}
+
 /// Reads every record of a DynamoDB Streams event, in order.
 ///
 /// # Errors
@@ -62,8 +77,7 @@ pub enum EventName {
 /// [`BatchError::MissingItemIdentifier`] if a record has no usable
 /// `dynamodb.SequenceNumber`.
 pub fn read_records(event: &BatchEvent) -> Result<Vec<DynamoDbRecord<'_>>, BatchError> {
-    let raw = event.records()?;
-    raw.into_iter().enumerate().map(|(index, raw)| DynamoDbRecord::parse(index, raw)).collect()
+    crate::stream::read_records::<DynamoDb>(event)
 }
 
 /// Handles a DynamoDB Streams batch and reports what happened to each record.
@@ -76,20 +90,10 @@ pub async fn process<'e, H: RecordHandler<DynamoDb>>(
     event: &'e BatchEvent,
     cx: &Context,
 ) -> Result<BatchReport<'e>, BatchError> {
-    let records = read_records(event)?;
-    Ok(crate::stream::process::<DynamoDb, H>(
-        records,
-        DynamoDbRecord::into_sequence_number,
-        handler,
-        config,
-        cx,
-        "dynamodb",
-    )
-    .await)
+    crate::stream::process::<DynamoDb, H>(handler, config, event, cx).await
 }
 
-/// Handles a DynamoDB Streams invocation: [`process`], then the all-failed
-/// policy.
+/// Handles a DynamoDB Streams invocation: [`process`], then the all-failed policy.
 ///
 /// # Errors
 /// See [`process`] and [`BatchReport::into_response`].
@@ -98,9 +102,5 @@ pub async fn handle<H: RecordHandler<DynamoDb>>(
     config: &StreamConfig,
     event: LambdaEvent<BatchEvent>,
 ) -> Result<BatchResponse, BatchError> {
-    let (payload, context) = event.into_parts();
-    crate::stream::log_failure(
-        "DynamoDB",
-        process(handler, config, &payload, &context).await.and_then(BatchReport::into_response),
-    )
+    crate::stream::handle::<DynamoDb, H>(handler, config, event).await
 }

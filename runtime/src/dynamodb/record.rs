@@ -1,7 +1,6 @@
 //! The engine's view of one DynamoDB Streams record, read leniently.
 
 use std::borrow::Cow;
-use std::sync::OnceLock;
 
 use aws_lambda_events::dynamodb::EventRecord;
 use serde::Deserialize;
@@ -9,7 +8,7 @@ use serde_json::value::RawValue;
 
 use crate::engine::BatchRecord;
 use crate::error::BatchError;
-use crate::json::{object, string_field};
+use crate::json::{LazyParse, object, string_field};
 
 /// One DynamoDB Streams record of the batch, as the engine reads it.
 ///
@@ -27,7 +26,7 @@ pub struct DynamoDbRecord<'e> {
     new_image: Option<&'e RawValue>,
     old_image: Option<&'e RawValue>,
     created: Option<f64>,
-    full: OnceLock<Result<EventRecord, String>>,
+    full: LazyParse<EventRecord>,
 }
 
 #[derive(Deserialize)]
@@ -74,7 +73,7 @@ impl<'e> DynamoDbRecord<'e> {
             new_image: inner.new_image,
             old_image: inner.old_image,
             created: inner.created.and_then(|raw| serde_json::from_str(raw.get()).ok()),
-            full: OnceLock::new(),
+            full: LazyParse::new(),
         })
     }
 
@@ -115,10 +114,7 @@ impl<'e> DynamoDbRecord<'e> {
     /// # Errors
     /// The parse error, as text, if the record does not fit the type.
     pub fn event_record(&self) -> Result<&EventRecord, &str> {
-        self.full
-            .get_or_init(|| serde_json::from_str(self.raw.get()).map_err(|e| e.to_string()))
-            .as_ref()
-            .map_err(String::as_str)
+        self.full.get(self.raw)
     }
 
     pub(crate) fn into_sequence_number(self) -> Cow<'e, str> {

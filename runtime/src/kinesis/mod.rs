@@ -33,6 +33,21 @@ impl Source for Kinesis {
     }
 }
 
+impl crate::stream::StreamSource for Kinesis {
+    const NAME: &'static str = "Kinesis";
+
+    fn parse(index: usize, raw: &serde_json::value::RawValue) -> Result<KinesisRecord<'_>, BatchError> {
+        KinesisRecord::parse(index, raw)
+    }
+
+    fn into_id<'e>(record: KinesisRecord<'e>) -> std::borrow::Cow<'e, str>
+    where
+        Self: 'e,
+    {
+        record.into_sequence_number()
+    }
+}
+
 /// Reads every record of a Kinesis event, in order.
 ///
 /// # Errors
@@ -40,8 +55,7 @@ impl Source for Kinesis {
 /// [`BatchError::MissingItemIdentifier`] if a record has no usable
 /// `kinesis.sequenceNumber`.
 pub fn read_records(event: &BatchEvent) -> Result<Vec<KinesisRecord<'_>>, BatchError> {
-    let raw = event.records()?;
-    raw.into_iter().enumerate().map(|(index, raw)| KinesisRecord::parse(index, raw)).collect()
+    crate::stream::read_records::<Kinesis>(event)
 }
 
 /// Handles a Kinesis batch and reports what happened to each record.
@@ -54,16 +68,7 @@ pub async fn process<'e, H: RecordHandler<Kinesis>>(
     event: &'e BatchEvent,
     cx: &Context,
 ) -> Result<BatchReport<'e>, BatchError> {
-    let records = read_records(event)?;
-    Ok(crate::stream::process::<Kinesis, H>(
-        records,
-        KinesisRecord::into_sequence_number,
-        handler,
-        config,
-        cx,
-        "kinesis",
-    )
-    .await)
+    crate::stream::process::<Kinesis, H>(handler, config, event, cx).await
 }
 
 /// Handles a Kinesis invocation: [`process`], then the all-failed policy.
@@ -75,9 +80,5 @@ pub async fn handle<H: RecordHandler<Kinesis>>(
     config: &StreamConfig,
     event: LambdaEvent<BatchEvent>,
 ) -> Result<BatchResponse, BatchError> {
-    let (payload, context) = event.into_parts();
-    crate::stream::log_failure(
-        "Kinesis",
-        process(handler, config, &payload, &context).await.and_then(BatchReport::into_response),
-    )
+    crate::stream::handle::<Kinesis, H>(handler, config, event).await
 }

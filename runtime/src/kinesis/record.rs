@@ -10,7 +10,7 @@ use serde_json::value::RawValue;
 
 use crate::engine::BatchRecord;
 use crate::error::BatchError;
-use crate::json::{object, string_field};
+use crate::json::{LazyParse, object, string_field};
 
 /// One Kinesis record of the batch, as the engine reads it.
 ///
@@ -26,7 +26,7 @@ pub struct KinesisRecord<'e> {
     data: Option<Result<Cow<'e, str>, &'static str>>,
     arrival: Option<f64>,
     decoded: OnceLock<Result<Vec<u8>, String>>,
-    full: OnceLock<Result<KinesisEventRecord, String>>,
+    full: LazyParse<KinesisEventRecord>,
 }
 
 #[derive(Deserialize)]
@@ -72,7 +72,7 @@ impl<'e> KinesisRecord<'e> {
             data: inner.data.map(string_field),
             arrival: inner.arrival.and_then(|raw| serde_json::from_str(raw.get()).ok()),
             decoded: OnceLock::new(),
-            full: OnceLock::new(),
+            full: LazyParse::new(),
         })
     }
 
@@ -124,10 +124,7 @@ impl<'e> KinesisRecord<'e> {
     /// # Errors
     /// The parse error, as text, if the record does not fit the type.
     pub fn event_record(&self) -> Result<&KinesisEventRecord, &str> {
-        self.full
-            .get_or_init(|| serde_json::from_str(self.raw.get()).map_err(|e| e.to_string()))
-            .as_ref()
-            .map_err(String::as_str)
+        self.full.get(self.raw)
     }
 
     pub(crate) fn into_sequence_number(self) -> Cow<'e, str> {

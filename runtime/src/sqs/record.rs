@@ -1,7 +1,6 @@
 //! The engine's view of one SQS record, read leniently from the event.
 
 use std::borrow::Cow;
-use std::sync::OnceLock;
 
 use aws_lambda_events::sqs::SqsMessage;
 use serde::Deserialize;
@@ -9,7 +8,7 @@ use serde_json::value::RawValue;
 
 use crate::engine::BatchRecord;
 use crate::error::BatchError;
-use crate::json::{object, string_field, string_number};
+use crate::json::{LazyParse, object, string_field, string_number};
 
 /// One SQS message of the batch, as the engine reads it.
 ///
@@ -27,7 +26,7 @@ pub struct SqsRecord<'e> {
     queue_arn: Option<Cow<'e, str>>,
     receive_count: Option<u32>,
     sent_timestamp_ms: Option<u64>,
-    full: OnceLock<Result<SqsMessage, String>>,
+    full: LazyParse<SqsMessage>,
 }
 
 /// The `body` field as found.
@@ -99,7 +98,7 @@ impl<'e> SqsRecord<'e> {
             queue_arn,
             receive_count,
             sent_timestamp_ms,
-            full: OnceLock::new(),
+            full: LazyParse::new(),
         })
     }
 
@@ -162,10 +161,7 @@ impl<'e> SqsRecord<'e> {
     /// # Errors
     /// The parse error, as text, if the record does not fit `SqsMessage`.
     pub fn message(&self) -> Result<&SqsMessage, &str> {
-        self.full
-            .get_or_init(|| serde_json::from_str(self.raw.get()).map_err(|e| e.to_string()))
-            .as_ref()
-            .map_err(String::as_str)
+        self.full.get(self.raw)
     }
 
     pub(crate) fn into_message_id(self) -> Cow<'e, str> {
