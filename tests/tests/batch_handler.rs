@@ -2,8 +2,6 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
-
 use common::ids;
 
 use lambda_batch::sqs::{QueueKind, SqsMessage, SqsRecord};
@@ -162,34 +160,14 @@ async fn a_renamed_crate_path_is_used() {
     assert_eq!(call(renamed::count, event).await, Ok(ids(&["m2"])));
 }
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn each_record_gets_a_span_with_its_message_id_and_the_batch_a_summary() {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .with_max_level(tracing::Level::DEBUG)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = common::capture_logs();
 
     let event = event([message("m1", &order(1, 1)), message("m2", "not json")]);
     assert_eq!(call(handle_order, event).await, Ok(ids(&["m2"])));
 
-    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let text = logs.text();
     assert!(text.contains("record{message_id=m1 index=0}"), "{text}");
     assert!(text.contains("record{message_id=m2 index=1}"), "{text}");
     let failure = text.lines().find(|l| l.contains("record failed")).expect("a failure event");

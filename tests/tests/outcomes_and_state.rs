@@ -188,3 +188,39 @@ async fn the_record_function_of_a_stateful_handler_stays_callable() {
         RecordOutcome::poison("order references a deleted customer")
     );
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn retry_later_is_logged_at_info_and_poison_as_a_warning_with_id_and_reason() {
+    let (logs, _guard) = common::capture_logs();
+    let app = App::default();
+    let batch = event([message("m1", "later"), message("m2", "poison")]);
+    assert_eq!(run(&app, batch).await, Ok(ids(&["m1"])));
+    let text = logs.text();
+    let later = text.lines().find(|l| l.contains("retried later")).expect("a retry-later event");
+    assert!(
+        later.contains(" INFO ") && later.contains("message_id=m1") && later.contains("warming up"),
+        "{later}"
+    );
+    let poison = text.lines().find(|l| l.contains("dropped as poison")).expect("a poison event");
+    assert!(
+        poison.contains(" WARN ") && poison.contains("id=\"m2\"") && poison.contains("deleted customer"),
+        "{poison}"
+    );
+    assert!(!text.contains("record failed"), "neither is a failure: {text}");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_stream_payload_that_cannot_be_decoded_is_logged_with_the_decode_error() {
+    #[batch_handler(kinesis, stream_policy = "continue", all_failed = "report_all")]
+    fn numbers(lambda_batch::Json(n): lambda_batch::Json<u32>) {
+        let _ = n;
+    }
+    let (logs, _guard) = common::capture_logs();
+    let mut bad = lambda_batch_testkit::kinesis::record("9", "pk", b"");
+    bad["kinesis"]["data"] = serde_json::json!("***");
+    let batch = lambda_batch_testkit::kinesis::event([bad]);
+    assert_eq!(outcome_ids(numbers(LambdaEvent::new(batch, common::cx())).await), Ok(ids(&["9"])));
+    let text = logs.text();
+    let failure = text.lines().find(|l| l.contains("record failed")).expect("a failure event");
+    assert!(failure.contains("sequence_number=9") && failure.contains("not valid base64"), "{failure}");
+}
