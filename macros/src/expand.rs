@@ -238,6 +238,18 @@ fn fallback(function: &ItemFn, krate: &Path) -> TokenStream {
     let mut record = as_record_fn(function);
     record.attrs.retain(|a| !a.path().is_ident("cfg"));
     let record = record.into_token_stream();
+    // Keep the handler's call shape when it takes state, so callers written
+    // as `service_fn(|event| name(&state, event))` add no error of their own.
+    let state_param = function.sig.inputs.iter().find_map(|input| match input {
+        syn::FnArg::Typed(typed) if typed.attrs.iter().any(validate::is_state_attr) => match &*typed.ty {
+            syn::Type::Reference(reference) => {
+                let referent = &reference.elem;
+                Some(quote!(state: &#referent,))
+            }
+            _ => None,
+        },
+        _ => None,
+    });
     quote! {
         #(#cfgs)*
         #[allow(non_camel_case_types, dead_code)]
@@ -252,6 +264,7 @@ fn fallback(function: &ItemFn, krate: &Path) -> TokenStream {
         #(#cfgs)*
         #[allow(dead_code, unused_variables)]
         #vis async fn #name(
+            #state_param
             event: #private::LambdaEvent<#private::BatchEvent>,
         ) -> ::core::result::Result<#private::BatchResponse, #private::BatchError> {
             ::core::unreachable!("#[batch_handler] reported a compile error for this function")
