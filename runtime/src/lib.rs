@@ -63,7 +63,7 @@ pub use crate::event::BatchEvent;
 pub use crate::extract::{ExtractError, FromRecord, Json, RecordMeta};
 pub use crate::handler::{PoisonRecord, RecordHandler, Source};
 pub use crate::outcome::{IntoRecordOutcome, RecordError, RecordErrorKind, RecordOutcome};
-pub use crate::policy::AllFailedPolicy;
+pub use crate::policy::{AllFailedPolicy, Limits};
 pub use crate::report::{BatchCounts, BatchReport, RecordReport, RecordStatus};
 pub use crate::response::{BatchResponse, ItemIdentifier};
 pub use crate::sequence::compare_sequence_numbers;

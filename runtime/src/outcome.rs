@@ -63,6 +63,9 @@ pub enum RecordErrorKind {
     /// The record was dropped as poison but the poison sink failed (or
     /// panicked), so it is retried instead of lost.
     PoisonSink,
+    /// The record ran past its record timeout, or was still running at the
+    /// invocation deadline.
+    Timeout,
 }
 
 /// A record's failure: its kind and a message for the log.
@@ -97,6 +100,7 @@ impl fmt::Display for RecordError {
             RecordErrorKind::Panic => write!(f, "handler panicked: {}", self.message),
             RecordErrorKind::Extract => write!(f, "bad record: {}", self.message),
             RecordErrorKind::PoisonSink => write!(f, "poison sink failed: {}", self.message),
+            RecordErrorKind::Timeout => write!(f, "timed out: {}", self.message),
         }
     }
 }

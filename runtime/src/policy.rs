@@ -17,3 +17,72 @@ pub enum AllFailedPolicy {
     /// no back-off, and `Errors` stays flat.
     ReportAll,
 }
+
+/// How many records run at once, and the time limits of an invocation.
+///
+/// ```
+/// use std::time::Duration;
+/// use lambda_batch::Limits;
+/// const LIMITS: Limits = Limits::new().concurrency(16).record_timeout(Duration::from_secs(5));
+/// assert_eq!(LIMITS.concurrency_limit(), 16);
+/// assert_eq!(LIMITS.margin(), Duration::from_millis(500));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    concurrency: usize,
+    deadline_margin: std::time::Duration,
+    record_timeout: Option<std::time::Duration>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Limits {
+    /// The default deadline margin: 500 ms before the invocation deadline no
+    /// new record starts; 250 ms before it, records still running are
+    /// abandoned and reported failed, leaving time to send the response.
+    pub const DEFAULT_DEADLINE_MARGIN: std::time::Duration = std::time::Duration::from_millis(500);
+
+    /// One record at a time, the default margin, no per-record timeout.
+    pub const fn new() -> Self {
+        Limits { concurrency: 1, deadline_margin: Self::DEFAULT_DEADLINE_MARGIN, record_timeout: None }
+    }
+
+    /// Up to `n` records in flight (0 counts as 1). Records that must keep
+    /// their order (a FIFO message group, a stream partition or item key)
+    /// still run one after the other.
+    pub const fn concurrency(mut self, n: usize) -> Self {
+        self.concurrency = if n == 0 { 1 } else { n };
+        self
+    }
+
+    /// How long before the invocation deadline to stop starting records.
+    pub const fn deadline_margin(mut self, margin: std::time::Duration) -> Self {
+        self.deadline_margin = margin;
+        self
+    }
+
+    /// Fails a record whose handling takes longer than `timeout`.
+    pub const fn record_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.record_timeout = Some(timeout);
+        self
+    }
+
+    /// The concurrency limit (at least 1).
+    pub const fn concurrency_limit(&self) -> usize {
+        self.concurrency
+    }
+
+    /// The deadline margin.
+    pub const fn margin(&self) -> std::time::Duration {
+        self.deadline_margin
+    }
+
+    /// The per-record timeout, if any.
+    pub const fn timeout(&self) -> Option<std::time::Duration> {
+        self.record_timeout
+    }
+}

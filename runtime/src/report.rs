@@ -33,6 +33,9 @@ pub enum RecordStatus {
         /// Why it was dropped.
         reason: String,
     },
+    /// Not started: the invocation deadline (minus the margin) came first.
+    /// Reported for retry instead of letting the invocation time out.
+    OutOfTime,
 }
 
 impl RecordStatus {
@@ -56,6 +59,8 @@ pub struct BatchCounts {
     pub retry_later: usize,
     /// Dropped as poison and acknowledged.
     pub dropped: usize,
+    /// Not started before the invocation deadline.
+    pub out_of_time: usize,
 }
 
 /// One record's identifier and status.
@@ -130,13 +135,14 @@ impl<'e> BatchReport<'e> {
                 RecordStatus::Skipped { .. } => counts.skipped += 1,
                 RecordStatus::RetryLater { .. } => counts.retry_later += 1,
                 RecordStatus::Dropped { .. } => counts.dropped += 1,
+                RecordStatus::OutOfTime => counts.out_of_time += 1,
             }
         }
         counts
     }
 
     pub(crate) fn log_summary(&self, source: &'static str) {
-        let BatchCounts { succeeded, failed, skipped, retry_later, dropped } = self.counts();
+        let BatchCounts { succeeded, failed, skipped, retry_later, dropped, out_of_time } = self.counts();
         tracing::info!(
             source,
             records = self.records.len(),
@@ -145,6 +151,7 @@ impl<'e> BatchReport<'e> {
             skipped,
             retry_later,
             dropped,
+            out_of_time,
             fifo = self.fifo,
             "batch handled"
         );

@@ -13,7 +13,7 @@ use crate::handler::{RecordHandler, Source};
 use crate::report::{BatchReport, ResponseRule};
 use crate::response::BatchResponse;
 
-use crate::policy::AllFailedPolicy;
+use crate::policy::{AllFailedPolicy, Limits};
 
 /// What a failure does to the rest of a stream batch.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -40,13 +40,18 @@ pub enum StreamPolicy {
 pub struct StreamConfig {
     policy: StreamPolicy,
     all_failed: AllFailedPolicy,
+    limits: Limits,
 }
 
 impl StreamConfig {
     /// The defaults: checkpoint at the first failure, fail the invocation
     /// when every record failed.
     pub const fn new() -> Self {
-        StreamConfig { policy: StreamPolicy::Checkpoint, all_failed: AllFailedPolicy::Error }
+        StreamConfig {
+            policy: StreamPolicy::Checkpoint,
+            all_failed: AllFailedPolicy::Error,
+            limits: Limits::new(),
+        }
     }
 
     /// Sets the failure policy.
@@ -59,6 +64,19 @@ impl StreamConfig {
     pub const fn all_failed(mut self, policy: AllFailedPolicy) -> Self {
         self.all_failed = policy;
         self
+    }
+
+    /// Sets the concurrency and time limits. Records with the same
+    /// partition key (Kinesis) or item keys (DynamoDB) always run one after
+    /// the other.
+    pub const fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The concurrency and time limits.
+    pub const fn run_limits(&self) -> Limits {
+        self.limits
     }
 
     /// The failure policy.
@@ -105,8 +123,13 @@ where
         StreamPolicy::Checkpoint => (StopRule::Everything, ResponseRule::LowestRetried),
         StreamPolicy::Continue => (StopRule::Nothing, ResponseRule::EveryRetried),
     };
-    let statuses =
-        crate::engine::run::<S, H>(&records, Plan { stop, max_receive_count: None }, handler, cx).await;
+    let statuses = crate::engine::run::<S, H>(
+        &records,
+        Plan { stop, ordered: true, limits: config.run_limits(), max_receive_count: None },
+        handler,
+        cx,
+    )
+    .await;
     let report = BatchReport::new(
         records.into_iter().map(S::into_id),
         statuses,

@@ -1,6 +1,6 @@
 //! Settings of an SQS batch handler.
 
-use crate::policy::AllFailedPolicy;
+use crate::policy::{AllFailedPolicy, Limits};
 
 /// Whether the queue is FIFO.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -43,6 +43,7 @@ pub struct SqsConfig {
     fifo_policy: FifoPolicy,
     all_failed: AllFailedPolicy,
     max_receive_count: Option<u32>,
+    limits: Limits,
 }
 
 impl SqsConfig {
@@ -54,7 +55,24 @@ impl SqsConfig {
             fifo_policy: FifoPolicy::StopAtFirstFailure,
             all_failed: AllFailedPolicy::Error,
             max_receive_count: None,
+            limits: Limits::new(),
         }
+    }
+
+    /// Sets the concurrency and time limits.
+    ///
+    /// On a FIFO queue, records of one message group always run one after
+    /// the other; with [`FifoPolicy::StopAtFirstFailure`] the whole batch
+    /// runs one record at a time, because a record running beside a failed
+    /// one could succeed and then have to be reported anyway (S-1.7.5).
+    pub const fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The concurrency and time limits.
+    pub const fn run_limits(&self) -> Limits {
+        self.limits
     }
 
     /// Drops a record as poison, without calling the handler, once its

@@ -73,7 +73,14 @@ pub async fn process<'e, H: RecordHandler<Sqs>>(
         (true, FifoPolicy::StopAtFirstFailure) => StopRule::Everything,
         (true, FifoPolicy::SkipFailedGroup) => StopRule::SameKey,
     };
-    let plan = Plan { stop: rule, max_receive_count: config.max_receive_count_budget() };
+    // FIFO with stop-at-first runs one record at a time: a record running
+    // beside a failed one could succeed and still have to be reported.
+    let limits = match (fifo, config.fifo_policy_kind()) {
+        (true, FifoPolicy::StopAtFirstFailure) => config.run_limits().concurrency(1),
+        _ => config.run_limits(),
+    };
+    let plan =
+        Plan { stop: rule, ordered: fifo, limits, max_receive_count: config.max_receive_count_budget() };
     let statuses = engine::run::<Sqs, H>(&records, plan, handler, cx).await;
     let report = BatchReport::new(
         records.into_iter().map(SqsRecord::into_message_id),

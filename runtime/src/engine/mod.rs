@@ -1,0 +1,230 @@
+//! The source-independent batch engine: calls the handler once per record,
+//! isolates errors and panics, keeps order per key under bounded
+//! concurrency, applies the stop rules and the deadline guard, and reports.
+
+mod call;
+mod deadline;
+mod schedule;
+
+use std::time::Duration;
+
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use lambda_runtime::Context;
+use tracing::Instrument;
+
+use self::deadline::Deadline;
+use self::schedule::Schedule;
+use crate::handler::{RecordHandler, Source};
+use crate::outcome::{RecordError, RecordErrorKind, RecordOutcome};
+use crate::policy::Limits;
+use crate::report::RecordStatus;
+
+/// What the engine needs from a record of any source.
+pub trait BatchRecord {
+    /// The event source's name (`"sqs"`, `"kinesis"`, `"dynamodb"`).
+    const SOURCE: &'static str;
+    /// The record's identifier as Lambda expects it in `itemIdentifier`.
+    fn item_identifier(&self) -> &str;
+    /// The key whose records must be handled in order: the FIFO message
+    /// group, the Kinesis partition key, the DynamoDB item keys.
+    fn ordering_key(&self) -> Option<&str>;
+    /// How many times the record was delivered (SQS `ApproximateReceiveCount`).
+    fn receive_count(&self) -> Option<u32> {
+        None
+    }
+    /// When the record arrived, in epoch seconds (Kinesis
+    /// `approximateArrivalTimestamp`, DynamoDB `ApproximateCreationDateTime`,
+    /// SQS `SentTimestamp`).
+    fn arrival_time(&self) -> Option<f64> {
+        None
+    }
+    /// The record's JSON as received.
+    fn raw_json(&self) -> &str;
+    /// The tracing span for handling this record.
+    fn span(&self) -> tracing::Span;
+}
+
+/// How the engine treats a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Plan {
+    /// Which later records a failure stops.
+    pub(crate) stop: StopRule,
+    /// Records with the same ordering key run one after the other.
+    pub(crate) ordered: bool,
+    /// Concurrency and time limits.
+    pub(crate) limits: Limits,
+    /// Drop a record as poison, without calling the handler, once it has
+    /// been received more than this many times.
+    pub(crate) max_receive_count: Option<u32>,
+}
+
+/// Which later records a failure stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StopRule {
+    /// A failure stops nothing (SQS standard, streams `Continue`).
+    Nothing,
+    /// A failure stops every later record (FIFO default, stream checkpoint).
+    Everything,
+    /// A failure stops the later records with the same ordering key; a
+    /// failing record without a key stops every later record.
+    SameKey,
+}
+
+/// What stops records from starting.
+#[derive(Default)]
+struct Stops<'k> {
+    /// Records after this index do not start.
+    after: Option<usize>,
+    /// Records of these keys after the index do not start.
+    keys: Vec<(&'k str, usize)>,
+}
+
+impl<'k> Stops<'k> {
+    /// The failed (or unfinished) record that stops record `index`, if any.
+    fn blocker(&self, index: usize, key: Option<&str>) -> Option<usize> {
+        let by_all = self.after.filter(|&at| index > at);
+        let by_key = || {
+            key.and_then(|key| self.keys.iter().find(|(k, at)| *k == key && index > *at).map(|&(_, at)| at))
+        };
+        by_all.or_else(by_key)
+    }
+
+    /// Record `index` did not finish well: apply the rule.
+    fn record(&mut self, rule: StopRule, index: usize, key: Option<&'k str>) {
+        match (rule, key) {
+            (StopRule::Nothing, _) => {}
+            (StopRule::Everything, _) | (StopRule::SameKey, None) => {
+                self.after = Some(self.after.map_or(index, |at| at.min(index)));
+            }
+            (StopRule::SameKey, Some(key)) => self.keys.push((key, index)),
+        }
+    }
+}
+
+/// Handles `records` under `plan` and returns each record's status, in
+/// record order.
+///
+/// Up to `limits.concurrency` records run at once, lowest index first;
+/// with `plan.ordered` a record starts only after the previous record of its
+/// key finished. A record that does not finish well stops the *later*
+/// records its rule covers (earlier ones still waiting may run). Past the
+/// deadline's cut-off no record starts; at its abandon point the records
+/// still running are dropped and reported failed.
+pub(crate) async fn run<'e, S, H>(
+    records: &[S::Record<'e>],
+    plan: Plan,
+    handler: &H,
+    cx: &Context,
+) -> Vec<RecordStatus>
+where
+    S: Source,
+    H: RecordHandler<S>,
+{
+    let deadline = Deadline::from_context(cx, plan.limits.margin());
+    let concurrency = plan.limits.concurrency_limit();
+    let mut statuses: Vec<Option<RecordStatus>> = records.iter().map(|_| None).collect();
+    let mut schedule = Schedule::new(records.iter().map(BatchRecord::ordering_key), plan.ordered);
+    let mut stops = Stops::default();
+    let mut in_flight = FuturesUnordered::new();
+    let mut running: Vec<usize> = Vec::new();
+    loop {
+        if deadline.is_some_and(|d| tokio::time::Instant::now() >= d.cut_off) {
+            for index in schedule.drain() {
+                statuses[index] = Some(RecordStatus::OutOfTime);
+            }
+        }
+        while in_flight.len() < concurrency {
+            let Some(index) = schedule.next_ready() else { break };
+            let record = &records[index];
+            if let Some(cause) = stops.blocker(index, record.ordering_key()) {
+                statuses[index] = Some(RecordStatus::Skipped { cause });
+                schedule.finish(index);
+                continue;
+            }
+            running.push(index);
+            in_flight.push(handle_one::<S, H>(index, S::shorten(record), plan, handler, cx));
+        }
+        if in_flight.is_empty() {
+            break;
+        }
+        let finished = match deadline {
+            Some(d) => tokio::time::timeout_at(d.abandon, in_flight.next()).await.ok(),
+            None => Some(in_flight.next().await),
+        };
+        match finished {
+            Some(Some((index, status))) => {
+                if !keeps_order(&status) {
+                    stops.record(plan.stop, index, records[index].ordering_key());
+                }
+                statuses[index] = Some(status);
+                running.retain(|&i| i != index);
+                schedule.finish(index);
+            }
+            Some(None) => break,
+            None => {
+                // The abandon point: give up on what still runs.
+                drop(std::mem::take(&mut in_flight));
+                for index in running.drain(..) {
+                    tracing::warn!(index, "record abandoned at the invocation deadline");
+                    let error = RecordError::new(
+                        RecordErrorKind::Timeout,
+                        "still running at the invocation deadline",
+                    );
+                    statuses[index] = Some(RecordStatus::Failed(error));
+                }
+                for index in schedule.drain() {
+                    statuses[index] = Some(RecordStatus::OutOfTime);
+                }
+            }
+        }
+    }
+    statuses.into_iter().map(|status| status.unwrap_or(RecordStatus::OutOfTime)).collect()
+}
+
+/// One record: budget check, the isolated call under the per-record
+/// timeout, then settling the outcome, all inside the record's span.
+async fn handle_one<'a, S, H>(
+    index: usize,
+    record: &'a S::Record<'a>,
+    plan: Plan,
+    handler: &'a H,
+    cx: &'a Context,
+) -> (usize, RecordStatus)
+where
+    S: Source,
+    H: RecordHandler<S>,
+{
+    let span = record.span();
+    let work = async {
+        let outcome = match over_budget(record, plan.max_receive_count) {
+            Some(reason) => RecordOutcome::Poison { reason },
+            None => match plan.limits.timeout() {
+                Some(limit) => with_timeout(limit, call::call_isolated::<S, H>(handler, record, cx)).await,
+                None => call::call_isolated::<S, H>(handler, record, cx).await,
+            },
+        };
+        call::settle::<S, H>(outcome, handler, record, cx).await
+    };
+    (index, work.instrument(span).await)
+}
+
+async fn with_timeout(limit: Duration, call: impl Future<Output = RecordOutcome>) -> RecordOutcome {
+    tokio::time::timeout(limit, call).await.unwrap_or_else(|_| {
+        RecordOutcome::Failure(RecordError::new(
+            RecordErrorKind::Timeout,
+            format!("took longer than the record timeout of {} ms", limit.as_millis()),
+        ))
+    })
+}
+
+/// `true` if later records of the same order may go on: the record is done
+/// (handled, or dropped and acknowledged).
+fn keeps_order(status: &RecordStatus) -> bool {
+    matches!(status, RecordStatus::Succeeded | RecordStatus::Dropped { .. })
+}
+
+/// The poison reason for a record received more times than allowed.
+fn over_budget<R: BatchRecord>(record: &R, max_receive_count: Option<u32>) -> Option<String> {
+    let (max, count) = (max_receive_count?, record.receive_count()?);
+    (count > max).then(|| format!("received {count} times, more than the budget of {max}"))
+}
