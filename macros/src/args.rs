@@ -16,6 +16,9 @@ pub(crate) struct Args {
     pub(crate) all_failed: Option<AllFailedArg>,
     pub(crate) poison_sink: Option<Path>,
     pub(crate) max_receive_count: Option<(u32, Span)>,
+    pub(crate) concurrency: Option<(u32, Span)>,
+    pub(crate) deadline_margin_ms: Option<(u32, Span)>,
+    pub(crate) record_timeout_ms: Option<(u32, Span)>,
     pub(crate) krate: Option<Path>,
 }
 
@@ -62,7 +65,8 @@ pub(crate) enum AllFailedArg {
 
 const ACCEPTED: &str = "`sqs`, `sqs_fifo`, `kinesis`, `dynamodb`, `fifo_policy = \"...\"`, \
                         `stream_policy = \"...\"`, `all_failed = \"...\"`, `poison_sink = path`, \
-                        `max_receive_count = N`, `crate = \"...\"`";
+                        `max_receive_count = N`, `concurrency = N`, `deadline_margin_ms = N`, \
+                        `record_timeout_ms = N`, `crate = \"...\"`";
 
 /// Parses the options, pushing every problem into `errors`.
 pub(crate) fn parse(attr: TokenStream, errors: &mut Errors) -> Args {
@@ -173,9 +177,16 @@ fn parse_one(meta: &ParseNestedMeta<'_>, args: &mut Args, errors: &mut Errors) -
                 ),
             }
         }
-        "max_receive_count" => {
+        "max_receive_count" | "concurrency" | "deadline_margin_ms" | "record_timeout_ms" => {
+            let min = if key == "deadline_margin_ms" { 0 } else { 1 };
+            let example = match key.as_str() {
+                "max_receive_count" => "max_receive_count = 5",
+                "concurrency" => "concurrency = 16",
+                "deadline_margin_ms" => "deadline_margin_ms = 1000",
+                _ => "record_timeout_ms = 5000",
+            };
             if !meta.input.peek(syn::Token![=]) {
-                return Err(meta.error("`max_receive_count` needs a number: `max_receive_count = 5`"));
+                return Err(meta.error(format!("`{key}` needs a number: `{example}`")));
             }
             let expr: syn::Expr = meta.value()?.parse()?;
             let parsed = match &expr {
@@ -184,14 +195,16 @@ fn parse_one(meta: &ParseNestedMeta<'_>, args: &mut Args, errors: &mut Errors) -
                 }
                 _ => None,
             };
+            let slot = match key.as_str() {
+                "max_receive_count" => &mut args.max_receive_count,
+                "concurrency" => &mut args.concurrency,
+                "deadline_margin_ms" => &mut args.deadline_margin_ms,
+                _ => &mut args.record_timeout_ms,
+            };
             match parsed {
-                Some(max) if max >= 1 => {
-                    set_once(&mut args.max_receive_count, (max, span), span, &key, errors)
-                }
-                _ => errors.at(
-                    expr,
-                    "`max_receive_count` takes a whole number of at least 1, e.g. `max_receive_count = 5`",
-                ),
+                Some(value) if value >= min => set_once(slot, (value, span), span, &key, errors),
+                _ => errors
+                    .at(expr, format!("`{key}` takes a whole number of at least {min}, e.g. `{example}`")),
             }
         }
         "crate" => {
@@ -222,6 +235,9 @@ fn unknown_option_message(key: &str) -> String {
         "raise_on_entire_batch_failure" | "throw_on_full_batch_failure" | "report_all" => {
             " (to return every id instead of an error write `all_failed = \"report_all\"`)"
         }
+        "parallel" | "parallelism" | "max_concurrency" | "workers" => " (write `concurrency = N`)",
+        "timeout" | "record_timeout" | "timeout_ms" => " (write `record_timeout_ms = N`)",
+        "deadline_margin" | "margin" | "margin_ms" => " (write `deadline_margin_ms = N`)",
         "source" => " (name the source directly: `sqs`, `sqs_fifo`, `kinesis` or `dynamodb`)",
         "dynamodb_streams" | "dynamo" | "ddb" => " (for DynamoDB Streams write `dynamodb`)",
         "kinesis_streams" | "streams" => " (name the stream: `kinesis` or `dynamodb`)",

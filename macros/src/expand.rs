@@ -41,6 +41,7 @@ fn expand(handler: &Handler, krate: &Path) -> TokenStream {
     let record_fn = record_fn(function);
     let private = quote!(#krate::__private);
     let (config_ty, config) = config_expr(handler, &private);
+    let config = limits_expr(handler, &private, config);
     let (source, record_ty, handle_fn) = match handler.config.source {
         SourceArg::Sqs | SourceArg::SqsFifo => {
             (quote!(#private::Sqs), quote!(#private::SqsRecord), quote!(#private::sqs_handle))
@@ -283,4 +284,25 @@ fn as_record_fn(function: &ItemFn) -> ItemFn {
         }
     }
     record
+}
+
+/// Appends `.limits(..)` to the config when a limit option was given.
+fn limits_expr(handler: &Handler, private: &TokenStream, config: TokenStream) -> TokenStream {
+    let c = &handler.config;
+    if c.concurrency.is_none() && c.deadline_margin_ms.is_none() && c.record_timeout_ms.is_none() {
+        return config;
+    }
+    let concurrency = c.concurrency.map(|n| {
+        let n = n as usize;
+        quote!(.concurrency(#n))
+    });
+    let margin = c.deadline_margin_ms.map(|ms| {
+        let ms = u64::from(ms);
+        quote!(.deadline_margin(::core::time::Duration::from_millis(#ms)))
+    });
+    let timeout = c.record_timeout_ms.map(|ms| {
+        let ms = u64::from(ms);
+        quote!(.record_timeout(::core::time::Duration::from_millis(#ms)))
+    });
+    quote!(#config.limits(#private::Limits::new() #concurrency #margin #timeout))
 }

@@ -32,6 +32,9 @@ pub(crate) struct Config {
     pub(crate) stream_policy: StreamPolicyArg,
     pub(crate) all_failed: AllFailedArg,
     pub(crate) max_receive_count: Option<u32>,
+    pub(crate) concurrency: Option<u32>,
+    pub(crate) deadline_margin_ms: Option<u32>,
+    pub(crate) record_timeout_ms: Option<u32>,
 }
 
 /// Checks `function` under `args`; every problem goes to `errors`.
@@ -99,6 +102,9 @@ pub(crate) fn validate(args: &Args, function: ItemFn, all_errors: &mut Errors) -
         stream_policy: args.stream_policy.map_or(StreamPolicyArg::Checkpoint, |(p, _)| p),
         all_failed: args.all_failed.unwrap_or(AllFailedArg::Error),
         max_receive_count: args.max_receive_count.map(|(max, _)| max),
+        concurrency: args.concurrency.map(|(n, _)| n),
+        deadline_margin_ms: args.deadline_margin_ms.map(|(n, _)| n),
+        record_timeout_ms: args.record_timeout_ms.map(|(n, _)| n),
     };
     (valid && source.is_some()).then_some(Handler {
         function,
@@ -201,6 +207,17 @@ fn check_policies(args: &Args, source: SourceArg, errors: &mut Errors) {
                  receive count",
                 family_name(source)
             ),
+        );
+    }
+    let stops_at_first = !matches!(args.fifo_policy, Some((FifoPolicyArg::SkipFailedGroup, _)));
+    if let (Some((n, span)), SourceArg::SqsFifo, true) = (args.concurrency, source, stops_at_first)
+        && n > 1
+    {
+        errors.at_span(
+            span,
+            "`concurrency` above 1 on a FIFO queue needs `fifo_policy = \"skip_failed_group\"`: with \
+             `stop_at_first_failure` a record running beside a failed one could succeed and still have to be \
+             reported (S-1.7.5), so such a batch runs one record at a time",
         );
     }
     if let (Some((_, span)), true) = (args.stream_policy, source.is_sqs()) {

@@ -11,6 +11,7 @@ pub use crate::handler::{PoisonRecord, RecordHandler};
 pub use crate::kinesis::{Kinesis, KinesisRecord, handle as kinesis_handle};
 pub use crate::outcome::{IntoRecordOutcome, RecordOutcome};
 pub use crate::policy::AllFailedPolicy;
+pub use crate::policy::Limits;
 pub use crate::response::BatchResponse;
 pub use crate::sqs::{FifoPolicy, QueueKind, Sqs, SqsConfig, SqsRecord, handle as sqs_handle};
 pub use crate::stream::{StreamConfig, StreamPolicy};

@@ -25,3 +25,15 @@ fn main() {
     let _ = lambda_runtime::service_fn(renamed::handle);
     let _ = fifo::CONFIG;
 }
+
+#[batch_handler(sqs_fifo, fifo_policy = "skip_failed_group", concurrency = 8, deadline_margin_ms = 0)]
+async fn fifo_groups_in_parallel(_body: &str) {}
+
+#[batch_handler(kinesis, concurrency = 32, record_timeout_ms = 2500, deadline_margin_ms = 1000)]
+async fn stream_in_parallel(_data: &[u8]) {}
+
+#[allow(dead_code)]
+fn more() {
+    let _ = lambda_runtime::service_fn(fifo_groups_in_parallel);
+    let _ = lambda_runtime::service_fn(stream_in_parallel);
+}
