@@ -6,61 +6,86 @@ use std::collections::{BinaryHeap, HashMap, VecDeque};
 
 /// Hands out record indices in batch order, never two of the same key at
 /// once, and never one whose predecessor of the same key is unfinished.
-pub(crate) struct Schedule {
-    /// The first waiting record of every key that has none in flight.
-    ready: BinaryHeap<Reverse<usize>>,
-    /// The waiting records of each key, in batch order (head excluded once
-    /// it is in `ready` or in flight).
-    queues: Vec<VecDeque<usize>>,
-    /// The queue of each record.
-    queue_of: Vec<usize>,
+pub(crate) enum Schedule {
+    /// No order between records: hand them out in batch order.
+    Unordered {
+        /// The next index to hand out.
+        next: usize,
+        /// How many records there are.
+        len: usize,
+    },
+    /// One record at a time per key.
+    Ordered {
+        /// The first waiting record of every key that has none in flight.
+        ready: BinaryHeap<Reverse<usize>>,
+        /// The waiting records of each key, in batch order (the head is
+        /// taken out once it is in `ready` or in flight).
+        queues: Vec<VecDeque<usize>>,
+        /// The queue of each record.
+        queue_of: Vec<usize>,
+    },
 }
 
 impl Schedule {
     /// `keys[i]` is record `i`'s ordering key; with `ordered == false` every
     /// record is independent.
-    pub(crate) fn new<'k>(keys: impl Iterator<Item = Option<&'k str>>, ordered: bool) -> Self {
+    pub(crate) fn new<'k>(keys: impl ExactSizeIterator<Item = Option<&'k str>>, ordered: bool) -> Self {
+        if !ordered {
+            return Schedule::Unordered { next: 0, len: keys.len() };
+        }
         let mut queue_ids: HashMap<Option<&str>, usize> = HashMap::new();
         let mut queues: Vec<VecDeque<usize>> = Vec::new();
-        let mut queue_of = Vec::new();
+        let mut queue_of = Vec::with_capacity(keys.len());
         for (index, key) in keys.enumerate() {
-            let queue = if ordered {
-                *queue_ids.entry(key).or_insert_with(|| {
-                    queues.push(VecDeque::new());
-                    queues.len() - 1
-                })
-            } else {
+            let queue = *queue_ids.entry(key).or_insert_with(|| {
                 queues.push(VecDeque::new());
                 queues.len() - 1
-            };
+            });
             queues[queue].push_back(index);
             queue_of.push(queue);
         }
         let ready = queues.iter_mut().filter_map(VecDeque::pop_front).map(Reverse).collect();
-        Schedule { ready, queues, queue_of }
+        Schedule::Ordered { ready, queues, queue_of }
     }
 
     /// The lowest-index record that may start now.
     pub(crate) fn next_ready(&mut self) -> Option<usize> {
-        self.ready.pop().map(|Reverse(index)| index)
+        match self {
+            Schedule::Unordered { next, len } => (*next < *len).then(|| {
+                *next += 1;
+                *next - 1
+            }),
+            Schedule::Ordered { ready, .. } => ready.pop().map(|Reverse(index)| index),
+        }
     }
 
     /// Record `index` is finished (or will never run): the next record of
     /// its key becomes ready.
     pub(crate) fn finish(&mut self, index: usize) {
-        if let Some(next) = self.queues[self.queue_of[index]].pop_front() {
-            self.ready.push(Reverse(next));
+        if let Schedule::Ordered { ready, queues, queue_of } = self
+            && let Some(next) = queues[queue_of[index]].pop_front()
+        {
+            ready.push(Reverse(next));
         }
     }
 
     /// Every record not yet handed out, in batch order (emptying the schedule).
     pub(crate) fn drain(&mut self) -> Vec<usize> {
-        let mut rest: Vec<usize> = self.ready.drain().map(|Reverse(i)| i).collect();
-        for queue in &mut self.queues {
-            rest.extend(queue.drain(..));
+        match self {
+            Schedule::Unordered { next, len } => {
+                let rest = (*next..*len).collect();
+                *next = *len;
+                rest
+            }
+            Schedule::Ordered { ready, queues, .. } => {
+                let mut rest: Vec<usize> = ready.drain().map(|Reverse(i)| i).collect();
+                for queue in queues.iter_mut() {
+                    rest.extend(queue.drain(..));
+                }
+                rest.sort_unstable();
+                rest
+            }
         }
-        rest.sort_unstable();
-        rest
     }
 }
 
