@@ -51,8 +51,18 @@ pub mod sqs;
 pub mod stream;
 pub mod validate;
 
+/// The `aws_lambda_events` event types, for hand-written handlers and tests.
+pub mod aws_events {
+    pub use aws_lambda_events::dynamodb::Event as DynamoDbEvent;
+    pub use aws_lambda_events::kinesis::KinesisEvent;
+    pub use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
+    pub use aws_lambda_events::streams::{DynamoDbEventResponse, KinesisEventResponse};
+}
+
 #[doc(hidden)]
 pub mod __private;
+#[cfg(feature = "fault-injection")]
+pub mod fault;
 
 pub use lambda_batch_macros::batch_handler;
 pub use lambda_runtime::{Context, Error, LambdaEvent};

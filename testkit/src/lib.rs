@@ -15,9 +15,14 @@
 
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod check;
 pub mod dynamodb;
+pub mod faults;
+pub mod harness;
 pub mod kinesis;
+pub mod prelude;
 pub mod sqs;
+pub mod strategy;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

@@ -74,6 +74,7 @@ pub(crate) async fn call_isolated<'a, S, H>(
     handler: &'a H,
     record: &'a S::Record<'a>,
     cx: &'a Context,
+    #[cfg(feature = "fault-injection")] fault: Option<crate::fault::Fault>,
 ) -> RecordOutcome
 where
     S: Source,
@@ -83,6 +84,8 @@ where
         Ok(future) => future,
         Err(payload) => return panic_outcome(payload),
     };
+    #[cfg(feature = "fault-injection")]
+    let future = crate::fault::apply(fault, future);
     match AssertUnwindSafe(future).catch_unwind().await {
         Ok(outcome) => outcome,
         Err(payload) => panic_outcome(payload),

@@ -170,7 +170,12 @@ where
                         RecordErrorKind::Timeout,
                         "still running at the invocation deadline",
                     );
-                    statuses[index] = Some(RecordStatus::Failed(error));
+                    let status = RecordStatus::Failed(error);
+                    #[cfg(feature = "fault-injection")]
+                    if let Some(injector) = crate::fault::current() {
+                        injector.end(index, &status);
+                    }
+                    statuses[index] = Some(status);
                 }
                 for index in schedule.drain() {
                     statuses[index] = Some(RecordStatus::OutOfTime);
@@ -195,17 +200,35 @@ where
     H: RecordHandler<S>,
 {
     let span = record.span();
+    #[cfg(feature = "fault-injection")]
+    let injector = crate::fault::current();
+    #[cfg(feature = "fault-injection")]
+    let fault = injector.as_ref().and_then(|injector| injector.start(index, record.item_identifier()));
     let work = async {
         let outcome = match over_budget(record, plan.max_receive_count) {
             Some(reason) => RecordOutcome::Poison { reason },
-            None => match plan.limits.timeout() {
-                Some(limit) => with_timeout(limit, call::call_isolated::<S, H>(handler, record, cx)).await,
-                None => call::call_isolated::<S, H>(handler, record, cx).await,
-            },
+            None => {
+                let call = call::call_isolated::<S, H>(
+                    handler,
+                    record,
+                    cx,
+                    #[cfg(feature = "fault-injection")]
+                    fault,
+                );
+                match plan.limits.timeout() {
+                    Some(limit) => with_timeout(limit, call).await,
+                    None => call.await,
+                }
+            }
         };
         call::settle::<S, H>(outcome, handler, record, cx).await
     };
-    (index, work.instrument(span).await)
+    let status = work.instrument(span).await;
+    #[cfg(feature = "fault-injection")]
+    if let Some(injector) = &injector {
+        injector.end(index, &status);
+    }
+    (index, status)
 }
 
 async fn with_timeout(limit: Duration, call: impl Future<Output = RecordOutcome>) -> RecordOutcome {

@@ -1,0 +1,124 @@
+//! Fault injection and call observation for `lambda-batch-testkit`
+//! (feature `fault-injection`; not compiled otherwise).
+//!
+//! The testkit runs a handler inside [`Injector::scope`]. While that future
+//! runs, the engine consults the injector at its single call site: it
+//! records when each record's call starts and ends and how it came out, and
+//! replaces or wraps the call as the record's [`Fault`] says. Without a
+//! scope nothing changes.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::outcome::RecordOutcome;
+use crate::report::RecordStatus;
+
+/// What to do to one record's call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// Fail without calling the handler.
+    Error,
+    /// Panic when the call is first polled (inside the engine's isolation).
+    Panic,
+    /// Wait this long, then call the handler.
+    Delay(Duration),
+    /// Never finish.
+    Hang,
+}
+
+/// One record's call as the engine made it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    /// The record's index in the batch.
+    pub index: usize,
+    /// The record's identifier.
+    pub id: String,
+    /// When the call started (tokio clock).
+    pub started: Instant,
+    /// When it ended; `None` if it never did (hung, abandoned).
+    pub ended: Option<Instant>,
+    /// The record's status once settled; `None` if it never ended.
+    pub status: Option<RecordStatus>,
+    /// The fault injected into it, if any.
+    pub fault: Option<Fault>,
+}
+
+/// Faults to inject, by record index, and the calls observed.
+#[derive(Debug, Default)]
+pub struct Injector {
+    faults: HashMap<usize, Fault>,
+    calls: Mutex<Vec<Call>>,
+}
+
+tokio::task_local! {
+    static INJECTOR: Arc<Injector>;
+}
+
+impl Injector {
+    /// An injector with these faults (record index -> fault).
+    pub fn new(faults: HashMap<usize, Fault>) -> Arc<Self> {
+        Arc::new(Injector { faults, calls: Mutex::new(Vec::new()) })
+    }
+
+    /// Runs `future` with this injector in effect.
+    pub async fn scope<F: Future>(self: &Arc<Self>, future: F) -> F::Output {
+        INJECTOR.scope(Arc::clone(self), future).await
+    }
+
+    /// The calls observed so far, in the order they started.
+    pub fn calls(&self) -> Vec<Call> {
+        self.calls.lock().map(|calls| calls.clone()).unwrap_or_default()
+    }
+}
+
+/// The injector in effect, if any.
+pub(crate) fn current() -> Option<Arc<Injector>> {
+    INJECTOR.try_with(Arc::clone).ok()
+}
+
+impl Injector {
+    /// Records the start of record `index`'s call and returns its fault.
+    pub(crate) fn start(&self, index: usize, id: &str) -> Option<Fault> {
+        let fault = self.faults.get(&index).copied();
+        if let Ok(mut calls) = self.calls.lock() {
+            calls.push(Call {
+                index,
+                id: id.to_owned(),
+                started: Instant::now(),
+                ended: None,
+                status: None,
+                fault,
+            });
+        }
+        fault
+    }
+
+    /// Records the end of record `index`'s call.
+    pub(crate) fn end(&self, index: usize, status: &RecordStatus) {
+        if let Ok(mut calls) = self.calls.lock()
+            && let Some(call) = calls.iter_mut().rev().find(|call| call.index == index)
+        {
+            call.ended = Some(Instant::now());
+            call.status = Some(status.clone());
+        }
+    }
+}
+
+/// Applies `fault` to a handler call.
+pub(crate) async fn apply<F: Future<Output = RecordOutcome>>(fault: Option<Fault>, call: F) -> RecordOutcome {
+    match fault {
+        None => call.await,
+        Some(Fault::Error) => RecordOutcome::failure("injected error"),
+        Some(Fault::Panic) => std::panic::panic_any("injected panic"),
+        Some(Fault::Delay(delay)) => {
+            tokio::time::sleep(delay).await;
+            call.await
+        }
+        Some(Fault::Hang) => std::future::pending().await,
+    }
+}

@@ -1,0 +1,153 @@
+//! Runs a batch handler on an event with a fault plan and records what it did.
+
+use std::future::Future;
+use std::time::Duration;
+
+use lambda_batch::fault::{Call, Injector};
+use lambda_batch::{BatchEvent, LambdaEvent};
+use lambda_runtime::Diagnostic;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::faults::FaultPlan;
+use crate::strategy::Batch;
+
+/// A payload type a batch handler can take.
+pub trait FromBatchJson: Sized {
+    /// Builds the payload from the event JSON, as `lambda_runtime` would.
+    ///
+    /// # Errors
+    /// Why the event does not fit (the invocation then fails).
+    fn from_batch_json(event: &Value) -> Result<Self, String>;
+}
+
+impl FromBatchJson for BatchEvent {
+    fn from_batch_json(event: &Value) -> Result<Self, String> {
+        Ok(BatchEvent::from(event))
+    }
+}
+
+impl FromBatchJson for Value {
+    fn from_batch_json(event: &Value) -> Result<Self, String> {
+        Ok(event.clone())
+    }
+}
+
+macro_rules! typed_payload {
+    ($($ty:ty),*) => {$(
+        impl FromBatchJson for $ty {
+            fn from_batch_json(event: &Value) -> Result<Self, String> {
+                serde_json::from_value(event.clone()).map_err(|error| error.to_string())
+            }
+        }
+    )*};
+}
+
+typed_payload!(
+    lambda_batch::aws_events::SqsEvent,
+    lambda_batch::aws_events::KinesisEvent,
+    lambda_batch::aws_events::DynamoDbEvent
+);
+
+/// How an invocation failed, as Lambda would report it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvocationError {
+    /// `errorType` (e.g. `LambdaBatch.AllRecordsFailed`).
+    pub error_type: String,
+    /// `errorMessage`.
+    pub message: String,
+}
+
+/// What one run did.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    /// The batch as the handler got it (bad bodies applied).
+    pub batch: Batch,
+    /// The faults planned.
+    pub plan: FaultPlan,
+    /// The response JSON, or the invocation error.
+    pub response: Result<Value, InvocationError>,
+    /// The calls the engine made, in the order they started. Empty for a
+    /// hand-written handler (there is no engine to observe).
+    pub calls: Vec<Call>,
+}
+
+impl RunOutcome {
+    /// The identifiers listed in `batchItemFailures` (empty on an error).
+    pub fn reported(&self) -> Vec<String> {
+        let Ok(response) = &self.response else { return Vec::new() };
+        response["batchItemFailures"]
+            .as_array()
+            .map(|entries| {
+                entries.iter().filter_map(|e| e["itemIdentifier"].as_str().map(str::to_owned)).collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Whether the engine's calls were observed (a `#[batch_handler]` or
+    /// other engine-based handler).
+    pub fn observed(&self) -> bool {
+        !self.calls.is_empty() || self.batch.is_empty()
+    }
+}
+
+/// Runs `handler` on `batch` with `plan`, on a fresh single-threaded tokio
+/// runtime with a paused clock (so slow and hanging records cost no real
+/// time), with a context whose deadline is 15 minutes away.
+///
+/// `handler` is anything `lambda_runtime::service_fn` takes: a
+/// `#[batch_handler]` function, `|event| handler(&state, event)`, or a
+/// hand-written `async fn(LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, Error>`.
+pub fn run<F, Fut, P, R, E>(handler: F, batch: &Batch, plan: &FaultPlan) -> RunOutcome
+where
+    F: Fn(LambdaEvent<P>) -> Fut,
+    Fut: Future<Output = Result<R, E>>,
+    P: FromBatchJson,
+    R: Serialize,
+    E: Into<Diagnostic>,
+{
+    quiet_injected_panics();
+    let batch = plan.corrupt(batch);
+    let injector = Injector::new(plan.engine_faults());
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build();
+    let Ok(runtime) = runtime else {
+        return failed(batch, plan, "Testkit.Runtime", "could not build a tokio runtime");
+    };
+    let payload = match P::from_batch_json(&batch.event) {
+        Ok(payload) => payload,
+        Err(error) => return failed(batch, plan, "Runtime.DeserializeError", &error),
+    };
+    let cx = crate::context_with_budget(Duration::from_secs(15 * 60));
+    let result = runtime.block_on(injector.scope(handler(LambdaEvent::new(payload, cx))));
+    let response = match result {
+        Ok(response) => serde_json::to_value(response).map_err(|error| InvocationError {
+            error_type: "Runtime.SerializeError".to_owned(),
+            message: error.to_string(),
+        }),
+        Err(error) => {
+            let diagnostic: Diagnostic = error.into();
+            Err(InvocationError { error_type: diagnostic.error_type, message: diagnostic.error_message })
+        }
+    };
+    RunOutcome { batch, plan: plan.clone(), response, calls: injector.calls() }
+}
+
+/// Keeps the output readable: panics injected by a fault plan are not
+/// printed (they are expected and caught); every other panic goes to the
+/// hook that was installed before.
+fn quiet_injected_panics() {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if info.payload().downcast_ref::<&str>() != Some(&"injected panic") {
+                previous(info);
+            }
+        }));
+    });
+}
+
+fn failed(batch: Batch, plan: &FaultPlan, error_type: &str, message: &str) -> RunOutcome {
+    let error = InvocationError { error_type: error_type.to_owned(), message: message.to_owned() };
+    RunOutcome { batch, plan: plan.clone(), response: Err(error), calls: Vec::new() }
+}
