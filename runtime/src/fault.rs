@@ -110,6 +110,7 @@ impl Injector {
 }
 
 /// Applies `fault` to a handler call.
+#[allow(clippy::panic, reason = "a panic is the fault being injected; the engine's isolation catches it")]
 pub(crate) async fn apply<F: Future<Output = RecordOutcome>>(fault: Option<Fault>, call: F) -> RecordOutcome {
     match fault {
         None => call.await,
