@@ -193,7 +193,7 @@ pub fn reported_iff_not_handled(run: &RunOutcome, rules: Rules) -> Result<(), Te
         let mut extra: Vec<_> = reported.difference(&expected).collect();
         missing.sort();
         extra.sort();
-        fail(format!("not reported but not handled: {missing:?}; reported but handled: {extra:?}"))
+        fail(format!("should be reported but are not: {missing:?}; reported but should not be: {extra:?}"))
     }
 }
 
