@@ -1,17 +1,35 @@
-//! Test support for lambda-batch handlers.
+//! Prove lambda-batch handlers right with property tests.
 //!
-//! For now: a Lambda-shaped [`Context`](lambda_runtime::Context) with a real
-//! deadline ([`context`]) and builders for events of the shape Lambda sends
-//! ([`sqs`], [`kinesis`], [`dynamodb`]). Property-test strategies, invariant checks, fault
-//! injection and the delivery simulator come next.
+//! - [`strategy`]: proptest strategies for SQS (standard and FIFO), Kinesis
+//!   and DynamoDB Streams batches of the shape Lambda sends;
+//! - [`faults`]: fault plans (error, panic, corrupted payload, delay, hang);
+//! - [`harness::run`]: runs any batch handler (a `#[batch_handler]`
+//!   function or a hand-written one) on a batch with a fault plan, on a
+//!   paused tokio clock, and returns the response and the calls it made;
+//! - [`check`]: the invariants, each returning `Result<(), TestCaseError>`;
+//! - [`context`], [`sqs`], [`kinesis`], [`dynamodb`]: hand-made events and a
+//!   Lambda-shaped `Context`.
 //!
 //! ```
-//! use lambda_batch_testkit::{context, sqs};
-//! let event = sqs::event([sqs::message("m1", "hello"), sqs::fifo_message("m2", "g1", "hi")]);
-//! let cx = context();
-//! assert!(cx.deadline > 0);
-//! # let _ = event;
+//! use lambda_batch::{batch_handler, RecordOutcome};
+//! use lambda_batch_testkit::prelude::*;
+//!
+//! #[batch_handler(sqs)]
+//! async fn handle(body: &str) -> RecordOutcome {
+//!     if body.is_empty() { RecordOutcome::failure("empty") } else { RecordOutcome::Success }
+//! }
+//!
+//! let mut runner = proptest::test_runner::TestRunner::default();
+//! runner
+//!     .run(&(sqs_batch(0..20, "[a-z]{0,3}"), fault_plan(20, 0.2)), |(batch, faults)| {
+//!         check(&run(handle, &batch, &faults), handle::CONFIG)
+//!     })
+//!     .unwrap();
 //! ```
+//!
+//! Fault injection uses lambda-batch's `fault-injection` feature, which this
+//! crate turns on: the engine looks up a task-local fault plan at its single
+//! call site. A build of your function without the testkit has no hook.
 
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 

@@ -1,5 +1,5 @@
 use lambda_batch::sqs::{SqsMessage, SqsRecord};
-use lambda_batch::{batch_handler, Context, Json};
+use lambda_batch::{batch_handler, Context, Json, RecordMeta};
 
 #[derive(serde::Deserialize)]
 struct Order {
@@ -14,8 +14,9 @@ pub async fn handle(
     body: &str,
     message: &SqsMessage,
     record: &SqsRecord<'_>,
+    meta: RecordMeta<'_>,
 ) -> Result<(), String> {
-    let _ = (cx.request_id.len(), order.id, body.len(), &message.message_id, record.index());
+    let _ = (cx.request_id.len(), order.id, body.len(), &message.message_id, record.index(), meta.receive_count);
     Ok(())
 }
 
