@@ -33,13 +33,18 @@
 
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[cfg(feature = "harness")]
 pub mod check;
 pub mod dynamodb;
+#[cfg(feature = "harness")]
 pub mod faults;
+#[cfg(feature = "harness")]
 pub mod harness;
 pub mod kinesis;
+#[cfg(feature = "harness")]
 pub mod prelude;
 pub mod sqs;
+#[cfg(feature = "harness")]
 pub mod strategy;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
