@@ -6,6 +6,7 @@
 //! [`expand`] renders the code, or a fallback item when validation failed so
 //! that one mistake gives one error.
 
+#![forbid(unsafe_code)]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod args;

@@ -32,6 +32,7 @@
 //! [`kinesis`], [`dynamodb`] and [`RecordHandler`]; [`validate`] tells what
 //! Lambda does with any response.
 
+#![forbid(unsafe_code)]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod dynamodb;

@@ -31,6 +31,7 @@
 //! crate turns on: the engine looks up a task-local fault plan at its single
 //! call site. A build of your function without the testkit has no hook.
 
+#![forbid(unsafe_code)]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[cfg(feature = "harness")]
