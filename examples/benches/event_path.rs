@@ -163,7 +163,9 @@ fn main() {
                 generated_ns
                     .push(time_per_record(records, rounds / 5, || drop(run_generated(&runtime, &bytes))));
                 hand.push(time_per_record(records, rounds / 5, || drop(hand_written(&bytes))));
-                flo.push(time_per_record(records, rounds / 5, || drop(floor(&bytes))));
+                flo.push(time_per_record(records, rounds / 5, || {
+                    std::hint::black_box(floor(&bytes));
+                }));
             }
             let median = |mut v: Vec<f64>| {
                 v.sort_by(f64::total_cmp);
@@ -179,7 +181,9 @@ fn main() {
     let n = 10_000;
     let bytes = event(n, true, true);
     let total = time_per_record(n, 30, || drop(run_generated(&runtime, &bytes))) * n as f64;
-    let read = time_per_record(n, 30, || drop(floor(&bytes))) * n as f64;
+    let read = time_per_record(n, 30, || {
+        std::hint::black_box(floor(&bytes));
+    }) * n as f64;
     let parsed: BatchEvent = serde_json::from_slice(&bytes).expect("event");
     let cx = lambda_batch::Context::default();
     let engine_only = time_per_record(n, 30, || {

@@ -29,9 +29,9 @@ pub enum EventError {
         /// The JSON type found instead.
         found: &'static str,
     },
-    /// The object could not be read (for example a duplicate `Records` key).
-    #[error("the event could not be read as a batch: {0}")]
-    Malformed(#[source] serde_json::Error),
+    /// The object has `Records` twice: which one Lambda meant is unknown.
+    #[error("the event has two `Records` keys")]
+    DuplicateRecords,
 }
 
 /// An error that fails the whole invocation, so that Lambda retries the batch.

@@ -1,36 +1,43 @@
 //! The invocation payload of a batch handler, read leniently.
 
+use std::fmt;
 use std::str::FromStr;
 
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::error::EventError;
 
-/// The raw event a batch handler receives: `{"Records": [...]}` as JSON text.
+/// The event a batch handler receives: `{"Records": [...]}`.
 ///
 /// It is the payload type of every generated handler
-/// (`LambdaEvent<BatchEvent>`). It accepts any JSON when `lambda_runtime`
-/// deserializes it; the records are read one by one later, so one malformed
-/// record never fails the others, and an event without a `Records` array
-/// becomes a clear [`EventError`] instead of a deserialization failure.
+/// (`LambdaEvent<BatchEvent>`). Deserializing it accepts any JSON: in the
+/// same pass that `lambda_runtime` makes over the bytes, `Records` is split
+/// into each record's raw JSON, which the engine reads one by one later, so
+/// one malformed record never fails the others, and an event without a
+/// `Records` array becomes a clear [`EventError`] in the handler instead of a
+/// deserialization failure. Other top-level keys are skipped.
 ///
 /// ```
 /// use lambda_batch::BatchEvent;
-/// let event: BatchEvent = serde_json::json!({"Records": []}).into();
-/// assert_eq!(event.as_json(), r#"{"Records":[]}"#);
-/// let event: BatchEvent = r#"{"Records": []}"#.parse().unwrap();
-/// # let _ = event;
+/// let event: BatchEvent = serde_json::json!({"Records": [{"messageId": "m1"}]}).into();
+/// assert_eq!(event.records().unwrap().len(), 1);
+/// let event: BatchEvent = r#"{"detail": {}}"#.parse().unwrap();
+/// assert!(event.records().is_err());
 /// ```
 #[derive(Debug, Clone)]
 pub struct BatchEvent {
-    raw: Box<RawValue>,
+    records: Result<Vec<Box<RawValue>>, Shape>,
 }
 
-#[derive(Deserialize)]
-struct Envelope<'e> {
-    #[serde(rename = "Records", borrow, default)]
-    records: Option<&'e RawValue>,
+/// What is wrong with an event's shape (kept until the handler asks).
+#[derive(Debug, Clone)]
+enum Shape {
+    NotAnObject(&'static str),
+    MissingRecords,
+    RecordsNotArray(&'static str),
+    DuplicateRecords,
 }
 
 impl BatchEvent {
@@ -39,7 +46,7 @@ impl BatchEvent {
     /// # Errors
     /// [`EventError::NotJson`] if the text is not JSON.
     pub fn from_json(json: &str) -> Result<Self, EventError> {
-        serde_json::from_str(json).map(|raw| BatchEvent { raw }).map_err(EventError::NotJson)
+        serde_json::from_str(json).map_err(EventError::NotJson)
     }
 
     /// Reads an event from JSON bytes.
@@ -47,43 +54,21 @@ impl BatchEvent {
     /// # Errors
     /// [`EventError::NotJson`] if the bytes are not JSON.
     pub fn from_slice(json: &[u8]) -> Result<Self, EventError> {
-        serde_json::from_slice(json).map(|raw| BatchEvent { raw }).map_err(EventError::NotJson)
-    }
-
-    /// The event's JSON text, as received.
-    pub fn as_json(&self) -> &str {
-        self.raw.get()
-    }
-
-    /// The event as a `serde_json::Value` (a copy).
-    ///
-    /// # Errors
-    /// Never in practice: the text was valid JSON when the event was made.
-    pub fn to_value(&self) -> Result<serde_json::Value, serde_json::Error> {
-        serde_json::from_str(self.raw.get())
+        serde_json::from_slice(json).map_err(EventError::NotJson)
     }
 
     /// The raw JSON of each record, in order.
     ///
     /// # Errors
     /// An [`EventError`] if the event is not an object with a `Records` array.
-    pub fn records(&self) -> Result<Vec<&RawValue>, EventError> {
-        let text = self.raw.get();
-        let found = json_type(text);
-        if found != "object" {
-            return Err(EventError::NotAnObject { found });
+    pub fn records(&self) -> Result<&[Box<RawValue>], EventError> {
+        match &self.records {
+            Ok(records) => Ok(records),
+            Err(Shape::NotAnObject(found)) => Err(EventError::NotAnObject { found }),
+            Err(Shape::MissingRecords) => Err(EventError::MissingRecords),
+            Err(Shape::RecordsNotArray(found)) => Err(EventError::RecordsNotArray { found }),
+            Err(Shape::DuplicateRecords) => Err(EventError::DuplicateRecords),
         }
-        let envelope: Envelope<'_> = serde_json::from_str(text).map_err(EventError::Malformed)?;
-        let records = match envelope.records {
-            None => return Err(EventError::MissingRecords),
-            Some(raw) if raw.get() == "null" => return Err(EventError::MissingRecords),
-            Some(raw) => raw,
-        };
-        let found = json_type(records.get());
-        if found != "array" {
-            return Err(EventError::RecordsNotArray { found });
-        }
-        serde_json::from_str(records.get()).map_err(EventError::Malformed)
     }
 }
 
@@ -101,7 +86,141 @@ pub(crate) fn json_type(text: &str) -> &'static str {
 
 impl<'de> Deserialize<'de> for BatchEvent {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Box::<RawValue>::deserialize(deserializer).map(|raw| BatchEvent { raw })
+        deserializer.deserialize_any(EventVisitor).map(|records| BatchEvent { records })
+    }
+}
+
+/// The whole event: an object whose `Records` we keep, anything else noted.
+struct EventVisitor;
+
+impl<'de> Visitor<'de> for EventVisitor {
+    type Value = Result<Vec<Box<RawValue>>, Shape>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut records = None;
+        while let Some(is_records) = map.next_key_seed(IsRecordsKey)? {
+            if !is_records {
+                map.next_value::<IgnoredAny>()?;
+            } else if records.is_some() {
+                map.next_value::<IgnoredAny>()?;
+                records = Some(Err(Shape::DuplicateRecords));
+            } else {
+                records = Some(map.next_value_seed(RecordsSeed)?);
+            }
+        }
+        Ok(records.unwrap_or(Err(Shape::MissingRecords)))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Err(Shape::NotAnObject("array")))
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(Err(Shape::NotAnObject("string")))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Err(Shape::NotAnObject("boolean")))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Err(Shape::NotAnObject("number")))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Err(Shape::NotAnObject("number")))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Err(Shape::NotAnObject("number")))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Err(Shape::NotAnObject("null")))
+    }
+}
+
+/// A map key: `true` if it is `Records`, compared without allocating.
+struct IsRecordsKey;
+
+impl<'de> DeserializeSeed<'de> for IsRecordsKey {
+    type Value = bool;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = bool;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E: de::Error>(self, key: &str) -> Result<bool, E> {
+                Ok(key == "Records")
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+/// The `Records` value: each element kept as raw JSON; another type noted.
+struct RecordsSeed;
+
+impl<'de> DeserializeSeed<'de> for RecordsSeed {
+    type Value = Result<Vec<Box<RawValue>>, Shape>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(RecordsVisitor)
+    }
+}
+
+struct RecordsVisitor;
+
+impl<'de> Visitor<'de> for RecordsVisitor {
+    type Value = Result<Vec<Box<RawValue>>, Shape>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the Records array")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut records = Vec::with_capacity(seq.size_hint().unwrap_or(16));
+        while let Some(record) = seq.next_element::<Box<RawValue>>()? {
+            records.push(record);
+        }
+        Ok(Ok(records))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Err(Shape::RecordsNotArray("object")))
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(Err(Shape::RecordsNotArray("string")))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Err(Shape::RecordsNotArray("boolean")))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Err(Shape::RecordsNotArray("number")))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Err(Shape::RecordsNotArray("number")))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Err(Shape::RecordsNotArray("number")))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Err(Shape::MissingRecords))
     }
 }
 
@@ -112,23 +231,16 @@ impl FromStr for BatchEvent {
     }
 }
 
-impl From<serde_json::Value> for BatchEvent {
-    fn from(value: serde_json::Value) -> Self {
-        let raw = serde_json::value::to_raw_value(&value).unwrap_or_else(|_| unreachable_raw_value());
-        BatchEvent { raw }
-    }
-}
-
 impl From<&serde_json::Value> for BatchEvent {
     fn from(value: &serde_json::Value) -> Self {
-        let raw = serde_json::value::to_raw_value(value).unwrap_or_else(|_| unreachable_raw_value());
-        BatchEvent { raw }
+        // A `Value` always prints as valid JSON, so this cannot fail; if it
+        // ever did, the handler would report a clear `MissingRecords`.
+        serde_json::from_str(&value.to_string()).unwrap_or(BatchEvent { records: Err(Shape::MissingRecords) })
     }
 }
 
-/// `to_raw_value` of a `Value` cannot fail (map keys are strings); if it ever
-/// did, `null` makes the handler report a clear `MissingRecords` error.
-#[cold]
-fn unreachable_raw_value() -> Box<RawValue> {
-    RawValue::from_string("null".to_owned()).unwrap_or_else(|_| unreachable!("`null` is JSON"))
+impl From<serde_json::Value> for BatchEvent {
+    fn from(value: serde_json::Value) -> Self {
+        BatchEvent::from(&value)
+    }
 }

@@ -73,11 +73,12 @@ impl BatchResponse {
     /// Builds a response from identifiers in record order, keeping the first
     /// of any repeated identifier.
     pub(crate) fn from_failures(ids: impl IntoIterator<Item = ItemIdentifier>) -> Self {
-        let mut failures: Vec<ItemIdentifier> = Vec::new();
-        for id in ids {
-            if !failures.contains(&id) {
-                failures.push(id);
-            }
+        let mut failures: Vec<ItemIdentifier> = ids.into_iter().collect();
+        // Identifiers are unique in a well-formed batch: check cheaply first.
+        let mut seen = std::collections::HashSet::with_capacity(failures.len());
+        if !failures.iter().all(|id| seen.insert(id.as_str())) {
+            let mut kept = std::collections::HashSet::with_capacity(failures.len());
+            failures.retain(|id| kept.insert(id.clone()));
         }
         BatchResponse { failures }
     }

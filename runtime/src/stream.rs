@@ -104,7 +104,7 @@ pub(crate) trait StreamSource: Source {
 
 /// Reads every record of a stream event, in order.
 pub(crate) fn read_records<S: StreamSource>(event: &BatchEvent) -> Result<Vec<S::Record<'_>>, BatchError> {
-    event.records()?.into_iter().enumerate().map(|(index, raw)| S::parse(index, raw)).collect()
+    event.records()?.iter().enumerate().map(|(index, raw)| S::parse(index, raw)).collect()
 }
 
 /// Handles a stream batch under `config` and reports each record's status.

@@ -41,6 +41,8 @@ fn an_event_without_a_records_array_is_an_invocation_error() {
     assert!(matches!(invalid_event(json!([])), EventError::NotAnObject { found: "array" }));
     assert!(matches!(invalid_event(json!("Records")), EventError::NotAnObject { found: "string" }));
     assert!(matches!(invalid_event(json!(null)), EventError::NotAnObject { found: "null" }));
+    let duplicate = BatchEvent::from_json(r#"{"Records": [], "Records": []}"#).unwrap();
+    assert!(matches!(duplicate.records(), Err(EventError::DuplicateRecords)));
     let message = invalid_event(json!({"detail": {}})).to_string();
     assert!(message.contains("no `Records` array"), "{message}");
 }
@@ -151,7 +153,13 @@ fn the_event_reads_through_lambda_runtime_s_deserializer() {
     let json = br#"{"Records": [{"messageId": "m1", "body": "{\"a\": 1}"}], "extra": [1, 2]}"#;
     let deserializer = &mut serde_json::Deserializer::from_slice(json);
     let event: BatchEvent = serde_path_to_error::deserialize(deserializer).unwrap();
-    assert_eq!(event.as_json().as_bytes(), json);
+    let records = event.records().unwrap();
+    assert_eq!(records.len(), 1);
+    assert_eq!(
+        records[0].get(),
+        r#"{"messageId": "m1", "body": "{\"a\": 1}"}"#,
+        "each record kept byte for byte"
+    );
     let deserializer = &mut serde_json::Deserializer::from_slice(b"{\"Records\": [");
     let error = serde_path_to_error::deserialize::<_, BatchEvent>(deserializer).unwrap_err();
     assert!(error.to_string().contains("EOF"), "{error}");

@@ -53,7 +53,7 @@ impl Source for Sqs {
 /// `messageId`.
 pub fn read_records(event: &BatchEvent) -> Result<Vec<SqsRecord<'_>>, BatchError> {
     let raw = event.records()?;
-    raw.into_iter().enumerate().map(|(index, raw)| SqsRecord::parse(index, raw)).collect()
+    raw.iter().enumerate().map(|(index, raw)| SqsRecord::parse(index, raw)).collect()
 }
 
 /// Handles an SQS batch and reports what happened to each record.
