@@ -1,6 +1,7 @@
 //! The engine's view of one SQS record, read leniently from the event.
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 use aws_lambda_events::sqs::SqsMessage;
 use serde::Deserialize;
@@ -21,7 +22,8 @@ pub struct SqsRecord<'e> {
     index: usize,
     raw: &'e RawValue,
     message_id: Cow<'e, str>,
-    body: Body<'e>,
+    body: Option<&'e RawValue>,
+    unescaped_body: OnceLock<String>,
     group_id: Option<Cow<'e, str>>,
     queue_arn: Option<Cow<'e, str>>,
     receive_count: Option<u32>,
@@ -31,9 +33,9 @@ pub struct SqsRecord<'e> {
 
 /// The `body` field as found.
 #[derive(Debug)]
-enum Body<'e> {
+enum Body<'a> {
     Absent,
-    Text(Cow<'e, str>),
+    Text(&'a str),
     NotText(&'static str),
 }
 
@@ -79,11 +81,7 @@ impl<'e> SqsRecord<'e> {
             Some(Ok(id)) if id.is_empty() => return Err(missing("empty string")),
             Some(Ok(id)) => id,
         };
-        let body = match head.body.map(string_field) {
-            None => Body::Absent,
-            Some(Ok(text)) => Body::Text(text),
-            Some(Err(found)) => Body::NotText(found),
-        };
+        let body = head.body;
         let attributes = head.attributes.and_then(object::<Attributes<'e>>);
         let group_id = attributes.as_ref().and_then(|a| a.group_id).and_then(|raw| string_field(raw).ok());
         let receive_count = string_number(attributes.as_ref().and_then(|a| a.receive_count));
@@ -94,6 +92,7 @@ impl<'e> SqsRecord<'e> {
             raw,
             message_id,
             body,
+            unescaped_body: OnceLock::new(),
             group_id,
             queue_arn,
             receive_count,
@@ -114,7 +113,7 @@ impl<'e> SqsRecord<'e> {
 
     /// The body text, if the record has a string `body`.
     pub fn body(&self) -> Option<&str> {
-        match &self.body {
+        match self.decoded_body() {
             Body::Text(text) => Some(text),
             _ => None,
         }
@@ -122,7 +121,7 @@ impl<'e> SqsRecord<'e> {
 
     /// The body text, or why there is none.
     pub(crate) fn body_text(&self) -> Result<&str, String> {
-        match &self.body {
+        match self.decoded_body() {
             Body::Text(text) => Ok(text),
             Body::Absent => Err("the record has no `body`".to_owned()),
             Body::NotText(found) => Err(format!("the record's `body` is a JSON {found}, not a string")),
@@ -132,6 +131,25 @@ impl<'e> SqsRecord<'e> {
     /// The FIFO `MessageGroupId` attribute, if present.
     pub fn message_group_id(&self) -> Option<&str> {
         self.group_id.as_deref()
+    }
+
+    /// The body text. A body without escapes is borrowed from the event as
+    /// it is; one with escapes is unescaped once, on first use (records
+    /// skipped by a FIFO rule never pay for it).
+    fn decoded_body(&self) -> Body<'_> {
+        let Some(raw) = self.body else { return Body::Absent };
+        let text = raw.get();
+        if !text.starts_with('"') {
+            return Body::NotText(crate::event::json_type(text));
+        }
+        let inner = &text[1..text.len() - 1];
+        if !inner.contains('\\') {
+            // Valid JSON (checked when the event was read) without escapes:
+            // the text between the quotes is the string.
+            return Body::Text(inner);
+        }
+        let unescaped = self.unescaped_body.get_or_init(|| serde_json::from_str(text).unwrap_or_default());
+        Body::Text(unescaped)
     }
 
     /// `attributes.ApproximateReceiveCount`: how many times the message was

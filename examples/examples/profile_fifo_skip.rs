@@ -1,0 +1,29 @@
+//! Profiling aid: the FIFO short-circuit path (record 0 fails, the rest are
+//! skipped), run many times on an already-read event. Not a benchmark; see
+//! `benches/event_path.rs`.
+
+use lambda_batch::{BatchEvent, Json, batch_handler};
+use serde_json::json;
+
+#[batch_handler(sqs_fifo, all_failed = "report_all")]
+fn fail_first(Json(order): Json<serde_json::Value>) -> Result<(), &'static str> {
+    if order["fail"] == json!(true) { Err("rejected") } else { Ok(()) }
+}
+
+fn main() {
+    let records: Vec<_> = (0..10_000)
+        .map(|i| {
+            let body = json!({"order": i, "fail": i == 0, "padding": "x".repeat(600)}).to_string();
+            lambda_batch_testkit::sqs::fifo_message(&format!("id-{i:08}"), &format!("g{}", i % 10), &body)
+        })
+        .collect();
+    let event = BatchEvent::from(json!({ "Records": records }));
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let cx = lambda_batch::Context::default();
+    for _ in 0..20 {
+        let report = runtime
+            .block_on(lambda_batch::sqs::process(&fail_first {}, &fail_first::CONFIG, &event, &cx))
+            .expect("report");
+        std::hint::black_box(report.into_response().expect("response"));
+    }
+}
