@@ -17,10 +17,11 @@ fn main() {
             lambda_batch_testkit::sqs::fifo_message(&format!("id-{i:08}"), &format!("g{}", i % 10), &body)
         })
         .collect();
-    let event = BatchEvent::from(json!({ "Records": records }));
+    let bytes = serde_json::to_vec(&json!({ "Records": records })).expect("bytes");
+    let event = BatchEvent::from_slice(&bytes).expect("event");
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let cx = lambda_batch::Context::default();
-    for _ in 0..20 {
+    for _ in 0..200 {
         let report = runtime
             .block_on(lambda_batch::sqs::process(&fail_first {}, &fail_first::CONFIG, &event, &cx))
             .expect("report");

@@ -123,7 +123,9 @@ where
     let deadline = Deadline::from_context(cx, plan.limits.margin());
     let concurrency = plan.limits.concurrency_limit();
     let mut statuses: Vec<Option<RecordStatus>> = records.iter().map(|_| None).collect();
-    let mut schedule = Schedule::new(records.iter().map(BatchRecord::ordering_key), plan.ordered);
+    // One record at a time in batch order keeps every key's order by itself.
+    let ordered = plan.ordered && concurrency > 1;
+    let mut schedule = Schedule::new(records.iter().map(BatchRecord::ordering_key), ordered);
     let mut stops = Stops::default();
     let mut in_flight = FuturesUnordered::new();
     let mut running: Vec<usize> = Vec::new();
