@@ -1,6 +1,7 @@
 //! Profiling aid: the FIFO short-circuit path (record 0 fails, the rest are
-//! skipped), run many times on an already-read event. Not a benchmark; see
-//! `benches/event_path.rs`.
+//! skipped), or with the argument `standard` a standard batch with 10%
+//! failing, run many times on an already-read event. Not a benchmark; see
+//! `benches/event_path.rs`. Use with `perf record` on an unstripped build.
 
 use lambda_batch::{BatchEvent, Json, batch_handler};
 use serde_json::json;
@@ -13,8 +14,13 @@ fn fail_first(Json(order): Json<serde_json::Value>) -> Result<(), &'static str> 
 fn main() {
     let records: Vec<_> = (0..10_000)
         .map(|i| {
-            let body = json!({"order": i, "fail": i == 0, "padding": "x".repeat(600)}).to_string();
-            lambda_batch_testkit::sqs::fifo_message(&format!("id-{i:08}"), &format!("g{}", i % 10), &body)
+            let standard = std::env::args().any(|a| a == "standard");
+            let body = json!({"order": i, "fail": if standard { i % 10 == 9 } else { i == 0 }, "items": (0..5).map(|k| json!({"sku": format!("SKU-{i:08}-{k}"), "quantity": k + 1, "price_cents": 1999})).collect::<Vec<_>>()}).to_string();
+            if standard {
+                lambda_batch_testkit::sqs::message(&format!("id-{i:08}"), &body)
+            } else {
+                lambda_batch_testkit::sqs::fifo_message(&format!("id-{i:08}"), &format!("g{}", i % 10), &body)
+            }
         })
         .collect();
     let bytes = serde_json::to_vec(&json!({ "Records": records })).expect("bytes");
