@@ -1,9 +1,9 @@
 //! The `#[batch_handler]` attribute of [lambda-batch](https://docs.rs/lambda-batch).
 //!
 //! Use it through `lambda_batch::batch_handler`; this crate only turns
-//! tokens into tokens: [`args`] and [`parse`] read the attribute and the
-//! function, [`validate`] checks them (collecting every error), and
-//! [`expand`] renders the code, or a fallback item when validation failed so
+//! tokens into tokens: `args` and `parse` read the attribute and the
+//! function, `validate` checks them (collecting every error), and
+//! `expand` renders the code, or a fallback item when validation failed so
 //! that one mistake gives one error.
 
 #![forbid(unsafe_code)]
