@@ -90,6 +90,32 @@ impl<'de> Deserialize<'de> for BatchEvent {
     }
 }
 
+/// Visitor methods for the scalar JSON types: each notes which type was
+/// found with `$shape`.
+macro_rules! scalar_visits {
+    ($shape:path) => {
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Ok(Err($shape("string")))
+        }
+
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(Err($shape("boolean")))
+        }
+
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(Err($shape("number")))
+        }
+
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(Err($shape("number")))
+        }
+
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(Err($shape("number")))
+        }
+    };
+}
+
 /// The whole event: an object whose `Records` we keep, anything else noted.
 struct EventVisitor;
 
@@ -120,25 +146,7 @@ impl<'de> Visitor<'de> for EventVisitor {
         Ok(Err(Shape::NotAnObject("array")))
     }
 
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(Err(Shape::NotAnObject("string")))
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(Err(Shape::NotAnObject("boolean")))
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(Err(Shape::NotAnObject("number")))
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(Err(Shape::NotAnObject("number")))
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(Err(Shape::NotAnObject("number")))
-    }
+    scalar_visits!(Shape::NotAnObject);
 
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
         Ok(Err(Shape::NotAnObject("null")))
@@ -199,25 +207,7 @@ impl<'de> Visitor<'de> for RecordsVisitor {
         Ok(Err(Shape::RecordsNotArray("object")))
     }
 
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(Err(Shape::RecordsNotArray("string")))
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(Err(Shape::RecordsNotArray("boolean")))
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(Err(Shape::RecordsNotArray("number")))
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(Err(Shape::RecordsNotArray("number")))
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(Err(Shape::RecordsNotArray("number")))
-    }
+    scalar_visits!(Shape::RecordsNotArray);
 
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
         Ok(Err(Shape::MissingRecords))
