@@ -19,11 +19,24 @@ pub trait FromBatchJson: Sized {
     /// # Errors
     /// Why the event does not fit (the invocation then fails).
     fn from_batch_json(event: &Value) -> Result<Self, String>;
+
+    /// Builds the payload from the event JSON text.
+    ///
+    /// # Errors
+    /// Why the event does not fit (the invocation then fails).
+    fn from_batch_text(event: &str) -> Result<Self, String> {
+        let value: Value = serde_json::from_str(event).map_err(|error| error.to_string())?;
+        Self::from_batch_json(&value)
+    }
 }
 
 impl FromBatchJson for BatchEvent {
     fn from_batch_json(event: &Value) -> Result<Self, String> {
         Ok(BatchEvent::from(event))
+    }
+
+    fn from_batch_text(event: &str) -> Result<Self, String> {
+        BatchEvent::from_json(event).map_err(|error| error.to_string())
     }
 }
 
@@ -38,6 +51,10 @@ macro_rules! typed_payload {
         impl FromBatchJson for $ty {
             fn from_batch_json(event: &Value) -> Result<Self, String> {
                 serde_json::from_value(event.clone()).map_err(|error| error.to_string())
+            }
+
+            fn from_batch_text(event: &str) -> Result<Self, String> {
+                serde_json::from_str(event).map_err(|error| error.to_string())
             }
         }
     )*};
@@ -135,7 +152,7 @@ where
 /// Keeps the output readable: panics injected by a fault plan are not
 /// printed (they are expected and caught); every other panic goes to the
 /// hook that was installed before.
-fn quiet_injected_panics() {
+pub(crate) fn quiet_injected_panics() {
     static INSTALL: std::sync::Once = std::sync::Once::new();
     INSTALL.call_once(|| {
         let previous = std::panic::take_hook();

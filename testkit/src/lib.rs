@@ -44,6 +44,8 @@ pub mod harness;
 pub mod kinesis;
 #[cfg(feature = "harness")]
 pub mod prelude;
+#[cfg(feature = "harness")]
+pub mod sim;
 pub mod sqs;
 #[cfg(feature = "harness")]
 pub mod strategy;

@@ -259,6 +259,17 @@ pub struct BatchView {
 }
 
 impl BatchView {
+    /// A view from `(identifier, ordering key)` pairs in batch order.
+    ///
+    /// ```
+    /// use lambda_batch::validate::BatchView;
+    /// let view = BatchView::from_records([("m-1".to_owned(), Some("g".to_owned()))]);
+    /// assert_eq!(view.ids().collect::<Vec<_>>(), ["m-1"]);
+    /// ```
+    pub fn from_records(records: impl IntoIterator<Item = (String, Option<String>)>) -> Self {
+        BatchView { records: records.into_iter().collect() }
+    }
+
     /// Reads an SQS event: `messageId` and `attributes.MessageGroupId`.
     pub fn from_sqs_event(event: &Value) -> Self {
         Self::from_event(event, &["messageId"], Some(&["attributes", "MessageGroupId"]))

@@ -1,0 +1,232 @@
+//! The simulated function: what it is given, what it returns, and the
+//! adapter that runs a real Lambda handler (a `#[batch_handler]` function
+//! or any function `lambda_runtime::service_fn` takes).
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Duration;
+
+use lambda_batch::LambdaEvent;
+use lambda_batch::fault::{Fault, Injector};
+use lambda_runtime::Diagnostic;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::clock::Millis;
+use super::render;
+use crate::harness::FromBatchJson;
+
+/// One SQS message as the event source mapping delivers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqsDelivery {
+    /// `messageId`.
+    pub message_id: Arc<str>,
+    /// `body`.
+    pub body: Arc<str>,
+    /// `attributes.MessageGroupId` (FIFO).
+    pub group: Option<Arc<str>>,
+    /// `attributes.MessageDeduplicationId` (FIFO).
+    pub deduplication_id: Option<Arc<str>>,
+    /// `attributes.SequenceNumber` (FIFO; rendered as 20 digits).
+    pub sequence_number: Option<u64>,
+    /// `attributes.ApproximateReceiveCount` (1 on the first delivery).
+    pub receive_count: u32,
+    /// When it was sent (virtual ms).
+    pub sent_at: Millis,
+    /// When it was first received (virtual ms).
+    pub first_received_at: Millis,
+}
+
+/// One stream record as the event source mapping delivers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamDelivery {
+    /// The sequence number (decimal text).
+    pub sequence_number: Arc<str>,
+    /// Kinesis partition key, or the DynamoDB item key (`Keys.id.S`).
+    pub key: Arc<str>,
+    /// Kinesis: the data (base64-encoded in the event). DynamoDB: the
+    /// image, as DynamoDB JSON text (`NewImage`, or `OldImage` for `REMOVE`).
+    pub data: Arc<str>,
+    /// DynamoDB `eventName` (`INSERT`, `MODIFY`, `REMOVE`); `None` for Kinesis.
+    pub event_name: Option<&'static str>,
+    /// When it arrived on the shard (virtual ms).
+    pub arrived_at: Millis,
+}
+
+/// What an invocation carries, by source.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum Payload<'a> {
+    /// An SQS batch.
+    Sqs {
+        /// `eventSourceARN` (ends in `.fifo` for a FIFO queue).
+        queue_arn: &'a str,
+        /// The messages, in delivery order.
+        messages: &'a [SqsDelivery],
+    },
+    /// A Kinesis batch (one shard).
+    Kinesis {
+        /// `eventSourceARN`.
+        stream_arn: &'a str,
+        /// `shardId-000000000000`, ...
+        shard_id: &'a str,
+        /// The records, in sequence order.
+        records: &'a [StreamDelivery],
+    },
+    /// A DynamoDB Streams batch (one shard).
+    DynamoDb {
+        /// `eventSourceARN`.
+        stream_arn: &'a str,
+        /// The records, in sequence order.
+        records: &'a [StreamDelivery],
+    },
+    /// An asynchronous invocation's event, unchanged.
+    Async {
+        /// The event.
+        event: &'a Value,
+    },
+}
+
+/// One invocation of the function.
+#[derive(Debug, Clone, Copy)]
+pub struct Invocation<'a> {
+    /// The request id (`Context::request_id`). The same on every retry of
+    /// an asynchronous event; new for every batch (S-3.10).
+    pub request_id: &'a str,
+    /// Attempt number: asynchronous retries count 1, 2, 3; batches are 1.
+    pub attempt: u32,
+    /// When it started (virtual ms).
+    pub started_at: Millis,
+    /// The function timeout (ms).
+    pub timeout: Millis,
+    /// What it carries.
+    pub payload: Payload<'a>,
+    /// Records the run's fault schedule fails (indices into the batch).
+    /// [`lambda_function`] injects them into the engine; a hand-written
+    /// [`Function`] should fail them itself.
+    pub failing_records: &'a [usize],
+}
+
+/// What the function returned.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FunctionResult {
+    /// A response (for batches: read as Lambda reads it, with the
+    /// runtime's validator).
+    Response(Value),
+    /// A function error (the runtime posted to `/invocation/{id}/error`).
+    Error {
+        /// `errorType`.
+        error_type: String,
+        /// `errorMessage`.
+        message: String,
+    },
+}
+
+impl FunctionResult {
+    /// `{"batchItemFailures": []}`: every record handled.
+    pub fn all_handled() -> Self {
+        FunctionResult::Response(serde_json::json!({ "batchItemFailures": [] }))
+    }
+
+    /// `{"batchItemFailures": [...]}` with these identifiers.
+    pub fn failures<'a>(ids: impl IntoIterator<Item = &'a str>) -> Self {
+        let entries: Vec<Value> =
+            ids.into_iter().map(|id| serde_json::json!({ "itemIdentifier": id })).collect();
+        FunctionResult::Response(serde_json::json!({ "batchItemFailures": entries }))
+    }
+
+    /// A function error of this type.
+    pub fn error(error_type: &str, message: &str) -> Self {
+        FunctionResult::Error { error_type: error_type.to_owned(), message: message.to_owned() }
+    }
+}
+
+/// A function the simulator invokes. Closures
+/// `FnMut(&Invocation) -> FunctionResult` are functions; so is
+/// [`lambda_function`]`(handler)` for a real Lambda handler.
+pub trait Function {
+    /// Runs one invocation. Effects happen at `invocation.started_at`.
+    fn invoke(&mut self, invocation: &Invocation<'_>) -> FunctionResult;
+}
+
+impl<F: FnMut(&Invocation<'_>) -> FunctionResult> Function for F {
+    fn invoke(&mut self, invocation: &Invocation<'_>) -> FunctionResult {
+        self(invocation)
+    }
+}
+
+/// Runs a real Lambda handler: anything `lambda_runtime::service_fn`
+/// takes, e.g. a `#[batch_handler]` function, `|event| handler(&state, event)`,
+/// or an `async fn(LambdaEvent<Value>, ..)` for asynchronous invocation.
+///
+/// Each invocation renders the event exactly as Lambda would (real field
+/// names, attributes, base64 Kinesis data), builds the payload type from
+/// the JSON text as `lambda_runtime` does, runs the handler on a
+/// single-threaded tokio runtime with a paused clock and a `Context` whose
+/// request id and deadline are the invocation's, and serializes the
+/// response. The run's per-record faults are injected into the engine.
+pub fn lambda_function<F, P>(handler: F) -> LambdaFunction<F, P> {
+    LambdaFunction { handler, runtime: None, payload: PhantomData }
+}
+
+/// A real Lambda handler as a [`Function`]; see [`lambda_function`].
+pub struct LambdaFunction<F, P> {
+    handler: F,
+    runtime: Option<tokio::runtime::Runtime>,
+    payload: PhantomData<fn(P)>,
+}
+
+impl<F, P> std::fmt::Debug for LambdaFunction<F, P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LambdaFunction").finish_non_exhaustive()
+    }
+}
+
+impl<F, Fut, P, R, E> Function for LambdaFunction<F, P>
+where
+    F: Fn(LambdaEvent<P>) -> Fut,
+    Fut: Future<Output = Result<R, E>>,
+    P: FromBatchJson,
+    R: Serialize,
+    E: Into<Diagnostic>,
+{
+    fn invoke(&mut self, invocation: &Invocation<'_>) -> FunctionResult {
+        crate::harness::quiet_injected_panics();
+        if self.runtime.is_none() {
+            let built =
+                tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build();
+            match built {
+                Ok(runtime) => self.runtime = Some(runtime),
+                Err(error) => return FunctionResult::error("Testkit.Runtime", &error.to_string()),
+            }
+        }
+        let Some(runtime) = &self.runtime else {
+            return FunctionResult::error("Testkit.Runtime", "no tokio runtime");
+        };
+        let text = render::event(invocation);
+        let payload = match P::from_batch_text(&text) {
+            Ok(payload) => payload,
+            Err(error) => return FunctionResult::error("Runtime.DeserializeError", &error),
+        };
+        let mut cx = crate::context_with_budget(Duration::from_millis(invocation.timeout));
+        invocation.request_id.clone_into(&mut cx.request_id);
+        let faults = invocation.failing_records.iter().map(|&index| (index, Fault::Error)).collect();
+        let injector = Injector::new(faults);
+        let call = AssertUnwindSafe(|| {
+            runtime.block_on(injector.scope((self.handler)(LambdaEvent::new(payload, cx))))
+        });
+        match std::panic::catch_unwind(call) {
+            Ok(Ok(response)) => match serde_json::to_value(response) {
+                Ok(value) => FunctionResult::Response(value),
+                Err(error) => FunctionResult::error("Runtime.SerializeError", &error.to_string()),
+            },
+            Ok(Err(error)) => {
+                let diagnostic: Diagnostic = error.into();
+                FunctionResult::Error { error_type: diagnostic.error_type, message: diagnostic.error_message }
+            }
+            Err(_) => FunctionResult::error("Runtime.Panic", "the handler panicked"),
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! A deterministic simulator of how Lambda delivers and retries, in
+//! virtual time, running real handlers.
+//!
+//! - [`SqsSimulation`]: an SQS queue (standard or FIFO) and its event
+//!   source mapping: visibility timeout, receive count, redrive to a DLQ,
+//!   retention, FIFO group locking and deduplication, batch size and
+//!   window, ReportBatchItemFailures on or off (the response read by the
+//!   runtime's validator, exactly as Lambda reads it), function errors,
+//!   throttles and a coarse concurrency backoff.
+//! - [`StreamSimulation`]: Kinesis or DynamoDB Streams shards:
+//!   checkpoints, bisection, `MaximumRetryAttempts`,
+//!   `MaximumRecordAgeInSeconds`, on-failure records, blocked shards.
+//! - [`AsyncSimulation`]: asynchronous invocation: retries after about 1 and
+//!   2 minutes, throttle backoff up to the maximum event age, the DLQ
+//!   message and the destinations' invocation records, the same request id
+//!   on every retry, spontaneous duplicates.
+//!
+//! The function is anything implementing [`Function`]: a closure over an
+//! [`Invocation`], or a real handler through [`lambda_function`] (a
+//! `#[batch_handler]` function runs unchanged, on events rendered exactly
+//! as Lambda sends them). Every run yields a [`Trace`] (JSON lines),
+//! [`Metrics`] (CloudWatch names) and, with [`timeline::write_html`], a
+//! page with one lane per message. The same seed gives the same run.
+//!
+//! ```
+//! use lambda_batch::{batch_handler, RecordOutcome};
+//! use lambda_batch_testkit::sim::{lambda_function, QueueConfig, SqsSimConfig, SqsSimulation, SimFaults};
+//!
+//! #[batch_handler(sqs_fifo)]
+//! async fn handle(body: &str) -> RecordOutcome {
+//!     if body == "bad" { RecordOutcome::failure("bad body") } else { RecordOutcome::Success }
+//! }
+//!
+//! let mut config = SqsSimConfig::new(QueueConfig::fifo().with_dlq(3));
+//! config.faults = SimFaults { timeout: 0.1, ..SimFaults::none() };
+//! let mut sim = SqsSimulation::new(config).unwrap();
+//! for body in ["a", "bad", "c"] {
+//!     sim.send_fifo(0, "g1", body);
+//! }
+//! let report = sim.run(&mut lambda_function(handle));
+//! lambda_batch_testkit::sim::check::nothing_lost(&report).unwrap();
+//! assert_eq!(report.metrics.dlq_messages_visible, 1); // "bad", after 3 receives
+//! ```
+
+mod async_config;
+mod async_invoke;
+pub mod check;
+mod clock;
+mod error;
+mod faults;
+mod function;
+mod metrics;
+mod progress;
+mod render;
+mod rng;
+mod sqs;
+mod sqs_config;
+mod stream;
+mod stream_config;
+pub mod timeline;
+mod trace;
+
+pub use self::async_config::AsyncConfig;
+pub use self::async_invoke::{AsyncEventEnd, AsyncEventFate, AsyncReport, AsyncSimulation};
+pub use self::clock::{EPOCH_MS, Millis};
+pub use self::error::ConfigError;
+pub use self::faults::{SimFaults, Timing};
+pub use self::function::{
+    Function, FunctionResult, Invocation, LambdaFunction, Payload, SqsDelivery, StreamDelivery,
+    lambda_function,
+};
+pub use self::metrics::{Metrics, MinuteMetrics};
+pub use self::progress::{Progress, ProgressFn};
+pub use self::sqs::{MessageEnd, MessageFate, SqsReport, SqsSimConfig, SqsSimulation};
+pub use self::sqs_config::{QueueConfig, SqsMappingConfig};
+pub use self::stream::{RecordEnd, RecordFate, StreamReport, StreamSimulation};
+pub use self::stream_config::{StreamKind, StreamSimConfig};
+pub use self::trace::{Trace, TraceEntry, TraceEvent};

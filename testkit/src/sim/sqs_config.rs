@@ -1,0 +1,160 @@
+//! SQS queue and event source mapping settings, checked against AWS's ranges.
+
+use lambda_batch::validate::FifoRule;
+
+use super::clock::Millis;
+use super::error::{ConfigError, check_range};
+
+/// The queue (owned by SQS).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueConfig {
+    /// FIFO queue (`.fifo` ARN, message groups, deduplication).
+    pub fifo: bool,
+    /// Visibility timeout (ms). Default 30 s; 0 to 12 h (S-1.2.1).
+    pub visibility_timeout: Millis,
+    /// Retention (ms). Default 4 days; 60 s to 14 days (S-1.2.5).
+    pub retention: Millis,
+    /// Redrive policy `maxReceiveCount` (1 to 1,000), `None` for no DLQ (S-1.2.4).
+    pub max_receive_count: Option<u32>,
+}
+
+impl QueueConfig {
+    /// A standard queue with AWS's defaults and no DLQ.
+    pub fn standard() -> Self {
+        QueueConfig {
+            fifo: false,
+            visibility_timeout: 30_000,
+            retention: 4 * 86_400_000,
+            max_receive_count: None,
+        }
+    }
+
+    /// A FIFO queue with AWS's defaults and no DLQ.
+    pub fn fifo() -> Self {
+        QueueConfig { fifo: true, ..QueueConfig::standard() }
+    }
+
+    /// The same queue with a DLQ after `max_receive_count` receives.
+    pub fn with_dlq(mut self, max_receive_count: u32) -> Self {
+        self.max_receive_count = Some(max_receive_count);
+        self
+    }
+
+    /// The same queue with this visibility timeout (ms).
+    pub fn visibility_timeout(mut self, ms: Millis) -> Self {
+        self.visibility_timeout = ms;
+        self
+    }
+
+    /// The `eventSourceARN` of the queue.
+    pub fn arn(&self) -> &'static str {
+        if self.fifo { crate::sqs::FIFO_QUEUE_ARN } else { crate::sqs::STANDARD_QUEUE_ARN }
+    }
+}
+
+/// The SQS event source mapping and the function's own settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqsMappingConfig {
+    /// `BatchSize`: standard 1 to 10,000, FIFO 1 to 10; default 10 (S-1.1.1).
+    pub batch_size: u32,
+    /// `MaximumBatchingWindowInSeconds` as ms: 0 to 300 s in whole seconds;
+    /// not for FIFO; at least 1 s when `batch_size` > 10 (S-1.1.2).
+    pub batching_window: Millis,
+    /// `FunctionResponseTypes: ["ReportBatchItemFailures"]` (S-1.1.3).
+    pub report_batch_item_failures: bool,
+    /// The function timeout (ms): 1 to 900 s, at most the visibility
+    /// timeout (S-4.1, S-1.1.7). Default 3 s.
+    pub function_timeout: Millis,
+    /// `ScalingConfig.MaximumConcurrency`: 2 to 1,000 (S-1.1.4); `None`
+    /// lets the mapping scale to 1,000 concurrent batches.
+    pub maximum_concurrency: Option<u32>,
+    /// The function's reserved concurrency: invocations beyond it are
+    /// throttled (over-pull, S-1.5.5). `None`: unlimited.
+    pub reserved_concurrency: Option<u32>,
+}
+
+impl Default for SqsMappingConfig {
+    fn default() -> Self {
+        SqsMappingConfig {
+            batch_size: 10,
+            batching_window: 0,
+            report_batch_item_failures: true,
+            function_timeout: 3_000,
+            maximum_concurrency: None,
+            reserved_concurrency: None,
+        }
+    }
+}
+
+/// Checks the queue and mapping as AWS would when creating them.
+pub(crate) fn validate(queue: &QueueConfig, mapping: &SqsMappingConfig) -> Result<(), ConfigError> {
+    let ms = |v: Millis| i64::try_from(v).unwrap_or(i64::MAX);
+    check_range(
+        "VisibilityTimeout (ms)",
+        ms(queue.visibility_timeout),
+        |v| v <= 43_200_000,
+        "0..=43200 s",
+        "S-1.2.1",
+    )?;
+    check_range(
+        "MessageRetentionPeriod (ms)",
+        ms(queue.retention),
+        |v| (60_000..=1_209_600_000).contains(&v),
+        "60..=1209600 s",
+        "S-1.2.5",
+    )?;
+    if let Some(max) = queue.max_receive_count {
+        check_range("maxReceiveCount", i64::from(max), |v| (1..=1000).contains(&v), "1..=1000", "S-1.2.4")?;
+    }
+    let (batch_range, batch_ok): (&'static str, fn(i64) -> bool) = if queue.fifo {
+        ("1..=10 for a FIFO queue", |v| (1..=10).contains(&v))
+    } else {
+        ("1..=10000", |v| (1..=10_000).contains(&v))
+    };
+    check_range("BatchSize", i64::from(mapping.batch_size), batch_ok, batch_range, "S-1.1.1")?;
+    let window = mapping.batching_window;
+    check_range("MaximumBatchingWindowInSeconds (ms)", ms(window), |v| v <= 300_000, "0..=300 s", "S-0.4")?;
+    if window % 1000 != 0 {
+        return Err(ConfigError::Conflict(format!(
+            "MaximumBatchingWindowInSeconds is in whole seconds; {window} ms is not (S-0.4)"
+        )));
+    }
+    if queue.fifo && window > 0 {
+        return Err(ConfigError::Conflict("a FIFO queue takes no batching window (S-1.1.2)".to_owned()));
+    }
+    if mapping.batch_size > 10 && window < 1000 {
+        return Err(ConfigError::Conflict(format!(
+            "BatchSize {} above 10 needs MaximumBatchingWindowInSeconds of at least 1 (S-1.1.2)",
+            mapping.batch_size
+        )));
+    }
+    check_range(
+        "function timeout (ms)",
+        ms(mapping.function_timeout),
+        |v| (1_000..=900_000).contains(&v),
+        "1..=900 s",
+        "S-4.1",
+    )?;
+    if mapping.function_timeout > queue.visibility_timeout {
+        return Err(ConfigError::Conflict(format!(
+            "the function timeout ({} ms) is greater than the queue's visibility timeout ({} ms): \
+             AWS refuses this event source mapping (S-1.1.7)",
+            mapping.function_timeout, queue.visibility_timeout
+        )));
+    }
+    if let Some(max) = mapping.maximum_concurrency {
+        check_range(
+            "MaximumConcurrency",
+            i64::from(max),
+            |v| (2..=1000).contains(&v),
+            "2..=1000",
+            "S-1.1.4",
+        )?;
+    }
+    Ok(())
+}
+
+/// The validator rule Lambda applies: none. Lambda does not enforce the
+/// FIFO suffix rule (S-1.7.5): it deletes whatever is not listed, and the
+/// group's order breaks if the function got it wrong.
+pub(crate) const LAMBDA_READS_FIFO: FifoRule = FifoRule::None;
