@@ -69,6 +69,11 @@ impl<E> Agenda<E> {
         Some(entry.event)
     }
 
+    /// When the next event happens, if any.
+    pub(crate) fn next_time(&self) -> Option<Millis> {
+        self.heap.peek().map(|entry| entry.at)
+    }
+
     /// Moves the clock to `at` if that is later (the end of a run).
     pub(crate) fn advance_to(&mut self, at: Millis) {
         self.now = self.now.max(at);

@@ -353,7 +353,11 @@ impl SqsSimulation {
             Event::Complete(slot) => self.complete(slot),
             Event::VisibilityEnds { message, receive_count } => self.visibility_ends(message, receive_count),
         }
-        self.dispatch();
+        // Receive once everything due at this instant has happened, so
+        // messages sent together are received together.
+        if self.agenda.next_time() != Some(self.now()) {
+            self.dispatch();
+        }
     }
 
     fn now(&self) -> Millis {
