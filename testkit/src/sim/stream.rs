@@ -272,8 +272,18 @@ impl StreamSimulation {
         let batch_size = self.config.batch_size as usize;
         loop {
             let state = &self.shards[shard as usize];
-            if let Some(&range) = state.pending.front() {
-                return Some(range);
+            if let Some(&(from, to)) = state.pending.front() {
+                let kept = self.trim(shard, from, to);
+                let state = &mut self.shards[shard as usize];
+                state.pending.pop_front();
+                if kept == from {
+                    state.pending.push_front((from, to));
+                    return Some((from, to));
+                }
+                if kept < to {
+                    state.pending.push_front((kept, to));
+                }
+                continue;
             }
             let available = state.records.len() - state.next;
             if available == 0 {
@@ -294,7 +304,7 @@ impl StreamSimulation {
                     break;
                 }
             }
-            if self.trim(shard, from, to) {
+            if self.trim(shard, from, to) > from {
                 continue;
             }
             return Some((from, to));
@@ -303,8 +313,8 @@ impl StreamSimulation {
 
     /// Drops records at the front of `from..to` that outlived the stream's
     /// retention (expired) or `MaximumRecordAgeInSeconds` (discarded).
-    /// Returns whether any were dropped.
-    fn trim(&mut self, shard: u32, from: usize, to: usize) -> bool {
+    /// Returns the position of the first record kept.
+    fn trim(&mut self, shard: u32, from: usize, to: usize) -> usize {
         let now = self.agenda.now();
         let age_of = |sim: &Self, position: usize| {
             let record = sim.shards[shard as usize].records[position];
@@ -322,7 +332,7 @@ impl StreamSimulation {
         }
         if expired > from {
             self.advance(shard, expired);
-            return true;
+            return expired;
         }
         if let Some(max_age) = self.config.maximum_record_age {
             let mut old = from;
@@ -332,10 +342,10 @@ impl StreamSimulation {
             if old > from {
                 let condition: Arc<str> = self.config.record_age_condition.as_str().into();
                 self.discard(shard, from, old, condition);
-                return true;
+                return old;
             }
         }
-        false
+        from
     }
 
     fn poll(&mut self, shard: u32, function: &mut impl Function) {
@@ -470,11 +480,11 @@ impl StreamSimulation {
                         });
                         if at > from {
                             self.succeeded(shard, from, at);
-                            self.shards[shard as usize].pending.push_front((at, to));
                         }
                         if self.config.partial_failure_spends_retry || at == from {
                             self.failed(shard, at, to, false);
                         } else {
+                            self.shards[shard as usize].pending.push_front((at, to));
                             self.schedule_poll(shard, now);
                         }
                     }
