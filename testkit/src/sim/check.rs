@@ -159,6 +159,26 @@ pub fn stream_nothing_lost(report: &StreamReport) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// [`stream_nothing_lost`], and every processed record was handled
+/// successfully at least once by the function's own account (`handled`:
+/// sequence numbers): the checkpoint never moves past a record the
+/// function did not handle.
+pub fn stream_nothing_lost_or_unhandled(
+    report: &StreamReport,
+    handled: &HashSet<String>,
+) -> Result<(), TestCaseError> {
+    stream_nothing_lost(report)?;
+    for record in &report.records {
+        if matches!(record.end, RecordEnd::Processed(_)) && !handled.contains(&*record.sequence_number) {
+            return fail(format!(
+                "record {} (key {}) was checkpointed but never handled successfully",
+                record.sequence_number, record.key
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn r_info(record: &serde_json::Value) -> &'static str {
     if record.get("KinesisBatchInfo").is_some() { "KinesisBatchInfo" } else { "DDBStreamBatchInfo" }
 }
