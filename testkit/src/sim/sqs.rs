@@ -444,21 +444,25 @@ impl SqsSimulation {
         let mut bytes = 0usize;
         let number = self.invocations + 1;
         if self.config.queue.fifo {
+            // Each ready group is visited once per receive, oldest head first.
+            let mut visited = Vec::new();
             while taken.len() < limit {
                 let Some((_, group)) = self.ready_groups.pop_first() else { break };
                 self.groups[group as usize].ready_key = None;
+                visited.push(group);
                 let queue: Vec<u32> = self.groups[group as usize].queue.iter().copied().collect();
                 for message in queue {
                     if taken.len() == limit || bytes > 6_000_000 {
                         break;
                     }
-                    if self.messages[message as usize].state != State::Visible {
-                        continue;
-                    }
-                    if self.take(message, number, &mut bytes) {
+                    if self.messages[message as usize].state == State::Visible
+                        && self.take(message, number, &mut bytes)
+                    {
                         taken.push(message);
                     }
                 }
+            }
+            for group in visited {
                 self.refresh_group(group);
             }
         } else {
