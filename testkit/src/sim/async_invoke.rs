@@ -149,18 +149,18 @@ impl AsyncSimulation {
             last_error: None,
             ended: None,
         });
-        self.agenda.at(at, Step::Attempt(index));
+        self.agenda.at_in_lane(0, at, Step::Attempt(index));
         request_id
     }
 
     /// Runs until nothing is left to happen.
-    pub fn run(&mut self, function: &mut impl Function) -> AsyncReport {
+    pub fn run(self, function: &mut impl Function) -> AsyncReport {
         self.run_until(function, Millis::MAX, None)
     }
 
     /// Runs until nothing is left to happen or virtual time `until`.
     pub fn run_until(
-        &mut self,
+        mut self,
         function: &mut impl Function,
         until: Millis,
         mut progress: Option<ProgressFn<'_>>,
@@ -191,12 +191,12 @@ impl AsyncSimulation {
         let now = self.agenda.now();
         self.metrics.minute(now);
         AsyncReport {
-            events: self.events.iter().map(|e| e.fate.clone()).collect(),
-            dead_letters: self.dead_letters.clone(),
-            on_success: self.on_success.clone(),
-            on_failure: self.on_failure.clone(),
-            metrics: self.metrics.clone(),
-            trace: self.trace.clone(),
+            events: self.events.into_iter().map(|e| e.fate).collect(),
+            dead_letters: self.dead_letters,
+            on_success: self.on_success,
+            on_failure: self.on_failure,
+            metrics: self.metrics,
+            trace: self.trace,
             invocations: self.invocations,
             ended_at: now,
         }

@@ -176,17 +176,17 @@ impl StreamSimulation {
             data: data.into(),
             event_name,
         });
-        self.agenda.at(at, Event::Arrive(index));
+        self.agenda.at_in_lane(0, at, Event::Arrive(index));
     }
 
     /// Runs until nothing is left to happen.
-    pub fn run(&mut self, function: &mut impl Function) -> StreamReport {
+    pub fn run(self, function: &mut impl Function) -> StreamReport {
         self.run_until(function, Millis::MAX, None)
     }
 
     /// Runs until nothing is left to happen or virtual time `until`.
     pub fn run_until(
-        &mut self,
+        mut self,
         function: &mut impl Function,
         until: Millis,
         mut progress: Option<ProgressFn<'_>>,
@@ -217,10 +217,10 @@ impl StreamSimulation {
         let now = self.agenda.now();
         self.metrics.minute(now);
         StreamReport {
-            records: self.records.iter().map(|r| r.fate.clone()).collect(),
-            on_failure: self.on_failure.clone(),
-            metrics: self.metrics.clone(),
-            trace: self.trace.clone(),
+            records: self.records.into_iter().map(|r| r.fate).collect(),
+            on_failure: self.on_failure,
+            metrics: self.metrics,
+            trace: self.trace,
             invocations: self.invocations,
             deliveries: self.deliveries,
             ended_at: now,
@@ -442,11 +442,15 @@ impl StreamSimulation {
                 self.failed(shard, from, to, true);
             }
             Some(Ended::Returned(response)) if self.config.report_batch_item_failures => {
-                let view = BatchView::from_records(
-                    self.shards[shard as usize].records[from..to]
-                        .iter()
-                        .map(|&r| (self.records[r as usize].fate.sequence_number.to_string(), None)),
-                );
+                let view = if super::sqs::lists_nothing(&response) {
+                    BatchView::default()
+                } else {
+                    BatchView::from_records(
+                        self.shards[shard as usize].records[from..to]
+                            .iter()
+                            .map(|&r| (self.records[r as usize].fate.sequence_number.to_string(), None)),
+                    )
+                };
                 let check = check_stream_response(&view, &response);
                 match check.verdict() {
                     Verdict::CompleteSuccess => {
