@@ -175,6 +175,8 @@ pub struct SqsSimulation {
     running_functions: u32,
     concurrency: u32,
     window_opened: Option<Millis>,
+    /// A FIFO receive is walking group queues.
+    receiving: bool,
     by_send_time: Vec<u32>,
     oldest_cursor: usize,
     metrics: Metrics,
@@ -213,6 +215,7 @@ impl SqsSimulation {
             running_functions: 0,
             concurrency,
             window_opened: None,
+            receiving: false,
             by_send_time: Vec::new(),
             oldest_cursor: 0,
             metrics: Metrics::default(),
@@ -446,6 +449,7 @@ impl SqsSimulation {
         if self.config.queue.fifo {
             // Each ready group is visited once per receive, oldest head first.
             let mut visited = Vec::new();
+            self.receiving = true;
             while taken.len() < limit {
                 let Some((_, group)) = self.ready_groups.pop_first() else { break };
                 self.groups[group as usize].ready_key = None;
@@ -463,6 +467,7 @@ impl SqsSimulation {
                     }
                 }
             }
+            self.receiving = false;
             for group in visited {
                 self.refresh_group(group);
             }
@@ -724,7 +729,9 @@ impl SqsSimulation {
         message.state = State::Done;
         message.fate.end = end;
         self.finished += 1;
-        if let Some(group) = message.group.filter(|_| self.config.queue.fifo) {
+        // During a receive the groups are refreshed once it ends (their
+        // queues must not shift under the walk).
+        if let Some(group) = message.group.filter(|_| self.config.queue.fifo && !self.receiving) {
             self.refresh_group(group);
         }
     }
