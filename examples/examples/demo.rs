@@ -1,7 +1,9 @@
 //! The demo: runs the example handlers on SQS standard and FIFO batches,
 //! a Kinesis batch and a DynamoDB Streams batch, with failures, a panic,
 //! poison records and records to retry later, and prints what happened to
-//! each record and the exact response Lambda gets.
+//! each record and the exact response Lambda gets. Then it runs the order
+//! handler on a simulated FIFO queue with a DLQ, timeouts and throttles,
+//! and writes the timeline page and the trace.
 
 use lambda_batch::sqs::{self, FifoPolicy};
 use lambda_batch::stream::StreamPolicy;
@@ -9,6 +11,9 @@ use lambda_batch::{BatchError, BatchEvent, BatchReport, RecordStatus, dynamodb, 
 use lambda_batch_examples::inventory::{Projection, project_order};
 use lambda_batch_examples::orders::handle_order;
 use lambda_batch_examples::telemetry::store_reading;
+use lambda_batch_testkit::sim::{
+    self, Millis, Progress, QueueConfig, SimFaults, SqsSimConfig, SqsSimulation, lambda_function,
+};
 use lambda_batch_testkit::{context, dynamodb as ddb_events, kinesis as kinesis_events, sqs as events};
 use serde_json::json;
 
@@ -126,4 +131,62 @@ async fn main() {
     run("a record without messageId: the batch fails, nothing is acknowledged", no_id, &handle_order::CONFIG)
         .await;
     streams().await;
+    // The simulator runs handlers on its own runtime: not from async code.
+    if std::thread::spawn(simulated_queue).join().is_err() {
+        println!("   the simulation failed");
+    }
+}
+
+/// The order handler, unchanged, behind a simulated FIFO queue (DLQ after
+/// 4 receives) with 5% timeouts and 5% throttles: writes the timeline page
+/// and the JSON-lines trace under `target/lambda-batch-demo/`.
+fn simulated_queue() {
+    println!("== Simulated FIFO queue: 3 customers, 24 orders, one order that always fails");
+    let mut config = SqsSimConfig::new(QueueConfig::fifo().with_dlq(4));
+    config.seed = 2026;
+    config.mapping.batch_size = 3;
+    config.faults = SimFaults { timeout: 0.05, throttle: 0.05, ..SimFaults::none() };
+    let mut simulation = SqsSimulation::new(config).expect("a configuration AWS accepts");
+    for i in 0..24u64 {
+        let customer = ["customer-a", "customer-b", "customer-c"][(i % 3) as usize];
+        // Order 7 asks for more than is in stock: it fails every time.
+        let quantity = if i == 7 { 500 } else { 1 + (i % 4) as u32 };
+        simulation.send_fifo(i * 2_000, customer, &order(100 + i, quantity, (i % 2) as usize));
+    }
+    let mut progress = |p: &Progress| println!("   ... {} events, {} invocations", p.events, p.invocations);
+    let report = simulation.run_until(&mut lambda_function(handle_order), Millis::MAX, Some(&mut progress));
+    let verdict = match sim::check::nothing_lost(&report).and_then(|()| sim::check::fifo_order(&report)) {
+        Ok(()) => "nothing lost, FIFO order kept".to_owned(),
+        Err(error) => format!("PROPERTY BROKEN: {error}"),
+    };
+    let m = &report.metrics;
+    println!(
+        "   {} invocations ({} errors, {} throttles) over {:.1} virtual minutes: {} deleted, {} in the DLQ; {verdict}",
+        m.invocations,
+        m.errors,
+        m.throttles,
+        report.ended_at as f64 / 60_000.0,
+        m.messages_deleted,
+        m.dlq_messages_visible,
+    );
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/lambda-batch-demo");
+    let written = std::fs::create_dir_all(&dir)
+        .and_then(|()| {
+            std::fs::write(
+                dir.join("timeline.html"),
+                sim::timeline::html(&report, "lambda-batch demo: FIFO orders"),
+            )
+        })
+        .and_then(|()| std::fs::write(dir.join("trace.jsonl"), report.trace.to_jsonl()));
+    match written.and_then(|()| dir.canonicalize()) {
+        Ok(dir) => {
+            println!("   timeline (open in a browser): {}", dir.join("timeline.html").display());
+            println!(
+                "   trace ({} JSON lines):        {}",
+                report.trace.entries().len(),
+                dir.join("trace.jsonl").display()
+            );
+        }
+        Err(error) => println!("   could not write the timeline under {}: {error}", dir.display()),
+    }
 }

@@ -173,7 +173,7 @@ impl AsyncSimulation {
                 Step::Complete(event) => self.complete(event),
             }
             handled += 1;
-            if handled % 1_000_000 == 0
+            if handled.is_multiple_of(1_000_000)
                 && let Some(progress) = progress.as_mut()
             {
                 progress(&Progress {

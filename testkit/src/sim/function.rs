@@ -167,6 +167,10 @@ impl<F: FnMut(&Invocation<'_>) -> FunctionResult> Function for F {
 /// single-threaded tokio runtime with a paused clock and a `Context` whose
 /// request id and deadline are the invocation's, and serializes the
 /// response. The run's per-record faults are injected into the engine.
+///
+/// Call the simulation from synchronous code (a plain `#[test]`, `main`, a
+/// thread): inside an async context every invocation fails with
+/// `Testkit.InsideAsyncContext` instead of blocking the runtime.
 pub fn lambda_function<F, P>(handler: F) -> LambdaFunction<F, P> {
     LambdaFunction { handler, runtime: None, payload: PhantomData }
 }
@@ -194,6 +198,13 @@ where
 {
     fn invoke(&mut self, invocation: &Invocation<'_>) -> FunctionResult {
         crate::harness::quiet_injected_panics();
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return FunctionResult::error(
+                "Testkit.InsideAsyncContext",
+                "lambda_function runs the handler on its own tokio runtime and cannot be called from async \
+                 code: run the simulation from a plain #[test] or main, or in std::thread::spawn",
+            );
+        }
         if self.runtime.is_none() {
             let built =
                 tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build();

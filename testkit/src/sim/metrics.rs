@@ -106,7 +106,7 @@ impl Metrics {
         self.minute(t).messages_deleted += 1;
     }
 
-    pub(crate) fn to_dlq(&mut self, t: Millis) {
+    pub(crate) fn moved_to_dlq(&mut self, t: Millis) {
         self.dlq_messages_visible += 1;
         self.minute(t).dlq_messages_visible = self.dlq_messages_visible;
     }

@@ -320,7 +320,7 @@ impl SqsSimulation {
         while let Some(event) = self.agenda.next(until) {
             self.handle(event, function);
             handled += 1;
-            if handled % 1_000_000 == 0
+            if handled.is_multiple_of(1_000_000)
                 && let Some(progress) = progress.as_mut()
             {
                 progress(&Progress {
@@ -503,7 +503,7 @@ impl SqsSimulation {
         if max.is_some_and(|max| message.fate.receive_count >= max) {
             let (id, count) = (Arc::clone(&message.fate.id), message.fate.receive_count);
             self.trace.push(now, || TraceEvent::MovedToDlq { id, receive_count: count });
-            self.metrics.to_dlq(now);
+            self.metrics.moved_to_dlq(now);
             self.finish(index, MessageEnd::MovedToDlq(now));
             return false;
         }

@@ -114,7 +114,7 @@ pub(crate) fn validate(queue: &QueueConfig, mapping: &SqsMappingConfig) -> Resul
     check_range("BatchSize", i64::from(mapping.batch_size), batch_ok, batch_range, "S-1.1.1")?;
     let window = mapping.batching_window;
     check_range("MaximumBatchingWindowInSeconds (ms)", ms(window), |v| v <= 300_000, "0..=300 s", "S-0.4")?;
-    if window % 1000 != 0 {
+    if !window.is_multiple_of(1000) {
         return Err(ConfigError::Conflict(format!(
             "MaximumBatchingWindowInSeconds is in whole seconds; {window} ms is not (S-0.4)"
         )));

@@ -199,7 +199,7 @@ impl StreamSimulation {
                 Event::Complete { shard, from, to, number } => self.complete(shard, from, to, number),
             }
             handled += 1;
-            if handled % 1_000_000 == 0
+            if handled.is_multiple_of(1_000_000)
                 && let Some(progress) = progress.as_mut()
             {
                 progress(&Progress {

@@ -119,7 +119,7 @@ impl StreamSimConfig {
             "0..=300 s",
             "S-2.1.2",
         )?;
-        if self.batching_window % 1000 != 0 {
+        if !self.batching_window.is_multiple_of(1000) {
             return Err(ConfigError::Conflict(format!(
                 "MaximumBatchingWindowInSeconds is in whole seconds; {} ms is not (S-0.4)",
                 self.batching_window
