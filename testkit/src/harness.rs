@@ -136,7 +136,16 @@ where
     };
     let cx = crate::context_with_budget(Duration::from_secs(15 * 60));
     let result = runtime.block_on(injector.scope(handler(LambdaEvent::new(payload, cx))));
-    let response = match result {
+    let response = lambda_response(result);
+    RunOutcome { batch, plan: plan.clone(), response, calls: injector.calls() }
+}
+
+/// What Lambda gets from a handler's result: the response JSON, or the
+/// error as the runtime reports it (`errorType`, `errorMessage`).
+pub(crate) fn lambda_response<R: Serialize, E: Into<Diagnostic>>(
+    result: Result<R, E>,
+) -> Result<Value, InvocationError> {
+    match result {
         Ok(response) => serde_json::to_value(response).map_err(|error| InvocationError {
             error_type: "Runtime.SerializeError".to_owned(),
             message: error.to_string(),
@@ -145,8 +154,7 @@ where
             let diagnostic: Diagnostic = error.into();
             Err(InvocationError { error_type: diagnostic.error_type, message: diagnostic.error_message })
         }
-    };
-    RunOutcome { batch, plan: plan.clone(), response, calls: injector.calls() }
+    }
 }
 
 /// Keeps the output readable: panics injected by a fault plan are not

@@ -1,7 +1,7 @@
 //! Asynchronous invocation settings, checked against AWS's ranges.
 
 use super::clock::Millis;
-use super::error::{ConfigError, check_range};
+use super::error::{ConfigError, check_function_timeout, check_range};
 use super::faults::{SimFaults, Timing};
 
 /// Everything about one asynchronous-invocation simulation.
@@ -84,13 +84,7 @@ impl AsyncConfig {
             "60..=21600 s",
             "S-3.3",
         )?;
-        check_range(
-            "function timeout (ms)",
-            ms(self.function_timeout),
-            |v| (1_000..=900_000).contains(&v),
-            "1..=900 s",
-            "S-4.1",
-        )?;
+        check_function_timeout(self.function_timeout)?;
         self.faults.validate()
     }
 }

@@ -11,7 +11,7 @@ use super::error::ConfigError;
 use super::faults::{Drawn, Ended};
 use super::function::{Function, Invocation, Payload};
 use super::metrics::Metrics;
-use super::progress::{Progress, ProgressFn};
+use super::progress::{Progress, ProgressFn, Ticker};
 use super::rng::SimRng;
 use super::trace::{Trace, TraceEvent};
 
@@ -105,7 +105,6 @@ pub struct AsyncSimulation {
     on_failure: Vec<Value>,
     metrics: Metrics,
     trace: Trace,
-    invocations: u64,
     finished: usize,
 }
 
@@ -126,7 +125,6 @@ impl AsyncSimulation {
             on_success: Vec::new(),
             on_failure: Vec::new(),
             metrics: Metrics::default(),
-            invocations: 0,
             finished: 0,
         })
     }
@@ -163,41 +161,33 @@ impl AsyncSimulation {
         mut self,
         function: &mut impl Function,
         until: Millis,
-        mut progress: Option<ProgressFn<'_>>,
+        progress: Option<ProgressFn<'_>>,
     ) -> AsyncReport {
-        let mut handled: u64 = 0;
+        let mut ticker = Ticker::new(progress);
         while let Some(step) = self.agenda.next(until) {
             match step {
                 Step::Attempt(event) => self.attempt(event, function, false),
                 Step::Duplicate(event) => self.attempt(event, function, true),
                 Step::Complete(event) => self.complete(event),
             }
-            handled += 1;
-            if handled.is_multiple_of(1_000_000)
-                && let Some(progress) = progress.as_mut()
-            {
-                progress(&Progress {
-                    now: self.agenda.now(),
-                    events: handled,
-                    invocations: self.invocations,
-                    done: self.finished,
-                    total: self.events.len(),
-                });
-            }
+            ticker.tick(|events| Progress {
+                now: self.agenda.now(),
+                events,
+                invocations: self.metrics.invocations,
+                done: self.finished,
+                total: self.events.len(),
+            });
         }
-        if until != Millis::MAX {
-            self.agenda.advance_to(until);
-        }
-        let now = self.agenda.now();
+        let now = self.agenda.finish(until);
         self.metrics.minute(now);
         AsyncReport {
             events: self.events.into_iter().map(|e| e.fate).collect(),
             dead_letters: self.dead_letters,
             on_success: self.on_success,
             on_failure: self.on_failure,
+            invocations: self.metrics.invocations,
             metrics: self.metrics,
             trace: self.trace,
-            invocations: self.invocations,
             ended_at: now,
         }
     }
@@ -248,9 +238,8 @@ impl AsyncSimulation {
             payload: Payload::Async { event: &event.fate.event },
             failing_records: &[],
         });
-        self.invocations += 1;
         self.metrics.invoked(now);
-        let number = self.invocations;
+        let number = self.metrics.invocations;
         let request_id = Arc::clone(&event.fate.request_id);
         self.trace.push(now, || TraceEvent::Invoked { invocation: number, request_id, records: 1, attempt });
         let (ended, took) =

@@ -118,9 +118,13 @@ impl<E> Agenda<E> {
         self.earliest().map(|(at, _)| at)
     }
 
-    /// Moves the clock to `at` if that is later (the end of a run).
-    pub(crate) fn advance_to(&mut self, at: Millis) {
-        self.now = self.now.max(at);
+    /// The end of a run that stopped at `until` (or ran dry when `until`
+    /// is `Millis::MAX`): moves the clock there and returns it.
+    pub(crate) fn finish(&mut self, until: Millis) -> Millis {
+        if until != Millis::MAX {
+            self.now = self.now.max(until);
+        }
+        self.now
     }
 }
 

@@ -30,3 +30,9 @@ pub(crate) fn check_range(
 ) -> Result<(), ConfigError> {
     if valid(value) { Ok(()) } else { Err(ConfigError::OutOfRange { name, value, range, rule }) }
 }
+
+/// The function timeout: 1 to 900 s (S-4.1).
+pub(crate) fn check_function_timeout(timeout: super::clock::Millis) -> Result<(), ConfigError> {
+    let ms = i64::try_from(timeout).unwrap_or(i64::MAX);
+    check_range("function timeout (ms)", ms, |v| (1_000..=900_000).contains(&v), "1..=900 s", "S-4.1")
+}

@@ -228,15 +228,9 @@ where
         let call = AssertUnwindSafe(|| {
             runtime.block_on(injector.scope((self.handler)(LambdaEvent::new(payload, cx))))
         });
-        match std::panic::catch_unwind(call) {
-            Ok(Ok(response)) => match serde_json::to_value(response) {
-                Ok(value) => FunctionResult::Response(value),
-                Err(error) => FunctionResult::error("Runtime.SerializeError", &error.to_string()),
-            },
-            Ok(Err(error)) => {
-                let diagnostic: Diagnostic = error.into();
-                FunctionResult::Error { error_type: diagnostic.error_type, message: diagnostic.error_message }
-            }
+        match std::panic::catch_unwind(call).map(crate::harness::lambda_response) {
+            Ok(Ok(value)) => FunctionResult::Response(value),
+            Ok(Err(error)) => FunctionResult::Error { error_type: error.error_type, message: error.message },
             Err(_) => FunctionResult::error("Runtime.Panic", "the handler panicked"),
         }
     }

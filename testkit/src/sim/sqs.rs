@@ -11,7 +11,7 @@ use super::error::ConfigError;
 use super::faults::{Drawn, Ended, SimFaults, Timing};
 use super::function::{Function, Invocation, Payload, SqsDelivery};
 use super::metrics::Metrics;
-use super::progress::{Progress, ProgressFn};
+use super::progress::{Progress, ProgressFn, Ticker};
 use super::rng::SimRng;
 use super::sqs_config::{LAMBDA_READS_FIFO, QueueConfig, SqsMappingConfig, validate};
 use super::trace::{Trace, TraceEvent};
@@ -89,7 +89,7 @@ pub struct SqsReport {
     pub metrics: Metrics,
     /// The trace (empty when tracing was off).
     pub trace: Trace,
-    /// Invocations made (throttled attempts not counted).
+    /// Invocations made: the function ran (throttled attempts not counted).
     pub invocations: u64,
     /// Records delivered to the function, over all invocations.
     pub deliveries: u64,
@@ -181,7 +181,8 @@ pub struct SqsSimulation {
     oldest_cursor: usize,
     metrics: Metrics,
     trace: Trace,
-    invocations: u64,
+    /// Batches received so far (numbers them; throttled ones included).
+    batches_received: u64,
     deliveries: u64,
     finished: usize,
 }
@@ -219,7 +220,7 @@ impl SqsSimulation {
             by_send_time: Vec::new(),
             oldest_cursor: 0,
             metrics: Metrics::default(),
-            invocations: 0,
+            batches_received: 0,
             deliveries: 0,
             finished: 0,
         })
@@ -311,37 +312,29 @@ impl SqsSimulation {
         mut self,
         function: &mut impl Function,
         until: Millis,
-        mut progress: Option<ProgressFn<'_>>,
+        progress: Option<ProgressFn<'_>>,
     ) -> SqsReport {
         let mut order: Vec<u32> = (0..u32::try_from(self.messages.len()).unwrap_or(u32::MAX)).collect();
         order.sort_by_key(|&m| (self.messages[m as usize].fate.sent_at, m));
         self.by_send_time = order;
-        let mut handled: u64 = 0;
+        let mut ticker = Ticker::new(progress);
         while let Some(event) = self.agenda.next(until) {
             self.handle(event, function);
-            handled += 1;
-            if handled.is_multiple_of(1_000_000)
-                && let Some(progress) = progress.as_mut()
-            {
-                progress(&Progress {
-                    now: self.agenda.now(),
-                    events: handled,
-                    invocations: self.invocations,
-                    done: self.finished,
-                    total: self.messages.len(),
-                });
-            }
+            ticker.tick(|events| Progress {
+                now: self.agenda.now(),
+                events,
+                invocations: self.metrics.invocations,
+                done: self.finished,
+                total: self.messages.len(),
+            });
         }
-        if until != Millis::MAX {
-            self.agenda.advance_to(until);
-        }
-        let now = self.agenda.now();
+        let now = self.agenda.finish(until);
         self.metrics.minute(now);
         SqsReport {
             messages: self.messages.into_iter().map(|m| m.fate).collect(),
+            invocations: self.metrics.invocations,
             metrics: self.metrics,
             trace: self.trace,
-            invocations: self.invocations,
             deliveries: self.deliveries,
             ended_at: now,
             fifo: self.config.queue.fifo,
@@ -424,8 +417,9 @@ impl SqsSimulation {
 
     fn invocations_started(&mut self, messages: Vec<u32>) {
         let now = self.now();
-        self.invocations += 1;
-        let batch = Batch { number: self.invocations, messages, received_at: now, throttles: 0, ended: None };
+        self.batches_received += 1;
+        let batch =
+            Batch { number: self.batches_received, messages, received_at: now, throttles: 0, ended: None };
         let slot = match self.free_batches.pop() {
             Some(slot) => {
                 self.batches[slot] = Some(batch);
@@ -445,7 +439,7 @@ impl SqsSimulation {
         let limit = self.config.mapping.batch_size as usize;
         let mut taken = Vec::with_capacity(limit.min(self.visible));
         let mut bytes = 0usize;
-        let number = self.invocations + 1;
+        let number = self.batches_received + 1;
         if self.config.queue.fifo {
             // Each ready group is visited once per receive, oldest head first.
             let mut visited = Vec::new();
@@ -747,12 +741,9 @@ impl SqsSimulation {
                 break;
             }
         }
-        let key = if state.in_flight == 0 {
-            state.queue.front().map(|&front| (self.messages[front as usize].fate.sent_at, front as u64))
-        } else {
-            None
-        };
-        let key = key.map(|(_, order)| (order, group));
+        // Ready groups are served oldest head (lowest send index) first.
+        let key =
+            state.queue.front().filter(|_| state.in_flight == 0).map(|&front| (u64::from(front), group));
         if state.ready_key != key {
             if let Some(old) = state.ready_key.take() {
                 self.ready_groups.remove(&old);

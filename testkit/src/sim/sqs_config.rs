@@ -3,7 +3,7 @@
 use lambda_batch::validate::FifoRule;
 
 use super::clock::Millis;
-use super::error::{ConfigError, check_range};
+use super::error::{ConfigError, check_function_timeout, check_range};
 
 /// The queue (owned by SQS).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,13 +128,7 @@ pub(crate) fn validate(queue: &QueueConfig, mapping: &SqsMappingConfig) -> Resul
             mapping.batch_size
         )));
     }
-    check_range(
-        "function timeout (ms)",
-        ms(mapping.function_timeout),
-        |v| (1_000..=900_000).contains(&v),
-        "1..=900 s",
-        "S-4.1",
-    )?;
+    check_function_timeout(mapping.function_timeout)?;
     if mapping.function_timeout > queue.visibility_timeout {
         return Err(ConfigError::Conflict(format!(
             "the function timeout ({} ms) is greater than the queue's visibility timeout ({} ms): \

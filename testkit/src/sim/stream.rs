@@ -12,7 +12,7 @@ use super::error::ConfigError;
 use super::faults::{Drawn, Ended};
 use super::function::{Function, Invocation, Payload, StreamDelivery};
 use super::metrics::Metrics;
-use super::progress::{Progress, ProgressFn};
+use super::progress::{Progress, ProgressFn, Ticker};
 use super::render::fnv;
 use super::rng::SimRng;
 use super::stream_config::{StreamKind, StreamSimConfig};
@@ -121,7 +121,8 @@ pub struct StreamSimulation {
     on_failure: Vec<Value>,
     metrics: Metrics,
     trace: Trace,
-    invocations: u64,
+    /// Invocation attempts so far (numbers them; throttled ones included).
+    attempts: u64,
     deliveries: u64,
     finished: usize,
 }
@@ -143,7 +144,7 @@ impl StreamSimulation {
             shards,
             on_failure: Vec::new(),
             metrics: Metrics::default(),
-            invocations: 0,
+            attempts: 0,
             deliveries: 0,
             finished: 0,
         })
@@ -189,39 +190,31 @@ impl StreamSimulation {
         mut self,
         function: &mut impl Function,
         until: Millis,
-        mut progress: Option<ProgressFn<'_>>,
+        progress: Option<ProgressFn<'_>>,
     ) -> StreamReport {
-        let mut handled: u64 = 0;
+        let mut ticker = Ticker::new(progress);
         while let Some(event) = self.agenda.next(until) {
             match event {
                 Event::Arrive(record) => self.arrive(record),
                 Event::Poll(shard) => self.poll(shard, function),
                 Event::Complete { shard, from, to, number } => self.complete(shard, from, to, number),
             }
-            handled += 1;
-            if handled.is_multiple_of(1_000_000)
-                && let Some(progress) = progress.as_mut()
-            {
-                progress(&Progress {
-                    now: self.agenda.now(),
-                    events: handled,
-                    invocations: self.invocations,
-                    done: self.finished,
-                    total: self.records.len(),
-                });
-            }
+            ticker.tick(|events| Progress {
+                now: self.agenda.now(),
+                events,
+                invocations: self.metrics.invocations,
+                done: self.finished,
+                total: self.records.len(),
+            });
         }
-        if until != Millis::MAX {
-            self.agenda.advance_to(until);
-        }
-        let now = self.agenda.now();
+        let now = self.agenda.finish(until);
         self.metrics.minute(now);
         StreamReport {
             records: self.records.into_iter().map(|r| r.fate).collect(),
             on_failure: self.on_failure,
+            invocations: self.metrics.invocations,
             metrics: self.metrics,
             trace: self.trace,
-            invocations: self.invocations,
             deliveries: self.deliveries,
             ended_at: now,
         }
@@ -360,8 +353,8 @@ impl StreamSimulation {
             let state = &mut self.shards[shard as usize];
             state.throttles += 1;
             let backoff = (1_000u64 << state.throttles.min(6)).min(60_000);
-            self.invocations += 1;
-            let number = self.invocations;
+            self.attempts += 1;
+            let number = self.attempts;
             self.trace.push(now, || TraceEvent::Throttled { invocation: number });
             self.schedule_poll(shard, now + backoff);
             return;
@@ -399,8 +392,8 @@ impl StreamSimulation {
             payload,
             failing_records: &drawn.failing_records,
         });
-        self.invocations += 1;
-        let number = self.invocations;
+        self.attempts += 1;
+        let number = self.attempts;
         let count = u32::try_from(deliveries.len()).unwrap_or(u32::MAX);
         self.trace.push(now, || TraceEvent::Invoked {
             invocation: number,

@@ -2,7 +2,7 @@
 //! against AWS's ranges.
 
 use super::clock::Millis;
-use super::error::{ConfigError, check_range};
+use super::error::{ConfigError, check_function_timeout, check_range};
 use super::faults::{SimFaults, Timing};
 
 /// Which stream service.
@@ -144,13 +144,7 @@ impl StreamSimConfig {
             )?;
         }
         check_range("retention (ms)", ms(self.retention), |v| v >= 3_600_000, "at least 1 h", "S-2.3.4")?;
-        check_range(
-            "function timeout (ms)",
-            ms(self.function_timeout),
-            |v| (1_000..=900_000).contains(&v),
-            "1..=900 s",
-            "S-4.1",
-        )?;
+        check_function_timeout(self.function_timeout)?;
         self.faults.validate()
     }
 }

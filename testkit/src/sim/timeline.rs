@@ -108,6 +108,9 @@ fn lanes(report: &SqsReport) -> HashMap<Arc<str>, Lane> {
             }
             TraceEvent::Response { invocation, .. } => {
                 ended.insert(*invocation, entry.t);
+                for (id, _) in received.get(invocation).into_iter().flatten() {
+                    lanes.entry(Arc::clone(id)).or_default().last_response = Some(entry.t);
+                }
             }
             TraceEvent::Deleted { id, invocation } => {
                 deleted.insert((Arc::clone(id), *invocation), entry.t);
@@ -119,11 +122,6 @@ fn lanes(report: &SqsReport) -> HashMap<Arc<str>, Lane> {
                 }
             }
             _ => {}
-        }
-        if let TraceEvent::Response { invocation, .. } = &entry.event {
-            for (id, _) in received.get(invocation).into_iter().flatten() {
-                lanes.entry(Arc::clone(id)).or_default().last_response = Some(entry.t);
-            }
         }
     }
     for (invocation, messages) in received {
