@@ -42,14 +42,10 @@ pub(crate) fn string_field(raw: &RawValue) -> Result<Cow<'_, str>, &'static str>
     serde_json::from_str::<CowStr<'_>>(raw.get()).map(|s| s.0).map_err(|_| crate::event::json_type(raw.get()))
 }
 
-/// A number sent as a JSON string (SQS attributes are all strings).
-pub(crate) fn string_number<T: std::str::FromStr>(raw: Option<&RawValue>) -> Option<T> {
-    string_field(raw?).ok()?.parse().ok()
-}
-
-/// A value parsed from a record's JSON on first use, and kept.
+/// A value parsed from a record's JSON on first use, and kept (boxed: a
+/// record that never asks for it costs one word).
 #[derive(Debug)]
-pub(crate) struct LazyParse<T>(std::sync::OnceLock<Result<T, String>>);
+pub(crate) struct LazyParse<T>(std::sync::OnceLock<Box<Result<T, String>>>);
 
 impl<T: serde::de::DeserializeOwned> LazyParse<T> {
     pub(crate) fn new() -> Self {
@@ -57,9 +53,10 @@ impl<T: serde::de::DeserializeOwned> LazyParse<T> {
     }
 
     /// The parsed value, or the parse error as text.
-    pub(crate) fn get(&self, raw: &RawValue) -> Result<&T, &str> {
+    pub(crate) fn get(&self, raw: &str) -> Result<&T, &str> {
         self.0
-            .get_or_init(|| serde_json::from_str(raw.get()).map_err(|e| e.to_string()))
+            .get_or_init(|| Box::new(serde_json::from_str(raw).map_err(|e| e.to_string())))
+            .as_ref()
             .as_ref()
             .map_err(String::as_str)
     }

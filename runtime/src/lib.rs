@@ -47,6 +47,7 @@ mod outcome;
 mod policy;
 mod report;
 mod response;
+mod scan;
 mod sequence;
 pub mod sqs;
 pub mod stream;

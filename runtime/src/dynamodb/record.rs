@@ -114,7 +114,7 @@ impl<'e> DynamoDbRecord<'e> {
     /// # Errors
     /// The parse error, as text, if the record does not fit the type.
     pub fn event_record(&self) -> Result<&EventRecord, &str> {
-        self.full.get(self.raw)
+        self.full.get(self.raw.get())
     }
 
     pub(crate) fn into_sequence_number(self) -> Cow<'e, str> {

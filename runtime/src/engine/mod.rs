@@ -81,10 +81,15 @@ struct Stops<'k> {
 
 impl<'k> Stops<'k> {
     /// The failed (or unfinished) record that stops record `index`, if any.
-    fn blocker(&self, index: usize, key: Option<&str>) -> Option<usize> {
+    /// The key is looked up only if some key stopped.
+    fn blocker<'r>(&self, index: usize, key: impl FnOnce() -> Option<&'r str>) -> Option<usize> {
         let by_all = self.after.filter(|&at| index > at);
         let by_key = || {
-            key.and_then(|key| self.keys.iter().find(|(k, at)| *k == key && index > *at).map(|&(_, at)| at))
+            if self.keys.is_empty() {
+                return None;
+            }
+            let key = key()?;
+            self.keys.iter().find(|(k, at)| *k == key && index > *at).map(|&(_, at)| at)
         };
         by_all.or_else(by_key)
     }
@@ -138,7 +143,7 @@ where
         while in_flight.len() < concurrency {
             let Some(index) = schedule.next_ready() else { break };
             let record = &records[index];
-            if let Some(cause) = stops.blocker(index, record.ordering_key()) {
+            if let Some(cause) = stops.blocker(index, || record.ordering_key()) {
                 statuses[index] = Some(RecordStatus::Skipped { cause });
                 schedule.finish(index);
                 continue;

@@ -124,7 +124,7 @@ impl<'e> KinesisRecord<'e> {
     /// # Errors
     /// The parse error, as text, if the record does not fit the type.
     pub fn event_record(&self) -> Result<&KinesisEventRecord, &str> {
-        self.full.get(self.raw)
+        self.full.get(self.raw.get())
     }
 
     pub(crate) fn into_sequence_number(self) -> Cow<'e, str> {

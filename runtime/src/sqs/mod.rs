@@ -53,7 +53,7 @@ impl Source for Sqs {
 /// `messageId`.
 pub fn read_records(event: &BatchEvent) -> Result<Vec<SqsRecord<'_>>, BatchError> {
     let raw = event.records()?;
-    raw.iter().enumerate().map(|(index, raw)| SqsRecord::parse(index, raw)).collect()
+    raw.iter().enumerate().map(|(index, raw)| SqsRecord::parse(index, raw.get())).collect()
 }
 
 /// Handles an SQS batch and reports what happened to each record.
@@ -67,7 +67,11 @@ pub async fn process<'e, H: RecordHandler<Sqs>>(
     cx: &Context,
 ) -> Result<BatchReport<'e>, BatchError> {
     let records = read_records(event)?;
-    let fifo = config.queue_kind() == QueueKind::Fifo || records.iter().any(SqsRecord::is_from_fifo_queue);
+    // Every record of a batch comes from the one queue the mapping reads:
+    // the first ARN tells (reading it for every record would cost a full
+    // pass over records that a FIFO rule may never call).
+    let fifo = config.queue_kind() == QueueKind::Fifo
+        || records.iter().find_map(SqsRecord::queue_arn).is_some_and(|arn| arn.ends_with(".fifo"));
     let rule = match (fifo, config.fifo_policy_kind()) {
         (false, _) => StopRule::Nothing,
         (true, FifoPolicy::StopAtFirstFailure) => StopRule::Everything,

@@ -4,31 +4,109 @@ use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use aws_lambda_events::sqs::SqsMessage;
-use serde::Deserialize;
-use serde_json::value::RawValue;
 
 use crate::engine::BatchRecord;
 use crate::error::BatchError;
-use crate::json::{LazyParse, object, string_field, string_number};
+use crate::json::LazyParse;
+use crate::scan::{self, Members};
 
 /// One SQS message of the batch, as the engine reads it.
 ///
-/// Only `messageId`, `body`, `eventSourceARN` and `attributes.MessageGroupId`
-/// are read up front; the full [`SqsMessage`] is parsed on first use. A
-/// record whose other fields are malformed is still identified, so it fails
-/// alone instead of failing the batch.
+/// Only `messageId` is read up front (AWS sends it first, so this reads a
+/// few dozen bytes); `body`, `eventSourceARN` and the `attributes` the
+/// engine uses are read together on first use, and the full [`SqsMessage`]
+/// is parsed only if asked for. A record whose other fields are malformed
+/// is still identified, so it fails alone instead of failing the batch, and
+/// a record skipped by a FIFO rule costs little more than its id.
 #[derive(Debug)]
 pub struct SqsRecord<'e> {
     index: usize,
-    raw: &'e RawValue,
+    raw: &'e str,
     message_id: Cow<'e, str>,
-    body: Option<&'e RawValue>,
+    fields: OnceLock<Fields>,
     unescaped_body: OnceLock<String>,
-    group_id: Option<Cow<'e, str>>,
-    queue_arn: Option<Cow<'e, str>>,
+    full: LazyParse<SqsMessage>,
+}
+
+/// The fields read on first use. They hold offsets into the record rather
+/// than borrowed text, so the record stays covariant in its lifetime.
+#[derive(Debug, Default)]
+struct Fields {
+    /// The `body` value's JSON text.
+    body: Option<Text>,
+    group_id: Option<Text>,
+    queue_arn: Option<Text>,
     receive_count: Option<u32>,
     sent_timestamp_ms: Option<u64>,
-    full: LazyParse<SqsMessage>,
+}
+
+/// A piece of the record's text, or a string decoded from it.
+#[derive(Debug)]
+enum Text {
+    /// `raw[start..end]`.
+    Span(usize, usize),
+    /// A JSON string that had escapes, decoded.
+    Decoded(Box<str>),
+}
+
+impl Text {
+    /// The span of `part`, a slice of `raw`.
+    fn span(raw: &str, part: &str) -> Self {
+        let start = (part.as_ptr() as usize).wrapping_sub(raw.as_ptr() as usize);
+        Text::Span(start, start + part.len())
+    }
+
+    /// The string value `value` (a slice of `raw`), if it is one.
+    fn string(raw: &str, value: &str) -> Option<Self> {
+        match scan::string(value)? {
+            Cow::Borrowed(text) => Some(Text::span(raw, text)),
+            Cow::Owned(text) => Some(Text::Decoded(text.into_boxed_str())),
+        }
+    }
+
+    fn get<'a>(&'a self, raw: &'a str) -> &'a str {
+        match self {
+            Text::Span(start, end) => raw.get(*start..*end).unwrap_or_default(),
+            Text::Decoded(text) => text,
+        }
+    }
+}
+
+impl Fields {
+    /// Reads the fields from the record's members (the first of each key
+    /// counts). Wrong types read as absent.
+    fn read(raw: &str) -> Self {
+        let mut fields = Fields::default();
+        let Some(members) = Members::of(raw) else { return fields };
+        for (key, value) in members {
+            if key.is("body") {
+                fields.body = fields.body.take().or_else(|| Some(Text::span(raw, value)));
+            } else if key.is("eventSourceARN") {
+                fields.queue_arn = fields.queue_arn.take().or_else(|| Text::string(raw, value));
+            } else if key.is("attributes") {
+                fields.read_attributes(raw, value);
+            }
+        }
+        fields
+    }
+
+    fn read_attributes(&mut self, raw: &str, attributes: &str) {
+        let Some(members) = Members::of(attributes) else { return };
+        for (key, value) in members {
+            if key.is("MessageGroupId") {
+                self.group_id = self.group_id.take().or_else(|| Text::string(raw, value));
+            } else if key.is("ApproximateReceiveCount") {
+                self.receive_count = self.receive_count.or_else(|| string_number(value));
+            } else if key.is("SentTimestamp") {
+                self.sent_timestamp_ms = self.sent_timestamp_ms.or_else(|| string_number(value));
+            }
+        }
+    }
+}
+
+/// A number sent as a JSON string (SQS attributes are all strings).
+fn string_number<T: std::str::FromStr>(value: &str) -> Option<T> {
+    scan::string(value)?.parse().ok()
 }
 
 /// The `body` field as found.
@@ -39,66 +117,40 @@ enum Body<'a> {
     NotText(&'static str),
 }
 
-#[derive(Deserialize)]
-struct Head<'e> {
-    #[serde(rename = "messageId", borrow, default)]
-    message_id: Option<&'e RawValue>,
-    #[serde(borrow, default)]
-    body: Option<&'e RawValue>,
-    #[serde(rename = "eventSourceARN", borrow, default)]
-    queue_arn: Option<&'e RawValue>,
-    #[serde(borrow, default)]
-    attributes: Option<&'e RawValue>,
-}
-
-#[derive(Deserialize)]
-struct Attributes<'e> {
-    #[serde(rename = "MessageGroupId", borrow, default)]
-    group_id: Option<&'e RawValue>,
-    #[serde(rename = "ApproximateReceiveCount", borrow, default)]
-    receive_count: Option<&'e RawValue>,
-    #[serde(rename = "SentTimestamp", borrow, default)]
-    sent_timestamp: Option<&'e RawValue>,
-}
-
 impl<'e> SqsRecord<'e> {
     /// Reads record `index` of the batch.
     ///
     /// # Errors
     /// [`BatchError::MissingItemIdentifier`] if the record has no usable
     /// `messageId` (absent, `null`, not a string, or empty), or is not an
-    /// object at all.
-    pub fn parse(index: usize, raw: &'e RawValue) -> Result<Self, BatchError> {
+    /// object at all. If the key appears twice, the first counts.
+    pub fn parse(index: usize, raw: &'e str) -> Result<Self, BatchError> {
         let missing = |problem| BatchError::MissingItemIdentifier { index, field: "messageId", problem };
-        let not_object = || missing("the record is not a JSON object");
-        if crate::event::json_type(raw.get()) != "object" {
-            return Err(not_object());
+        let mut members = Members::of(raw).ok_or_else(|| missing("the record is not a JSON object"))?;
+        let id_value = members.find(|(key, _)| key.is("messageId")).map(|(_, value)| value);
+        if members.is_broken() {
+            return Err(missing("the record is not a JSON object"));
         }
-        let head: Head<'e> = serde_json::from_str(raw.get()).map_err(|_| not_object())?;
-        let message_id = match head.message_id.map(string_field) {
-            None => return Err(missing("absent or null")),
-            Some(Err(_)) => return Err(missing("not a string")),
-            Some(Ok(id)) if id.is_empty() => return Err(missing("empty string")),
-            Some(Ok(id)) => id,
+        let message_id = match id_value {
+            None | Some("null") => return Err(missing("absent or null")),
+            Some(value) => match scan::string(value) {
+                None => return Err(missing("not a string")),
+                Some(id) if id.is_empty() => return Err(missing("empty string")),
+                Some(id) => id,
+            },
         };
-        let body = head.body;
-        let attributes = head.attributes.and_then(object::<Attributes<'e>>);
-        let group_id = attributes.as_ref().and_then(|a| a.group_id).and_then(|raw| string_field(raw).ok());
-        let receive_count = string_number(attributes.as_ref().and_then(|a| a.receive_count));
-        let sent_timestamp_ms = string_number(attributes.as_ref().and_then(|a| a.sent_timestamp));
-        let queue_arn = head.queue_arn.and_then(|raw| string_field(raw).ok());
         Ok(SqsRecord {
             index,
             raw,
             message_id,
-            body,
+            fields: OnceLock::new(),
             unescaped_body: OnceLock::new(),
-            group_id,
-            queue_arn,
-            receive_count,
-            sent_timestamp_ms,
             full: LazyParse::new(),
         })
+    }
+
+    fn fields(&self) -> &Fields {
+        self.fields.get_or_init(|| Fields::read(self.raw))
     }
 
     /// Position of the record in the batch, from 0.
@@ -130,47 +182,46 @@ impl<'e> SqsRecord<'e> {
 
     /// The FIFO `MessageGroupId` attribute, if present.
     pub fn message_group_id(&self) -> Option<&str> {
-        self.group_id.as_deref()
+        self.fields().group_id.as_ref().map(|text| text.get(self.raw))
     }
 
     /// The body text. A body without escapes is borrowed from the event as
     /// it is; one with escapes is unescaped once, on first use (records
     /// skipped by a FIFO rule never pay for it).
     fn decoded_body(&self) -> Body<'_> {
-        let Some(raw) = self.body else { return Body::Absent };
-        let text = raw.get();
+        let Some(text) = self.fields().body.as_ref().map(|text| text.get(self.raw)) else { return Body::Absent };
         if !text.starts_with('"') {
-            return Body::NotText(crate::event::json_type(text));
+            return Body::NotText(scan::json_type(text));
         }
-        let inner = &text[1..text.len() - 1];
+        let inner = text.get(1..text.len() - 1).unwrap_or_default();
         if !inner.contains('\\') {
             // Valid JSON (checked when the event was read) without escapes:
             // the text between the quotes is the string.
             return Body::Text(inner);
         }
-        let unescaped = self.unescaped_body.get_or_init(|| serde_json::from_str(text).unwrap_or_default());
+        let unescaped = self.unescaped_body.get_or_init(|| scan::string(text).unwrap_or_default().into_owned());
         Body::Text(unescaped)
     }
 
     /// `attributes.ApproximateReceiveCount`: how many times the message was
     /// received (1 on first delivery).
     pub fn receive_count(&self) -> Option<u32> {
-        self.receive_count
+        self.fields().receive_count
     }
 
     /// The queue ARN (`eventSourceARN`), if present.
     pub fn queue_arn(&self) -> Option<&str> {
-        self.queue_arn.as_deref()
+        self.fields().queue_arn.as_ref().map(|text| text.get(self.raw))
     }
 
     /// `true` if the record comes from a FIFO queue (its ARN ends in `.fifo`).
     pub fn is_from_fifo_queue(&self) -> bool {
-        self.queue_arn.as_deref().is_some_and(|arn| arn.ends_with(".fifo"))
+        self.queue_arn().is_some_and(|arn| arn.ends_with(".fifo"))
     }
 
     /// The record's JSON text, as received.
     pub fn raw_json(&self) -> &'e str {
-        self.raw.get()
+        self.raw
     }
 
     /// The full record as `aws_lambda_events`' [`SqsMessage`], parsed on
@@ -191,15 +242,15 @@ impl BatchRecord for SqsRecord<'_> {
     const SOURCE: &'static str = "sqs";
 
     fn receive_count(&self) -> Option<u32> {
-        self.receive_count
+        self.fields().receive_count
     }
 
     fn arrival_time(&self) -> Option<f64> {
-        self.sent_timestamp_ms.map(|ms| ms as f64 / 1000.0)
+        self.fields().sent_timestamp_ms.map(|ms| ms as f64 / 1000.0)
     }
 
     fn raw_json(&self) -> &str {
-        self.raw.get()
+        self.raw
     }
 
     fn item_identifier(&self) -> &str {

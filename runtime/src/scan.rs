@@ -1,0 +1,282 @@
+//! A small scanner for JSON text that serde_json has already validated.
+//!
+//! Records arrive as raw JSON (`RawValue`): valid by construction. Reading a
+//! few keys of such a record with serde means a full pass over it,
+//! including its escaped body; this scanner walks the members of an object
+//! one by one and stops as soon as the caller has what it needs, and jumps
+//! over strings with `memchr`. It never panics: on text that is not what it
+//! expects it reports `None`, and the caller treats the record as
+//! unreadable.
+
+use std::borrow::Cow;
+
+/// The members of a JSON object, in order, as `(key, value text)`.
+///
+/// Iteration stops at the end of the object, or early with
+/// [`Members::is_broken`] set if the text is not a well-formed object.
+#[derive(Debug, Clone)]
+pub(crate) struct Members<'t> {
+    text: &'t str,
+    position: usize,
+    state: State,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    First,
+    Next,
+    Done,
+    Broken,
+}
+
+impl<'t> Members<'t> {
+    /// The members of `text`, or `None` if it is not a JSON object.
+    pub(crate) fn of(text: &'t str) -> Option<Self> {
+        let start = skip_whitespace(text.as_bytes(), 0);
+        (text.as_bytes().get(start) == Some(&b'{')).then_some(Members {
+            text,
+            position: start + 1,
+            state: State::First,
+        })
+    }
+
+    /// `true` if iteration stopped on text that is not a well-formed object.
+    pub(crate) fn is_broken(&self) -> bool {
+        self.state == State::Broken
+    }
+
+    fn member(&mut self) -> Option<(Key<'t>, &'t str)> {
+        let bytes = self.text.as_bytes();
+        let mut at = skip_whitespace(bytes, self.position);
+        match (self.state, bytes.get(at)?) {
+            (_, b'}') => {
+                self.state = State::Done;
+                return None;
+            }
+            (State::Next, b',') => at = skip_whitespace(bytes, at + 1),
+            (State::First, _) => {}
+            _ => return None,
+        }
+        let key_end = string_end(bytes, at)?;
+        let key = Key(self.text.get(at + 1..key_end - 1)?);
+        let colon = skip_whitespace(bytes, key_end);
+        (bytes.get(colon)? == &b':').then_some(())?;
+        let value_start = skip_whitespace(bytes, colon + 1);
+        let value_end = value_end(bytes, value_start)?;
+        self.position = value_end;
+        self.state = State::Next;
+        Some((key, self.text.get(value_start..value_end)?))
+    }
+}
+
+impl<'t> Iterator for Members<'t> {
+    type Item = (Key<'t>, &'t str);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if matches!(self.state, State::Done | State::Broken) {
+            return None;
+        }
+        let member = self.member();
+        if member.is_none() && self.state != State::Done {
+            self.state = State::Broken;
+        }
+        member
+    }
+}
+
+/// An object key as written, between its quotes (escapes not yet decoded).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Key<'t>(&'t str);
+
+impl Key<'_> {
+    /// `true` if the key is `name` once decoded.
+    pub(crate) fn is(self, name: &str) -> bool {
+        self.0 == name || (self.0.contains('\\') && unescape(self.0).is_some_and(|key| key == name))
+    }
+}
+
+/// The JSON type of a value's text, from its first character.
+pub(crate) fn json_type(text: &str) -> &'static str {
+    match text.trim_start().as_bytes().first() {
+        Some(b'{') => "object",
+        Some(b'[') => "array",
+        Some(b'"') => "string",
+        Some(b'n') => "null",
+        Some(b't' | b'f') => "boolean",
+        _ => "number",
+    }
+}
+
+/// The string a JSON string value's text stands for, borrowed when it has
+/// no escapes; `None` if the value is not a string.
+pub(crate) fn string(value: &str) -> Option<Cow<'_, str>> {
+    let inner = value.strip_prefix('"')?.strip_suffix('"')?;
+    if inner.contains('\\') { unescape(inner).map(Cow::Owned) } else { Some(Cow::Borrowed(inner)) }
+}
+
+/// Decodes the escapes of a JSON string's contents (between the quotes).
+fn unescape(inner: &str) -> Option<String> {
+    let mut out = String::with_capacity(inner.len());
+    let mut rest = inner;
+    while let Some(at) = memchr::memchr(b'\\', rest.as_bytes()) {
+        out.push_str(rest.get(..at)?);
+        let escaped = *rest.as_bytes().get(at + 1)?;
+        let decoded = match escaped {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'n' => '\n',
+            b't' => '\t',
+            b'r' => '\r',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'u' => {
+                let (decoded, used) = unicode_escape(rest.get(at..)?)?;
+                out.push(decoded);
+                rest = rest.get(at + used..)?;
+                continue;
+            }
+            _ => return None,
+        };
+        out.push(decoded);
+        rest = rest.get(at + 2..)?;
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// A `\uXXXX` escape (or a surrogate pair of two) at the start of `text`:
+/// the character and how many bytes it took. Lone surrogates are rejected,
+/// as serde_json rejects them.
+fn unicode_escape(text: &str) -> Option<(char, usize)> {
+    let unit = |at: usize| -> Option<u32> {
+        let digits = text.get(at..at + 6)?.strip_prefix("\\u")?;
+        u32::from_str_radix(digits, 16).ok()
+    };
+    let first = unit(0)?;
+    match first {
+        0xD800..=0xDBFF => {
+            let second = unit(6).filter(|low| (0xDC00..=0xDFFF).contains(low))?;
+            let code = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00);
+            Some((char::from_u32(code)?, 12))
+        }
+        _ => Some((char::from_u32(first)?, 6)),
+    }
+}
+
+fn skip_whitespace(bytes: &[u8], mut at: usize) -> usize {
+    while let Some(b' ' | b'\n' | b'\r' | b'\t') = bytes.get(at) {
+        at += 1;
+    }
+    at
+}
+
+/// The index just past the string whose opening quote is at `start`.
+fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
+    (bytes.get(start)? == &b'"').then_some(())?;
+    let mut at = start + 1;
+    loop {
+        at += memchr::memchr2(b'"', b'\\', bytes.get(at..)?)?;
+        if bytes[at] == b'"' {
+            return Some(at + 1);
+        }
+        at += 2;
+    }
+}
+
+/// The index just past the value that starts at `start`.
+fn value_end(bytes: &[u8], start: usize) -> Option<usize> {
+    match bytes.get(start)? {
+        b'"' => string_end(bytes, start),
+        b'{' | b'[' => container_end(bytes, start),
+        _ => {
+            let mut at = start;
+            while !matches!(bytes.get(at), None | Some(b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t')) {
+                at += 1;
+            }
+            (at > start).then_some(at)
+        }
+    }
+}
+
+/// The index just past the object or array that starts at `start`.
+fn container_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut at = start;
+    loop {
+        match bytes.get(at)? {
+            b'"' => {
+                at = string_end(bytes, at)?;
+                continue;
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(at + 1);
+                }
+            }
+            _ => {}
+        }
+        at += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn members(text: &str) -> Vec<(String, String)> {
+        Members::of(text).unwrap().map(|(k, v)| (k.0.to_owned(), v.to_owned())).collect()
+    }
+
+    #[test]
+    fn walks_members_of_any_shape() {
+        let text = r#" { "a" : 1 , "b":{"x":[1,{"y":"}"}]},"c":"q\"}\\","d":null,"e":[],"f":-1.5e3 } "#;
+        let found = members(text);
+        let keys: Vec<&str> = found.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["a", "b", "c", "d", "e", "f"]);
+        assert_eq!(found[1].1, r#"{"x":[1,{"y":"}"}]}"#);
+        assert_eq!(found[2].1, r#""q\"}\\""#);
+        assert_eq!(found[5].1, "-1.5e3");
+        assert!(members("{}").is_empty());
+        assert!(Members::of("[1]").is_none());
+    }
+
+    #[test]
+    fn stops_on_text_that_is_not_an_object_without_panicking() {
+        for broken in [r#"{"a""#, r#"{"a":"#, r#"{"a":1"#, r#"{"a" 1}"#, r#"{"a":"x}"#, r#"{"a":[1}"#, "{1:2}", r#"{"a":1 "b":2}"#] {
+            let mut walk = Members::of(broken).unwrap();
+            while walk.next().is_some() {}
+            assert!(walk.is_broken(), "{broken}");
+        }
+        let mut fine = Members::of(r#"{"a":1}"#).unwrap();
+        while fine.next().is_some() {}
+        assert!(!fine.is_broken());
+    }
+
+    #[test]
+    fn decodes_strings_as_serde_json_does() {
+        for text in [
+            r#""plain""#,
+            r#""a\"b\\c\/d\n\t\r\b\f""#,
+            r#""caf\u00e9 \ud83d\ude00 \u0041""#,
+            r#""{\"order\":1,\"items\":[\"x\"]}""#,
+            r#""""#,
+        ] {
+            let expected: String = serde_json::from_str(text).unwrap();
+            assert_eq!(string(text).unwrap(), expected, "{text}");
+        }
+        assert!(matches!(string(r#""no escapes""#), Some(Cow::Borrowed("no escapes"))));
+        assert_eq!(string("12"), None);
+        assert_eq!(string(r#""\ud83d alone""#), None);
+        assert_eq!(string(r#""\q""#), None);
+    }
+
+    #[test]
+    fn matches_escaped_keys_by_their_decoded_text() {
+        let (key, _) = Members::of(r#"{"message\u0049d":"m"}"#).unwrap().next().unwrap();
+        assert!(key.is("messageId"));
+        assert!(!key.is("body"));
+    }
+}
