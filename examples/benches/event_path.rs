@@ -130,7 +130,7 @@ fn event(records: usize, fifo: bool, fail_first_only: bool) -> Vec<u8> {
             record
         })
         .collect();
-    serde_json::to_vec(&json!({ "Records": records })).expect("event bytes")
+    lambda_batch_testkit::sqs::event_json(records).into_bytes()
 }
 
 /// Median nanoseconds per record of `f`, run `rounds` times.

@@ -91,7 +91,13 @@ pub(crate) struct Key<'t>(&'t str);
 impl Key<'_> {
     /// `true` if the key is `name` once decoded.
     pub(crate) fn is(self, name: &str) -> bool {
-        self.0 == name || (self.0.contains('\\') && unescape(self.0).is_some_and(|key| key == name))
+        // An escape takes at least two bytes for one character, so a key
+        // written with escapes is longer than the name it decodes to.
+        match self.0.len().cmp(&name.len()) {
+            std::cmp::Ordering::Less => false,
+            std::cmp::Ordering::Equal => self.0 == name,
+            std::cmp::Ordering::Greater => self.0.contains('\\') && unescape(self.0).is_some_and(|key| key == name),
+        }
     }
 }
 
@@ -115,34 +121,44 @@ pub(crate) fn string(value: &str) -> Option<Cow<'_, str>> {
 }
 
 /// Decodes the escapes of a JSON string's contents (between the quotes).
+///
+/// Bodies that are themselves JSON have an escape every few bytes, so this
+/// is a plain byte loop into a buffer of the right size rather than a
+/// search for the next backslash.
 fn unescape(inner: &str) -> Option<String> {
-    let mut out = String::with_capacity(inner.len());
-    let mut rest = inner;
-    while let Some(at) = memchr::memchr(b'\\', rest.as_bytes()) {
-        out.push_str(rest.get(..at)?);
-        let escaped = *rest.as_bytes().get(at + 1)?;
-        let decoded = match escaped {
-            b'"' => '"',
-            b'\\' => '\\',
-            b'/' => '/',
-            b'n' => '\n',
-            b't' => '\t',
-            b'r' => '\r',
-            b'b' => '\u{8}',
-            b'f' => '\u{c}',
-            b'u' => {
-                let (decoded, used) = unicode_escape(rest.get(at..)?)?;
-                out.push(decoded);
-                rest = rest.get(at + used..)?;
-                continue;
+    let bytes = inner.as_bytes();
+    let mut out = vec![0u8; bytes.len()];
+    let (mut read, mut written) = (0, 0);
+    while let Some(&byte) = bytes.get(read) {
+        let decoded = if byte == b'\\' {
+            let escaped = *bytes.get(read + 1)?;
+            read += 2;
+            match escaped {
+                b'"' | b'\\' | b'/' => escaped,
+                b'n' => b'\n',
+                b't' => b'\t',
+                b'r' => b'\r',
+                b'b' => 0x08,
+                b'f' => 0x0c,
+                b'u' => {
+                    let (decoded, used) = unicode_escape(inner.get(read - 2..)?)?;
+                    read += used - 2;
+                    let encoded = decoded.encode_utf8(&mut [0; 4]).len();
+                    decoded.encode_utf8(out.get_mut(written..written + encoded)?);
+                    written += encoded;
+                    continue;
+                }
+                _ => return None,
             }
-            _ => return None,
+        } else {
+            read += 1;
+            byte
         };
-        out.push(decoded);
-        rest = rest.get(at + 2..)?;
+        *out.get_mut(written)? = decoded;
+        written += 1;
     }
-    out.push_str(rest);
-    Some(out)
+    out.truncate(written);
+    String::from_utf8(out).ok()
 }
 
 /// A `\uXXXX` escape (or a surrogate pair of two) at the start of `text`:

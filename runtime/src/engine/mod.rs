@@ -95,13 +95,16 @@ impl<'k> Stops<'k> {
     }
 
     /// Record `index` did not finish well: apply the rule.
-    fn record(&mut self, rule: StopRule, index: usize, key: Option<&'k str>) {
-        match (rule, key) {
-            (StopRule::Nothing, _) => {}
-            (StopRule::Everything, _) | (StopRule::SameKey, None) => {
-                self.after = Some(self.after.map_or(index, |at| at.min(index)));
-            }
-            (StopRule::SameKey, Some(key)) => self.keys.push((key, index)),
+    /// The key is looked up only under [`StopRule::SameKey`].
+    fn record(&mut self, rule: StopRule, index: usize, key: impl FnOnce() -> Option<&'k str>) {
+        let key = match rule {
+            StopRule::Nothing => return,
+            StopRule::Everything => None,
+            StopRule::SameKey => key(),
+        };
+        match key {
+            None => self.after = Some(self.after.map_or(index, |at| at.min(index))),
+            Some(key) => self.keys.push((key, index)),
         }
     }
 }
@@ -161,7 +164,7 @@ where
         match finished {
             Some(Some((index, status))) => {
                 if !keeps_order(&status) {
-                    stops.record(plan.stop, index, records[index].ordering_key());
+                    stops.record(plan.stop, index, || records[index].ordering_key());
                 }
                 statuses[index] = Some(status);
                 running.retain(|&i| i != index);

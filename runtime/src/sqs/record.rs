@@ -23,17 +23,17 @@ pub struct SqsRecord<'e> {
     index: usize,
     raw: &'e str,
     message_id: Cow<'e, str>,
+    body: OnceLock<Option<Text>>,
     fields: OnceLock<Fields>,
     unescaped_body: OnceLock<String>,
     full: LazyParse<SqsMessage>,
 }
 
-/// The fields read on first use. They hold offsets into the record rather
-/// than borrowed text, so the record stays covariant in its lifetime.
+/// The fields read on first use, besides the body. They hold offsets into
+/// the record rather than borrowed text, so the record stays covariant in
+/// its lifetime.
 #[derive(Debug, Default)]
 struct Fields {
-    /// The `body` value's JSON text.
-    body: Option<Text>,
     group_id: Option<Text>,
     queue_arn: Option<Text>,
     receive_count: Option<u32>,
@@ -78,13 +78,17 @@ impl Fields {
     fn read(raw: &str) -> Self {
         let mut fields = Fields::default();
         let Some(members) = Members::of(raw) else { return fields };
+        let (mut arn_seen, mut attributes_seen) = (false, false);
         for (key, value) in members {
-            if key.is("body") {
-                fields.body = fields.body.take().or_else(|| Some(Text::span(raw, value)));
-            } else if key.is("eventSourceARN") {
-                fields.queue_arn = fields.queue_arn.take().or_else(|| Text::string(raw, value));
-            } else if key.is("attributes") {
+            if key.is("eventSourceARN") && !arn_seen {
+                fields.queue_arn = Text::string(raw, value);
+                arn_seen = true;
+            } else if key.is("attributes") && !attributes_seen {
                 fields.read_attributes(raw, value);
+                attributes_seen = true;
+            }
+            if arn_seen && attributes_seen {
+                break;
             }
         }
         fields
@@ -143,10 +147,21 @@ impl<'e> SqsRecord<'e> {
             index,
             raw,
             message_id,
+            body: OnceLock::new(),
             fields: OnceLock::new(),
             unescaped_body: OnceLock::new(),
             full: LazyParse::new(),
         })
+    }
+
+    /// The `body` value's JSON text: the members are read up to the body
+    /// (the third key in Lambda's order) and no further.
+    fn body_value(&self) -> Option<&str> {
+        let body = self.body.get_or_init(|| {
+            let value = Members::of(self.raw)?.find(|(key, _)| key.is("body"))?.1;
+            Some(Text::span(self.raw, value))
+        });
+        body.as_ref().map(|text| text.get(self.raw))
     }
 
     fn fields(&self) -> &Fields {
@@ -189,7 +204,7 @@ impl<'e> SqsRecord<'e> {
     /// it is; one with escapes is unescaped once, on first use (records
     /// skipped by a FIFO rule never pay for it).
     fn decoded_body(&self) -> Body<'_> {
-        let Some(text) = self.fields().body.as_ref().map(|text| text.get(self.raw)) else { return Body::Absent };
+        let Some(text) = self.body_value() else { return Body::Absent };
         if !text.starts_with('"') {
             return Body::NotText(scan::json_type(text));
         }
