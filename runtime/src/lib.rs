@@ -41,6 +41,7 @@ mod error;
 mod event;
 mod extract;
 mod handler;
+mod hash;
 mod json;
 pub mod kinesis;
 mod outcome;

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use crate::error::BatchError;
 use crate::outcome::RecordError;
 use crate::policy::AllFailedPolicy;
-use crate::response::{BatchResponse, ItemIdentifier};
+use crate::response::BatchResponse;
 
 /// What happened to one record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,12 +165,12 @@ impl<'e> BatchReport<'e> {
         let retried = self.records.iter().filter(|r| r.status.is_retried());
         match self.rule {
             ResponseRule::EveryRetried => {
-                BatchResponse::from_failures(retried.filter_map(|r| ItemIdentifier::from_record(&r.id)))
+                BatchResponse::from_failures(retried.map(|r| &*r.id))
             }
             ResponseRule::LowestRetried => BatchResponse::from_failures(
                 retried
                     .min_by(|a, b| crate::sequence::compare_sequence_numbers(&a.id, &b.id))
-                    .and_then(|r| ItemIdentifier::from_record(&r.id)),
+                    .map(|r| &*r.id),
             ),
         }
     }

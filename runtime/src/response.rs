@@ -6,35 +6,30 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 
 /// The identifier of one record of the current batch: an SQS `messageId`
-/// (later also a stream sequence number).
+/// or a stream sequence number, as listed in a [`BatchResponse`].
 ///
-/// It can only be made by the engine from a record it read, and it is never
-/// empty, so a [`BatchResponse`] cannot name a record that is not in the
-/// batch, nor an empty or `null` identifier.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ItemIdentifier(Box<str>);
+/// It can only come from a response the engine built from records it read,
+/// and it is never empty, so a [`BatchResponse`] cannot name a record that
+/// is not in the batch, nor an empty or `null` identifier.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ItemIdentifier<'a>(&'a str);
 
-impl ItemIdentifier {
-    /// Made only from an identifier read from a record; `None` if empty.
-    pub(crate) fn from_record(id: &str) -> Option<Self> {
-        (!id.is_empty()).then(|| ItemIdentifier(id.into()))
-    }
-
+impl<'a> ItemIdentifier<'a> {
     /// The identifier as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
+    pub fn as_str(&self) -> &'a str {
+        self.0
     }
 }
 
-impl fmt::Debug for ItemIdentifier {
+impl fmt::Debug for ItemIdentifier<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0, f)
+        fmt::Debug::fmt(self.0, f)
     }
 }
 
-impl fmt::Display for ItemIdentifier {
+impl fmt::Display for ItemIdentifier<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.0)
     }
 }
 
@@ -64,51 +59,66 @@ impl fmt::Display for ItemIdentifier {
 /// );
 /// # });
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct BatchResponse {
-    failures: Vec<ItemIdentifier>,
+    /// The identifiers, one after the other (one allocation for the whole
+    /// response rather than one per failed record).
+    text: String,
+    /// Where each identifier ends in `text`.
+    ends: Vec<usize>,
 }
 
 impl BatchResponse {
-    /// Builds a response from identifiers in record order, keeping the first
-    /// of any repeated identifier.
-    pub(crate) fn from_failures(ids: impl IntoIterator<Item = ItemIdentifier>) -> Self {
-        let mut failures: Vec<ItemIdentifier> = ids.into_iter().collect();
-        // Identifiers are unique in a well-formed batch: check cheaply first.
-        let mut seen = std::collections::HashSet::with_capacity(failures.len());
-        if !failures.iter().all(|id| seen.insert(id.as_str())) {
-            let mut kept = std::collections::HashSet::with_capacity(failures.len());
-            failures.retain(|id| kept.insert(id.clone()));
+    /// Builds a response from identifiers read from records, in record
+    /// order, keeping the first of any repeated identifier and leaving out
+    /// empty ones (which the record readers never produce).
+    pub(crate) fn from_failures<'a>(ids: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut response = BatchResponse::default();
+        let mut seen = crate::hash::StrSet::default();
+        for id in ids {
+            if !id.is_empty() && seen.insert(id) {
+                response.text.push_str(id);
+                response.ends.push(response.text.len());
+            }
         }
-        BatchResponse { failures }
+        response
     }
 
     /// The identifiers Lambda will retry, in record order.
-    pub fn failures(&self) -> &[ItemIdentifier] {
-        &self.failures
+    pub fn failures(&self) -> impl ExactSizeIterator<Item = ItemIdentifier<'_>> + '_ {
+        (0..self.ends.len()).map(|index| {
+            let start = index.checked_sub(1).map_or(0, |previous| self.ends[previous]);
+            ItemIdentifier(self.text.get(start..self.ends[index]).unwrap_or_default())
+        })
     }
 
     /// `true` when no record is to be retried.
     pub fn is_complete_success(&self) -> bool {
-        self.failures.is_empty()
+        self.ends.is_empty()
     }
 
     /// The same response as `aws_lambda_events`' SQS type.
     pub fn to_sqs_response(&self) -> aws_lambda_events::sqs::SqsBatchResponse {
         let mut response = aws_lambda_events::sqs::SqsBatchResponse::default();
-        response.set_failures(self.failures.iter().map(|id| id.as_str().to_owned()));
+        response.set_failures(self.failures().map(|id| id.as_str().to_owned()));
         response
+    }
+}
+
+impl fmt::Debug for BatchResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BatchResponse").field("failures", &self.failures().collect::<Vec<_>>()).finish()
     }
 }
 
 impl Serialize for BatchResponse {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        struct Failures<'a>(&'a [ItemIdentifier]);
-        struct Failure<'a>(&'a ItemIdentifier);
+        struct Failures<'a>(&'a BatchResponse);
+        struct Failure<'a>(ItemIdentifier<'a>);
         impl Serialize for Failures<'_> {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
-                for id in self.0 {
+                let mut seq = serializer.serialize_seq(Some(self.0.ends.len()))?;
+                for id in self.0.failures() {
                     seq.serialize_element(&Failure(id))?;
                 }
                 seq.end()
@@ -122,7 +132,7 @@ impl Serialize for BatchResponse {
             }
         }
         let mut map = serializer.serialize_map(Some(1))?;
-        map.serialize_entry("batchItemFailures", &Failures(&self.failures))?;
+        map.serialize_entry("batchItemFailures", &Failures(self))?;
         map.end()
     }
 }

@@ -191,6 +191,15 @@ fn skip_whitespace(bytes: &[u8], mut at: usize) -> usize {
 fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
     (bytes.get(start)? == &b'"').then_some(())?;
     let mut at = start + 1;
+    // Keys and ids are short: look at them byte by byte before paying for
+    // a vectorized search.
+    for _ in 0..24 {
+        match bytes.get(at)? {
+            b'"' => return Some(at + 1),
+            b'\\' => at += 2,
+            _ => at += 1,
+        }
+    }
     loop {
         at += memchr::memchr2(b'"', b'\\', bytes.get(at..)?)?;
         if bytes[at] == b'"' {

@@ -104,7 +104,12 @@ pub(crate) trait StreamSource: Source {
 
 /// Reads every record of a stream event, in order.
 pub(crate) fn read_records<S: StreamSource>(event: &BatchEvent) -> Result<Vec<S::Record<'_>>, BatchError> {
-    event.records()?.iter().enumerate().map(|(index, raw)| S::parse(index, raw)).collect()
+    let raw = event.records()?;
+    let mut records = Vec::with_capacity(raw.len());
+    for (index, raw) in raw.iter().enumerate() {
+        records.push(S::parse(index, raw)?);
+    }
+    Ok(records)
 }
 
 /// Handles a stream batch under `config` and reports each record's status.

@@ -53,7 +53,11 @@ impl Source for Sqs {
 /// `messageId`.
 pub fn read_records(event: &BatchEvent) -> Result<Vec<SqsRecord<'_>>, BatchError> {
     let raw = event.records()?;
-    raw.iter().enumerate().map(|(index, raw)| SqsRecord::parse(index, raw.get())).collect()
+    let mut records = Vec::with_capacity(raw.len());
+    for (index, raw) in raw.iter().enumerate() {
+        records.push(SqsRecord::parse(index, raw.get())?);
+    }
+    Ok(records)
 }
 
 /// Handles an SQS batch and reports what happened to each record.

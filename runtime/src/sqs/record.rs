@@ -23,10 +23,23 @@ pub struct SqsRecord<'e> {
     index: usize,
     raw: &'e str,
     message_id: Cow<'e, str>,
-    body: OnceLock<Option<Text>>,
-    fields: OnceLock<Fields>,
-    unescaped_body: OnceLock<String>,
+    body: OnceLock<StoredBody>,
+    fields: OnceLock<Box<Fields>>,
     full: LazyParse<SqsMessage>,
+}
+
+/// The `body` as read on first use.
+#[derive(Debug)]
+enum StoredBody {
+    Absent,
+    NotText(&'static str),
+    /// A string with an escape that decodes to no character (a lone
+    /// surrogate).
+    Undecodable,
+    /// `raw[start..end]`: a string without escapes, between its quotes.
+    Borrowed(usize, usize),
+    /// A string with escapes, decoded.
+    Decoded(Box<str>),
 }
 
 /// The fields read on first use, besides the body. They hold offsets into
@@ -49,10 +62,15 @@ enum Text {
     Decoded(Box<str>),
 }
 
+/// Where `part`, a slice of `raw`, starts in it.
+fn offset(raw: &str, part: &str) -> usize {
+    (part.as_ptr() as usize).wrapping_sub(raw.as_ptr() as usize)
+}
+
 impl Text {
     /// The span of `part`, a slice of `raw`.
     fn span(raw: &str, part: &str) -> Self {
-        let start = (part.as_ptr() as usize).wrapping_sub(raw.as_ptr() as usize);
+        let start = offset(raw, part);
         Text::Span(start, start + part.len())
     }
 
@@ -113,14 +131,6 @@ fn string_number<T: std::str::FromStr>(value: &str) -> Option<T> {
     scan::string(value)?.parse().ok()
 }
 
-/// The `body` field as found.
-#[derive(Debug)]
-enum Body<'a> {
-    Absent,
-    Text(&'a str),
-    NotText(&'static str),
-}
-
 impl<'e> SqsRecord<'e> {
     /// Reads record `index` of the batch.
     ///
@@ -149,23 +159,33 @@ impl<'e> SqsRecord<'e> {
             message_id,
             body: OnceLock::new(),
             fields: OnceLock::new(),
-            unescaped_body: OnceLock::new(),
             full: LazyParse::new(),
         })
     }
 
-    /// The `body` value's JSON text: the members are read up to the body
-    /// (the third key in Lambda's order) and no further.
-    fn body_value(&self) -> Option<&str> {
-        let body = self.body.get_or_init(|| {
-            let value = Members::of(self.raw)?.find(|(key, _)| key.is("body"))?.1;
-            Some(Text::span(self.raw, value))
-        });
-        body.as_ref().map(|text| text.get(self.raw))
+    /// The body, read on first use: the members are read up to `body` (the
+    /// third key in Lambda's order) and no further. A body without escapes
+    /// is borrowed from the event as it is; one with escapes is decoded
+    /// once (records skipped by a FIFO rule never pay for it).
+    fn stored_body(&self) -> &StoredBody {
+        self.body.get_or_init(|| {
+            let Some((_, value)) = Members::of(self.raw).and_then(|mut m| m.find(|(key, _)| key.is("body"))) else {
+                return StoredBody::Absent;
+            };
+            match scan::string(value) {
+                None if value.starts_with('"') => StoredBody::Undecodable,
+                None => StoredBody::NotText(scan::json_type(value)),
+                Some(Cow::Borrowed(text)) => {
+                    let start = offset(self.raw, text);
+                    StoredBody::Borrowed(start, start + text.len())
+                }
+                Some(Cow::Owned(text)) => StoredBody::Decoded(text.into_boxed_str()),
+            }
+        })
     }
 
     fn fields(&self) -> &Fields {
-        self.fields.get_or_init(|| Fields::read(self.raw))
+        self.fields.get_or_init(|| Box::new(Fields::read(self.raw)))
     }
 
     /// Position of the record in the batch, from 0.
@@ -180,42 +200,25 @@ impl<'e> SqsRecord<'e> {
 
     /// The body text, if the record has a string `body`.
     pub fn body(&self) -> Option<&str> {
-        match self.decoded_body() {
-            Body::Text(text) => Some(text),
-            _ => None,
-        }
+        self.body_text().ok()
     }
 
     /// The body text, or why there is none.
     pub(crate) fn body_text(&self) -> Result<&str, String> {
-        match self.decoded_body() {
-            Body::Text(text) => Ok(text),
-            Body::Absent => Err("the record has no `body`".to_owned()),
-            Body::NotText(found) => Err(format!("the record's `body` is a JSON {found}, not a string")),
+        match self.stored_body() {
+            StoredBody::Borrowed(start, end) => Ok(self.raw.get(*start..*end).unwrap_or_default()),
+            StoredBody::Decoded(text) => Ok(text),
+            StoredBody::Absent => Err("the record has no `body`".to_owned()),
+            StoredBody::NotText(found) => Err(format!("the record's `body` is a JSON {found}, not a string")),
+            StoredBody::Undecodable => {
+                Err("the record's `body` has a `\\u` escape that is no character (a lone surrogate)".to_owned())
+            }
         }
     }
 
     /// The FIFO `MessageGroupId` attribute, if present.
     pub fn message_group_id(&self) -> Option<&str> {
         self.fields().group_id.as_ref().map(|text| text.get(self.raw))
-    }
-
-    /// The body text. A body without escapes is borrowed from the event as
-    /// it is; one with escapes is unescaped once, on first use (records
-    /// skipped by a FIFO rule never pay for it).
-    fn decoded_body(&self) -> Body<'_> {
-        let Some(text) = self.body_value() else { return Body::Absent };
-        if !text.starts_with('"') {
-            return Body::NotText(scan::json_type(text));
-        }
-        let inner = text.get(1..text.len() - 1).unwrap_or_default();
-        if !inner.contains('\\') {
-            // Valid JSON (checked when the event was read) without escapes:
-            // the text between the quotes is the string.
-            return Body::Text(inner);
-        }
-        let unescaped = self.unescaped_body.get_or_init(|| scan::string(text).unwrap_or_default().into_owned());
-        Body::Text(unescaped)
     }
 
     /// `attributes.ApproximateReceiveCount`: how many times the message was
@@ -280,3 +283,4 @@ impl BatchRecord for SqsRecord<'_> {
         tracing::info_span!("record", message_id = %self.message_id, index = self.index)
     }
 }
+

@@ -50,7 +50,7 @@ pub async fn run(
 /// The ids of a handler's response, or the error type name.
 pub fn outcome_ids(result: Result<BatchResponse, BatchError>) -> Result<Vec<String>, &'static str> {
     result
-        .map(|response| response.failures().iter().map(|id| id.as_str().to_owned()).collect())
+        .map(|response| response.failures().map(|id| id.as_str().to_owned()).collect())
         .map_err(|error| error.error_type())
 }
 
