@@ -177,6 +177,20 @@ fn main() {
         }
     }
 
+    // Where the time of the standard 1,000 case goes.
+    let n = 1_000;
+    let bytes = event(n, false, false);
+    let read = time_per_record(n, 300, || drop(BatchEvent::from_slice(&bytes).expect("event")));
+    let parsed = BatchEvent::from_slice(&bytes).expect("event");
+    let cx = lambda_batch::Context::default();
+    let handle = time_per_record(n, 300, || {
+        let report = runtime
+            .block_on(lambda_batch::sqs::process(&generated {}, &generated::CONFIG, &parsed, &cx))
+            .expect("report");
+        drop(serde_json::to_vec(&report.into_response().expect("response")));
+    });
+    println!("standard 1,000, ns per record: reading the event {read:.0}, handling it and writing the response {handle:.0}");
+
     // FIFO short-circuit: the first record fails, the other 9,999 are skipped.
     let n = 10_000;
     let bytes = event(n, true, true);

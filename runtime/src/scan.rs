@@ -45,7 +45,8 @@ impl<'t> Members<'t> {
         self.state == State::Broken
     }
 
-    fn member(&mut self) -> Option<(Key<'t>, &'t str)> {
+    /// Reads the next key and moves to the start of its value.
+    fn key(&mut self) -> Option<Key<'t>> {
         let bytes = self.text.as_bytes();
         let mut at = skip_whitespace(bytes, self.position);
         match (self.state, bytes.get(at)?) {
@@ -58,15 +59,56 @@ impl<'t> Members<'t> {
             _ => return None,
         }
         let key_end = string_end(bytes, at)?;
-        let key = Key(self.text.get(at + 1..key_end - 1)?);
+        let key = Key(self.text.get(at..key_end)?);
         let colon = skip_whitespace(bytes, key_end);
         (bytes.get(colon)? == &b':').then_some(())?;
-        let value_start = skip_whitespace(bytes, colon + 1);
-        let value_end = value_end(bytes, value_start)?;
-        self.position = value_end;
+        self.position = skip_whitespace(bytes, colon + 1);
         self.state = State::Next;
-        Some((key, self.text.get(value_start..value_end)?))
+        Some(key)
     }
+
+    /// Reads the value at the current position and moves past it.
+    fn value(&mut self) -> Option<&'t str> {
+        let start = self.position;
+        self.position = value_end(self.text.as_bytes(), start)?;
+        self.text.get(start..self.position)
+    }
+
+    fn member(&mut self) -> Option<(Key<'t>, &'t str)> {
+        let key = self.key()?;
+        Some((key, self.value()?))
+    }
+
+    /// The value of the first member named `name`. A string value is
+    /// decoded in the same pass that finds its end (a record's body is
+    /// most of the record, and has an escape every few bytes when it is
+    /// JSON itself).
+    pub(crate) fn find_decoded(mut self, name: &str) -> Option<Found<'t>> {
+        loop {
+            let key = self.key()?;
+            if key.is(name) {
+                if self.text.as_bytes().get(self.position) == Some(&b'"') {
+                    return Some(match decode_string(self.text, self.position) {
+                        Some((text, _)) => Found::String(text),
+                        None => Found::Undecodable,
+                    });
+                }
+                return self.value().map(Found::Other);
+            }
+            self.value()?;
+        }
+    }
+}
+
+/// A value found by [`Members::find_decoded`].
+#[derive(Debug)]
+pub(crate) enum Found<'t> {
+    /// A string, decoded.
+    String(Cow<'t, str>),
+    /// A string with an escape that is no character (a lone surrogate).
+    Undecodable,
+    /// Any other value, as JSON text.
+    Other(&'t str),
 }
 
 impl<'t> Iterator for Members<'t> {
@@ -84,19 +126,20 @@ impl<'t> Iterator for Members<'t> {
     }
 }
 
-/// An object key as written, between its quotes (escapes not yet decoded).
+/// An object key as written, with its quotes (escapes not yet decoded).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Key<'t>(&'t str);
 
 impl Key<'_> {
     /// `true` if the key is `name` once decoded.
     pub(crate) fn is(self, name: &str) -> bool {
+        let written = self.0.get(1..self.0.len().saturating_sub(1)).unwrap_or_default();
         // An escape takes at least two bytes for one character, so a key
         // written with escapes is longer than the name it decodes to.
-        match self.0.len().cmp(&name.len()) {
+        match written.len().cmp(&name.len()) {
             std::cmp::Ordering::Less => false,
-            std::cmp::Ordering::Equal => self.0 == name,
-            std::cmp::Ordering::Greater => self.0.contains('\\') && unescape(self.0).is_some_and(|key| key == name),
+            std::cmp::Ordering::Equal => written == name,
+            std::cmp::Ordering::Greater => written.contains('\\') && string(self.0).is_some_and(|key| key == name),
         }
     }
 }
@@ -116,49 +159,105 @@ pub(crate) fn json_type(text: &str) -> &'static str {
 /// The string a JSON string value's text stands for, borrowed when it has
 /// no escapes; `None` if the value is not a string.
 pub(crate) fn string(value: &str) -> Option<Cow<'_, str>> {
-    let inner = value.strip_prefix('"')?.strip_suffix('"')?;
-    if inner.contains('\\') { unescape(inner).map(Cow::Owned) } else { Some(Cow::Borrowed(inner)) }
+    match decode_string(value, 0)? {
+        (text, end) if end == value.len() => Some(text),
+        _ => None,
+    }
 }
 
-/// Decodes the escapes of a JSON string's contents (between the quotes).
+/// Decodes the JSON string whose opening quote is at `start`: the string
+/// (borrowed when it has no escapes) and the index just past its closing
+/// quote. `None` if there is no string there, or an escape is invalid.
 ///
-/// Bodies that are themselves JSON have an escape every few bytes, so this
-/// is a plain byte loop into a buffer of the right size rather than a
-/// search for the next backslash.
-fn unescape(inner: &str) -> Option<String> {
-    let bytes = inner.as_bytes();
-    let mut out = vec![0u8; bytes.len()];
-    let (mut read, mut written) = (0, 0);
-    while let Some(&byte) = bytes.get(read) {
-        let decoded = if byte == b'\\' {
-            let escaped = *bytes.get(read + 1)?;
-            read += 2;
-            match escaped {
-                b'"' | b'\\' | b'/' => escaped,
-                b'n' => b'\n',
-                b't' => b'\t',
-                b'r' => b'\r',
-                b'b' => 0x08,
-                b'f' => 0x0c,
-                b'u' => {
-                    let (decoded, used) = unicode_escape(inner.get(read - 2..)?)?;
-                    read += used - 2;
-                    let encoded = decoded.encode_utf8(&mut [0; 4]).len();
-                    decoded.encode_utf8(out.get_mut(written..written + encoded)?);
-                    written += encoded;
-                    continue;
-                }
-                _ => return None,
-            }
-        } else {
-            read += 1;
-            byte
-        };
-        *out.get_mut(written)? = decoded;
-        written += 1;
+/// Up to the first escape it is one vectorized search; from there a plain
+/// byte loop into a buffer of the largest size the string can have.
+fn decode_string(text: &str, start: usize) -> Option<(Cow<'_, str>, usize)> {
+    let bytes = text.as_bytes();
+    (bytes.get(start)? == &b'"').then_some(())?;
+    let contents = start + 1;
+    let first = contents + memchr::memchr2(b'"', b'\\', bytes.get(contents..)?)?;
+    if bytes.get(first)? == &b'"' {
+        return Some((Cow::Borrowed(text.get(contents..first)?), first + 1));
     }
+    let mut out = vec![0u8; bytes.len() - contents];
+    let prefix = first - contents;
+    out.get_mut(..prefix)?.copy_from_slice(bytes.get(contents..first)?);
+    let (read, written) = decode_escaped(text, first, &mut out, prefix)?;
     out.truncate(written);
-    String::from_utf8(out).ok()
+    Some((Cow::Owned(String::from_utf8(out).ok()?), read + 1))
+}
+
+/// The byte loop of [`decode_string`], from `read` in `text` (at an escape)
+/// and `written` in `out`: where the closing quote is, and how many bytes
+/// were written. Kept apart, with plain locals, so they stay in registers.
+fn decode_escaped(text: &str, mut read: usize, out: &mut [u8], mut written: usize) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes();
+    while read < bytes.len() {
+        // Eight bytes at a time up to the next quote or backslash: copy the
+        // whole word, keep the part before that byte.
+        if let (Some(word), Some(target)) = (bytes.get(read..read + 8), out.get_mut(written..written + 8)) {
+            let value = u64::from_le_bytes(word.try_into().ok()?);
+            let plain = first_special(value);
+            target.copy_from_slice(word);
+            read += plain;
+            written += plain;
+            if plain == 8 {
+                continue;
+            }
+        }
+        let byte = bytes[read];
+        if byte == b'"' {
+            return Some((read, written));
+        }
+        if byte == b'\\' {
+            let escaped = *bytes.get(read + 1)?;
+            if matches!(escaped, b'"' | b'\\' | b'/') {
+                // The escapes of a JSON body: no table lookup.
+                *out.get_mut(written)? = escaped;
+                written += 1;
+                read += 2;
+                continue;
+            }
+            let (decoded, used) = escape(text, read)?;
+            let encoded = decoded.encode_utf8(out.get_mut(written..)?.get_mut(..decoded.len_utf8())?).len();
+            written += encoded;
+            read += used;
+            continue;
+        }
+        *out.get_mut(written)? = byte;
+        written += 1;
+        read += 1;
+    }
+    None
+}
+
+/// How many bytes of `word` (little-endian) come before the first `"` or
+/// `\\` (8 if none).
+fn first_special(word: u64) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let zero_bytes = |value: u64| value.wrapping_sub(ONES) & !value & HIGHS;
+    // The lowest flagged byte of each test is exact (only bytes above a
+    // real match can be flagged wrongly), which is all this needs.
+    let found = zero_bytes(word ^ (ONES * u64::from(b'"'))) | zero_bytes(word ^ (ONES * u64::from(b'\\')));
+    (found.trailing_zeros() / 8) as usize
+}
+
+/// The escape at `at` in `text`: the character and how many bytes it took.
+fn escape(text: &str, at: usize) -> Option<(char, usize)> {
+    let decoded = match text.as_bytes().get(at + 1)? {
+        b'"' => '"',
+        b'\\' => '\\',
+        b'/' => '/',
+        b'n' => '\n',
+        b't' => '\t',
+        b'r' => '\r',
+        b'b' => '\u{8}',
+        b'f' => '\u{c}',
+        b'u' => return unicode_escape(text.get(at..)?),
+        _ => return None,
+    };
+    Some((decoded, 2))
 }
 
 /// A `\uXXXX` escape (or a surrogate pair of two) at the start of `text`:
@@ -252,7 +351,7 @@ mod tests {
     use super::*;
 
     fn members(text: &str) -> Vec<(String, String)> {
-        Members::of(text).unwrap().map(|(k, v)| (k.0.to_owned(), v.to_owned())).collect()
+        Members::of(text).unwrap().map(|(k, v)| (k.0.trim_matches('"').to_owned(), v.to_owned())).collect()
     }
 
     #[test]
@@ -296,6 +395,7 @@ mod tests {
         assert_eq!(string("12"), None);
         assert_eq!(string(r#""\ud83d alone""#), None);
         assert_eq!(string(r#""\q""#), None);
+        assert_eq!(string(r#""a"b""#), None);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use aws_lambda_events::sqs::SqsMessage;
 use crate::engine::BatchRecord;
 use crate::error::BatchError;
 use crate::json::LazyParse;
-use crate::scan::{self, Members};
+use crate::scan::{self, Found, Members};
 
 /// One SQS message of the batch, as the engine reads it.
 ///
@@ -168,19 +168,15 @@ impl<'e> SqsRecord<'e> {
     /// is borrowed from the event as it is; one with escapes is decoded
     /// once (records skipped by a FIFO rule never pay for it).
     fn stored_body(&self) -> &StoredBody {
-        self.body.get_or_init(|| {
-            let Some((_, value)) = Members::of(self.raw).and_then(|mut m| m.find(|(key, _)| key.is("body"))) else {
-                return StoredBody::Absent;
-            };
-            match scan::string(value) {
-                None if value.starts_with('"') => StoredBody::Undecodable,
-                None => StoredBody::NotText(scan::json_type(value)),
-                Some(Cow::Borrowed(text)) => {
-                    let start = offset(self.raw, text);
-                    StoredBody::Borrowed(start, start + text.len())
-                }
-                Some(Cow::Owned(text)) => StoredBody::Decoded(text.into_boxed_str()),
+        self.body.get_or_init(|| match Members::of(self.raw).and_then(|members| members.find_decoded("body")) {
+            None => StoredBody::Absent,
+            Some(Found::String(Cow::Borrowed(text))) => {
+                let start = offset(self.raw, text);
+                StoredBody::Borrowed(start, start + text.len())
             }
+            Some(Found::String(Cow::Owned(text))) => StoredBody::Decoded(text.into_boxed_str()),
+            Some(Found::Undecodable) => StoredBody::Undecodable,
+            Some(Found::Other(value)) => StoredBody::NotText(scan::json_type(value)),
         })
     }
 
