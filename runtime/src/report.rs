@@ -165,12 +165,14 @@ impl<'e> BatchReport<'e> {
         let retried = self.records.iter().filter(|r| r.status.is_retried());
         match self.rule {
             ResponseRule::EveryRetried => {
-                BatchResponse::from_failures(retried.map(|r| &*r.id))
+                let count = retried.clone().count();
+                BatchResponse::from_failures(retried.map(|r| &*r.id), count)
             }
             ResponseRule::LowestRetried => BatchResponse::from_failures(
                 retried
                     .min_by(|a, b| crate::sequence::compare_sequence_numbers(&a.id, &b.id))
                     .map(|r| &*r.id),
+                1,
             ),
         }
     }

@@ -72,9 +72,10 @@ impl BatchResponse {
     /// Builds a response from identifiers read from records, in record
     /// order, keeping the first of any repeated identifier and leaving out
     /// empty ones (which the record readers never produce).
-    pub(crate) fn from_failures<'a>(ids: impl IntoIterator<Item = &'a str>) -> Self {
-        let mut response = BatchResponse::default();
-        let mut seen = crate::hash::StrSet::default();
+    /// `expected` is how many there may be (to size the buffers once).
+    pub(crate) fn from_failures<'a>(ids: impl IntoIterator<Item = &'a str>, expected: usize) -> Self {
+        let mut response = BatchResponse { text: String::new(), ends: Vec::with_capacity(expected) };
+        let mut seen = crate::hash::StrSet::with_capacity_and_hasher(expected, Default::default());
         for id in ids {
             if !id.is_empty() && seen.insert(id) {
                 response.text.push_str(id);

@@ -41,6 +41,7 @@ impl<'t> Members<'t> {
     }
 
     /// `true` if iteration stopped on text that is not a well-formed object.
+    #[cfg(test)]
     pub(crate) fn is_broken(&self) -> bool {
         self.state == State::Broken
     }

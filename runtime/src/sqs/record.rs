@@ -140,18 +140,13 @@ impl<'e> SqsRecord<'e> {
     /// object at all. If the key appears twice, the first counts.
     pub fn parse(index: usize, raw: &'e str) -> Result<Self, BatchError> {
         let missing = |problem| BatchError::MissingItemIdentifier { index, field: "messageId", problem };
-        let mut members = Members::of(raw).ok_or_else(|| missing("the record is not a JSON object"))?;
-        let id_value = members.find(|(key, _)| key.is("messageId")).map(|(_, value)| value);
-        if members.is_broken() {
-            return Err(missing("the record is not a JSON object"));
-        }
-        let message_id = match id_value {
-            None | Some("null") => return Err(missing("absent or null")),
-            Some(value) => match scan::string(value) {
-                None => return Err(missing("not a string")),
-                Some(id) if id.is_empty() => return Err(missing("empty string")),
-                Some(id) => id,
-            },
+        let members = Members::of(raw).ok_or_else(|| missing("the record is not a JSON object"))?;
+        let message_id = match members.find_decoded("messageId") {
+            None | Some(Found::Other("null")) => return Err(missing("absent or null")),
+            Some(Found::Other(_)) => return Err(missing("not a string")),
+            Some(Found::Undecodable) => return Err(missing("a string with an escape that is no character")),
+            Some(Found::String(id)) if id.is_empty() => return Err(missing("empty string")),
+            Some(Found::String(id)) => id,
         };
         Ok(SqsRecord {
             index,
