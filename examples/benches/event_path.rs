@@ -148,7 +148,9 @@ fn time_per_record(records: usize, rounds: usize, mut f: impl FnMut()) -> f64 {
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    println!("event path, ns per record (median of 5 interleaved blocks, each the fastest of its runs), event bytes in -> response bytes out");
+    println!(
+        "event path, ns per record (median of 5 interleaved blocks, each the fastest of its runs), event bytes in -> response bytes out"
+    );
     println!(
         "{:<10} {:>7} {:>9} {:>11} {:>8} {:>10} {:>12}",
         "queue", "records", "generated", "hand-written", "floor", "gen/hand", "gen/floor"
@@ -189,7 +191,9 @@ fn main() {
             .expect("report");
         drop(serde_json::to_vec(&report.into_response().expect("response")));
     });
-    println!("standard 1,000, ns per record: reading the event {read:.0}, handling it and writing the response {handle:.0}");
+    println!(
+        "standard 1,000, ns per record: reading the event {read:.0}, handling it and writing the response {handle:.0}"
+    );
 
     // FIFO short-circuit: the first record fails, the other 9,999 are skipped.
     let n = 10_000;

@@ -1,23 +1,38 @@
-use std::time::Instant;
 use lambda_batch::{BatchEvent, Json, batch_handler};
 use serde::Deserialize;
 use serde_json::json;
+use std::time::Instant;
 
 #[derive(Debug, Deserialize)]
 #[allow(dead_code)]
-struct Order { order_id: String, customer: String, items: Vec<Item>, fail: bool }
+struct Order {
+    order_id: String,
+    customer: String,
+    items: Vec<Item>,
+    fail: bool,
+}
 #[derive(Debug, Deserialize)]
 #[allow(dead_code)]
-struct Item { sku: String, quantity: u32, price_cents: u64 }
+struct Item {
+    sku: String,
+    quantity: u32,
+    price_cents: u64,
+}
 
 #[batch_handler(sqs, all_failed = "report_all")]
 fn noop() {}
 #[batch_handler(sqs, all_failed = "report_all")]
-fn body(b: &str) { std::hint::black_box(b); }
+fn body(b: &str) {
+    std::hint::black_box(b);
+}
 #[batch_handler(sqs, all_failed = "report_all")]
-fn ignored(Json(v): Json<serde::de::IgnoredAny>) { std::hint::black_box(v); }
+fn ignored(Json(v): Json<serde::de::IgnoredAny>) {
+    std::hint::black_box(v);
+}
 #[batch_handler(sqs, all_failed = "report_all")]
-fn order(Json(o): Json<Order>) -> Result<(), &'static str> { if o.fail { Err("x") } else { Ok(()) } }
+fn order(Json(o): Json<Order>) -> Result<(), &'static str> {
+    if o.fail { Err("x") } else { Ok(()) }
+}
 
 fn event(records: usize) -> Vec<u8> {
     let records: Vec<_> = (0..records)
@@ -37,9 +52,15 @@ fn event(records: usize) -> Vec<u8> {
 }
 
 fn t(name: &str, n: usize, mut f: impl FnMut()) {
-    let mut s: Vec<f64> = (0..300).map(|_| { let st = Instant::now(); f(); st.elapsed().as_nanos() as f64 / n as f64 }).collect();
+    let mut s: Vec<f64> = (0..300)
+        .map(|_| {
+            let st = Instant::now();
+            f();
+            st.elapsed().as_nanos() as f64 / n as f64
+        })
+        .collect();
     s.sort_by(f64::total_cmp);
-    println!("{name:<30} {:>8.0} ns/record (min {:.0})", s[s.len()/2], s[0]);
+    println!("{name:<30} {:>8.0} ns/record (min {:.0})", s[s.len() / 2], s[0]);
 }
 
 fn main() {
@@ -48,10 +69,37 @@ fn main() {
     let ev = BatchEvent::from_slice(&bytes).unwrap();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let cx = lambda_batch::Context::default();
-    macro_rules! run { ($h:ident) => { t(stringify!($h), n, || { let r = rt.block_on(lambda_batch::sqs::process(&$h {}, &$h::CONFIG, &ev, &cx)).unwrap(); std::hint::black_box(r.into_response().unwrap()); }); } }
-    run!(noop); run!(body); run!(ignored); run!(order);
-    t("read+body", n, || { let recs = lambda_batch::sqs::read_records(&ev).unwrap(); for r in &recs { std::hint::black_box(r.body()); } });
-    t("read+body+ignored", n, || { let recs = lambda_batch::sqs::read_records(&ev).unwrap(); for r in &recs { std::hint::black_box(serde_json::from_str::<serde::de::IgnoredAny>(r.body().unwrap()).unwrap()); } });
-    t("read+body+order", n, || { let recs = lambda_batch::sqs::read_records(&ev).unwrap(); for r in &recs { std::hint::black_box(serde_json::from_str::<Order>(r.body().unwrap()).unwrap()); } });
-    t("read_records", n, || { std::hint::black_box(lambda_batch::sqs::read_records(&ev).unwrap()); });
+    macro_rules! run {
+        ($h:ident) => {
+            t(stringify!($h), n, || {
+                let r = rt.block_on(lambda_batch::sqs::process(&$h {}, &$h::CONFIG, &ev, &cx)).unwrap();
+                std::hint::black_box(r.into_response().unwrap());
+            });
+        };
+    }
+    run!(noop);
+    run!(body);
+    run!(ignored);
+    run!(order);
+    t("read+body", n, || {
+        let recs = lambda_batch::sqs::read_records(&ev).unwrap();
+        for r in &recs {
+            std::hint::black_box(r.body());
+        }
+    });
+    t("read+body+ignored", n, || {
+        let recs = lambda_batch::sqs::read_records(&ev).unwrap();
+        for r in &recs {
+            std::hint::black_box(serde_json::from_str::<serde::de::IgnoredAny>(r.body().unwrap()).unwrap());
+        }
+    });
+    t("read+body+order", n, || {
+        let recs = lambda_batch::sqs::read_records(&ev).unwrap();
+        for r in &recs {
+            std::hint::black_box(serde_json::from_str::<Order>(r.body().unwrap()).unwrap());
+        }
+    });
+    t("read_records", n, || {
+        std::hint::black_box(lambda_batch::sqs::read_records(&ev).unwrap());
+    });
 }

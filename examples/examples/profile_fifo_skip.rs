@@ -54,7 +54,12 @@ fn main() {
     let cx = lambda_batch::Context::default();
     for _ in 0..2_000 {
         let report = if standard {
-            runtime.block_on(lambda_batch::sqs::process(&standard_orders {}, &standard_orders::CONFIG, &event, &cx))
+            runtime.block_on(lambda_batch::sqs::process(
+                &standard_orders {},
+                &standard_orders::CONFIG,
+                &event,
+                &cx,
+            ))
         } else {
             runtime.block_on(lambda_batch::sqs::process(&fail_first {}, &fail_first::CONFIG, &event, &cx))
         }

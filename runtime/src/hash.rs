@@ -49,7 +49,10 @@ impl Hasher for WordHasher {
     }
 
     fn finish(&self) -> u64 {
-        self.0
+        // The multiply leaves the low bits weak, and the table picks its
+        // bucket from them: fold the high bits down.
+        let hash = self.0 ^ (self.0 >> 33);
+        hash.wrapping_mul(0xff51_afd7_ed55_8ccd) ^ (hash >> 29)
     }
 }
 
@@ -60,9 +63,19 @@ mod tests {
     #[test]
     fn keeps_each_string_once() {
         let mut set = StrSet::default();
-        let ids = ["a", "b", "a", "059f36b4-87a3-44ab-83d2-661975830a7d", "059f36b4-87a3-44ab-83d2-661975830a7e", "b"];
+        let ids = [
+            "a",
+            "b",
+            "a",
+            "059f36b4-87a3-44ab-83d2-661975830a7d",
+            "059f36b4-87a3-44ab-83d2-661975830a7e",
+            "b",
+        ];
         let kept: Vec<&str> = ids.into_iter().filter(|id| set.insert(id)).collect();
-        assert_eq!(kept, ["a", "b", "059f36b4-87a3-44ab-83d2-661975830a7d", "059f36b4-87a3-44ab-83d2-661975830a7e"]);
+        assert_eq!(
+            kept,
+            ["a", "b", "059f36b4-87a3-44ab-83d2-661975830a7d", "059f36b4-87a3-44ab-83d2-661975830a7e"]
+        );
     }
 
     #[test]

@@ -140,7 +140,9 @@ impl Key<'_> {
         match written.len().cmp(&name.len()) {
             std::cmp::Ordering::Less => false,
             std::cmp::Ordering::Equal => written == name,
-            std::cmp::Ordering::Greater => written.contains('\\') && string(self.0).is_some_and(|key| key == name),
+            std::cmp::Ordering::Greater => {
+                written.contains('\\') && string(self.0).is_some_and(|key| key == name)
+            }
         }
     }
 }
@@ -370,7 +372,16 @@ mod tests {
 
     #[test]
     fn stops_on_text_that_is_not_an_object_without_panicking() {
-        for broken in [r#"{"a""#, r#"{"a":"#, r#"{"a":1"#, r#"{"a" 1}"#, r#"{"a":"x}"#, r#"{"a":[1}"#, "{1:2}", r#"{"a":1 "b":2}"#] {
+        for broken in [
+            r#"{"a""#,
+            r#"{"a":"#,
+            r#"{"a":1"#,
+            r#"{"a" 1}"#,
+            r#"{"a":"x}"#,
+            r#"{"a":[1}"#,
+            "{1:2}",
+            r#"{"a":1 "b":2}"#,
+        ] {
             let mut walk = Members::of(broken).unwrap();
             while walk.next().is_some() {}
             assert!(walk.is_broken(), "{broken}");

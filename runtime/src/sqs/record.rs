@@ -163,15 +163,17 @@ impl<'e> SqsRecord<'e> {
     /// is borrowed from the event as it is; one with escapes is decoded
     /// once (records skipped by a FIFO rule never pay for it).
     fn stored_body(&self) -> &StoredBody {
-        self.body.get_or_init(|| match Members::of(self.raw).and_then(|members| members.find_decoded("body")) {
-            None => StoredBody::Absent,
-            Some(Found::String(Cow::Borrowed(text))) => {
-                let start = offset(self.raw, text);
-                StoredBody::Borrowed(start, start + text.len())
+        self.body.get_or_init(|| {
+            match Members::of(self.raw).and_then(|members| members.find_decoded("body")) {
+                None => StoredBody::Absent,
+                Some(Found::String(Cow::Borrowed(text))) => {
+                    let start = offset(self.raw, text);
+                    StoredBody::Borrowed(start, start + text.len())
+                }
+                Some(Found::String(Cow::Owned(text))) => StoredBody::Decoded(text.into_boxed_str()),
+                Some(Found::Undecodable) => StoredBody::Undecodable,
+                Some(Found::Other(value)) => StoredBody::NotText(scan::json_type(value)),
             }
-            Some(Found::String(Cow::Owned(text))) => StoredBody::Decoded(text.into_boxed_str()),
-            Some(Found::Undecodable) => StoredBody::Undecodable,
-            Some(Found::Other(value)) => StoredBody::NotText(scan::json_type(value)),
         })
     }
 
@@ -202,7 +204,8 @@ impl<'e> SqsRecord<'e> {
             StoredBody::Absent => Err("the record has no `body`".to_owned()),
             StoredBody::NotText(found) => Err(format!("the record's `body` is a JSON {found}, not a string")),
             StoredBody::Undecodable => {
-                Err("the record's `body` has a `\\u` escape that is no character (a lone surrogate)".to_owned())
+                Err("the record's `body` has a `\\u` escape that is no character (a lone surrogate)"
+                    .to_owned())
             }
         }
     }
@@ -274,4 +277,3 @@ impl BatchRecord for SqsRecord<'_> {
         tracing::info_span!("record", message_id = %self.message_id, index = self.index)
     }
 }
-
