@@ -99,6 +99,12 @@ fn main() {
             std::hint::black_box(serde_json::from_str::<Order>(r.body().unwrap()).unwrap());
         }
     });
+    let small = event(10);
+    let ev10 = BatchEvent::from_slice(&small).unwrap();
+    t("10: noop process", 10, || { let r = rt.block_on(lambda_batch::sqs::process(&noop {}, &noop::CONFIG, &ev10, &cx)).unwrap(); std::hint::black_box(r.into_response().unwrap()); });
+    t("10: order process", 10, || { let r = rt.block_on(lambda_batch::sqs::process(&order {}, &order::CONFIG, &ev10, &cx)).unwrap(); std::hint::black_box(r.into_response().unwrap()); });
+    t("10: read event", 10, || { std::hint::black_box(BatchEvent::from_slice(&small).unwrap()); });
+    t("10: empty block_on", 10, || { rt.block_on(async {}); });
     t("read_records", n, || {
         std::hint::black_box(lambda_batch::sqs::read_records(&ev).unwrap());
     });

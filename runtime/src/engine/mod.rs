@@ -136,6 +136,9 @@ where
     let mut schedule = Schedule::new(records.iter().map(BatchRecord::ordering_key), ordered);
     let mut stops = Stops::default();
     let mut in_flight = FuturesUnordered::new();
+    // One record at a time (the default) runs in this slot, on this
+    // future's own state: no task allocation per record.
+    let mut single = std::pin::pin!(None);
     let mut running: Vec<usize> = Vec::new();
     loop {
         if deadline.is_some_and(|d| tokio::time::Instant::now() >= d.cut_off) {
@@ -143,7 +146,7 @@ where
                 statuses[index] = Some(RecordStatus::OutOfTime);
             }
         }
-        while in_flight.len() < concurrency {
+        while in_flight.len() + usize::from(single.is_some()) < concurrency {
             let Some(index) = schedule.next_ready() else { break };
             let record = &records[index];
             if let Some(cause) = stops.blocker(index, || record.ordering_key()) {
@@ -152,15 +155,27 @@ where
                 continue;
             }
             running.push(index);
-            in_flight.push(handle_one::<S, H>(index, S::shorten(record), plan, handler, cx));
+            let future = handle_one::<S, H>(index, S::shorten(record), plan, handler, cx);
+            if concurrency == 1 {
+                single.set(Some(future));
+            } else {
+                in_flight.push(future);
+            }
         }
-        if in_flight.is_empty() {
+        if in_flight.is_empty() && single.is_none() {
             break;
         }
-        let finished = match deadline {
-            Some(d) => tokio::time::timeout_at(d.abandon, in_flight.next()).await.ok(),
-            None => Some(in_flight.next().await),
+        let next = async {
+            match single.as_mut().as_pin_mut() {
+                Some(future) => Some(future.await),
+                None => in_flight.next().await,
+            }
         };
+        let finished = match deadline {
+            Some(d) => tokio::time::timeout_at(d.abandon, next).await.ok(),
+            None => Some(next.await),
+        };
+        single.set(None);
         match finished {
             Some(Some((index, status))) => {
                 if !keeps_order(&status) {
