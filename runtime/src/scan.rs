@@ -350,6 +350,7 @@ fn container_end(bytes: &[u8], start: usize) -> Option<usize> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a test fails loudly on what it does not expect")]
 mod tests {
     use super::*;
 
