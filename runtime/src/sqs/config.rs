@@ -6,7 +6,9 @@ use crate::policy::{AllFailedPolicy, Limits};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum QueueKind {
-    /// FIFO if any record's `eventSourceARN` ends in `.fifo` (the default).
+    /// FIFO if the `eventSourceARN` of the first record that has one ends
+    /// in `.fifo` (the default; every record of a batch comes from the one
+    /// queue the event source mapping reads).
     #[default]
     Detect,
     /// Always apply FIFO rules (`#[batch_handler(sqs_fifo)]`).
