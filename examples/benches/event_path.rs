@@ -219,7 +219,7 @@ fn main() {
     );
 
     // Peak heap for one ~6 MB event, input bytes included.
-    let big = event(5_300, false, false);
+    let big = event(6_500, false, false);
     let size = big.len();
     let before = LIVE.load(Ordering::Relaxed);
     PEAK.store(before, Ordering::Relaxed);
