@@ -72,18 +72,6 @@ impl BatchEvent {
     }
 }
 
-/// The JSON type name of a valid JSON text, from its first character.
-pub(crate) fn json_type(text: &str) -> &'static str {
-    match text.trim_start().as_bytes().first() {
-        Some(b'{') => "object",
-        Some(b'[') => "array",
-        Some(b'"') => "string",
-        Some(b'n') => "null",
-        Some(b't' | b'f') => "boolean",
-        _ => "number",
-    }
-}
-
 impl<'de> Deserialize<'de> for BatchEvent {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_any(EventVisitor).map(|records| BatchEvent { records })

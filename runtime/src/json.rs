@@ -34,12 +34,12 @@ impl<'de> Deserialize<'de> for CowStr<'de> {
 /// Parses `raw` as `T` only if it is a JSON object (serde would also take
 /// an array for a struct).
 pub(crate) fn object<'e, T: serde::Deserialize<'e>>(raw: &'e RawValue) -> Option<T> {
-    (crate::event::json_type(raw.get()) == "object").then(|| serde_json::from_str(raw.get()).ok()).flatten()
+    (crate::scan::json_type(raw.get()) == "object").then(|| serde_json::from_str(raw.get()).ok()).flatten()
 }
 
 /// A JSON value that should be a string: its text, or the JSON type found.
 pub(crate) fn string_field(raw: &RawValue) -> Result<Cow<'_, str>, &'static str> {
-    serde_json::from_str::<CowStr<'_>>(raw.get()).map(|s| s.0).map_err(|_| crate::event::json_type(raw.get()))
+    serde_json::from_str::<CowStr<'_>>(raw.get()).map(|s| s.0).map_err(|_| crate::scan::json_type(raw.get()))
 }
 
 /// A value parsed from a record's JSON on first use, and kept (boxed: a

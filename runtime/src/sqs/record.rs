@@ -13,9 +13,9 @@ use crate::scan::{self, Found, Members};
 /// One SQS message of the batch, as the engine reads it.
 ///
 /// Only `messageId` is read up front (AWS sends it first, so this reads a
-/// few dozen bytes); `body`, `eventSourceARN` and the `attributes` the
-/// engine uses are read together on first use, and the full [`SqsMessage`]
-/// is parsed only if asked for. A record whose other fields are malformed
+/// few dozen bytes); the `body` is read and decoded on first use;
+/// `eventSourceARN` and the `attributes` the engine uses are read together
+/// on first use; the full [`SqsMessage`] is parsed only if asked for. A record whose other fields are malformed
 /// is still identified, so it fails alone instead of failing the batch, and
 /// a record skipped by a FIFO rule costs little more than its id.
 #[derive(Debug)]
