@@ -40,14 +40,6 @@ impl Hasher for WordHasher {
         }
     }
 
-    fn write_u8(&mut self, byte: u8) {
-        self.add(u64::from(byte));
-    }
-
-    fn write_usize(&mut self, value: usize) {
-        self.add(value as u64);
-    }
-
     fn finish(&self) -> u64 {
         // The multiply leaves the low bits weak, and the table picks its
         // bucket from them: fold the high bits down.

@@ -46,8 +46,11 @@ pub fn event_value(records: impl IntoIterator<Item = Value>) -> Value {
 /// The batch event from records, read from [`event_json`]'s text (record
 /// keys in the order Lambda sends them).
 pub fn event(records: impl IntoIterator<Item = Value>) -> BatchEvent {
-    let json = event_json(records);
-    BatchEvent::from_json(&json).unwrap_or_else(|_| BatchEvent::from(event_value([])))
+    let records: Vec<Value> = records.into_iter().collect();
+    // The text is always valid JSON; were it not, the same records in
+    // sorted key order would still be read, never an empty batch.
+    BatchEvent::from_json(&event_json(records.iter().cloned()))
+        .unwrap_or_else(|_| BatchEvent::from(event_value(records)))
 }
 
 /// The keys of an SQS record in the order Lambda writes them.

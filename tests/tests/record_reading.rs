@@ -2,7 +2,6 @@
 //! validated) reads exactly what serde_json reads, whatever the key order,
 //! spacing, escapes and value types.
 
-use lambda_batch::BatchEvent;
 use lambda_batch::sqs::SqsRecord;
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
@@ -164,15 +163,4 @@ fn the_first_of_two_equal_keys_counts() {
         SqsRecord::parse(0, r#"{"messageId":"first","body":"a","messageId":"second","body":"b"}"#).unwrap();
     assert_eq!(record.message_id(), "first");
     assert_eq!(record.body(), Some("a"));
-}
-
-#[test]
-fn fifo_is_told_by_the_first_record_that_has_an_arn() {
-    let event = BatchEvent::from_json(
-        r#"{"Records":[{"messageId":"a","body":"x"},{"messageId":"b","body":"y","eventSourceARN":"arn:aws:sqs:eu-west-1:1:q.fifo"}]}"#,
-    )
-    .unwrap();
-    let records = lambda_batch::sqs::read_records(&event).unwrap();
-    assert_eq!(records[0].queue_arn(), None);
-    assert!(records[1].is_from_fifo_queue());
 }

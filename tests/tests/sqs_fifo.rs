@@ -10,6 +10,29 @@ use lambda_batch_testkit::sqs::{event, fifo_message, message};
 const SKIP_GROUP: SqsConfig = SqsConfig::new().fifo_policy(FifoPolicy::SkipFailedGroup);
 
 #[tokio::test]
+async fn the_first_record_with_an_arn_tells_whether_the_batch_is_fifo() {
+    let without_arn = |id: &str, body: &str| {
+        let mut record = message(id, body);
+        record.as_object_mut().unwrap().remove("eventSourceARN");
+        record
+    };
+    // Record 0 has no ARN: the next one that has one decides.
+    let first_has_none =
+        event([without_arn("m1", "fail"), fifo_message("m2", "a", "ok"), without_arn("m3", "ok")]);
+    let (report, calls) = run(&first_has_none, SqsConfig::new()).await;
+    let report = report.unwrap();
+    assert!(report.is_fifo());
+    assert_eq!(calls, ids(&["m1"]));
+    assert_eq!(statuses(&report), ["failed", "skipped", "skipped"]);
+    // The first ARN is a standard queue's: a later `.fifo` ARN (which no
+    // batch from Lambda has) does not make it FIFO.
+    let first_is_standard = event([message("m1", "fail"), fifo_message("m2", "a", "ok")]);
+    let (report, calls) = run(&first_is_standard, SqsConfig::new()).await;
+    assert!(!report.unwrap().is_fifo());
+    assert_eq!(calls, ids(&["m1", "m2"]));
+}
+
+#[tokio::test]
 async fn fifo_is_detected_from_the_queue_arn_and_stops_at_the_first_failure() {
     let event = event([
         fifo_message("m1", "a", "ok"),
