@@ -8,6 +8,7 @@ pub use crate::error::BatchError;
 pub use crate::event::BatchEvent;
 pub use crate::extract::FromRecord;
 pub use crate::handler::{PoisonRecord, RecordHandler};
+pub use crate::kafka::{Kafka, KafkaRecord, handle as kafka_handle};
 pub use crate::kinesis::{Kinesis, KinesisRecord, handle as kinesis_handle};
 pub use crate::outcome::{IntoRecordOutcome, RecordOutcome};
 pub use crate::policy::AllFailedPolicy;

@@ -13,14 +13,18 @@ pub enum EventError {
     #[error("the event is not valid JSON: {0}")]
     NotJson(#[source] serde_json::Error),
     /// The payload is JSON but not an object.
-    #[error("the event is a JSON {found}, but a batch event is an object with a `Records` array")]
+    #[error(
+        "the event is a JSON {found}, but a batch event is an object with a `Records` array (or, from \
+         Kafka, a `records` object)"
+    )]
     NotAnObject {
         /// The JSON type found instead (`array`, `string`, ...).
         found: &'static str,
     },
-    /// The object has no `Records` key (or it is `null`).
+    /// The object has no `Records` key, nor Kafka's `records` (or it is `null`).
     #[error(
-        "the event has no `Records` array; is this function wired to an SQS, Kinesis or DynamoDB event source?"
+        "the event has no `Records` array (nor Kafka's `records`); is this function wired to an SQS, \
+         Kinesis, DynamoDB Streams or Kafka event source mapping?"
     )]
     MissingRecords,
     /// `Records` is present but is not an array.
@@ -29,9 +33,19 @@ pub enum EventError {
         /// The JSON type found instead.
         found: &'static str,
     },
-    /// The object has `Records` twice: which one Lambda meant is unknown.
-    #[error("the event has two `Records` keys")]
+    /// The object has `Records` (or `records`) twice: which one Lambda meant
+    /// is unknown.
+    #[error("the event has two `Records` (or two `records`) keys; which one to handle is unknown")]
     DuplicateRecords,
+    /// Kafka's `records` is not an object whose values are arrays.
+    #[error(
+        "the event's `records` is a JSON {found}, but a Kafka event's `records` is an object of \
+         partitions, each an array of records"
+    )]
+    KafkaRecordsNotMap {
+        /// The JSON type found instead.
+        found: &'static str,
+    },
 }
 
 /// An error that fails the whole invocation, so that Lambda retries the batch.
@@ -53,7 +67,8 @@ pub enum BatchError {
          reported, so the whole batch is failed and will be retried"
     )]
     MissingItemIdentifier {
-        /// Position of the record in `Records`, from 0.
+        /// Position of the record in the batch, from 0 (for Kafka, counted
+        /// over the partitions one after the other, in the event's order).
         index: usize,
         /// The identifier field the source uses (`messageId`, ...).
         field: &'static str,

@@ -9,14 +9,16 @@ use serde_json::value::RawValue;
 
 use crate::error::EventError;
 
-/// The event a batch handler receives: `{"Records": [...]}`.
+/// The event a batch handler receives: `{"Records": [...]}` (SQS, Kinesis,
+/// DynamoDB Streams) or `{"records": {"<topic>-<partition>": [...]}}` (Kafka).
 ///
 /// It is the payload type of every generated handler
 /// (`LambdaEvent<BatchEvent>`). Deserializing it accepts any JSON: in the
 /// same pass that `lambda_runtime` makes over the bytes, `Records` is split
-/// into each record's raw JSON, which the engine reads one by one later, so
-/// one malformed record never fails the others, and an event without a
-/// `Records` array becomes a clear [`EventError`] in the handler instead of a
+/// into each record's raw JSON (Kafka's partitions one after the other, in
+/// the order of the event), which the engine reads one by one later, so
+/// one malformed record never fails the others, and an event without
+/// records becomes a clear [`EventError`] in the handler instead of a
 /// deserialization failure. Other top-level keys are skipped.
 ///
 /// ```
@@ -38,6 +40,8 @@ enum Shape {
     MissingRecords,
     RecordsNotArray(&'static str),
     DuplicateRecords,
+    /// Kafka's `records` is not an object of arrays.
+    KafkaRecordsNotMap(&'static str),
 }
 
 impl BatchEvent {
@@ -68,6 +72,7 @@ impl BatchEvent {
             Err(Shape::MissingRecords) => Err(EventError::MissingRecords),
             Err(Shape::RecordsNotArray(found)) => Err(EventError::RecordsNotArray { found }),
             Err(Shape::DuplicateRecords) => Err(EventError::DuplicateRecords),
+            Err(Shape::KafkaRecordsNotMap(found)) => Err(EventError::KafkaRecordsNotMap { found }),
         }
     }
 }
@@ -116,17 +121,26 @@ impl<'de> Visitor<'de> for EventVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut records = None;
-        while let Some(is_records) = map.next_key_seed(IsRecordsKey)? {
-            if !is_records {
-                map.next_value::<IgnoredAny>()?;
-            } else if records.is_some() {
-                map.next_value::<IgnoredAny>()?;
-                records = Some(Err(Shape::DuplicateRecords));
-            } else {
-                records = Some(map.next_value_seed(RecordsSeed)?);
+        let mut kafka_records = None;
+        while let Some(key) = map.next_key_seed(RecordsKey)? {
+            match key {
+                Key::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+                Key::Records if records.is_some() => {
+                    map.next_value::<IgnoredAny>()?;
+                    records = Some(Err(Shape::DuplicateRecords));
+                }
+                Key::Records => records = Some(map.next_value_seed(RecordsSeed)?),
+                Key::KafkaRecords if kafka_records.is_some() => {
+                    map.next_value::<IgnoredAny>()?;
+                    kafka_records = Some(Err(Shape::DuplicateRecords));
+                }
+                Key::KafkaRecords => kafka_records = Some(map.next_value_seed(KafkaRecordsSeed)?),
             }
         }
-        Ok(records.unwrap_or(Err(Shape::MissingRecords)))
+        // AWS's own sources send `Records`; Kafka sends `records`.
+        Ok(records.or(kafka_records).unwrap_or(Err(Shape::MissingRecords)))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
@@ -141,24 +155,88 @@ impl<'de> Visitor<'de> for EventVisitor {
     }
 }
 
-/// A map key: `true` if it is `Records`, compared without allocating.
-struct IsRecordsKey;
+/// A top-level key of the event.
+enum Key {
+    /// `Records` (SQS, Kinesis, DynamoDB Streams).
+    Records,
+    /// `records` (Kafka: a map of partitions).
+    KafkaRecords,
+    /// Anything else.
+    Other,
+}
 
-impl<'de> DeserializeSeed<'de> for IsRecordsKey {
-    type Value = bool;
+/// Reads a map key, compared without allocating.
+struct RecordsKey;
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+impl<'de> DeserializeSeed<'de> for RecordsKey {
+    type Value = Key;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Key, D::Error> {
         struct KeyVisitor;
         impl Visitor<'_> for KeyVisitor {
-            type Value = bool;
+            type Value = Key;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a key")
             }
-            fn visit_str<E: de::Error>(self, key: &str) -> Result<bool, E> {
-                Ok(key == "Records")
+            fn visit_str<E: de::Error>(self, key: &str) -> Result<Key, E> {
+                Ok(match key {
+                    "Records" => Key::Records,
+                    "records" => Key::KafkaRecords,
+                    _ => Key::Other,
+                })
             }
         }
         deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+/// Kafka's `records`: `{"<topic>-<partition>": [record, ...], ...}`, each
+/// partition's records kept in order, partitions one after the other.
+struct KafkaRecordsSeed;
+
+impl<'de> DeserializeSeed<'de> for KafkaRecordsSeed {
+    type Value = Result<Vec<Box<RawValue>>, Shape>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(KafkaRecordsVisitor)
+    }
+}
+
+struct KafkaRecordsVisitor;
+
+impl<'de> Visitor<'de> for KafkaRecordsVisitor {
+    type Value = Result<Vec<Box<RawValue>>, Shape>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Kafka's records map")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut records = Ok(Vec::new());
+        while map.next_key::<IgnoredAny>()?.is_some() {
+            let partition = map.next_value_seed(RecordsSeed)?;
+            records = match (records, partition) {
+                (Ok(mut all), Ok(partition)) => {
+                    all.extend(partition);
+                    Ok(all)
+                }
+                (Err(shape), _) => Err(shape),
+                (Ok(_), Err(Shape::RecordsNotArray(found))) => Err(Shape::KafkaRecordsNotMap(found)),
+                (Ok(_), Err(_)) => Err(Shape::KafkaRecordsNotMap("null")),
+            };
+        }
+        Ok(records)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Err(Shape::KafkaRecordsNotMap("array")))
+    }
+
+    scalar_visits!(Shape::KafkaRecordsNotMap);
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Err(Shape::MissingRecords))
     }
 }
 

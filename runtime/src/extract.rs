@@ -5,7 +5,7 @@ use std::ops::{Deref, DerefMut};
 
 use lambda_runtime::Context;
 
-use crate::handler::Source;
+use crate::source::Source;
 
 /// A record payload parsed as JSON into `T` with serde.
 ///

@@ -5,19 +5,7 @@ use std::future::Future;
 use lambda_runtime::Context;
 
 use crate::outcome::RecordOutcome;
-
-/// An event source: the kind of record a batch holds.
-///
-/// Implemented by the marker types of each source module, such as
-/// [`sqs::Sqs`](crate::sqs::Sqs).
-pub trait Source: 'static {
-    /// The engine's view of one record of this source, borrowing the event.
-    type Record<'e>: crate::engine::BatchRecord;
-
-    /// Shortens the event lifetime of a record borrowed for `'a` (records
-    /// are covariant in it; a generic projection cannot show that).
-    fn shorten<'a, 'e: 'a>(record: &'a Self::Record<'e>) -> &'a Self::Record<'a>;
-}
+pub(crate) use crate::source::Source;
 
 /// Handles one record of source `S`.
 ///
@@ -75,6 +63,6 @@ pub struct PoisonRecord<'a> {
     pub raw_json: &'a str,
     /// Why it was dropped.
     pub reason: &'a str,
-    /// The event source (`"sqs"`, `"kinesis"`, `"dynamodb"`).
+    /// The event source (`"sqs"`, `"kinesis"`, `"dynamodb"`, `"kafka"`).
     pub source: &'static str,
 }

@@ -5,7 +5,8 @@ use std::borrow::Cow;
 use crate::error::BatchError;
 use crate::outcome::RecordError;
 use crate::policy::AllFailedPolicy;
-use crate::response::BatchResponse;
+use crate::response::{BatchResponse, IdentifierShape};
+use crate::source::SourceKind;
 
 /// What happened to one record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,6 +91,9 @@ pub(crate) enum ResponseRule {
     /// Only the lowest sequence number among the records not handled
     /// (streams `Checkpoint`): Lambda retries from there on.
     LowestRetried,
+    /// Only the lowest offset not handled of each Kafka partition (Kafka
+    /// `Checkpoint`): Lambda retries each partition from there on.
+    LowestRetriedPerPartition,
 }
 
 /// The result of handling one batch: each record's status, in record order.
@@ -100,7 +104,7 @@ pub struct BatchReport<'e> {
     records: Vec<RecordReport<'e>>,
     all_failed: AllFailedPolicy,
     rule: ResponseRule,
-    fifo: bool,
+    source: SourceKind,
 }
 
 impl<'e> BatchReport<'e> {
@@ -109,10 +113,10 @@ impl<'e> BatchReport<'e> {
         statuses: Vec<RecordStatus>,
         all_failed: AllFailedPolicy,
         rule: ResponseRule,
-        fifo: bool,
+        source: SourceKind,
     ) -> Self {
         let records = ids.into_iter().zip(statuses).map(|(id, status)| RecordReport { id, status }).collect();
-        BatchReport { records, all_failed, rule, fifo }
+        BatchReport { records, all_failed, rule, source }
     }
 
     /// Each record's report, in record order.
@@ -122,7 +126,12 @@ impl<'e> BatchReport<'e> {
 
     /// Whether the batch was handled under FIFO rules.
     pub fn is_fifo(&self) -> bool {
-        self.fifo
+        self.source == SourceKind::SqsFifo
+    }
+
+    /// The source the batch was handled as.
+    pub fn source(&self) -> SourceKind {
+        self.source
     }
 
     /// How many records ended in each status.
@@ -141,10 +150,10 @@ impl<'e> BatchReport<'e> {
         counts
     }
 
-    pub(crate) fn log_summary(&self, source: &'static str) {
+    pub(crate) fn log_summary(&self) {
         let BatchCounts { succeeded, failed, skipped, retry_later, dropped, out_of_time } = self.counts();
         tracing::info!(
-            source,
+            source = self.source.name(),
             records = self.records.len(),
             succeeded,
             failed,
@@ -152,7 +161,6 @@ impl<'e> BatchReport<'e> {
             retry_later,
             dropped,
             out_of_time,
-            fifo = self.fifo,
             "batch handled"
         );
     }
@@ -163,17 +171,27 @@ impl<'e> BatchReport<'e> {
     /// number among them.
     pub fn response(&self) -> BatchResponse {
         let retried = self.records.iter().filter(|r| r.status.is_retried());
+        let shape = match self.source {
+            SourceKind::Kafka => IdentifierShape::KafkaPosition,
+            _ => IdentifierShape::Text,
+        };
         match self.rule {
             ResponseRule::EveryRetried => {
                 let count = retried.clone().count();
-                BatchResponse::from_failures(retried.map(|r| &*r.id), count)
+                BatchResponse::from_failures(retried.map(|r| &*r.id), count, shape)
             }
             ResponseRule::LowestRetried => BatchResponse::from_failures(
                 retried
                     .min_by(|a, b| crate::sequence::compare_sequence_numbers(&a.id, &b.id))
                     .map(|r| &*r.id),
                 1,
+                shape,
             ),
+            ResponseRule::LowestRetriedPerPartition => {
+                let lowest = crate::kafka::lowest_per_partition(retried.map(|r| &*r.id));
+                let count = lowest.len();
+                BatchResponse::from_failures(lowest, count, shape)
+            }
         }
     }
 

@@ -5,20 +5,42 @@ use std::fmt;
 use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 
-/// The identifier of one record of the current batch: an SQS `messageId`
-/// or a stream sequence number, as listed in a [`BatchResponse`].
+/// The identifier of one record of the current batch, as listed in a
+/// [`BatchResponse`]: an SQS `messageId`, a stream sequence number, or a
+/// Kafka partition and offset.
 ///
 /// It can only come from a response the engine built from records it read,
 /// and it is never empty, so a [`BatchResponse`] cannot name a record that
 /// is not in the batch, nor an empty or `null` identifier.
+///
+/// Kafka's `itemIdentifier` is not a string but an object,
+/// `{"partition": "<topic>-<partition>", "offset": <number>}`; its text form
+/// ([`as_str`](Self::as_str)) is `<topic>-<partition>@<offset>` (`@` cannot
+/// appear in a Kafka topic name), and [`kafka_position`](Self::kafka_position)
+/// gives the two parts.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ItemIdentifier<'a>(&'a str);
 
 impl<'a> ItemIdentifier<'a> {
-    /// The identifier as text.
+    /// The identifier as text (for Kafka, `<topic>-<partition>@<offset>`).
     pub fn as_str(&self) -> &'a str {
         self.0
     }
+
+    /// For a Kafka record, its partition (`<topic>-<partition>`) and offset.
+    pub fn kafka_position(&self) -> Option<(&'a str, i64)> {
+        crate::kafka::split_item_identifier(self.0)
+    }
+}
+
+/// The JSON form of the identifiers in a response.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum IdentifierShape {
+    /// A string (SQS, Kinesis, DynamoDB Streams).
+    #[default]
+    Text,
+    /// `{"partition": "<topic>-<partition>", "offset": <number>}` (Kafka).
+    KafkaPosition,
 }
 
 impl fmt::Debug for ItemIdentifier<'_> {
@@ -66,6 +88,8 @@ pub struct BatchResponse {
     text: String,
     /// Where each identifier ends in `text`.
     ends: Vec<usize>,
+    /// How the identifiers are written.
+    shape: IdentifierShape,
 }
 
 impl BatchResponse {
@@ -73,8 +97,12 @@ impl BatchResponse {
     /// order, keeping the first of any repeated identifier and leaving out
     /// empty ones (which the record readers never produce).
     /// `expected` is how many there may be (to size the buffers once).
-    pub(crate) fn from_failures<'a>(ids: impl IntoIterator<Item = &'a str>, expected: usize) -> Self {
-        let mut response = BatchResponse { text: String::new(), ends: Vec::with_capacity(expected) };
+    pub(crate) fn from_failures<'a>(
+        ids: impl IntoIterator<Item = &'a str>,
+        expected: usize,
+        shape: IdentifierShape,
+    ) -> Self {
+        let mut response = BatchResponse { text: String::new(), ends: Vec::with_capacity(expected), shape };
         let mut seen = crate::hash::StrSet::with_capacity_and_hasher(expected, Default::default());
         for id in ids {
             if !id.is_empty() && seen.insert(id) {
@@ -98,7 +126,13 @@ impl BatchResponse {
         self.ends.is_empty()
     }
 
-    /// The same response as `aws_lambda_events`' SQS type.
+    /// `true` when the identifiers are Kafka positions.
+    pub fn is_kafka(&self) -> bool {
+        self.shape == IdentifierShape::KafkaPosition
+    }
+
+    /// The same response as `aws_lambda_events`' SQS type (the identifiers
+    /// as text).
     pub fn to_sqs_response(&self) -> aws_lambda_events::sqs::SqsBatchResponse {
         let mut response = aws_lambda_events::sqs::SqsBatchResponse::default();
         response.set_failures(self.failures().map(|id| id.as_str().to_owned()));
@@ -115,12 +149,21 @@ impl fmt::Debug for BatchResponse {
 impl Serialize for BatchResponse {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         struct Failures<'a>(&'a BatchResponse);
-        struct Failure<'a>(ItemIdentifier<'a>);
+        struct Failure<'a>(ItemIdentifier<'a>, IdentifierShape);
+        struct KafkaPosition<'a>(&'a str, i64);
+        impl Serialize for KafkaPosition<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut map = serializer.serialize_map(Some(2))?;
+                map.serialize_entry("partition", self.0)?;
+                map.serialize_entry("offset", &self.1)?;
+                map.end()
+            }
+        }
         impl Serialize for Failures<'_> {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 let mut seq = serializer.serialize_seq(Some(self.0.ends.len()))?;
                 for id in self.0.failures() {
-                    seq.serialize_element(&Failure(id))?;
+                    seq.serialize_element(&Failure(id, self.0.shape))?;
                 }
                 seq.end()
             }
@@ -128,7 +171,12 @@ impl Serialize for BatchResponse {
         impl Serialize for Failure<'_> {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 let mut map = serializer.serialize_map(Some(1))?;
-                map.serialize_entry("itemIdentifier", self.0.as_str())?;
+                match (self.1, self.0.kafka_position()) {
+                    (IdentifierShape::KafkaPosition, Some((partition, offset))) => {
+                        map.serialize_entry("itemIdentifier", &KafkaPosition(partition, offset))?;
+                    }
+                    _ => map.serialize_entry("itemIdentifier", self.0.as_str())?,
+                }
                 map.end()
             }
         }

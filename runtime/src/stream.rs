@@ -1,17 +1,15 @@
 //! What Kinesis and DynamoDB Streams share: the failure policy, settings,
 //! and how a stream batch is handled.
 
-use std::borrow::Cow;
-
 use lambda_runtime::{Context, LambdaEvent};
-use serde_json::value::RawValue;
 
-use crate::engine::{BatchRecord, Plan, StopRule};
+use crate::engine::{Plan, StopRule};
 use crate::error::BatchError;
 use crate::event::BatchEvent;
-use crate::handler::{RecordHandler, Source};
+use crate::handler::RecordHandler;
 use crate::report::{BatchReport, ResponseRule};
 use crate::response::BatchResponse;
+use crate::source::Source;
 
 use crate::policy::{AllFailedPolicy, Limits};
 
@@ -90,26 +88,23 @@ impl StreamConfig {
     }
 }
 
-/// A stream source: how to read its records and identifiers.
-pub(crate) trait StreamSource: Source {
-    /// The source's name for logs.
-    const NAME: &'static str;
-    /// Reads record `index` of the batch.
-    fn parse(index: usize, raw: &RawValue) -> Result<Self::Record<'_>, BatchError>;
-    /// The record's sequence number, kept for the report.
-    fn into_id<'e>(record: Self::Record<'e>) -> Cow<'e, str>
-    where
-        Self: 'e;
+/// What a failure stops under [`StreamPolicy::Checkpoint`], and so which
+/// sequence numbers (or offsets) the response names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Checkpoint {
+    /// The batch is one shard: a failure stops every later record and the
+    /// response names the lowest record not done (Kinesis, DynamoDB).
+    Batch,
+    /// The batch holds several partitions: a failure stops the later
+    /// records of its partition, and the response names the lowest record
+    /// not done of each partition (Kafka).
+    PerOrderingKey,
 }
 
-/// Reads every record of a stream event, in order.
-pub(crate) fn read_records<S: StreamSource>(event: &BatchEvent) -> Result<Vec<S::Record<'_>>, BatchError> {
-    let raw = event.records()?;
-    let mut records = Vec::with_capacity(raw.len());
-    for (index, raw) in raw.iter().enumerate() {
-        records.push(S::parse(index, raw)?);
-    }
-    Ok(records)
+/// A source whose batches are checkpointed: streams and Kafka.
+pub(crate) trait StreamSource: Source {
+    /// What a failure stops under [`StreamPolicy::Checkpoint`].
+    const CHECKPOINT: Checkpoint;
 }
 
 /// Handles a stream batch under `config` and reports each record's status.
@@ -123,10 +118,13 @@ where
     S: StreamSource,
     H: RecordHandler<S>,
 {
-    let records = read_records::<S>(event)?;
-    let (stop, rule) = match config.stream_policy() {
-        StreamPolicy::Checkpoint => (StopRule::Everything, ResponseRule::LowestRetried),
-        StreamPolicy::Continue => (StopRule::Nothing, ResponseRule::EveryRetried),
+    let records = crate::source::read_records::<S>(event)?;
+    let (stop, rule) = match (config.stream_policy(), S::CHECKPOINT) {
+        (StreamPolicy::Checkpoint, Checkpoint::Batch) => (StopRule::Everything, ResponseRule::LowestRetried),
+        (StreamPolicy::Checkpoint, Checkpoint::PerOrderingKey) => {
+            (StopRule::SameKey, ResponseRule::LowestRetriedPerPartition)
+        }
+        (StreamPolicy::Continue, _) => (StopRule::Nothing, ResponseRule::EveryRetried),
     };
     let statuses = crate::engine::run::<S, H>(
         &records,
@@ -136,13 +134,13 @@ where
     )
     .await;
     let report = BatchReport::new(
-        records.into_iter().map(S::into_id),
+        records.into_iter().map(S::into_item_identifier),
         statuses,
         config.all_failed_policy(),
         rule,
-        false,
+        S::KIND,
     );
-    report.log_summary(<S::Record<'e> as BatchRecord>::SOURCE);
+    report.log_summary();
     Ok(report)
 }
 
@@ -159,7 +157,7 @@ where
     let (payload, context) = event.into_parts();
     let result =
         process::<S, H>(handler, config, &payload, &context).await.and_then(BatchReport::into_response);
-    log_failure(S::NAME, result)
+    log_failure(S::KIND, result)
 }
 
 /// Reads a stream record's sequence number field.
@@ -182,11 +180,11 @@ pub(crate) fn sequence_number<'e>(
 
 /// Logs an invocation error (for any source) and passes the result on.
 pub(crate) fn log_failure<T>(
-    source: &'static str,
+    source: crate::source::SourceKind,
     result: Result<T, crate::error::BatchError>,
 ) -> Result<T, crate::error::BatchError> {
     if let Err(error) = &result {
-        tracing::error!(source, error = %error, error_type = error.error_type(), "batch failed as a whole");
+        tracing::error!(source = source.name(), error = %error, error_type = error.error_type(), "batch failed as a whole");
     }
     result
 }

@@ -7,7 +7,7 @@
 //!   function or a hand-written one) on a batch with a fault plan, on a
 //!   paused tokio clock, and returns the response and the calls it made;
 //! - [`check`]: the invariants, each returning `Result<(), TestCaseError>`;
-//! - [`context`], [`sqs`], [`kinesis`], [`dynamodb`]: hand-made events and a
+//! - [`context`], [`sqs`], [`kinesis`], [`dynamodb`], [`kafka`]: hand-made events and a
 //!   Lambda-shaped `Context`.
 //!
 //! ```
@@ -41,6 +41,7 @@ pub mod dynamodb;
 pub mod faults;
 #[cfg(feature = "harness")]
 pub mod harness;
+pub mod kafka;
 pub mod kinesis;
 #[cfg(feature = "harness")]
 pub mod prelude;

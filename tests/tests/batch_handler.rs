@@ -176,7 +176,7 @@ async fn each_record_gets_a_span_with_its_message_id_and_the_batch_a_summary() {
         "serde error logged: {failure}"
     );
     let summary = text.lines().find(|l| l.contains("batch handled")).expect("a summary event");
-    for field in ["source=\"sqs\"", "records=2", "succeeded=1", "failed=1", "skipped=0"] {
+    for field in ["source=\"SQS\"", "records=2", "succeeded=1", "failed=1", "skipped=0"] {
         assert!(summary.contains(field), "{summary}");
     }
 }

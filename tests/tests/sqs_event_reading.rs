@@ -32,7 +32,11 @@ fn an_event_that_is_not_json_is_rejected_with_a_clear_error() {
 fn an_event_without_a_records_array_is_an_invocation_error() {
     assert!(matches!(invalid_event(json!({})), EventError::MissingRecords));
     assert!(matches!(invalid_event(json!({"Records": null})), EventError::MissingRecords));
-    assert!(matches!(invalid_event(json!({"records": []})), EventError::MissingRecords));
+    // Lower-case `records` is Kafka's map of partitions, never an array.
+    assert!(matches!(
+        invalid_event(json!({"records": []})),
+        EventError::KafkaRecordsNotMap { found: "array" }
+    ));
     assert!(matches!(invalid_event(json!({"Records": {}})), EventError::RecordsNotArray { found: "object" }));
     assert!(matches!(
         invalid_event(json!({"Records": "x"})),

@@ -10,27 +10,53 @@ mod extract;
 mod record;
 
 pub use aws_lambda_events::dynamodb::EventRecord;
+use std::borrow::Cow;
+
 use lambda_runtime::{Context, LambdaEvent};
+use serde_json::value::RawValue;
 
 pub use self::record::DynamoDbRecord;
 use crate::error::BatchError;
 use crate::event::BatchEvent;
-use crate::handler::{RecordHandler, Source};
+use crate::handler::RecordHandler;
 use crate::report::BatchReport;
 use crate::response::BatchResponse;
+use crate::source::{Source, SourceKind};
 use crate::stream::StreamConfig;
 
 /// The DynamoDB Streams event source (marker type).
 #[derive(Debug)]
 pub enum DynamoDb {}
 
+impl crate::source::sealed::Sealed for DynamoDb {}
+
 impl Source for DynamoDb {
     type Record<'e> = DynamoDbRecord<'e>;
+
+    const KIND: SourceKind = SourceKind::DynamoDb;
 
     fn shorten<'a, 'e: 'a>(record: &'a DynamoDbRecord<'e>) -> &'a DynamoDbRecord<'a> {
         record
     }
+
+    fn read_record(index: usize, raw: &RawValue) -> Result<DynamoDbRecord<'_>, BatchError> {
+        DynamoDbRecord::parse(index, raw)
+    }
+
+    fn into_item_identifier<'e>(record: DynamoDbRecord<'e>) -> Cow<'e, str>
+    where
+        Self: 'e,
+    {
+        record.into_sequence_number()
+    }
 }
+
+impl crate::stream::StreamSource for DynamoDb {
+    const CHECKPOINT: crate::stream::Checkpoint = crate::stream::Checkpoint::Batch;
+}
+
+/// Where a DynamoDB Streams record's identifier is.
+pub(crate) const ID_FIELD: &str = "dynamodb.SequenceNumber";
 
 /// The item after the change (`dynamodb.NewImage`), decoded into `T`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,21 +81,6 @@ pub enum EventName {
     Remove,
 }
 
-impl crate::stream::StreamSource for DynamoDb {
-    const NAME: &'static str = "DynamoDB Streams";
-
-    fn parse(index: usize, raw: &serde_json::value::RawValue) -> Result<DynamoDbRecord<'_>, BatchError> {
-        DynamoDbRecord::parse(index, raw)
-    }
-
-    fn into_id<'e>(record: DynamoDbRecord<'e>) -> std::borrow::Cow<'e, str>
-    where
-        Self: 'e,
-    {
-        record.into_sequence_number()
-    }
-}
-
 /// Reads every record of a DynamoDB Streams event, in order.
 ///
 /// # Errors
@@ -77,7 +88,7 @@ impl crate::stream::StreamSource for DynamoDb {
 /// [`BatchError::MissingItemIdentifier`] if a record has no usable
 /// `dynamodb.SequenceNumber`.
 pub fn read_records(event: &BatchEvent) -> Result<Vec<DynamoDbRecord<'_>>, BatchError> {
-    crate::stream::read_records::<DynamoDb>(event)
+    crate::source::read_records::<DynamoDb>(event)
 }
 
 /// Handles a DynamoDB Streams batch and reports what happened to each record.

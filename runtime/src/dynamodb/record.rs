@@ -51,8 +51,6 @@ struct Inner<'e> {
     created: Option<&'e RawValue>,
 }
 
-const ID_FIELD: &str = "dynamodb.SequenceNumber";
-
 impl<'e> DynamoDbRecord<'e> {
     /// Reads record `index` of the batch.
     ///
@@ -60,14 +58,14 @@ impl<'e> DynamoDbRecord<'e> {
     /// [`BatchError::MissingItemIdentifier`] if the record has no usable
     /// `dynamodb.SequenceNumber`, or is not an object.
     pub fn parse(index: usize, raw: &'e RawValue) -> Result<Self, BatchError> {
-        let broken = |problem| BatchError::MissingItemIdentifier { index, field: ID_FIELD, problem };
+        let broken = |problem| BatchError::MissingItemIdentifier { index, field: super::ID_FIELD, problem };
         let head: Head<'e> = object(raw).ok_or_else(|| broken("the record is not a JSON object"))?;
         let inner: Inner<'e> =
             head.dynamodb.and_then(object).ok_or_else(|| broken("the record has no `dynamodb` object"))?;
         Ok(DynamoDbRecord {
             index,
             raw,
-            sequence_number: crate::stream::sequence_number(inner.sequence_number, index, ID_FIELD)?,
+            sequence_number: crate::stream::sequence_number(inner.sequence_number, index, super::ID_FIELD)?,
             event_name: head.event_name.and_then(|raw| string_field(raw).ok()),
             keys: inner.keys,
             new_image: inner.new_image,

@@ -11,42 +11,53 @@ mod extract;
 mod record;
 
 pub use aws_lambda_events::kinesis::KinesisEventRecord;
+use std::borrow::Cow;
+
 use lambda_runtime::{Context, LambdaEvent};
+use serde_json::value::RawValue;
 
 pub use self::record::KinesisRecord;
 use crate::error::BatchError;
 use crate::event::BatchEvent;
-use crate::handler::{RecordHandler, Source};
+use crate::handler::RecordHandler;
 use crate::report::BatchReport;
 use crate::response::BatchResponse;
+use crate::source::{Source, SourceKind};
 use crate::stream::StreamConfig;
 
 /// The Kinesis event source (marker type).
 #[derive(Debug)]
 pub enum Kinesis {}
 
+impl crate::source::sealed::Sealed for Kinesis {}
+
 impl Source for Kinesis {
     type Record<'e> = KinesisRecord<'e>;
+
+    const KIND: SourceKind = SourceKind::Kinesis;
 
     fn shorten<'a, 'e: 'a>(record: &'a KinesisRecord<'e>) -> &'a KinesisRecord<'a> {
         record
     }
-}
 
-impl crate::stream::StreamSource for Kinesis {
-    const NAME: &'static str = "Kinesis";
-
-    fn parse(index: usize, raw: &serde_json::value::RawValue) -> Result<KinesisRecord<'_>, BatchError> {
+    fn read_record(index: usize, raw: &RawValue) -> Result<KinesisRecord<'_>, BatchError> {
         KinesisRecord::parse(index, raw)
     }
 
-    fn into_id<'e>(record: KinesisRecord<'e>) -> std::borrow::Cow<'e, str>
+    fn into_item_identifier<'e>(record: KinesisRecord<'e>) -> Cow<'e, str>
     where
         Self: 'e,
     {
         record.into_sequence_number()
     }
 }
+
+impl crate::stream::StreamSource for Kinesis {
+    const CHECKPOINT: crate::stream::Checkpoint = crate::stream::Checkpoint::Batch;
+}
+
+/// Where a Kinesis record's identifier is.
+pub(crate) const ID_FIELD: &str = "kinesis.sequenceNumber";
 
 /// Reads every record of a Kinesis event, in order.
 ///
@@ -55,7 +66,7 @@ impl crate::stream::StreamSource for Kinesis {
 /// [`BatchError::MissingItemIdentifier`] if a record has no usable
 /// `kinesis.sequenceNumber`.
 pub fn read_records(event: &BatchEvent) -> Result<Vec<KinesisRecord<'_>>, BatchError> {
-    crate::stream::read_records::<Kinesis>(event)
+    crate::source::read_records::<Kinesis>(event)
 }
 
 /// Handles a Kinesis batch and reports what happened to each record.

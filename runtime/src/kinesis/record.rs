@@ -47,8 +47,6 @@ struct Inner<'e> {
     arrival: Option<&'e RawValue>,
 }
 
-const ID_FIELD: &str = "kinesis.sequenceNumber";
-
 impl<'e> KinesisRecord<'e> {
     /// Reads record `index` of the batch.
     ///
@@ -57,13 +55,14 @@ impl<'e> KinesisRecord<'e> {
     /// `kinesis.sequenceNumber` (absent, `null`, empty, or not a decimal
     /// string), or is not an object.
     pub fn parse(index: usize, raw: &'e RawValue) -> Result<Self, BatchError> {
-        let not_object = |problem| BatchError::MissingItemIdentifier { index, field: ID_FIELD, problem };
+        let not_object =
+            |problem| BatchError::MissingItemIdentifier { index, field: super::ID_FIELD, problem };
         let inner = object::<Head<'e>>(raw)
             .and_then(|head| head.kinesis)
             .ok_or_else(|| not_object("the record has no `kinesis` object"))?;
         let inner: Inner<'e> =
             object(inner).ok_or_else(|| not_object("the record's `kinesis` is not an object"))?;
-        let sequence_number = crate::stream::sequence_number(inner.sequence_number, index, ID_FIELD)?;
+        let sequence_number = crate::stream::sequence_number(inner.sequence_number, index, super::ID_FIELD)?;
         Ok(KinesisRecord {
             index,
             raw,

@@ -18,32 +18,53 @@ mod config;
 mod extract;
 mod record;
 
+use std::borrow::Cow;
 use std::future::Future;
 
 pub use aws_lambda_events::sqs::SqsMessage;
 use lambda_runtime::{Context, LambdaEvent};
+use serde_json::value::RawValue;
 
 pub use self::config::{FifoPolicy, QueueKind, SqsConfig};
 pub use self::record::SqsRecord;
 use crate::engine::{self, Plan, StopRule};
 use crate::error::BatchError;
 use crate::event::BatchEvent;
-use crate::handler::{RecordHandler, Source};
+use crate::handler::RecordHandler;
 use crate::outcome::{IntoRecordOutcome, RecordOutcome};
 use crate::report::{BatchReport, ResponseRule};
 use crate::response::BatchResponse;
+use crate::source::{Source, SourceKind};
 
 /// The SQS event source (marker type).
 #[derive(Debug)]
 pub enum Sqs {}
 
+impl crate::source::sealed::Sealed for Sqs {}
+
 impl Source for Sqs {
     type Record<'e> = SqsRecord<'e>;
+
+    const KIND: SourceKind = SourceKind::Sqs;
 
     fn shorten<'a, 'e: 'a>(record: &'a SqsRecord<'e>) -> &'a SqsRecord<'a> {
         record
     }
+
+    fn read_record(index: usize, raw: &RawValue) -> Result<SqsRecord<'_>, BatchError> {
+        SqsRecord::parse(index, raw.get())
+    }
+
+    fn into_item_identifier<'e>(record: SqsRecord<'e>) -> Cow<'e, str>
+    where
+        Self: 'e,
+    {
+        record.into_message_id()
+    }
 }
+
+/// Where an SQS record's identifier is.
+pub(crate) const ID_FIELD: &str = "messageId";
 
 /// Reads every record of an SQS event, in order.
 ///
@@ -52,12 +73,7 @@ impl Source for Sqs {
 /// [`BatchError::MissingItemIdentifier`] if a record has no usable
 /// `messageId`.
 pub fn read_records(event: &BatchEvent) -> Result<Vec<SqsRecord<'_>>, BatchError> {
-    let raw = event.records()?;
-    let mut records = Vec::with_capacity(raw.len());
-    for (index, raw) in raw.iter().enumerate() {
-        records.push(SqsRecord::parse(index, raw.get())?);
-    }
-    Ok(records)
+    crate::source::read_records::<Sqs>(event)
 }
 
 /// Handles an SQS batch and reports what happened to each record.
@@ -95,9 +111,9 @@ pub async fn process<'e, H: RecordHandler<Sqs>>(
         statuses,
         config.all_failed_policy(),
         ResponseRule::EveryRetried,
-        fifo,
+        if fifo { SourceKind::SqsFifo } else { SourceKind::Sqs },
     );
-    report.log_summary("sqs");
+    report.log_summary();
     Ok(report)
 }
 
@@ -112,7 +128,7 @@ pub async fn handle<H: RecordHandler<Sqs>>(
 ) -> Result<BatchResponse, BatchError> {
     let (payload, context) = event.into_parts();
     crate::stream::log_failure(
-        "SQS",
+        SourceKind::Sqs,
         process(handler, config, &payload, &context).await.and_then(BatchReport::into_response),
     )
 }

@@ -139,7 +139,7 @@ impl<'e> SqsRecord<'e> {
     /// `messageId` (absent, `null`, not a string, or empty), or is not an
     /// object at all. If the key appears twice, the first counts.
     pub fn parse(index: usize, raw: &'e str) -> Result<Self, BatchError> {
-        let missing = |problem| BatchError::MissingItemIdentifier { index, field: "messageId", problem };
+        let missing = |problem| BatchError::MissingItemIdentifier { index, field: super::ID_FIELD, problem };
         let members = Members::of(raw).ok_or_else(|| missing("the record is not a JSON object"))?;
         let message_id = match members.find_decoded("messageId") {
             None | Some(Found::Other("null")) => return Err(missing("absent or null")),

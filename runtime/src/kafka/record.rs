@@ -1,0 +1,283 @@
+//! The engine's view of one Kafka record, read leniently from the event.
+
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
+use base64::Engine as _;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::KafkaEventRecord;
+use crate::engine::BatchRecord;
+use crate::error::BatchError;
+use crate::json::{LazyParse, object, string_field};
+
+/// One Kafka record of the batch, as the engine reads it.
+///
+/// `topic`, `partition` and `offset` (together the identifier) and
+/// `timestamp` are read up front; `key`, `value` and `headers` are decoded
+/// on first use, and the full `aws_lambda_events` record parsed only when
+/// asked for.
+#[derive(Debug)]
+pub struct KafkaRecord<'e> {
+    index: usize,
+    raw: &'e RawValue,
+    topic: Cow<'e, str>,
+    partition: i64,
+    offset: i64,
+    /// `<topic>-<partition>@<offset>`; the partition is the part before `@`.
+    item_identifier: String,
+    timestamp: Option<f64>,
+    key: Option<&'e RawValue>,
+    value: Option<&'e RawValue>,
+    headers: Option<&'e RawValue>,
+    decoded_key: OnceLock<Result<Option<Vec<u8>>, String>>,
+    decoded_value: OnceLock<Result<Vec<u8>, String>>,
+    decoded_headers: OnceLock<Result<Vec<KafkaHeader>, String>>,
+    full: LazyParse<KafkaEventRecord>,
+}
+
+/// One Kafka record header: a name and its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KafkaHeader {
+    /// The header's name.
+    pub name: String,
+    /// The header's value.
+    pub value: Vec<u8>,
+}
+
+#[derive(Deserialize)]
+struct Head<'e> {
+    #[serde(borrow, default)]
+    topic: Option<&'e RawValue>,
+    #[serde(borrow, default)]
+    partition: Option<&'e RawValue>,
+    #[serde(borrow, default)]
+    offset: Option<&'e RawValue>,
+    #[serde(borrow, default)]
+    timestamp: Option<&'e RawValue>,
+    #[serde(borrow, default)]
+    key: Option<&'e RawValue>,
+    #[serde(borrow, default)]
+    value: Option<&'e RawValue>,
+    #[serde(borrow, default)]
+    headers: Option<&'e RawValue>,
+}
+
+/// A non-negative integer field (`partition`, `offset`).
+fn position(raw: Option<&RawValue>) -> Result<i64, &'static str> {
+    let raw = raw.ok_or("absent")?;
+    match serde_json::from_str::<Option<i64>>(raw.get()) {
+        Ok(Some(number)) if number >= 0 => Ok(number),
+        Ok(Some(_)) => Err("negative"),
+        Ok(None) => Err("null"),
+        Err(_) => Err("not a whole number"),
+    }
+}
+
+impl<'e> KafkaRecord<'e> {
+    /// Reads record `index` of the batch.
+    ///
+    /// # Errors
+    /// [`BatchError::MissingItemIdentifier`] if the record is not an object,
+    /// or its `topic` (a non-empty string), `partition` or `offset` (whole
+    /// numbers from 0) is missing or unusable.
+    pub fn parse(index: usize, raw: &'e RawValue) -> Result<Self, BatchError> {
+        let broken = |problem| BatchError::MissingItemIdentifier { index, field: super::ID_FIELD, problem };
+        let head: Head<'e> = object(raw).ok_or_else(|| broken("the record is not a JSON object"))?;
+        let topic = match head.topic.map(string_field) {
+            None => return Err(broken("`topic` is absent")),
+            Some(Err(_)) => return Err(broken("`topic` is not a string")),
+            Some(Ok(topic)) if topic.is_empty() => return Err(broken("`topic` is empty")),
+            Some(Ok(topic)) => topic,
+        };
+        let partition = position(head.partition).map_err(|problem| {
+            broken(match problem {
+                "absent" => "`partition` is absent",
+                "null" => "`partition` is null",
+                "negative" => "`partition` is negative",
+                _ => "`partition` is not a whole number",
+            })
+        })?;
+        let offset = position(head.offset).map_err(|problem| {
+            broken(match problem {
+                "absent" => "`offset` is absent",
+                "null" => "`offset` is null",
+                "negative" => "`offset` is negative",
+                _ => "`offset` is not a whole number",
+            })
+        })?;
+        Ok(KafkaRecord {
+            index,
+            raw,
+            item_identifier: format!("{topic}-{partition}@{offset}"),
+            topic,
+            partition,
+            offset,
+            timestamp: head.timestamp.and_then(|raw| serde_json::from_str::<f64>(raw.get()).ok()),
+            key: head.key,
+            value: head.value,
+            headers: head.headers,
+            decoded_key: OnceLock::new(),
+            decoded_value: OnceLock::new(),
+            decoded_headers: OnceLock::new(),
+            full: LazyParse::new(),
+        })
+    }
+
+    /// Position of the record in the batch (partitions one after the other,
+    /// in the order of the event), from 0.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// The topic.
+    pub fn topic(&self) -> &str {
+        &self.topic
+    }
+
+    /// The partition number within the topic.
+    pub fn partition(&self) -> i64 {
+        self.partition
+    }
+
+    /// `<topic>-<partition>`: the key of the event's `records` map, and the
+    /// `partition` of the `itemIdentifier`.
+    pub fn partition_key(&self) -> &str {
+        self.item_identifier.rsplit_once('@').map_or("", |(partition, _)| partition)
+    }
+
+    /// The offset within the partition.
+    pub fn offset(&self) -> i64 {
+        self.offset
+    }
+
+    /// The record's `timestamp`, in epoch milliseconds.
+    pub fn timestamp_ms(&self) -> Option<f64> {
+        self.timestamp
+    }
+
+    /// The record's `value`, base64-decoded on first use.
+    ///
+    /// # Errors
+    /// Why there are no bytes: no `value` (a tombstone), not a string, or
+    /// not base64.
+    pub fn value(&self) -> Result<&[u8], &str> {
+        self.decoded_value
+            .get_or_init(|| match decode(self.value, "value")? {
+                Some(bytes) => Ok(bytes),
+                None => {
+                    Err("the record has no `value` (a tombstone); take `&KafkaRecord` to handle records \
+                             without a value"
+                        .to_owned())
+                }
+            })
+            .as_deref()
+            .map_err(String::as_str)
+    }
+
+    /// The record's `key`, base64-decoded on first use; `None` when the
+    /// record has no key.
+    ///
+    /// # Errors
+    /// The key is not a string or not base64.
+    pub fn key(&self) -> Result<Option<&[u8]>, &str> {
+        match self.decoded_key.get_or_init(|| decode(self.key, "key")) {
+            Ok(key) => Ok(key.as_deref()),
+            Err(message) => Err(message),
+        }
+    }
+
+    /// The record's headers, in order, decoded on first use.
+    ///
+    /// # Errors
+    /// The headers are not a list of `{"name": [bytes]}` objects.
+    pub fn headers(&self) -> Result<&[KafkaHeader], &str> {
+        self.decoded_headers.get_or_init(|| decode_headers(self.headers)).as_deref().map_err(String::as_str)
+    }
+
+    /// The record's JSON text, as received.
+    pub fn raw_json(&self) -> &'e str {
+        self.raw.get()
+    }
+
+    /// The full record as `aws_lambda_events`' Kafka record, parsed on
+    /// first use.
+    ///
+    /// # Errors
+    /// The parse error, as text, if the record does not fit the type.
+    pub fn event_record(&self) -> Result<&KafkaEventRecord, &str> {
+        self.full.get(self.raw.get())
+    }
+
+    pub(crate) fn into_item_identifier(self) -> String {
+        self.item_identifier
+    }
+}
+
+/// Decodes a base64 field; `Ok(None)` when absent or `null`.
+fn decode(raw: Option<&RawValue>, field: &str) -> Result<Option<Vec<u8>>, String> {
+    let Some(raw) = raw else { return Ok(None) };
+    if raw.get() == "null" {
+        return Ok(None);
+    }
+    let text =
+        string_field(raw).map_err(|found| format!("`{field}` is a JSON {found}, not a base64 string"))?;
+    base64::engine::general_purpose::STANDARD
+        .decode(text.as_bytes())
+        .map(Some)
+        .map_err(|error| format!("`{field}` is not valid base64: {error}"))
+}
+
+/// Decodes `headers`: `[{"name": [104, 105]}, ...]` (bytes as numbers, which
+/// Java-based producers may write as signed bytes, -128 to 127).
+fn decode_headers(raw: Option<&RawValue>) -> Result<Vec<KafkaHeader>, String> {
+    let Some(raw) = raw else { return Ok(Vec::new()) };
+    let shape = || "`headers` is not a list of `{\"name\": [bytes]}` objects".to_owned();
+    let list: Option<Vec<std::collections::BTreeMap<String, Vec<i64>>>> =
+        serde_json::from_str(raw.get()).map_err(|_| shape())?;
+    let mut headers = Vec::new();
+    for entry in list.unwrap_or_default() {
+        for (name, bytes) in entry {
+            let value = bytes
+                .into_iter()
+                .map(|byte| match byte {
+                    -128..=-1 => Ok((byte + 256) as u8),
+                    0..=255 => Ok(byte as u8),
+                    _ => Err(format!("header `{name}` has a byte out of range: {byte}")),
+                })
+                .collect::<Result<Vec<u8>, String>>()?;
+            headers.push(KafkaHeader { name, value });
+        }
+    }
+    Ok(headers)
+}
+
+impl BatchRecord for KafkaRecord<'_> {
+    const SOURCE: &'static str = "kafka";
+
+    fn arrival_time(&self) -> Option<f64> {
+        self.timestamp.map(|ms| ms / 1000.0)
+    }
+
+    fn raw_json(&self) -> &str {
+        self.raw.get()
+    }
+
+    fn item_identifier(&self) -> &str {
+        &self.item_identifier
+    }
+
+    fn ordering_key(&self) -> Option<&str> {
+        Some(self.partition_key())
+    }
+
+    fn span(&self) -> tracing::Span {
+        tracing::info_span!(
+            "record",
+            partition = self.partition_key(),
+            offset = self.offset,
+            index = self.index
+        )
+    }
+}
