@@ -22,12 +22,16 @@
 //! | Kafka | `{"partition": "<topic>-<partition>", "offset": n}` | `<topic>-<partition>` | later records of its partition |
 
 use std::borrow::Cow;
+use std::future::Future;
 
+use lambda_runtime::LambdaEvent;
 use serde_json::value::RawValue;
 
 use crate::engine::BatchRecord;
 use crate::error::BatchError;
 use crate::event::BatchEvent;
+use crate::handler::RecordHandler;
+use crate::response::BatchResponse;
 
 pub(crate) mod sealed {
     /// Keeps [`Source`](super::Source) implemented by this crate only.
@@ -47,6 +51,21 @@ pub trait Source: sealed::Sealed + 'static {
     /// Which source this is (for SQS: [`SourceKind::Sqs`]; whether a batch is
     /// FIFO is told by its queue ARN or the handler's settings).
     const KIND: SourceKind;
+
+    /// The handler settings for this source
+    /// ([`SqsConfig`](crate::sqs::SqsConfig) or
+    /// [`StreamConfig`](crate::stream::StreamConfig)).
+    type Config: Copy + Send + Sync + std::fmt::Debug + 'static;
+
+    /// Handles one invocation (the source module's `handle`).
+    #[doc(hidden)]
+    fn handle<'a, H: RecordHandler<Self> + Sync>(
+        handler: &'a H,
+        config: &'a Self::Config,
+        event: LambdaEvent<BatchEvent>,
+    ) -> impl Future<Output = Result<BatchResponse, BatchError>> + Send + 'a
+    where
+        Self: Sized;
 
     /// Shortens the event lifetime of a record borrowed for `'a` (records
     /// are covariant in it; a generic projection cannot show that).

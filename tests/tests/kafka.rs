@@ -268,3 +268,21 @@ fn the_macro_writes_the_stream_settings() {
     assert_eq!(scripted::CONFIG.stream_policy(), StreamPolicy::Checkpoint);
     assert_eq!(scripted_continue::CONFIG.stream_policy(), StreamPolicy::Continue);
 }
+
+#[tokio::test]
+async fn the_handler_as_a_tower_service_answers_like_the_function() {
+    use lambda_batch::BatchService;
+    use lambda_runtime::Service;
+    let _serial = SERIAL.lock().await;
+    take_calls();
+    let mut service = BatchService::<kafka::Kafka, _>::new(scripted {}, scripted::CONFIG);
+    let event = || batch(&[("orders", 0, 1, "ok"), ("orders", 0, 2, "fail"), ("orders", 1, 1, "ok")]);
+    let from_service = service
+        .call(LambdaEvent::new(event(), lambda_batch_testkit::context()))
+        .await
+        .map(|r| serde_json::to_value(r).unwrap());
+    let from_function = call(scripted, event()).await;
+    assert_eq!(from_service.map_err(|error| error.error_type()), from_function);
+    assert_eq!(from_function, Ok(failures(&[("orders-0", 2)])));
+    take_calls();
+}

@@ -11,6 +11,7 @@ mod record;
 
 pub use aws_lambda_events::dynamodb::EventRecord;
 use std::borrow::Cow;
+use std::future::Future;
 
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::value::RawValue;
@@ -34,6 +35,16 @@ impl Source for DynamoDb {
     type Record<'e> = DynamoDbRecord<'e>;
 
     const KIND: SourceKind = SourceKind::DynamoDb;
+
+    type Config = StreamConfig;
+
+    fn handle<'a, H: RecordHandler<Self> + Sync>(
+        handler: &'a H,
+        config: &'a StreamConfig,
+        event: LambdaEvent<BatchEvent>,
+    ) -> impl Future<Output = Result<BatchResponse, BatchError>> + Send + 'a {
+        handle(handler, config, event)
+    }
 
     fn shorten<'a, 'e: 'a>(record: &'a DynamoDbRecord<'e>) -> &'a DynamoDbRecord<'a> {
         record

@@ -24,6 +24,7 @@ mod extract;
 mod record;
 
 use std::borrow::Cow;
+use std::future::Future;
 
 pub use aws_lambda_events::kafka::KafkaRecord as KafkaEventRecord;
 use lambda_runtime::{Context, LambdaEvent};
@@ -49,6 +50,16 @@ impl Source for Kafka {
     type Record<'e> = KafkaRecord<'e>;
 
     const KIND: SourceKind = SourceKind::Kafka;
+
+    type Config = StreamConfig;
+
+    fn handle<'a, H: RecordHandler<Self> + Sync>(
+        handler: &'a H,
+        config: &'a StreamConfig,
+        event: LambdaEvent<BatchEvent>,
+    ) -> impl Future<Output = Result<BatchResponse, BatchError>> + Send + 'a {
+        handle(handler, config, event)
+    }
 
     fn shorten<'a, 'e: 'a>(record: &'a KafkaRecord<'e>) -> &'a KafkaRecord<'a> {
         record

@@ -12,6 +12,7 @@ mod record;
 
 pub use aws_lambda_events::kinesis::KinesisEventRecord;
 use std::borrow::Cow;
+use std::future::Future;
 
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::value::RawValue;
@@ -35,6 +36,16 @@ impl Source for Kinesis {
     type Record<'e> = KinesisRecord<'e>;
 
     const KIND: SourceKind = SourceKind::Kinesis;
+
+    type Config = StreamConfig;
+
+    fn handle<'a, H: RecordHandler<Self> + Sync>(
+        handler: &'a H,
+        config: &'a StreamConfig,
+        event: LambdaEvent<BatchEvent>,
+    ) -> impl Future<Output = Result<BatchResponse, BatchError>> + Send + 'a {
+        handle(handler, config, event)
+    }
 
     fn shorten<'a, 'e: 'a>(record: &'a KinesisRecord<'e>) -> &'a KinesisRecord<'a> {
         record

@@ -47,6 +47,16 @@ impl Source for Sqs {
 
     const KIND: SourceKind = SourceKind::Sqs;
 
+    type Config = SqsConfig;
+
+    fn handle<'a, H: RecordHandler<Self> + Sync>(
+        handler: &'a H,
+        config: &'a SqsConfig,
+        event: LambdaEvent<BatchEvent>,
+    ) -> impl Future<Output = Result<BatchResponse, BatchError>> + Send + 'a {
+        handle(handler, config, event)
+    }
+
     fn shorten<'a, 'e: 'a>(record: &'a SqsRecord<'e>) -> &'a SqsRecord<'a> {
         record
     }
