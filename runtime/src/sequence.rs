@@ -1,5 +1,6 @@
 //! Stream sequence numbers: decimal strings of varying length, compared as
-//! numbers (S-2.4.9), never as plain strings.
+//! whole numbers, never as plain strings (as strings `"100"` sorts before
+//! `"99"`). See `docs/aws-rules.md#streams-checkpoints-and-sequence-numbers`.
 
 use std::cmp::Ordering;
 

@@ -78,8 +78,11 @@ fn is_fifo(run: &RunOutcome, rules: Rules) -> Option<FifoPolicy> {
     }
 }
 
-/// The response is one Lambda accepts (S-1.6 / S-2.4), keeps the FIFO
-/// suffix rule (or its group-scoped form), and no invocation error other
+/// The response is one Lambda accepts (see the repository's
+/// `docs/aws-rules.md`, sections "SQS: what a partial batch response may
+/// contain" and "Streams: what a partial batch response may contain"),
+/// keeps the FIFO suffix rule (the failed message and every later one are
+/// reported, or the same per message group), and no invocation error other
 /// than an all-records-failed one the handler's policy allows.
 ///
 /// # Errors

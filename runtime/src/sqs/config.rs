@@ -66,7 +66,9 @@ impl SqsConfig {
     /// On a FIFO queue, records of one message group always run one after
     /// the other; with [`FifoPolicy::StopAtFirstFailure`] the whole batch
     /// runs one record at a time, because a record running beside a failed
-    /// one could succeed and then have to be reported anyway (S-1.7.5).
+    /// one could succeed and then have to be reported for retry anyway: on a
+    /// FIFO queue the failed record and every later one are reported (see
+    /// `docs/aws-rules.md#fifo-queues-the-suffix-rule`).
     pub const fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
         self

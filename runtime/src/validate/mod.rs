@@ -2,16 +2,22 @@
 //!
 //! Given the batch and the response a function returned, the checkers say
 //! what Lambda does with it ([`Verdict`]) and list every rule the response
-//! breaks ([`Finding`]), citing the project's `SEMANTICS.md`:
+//! breaks ([`Finding`]), each with what to do about it and a pointer to the
+//! section of the repository's `docs/aws-rules.md` that explains the rule:
 //!
-//! - SQS ([`check_sqs_response`]): S-1.6.1 success forms, S-1.6.2 failure
-//!   forms, S-1.6.5 uncertain cases, and the FIFO suffix rule S-1.7.5 with
-//!   its group-scoped variant;
-//! - Kinesis and DynamoDB Streams ([`check_stream_response`]): S-2.4.4
-//!   success forms, S-2.4.5 failure forms, and the uncertain S-2.4.6 cases
-//!   (an identifier not in the batch, a response that is not JSON) taken as
-//!   complete failure; Lambda retries from the lowest reported sequence
-//!   number (S-2.4.3), compared as a big integer (S-2.4.9).
+//! - SQS ([`check_sqs_response`]): the forms AWS documents as a complete
+//!   success or a complete failure, the undocumented cases (an identifier
+//!   listed twice, JSON of the wrong shape), and for FIFO queues the rule
+//!   that the reported messages must be the tail of the batch, or of each
+//!   message group ([`FifoRule`]);
+//! - Kinesis and DynamoDB Streams ([`check_stream_response`]): the documented
+//!   success and failure forms, and the undocumented cases (an identifier
+//!   not in the batch, a response that is not JSON) taken as a complete
+//!   failure. Lambda retries from the lowest reported sequence number,
+//!   compared as a whole number, never as a string.
+//!
+//! See <https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html>
+//! and <https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-batchfailurereporting.html>.
 //!
 //! ```
 //! use lambda_batch::validate::{check_sqs_response, FifoRule, Verdict};
@@ -67,76 +73,87 @@ pub enum Severity {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Problem {
-    /// The response text is not JSON (S-1.6.2).
+    /// The response text is not JSON: Lambda fails the whole batch
+    /// (documented for SQS, assumed for streams).
     NotJson(String),
-    /// The response is JSON but neither an object nor `null` (S-1.6.5).
+    /// The response is JSON but neither an object nor `null`. AWS does not
+    /// say what Lambda does with it; taken as a complete failure.
     NotAnObject {
         /// The JSON type found.
         found: &'static str,
     },
-    /// `batchItemFailures` is neither an array nor `null` (S-1.6.5).
+    /// `batchItemFailures` is neither an array nor `null`. AWS does not say
+    /// what Lambda does with it; taken as a complete failure.
     FailuresNotArray {
         /// The JSON type found.
         found: &'static str,
     },
-    /// Entry `index` is not an object (S-1.6.2).
+    /// Entry `index` is not an object: Lambda fails the whole batch.
     EntryNotObject {
         /// Position in `batchItemFailures`.
         index: usize,
     },
-    /// Entry `index` has no `itemIdentifier` key (S-1.6.2).
+    /// Entry `index` has no `itemIdentifier` key: Lambda fails the whole batch.
     MissingIdentifier {
         /// Position in `batchItemFailures`.
         index: usize,
     },
-    /// Entry `index` has a key other than `itemIdentifier`, e.g. a misspelling (S-1.6.2).
+    /// Entry `index` has a key other than `itemIdentifier`, e.g. a
+    /// misspelling: Lambda fails the whole batch.
     UnknownKey {
         /// Position in `batchItemFailures`.
         index: usize,
         /// The key.
         key: String,
     },
-    /// Entry `index` has `"itemIdentifier": null` (S-1.6.2).
+    /// Entry `index` has `"itemIdentifier": null`: Lambda fails the whole batch.
     NullIdentifier {
         /// Position in `batchItemFailures`.
         index: usize,
     },
-    /// Entry `index` has `"itemIdentifier": ""` (S-1.6.2).
+    /// Entry `index` has `"itemIdentifier": ""`: Lambda fails the whole batch.
     EmptyIdentifier {
         /// Position in `batchItemFailures`.
         index: usize,
     },
-    /// Entry `index` has an `itemIdentifier` that is not a string (S-1.6.2).
+    /// Entry `index` has an `itemIdentifier` that is not a string: taken as a
+    /// complete failure.
     IdentifierNotString {
         /// Position in `batchItemFailures`.
         index: usize,
     },
-    /// Entry `index` names a message that is not in this batch (S-1.6.2).
+    /// Entry `index` names a record that is not in this batch: Lambda fails
+    /// the whole batch (documented for SQS, assumed for streams).
     NotInBatch {
         /// Position in `batchItemFailures`.
         index: usize,
         /// The identifier.
         id: String,
     },
-    /// The same identifier is listed more than once (S-1.6.5, read as a set).
+    /// The same identifier is listed more than once. Harmless (Lambda reads
+    /// the list as a set), but a sign of a bookkeeping mistake.
     Duplicate {
         /// The identifier.
         id: String,
     },
-    /// Streams: more than one sequence number listed; Lambda retries from the
-    /// lowest, so the others add nothing (harmless, R-7).
+    /// Streams: more than one sequence number listed. Harmless: Lambda
+    /// retries from the lowest and every record after it, so the others add
+    /// nothing.
     SeveralSequenceNumbers {
         /// How many were listed.
         count: usize,
     },
-    /// FIFO: `failed` is retried but the later `deleted` is not (S-1.7.5).
+    /// FIFO: `failed` is retried but the later `deleted` is not, so the queue's
+    /// order breaks. Once a message fails, it and every later message must
+    /// be reported.
     NotSuffix {
         /// The first retried message.
         failed: String,
         /// A later message that would be deleted.
         deleted: String,
     },
-    /// FIFO, group-scoped: in `group`, `failed` is retried but the later `deleted` is not.
+    /// FIFO, group-scoped: in `group`, `failed` is retried but the later
+    /// `deleted` is not, so the group's order breaks.
     GroupNotSuffix {
         /// The message group (`None`: records without a group).
         group: Option<String>,
@@ -148,9 +165,11 @@ pub enum Problem {
 }
 
 impl fmt::Display for Problem {
+    /// What is wrong, in plain words; [`Finding`]'s `Display` adds what
+    /// Lambda does about it and what to do.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Problem::NotJson(error) => write!(f, "the response is not valid JSON: {error}"),
+            Problem::NotJson(error) => write!(f, "the response is not valid JSON ({error})"),
             Problem::NotAnObject { found } => {
                 write!(f, "the response is a JSON {found}, not an object or null")
             }
@@ -176,13 +195,12 @@ impl fmt::Display for Problem {
                 write!(f, "batchItemFailures[{index}].itemIdentifier is not a string")
             }
             Problem::NotInBatch { index, id } => {
-                write!(f, "batchItemFailures[{index}].itemIdentifier `{id}` is not a messageId of this batch")
+                write!(f, "batchItemFailures[{index}].itemIdentifier `{id}` names no record of this batch")
             }
             Problem::Duplicate { id } => write!(f, "`{id}` is listed more than once"),
-            Problem::SeveralSequenceNumbers { count } => write!(
-                f,
-                "{count} sequence numbers are listed; Lambda retries from the lowest, so listing only it is enough"
-            ),
+            Problem::SeveralSequenceNumbers { count } => {
+                write!(f, "{count} sequence numbers are listed")
+            }
             Problem::NotSuffix { failed, deleted } => write!(
                 f,
                 "FIFO order breaks: `{failed}` is retried but the later `{deleted}` would be deleted"
@@ -196,15 +214,157 @@ impl fmt::Display for Problem {
     }
 }
 
-/// A problem, how serious it is, and the `SEMANTICS.md` rule it comes from.
+/// The source a response answers: it decides what an identifier is and
+/// where a rule is explained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// SQS, standard or FIFO: identifiers are `messageId`s.
+    Sqs,
+    /// Kinesis or DynamoDB Streams: identifiers are sequence numbers.
+    Stream,
+}
+
+/// A problem with a response, how serious it is, what to do about it and
+/// where the rule it breaks is explained.
+///
+/// Its `Display` says all of it in one line:
+///
+/// ```
+/// use lambda_batch::validate::{check_sqs_response, FifoRule};
+/// use serde_json::json;
+/// let event = json!({"Records": [{"messageId": "a"}]});
+/// let response = json!({"batchItemFailures": [{"itemIdentifier": ""}]});
+/// let check = check_sqs_response(&event, &response, FifoRule::None);
+/// let finding = &check.findings()[0];
+/// assert_eq!(finding.reference(), "docs/aws-rules.md#sqs-what-a-partial-batch-response-may-contain");
+/// assert_eq!(
+///     finding.to_string(),
+///     "error: batchItemFailures[0].itemIdentifier is empty; Lambda retries the whole batch; set \
+///      `itemIdentifier` to the `messageId` of the failed message, as a string \
+///      (see docs/aws-rules.md#sqs-what-a-partial-batch-response-may-contain)"
+/// );
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     /// How serious it is.
     pub severity: Severity,
-    /// The rule (`"S-1.6.2"`, ...).
-    pub rule: &'static str,
     /// What is wrong.
     pub problem: Problem,
+    source: Source,
+}
+
+impl Finding {
+    pub(crate) fn new(severity: Severity, source: Source, problem: Problem) -> Self {
+        Finding { severity, problem, source }
+    }
+
+    /// The section of `docs/aws-rules.md`, in the lambda-batch repository,
+    /// that explains the rule the response breaks, as a relative link, e.g.
+    /// `"docs/aws-rules.md#fifo-queues-the-suffix-rule"`.
+    pub fn reference(&self) -> &'static str {
+        match (self.source, &self.problem) {
+            (_, Problem::NotSuffix { .. } | Problem::GroupNotSuffix { .. }) => {
+                "docs/aws-rules.md#fifo-queues-the-suffix-rule"
+            }
+            (Source::Sqs, _) => "docs/aws-rules.md#sqs-what-a-partial-batch-response-may-contain",
+            (Source::Stream, Problem::SeveralSequenceNumbers { .. } | Problem::Duplicate { .. }) => {
+                "docs/aws-rules.md#streams-checkpoints-and-sequence-numbers"
+            }
+            (Source::Stream, _) => "docs/aws-rules.md#streams-what-a-partial-batch-response-may-contain",
+        }
+    }
+
+    /// The AWS documentation page behind the rule.
+    pub fn aws_documentation(&self) -> &'static str {
+        match self.source {
+            Source::Sqs => "https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html",
+            Source::Stream => {
+                "https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-batchfailurereporting.html"
+            }
+        }
+    }
+
+    /// What Lambda does with such a response and what to do instead, in
+    /// plain words.
+    pub fn advice(&self) -> &'static str {
+        let sqs = self.source == Source::Sqs;
+        match &self.problem {
+            Problem::NotJson(_) if sqs => {
+                "Lambda retries the whole batch; return a JSON object such as \
+                 {\"batchItemFailures\": [{\"itemIdentifier\": \"<messageId>\"}]}, or {} when every message succeeded"
+            }
+            Problem::NotJson(_) => {
+                "AWS does not say what Lambda does with it, so expect the whole batch to be retried; return a JSON \
+                 object such as {\"batchItemFailures\": [{\"itemIdentifier\": \"<sequence number>\"}]}, or {} when \
+                 every record succeeded"
+            }
+            Problem::NotAnObject { .. } => {
+                "AWS does not say what Lambda does with it, so expect the whole batch to be retried; return an \
+                 object such as {\"batchItemFailures\": [...]}, or {} or null when every record succeeded"
+            }
+            Problem::FailuresNotArray { .. } => {
+                "AWS does not say what Lambda does with it, so expect the whole batch to be retried; make \
+                 `batchItemFailures` an array of {\"itemIdentifier\": ...} objects, or leave it out when every record \
+                 succeeded"
+            }
+            Problem::EntryNotObject { .. }
+            | Problem::MissingIdentifier { .. }
+            | Problem::UnknownKey { .. }
+                if sqs =>
+            {
+                "Lambda retries the whole batch; write each entry as {\"itemIdentifier\": \"<messageId>\"}, with no \
+                 other key"
+            }
+            Problem::EntryNotObject { .. }
+            | Problem::MissingIdentifier { .. }
+            | Problem::UnknownKey { .. } => {
+                "Lambda retries the whole batch; write each entry as {\"itemIdentifier\": \"<sequence number>\"}, \
+                 with no other key"
+            }
+            Problem::NullIdentifier { .. }
+            | Problem::EmptyIdentifier { .. }
+            | Problem::IdentifierNotString { .. }
+                if sqs =>
+            {
+                "Lambda retries the whole batch; set `itemIdentifier` to the `messageId` of the failed message, as a \
+                 string"
+            }
+            Problem::NullIdentifier { .. }
+            | Problem::EmptyIdentifier { .. }
+            | Problem::IdentifierNotString { .. } => {
+                "Lambda retries the whole batch; set `itemIdentifier` to the sequence number of the failed record, \
+                 as a string"
+            }
+            Problem::NotInBatch { .. } if sqs => {
+                "Lambda retries the whole batch; report only `messageId`s of messages in this batch"
+            }
+            Problem::NotInBatch { .. } => {
+                "AWS does not say what Lambda does with it, so expect the whole batch to be retried; report only \
+                 sequence numbers of records in this batch"
+            }
+            Problem::Duplicate { .. } if sqs => {
+                "harmless, since Lambda reads the list as a set, but it hints at a bookkeeping mistake; list each \
+                 failed message once"
+            }
+            Problem::Duplicate { .. } => {
+                "harmless, since only the lowest sequence number counts, but it hints at a bookkeeping mistake; list \
+                 each record once"
+            }
+            Problem::SeveralSequenceNumbers { .. } => {
+                "harmless: Lambda retries from the lowest one and every record after it, so the others change \
+                 nothing; report only the first record that was not handled"
+            }
+            Problem::NotSuffix { .. } => {
+                "Lambda deletes every message not listed, so the later message is processed before the failed one; \
+                 on a FIFO queue stop at the first failure and report that message and every later message of the \
+                 batch"
+            }
+            Problem::GroupNotSuffix { .. } => {
+                "Lambda deletes every message not listed, so the later message is processed before the failed one; \
+                 once a message of a group fails, report it and every later message of that group"
+            }
+        }
+    }
 }
 
 impl fmt::Display for Finding {
@@ -213,7 +373,7 @@ impl fmt::Display for Finding {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(f, "{severity} ({}): {}", self.rule, self.problem)
+        write!(f, "{severity}: {}; {} (see {})", self.problem, self.advice(), self.reference())
     }
 }
 
@@ -313,26 +473,14 @@ impl BatchView {
     }
 }
 
-/// The rule each kind of problem breaks, which differs by source.
-pub(crate) struct Rules {
-    /// A malformed entry (empty, null, missing or misspelt identifier).
-    pub(crate) entry: &'static str,
-    /// An identifier that is not in the batch.
-    pub(crate) not_in_batch: &'static str,
-    /// A response or failure list of the wrong JSON type.
-    pub(crate) shape: &'static str,
-    /// The same identifier listed twice.
-    pub(crate) duplicate: &'static str,
-}
-
-pub(crate) fn error_finding(rule: &'static str, problem: Problem) -> Finding {
-    Finding { severity: Severity::Error, rule, problem }
+pub(crate) fn error_finding(source: Source, problem: Problem) -> Finding {
+    Finding::new(Severity::Error, source, problem)
 }
 
 /// The identifiers listed, or `None` when the response is a complete failure.
 pub(crate) fn read_identifiers<'r>(
     batch: &BatchView,
-    rules: &Rules,
+    source: Source,
     response: &'r Value,
     findings: &mut Vec<Finding>,
 ) -> Option<HashSet<&'r str>> {
@@ -342,13 +490,12 @@ pub(crate) fn read_identifiers<'r>(
             None | Some(Value::Null) => return Some(HashSet::new()),
             Some(Value::Array(entries)) => entries,
             Some(other) => {
-                findings
-                    .push(error_finding(rules.shape, Problem::FailuresNotArray { found: value_type(other) }));
+                findings.push(error_finding(source, Problem::FailuresNotArray { found: value_type(other) }));
                 return None;
             }
         },
         other => {
-            findings.push(error_finding(rules.shape, Problem::NotAnObject { found: value_type(other) }));
+            findings.push(error_finding(source, Problem::NotAnObject { found: value_type(other) }));
             return None;
         }
     };
@@ -357,10 +504,7 @@ pub(crate) fn read_identifiers<'r>(
     let mut complete_failure = false;
     for (index, entry) in failures.iter().enumerate() {
         let mut fail = |problem| {
-            findings.push(error_finding(
-                if matches!(problem, Problem::NotInBatch { .. }) { rules.not_in_batch } else { rules.entry },
-                problem,
-            ));
+            findings.push(error_finding(source, problem));
             complete_failure = true;
         };
         let Some(entry) = entry.as_object() else {
@@ -379,11 +523,11 @@ pub(crate) fn read_identifiers<'r>(
             }
             Some(Value::String(id)) => {
                 if !listed.insert(id.as_str()) {
-                    findings.push(Finding {
-                        severity: Severity::Warning,
-                        rule: rules.duplicate,
-                        problem: Problem::Duplicate { id: id.clone() },
-                    });
+                    findings.push(Finding::new(
+                        Severity::Warning,
+                        source,
+                        Problem::Duplicate { id: id.clone() },
+                    ));
                 }
             }
             Some(_) => fail(Problem::IdentifierNotString { index }),

@@ -1,35 +1,40 @@
-//! The SQS response rules (S-1.6, S-1.7.5).
+//! The SQS response rules: what a partial batch response may contain, and
+//! the FIFO ordering rule (`docs/aws-rules.md#sqs-what-a-partial-batch-response-may-contain`,
+//! `docs/aws-rules.md#fifo-queues-the-suffix-rule`).
 
 use serde_json::Value;
 
 use std::collections::HashSet;
 
-use super::{BatchView, Finding, Problem, ResponseCheck, Rules, Verdict, error_finding, read_identifiers};
-
-const SQS_RULES: Rules =
-    Rules { entry: "S-1.6.2", not_in_batch: "S-1.6.2", shape: "S-1.6.5", duplicate: "S-1.6.5" };
+use super::{BatchView, Finding, Problem, ResponseCheck, Source, Verdict, error_finding, read_identifiers};
 
 /// Which FIFO ordering rule the response must keep.
+///
+/// Lambda deletes every message a response does not list, so reporting a
+/// failed message but not a later one of the same group lets the later one
+/// overtake it. See `docs/aws-rules.md#fifo-queues-the-suffix-rule` and
+/// <https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html>.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum FifoRule {
     /// Not a FIFO queue: no ordering rule.
     #[default]
     None,
-    /// S-1.7.5: once a record is retried, every later record of the batch is too.
+    /// Once a record is retried, every later record of the batch is too: the
+    /// retried records are the tail of the batch.
     BatchSuffix,
-    /// S-1.7.5, group-scoped: once a record is retried, every later record of
-    /// its message group is too. Records without a `MessageGroupId` form one group.
+    /// The same rule per message group: once a record is retried, every later
+    /// record of its message group is too. Records without a `MessageGroupId` form one group.
     GroupSuffix,
 }
 
 /// Checks a response given as text: text that is not JSON is a complete
-/// failure (S-1.6.2); otherwise as [`check_sqs_response`].
+/// failure, as AWS documents; otherwise as [`check_sqs_response`].
 pub fn check_sqs_response_text(event: &Value, response: &str, fifo: FifoRule) -> ResponseCheck {
     match serde_json::from_str::<Value>(response) {
         Ok(value) => check_sqs_response(event, &value, fifo),
         Err(error) => ResponseCheck {
             verdict: Verdict::CompleteFailure,
-            findings: vec![error_finding("S-1.6.2", Problem::NotJson(error.to_string()))],
+            findings: vec![error_finding(Source::Sqs, Problem::NotJson(error.to_string()))],
         },
     }
 }
@@ -42,7 +47,7 @@ pub fn check_sqs_response(event: &Value, response: &Value, fifo: FifoRule) -> Re
 /// Checks an SQS batch response against a batch view.
 pub fn check_sqs_against(batch: &BatchView, response: &Value, fifo: FifoRule) -> ResponseCheck {
     let mut findings = Vec::new();
-    let listed = match read_identifiers(batch, &SQS_RULES, response, &mut findings) {
+    let listed = match read_identifiers(batch, Source::Sqs, response, &mut findings) {
         Some(listed) => listed,
         None => {
             return ResponseCheck { verdict: Verdict::CompleteFailure, findings };
@@ -73,7 +78,7 @@ fn check_fifo(batch: &BatchView, listed: &HashSet<&str>, fifo: FifoRule, finding
             if let Some((failed, deleted)) =
                 first_gap(batch.records.iter().map(|(id, _)| id.as_str()), is_retried)
             {
-                findings.push(error_finding("S-1.7.5", Problem::NotSuffix { failed, deleted }));
+                findings.push(error_finding(Source::Sqs, Problem::NotSuffix { failed, deleted }));
             }
         }
         FifoRule::GroupSuffix => {
@@ -88,7 +93,7 @@ fn check_fifo(batch: &BatchView, listed: &HashSet<&str>, fifo: FifoRule, finding
                     batch.records.iter().filter(|(_, g)| g.as_deref() == group).map(|(id, _)| id.as_str());
                 if let Some((failed, deleted)) = first_gap(members, is_retried) {
                     findings.push(error_finding(
-                        "S-1.7.5",
+                        Source::Sqs,
                         Problem::GroupNotSuffix { group: group.map(str::to_owned), failed, deleted },
                     ));
                 }

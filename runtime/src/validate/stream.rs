@@ -1,31 +1,32 @@
-//! The Kinesis and DynamoDB Streams response rules (S-2.4).
+//! The Kinesis and DynamoDB Streams response rules
+//! (`docs/aws-rules.md#streams-what-a-partial-batch-response-may-contain`,
+//! `docs/aws-rules.md#streams-checkpoints-and-sequence-numbers`).
 
 use serde_json::Value;
 
 use super::{
-    BatchView, Finding, Problem, ResponseCheck, Rules, Severity, Verdict, error_finding, read_identifiers,
+    BatchView, Finding, Problem, ResponseCheck, Severity, Source, Verdict, error_finding, read_identifiers,
 };
 use crate::sequence::compare_sequence_numbers;
 
-const STREAM_RULES: Rules =
-    Rules { entry: "S-2.4.5", not_in_batch: "S-2.4.6", shape: "S-2.4.6", duplicate: "S-2.4.3" };
-
 /// Checks a stream response given as text: text that is not JSON is taken
-/// as a complete failure (S-2.4.6, uncertain); otherwise as
-/// [`check_stream_response`].
+/// as a complete failure (AWS does not say what Lambda does with it);
+/// otherwise as [`check_stream_response`].
 pub fn check_stream_response_text(batch: &BatchView, response: &str) -> ResponseCheck {
     match serde_json::from_str::<Value>(response) {
         Ok(value) => check_stream_response(batch, &value),
         Err(error) => ResponseCheck {
             verdict: Verdict::CompleteFailure,
-            findings: vec![error_finding("S-2.4.6", Problem::NotJson(error.to_string()))],
+            findings: vec![error_finding(Source::Stream, Problem::NotJson(error.to_string()))],
         },
     }
 }
 
 /// Checks a Kinesis or DynamoDB Streams batch response against the batch
 /// (see [`BatchView::from_kinesis_event`] and
-/// [`BatchView::from_dynamodb_event`]).
+/// [`BatchView::from_dynamodb_event`]). Lambda retries from the lowest
+/// listed sequence number, compared as a whole number, and every record
+/// after it.
 ///
 /// ```
 /// use lambda_batch::validate::{check_stream_response, BatchView, Verdict};
@@ -41,7 +42,7 @@ pub fn check_stream_response_text(batch: &BatchView, response: &str) -> Response
 /// ```
 pub fn check_stream_response(batch: &BatchView, response: &Value) -> ResponseCheck {
     let mut findings = Vec::new();
-    let listed = match read_identifiers(batch, &STREAM_RULES, response, &mut findings) {
+    let listed = match read_identifiers(batch, Source::Stream, response, &mut findings) {
         Some(listed) => listed,
         None => {
             return ResponseCheck { verdict: Verdict::CompleteFailure, findings };
@@ -51,11 +52,11 @@ pub fn check_stream_response(batch: &BatchView, response: &Value) -> ResponseChe
         return ResponseCheck { verdict: Verdict::CompleteSuccess, findings };
     };
     if listed.len() > 1 {
-        findings.push(Finding {
-            severity: Severity::Warning,
-            rule: "S-2.4.3",
-            problem: Problem::SeveralSequenceNumbers { count: listed.len() },
-        });
+        findings.push(Finding::new(
+            Severity::Warning,
+            Source::Stream,
+            Problem::SeveralSequenceNumbers { count: listed.len() },
+        ));
     }
     let mut retried: Vec<String> = Vec::new();
     for id in batch.ids() {
