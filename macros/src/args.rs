@@ -28,6 +28,7 @@ pub(crate) enum SourceArg {
     SqsFifo,
     Kinesis,
     DynamoDb,
+    Kafka,
 }
 
 impl SourceArg {
@@ -37,6 +38,7 @@ impl SourceArg {
             SourceArg::SqsFifo => "sqs_fifo",
             SourceArg::Kinesis => "kinesis",
             SourceArg::DynamoDb => "dynamodb",
+            SourceArg::Kafka => "kafka",
         }
     }
 
@@ -63,7 +65,7 @@ pub(crate) enum AllFailedArg {
     ReportAll,
 }
 
-const ACCEPTED: &str = "`sqs`, `sqs_fifo`, `kinesis`, `dynamodb`, `fifo_policy = \"...\"`, \
+const ACCEPTED: &str = "`sqs`, `sqs_fifo`, `kinesis`, `dynamodb`, `kafka`, `fifo_policy = \"...\"`, \
                         `stream_policy = \"...\"`, `all_failed = \"...\"`, `poison_sink = path`, \
                         `max_receive_count = N`, `concurrency = N`, `deadline_margin_ms = N`, \
                         `record_timeout_ms = N`, `crate = \"...\"`";
@@ -87,12 +89,13 @@ fn parse_one(meta: &ParseNestedMeta<'_>, args: &mut Args, errors: &mut Errors) -
     let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
     let span = syn::spanned::Spanned::span(&meta.path);
     match key.as_str() {
-        "sqs" | "sqs_fifo" | "kinesis" | "dynamodb" => {
+        "sqs" | "sqs_fifo" | "kinesis" | "dynamodb" | "kafka" => {
             no_value(meta, &key)?;
             let value = match key.as_str() {
                 "sqs" => SourceArg::Sqs,
                 "sqs_fifo" => SourceArg::SqsFifo,
                 "kinesis" => SourceArg::Kinesis,
+                "kafka" => SourceArg::Kafka,
                 _ => SourceArg::DynamoDb,
             };
             match &args.source {
@@ -238,7 +241,8 @@ fn unknown_option_message(key: &str) -> String {
         "parallel" | "parallelism" | "max_concurrency" | "workers" => " (write `concurrency = N`)",
         "timeout" | "record_timeout" | "timeout_ms" => " (write `record_timeout_ms = N`)",
         "deadline_margin" | "margin" | "margin_ms" => " (write `deadline_margin_ms = N`)",
-        "source" => " (name the source directly: `sqs`, `sqs_fifo`, `kinesis` or `dynamodb`)",
+        "source" => " (name the source directly: `sqs`, `sqs_fifo`, `kinesis`, `dynamodb` or `kafka`)",
+        "msk" | "kafka_msk" | "self_managed_kafka" => " (for Amazon MSK or self-managed Kafka write `kafka`)",
         "dynamodb_streams" | "dynamo" | "ddb" => " (for DynamoDB Streams write `dynamodb`)",
         "kinesis_streams" | "streams" => " (name the stream: `kinesis` or `dynamodb`)",
         "checkpoint" | "bisect" => {

@@ -52,6 +52,9 @@ fn expand(handler: &Handler, krate: &Path) -> TokenStream {
         SourceArg::DynamoDb => {
             (quote!(#private::DynamoDb), quote!(#private::DynamoDbRecord), quote!(#private::dynamodb_handle))
         }
+        SourceArg::Kafka => {
+            (quote!(#private::Kafka), quote!(#private::KafkaRecord), quote!(#private::kafka_handle))
+        }
     };
 
     let record = format_ident!("__lambda_batch_record", span = Span::mixed_site());
@@ -197,7 +200,7 @@ fn config_expr(handler: &Handler, private: &TokenStream) -> (TokenStream, TokenS
     let queue = match handler.config.source {
         SourceArg::Sqs => quote!(#private::QueueKind::Detect),
         SourceArg::SqsFifo => quote!(#private::QueueKind::Fifo),
-        SourceArg::Kinesis | SourceArg::DynamoDb => {
+        SourceArg::Kinesis | SourceArg::DynamoDb | SourceArg::Kafka => {
             let policy = match handler.config.stream_policy {
                 StreamPolicyArg::Checkpoint => quote!(#private::StreamPolicy::Checkpoint),
                 StreamPolicyArg::Continue => quote!(#private::StreamPolicy::Continue),

@@ -182,7 +182,7 @@ fn resolve_source(args: &Args, params: &[Param], errors: &mut Errors, report: bo
         errors.at_span(
             Span::call_site(),
             "cannot tell which event source this handler serves: write `#[batch_handler(sqs)]` (standard or FIFO \
-             queue, detected from the queue ARN), `sqs_fifo`, `kinesis` or `dynamodb`",
+             queue, detected from the queue ARN), `sqs_fifo`, `kinesis`, `dynamodb` or `kafka`",
         );
     }
     None
@@ -225,7 +225,7 @@ fn check_policies(args: &Args, source: SourceArg, errors: &mut Errors) {
     if let (Some((_, span)), true) = (args.stream_policy, source.is_sqs()) {
         errors.at_span(
             span,
-            "`stream_policy` applies to Kinesis and DynamoDB Streams, but this handler is for SQS; FIFO queues use \
+            "`stream_policy` applies to Kinesis, DynamoDB Streams and Kafka, but this handler is for SQS; FIFO queues use \
              `fifo_policy = \"stop_at_first_failure\" | \"skip_failed_group\"`",
         );
     }
@@ -256,6 +256,7 @@ fn source_named_by(ty: &Type) -> Option<SourceArg> {
                 "EventRecord" | "DynamoDbRecord" | "NewImage" | "OldImage" | "Keys" | "EventName" => {
                     Some(SourceArg::DynamoDb)
                 }
+                "KafkaRecord" | "KafkaEventRecord" => Some(SourceArg::Kafka),
                 _ => None,
             }
         }
@@ -272,6 +273,7 @@ fn family_name(source: SourceArg) -> &'static str {
         SourceArg::Sqs | SourceArg::SqsFifo => "SQS",
         SourceArg::Kinesis => "Kinesis",
         SourceArg::DynamoDb => "DynamoDB Streams",
+        SourceArg::Kafka => "Kafka",
     }
 }
 

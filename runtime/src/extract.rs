@@ -81,7 +81,7 @@ impl std::error::Error for ExtractError {}
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a parameter of a #[batch_handler] for this event source",
     label = "unsupported parameter type",
-    note = "SQS takes `Json<T>`, `&str` (body), `&SqsMessage`, `&SqsRecord`; Kinesis takes `Json<T>`, `&[u8]` or `&str` (decoded data), `&KinesisEventRecord`, `&KinesisRecord`; DynamoDB takes `NewImage<T>`, `OldImage<T>`, `Keys<T>` (or `Option` of them), `EventName`, `&EventRecord`, `&DynamoDbRecord`; every source takes `&Context`"
+    note = "SQS takes `Json<T>`, `&str` (body), `&SqsMessage`, `&SqsRecord`; Kinesis takes `Json<T>`, `&[u8]` or `&str` (decoded data), `&KinesisEventRecord`, `&KinesisRecord`; DynamoDB takes `NewImage<T>`, `OldImage<T>`, `Keys<T>` (or `Option` of them), `EventName`, `&EventRecord`, `&DynamoDbRecord`; Kafka takes `Json<T>`, `&[u8]` or `&str` (decoded value), `Key`, `Headers`, `&KafkaEventRecord`, `&KafkaRecord`; every source takes `&Context` and `RecordMeta`"
 )]
 pub trait FromRecord<'r, S: Source>: Sized {
     /// Extracts the parameter from `record`.
