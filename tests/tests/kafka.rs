@@ -286,3 +286,69 @@ async fn the_handler_as_a_tower_service_answers_like_the_function() {
     assert_eq!(from_function, Ok(failures(&[("orders-0", 2)])));
     take_calls();
 }
+
+mod validator {
+    use lambda_batch::validate::{
+        BatchView, Problem, Verdict, check_kafka_response, check_kafka_response_text,
+    };
+    use lambda_batch_testkit::kafka::{event_json, record};
+    use serde_json::{Value, json};
+
+    fn view() -> BatchView {
+        let text = event_json([
+            record("orders", 0, 5, None, Some(b"a")),
+            record("orders", 0, 6, None, Some(b"b")),
+            record("orders", 1, 9, None, Some(b"c")),
+        ]);
+        BatchView::from_kafka_event(&serde_json::from_str::<Value>(&text).unwrap())
+    }
+
+    fn entry(partition: Value, offset: Value) -> Value {
+        json!({"batchItemFailures": [{"itemIdentifier": {"partition": partition, "offset": offset}}]})
+    }
+
+    #[test]
+    fn lambda_retries_each_listed_partition_from_its_lowest_offset() {
+        let check = check_kafka_response(&view(), &entry(json!("orders-0"), json!(6)));
+        assert_eq!(check.verdict(), &Verdict::PartialSuccess { retried: vec!["orders-0@6".into()] });
+        assert!(check.is_valid());
+        let both = json!({"batchItemFailures": [
+            {"itemIdentifier": {"partition": "orders-1", "offset": 9}},
+            {"itemIdentifier": {"partition": "orders-0", "offset": 6}},
+            {"itemIdentifier": {"partition": "orders-0", "offset": 5}},
+        ]});
+        let check = check_kafka_response(&view(), &both);
+        assert_eq!(
+            check.verdict(),
+            &Verdict::PartialSuccess {
+                retried: vec!["orders-0@5".into(), "orders-0@6".into(), "orders-1@9".into()]
+            }
+        );
+        assert!(check.is_valid(), "several offsets of one partition are harmless: {:?}", check.findings());
+        assert!(matches!(check.findings()[0].problem, Problem::SeveralSequenceNumbers { count: 2 }));
+        assert_eq!(check_kafka_response(&view(), &json!({})).verdict(), &Verdict::CompleteSuccess);
+    }
+
+    #[test]
+    fn a_string_or_malformed_identifier_fails_the_whole_batch() {
+        for response in [
+            json!({"batchItemFailures": [{"itemIdentifier": "orders-0@6"}]}),
+            entry(json!("orders-0"), json!("6")),
+            entry(json!(0), json!(6)),
+            entry(json!("orders-0"), json!(-1)),
+            json!({"batchItemFailures": [{"itemIdentifier": {"partition": "orders-0"}}]}),
+        ] {
+            let check = check_kafka_response(&view(), &response);
+            assert_eq!(check.verdict(), &Verdict::CompleteFailure, "{response}");
+            assert!(
+                matches!(check.findings()[0].problem, Problem::NotKafkaPosition { index: 0 }),
+                "{response}"
+            );
+            let message = check.findings()[0].to_string();
+            assert!(message.contains("docs/aws-rules.md#kafka-partial-batch-responses"), "{message}");
+        }
+        let check = check_kafka_response(&view(), &entry(json!("orders-7"), json!(6)));
+        assert!(matches!(check.findings()[0].problem, Problem::NotInBatch { .. }));
+        assert_eq!(check_kafka_response_text(&view(), "not json").verdict(), &Verdict::CompleteFailure);
+    }
+}

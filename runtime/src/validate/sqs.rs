@@ -4,9 +4,12 @@
 
 use serde_json::Value;
 
+use crate::source::SourceKind;
+
+use std::borrow::Cow;
 use std::collections::HashSet;
 
-use super::{BatchView, Finding, Problem, ResponseCheck, Source, Verdict, error_finding, read_identifiers};
+use super::{BatchView, Finding, Problem, ResponseCheck, Verdict, error_finding, read_identifiers};
 
 /// Which FIFO ordering rule the response must keep.
 ///
@@ -34,7 +37,7 @@ pub fn check_sqs_response_text(event: &Value, response: &str, fifo: FifoRule) ->
         Ok(value) => check_sqs_response(event, &value, fifo),
         Err(error) => ResponseCheck {
             verdict: Verdict::CompleteFailure,
-            findings: vec![error_finding(Source::Sqs, Problem::NotJson(error.to_string()))],
+            findings: vec![error_finding(SourceKind::Sqs, Problem::NotJson(error.to_string()))],
         },
     }
 }
@@ -47,7 +50,7 @@ pub fn check_sqs_response(event: &Value, response: &Value, fifo: FifoRule) -> Re
 /// Checks an SQS batch response against a batch view.
 pub fn check_sqs_against(batch: &BatchView, response: &Value, fifo: FifoRule) -> ResponseCheck {
     let mut findings = Vec::new();
-    let listed = match read_identifiers(batch, Source::Sqs, response, &mut findings) {
+    let listed = match read_identifiers(batch, SourceKind::Sqs, response, &mut findings) {
         Some(listed) => listed,
         None => {
             return ResponseCheck { verdict: Verdict::CompleteFailure, findings };
@@ -70,7 +73,12 @@ pub fn check_sqs_against(batch: &BatchView, response: &Value, fifo: FifoRule) ->
     ResponseCheck { verdict: Verdict::PartialSuccess { retried }, findings }
 }
 
-fn check_fifo(batch: &BatchView, listed: &HashSet<&str>, fifo: FifoRule, findings: &mut Vec<Finding>) {
+fn check_fifo(
+    batch: &BatchView,
+    listed: &HashSet<Cow<'_, str>>,
+    fifo: FifoRule,
+    findings: &mut Vec<Finding>,
+) {
     let is_retried = |id: &str| listed.contains(id);
     match fifo {
         FifoRule::None => {}
@@ -78,7 +86,7 @@ fn check_fifo(batch: &BatchView, listed: &HashSet<&str>, fifo: FifoRule, finding
             if let Some((failed, deleted)) =
                 first_gap(batch.records.iter().map(|(id, _)| id.as_str()), is_retried)
             {
-                findings.push(error_finding(Source::Sqs, Problem::NotSuffix { failed, deleted }));
+                findings.push(error_finding(SourceKind::Sqs, Problem::NotSuffix { failed, deleted }));
             }
         }
         FifoRule::GroupSuffix => {
@@ -93,7 +101,7 @@ fn check_fifo(batch: &BatchView, listed: &HashSet<&str>, fifo: FifoRule, finding
                     batch.records.iter().filter(|(_, g)| g.as_deref() == group).map(|(id, _)| id.as_str());
                 if let Some((failed, deleted)) = first_gap(members, is_retried) {
                     findings.push(error_finding(
-                        Source::Sqs,
+                        SourceKind::Sqs,
                         Problem::GroupNotSuffix { group: group.map(str::to_owned), failed, deleted },
                     ));
                 }

@@ -4,9 +4,9 @@
 
 use serde_json::Value;
 
-use super::{
-    BatchView, Finding, Problem, ResponseCheck, Severity, Source, Verdict, error_finding, read_identifiers,
-};
+use crate::source::SourceKind;
+
+use super::{BatchView, Finding, Problem, ResponseCheck, Severity, Verdict, error_finding, read_identifiers};
 use crate::sequence::compare_sequence_numbers;
 
 /// Checks a stream response given as text: text that is not JSON is taken
@@ -17,7 +17,7 @@ pub fn check_stream_response_text(batch: &BatchView, response: &str) -> Response
         Ok(value) => check_stream_response(batch, &value),
         Err(error) => ResponseCheck {
             verdict: Verdict::CompleteFailure,
-            findings: vec![error_finding(Source::Stream, Problem::NotJson(error.to_string()))],
+            findings: vec![error_finding(SourceKind::Kinesis, Problem::NotJson(error.to_string()))],
         },
     }
 }
@@ -42,19 +42,19 @@ pub fn check_stream_response_text(batch: &BatchView, response: &str) -> Response
 /// ```
 pub fn check_stream_response(batch: &BatchView, response: &Value) -> ResponseCheck {
     let mut findings = Vec::new();
-    let listed = match read_identifiers(batch, Source::Stream, response, &mut findings) {
+    let listed = match read_identifiers(batch, SourceKind::Kinesis, response, &mut findings) {
         Some(listed) => listed,
         None => {
             return ResponseCheck { verdict: Verdict::CompleteFailure, findings };
         }
     };
-    let Some(lowest) = listed.iter().copied().min_by(|a, b| compare_sequence_numbers(a, b)) else {
+    let Some(lowest) = listed.iter().map(|id| &**id).min_by(|a, b| compare_sequence_numbers(a, b)) else {
         return ResponseCheck { verdict: Verdict::CompleteSuccess, findings };
     };
     if listed.len() > 1 {
         findings.push(Finding::new(
             Severity::Warning,
-            Source::Stream,
+            SourceKind::Kinesis,
             Problem::SeveralSequenceNumbers { count: listed.len() },
         ));
     }

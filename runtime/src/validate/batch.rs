@@ -1,0 +1,189 @@
+//! What a checker knows of a batch, and reading a response's identifiers.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+
+use serde_json::Value;
+
+use super::{Finding, Problem, Severity};
+use crate::event::BatchEvent;
+use crate::source::SourceKind;
+
+/// What a checker needs to know of a batch: each record's identifier and
+/// ordering key (SQS `MessageGroupId`), in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BatchView {
+    pub(crate) records: Vec<(String, Option<String>)>,
+}
+
+impl BatchView {
+    /// A view from `(identifier, ordering key)` pairs in batch order.
+    ///
+    /// ```
+    /// use lambda_batch::validate::BatchView;
+    /// let view = BatchView::from_records([("m-1".to_owned(), Some("g".to_owned()))]);
+    /// assert_eq!(view.ids().collect::<Vec<_>>(), ["m-1"]);
+    /// ```
+    pub fn from_records(records: impl IntoIterator<Item = (String, Option<String>)>) -> Self {
+        BatchView { records: records.into_iter().collect() }
+    }
+
+    /// Reads an event of source `kind` with the source's own record reader
+    /// (the one the engine uses): each record's identifier and ordering key.
+    /// Records that cannot be named are left out (they cannot be listed in a
+    /// response).
+    ///
+    /// ```
+    /// use lambda_batch::{validate::BatchView, SourceKind};
+    /// let event = serde_json::json!({"records": {"orders-0": [
+    ///     {"topic": "orders", "partition": 0, "offset": 7},
+    /// ]}});
+    /// let view = BatchView::from_event(SourceKind::Kafka, &event);
+    /// assert_eq!(view.ids().collect::<Vec<_>>(), ["orders-0@7"]);
+    /// ```
+    pub fn from_event(kind: SourceKind, event: &Value) -> Self {
+        let event = BatchEvent::from(event);
+        let records = event
+            .records()
+            .map(|records| {
+                records
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(index, raw)| kind.identify(index, raw.get()).ok())
+                    .map(|identity| (identity.item_identifier, identity.ordering_key))
+                    .collect()
+            })
+            .unwrap_or_default();
+        BatchView { records }
+    }
+
+    /// Reads an SQS event: `messageId` and `attributes.MessageGroupId`.
+    pub fn from_sqs_event(event: &Value) -> Self {
+        Self::from_event(SourceKind::SqsFifo, event)
+    }
+
+    /// Reads a Kinesis event: `kinesis.sequenceNumber` and `kinesis.partitionKey`.
+    pub fn from_kinesis_event(event: &Value) -> Self {
+        Self::from_event(SourceKind::Kinesis, event)
+    }
+
+    /// Reads a DynamoDB Streams event: `dynamodb.SequenceNumber` and the item keys.
+    pub fn from_dynamodb_event(event: &Value) -> Self {
+        Self::from_event(SourceKind::DynamoDb, event)
+    }
+
+    /// Reads a Kafka event: `<topic>-<partition>@<offset>` and the partition.
+    pub fn from_kafka_event(event: &Value) -> Self {
+        Self::from_event(SourceKind::Kafka, event)
+    }
+
+    /// The identifiers in batch order.
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.records.iter().map(|(id, _)| id.as_str())
+    }
+}
+
+pub(crate) fn error_finding(source: SourceKind, problem: Problem) -> Finding {
+    Finding::new(Severity::Error, source, problem)
+}
+
+/// The identifiers listed, or `None` when the response is a complete failure.
+pub(crate) fn read_identifiers<'r>(
+    batch: &BatchView,
+    source: SourceKind,
+    response: &'r Value,
+    findings: &mut Vec<Finding>,
+) -> Option<HashSet<Cow<'r, str>>> {
+    let failures = match response {
+        Value::Null => return Some(HashSet::new()),
+        Value::Object(map) => match map.get("batchItemFailures") {
+            None | Some(Value::Null) => return Some(HashSet::new()),
+            Some(Value::Array(entries)) => entries,
+            Some(other) => {
+                findings.push(error_finding(source, Problem::FailuresNotArray { found: value_type(other) }));
+                return None;
+            }
+        },
+        other => {
+            findings.push(error_finding(source, Problem::NotAnObject { found: value_type(other) }));
+            return None;
+        }
+    };
+    let known: HashSet<&str> = batch.ids().collect();
+    let mut listed = HashSet::new();
+    let mut complete_failure = false;
+    for (index, entry) in failures.iter().enumerate() {
+        let mut fail = |problem| {
+            findings.push(error_finding(source, problem));
+            complete_failure = true;
+        };
+        let Some(entry) = entry.as_object() else {
+            fail(Problem::EntryNotObject { index });
+            continue;
+        };
+        if let Some(key) = entry.keys().find(|k| *k != "itemIdentifier") {
+            fail(Problem::UnknownKey { index, key: key.clone() });
+        }
+        let id: Cow<'r, str> = match (entry.get("itemIdentifier"), source) {
+            (None, _) => {
+                fail(Problem::MissingIdentifier { index });
+                continue;
+            }
+            (Some(Value::Null), _) => {
+                fail(Problem::NullIdentifier { index });
+                continue;
+            }
+            (Some(Value::String(id)), _) if id.is_empty() => {
+                fail(Problem::EmptyIdentifier { index });
+                continue;
+            }
+            (Some(position), SourceKind::Kafka) => match kafka_position(position) {
+                Some(id) => Cow::Owned(id),
+                None => {
+                    fail(Problem::NotKafkaPosition { index });
+                    continue;
+                }
+            },
+            (Some(Value::String(id)), _) => Cow::Borrowed(id.as_str()),
+            (Some(_), _) => {
+                fail(Problem::IdentifierNotString { index });
+                continue;
+            }
+        };
+        if !known.contains(&*id) {
+            fail(Problem::NotInBatch { index, id: id.into_owned() });
+        } else if listed.contains(&id) {
+            findings.push(Finding::new(
+                Severity::Warning,
+                source,
+                Problem::Duplicate { id: id.into_owned() },
+            ));
+        } else {
+            listed.insert(id);
+        }
+    }
+    (!complete_failure).then_some(listed)
+}
+
+/// A Kafka `itemIdentifier`, `{"partition": "<topic>-<partition>", "offset": n}`,
+/// in the text form the report keeps (`<topic>-<partition>@<offset>`).
+fn kafka_position(value: &Value) -> Option<String> {
+    let object = value.as_object()?;
+    if object.len() != 2 {
+        return None;
+    }
+    let partition = object.get("partition")?.as_str().filter(|p| !p.is_empty())?;
+    let offset = object.get("offset")?.as_i64().filter(|o| *o >= 0)?;
+    Some(format!("{partition}@{offset}"))
+}
+
+pub(crate) fn value_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
