@@ -9,10 +9,11 @@ use std::collections::HashSet;
 use lambda_batch::fault::Call;
 use lambda_batch::sqs::{FifoPolicy, QueueKind, SqsConfig};
 use lambda_batch::stream::{StreamConfig, StreamPolicy};
-use lambda_batch::validate::{BatchView, FifoRule, check_sqs_response, check_stream_response};
+use lambda_batch::validate::{
+    BatchView, FifoRule, check_kafka_response, check_sqs_against, check_stream_response,
+};
 use lambda_batch::{AllFailedPolicy, RecordStatus, compare_sequence_numbers};
 use proptest::test_runner::TestCaseError;
-use serde_json::Value;
 
 use crate::faults::TestFault;
 use crate::harness::RunOutcome;
@@ -58,13 +59,39 @@ pub fn check(run: &RunOutcome, rules: impl Into<Rules>) -> Result<(), TestCaseEr
     Ok(())
 }
 
+/// Each record's identifier as the engine reads it (empty for a record
+/// that cannot be named).
 fn ids(run: &RunOutcome) -> Vec<String> {
-    let field = |record: &Value| match run.batch.source {
-        SourceKind::Sqs | SourceKind::SqsFifo => record["messageId"].as_str().map(str::to_owned),
-        SourceKind::Kinesis => record["kinesis"]["sequenceNumber"].as_str().map(str::to_owned),
-        SourceKind::DynamoDb => record["dynamodb"]["SequenceNumber"].as_str().map(str::to_owned),
-    };
-    run.batch.records().iter().map(|r| field(r).unwrap_or_default()).collect()
+    run.batch
+        .identities()
+        .into_iter()
+        .map(|identity| identity.map(|i| i.item_identifier).unwrap_or_default())
+        .collect()
+}
+
+/// Each record's ordering key as the engine reads it.
+fn ordering_keys(run: &RunOutcome) -> Vec<Option<String>> {
+    run.batch.identities().into_iter().map(|identity| identity.and_then(|i| i.ordering_key)).collect()
+}
+
+/// Whether reporting `reported` makes Lambda retry the record `id`: listed
+/// (SQS), at or after the lowest listed sequence number (streams), at or
+/// after the lowest listed offset of its partition (Kafka).
+fn retried_by(source: SourceKind, reported: &[String], id: &str) -> bool {
+    match source {
+        SourceKind::Kinesis | SourceKind::DynamoDb => {
+            reported.iter().any(|r| compare_sequence_numbers(r, id).is_le())
+        }
+        SourceKind::Kafka => {
+            let position = |id: &str| {
+                let (partition, offset) = id.rsplit_once('@')?;
+                Some((partition.to_owned(), offset.parse::<i64>().ok()?))
+            };
+            let Some((partition, offset)) = position(id) else { return false };
+            reported.iter().filter_map(|r| position(r)).any(|(p, o)| p == partition && o <= offset)
+        }
+        _ => reported.iter().any(|r| r == id),
+    }
 }
 
 fn is_fifo(run: &RunOutcome, rules: Rules) -> Option<FifoPolicy> {
@@ -93,20 +120,17 @@ pub fn accepted_by_lambda(run: &RunOutcome, rules: Rules) -> Result<(), TestCase
         Err(error) if error.error_type == "LambdaBatch.AllRecordsFailed" => return Ok(()),
         Err(error) => return fail(format!("invocation failed: {} {}", error.error_type, error.message)),
     };
+    let batch = BatchView::from_event(run.batch.source, &run.batch.event());
     let findings = match run.batch.source {
-        SourceKind::Sqs | SourceKind::SqsFifo => {
+        SourceKind::Kinesis | SourceKind::DynamoDb => check_stream_response(&batch, response),
+        SourceKind::Kafka => check_kafka_response(&batch, response),
+        _ => {
             let rule = match is_fifo(run, rules) {
                 None => FifoRule::None,
                 Some(FifoPolicy::SkipFailedGroup) => FifoRule::GroupSuffix,
                 Some(_) => FifoRule::BatchSuffix,
             };
-            check_sqs_response(&run.batch.event, response, rule)
-        }
-        SourceKind::Kinesis => {
-            check_stream_response(&BatchView::from_kinesis_event(&run.batch.event), response)
-        }
-        SourceKind::DynamoDb => {
-            check_stream_response(&BatchView::from_dynamodb_event(&run.batch.event), response)
+            check_sqs_against(&batch, response, rule)
         }
     };
     match findings.findings().iter().find(|f| f.severity == lambda_batch::validate::Severity::Error) {
@@ -127,18 +151,26 @@ pub fn nothing_reported_twice(run: &RunOutcome) -> Result<(), TestCaseError> {
     }
 }
 
-/// Failures are listed in record order.
+/// Failures are listed in record order (for Kafka, within each partition:
+/// the order of partitions in a response means nothing, and
+/// `aws_lambda_events`' Kafka event keeps them in a hash map).
 ///
 /// # Errors
 /// The first pair out of order.
 pub fn failures_in_record_order(run: &RunOutcome) -> Result<(), TestCaseError> {
     let ids = ids(run);
+    let keys = ordering_keys(run);
     let positions: Vec<usize> =
         run.reported().iter().filter_map(|id| ids.iter().position(|i| i == id)).collect();
-    match positions.windows(2).find(|w| w[0] >= w[1]) {
-        Some(w) => fail(format!("record {} is listed before record {}", ids[w[0]], ids[w[1]])),
-        None => Ok(()),
+    let comparable = |a: usize, b: usize| run.batch.source != SourceKind::Kafka || keys[a] == keys[b];
+    for (n, &later) in positions.iter().enumerate() {
+        if let Some(&earlier) =
+            positions[..n].iter().find(|&&earlier| comparable(earlier, later) && earlier >= later)
+        {
+            return fail(format!("record {} is listed before record {}", ids[earlier], ids[later]));
+        }
     }
+    Ok(())
 }
 
 fn handled(calls: &[Call], index: usize) -> bool {
@@ -160,7 +192,7 @@ fn handled(calls: &[Call], index: usize) -> bool {
 pub fn reported_iff_not_handled(run: &RunOutcome, rules: Rules) -> Result<(), TestCaseError> {
     let ids = ids(run);
     if !run.observed() {
-        return faulted_records_retried(run, &ids, rules);
+        return faulted_records_retried(run, &ids);
     }
     let not_handled: Vec<usize> = (0..ids.len()).filter(|&i| !handled(&run.calls, i)).collect();
     let all_failed_policy = match rules {
@@ -181,6 +213,24 @@ pub fn reported_iff_not_handled(run: &RunOutcome, rules: Rules) -> Result<(), Te
     }
     let reported: HashSet<String> = run.reported().into_iter().collect();
     let expected: HashSet<String> = match rules {
+        Rules::Stream(config)
+            if config.stream_policy() == StreamPolicy::Checkpoint
+                && run.batch.source == SourceKind::Kafka =>
+        {
+            // The lowest offset not handled of each partition.
+            let keys = ordering_keys(run);
+            let mut lowest: Vec<(Option<String>, i64, String)> = Vec::new();
+            for &i in &not_handled {
+                let offset =
+                    ids[i].rsplit_once('@').and_then(|(_, o)| o.parse::<i64>().ok()).unwrap_or(i64::MAX);
+                match lowest.iter_mut().find(|(key, _, _)| *key == keys[i]) {
+                    Some(entry) if offset < entry.1 => *entry = (keys[i].clone(), offset, ids[i].clone()),
+                    Some(_) => {}
+                    None => lowest.push((keys[i].clone(), offset, ids[i].clone())),
+                }
+            }
+            lowest.into_iter().map(|(_, _, id)| id).collect()
+        }
         Rules::Stream(config) if config.stream_policy() == StreamPolicy::Checkpoint => not_handled
             .iter()
             .map(|&i| ids[i].clone())
@@ -200,7 +250,7 @@ pub fn reported_iff_not_handled(run: &RunOutcome, rules: Rules) -> Result<(), Te
     }
 }
 
-fn faulted_records_retried(run: &RunOutcome, ids: &[String], rules: Rules) -> Result<(), TestCaseError> {
+fn faulted_records_retried(run: &RunOutcome, ids: &[String]) -> Result<(), TestCaseError> {
     // Without an engine only the payload faults reach the handler.
     let faulted: Vec<&String> =
         (0..ids.len()).filter(|&i| run.plan.get(i) == Some(TestFault::BadBody)).map(|i| &ids[i]).collect();
@@ -208,11 +258,7 @@ fn faulted_records_retried(run: &RunOutcome, ids: &[String], rules: Rules) -> Re
         return Ok(());
     }
     let reported = run.reported();
-    let retried = |id: &String| match rules {
-        Rules::Stream(_) => reported.iter().any(|r| compare_sequence_numbers(r, id).is_le()),
-        Rules::Sqs(_) => reported.contains(id),
-    };
-    match faulted.into_iter().find(|id| !retried(id)) {
+    match faulted.into_iter().find(|id| !retried_by(run.batch.source, &reported, id)) {
         Some(id) => fail(format!("record {id} had a bad payload but would not be retried")),
         None => Ok(()),
     }
@@ -239,14 +285,8 @@ pub fn calls_keep_order(run: &RunOutcome, rules: Rules) -> Result<(), TestCaseEr
     if !ordered {
         return Ok(());
     }
-    let key = |index: usize| -> String {
-        let record = &run.batch.records()[index];
-        match run.batch.source {
-            SourceKind::Sqs | SourceKind::SqsFifo => record["attributes"]["MessageGroupId"].to_string(),
-            SourceKind::Kinesis => record["kinesis"]["partitionKey"].to_string(),
-            SourceKind::DynamoDb => record["dynamodb"]["Keys"].to_string(),
-        }
-    };
+    let keys = ordering_keys(run);
+    let key = |index: usize| keys.get(index).cloned().flatten();
     for (position, call) in run.calls.iter().enumerate() {
         for earlier in &run.calls[..position] {
             if key(earlier.index) != key(call.index) {

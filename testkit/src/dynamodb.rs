@@ -40,7 +40,15 @@ pub fn record(
     })
 }
 
-/// `{"Records": [...]}` as a batch event.
+/// `{"Records": [...]}` as JSON text, keys in the order Lambda sends them.
+pub fn event_json(records: impl IntoIterator<Item = Value>) -> String {
+    let records: Vec<Value> = records.into_iter().collect();
+    crate::wire::event_text(lambda_batch::SourceKind::DynamoDb, &records)
+}
+
+/// `{"Records": [...]}` as a batch event, read from [`event_json`]'s text.
 pub fn event(records: impl IntoIterator<Item = Value>) -> BatchEvent {
-    BatchEvent::from(crate::sqs::event_value(records))
+    let records: Vec<Value> = records.into_iter().collect();
+    BatchEvent::from_json(&event_json(records.iter().cloned()))
+        .unwrap_or_else(|_| BatchEvent::from(crate::sqs::event_value(records)))
 }

@@ -20,7 +20,8 @@ pub enum TestFault {
     /// The call panics.
     Panic,
     /// The payload is corrupted in the event (SQS body, Kinesis data,
-    /// DynamoDB images), so the handler's extractors see bad input.
+    /// DynamoDB images, Kafka value), so the handler's extractors see bad
+    /// input.
     BadBody,
     /// The call waits this long first (on the harness's paused clock).
     Slow(Duration),
@@ -71,23 +72,21 @@ impl FaultPlan {
     /// The batch with [`TestFault::BadBody`] applied to its records.
     pub(crate) fn corrupt(&self, batch: &Batch) -> Batch {
         let mut batch = batch.clone();
-        if let Some(records) = batch.event["Records"].as_array_mut() {
-            for (index, record) in records.iter_mut().enumerate() {
-                if self.get(index) != Some(TestFault::BadBody) {
-                    continue;
-                }
-                match batch.source {
-                    SourceKind::Sqs | SourceKind::SqsFifo => record["body"] = json!("{\"corrupt"),
-                    SourceKind::Kinesis => {
-                        record["kinesis"]["data"] =
-                            json!(base64::engine::general_purpose::STANDARD.encode(b"\xff{corrupt"));
-                    }
-                    SourceKind::DynamoDb => {
-                        for image in ["NewImage", "OldImage", "Keys"] {
-                            record["dynamodb"][image] = json!("corrupt");
-                        }
+        let source = batch.source;
+        let bad_bytes = || json!(base64::engine::general_purpose::STANDARD.encode(b"\xff{corrupt"));
+        for (index, record) in batch.records_mut().iter_mut().enumerate() {
+            if self.get(index) != Some(TestFault::BadBody) {
+                continue;
+            }
+            match source {
+                SourceKind::Kinesis => record["kinesis"]["data"] = bad_bytes(),
+                SourceKind::DynamoDb => {
+                    for image in ["NewImage", "OldImage", "Keys"] {
+                        record["dynamodb"][image] = json!("corrupt");
                     }
                 }
+                SourceKind::Kafka => record["value"] = bad_bytes(),
+                _ => record["body"] = json!("{\"corrupt"),
             }
         }
         batch

@@ -63,7 +63,8 @@ macro_rules! typed_payload {
 typed_payload!(
     lambda_batch::aws_events::SqsEvent,
     lambda_batch::aws_events::KinesisEvent,
-    lambda_batch::aws_events::DynamoDbEvent
+    lambda_batch::aws_events::DynamoDbEvent,
+    lambda_batch::aws_events::KafkaEvent
 );
 
 /// How an invocation failed, as Lambda would report it.
@@ -90,14 +91,23 @@ pub struct RunOutcome {
 }
 
 impl RunOutcome {
-    /// The identifiers listed in `batchItemFailures` (empty on an error).
+    /// The identifiers listed in `batchItemFailures` (empty on an error), as
+    /// text: Kafka's `{"partition": p, "offset": n}` as `p@n`, the form of
+    /// [`lambda_batch::ItemIdentifier::as_str`].
     pub fn reported(&self) -> Vec<String> {
         let Ok(response) = &self.response else { return Vec::new() };
+        let text = |id: &Value| match id {
+            Value::String(id) => Some(id.clone()),
+            Value::Object(position) => Some(format!(
+                "{}@{}",
+                position.get("partition")?.as_str()?,
+                position.get("offset")?.as_i64()?
+            )),
+            _ => None,
+        };
         response["batchItemFailures"]
             .as_array()
-            .map(|entries| {
-                entries.iter().filter_map(|e| e["itemIdentifier"].as_str().map(str::to_owned)).collect()
-            })
+            .map(|entries| entries.iter().filter_map(|e| text(&e["itemIdentifier"])).collect())
             .unwrap_or_default()
     }
 
@@ -130,7 +140,8 @@ where
     let Ok(runtime) = runtime else {
         return failed(batch, plan, "Testkit.Runtime", "could not build a tokio runtime");
     };
-    let payload = match P::from_batch_json(&batch.event) {
+    // The exact bytes Lambda would send, keys in Lambda's order.
+    let payload = match P::from_batch_text(&batch.json()) {
         Ok(payload) => payload,
         Err(error) => return failed(batch, plan, "Runtime.DeserializeError", &error),
     };

@@ -50,6 +50,7 @@ pub mod sim;
 pub mod sqs;
 #[cfg(feature = "harness")]
 pub mod strategy;
+mod wire;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

@@ -53,19 +53,6 @@ pub fn event(records: impl IntoIterator<Item = Value>) -> BatchEvent {
         .unwrap_or_else(|_| BatchEvent::from(event_value(records)))
 }
 
-/// The keys of an SQS record in the order Lambda writes them.
-const LAMBDA_KEY_ORDER: [&str; 9] = [
-    "messageId",
-    "receiptHandle",
-    "body",
-    "attributes",
-    "messageAttributes",
-    "md5OfBody",
-    "eventSource",
-    "eventSourceARN",
-    "awsRegion",
-];
-
 /// `{"Records": [...]}` as JSON text, each record's keys in the order Lambda
 /// sends them (`messageId` first; keys Lambda does not send come last).
 /// `serde_json::Value` sorts keys, so `event_value(..).to_string()` would
@@ -78,32 +65,6 @@ const LAMBDA_KEY_ORDER: [&str; 9] = [
 /// assert!(json.starts_with(r#"{"Records":[{"messageId":"m1","receiptHandle":"#));
 /// ```
 pub fn event_json(records: impl IntoIterator<Item = Value>) -> String {
-    let mut out = String::from(r#"{"Records":["#);
-    for (index, record) in records.into_iter().enumerate() {
-        if index > 0 {
-            out.push(',');
-        }
-        write_record(&mut out, &record);
-    }
-    out.push_str("]}");
-    out
-}
-
-fn write_record(out: &mut String, record: &Value) {
-    let Value::Object(fields) = record else {
-        out.push_str(&record.to_string());
-        return;
-    };
-    let known = LAMBDA_KEY_ORDER.iter().filter_map(|key| fields.get_key_value(*key));
-    let others = fields.iter().filter(|(key, _)| !LAMBDA_KEY_ORDER.contains(&key.as_str()));
-    out.push('{');
-    for (index, (key, value)) in known.chain(others).enumerate() {
-        if index > 0 {
-            out.push(',');
-        }
-        out.push_str(&Value::from(key.as_str()).to_string());
-        out.push(':');
-        out.push_str(&value.to_string());
-    }
-    out.push('}');
+    let records: Vec<Value> = records.into_iter().collect();
+    crate::wire::event_text(lambda_batch::SourceKind::Sqs, &records)
 }

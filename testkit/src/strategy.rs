@@ -7,80 +7,139 @@
 use std::fmt;
 
 use base64::Engine as _;
-use lambda_batch::BatchEvent;
+use lambda_batch::{BatchEvent, RecordIdentity};
 use proptest::collection::{SizeRange, vec};
 use proptest::prelude::*;
 use proptest::strategy::BoxedStrategy;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-/// Which event source a [`Batch`] belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SourceKind {
-    /// SQS standard queue.
-    Sqs,
-    /// SQS FIFO queue (`.fifo` ARN, message groups).
-    SqsFifo,
-    /// Kinesis Data Streams.
-    Kinesis,
-    /// DynamoDB Streams.
-    DynamoDb,
-}
+pub use lambda_batch::SourceKind;
 
-/// A generated batch event.
+/// A generated batch: its source and its records, in the order the event
+/// lists them.
+///
+/// The handler gets [`Batch::json`]: the exact bytes Lambda would send,
+/// record keys in Lambda's order (Kafka records grouped by partition).
 #[derive(Clone, PartialEq)]
 pub struct Batch {
     /// The source.
     pub source: SourceKind,
-    /// The event JSON, `{"Records": [...]}`.
-    pub event: Value,
+    records: Vec<Value>,
 }
 
 impl Batch {
-    /// The event as the handler payload.
-    pub fn to_event(&self) -> BatchEvent {
-        BatchEvent::from(&self.event)
+    /// A batch of `records` from `source`. Kafka records are grouped by
+    /// partition (stable, partitions in order of first appearance), as the
+    /// event lists them.
+    pub fn new(source: SourceKind, records: Vec<Value>) -> Self {
+        let records = if source == SourceKind::Kafka {
+            let mut partitions: Vec<(String, Vec<Value>)> = Vec::new();
+            for record in records {
+                let key = crate::wire::kafka_partition_key(&record);
+                match partitions.iter_mut().find(|(name, _)| *name == key) {
+                    Some((_, list)) => list.push(record),
+                    None => partitions.push((key, vec![record])),
+                }
+            }
+            partitions.into_iter().flat_map(|(_, list)| list).collect()
+        } else {
+            records
+        };
+        Batch { source, records }
     }
 
-    /// The records.
+    /// The event as Lambda sends it: the bytes the harness hands to the
+    /// handler.
+    pub fn json(&self) -> String {
+        crate::wire::event_text(self.source, &self.records)
+    }
+
+    /// The event as a JSON value (object keys sorted: for inspection only).
+    pub fn event(&self) -> Value {
+        serde_json::from_str(&self.json()).unwrap_or(Value::Null)
+    }
+
+    /// The event as the handler payload, read from [`Batch::json`].
+    pub fn to_event(&self) -> BatchEvent {
+        BatchEvent::from_json(&self.json()).unwrap_or_else(|_| BatchEvent::from(Value::Null))
+    }
+
+    /// The records, in the order the event lists them (the engine's record
+    /// indices).
     pub fn records(&self) -> &[Value] {
-        self.event["Records"].as_array().map(Vec::as_slice).unwrap_or_default()
+        &self.records
+    }
+
+    pub(crate) fn records_mut(&mut self) -> &mut [Value] {
+        &mut self.records
+    }
+
+    /// Each record's identifier and ordering key, read by the engine's own
+    /// reader for the source (`None` for a record that cannot be named).
+    pub fn identities(&self) -> Vec<Option<RecordIdentity>> {
+        self.records
+            .iter()
+            .enumerate()
+            .map(|(index, record)| self.source.identify(index, &record.to_string()).ok())
+            .collect()
     }
 
     /// How many records.
     pub fn len(&self) -> usize {
-        self.records().len()
+        self.records.len()
     }
 
     /// `true` for an empty batch.
     pub fn is_empty(&self) -> bool {
-        self.records().is_empty()
+        self.records.is_empty()
     }
 }
 
 impl fmt::Debug for Batch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Shrunk counterexamples read best as the ids and payloads.
-        let records: Vec<String> = self.records().iter().map(describe_record).collect();
+        let records: Vec<String> = self.records().iter().map(|r| describe_record(self.source, r)).collect();
         f.debug_struct("Batch").field("source", &self.source).field("records", &records).finish()
     }
 }
 
-fn describe_record(record: &Value) -> String {
-    if let Some(id) = record["messageId"].as_str() {
-        let group = record["attributes"]["MessageGroupId"]
-            .as_str()
-            .map(|g| format!(" group={g}"))
-            .unwrap_or_default();
-        return format!("{id}{group} body={}", record["body"]);
+fn describe_record(source: SourceKind, record: &Value) -> String {
+    let decoded = |data: &Value| {
+        data.as_str()
+            .and_then(|text| base64::engine::general_purpose::STANDARD.decode(text).ok())
+            .map_or_else(|| data.to_string(), |bytes| format!("{:?}", String::from_utf8_lossy(&bytes)))
+    };
+    match source {
+        SourceKind::Kinesis => format!(
+            "{} key={} data={}",
+            record["kinesis"]["sequenceNumber"],
+            record["kinesis"]["partitionKey"],
+            decoded(&record["kinesis"]["data"])
+        ),
+        SourceKind::DynamoDb => format!(
+            "{} {} keys={} new={} old={}",
+            record["dynamodb"]["SequenceNumber"],
+            record["eventName"],
+            record["dynamodb"]["Keys"],
+            record["dynamodb"]["NewImage"],
+            record["dynamodb"]["OldImage"]
+        ),
+        SourceKind::Kafka => format!(
+            "{}@{} key={} value={}",
+            crate::wire::kafka_partition_key(record),
+            record["offset"],
+            decoded(&record["key"]),
+            decoded(&record["value"])
+        ),
+        _ => {
+            let group = record["attributes"]["MessageGroupId"]
+                .as_str()
+                .map(|g| format!(" group={g}"))
+                .unwrap_or_default();
+            format!("{}{group} body={}", record["messageId"], record["body"])
+        }
     }
-    if let Some(seq) = record["kinesis"]["sequenceNumber"].as_str() {
-        return format!("{seq} key={} data={}", record["kinesis"]["partitionKey"], record["kinesis"]["data"]);
-    }
-    format!(
-        "{} {} keys={}",
-        record["dynamodb"]["SequenceNumber"], record["eventName"], record["dynamodb"]["Keys"]
-    )
 }
 
 macro_rules! named_strategy {
@@ -110,6 +169,10 @@ named_strategy!(
 named_strategy!(
     /// Strategy for DynamoDB Streams batches ([`dynamodb_batch`]).
     DynamoDbBatchStrategy
+);
+named_strategy!(
+    /// Strategy for Kafka batches ([`kafka_batch`]).
+    KafkaBatchStrategy
 );
 
 /// Bodies that are the JSON of values from `values`.
@@ -162,7 +225,7 @@ pub fn sqs_batch(
                         sqs_record(&message_id(id_base, i), &body, receives, sent, None)
                     })
                     .collect::<Vec<_>>();
-                Batch { source: SourceKind::Sqs, event: json!({ "Records": records }) }
+                Batch::new(SourceKind::Sqs, records)
             })
             .boxed(),
     )
@@ -192,7 +255,7 @@ pub fn sqs_fifo_batch(
                         sqs_record(&message_id(id_base, i), &body, 1, 1_700_000_000_000, Some(fifo))
                     })
                     .collect::<Vec<_>>();
-                Batch { source: SourceKind::SqsFifo, event: json!({ "Records": records }) }
+                Batch::new(SourceKind::SqsFifo, records)
             })
             .boxed(),
     )
@@ -235,7 +298,7 @@ pub fn kinesis_batch(
                         crate::kinesis::record(&format!("{seq:0>56}"), &format!("partition-{key}"), &data)
                     })
                     .collect::<Vec<_>>();
-                Batch { source: SourceKind::Kinesis, event: json!({ "Records": records }) }
+                Batch::new(SourceKind::Kinesis, records)
             })
             .boxed(),
     )
@@ -290,7 +353,7 @@ where
                         crate::dynamodb::record(&seq, name, keys, new, old)
                     })
                     .collect::<Vec<_>>();
-                Batch { source: SourceKind::DynamoDb, event: json!({ "Records": records }) }
+                Batch::new(SourceKind::DynamoDb, records)
             })
             .boxed(),
     )
@@ -303,4 +366,38 @@ fn to_image<T: Serialize>(value: &T) -> Value {
         .and_then(|item| serde_json::to_value(item).ok())
         .filter(Value::is_object)
         .unwrap_or_else(|| json!({}))
+}
+
+/// Kafka batches: `records` records of one topic over up to `partitions`
+/// partitions (each partition's offsets increasing, with gaps, and of
+/// different digit lengths across partitions, so comparing offsets as text
+/// is caught), keys of a few users (or none), and values from `value`
+/// (base64-encoded in the event as Lambda does). The event lists each
+/// partition's records together, as Lambda does.
+pub fn kafka_batch(
+    records: impl Into<SizeRange>,
+    partitions: std::ops::RangeInclusive<u32>,
+    value: impl Strategy<Value = Vec<u8>> + 'static,
+) -> KafkaBatchStrategy {
+    let record = (0..*partitions.end().max(&1), proptest::option::weighted(0.9, 0u8..4), value, 1u64..20);
+    let start = prop_oneof![Just(0u64), Just(7), Just(95), Just(9_990), Just(123_456_789)];
+    KafkaBatchStrategy(
+        (vec(record, records), start)
+            .prop_map(|(records, start)| {
+                let mut next: std::collections::HashMap<u32, u64> = std::collections::HashMap::new();
+                let records = records
+                    .into_iter()
+                    .map(|(partition, user, value, gap)| {
+                        // Partition p starts p * 10 offsets after `start`:
+                        // offsets near 10, 100, 1000... cross a digit count.
+                        let offset = next.entry(partition).or_insert(start + u64::from(partition) * 10);
+                        *offset += gap;
+                        let key = user.map(|user| format!("user-{user}").into_bytes());
+                        crate::kafka::record("orders", partition, *offset, key.as_deref(), Some(&value))
+                    })
+                    .collect::<Vec<_>>();
+                Batch::new(SourceKind::Kafka, records)
+            })
+            .boxed(),
+    )
 }

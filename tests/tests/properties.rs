@@ -58,6 +58,21 @@ async fn kinesis_continue(Json(order): Json<Order>) -> RecordOutcome {
     decide(&order)
 }
 
+#[batch_handler(kafka)]
+async fn kafka_checkpoint(Json(order): Json<Order>) -> RecordOutcome {
+    decide(&order)
+}
+
+#[batch_handler(kafka, stream_policy = "continue", concurrency = 8, all_failed = "report_all")]
+async fn kafka_continue(Json(order): Json<Order>) -> RecordOutcome {
+    decide(&order)
+}
+
+#[batch_handler(kafka, concurrency = 4)]
+async fn kafka_concurrent(Json(order): Json<Order>) -> RecordOutcome {
+    decide(&order)
+}
+
 #[batch_handler(dynamodb, concurrency = 4)]
 async fn dynamodb_checkpoint(image: Option<NewImage<Order>>) -> RecordOutcome {
     image.map_or(RecordOutcome::Success, |NewImage(order)| decide(&order))
@@ -104,25 +119,48 @@ proptest! {
     }
 
     #[test]
+    fn kafka_checkpointing(batch in kafka_batch(0..30, 1..=4, json_data(order())), plan in fault_plan(30, 0.2)) {
+        check(&run(kafka_checkpoint, &batch, &plan), kafka_checkpoint::CONFIG)?;
+    }
+
+    #[test]
+    fn kafka_continuing(batch in kafka_batch(0..30, 1..=4, json_data(order())), plan in fault_plan(30, 0.2)) {
+        check(&run(kafka_continue, &batch, &plan), kafka_continue::CONFIG)?;
+    }
+
+    #[test]
+    fn kafka_checkpointing_concurrently(batch in kafka_batch(0..30, 1..=4, json_data(order())), plan in fault_plan(30, 0.2)) {
+        check(&run(kafka_concurrent, &batch, &plan), kafka_concurrent::CONFIG)?;
+    }
+
+    #[test]
     fn generated_events_fit_the_aws_lambda_events_types(
         sqs in sqs_batch(0..10, bodies()),
         fifo in sqs_fifo_batch(0..10, 1..=3, bodies()),
         kinesis in kinesis_batch(0..10, 1..=3, json_data(order())),
         dynamodb in dynamodb_batch(0..10, 1..=3, order()),
+        kafka in kafka_batch(0..10, 1..=3, json_data(order())),
     ) {
-        let sqs_event: SqsEvent = serde_json::from_value(sqs.event.clone()).unwrap();
+        let sqs_event: SqsEvent = serde_json::from_str(&sqs.json()).unwrap();
         prop_assert_eq!(sqs_event.records.len(), sqs.len());
-        let fifo_event: SqsEvent = serde_json::from_value(fifo.event.clone()).unwrap();
+        let fifo_event: SqsEvent = serde_json::from_str(&fifo.json()).unwrap();
         for message in &fifo_event.records {
             prop_assert!(message.attributes.contains_key("MessageGroupId"));
             prop_assert!(message.event_source_arn.as_deref().unwrap().ends_with(".fifo"));
         }
-        let kinesis_event: lambda_batch::aws_events::KinesisEvent = serde_json::from_value(kinesis.event.clone()).unwrap();
+        let kinesis_event: lambda_batch::aws_events::KinesisEvent = serde_json::from_str(&kinesis.json()).unwrap();
         for record in &kinesis_event.records {
             prop_assert_eq!(record.kinesis.sequence_number.len(), 56);
         }
-        let dynamodb_event: lambda_batch::aws_events::DynamoDbEvent = serde_json::from_value(dynamodb.event.clone()).unwrap();
+        let dynamodb_event: lambda_batch::aws_events::DynamoDbEvent = serde_json::from_str(&dynamodb.json()).unwrap();
         prop_assert_eq!(dynamodb_event.records.len(), dynamodb.len());
+        let kafka_event: lambda_batch::aws_events::KafkaEvent = serde_json::from_str(&kafka.json()).unwrap();
+        prop_assert_eq!(kafka_event.records.values().map(Vec::len).sum::<usize>(), kafka.len());
+        for (partition, records) in &kafka_event.records {
+            for record in records {
+                prop_assert_eq!(format!("{}-{}", record.topic.as_deref().unwrap(), record.partition), partition.clone());
+            }
+        }
     }
 }
 
@@ -161,4 +199,51 @@ fn check_catches_a_handler_that_acknowledges_bad_bodies() {
     });
     let error = result.expect_err("the buggy handler must be caught");
     assert!(error.to_string().contains("bad payload but would not be retried"), "{error}");
+}
+
+/// A hand-written Kafka handler: reports the lowest bad offset of each
+/// partition (as a number, or as text: the classic bug).
+async fn kafka_hand_written(
+    event: LambdaEvent<lambda_batch::aws_events::KafkaEvent>,
+    offsets_as_text: bool,
+) -> Result<serde_json::Value, lambda_batch::Error> {
+    use base64::Engine as _;
+    let mut failures = Vec::new();
+    for (partition, records) in &event.payload.records {
+        let bad = records.iter().filter(|record| {
+            let value = record.value.as_deref().unwrap_or_default();
+            let bytes = base64::engine::general_purpose::STANDARD.decode(value).unwrap_or_default();
+            serde_json::from_slice::<Order>(&bytes).is_err()
+        });
+        let lowest = if offsets_as_text {
+            bad.map(|record| record.offset.to_string()).min().map(|text| text.parse::<i64>()).transpose()?
+        } else {
+            bad.map(|record| record.offset).min()
+        };
+        if let Some(lowest) = lowest {
+            failures.push(serde_json::json!({"itemIdentifier": {"partition": partition, "offset": lowest}}));
+        }
+    }
+    Ok(serde_json::json!({ "batchItemFailures": failures }))
+}
+
+#[test]
+fn check_catches_a_kafka_handler_that_compares_offsets_as_text() {
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(256));
+    let result =
+        runner.run(&(kafka_batch(1..30, 1..=3, json_data(order())), fault_plan(30, 0.4)), |(batch, plan)| {
+            check(&run(|event| kafka_hand_written(event, true), &batch, &plan), kafka_checkpoint::CONFIG)
+        });
+    let error = result.expect_err("offsets compared as text must be caught");
+    assert!(error.to_string().contains("bad payload but would not be retried"), "{error}");
+}
+
+proptest! {
+    #[test]
+    fn a_hand_written_kafka_handler_can_be_checked_too(
+        batch in kafka_batch(0..30, 1..=3, json_data(order())),
+        plan in fault_plan(30, 0.3),
+    ) {
+        check(&run(|event| kafka_hand_written(event, false), &batch, &plan), kafka_checkpoint::CONFIG)?;
+    }
 }
