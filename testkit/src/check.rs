@@ -120,7 +120,7 @@ pub fn accepted_by_lambda(run: &RunOutcome, rules: Rules) -> Result<(), TestCase
         Err(error) if error.error_type == "LambdaBatch.AllRecordsFailed" => return Ok(()),
         Err(error) => return fail(format!("invocation failed: {} {}", error.error_type, error.message)),
     };
-    let batch = BatchView::from_event(run.batch.source, &run.batch.event());
+    let batch = BatchView::read(run.batch.source, &run.batch.to_event());
     let findings = match run.batch.source {
         SourceKind::Kinesis | SourceKind::DynamoDb => check_stream_response(&batch, response),
         SourceKind::Kafka => check_kafka_response(&batch, response),

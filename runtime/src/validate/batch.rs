@@ -34,15 +34,14 @@ impl BatchView {
     /// response).
     ///
     /// ```
-    /// use lambda_batch::{validate::BatchView, SourceKind};
-    /// let event = serde_json::json!({"records": {"orders-0": [
-    ///     {"topic": "orders", "partition": 0, "offset": 7},
-    /// ]}});
-    /// let view = BatchView::from_event(SourceKind::Kafka, &event);
+    /// use lambda_batch::{validate::BatchView, BatchEvent, SourceKind};
+    /// let event = BatchEvent::from_json(r#"{"records": {"orders-0": [
+    ///     {"topic": "orders", "partition": 0, "offset": 7}
+    /// ]}}"#).unwrap();
+    /// let view = BatchView::read(SourceKind::Kafka, &event);
     /// assert_eq!(view.ids().collect::<Vec<_>>(), ["orders-0@7"]);
     /// ```
-    pub fn from_event(kind: SourceKind, event: &Value) -> Self {
-        let event = BatchEvent::from(event);
+    pub fn read(kind: SourceKind, event: &BatchEvent) -> Self {
         let records = event
             .records()
             .map(|records| {
@@ -55,6 +54,13 @@ impl BatchView {
             })
             .unwrap_or_default();
         BatchView { records }
+    }
+
+    /// [`BatchView::read`] from a JSON value. A `serde_json::Value` sorts
+    /// object keys, so a Kafka event's partitions come in key order here;
+    /// read the event's text with [`BatchView::read`] to keep its order.
+    pub fn from_event(kind: SourceKind, event: &Value) -> Self {
+        Self::read(kind, &BatchEvent::from(event))
     }
 
     /// Reads an SQS event: `messageId` and `attributes.MessageGroupId`.
@@ -75,6 +81,11 @@ impl BatchView {
     /// Reads a Kafka event: `<topic>-<partition>@<offset>` and the partition.
     pub fn from_kafka_event(event: &Value) -> Self {
         Self::from_event(SourceKind::Kafka, event)
+    }
+
+    /// Each record's identifier and ordering key, in batch order.
+    pub fn records(&self) -> impl Iterator<Item = (&str, Option<&str>)> {
+        self.records.iter().map(|(id, key)| (id.as_str(), key.as_deref()))
     }
 
     /// The identifiers in batch order.
