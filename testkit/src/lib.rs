@@ -35,6 +35,8 @@
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[cfg(feature = "harness")]
+mod batch;
+#[cfg(feature = "harness")]
 pub mod check;
 pub mod dynamodb;
 #[cfg(feature = "harness")]
