@@ -77,14 +77,12 @@ proptest! {
     }
 }
 
-/// A handler of `kind` that fails every record and reports each one.
-fn fail_everything(
-    kind: SourceKind,
-) -> impl Fn(
-    lambda_batch::LambdaEvent<BatchEvent>,
-) -> std::pin::Pin<
+type Answer = std::pin::Pin<
     Box<dyn Future<Output = Result<lambda_batch::BatchResponse, lambda_batch::BatchError>> + Send>,
-> {
+>;
+
+/// A handler of `kind` that fails every record and reports each one.
+fn fail_everything(kind: SourceKind) -> impl Fn(lambda_batch::LambdaEvent<BatchEvent>) -> Answer {
     use lambda_batch::stream::{StreamConfig, StreamPolicy};
     use lambda_batch::{AllFailedPolicy, RecordOutcome};
     struct Fail;
