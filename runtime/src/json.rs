@@ -31,10 +31,30 @@ impl<'de> Deserialize<'de> for CowStr<'de> {
     }
 }
 
-/// Parses `raw` as `T` only if it is a JSON object (serde would also take
-/// an array for a struct).
-pub(crate) fn object<'e, T: serde::Deserialize<'e>>(raw: &'e RawValue) -> Option<T> {
-    (crate::scan::json_type(raw.get()) == "object").then(|| serde_json::from_str(raw.get()).ok()).flatten()
+/// The values of the members named `names` in the JSON object `raw`, as
+/// raw JSON (`null` as absent), in one walk over its members; `None` if
+/// `raw` is not an object.
+///
+/// Lenient the way every source reader is: if a key appears twice the
+/// first counts, and a key that cannot be decoded (a lone-surrogate
+/// escape) is skipped, so one odd member never makes the record
+/// unreadable (serde's derived structs reject both).
+pub(crate) fn members<'e, const N: usize>(
+    raw: &'e RawValue,
+    names: [&str; N],
+) -> Option<[Option<&'e RawValue>; N]> {
+    let mut found: [Option<Option<&'e RawValue>>; N] = [None; N];
+    for (key, value) in crate::scan::Members::of(raw.get())? {
+        if let Some(slot) = names
+            .iter()
+            .zip(found.iter_mut())
+            .find_map(|(name, slot)| (slot.is_none() && key.is(name)).then_some(slot))
+        {
+            // `null` reads as absent, as serde reads `Option` fields.
+            *slot = Some(serde_json::from_str::<Option<&RawValue>>(value).ok().flatten());
+        }
+    }
+    Some(found.map(Option::flatten))
 }
 
 /// A JSON value that should be a string: its text, or the JSON type found.

@@ -3,12 +3,11 @@
 use std::borrow::Cow;
 
 use aws_lambda_events::dynamodb::EventRecord;
-use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::engine::BatchRecord;
 use crate::error::BatchError;
-use crate::json::{LazyParse, object, string_field};
+use crate::json::{LazyParse, members, string_field};
 
 /// One DynamoDB Streams record of the batch, as the engine reads it.
 ///
@@ -29,28 +28,6 @@ pub struct DynamoDbRecord<'e> {
     full: LazyParse<EventRecord>,
 }
 
-#[derive(Deserialize)]
-struct Head<'e> {
-    #[serde(rename = "eventName", borrow, default)]
-    event_name: Option<&'e RawValue>,
-    #[serde(borrow, default)]
-    dynamodb: Option<&'e RawValue>,
-}
-
-#[derive(Deserialize)]
-struct Inner<'e> {
-    #[serde(rename = "SequenceNumber", borrow, default)]
-    sequence_number: Option<&'e RawValue>,
-    #[serde(rename = "Keys", borrow, default)]
-    keys: Option<&'e RawValue>,
-    #[serde(rename = "NewImage", borrow, default)]
-    new_image: Option<&'e RawValue>,
-    #[serde(rename = "OldImage", borrow, default)]
-    old_image: Option<&'e RawValue>,
-    #[serde(rename = "ApproximateCreationDateTime", borrow, default)]
-    created: Option<&'e RawValue>,
-}
-
 impl<'e> DynamoDbRecord<'e> {
     /// Reads record `index` of the batch.
     ///
@@ -59,18 +36,23 @@ impl<'e> DynamoDbRecord<'e> {
     /// `dynamodb.SequenceNumber`, or is not an object.
     pub fn parse(index: usize, raw: &'e RawValue) -> Result<Self, BatchError> {
         let broken = |problem| BatchError::MissingItemIdentifier { index, field: super::ID_FIELD, problem };
-        let head: Head<'e> = object(raw).ok_or_else(|| broken("the record is not a JSON object"))?;
-        let inner: Inner<'e> =
-            head.dynamodb.and_then(object).ok_or_else(|| broken("the record has no `dynamodb` object"))?;
+        let [event_name, dynamodb] = members(raw, ["eventName", "dynamodb"])
+            .ok_or_else(|| broken("the record is not a JSON object"))?;
+        let dynamodb = dynamodb.ok_or_else(|| broken("the record has no `dynamodb` object"))?;
+        let [sequence_number, keys, new_image, old_image, created] = members(
+            dynamodb,
+            ["SequenceNumber", "Keys", "NewImage", "OldImage", "ApproximateCreationDateTime"],
+        )
+        .ok_or_else(|| broken("the record's `dynamodb` is not an object"))?;
         Ok(DynamoDbRecord {
             index,
             raw,
-            sequence_number: crate::stream::sequence_number(inner.sequence_number, index, super::ID_FIELD)?,
-            event_name: head.event_name.and_then(|raw| string_field(raw).ok()),
-            keys: inner.keys,
-            new_image: inner.new_image,
-            old_image: inner.old_image,
-            created: inner.created.and_then(|raw| serde_json::from_str(raw.get()).ok()),
+            sequence_number: crate::stream::sequence_number(sequence_number, index, super::ID_FIELD)?,
+            event_name: event_name.and_then(|raw| string_field(raw).ok()),
+            keys,
+            new_image,
+            old_image,
+            created: created.and_then(|raw| serde_json::from_str(raw.get()).ok()),
             full: LazyParse::new(),
         })
     }

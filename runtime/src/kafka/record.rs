@@ -4,13 +4,12 @@ use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use base64::Engine as _;
-use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::KafkaEventRecord;
 use crate::engine::BatchRecord;
 use crate::error::BatchError;
-use crate::json::{LazyParse, object, string_field};
+use crate::json::{LazyParse, members, string_field};
 
 /// One Kafka record of the batch, as the engine reads it.
 ///
@@ -46,24 +45,6 @@ pub struct KafkaHeader {
     pub value: Vec<u8>,
 }
 
-#[derive(Deserialize)]
-struct Head<'e> {
-    #[serde(borrow, default)]
-    topic: Option<&'e RawValue>,
-    #[serde(borrow, default)]
-    partition: Option<&'e RawValue>,
-    #[serde(borrow, default)]
-    offset: Option<&'e RawValue>,
-    #[serde(borrow, default)]
-    timestamp: Option<&'e RawValue>,
-    #[serde(borrow, default)]
-    key: Option<&'e RawValue>,
-    #[serde(borrow, default)]
-    value: Option<&'e RawValue>,
-    #[serde(borrow, default)]
-    headers: Option<&'e RawValue>,
-}
-
 /// A non-negative integer field (`partition`, `offset`).
 fn position(raw: Option<&RawValue>) -> Result<i64, &'static str> {
     let raw = raw.ok_or("absent")?;
@@ -84,14 +65,16 @@ impl<'e> KafkaRecord<'e> {
     /// numbers from 0) is missing or unusable.
     pub fn parse(index: usize, raw: &'e RawValue) -> Result<Self, BatchError> {
         let broken = |problem| BatchError::MissingItemIdentifier { index, field: super::ID_FIELD, problem };
-        let head: Head<'e> = object(raw).ok_or_else(|| broken("the record is not a JSON object"))?;
-        let topic = match head.topic.map(string_field) {
+        let [topic, partition, offset, timestamp, key, value, headers] =
+            members(raw, ["topic", "partition", "offset", "timestamp", "key", "value", "headers"])
+                .ok_or_else(|| broken("the record is not a JSON object"))?;
+        let topic = match topic.map(string_field) {
             None => return Err(broken("`topic` is absent")),
             Some(Err(_)) => return Err(broken("`topic` is not a string")),
             Some(Ok(topic)) if topic.is_empty() => return Err(broken("`topic` is empty")),
             Some(Ok(topic)) => topic,
         };
-        let partition = position(head.partition).map_err(|problem| {
+        let partition = position(partition).map_err(|problem| {
             broken(match problem {
                 "absent" => "`partition` is absent",
                 "null" => "`partition` is null",
@@ -99,7 +82,7 @@ impl<'e> KafkaRecord<'e> {
                 _ => "`partition` is not a whole number",
             })
         })?;
-        let offset = position(head.offset).map_err(|problem| {
+        let offset = position(offset).map_err(|problem| {
             broken(match problem {
                 "absent" => "`offset` is absent",
                 "null" => "`offset` is null",
@@ -114,10 +97,10 @@ impl<'e> KafkaRecord<'e> {
             topic,
             partition,
             offset,
-            timestamp: head.timestamp.and_then(|raw| serde_json::from_str::<f64>(raw.get()).ok()),
-            key: head.key,
-            value: head.value,
-            headers: head.headers,
+            timestamp: timestamp.and_then(|raw| serde_json::from_str::<f64>(raw.get()).ok()),
+            key,
+            value,
+            headers,
             decoded_key: OnceLock::new(),
             decoded_value: OnceLock::new(),
             decoded_headers: OnceLock::new(),

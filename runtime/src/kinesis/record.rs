@@ -5,12 +5,11 @@ use std::sync::OnceLock;
 
 use aws_lambda_events::kinesis::KinesisEventRecord;
 use base64::Engine as _;
-use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::engine::BatchRecord;
 use crate::error::BatchError;
-use crate::json::{LazyParse, object, string_field};
+use crate::json::{LazyParse, members, string_field};
 
 /// One Kinesis record of the batch, as the engine reads it.
 ///
@@ -29,24 +28,6 @@ pub struct KinesisRecord<'e> {
     full: LazyParse<KinesisEventRecord>,
 }
 
-#[derive(Deserialize)]
-struct Head<'e> {
-    #[serde(borrow, default)]
-    kinesis: Option<&'e RawValue>,
-}
-
-#[derive(Deserialize)]
-struct Inner<'e> {
-    #[serde(rename = "sequenceNumber", borrow, default)]
-    sequence_number: Option<&'e RawValue>,
-    #[serde(rename = "partitionKey", borrow, default)]
-    partition_key: Option<&'e RawValue>,
-    #[serde(borrow, default)]
-    data: Option<&'e RawValue>,
-    #[serde(rename = "approximateArrivalTimestamp", borrow, default)]
-    arrival: Option<&'e RawValue>,
-}
-
 impl<'e> KinesisRecord<'e> {
     /// Reads record `index` of the batch.
     ///
@@ -57,19 +38,20 @@ impl<'e> KinesisRecord<'e> {
     pub fn parse(index: usize, raw: &'e RawValue) -> Result<Self, BatchError> {
         let not_object =
             |problem| BatchError::MissingItemIdentifier { index, field: super::ID_FIELD, problem };
-        let inner = object::<Head<'e>>(raw)
-            .and_then(|head| head.kinesis)
-            .ok_or_else(|| not_object("the record has no `kinesis` object"))?;
-        let inner: Inner<'e> =
-            object(inner).ok_or_else(|| not_object("the record's `kinesis` is not an object"))?;
-        let sequence_number = crate::stream::sequence_number(inner.sequence_number, index, super::ID_FIELD)?;
+        let [kinesis] =
+            members(raw, ["kinesis"]).ok_or_else(|| not_object("the record is not a JSON object"))?;
+        let kinesis = kinesis.ok_or_else(|| not_object("the record has no `kinesis` object"))?;
+        let [sequence_number, partition_key, data, arrival] =
+            members(kinesis, ["sequenceNumber", "partitionKey", "data", "approximateArrivalTimestamp"])
+                .ok_or_else(|| not_object("the record's `kinesis` is not an object"))?;
+        let sequence_number = crate::stream::sequence_number(sequence_number, index, super::ID_FIELD)?;
         Ok(KinesisRecord {
             index,
             raw,
             sequence_number,
-            partition_key: inner.partition_key.and_then(|raw| string_field(raw).ok()),
-            data: inner.data.map(string_field),
-            arrival: inner.arrival.and_then(|raw| serde_json::from_str(raw.get()).ok()),
+            partition_key: partition_key.and_then(|raw| string_field(raw).ok()),
+            data: data.map(string_field),
+            arrival: arrival.and_then(|raw| serde_json::from_str(raw.get()).ok()),
             decoded: OnceLock::new(),
             full: LazyParse::new(),
         })
