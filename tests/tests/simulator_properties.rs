@@ -276,7 +276,8 @@ fn a_non_idempotent_async_handler_is_caught_doing_an_effect_twice() {
 }
 
 /// A hand-written FIFO function that reports only the failed messages
-/// (it forgets S-1.7.5: everything after a failure must be reported too).
+/// (it forgets the FIFO suffix rule: everything after a failure must be
+/// reported too).
 fn fifo_reporting_only_failures(invocation: &Invocation<'_>) -> FunctionResult {
     let Payload::Sqs { messages, .. } = invocation.payload else { unreachable!() };
     FunctionResult::failures(invocation.failing_records.iter().map(|&i| &*messages[i].message_id))

@@ -111,7 +111,7 @@ fn stream_configurations_aws_refuses_are_clear_errors() {
     let mut config = StreamSimConfig::new(StreamKind::DynamoDb);
     config.maximum_record_age = Some(30_000);
     let error = StreamSimulation::new(config).err().unwrap().to_string();
-    assert!(error.contains("MaximumRecordAgeInSeconds") && error.contains("S-2.1.4"), "{error}");
+    assert!(error.contains("MaximumRecordAgeInSeconds") && error.contains("60..=604800 s"), "{error}");
     let mut config = StreamSimConfig::new(StreamKind::Kinesis);
     config.maximum_retry_attempts = Some(10_001);
     assert!(StreamSimulation::new(config).is_err());

@@ -1,7 +1,7 @@
 //! Asynchronous invocation settings, checked against AWS's ranges.
 
 use super::clock::Millis;
-use super::error::{ConfigError, check_function_timeout, check_range};
+use super::error::{ASYNC, ConfigError, check_function_timeout, check_range};
 use super::faults::{SimFaults, Timing};
 
 /// Everything about one asynchronous-invocation simulation.
@@ -9,31 +9,33 @@ use super::faults::{SimFaults, Timing};
 /// with a DLQ and both destinations configured.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AsyncConfig {
-    /// `MaximumRetryAttempts`: 0 to 2, default 2 (S-3.2).
+    /// `MaximumRetryAttempts`: 0 to 2, default 2.
     pub maximum_retry_attempts: u32,
-    /// `MaximumEventAgeInSeconds` as ms: 60 s to 6 h, default 6 h (S-3.3).
+    /// `MaximumEventAgeInSeconds` as ms: 60 s to 6 h, default 6 h.
     pub maximum_event_age: Millis,
     /// The function timeout (ms), 1 to 900 s.
     pub function_timeout: Millis,
-    /// Open question 4 (S-3.4): delays before the second and third
-    /// attempts after a function error. Default about 1 and 2 minutes.
+    /// Delays before the second and third attempts after a function
+    /// error. Default about 1 and 2 minutes (AWS gives no exact figures:
+    /// `docs/aws-rules.md#where-aws-is-silent`).
     pub retry_delays: [Millis; 2],
     /// Up to this much is added at random to each retry delay (default 0).
     pub retry_jitter: Millis,
     /// A DLQ (SQS or SNS) is configured on the function version.
     pub dead_letter_queue: bool,
     /// Sending to the DLQ fails (permissions, size): the event is deleted
-    /// and `DeadLetterErrors` counts it (S-3.8).
+    /// and `DeadLetterErrors` counts it.
     pub dead_letter_queue_fails: bool,
     /// An on-success destination is configured.
     pub on_success: bool,
     /// An on-failure destination is configured.
     pub on_failure: bool,
     /// Reserved concurrency 0: events go to the DLQ or on-failure
-    /// destination with no attempt (S-3.11).
+    /// destination with no attempt.
     pub reserved_concurrency_zero: bool,
-    /// Open question 3 (S-3.9): the `condition` of an event that outlived
-    /// its maximum age. Default `"EventAgeExceeded"`.
+    /// The `condition` of an event that outlived its maximum age. Default
+    /// `"EventAgeExceeded"` (AWS does not document it:
+    /// `docs/aws-rules.md#where-aws-is-silent`).
     pub event_age_condition: String,
     /// What goes wrong.
     pub faults: SimFaults,
@@ -75,14 +77,14 @@ impl AsyncConfig {
             i64::from(self.maximum_retry_attempts),
             |v| v <= 2,
             "0..=2",
-            "S-3.2",
+            ASYNC,
         )?;
         check_range(
             "MaximumEventAgeInSeconds (ms)",
             ms(self.maximum_event_age),
             |v| (60_000..=21_600_000).contains(&v),
             "60..=21600 s",
-            "S-3.3",
+            ASYNC,
         )?;
         check_function_timeout(self.function_timeout)?;
         self.faults.validate()

@@ -5,9 +5,10 @@ use std::collections::{HashMap, HashSet};
 
 use proptest::test_runner::TestCaseError;
 
-use super::async_invoke::{AsyncEventEnd, AsyncReport};
-use super::sqs::{MessageEnd, SqsReport};
-use super::stream::{RecordEnd, StreamReport};
+use super::async_invoke::AsyncReport;
+use super::fates::{AsyncEventEnd, MessageEnd, RecordEnd};
+use super::sqs::SqsReport;
+use super::stream::StreamReport;
 
 fn fail(message: String) -> Result<(), TestCaseError> {
     Err(TestCaseError::fail(message))
@@ -65,7 +66,7 @@ pub fn nothing_lost_or_unhandled(report: &SqsReport, handled: &HashSet<String>) 
     Ok(())
 }
 
-/// FIFO: within each group, no message ends (deleted, DLQ, expired)
+/// FIFO order: within each group, no message ends (deleted, DLQ, expired)
 /// before a message sent ahead of it in the same group.
 pub fn fifo_order(report: &SqsReport) -> Result<(), TestCaseError> {
     let mut last_end: HashMap<&str, (u64, &str)> = HashMap::new();

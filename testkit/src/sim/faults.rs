@@ -20,15 +20,18 @@ pub struct SimFaults {
     /// crash after doing its work; the work is not undone).
     pub function_error: f64,
     /// The invocation runs, then times out: a function error of type
-    /// `Sandbox.Timedout` at the function timeout (S-4.3).
+    /// `Sandbox.Timedout` at the function timeout.
     pub timeout: f64,
-    /// The invocation is throttled before the function runs (S-1.5.2, S-2.3.1, S-3.5).
+    /// The invocation is throttled before the function runs (SQS retries
+    /// the batch until its visibility timeout, a stream shard backs off,
+    /// an asynchronous event backs off without spending a retry).
     pub throttle: f64,
     /// SQS standard queues: a delete does not take, so the message is
-    /// delivered again after its visibility timeout (at-least-once, S-0.2).
+    /// delivered again after its visibility timeout (SQS delivers at least
+    /// once).
     pub lost_delete: f64,
     /// Asynchronous invocation: an event is delivered once more with the
-    /// same request id (S-3.6).
+    /// same request id (asynchronous invocation is at least once too).
     pub duplicate: f64,
 }
 

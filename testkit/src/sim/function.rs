@@ -89,11 +89,22 @@ pub enum Payload<'a> {
     },
 }
 
+impl Payload<'_> {
+    /// How many records it carries (an asynchronous event carries none).
+    pub(crate) fn records(&self) -> usize {
+        match self {
+            Payload::Sqs { messages, .. } => messages.len(),
+            Payload::Kinesis { records, .. } | Payload::DynamoDb { records, .. } => records.len(),
+            Payload::Async { .. } => 0,
+        }
+    }
+}
+
 /// One invocation of the function.
 #[derive(Debug, Clone, Copy)]
 pub struct Invocation<'a> {
     /// The request id (`Context::request_id`). The same on every retry of
-    /// an asynchronous event; new for every batch (S-3.10).
+    /// an asynchronous event; new for every batch.
     pub request_id: &'a str,
     /// Attempt number: asynchronous retries count 1, 2, 3; batches are 1.
     pub attempt: u32,
@@ -234,4 +245,16 @@ where
             Err(_) => FunctionResult::error("Runtime.Panic", "the handler panicked"),
         }
     }
+}
+
+/// Whether `response` is `{"batchItemFailures": []}` exactly (what
+/// [`FunctionResult::all_handled`] returns).
+pub(crate) fn lists_nothing(response: &serde_json::Value) -> bool {
+    response.as_object().is_some_and(|object| {
+        object.len() == 1
+            && object
+                .get("batchItemFailures")
+                .and_then(serde_json::Value::as_array)
+                .is_some_and(Vec::is_empty)
+    })
 }

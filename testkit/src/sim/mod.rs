@@ -22,6 +22,8 @@
 //! [`Metrics`] (CloudWatch names) and, with [`timeline::write_html`], a
 //! page with one lane per message. The same seed gives the same run.
 //!
+//! The AWS behaviour modelled is described in `docs/aws-rules.md`.
+//!
 //! ```
 //! use lambda_batch::{batch_handler, RecordOutcome};
 //! use lambda_batch_testkit::sim::{lambda_function, QueueConfig, SqsSimConfig, SqsSimulation, SimFaults};
@@ -46,28 +48,46 @@
 //! assert_eq!(report.metrics.dlq_messages_visible, 2);
 //! ```
 
+// How it is built: each simulation is a `run_loop::Source` driven by the
+// one loop in `run_loop` (clock, agenda, invoking the function, trace,
+// progress). A source is a model of where items wait and an event source
+// mapping (or invoker) that reads it:
+// - SQS: `queue` (+ `groups` for FIFO) and `sqs_mapping`, joined in `sqs`;
+// - streams: `shards` and `stream_mapping`, joined in `stream`;
+// - asynchronous invocation: `async_invoke`.
+// `fates` holds the per-item histories of the reports, `destinations` what
+// goes to DLQs and destinations.
 mod async_config;
 mod async_invoke;
 pub mod check;
 mod clock;
+mod destinations;
 mod error;
+mod fates;
 mod faults;
 mod function;
+mod groups;
 mod metrics;
 mod progress;
+mod queue;
 mod render;
 mod rng;
+mod run_loop;
+mod shards;
 mod sqs;
 mod sqs_config;
+mod sqs_mapping;
 mod stream;
 mod stream_config;
+mod stream_mapping;
 pub mod timeline;
 mod trace;
 
 pub use self::async_config::AsyncConfig;
-pub use self::async_invoke::{AsyncEventEnd, AsyncEventFate, AsyncReport, AsyncSimulation};
+pub use self::async_invoke::{AsyncReport, AsyncSimulation};
 pub use self::clock::{EPOCH_MS, Millis};
 pub use self::error::ConfigError;
+pub use self::fates::{AsyncEventEnd, AsyncEventFate, MessageEnd, MessageFate, RecordEnd, RecordFate};
 pub use self::faults::{SimFaults, Timing};
 pub use self::function::{
     Function, FunctionResult, Invocation, LambdaFunction, Payload, SqsDelivery, StreamDelivery,
@@ -75,8 +95,8 @@ pub use self::function::{
 };
 pub use self::metrics::{Metrics, MinuteMetrics};
 pub use self::progress::{Progress, ProgressFn};
-pub use self::sqs::{MessageEnd, MessageFate, SqsReport, SqsSimConfig, SqsSimulation};
+pub use self::sqs::{SqsReport, SqsSimConfig, SqsSimulation};
 pub use self::sqs_config::{QueueConfig, SqsMappingConfig};
-pub use self::stream::{RecordEnd, RecordFate, StreamReport, StreamSimulation};
+pub use self::stream::{StreamReport, StreamSimulation};
 pub use self::stream_config::{StreamKind, StreamSimConfig};
 pub use self::trace::{Trace, TraceEntry, TraceEvent};

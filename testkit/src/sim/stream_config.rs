@@ -2,7 +2,7 @@
 //! against AWS's ranges.
 
 use super::clock::Millis;
-use super::error::{ConfigError, check_function_timeout, check_range};
+use super::error::{ConfigError, MAPPING, check_function_timeout, check_range};
 use super::faults::{SimFaults, Timing};
 
 /// Which stream service.
@@ -41,30 +41,32 @@ pub struct StreamSimConfig {
     pub kind: StreamKind,
     /// Number of shards (1 to 1,000 here). Keys are spread by a stable hash.
     pub shards: u32,
-    /// `BatchSize`: 1 to 10,000, default 100 (S-2.1.1).
+    /// `BatchSize`: 1 to 10,000, default 100.
     pub batch_size: u32,
-    /// `MaximumBatchingWindowInSeconds` as ms, whole seconds, 0 to 300 s (S-2.1.2).
+    /// `MaximumBatchingWindowInSeconds` as ms, whole seconds, 0 to 300 s.
     pub batching_window: Millis,
     /// `FunctionResponseTypes: ["ReportBatchItemFailures"]`.
     pub report_batch_item_failures: bool,
-    /// `BisectBatchOnFunctionError` (S-2.3.3).
+    /// `BisectBatchOnFunctionError`: after a function error, retry the
+    /// batch in two halves (a split spends no retry).
     pub bisect_on_error: bool,
     /// `MaximumRetryAttempts`: `None` is -1 (unlimited, the default),
-    /// otherwise 0 to 10,000 (S-2.1.3).
+    /// otherwise 0 to 10,000.
     pub maximum_retry_attempts: Option<u32>,
     /// `MaximumRecordAgeInSeconds` as ms: `None` is -1 (unlimited), otherwise
-    /// 60 s to 604,800 s (S-2.1.4).
+    /// 60 s to 604,800 s.
     pub maximum_record_age: Option<Millis>,
     /// The stream's retention (ms): records older than this are trimmed.
-    /// Default 24 h (S-2.3.4).
+    /// Default 24 h.
     pub retention: Millis,
     /// The function timeout (ms), 1 to 900 s.
     pub function_timeout: Millis,
-    /// Open question 2 (S-2.4.6): whether a partial-failure response
-    /// spends a retry attempt. Default `true`.
+    /// Whether a partial-failure response spends a retry attempt. Default
+    /// `true` (AWS does not say: `docs/aws-rules.md#where-aws-is-silent`).
     pub partial_failure_spends_retry: bool,
-    /// Open question 3 (S-2.3.5): the `condition` of an on-failure record
-    /// for records discarded by age. Default `"RecordAgeExceeded"`.
+    /// The `condition` of an on-failure record for records discarded by
+    /// age. Default `"RecordAgeExceeded"` (AWS does not document it:
+    /// `docs/aws-rules.md#where-aws-is-silent`).
     pub record_age_condition: String,
     /// An on-failure destination is configured (records are kept in the report).
     pub on_failure_destination: bool,
@@ -104,24 +106,30 @@ impl StreamSimConfig {
 
     pub(crate) fn validate(&self) -> Result<(), ConfigError> {
         let ms = |v: Millis| i64::try_from(v).unwrap_or(i64::MAX);
-        check_range("shards", i64::from(self.shards), |v| (1..=1000).contains(&v), "1..=1000", "S-2.2.1")?;
+        check_range(
+            "shards",
+            i64::from(self.shards),
+            |v| (1..=1000).contains(&v),
+            "1..=1000",
+            "the simulator models 1 to 1,000 shards",
+        )?;
         check_range(
             "BatchSize",
             i64::from(self.batch_size),
             |v| (1..=10_000).contains(&v),
             "1..=10000",
-            "S-2.1.1",
+            MAPPING,
         )?;
         check_range(
             "MaximumBatchingWindowInSeconds (ms)",
             ms(self.batching_window),
             |v| v <= 300_000,
             "0..=300 s",
-            "S-2.1.2",
+            MAPPING,
         )?;
         if !self.batching_window.is_multiple_of(1000) {
             return Err(ConfigError::Conflict(format!(
-                "MaximumBatchingWindowInSeconds is in whole seconds; {} ms is not (S-0.4)",
+                "MaximumBatchingWindowInSeconds is in whole seconds; {} ms is not",
                 self.batching_window
             )));
         }
@@ -131,7 +139,7 @@ impl StreamSimConfig {
                 i64::from(attempts),
                 |v| v <= 10_000,
                 "-1 or 0..=10000",
-                "S-2.1.3",
+                MAPPING,
             )?;
         }
         if let Some(age) = self.maximum_record_age {
@@ -140,10 +148,16 @@ impl StreamSimConfig {
                 ms(age),
                 |v| (60_000..=604_800_000).contains(&v),
                 "-1 or 60..=604800 s",
-                "S-2.1.4",
+                MAPPING,
             )?;
         }
-        check_range("retention (ms)", ms(self.retention), |v| v >= 3_600_000, "at least 1 h", "S-2.3.4")?;
+        check_range(
+            "retention (ms)",
+            ms(self.retention),
+            |v| v >= 3_600_000,
+            "at least 1 h",
+            "the simulator takes a stream retention of at least 1 hour",
+        )?;
         check_function_timeout(self.function_timeout)?;
         self.faults.validate()
     }

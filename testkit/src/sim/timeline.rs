@@ -4,13 +4,14 @@
 //! The page is one self-contained HTML file (inline SVG, no scripts);
 //! hover a shape for details.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::sync::Arc;
 
 use super::clock::Millis;
-use super::sqs::{MessageEnd, SqsReport};
+use super::fates::MessageEnd;
+use super::sqs::SqsReport;
 use super::trace::TraceEvent;
 
 /// At most this many lanes are drawn (the rest are counted in the header).
@@ -97,7 +98,8 @@ pub fn html(report: &SqsReport, title: &str) -> String {
 
 fn lanes(report: &SqsReport) -> HashMap<Arc<str>, Lane> {
     let mut lanes: HashMap<Arc<str>, Lane> = HashMap::new();
-    let mut received: HashMap<u64, Vec<(Arc<str>, Millis)>> = HashMap::new();
+    // By invocation number, so the page is the same for the same run.
+    let mut received: BTreeMap<u64, Vec<(Arc<str>, Millis)>> = BTreeMap::new();
     let mut ended: HashMap<u64, Millis> = HashMap::new();
     let mut deleted: HashMap<(Arc<str>, u64), Millis> = HashMap::new();
     for entry in report.trace.entries() {

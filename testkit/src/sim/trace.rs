@@ -36,7 +36,7 @@ pub enum TraceEvent {
         shard: Option<u32>,
     },
     /// A FIFO send inside the 5-minute deduplication window of an earlier
-    /// one with the same deduplication id: accepted, not delivered (S-1.7.6).
+    /// one with the same deduplication id: accepted, not delivered.
     Deduplicated {
         /// The message id the send would have had.
         id: Arc<str>,
@@ -90,7 +90,7 @@ pub enum TraceEvent {
         invocation: u64,
     },
     /// Lambda deleted the message but the delete did not take: it comes
-    /// back later (a spontaneous duplicate, S-0.2).
+    /// back later (SQS delivers at least once: a spontaneous duplicate).
     DeleteLost {
         /// The message id.
         id: Arc<str>,
