@@ -5,3 +5,10 @@ pub mod clicks;
 pub mod inventory;
 pub mod orders;
 pub mod telemetry;
+
+/// Every Rust block of the README (collected by `build.rs`), compiled (and
+/// run, unless marked `no_run`) as a doc test, so the README cannot drift
+/// from the code.
+#[doc = include_str!(concat!(env!("OUT_DIR"), "/readme_snippets.md"))]
+#[cfg(doctest)]
+pub struct ReadmeSnippets;
