@@ -292,3 +292,19 @@ fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    /// The options documented on `batch_handler` (options.md) are exactly
+    /// the ones its error messages list as accepted.
+    #[test]
+    fn the_documented_options_are_the_accepted_ones() {
+        let documented: Vec<&str> = include_str!("options.md")
+            .lines()
+            .filter(|line| line.starts_with("| `"))
+            .filter_map(|line| line.split('`').nth(1))
+            .collect();
+        let accepted: Vec<&str> = super::ACCEPTED.split('`').skip(1).step_by(2).collect();
+        assert_eq!(documented, accepted, "options.md and ACCEPTED in args.rs must list the same options");
+    }
+}

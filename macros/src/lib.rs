@@ -27,9 +27,9 @@ use proc_macro::TokenStream;
 /// // lambda_runtime::run(lambda_runtime::service_fn(handle_order)).await
 /// ```
 ///
-/// Options: `sqs` or `sqs_fifo` (the event source), `fifo_policy =
-/// "stop_at_first_failure" | "skip_failed_group"`, `all_failed = "error" |
-/// "report_all"`, `crate = "path"`.
+/// # Options
+///
+#[doc = include_str!("options.md")]
 #[proc_macro_attribute]
 pub fn batch_handler(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::batch_handler(attr.into(), item.into()).into()
