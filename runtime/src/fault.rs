@@ -2,10 +2,10 @@
 //! (feature `fault-injection`; not compiled otherwise).
 //!
 //! The testkit runs a handler inside [`Injector::scope`]. While that future
-//! runs, the engine consults the injector at its single call site: it
-//! records when each record's call starts and ends and how it came out, and
-//! replaces or wraps the call as the record's [`Fault`] says. Without a
-//! scope nothing changes.
+//! runs, the injector is the engine's observer (`engine/observe.rs`): it
+//! records when each record starts and ends and how it came out, and the
+//! engine's fault layer replaces or wraps the handler call as the record's
+//! [`Fault`] says. Without a scope nothing changes.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -14,6 +14,8 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use crate::engine::BatchRecord;
+use crate::engine::observe::{ApplyFault, Observer};
 use crate::outcome::RecordOutcome;
 use crate::report::RecordStatus;
 
@@ -109,17 +111,30 @@ impl Injector {
     }
 }
 
-/// Applies `fault` to a handler call.
-#[allow(clippy::panic, reason = "a panic is the fault being injected; the engine's isolation catches it")]
-pub(crate) async fn apply<F: Future<Output = RecordOutcome>>(fault: Option<Fault>, call: F) -> RecordOutcome {
-    match fault {
-        None => call.await,
-        Some(Fault::Error) => RecordOutcome::failure("injected error"),
-        Some(Fault::Panic) => std::panic::panic_any("injected panic"),
-        Some(Fault::Delay(delay)) => {
-            tokio::time::sleep(delay).await;
-            call.await
+/// The injector is the engine's observer while it is in scope.
+impl Observer for Arc<Injector> {
+    type Fault = Fault;
+
+    fn start<R: BatchRecord>(&self, index: usize, record: &R) -> Option<Fault> {
+        Injector::start(self, index, record.item_identifier())
+    }
+
+    fn end(&self, index: usize, status: &RecordStatus) {
+        Injector::end(self, index, status);
+    }
+}
+
+impl ApplyFault for Fault {
+    #[allow(clippy::panic, reason = "a panic is the fault being injected; the engine's isolation catches it")]
+    async fn apply<C: Future<Output = RecordOutcome>>(self, call: C) -> RecordOutcome {
+        match self {
+            Fault::Error => RecordOutcome::failure("injected error"),
+            Fault::Panic => std::panic::panic_any("injected panic"),
+            Fault::Delay(delay) => {
+                tokio::time::sleep(delay).await;
+                call.await
+            }
+            Fault::Hang => std::future::pending().await,
         }
-        Some(Fault::Hang) => std::future::pending().await,
     }
 }

@@ -1,4 +1,5 @@
-//! One record's call: panic isolation, outcome settling, the poison sink.
+//! Settling a record's outcome (the poison sink included) and reading
+//! panic payloads, for the layers in `layer.rs`.
 
 use std::any::Any;
 use std::borrow::Cow;
@@ -68,31 +69,8 @@ where
     }
 }
 
-/// Calls the handler for one record; a panic while making or polling the
-/// future becomes this record's failure.
-pub(crate) async fn call_isolated<'a, S, H>(
-    handler: &'a H,
-    record: &'a S::Record<'a>,
-    cx: &'a Context,
-    #[cfg(feature = "fault-injection")] fault: Option<crate::fault::Fault>,
-) -> RecordOutcome
-where
-    S: Source,
-    H: RecordHandler<S>,
-{
-    let future = match std::panic::catch_unwind(AssertUnwindSafe(|| handler.handle(record, cx))) {
-        Ok(future) => future,
-        Err(payload) => return panic_outcome(payload),
-    };
-    #[cfg(feature = "fault-injection")]
-    let future = crate::fault::apply(fault, future);
-    match AssertUnwindSafe(future).catch_unwind().await {
-        Ok(outcome) => outcome,
-        Err(payload) => panic_outcome(payload),
-    }
-}
-
-fn panic_outcome(payload: Box<dyn Any + Send>) -> RecordOutcome {
+/// A caught panic as the record's outcome.
+pub(crate) fn panic_outcome(payload: Box<dyn Any + Send>) -> RecordOutcome {
     RecordOutcome::Failure(RecordError::new(RecordErrorKind::Panic, panic_message(payload)))
 }
 

@@ -1,21 +1,29 @@
 //! The source-independent batch engine: calls the handler once per record,
 //! isolates errors and panics, keeps order per key under bounded
 //! concurrency, applies the stop rules and the deadline guard, and reports.
+//!
+//! [`run`] schedules records (order per key, stop rules, concurrency, the
+//! deadline); each record it starts goes through one stack of per-record
+//! layers (observation, span, settling and the poison sink, the
+//! receive-count budget, the record timeout, panic isolation, fault
+//! injection, the handler), composed in [`layer::stack`].
 
 mod call;
 mod deadline;
+mod layer;
+pub(crate) mod observe;
 mod schedule;
 
-use std::time::Duration;
-
+use futures_util::FutureExt;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use lambda_runtime::Context;
-use tracing::Instrument;
 
 use self::deadline::Deadline;
+use self::layer::{Layer, Req};
+use self::observe::Observer;
 use self::schedule::Schedule;
 use crate::handler::{RecordHandler, Source};
-use crate::outcome::{RecordError, RecordErrorKind, RecordOutcome};
+use crate::outcome::{RecordError, RecordErrorKind};
 use crate::policy::Limits;
 use crate::report::RecordStatus;
 
@@ -129,6 +137,8 @@ where
     H: RecordHandler<S>,
 {
     let deadline = Deadline::from_context(cx, plan.limits.margin());
+    let observer = observe::current_observer();
+    let stack = layer::stack(&plan, &observer);
     let concurrency = plan.limits.concurrency_limit();
     let mut statuses: Vec<Option<RecordStatus>> = records.iter().map(|_| None).collect();
     // One record at a time in batch order keeps every key's order by itself.
@@ -155,7 +165,8 @@ where
                 continue;
             }
             running.push(index);
-            let future = handle_one::<S, H>(index, S::shorten(record), plan, handler, cx);
+            let req = Req::new(index, S::shorten(record), handler, cx);
+            let future = stack.call(req).map(move |status| (index, status));
             if concurrency == 1 {
                 single.set(Some(future));
             } else {
@@ -196,10 +207,7 @@ where
                         "still running at the invocation deadline",
                     );
                     let status = RecordStatus::Failed(error);
-                    #[cfg(feature = "fault-injection")]
-                    if let Some(injector) = crate::fault::current() {
-                        injector.end(index, &status);
-                    }
+                    observer.abandoned(index, &status);
                     statuses[index] = Some(status);
                 }
                 for index in schedule.drain() {
@@ -211,68 +219,8 @@ where
     statuses.into_iter().map(|status| status.unwrap_or(RecordStatus::OutOfTime)).collect()
 }
 
-/// One record: budget check, the isolated call under the per-record
-/// timeout, then settling the outcome, all inside the record's span.
-async fn handle_one<'a, S, H>(
-    index: usize,
-    record: &'a S::Record<'a>,
-    plan: Plan,
-    handler: &'a H,
-    cx: &'a Context,
-) -> (usize, RecordStatus)
-where
-    S: Source,
-    H: RecordHandler<S>,
-{
-    let span = record.span();
-    #[cfg(feature = "fault-injection")]
-    let injector = crate::fault::current();
-    #[cfg(feature = "fault-injection")]
-    let fault = injector.as_ref().and_then(|injector| injector.start(index, record.item_identifier()));
-    let work = async {
-        let outcome = match over_budget(record, plan.max_receive_count) {
-            Some(reason) => RecordOutcome::Poison { reason },
-            None => {
-                let call = call::call_isolated::<S, H>(
-                    handler,
-                    record,
-                    cx,
-                    #[cfg(feature = "fault-injection")]
-                    fault,
-                );
-                match plan.limits.timeout() {
-                    Some(limit) => with_timeout(limit, call).await,
-                    None => call.await,
-                }
-            }
-        };
-        call::settle::<S, H>(outcome, handler, record, cx).await
-    };
-    let status = work.instrument(span).await;
-    #[cfg(feature = "fault-injection")]
-    if let Some(injector) = &injector {
-        injector.end(index, &status);
-    }
-    (index, status)
-}
-
-async fn with_timeout(limit: Duration, call: impl Future<Output = RecordOutcome>) -> RecordOutcome {
-    tokio::time::timeout(limit, call).await.unwrap_or_else(|_| {
-        RecordOutcome::Failure(RecordError::new(
-            RecordErrorKind::Timeout,
-            format!("took longer than the record timeout of {} ms", limit.as_millis()),
-        ))
-    })
-}
-
 /// `true` if later records of the same order may go on: the record is done
 /// (handled, or dropped and acknowledged).
 fn keeps_order(status: &RecordStatus) -> bool {
     matches!(status, RecordStatus::Succeeded | RecordStatus::Dropped { .. })
-}
-
-/// The poison reason for a record received more times than allowed.
-fn over_budget<R: BatchRecord>(record: &R, max_receive_count: Option<u32>) -> Option<String> {
-    let (max, count) = (max_receive_count?, record.receive_count()?);
-    (count > max).then(|| format!("received {count} times, more than the budget of {max}"))
 }
