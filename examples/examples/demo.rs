@@ -43,7 +43,7 @@ fn print_report(result: Result<BatchReport<'_>, BatchError>) {
             RecordStatus::RetryLater { reason } => {
                 format!("retry later ({})", reason.as_deref().unwrap_or(""))
             }
-            RecordStatus::Dropped { reason } => format!("dropped as poison: {reason}"),
+            RecordStatus::Poison { reason } => format!("dropped as poison: {reason}"),
             other => format!("{other:?}"),
         };
         println!("   record {index} {:<4} {what}", record.id());

@@ -63,6 +63,6 @@ pub struct PoisonRecord<'a> {
     pub raw_json: &'a str,
     /// Why it was dropped.
     pub reason: &'a str,
-    /// The event source (`"sqs"`, `"kinesis"`, `"dynamodb"`, `"kafka"`).
-    pub source: &'static str,
+    /// The event source (SQS standard and FIFO told apart).
+    pub source: crate::source::SourceKind,
 }

@@ -30,7 +30,7 @@ pub enum RecordStatus {
         reason: Option<String>,
     },
     /// Dropped as poison and acknowledged; the poison sink (if any) took it.
-    Dropped {
+    Poison {
         /// Why it was dropped.
         reason: String,
     },
@@ -43,7 +43,7 @@ impl RecordStatus {
     /// `true` if the record is reported for retry: everything but a success
     /// or a poison record the sink took.
     pub fn is_retried(&self) -> bool {
-        !matches!(self, RecordStatus::Succeeded | RecordStatus::Dropped { .. })
+        !matches!(self, RecordStatus::Succeeded | RecordStatus::Poison { .. })
     }
 }
 
@@ -59,7 +59,7 @@ pub struct BatchCounts {
     /// The handler asked to retry them later.
     pub retry_later: usize,
     /// Dropped as poison and acknowledged.
-    pub dropped: usize,
+    pub poison: usize,
     /// Not started before the invocation deadline.
     pub out_of_time: usize,
 }
@@ -143,7 +143,7 @@ impl<'e> BatchReport<'e> {
                 RecordStatus::Failed(_) => counts.failed += 1,
                 RecordStatus::Skipped { .. } => counts.skipped += 1,
                 RecordStatus::RetryLater { .. } => counts.retry_later += 1,
-                RecordStatus::Dropped { .. } => counts.dropped += 1,
+                RecordStatus::Poison { .. } => counts.poison += 1,
                 RecordStatus::OutOfTime => counts.out_of_time += 1,
             }
         }
@@ -151,7 +151,7 @@ impl<'e> BatchReport<'e> {
     }
 
     pub(crate) fn log_summary(&self) {
-        let BatchCounts { succeeded, failed, skipped, retry_later, dropped, out_of_time } = self.counts();
+        let BatchCounts { succeeded, failed, skipped, retry_later, poison, out_of_time } = self.counts();
         tracing::info!(
             source = self.source.name(),
             records = self.records.len(),
@@ -159,7 +159,7 @@ impl<'e> BatchReport<'e> {
             failed,
             skipped,
             retry_later,
-            dropped,
+            poison,
             out_of_time,
             "batch handled"
         );

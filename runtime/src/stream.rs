@@ -128,7 +128,7 @@ where
     };
     let statuses = crate::engine::run::<S, H>(
         &records,
-        Plan { stop, ordered: true, limits: config.run_limits(), max_receive_count: None },
+        Plan { source: S::KIND, stop, ordered: true, limits: config.run_limits(), max_receive_count: None },
         handler,
         cx,
     )

@@ -176,7 +176,7 @@ pub fn failures_in_record_order(run: &RunOutcome) -> Result<(), TestCaseError> {
 fn handled(calls: &[Call], index: usize) -> bool {
     calls.iter().any(|call| {
         call.index == index
-            && matches!(call.status, Some(RecordStatus::Succeeded | RecordStatus::Dropped { .. }))
+            && matches!(call.status, Some(RecordStatus::Succeeded | RecordStatus::Poison { .. }))
     })
 }
 

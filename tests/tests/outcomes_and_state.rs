@@ -53,7 +53,7 @@ async fn retry_later_is_reported_and_poison_is_acknowledged_and_sunk() {
     let batch =
         event([message("m1", "ok"), message("m2", "later"), message("m3", "poison"), message("m4", "fail")]);
     assert_eq!(run(&app, batch).await, Ok(ids(&["m2", "m4"])));
-    assert_eq!(*app.poisoned.lock().unwrap(), ["sqs m3 order references a deleted customer"]);
+    assert_eq!(*app.poisoned.lock().unwrap(), ["SQS m3 order references a deleted customer"]);
 }
 
 #[tokio::test]
@@ -153,9 +153,9 @@ async fn the_receive_count_budget_drops_a_record_without_calling_the_handler() {
     let batch = event([message("m1", "x"), tired, third]);
     let cx = common::cx();
     let report = sqs::process(&budgeted {}, &budgeted::CONFIG, &batch, &cx).await.unwrap();
-    assert_eq!(report.counts(), BatchCounts { failed: 2, dropped: 1, ..BatchCounts::default() });
+    assert_eq!(report.counts(), BatchCounts { failed: 2, poison: 1, ..BatchCounts::default() });
     assert!(
-        matches!(report.records()[1].status(), RecordStatus::Dropped { reason } if reason.contains("received 4 times"))
+        matches!(report.records()[1].status(), RecordStatus::Poison { reason } if reason.contains("received 4 times"))
     );
     assert_eq!(
         std::mem::take(&mut *SEEN_META.lock().unwrap()),

@@ -103,8 +103,6 @@ impl<'e> DynamoDbRecord<'e> {
 }
 
 impl BatchRecord for DynamoDbRecord<'_> {
-    const SOURCE: &'static str = "dynamodb";
-
     fn arrival_time(&self) -> Option<f64> {
         self.created
     }

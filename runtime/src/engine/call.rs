@@ -12,10 +12,12 @@ use super::BatchRecord;
 use crate::handler::{PoisonRecord, RecordHandler, Source};
 use crate::outcome::{RecordError, RecordErrorKind, RecordOutcome};
 use crate::report::RecordStatus;
+use crate::source::SourceKind;
 
 /// Turns an outcome into a status, logging it; poison goes to the sink.
 pub(crate) async fn settle<'a, S, H>(
     outcome: RecordOutcome,
+    source: SourceKind,
     handler: &'a H,
     record: &'a S::Record<'a>,
     cx: &'a Context,
@@ -42,7 +44,7 @@ where
                 id: record.item_identifier(),
                 raw_json: record.raw_json(),
                 reason: &reason,
-                source: <S::Record<'a> as BatchRecord>::SOURCE,
+                source,
             };
             let sent = match std::panic::catch_unwind(AssertUnwindSafe(|| handler.on_poison(&poison, cx))) {
                 Ok(future) => AssertUnwindSafe(future)
@@ -54,7 +56,7 @@ where
             match sent {
                 Ok(()) => {
                     tracing::warn!(id = poison.id, reason = %reason, "record dropped as poison");
-                    RecordStatus::Dropped { reason }
+                    RecordStatus::Poison { reason }
                 }
                 Err(sink_error) => {
                     let error = RecordError::new(

@@ -73,6 +73,7 @@ use super::{BatchRecord, Plan, call};
 use crate::handler::{RecordHandler, Source};
 use crate::outcome::{RecordError, RecordErrorKind, RecordOutcome};
 use crate::report::RecordStatus;
+use crate::source::SourceKind;
 
 /// One record on its way down the stack.
 pub(crate) struct Req<'a, S: Source, H, F> {
@@ -126,10 +127,13 @@ pub(crate) type Stack<'o, O> = Observe<'o, O, Span<Settle<Budget<Timeout<Isolate
 pub(crate) fn stack<'o, O: Observer>(plan: &Plan, observer: &'o O) -> Stack<'o, O> {
     Observe {
         observer,
-        inner: Span(Settle(Budget {
-            max_receive_count: plan.max_receive_count,
-            inner: Timeout { limit: plan.limits.timeout(), inner: Isolate(Inject(Handler)) },
-        })),
+        inner: Span(Settle {
+            source: plan.source,
+            inner: Budget {
+                max_receive_count: plan.max_receive_count,
+                inner: Timeout { limit: plan.limits.timeout(), inner: Isolate(Inject(Handler)) },
+            },
+        }),
     }
 }
 
@@ -178,7 +182,11 @@ where
 
 /// Turns the outcome into the record's status, logging it; a poison
 /// record goes to the handler's poison sink first.
-pub(crate) struct Settle<I>(I);
+pub(crate) struct Settle<I> {
+    /// Named in what the poison sink gets.
+    source: SourceKind,
+    inner: I,
+}
 
 impl<S, H, F, I> Layer<S, H, F> for Settle<I>
 where
@@ -191,8 +199,8 @@ where
 
     async fn call<'a>(&'a self, req: Req<'a, S, H, F>) -> RecordStatus {
         let (record, handler, cx) = (req.record, req.handler, req.cx);
-        let outcome = self.0.call(req).await;
-        call::settle::<S, H>(outcome, handler, record, cx).await
+        let outcome = self.inner.call(req).await;
+        call::settle::<S, H>(outcome, self.source, handler, record, cx).await
     }
 }
 

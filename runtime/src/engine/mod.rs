@@ -26,11 +26,10 @@ use crate::handler::{RecordHandler, Source};
 use crate::outcome::{RecordError, RecordErrorKind};
 use crate::policy::Limits;
 use crate::report::RecordStatus;
+use crate::source::SourceKind;
 
 /// What the engine needs from a record of any source.
 pub trait BatchRecord {
-    /// The event source's name (`"sqs"`, `"kinesis"`, `"dynamodb"`).
-    const SOURCE: &'static str;
     /// The record's identifier as Lambda expects it in `itemIdentifier`.
     fn item_identifier(&self) -> &str;
     /// The key whose records must be handled in order: the FIFO message
@@ -55,6 +54,8 @@ pub trait BatchRecord {
 /// How the engine treats a batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Plan {
+    /// The batch's source (told apart for SQS: standard or FIFO).
+    pub(crate) source: SourceKind,
     /// Which later records a failure stops.
     pub(crate) stop: StopRule,
     /// Records with the same ordering key run one after the other.
@@ -222,5 +223,5 @@ where
 /// `true` if later records of the same order may go on: the record is done
 /// (handled, or dropped and acknowledged).
 fn keeps_order(status: &RecordStatus) -> bool {
-    matches!(status, RecordStatus::Succeeded | RecordStatus::Dropped { .. })
+    matches!(status, RecordStatus::Succeeded | RecordStatus::Poison { .. })
 }

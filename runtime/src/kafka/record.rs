@@ -237,8 +237,6 @@ fn decode_headers(raw: Option<&RawValue>) -> Result<Vec<KafkaHeader>, String> {
 }
 
 impl BatchRecord for KafkaRecord<'_> {
-    const SOURCE: &'static str = "kafka";
-
     fn arrival_time(&self) -> Option<f64> {
         self.timestamp.map(|ms| ms / 1000.0)
     }

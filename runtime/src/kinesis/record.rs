@@ -114,8 +114,6 @@ impl<'e> KinesisRecord<'e> {
 }
 
 impl BatchRecord for KinesisRecord<'_> {
-    const SOURCE: &'static str = "kinesis";
-
     fn arrival_time(&self) -> Option<f64> {
         self.arrival
     }

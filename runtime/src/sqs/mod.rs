@@ -113,15 +113,21 @@ pub async fn process<'e, H: RecordHandler<Sqs>>(
         (true, FifoPolicy::StopAtFirstFailure) => config.run_limits().concurrency(1),
         _ => config.run_limits(),
     };
-    let plan =
-        Plan { stop: rule, ordered: fifo, limits, max_receive_count: config.max_receive_count_budget() };
+    let source = if fifo { SourceKind::SqsFifo } else { SourceKind::Sqs };
+    let plan = Plan {
+        source,
+        stop: rule,
+        ordered: fifo,
+        limits,
+        max_receive_count: config.max_receive_count_budget(),
+    };
     let statuses = engine::run::<Sqs, H>(&records, plan, handler, cx).await;
     let report = BatchReport::new(
         records.into_iter().map(SqsRecord::into_message_id),
         statuses,
         config.all_failed_policy(),
         ResponseRule::EveryRetried,
-        if fifo { SourceKind::SqsFifo } else { SourceKind::Sqs },
+        source,
     );
     report.log_summary();
     Ok(report)

@@ -251,8 +251,6 @@ impl<'e> SqsRecord<'e> {
 }
 
 impl BatchRecord for SqsRecord<'_> {
-    const SOURCE: &'static str = "sqs";
-
     fn receive_count(&self) -> Option<u32> {
         self.fields().receive_count
     }
