@@ -2,13 +2,14 @@
 //! panic payloads, for the layers in `layer.rs`.
 
 use std::any::Any;
-use std::borrow::Cow;
 use std::panic::AssertUnwindSafe;
+use std::time::Duration;
 
 use futures_util::FutureExt;
 use lambda_runtime::Context;
 
 use super::BatchRecord;
+use super::contain::Contained;
 use crate::handler::{PoisonRecord, RecordHandler, Source};
 use crate::outcome::{RecordError, RecordErrorKind, RecordOutcome};
 use crate::report::RecordStatus;
@@ -18,6 +19,7 @@ use crate::source::SourceKind;
 pub(crate) async fn settle<'a, S, H>(
     outcome: RecordOutcome,
     source: SourceKind,
+    timeout: Option<Duration>,
     handler: &'a H,
     record: &'a S::Record<'a>,
     cx: &'a Context,
@@ -46,12 +48,25 @@ where
                 reason: &reason,
                 source,
             };
+            // The sink is isolated like the handler: a panic (also one
+            // while dropping its future) fails the record, and the record
+            // timeout bounds it.
             let sent = match std::panic::catch_unwind(AssertUnwindSafe(|| handler.on_poison(&poison, cx))) {
-                Ok(future) => AssertUnwindSafe(future)
-                    .catch_unwind()
-                    .await
-                    .unwrap_or_else(|p| Err(panic_message(p).into_owned())),
-                Err(payload) => Err(panic_message(payload).into_owned()),
+                Ok(future) => {
+                    let sink = AssertUnwindSafe(Contained::new(future))
+                        .catch_unwind()
+                        .map(|done| done.unwrap_or_else(|p| Err(panic_message(p))));
+                    match timeout {
+                        Some(limit) => tokio::time::timeout(limit, sink).await.unwrap_or_else(|_| {
+                            Err(format!(
+                                "the poison sink took longer than the record timeout of {} ms",
+                                limit.as_millis()
+                            ))
+                        }),
+                        None => sink.await,
+                    }
+                }
+                Err(payload) => Err(panic_message(payload)),
             };
             match sent {
                 Ok(()) => {
@@ -71,17 +86,15 @@ where
     }
 }
 
-/// A caught panic as the record's outcome.
+/// A caught panic as the record's outcome; the payload is dropped where
+/// a panic in its own `Drop` is contained too.
 pub(crate) fn panic_outcome(payload: Box<dyn Any + Send>) -> RecordOutcome {
     RecordOutcome::Failure(RecordError::new(RecordErrorKind::Panic, panic_message(payload)))
 }
 
-fn panic_message(payload: Box<dyn Any + Send>) -> Cow<'static, str> {
-    if let Some(s) = payload.downcast_ref::<&'static str>() {
-        Cow::Borrowed(s)
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        Cow::Owned(s.clone())
-    } else {
-        Cow::Borrowed("(panic payload is not a string)")
-    }
+/// The panic's message, the payload dropped safely.
+fn panic_message(payload: Box<dyn Any + Send>) -> String {
+    let text = super::contain::message(&*payload);
+    super::contain::drop_payload(payload);
+    text
 }

@@ -68,6 +68,7 @@ use futures_util::future::Either;
 use lambda_runtime::Context;
 use tracing::Instrument;
 
+use super::contain::Contained;
 use super::observe::{ApplyFault, Observer};
 use super::{BatchRecord, Plan, call};
 use crate::handler::{RecordHandler, Source};
@@ -129,6 +130,7 @@ pub(crate) fn stack<'o, O: Observer>(plan: &Plan, observer: &'o O) -> Stack<'o, 
         observer,
         inner: Span(Settle {
             source: plan.source,
+            timeout: plan.limits.timeout(),
             inner: Budget {
                 max_receive_count: plan.max_receive_count,
                 inner: Timeout { limit: plan.limits.timeout(), inner: Isolate(Inject(Handler)) },
@@ -185,6 +187,8 @@ where
 pub(crate) struct Settle<I> {
     /// Named in what the poison sink gets.
     source: SourceKind,
+    /// The record timeout, which bounds the poison sink too.
+    timeout: Option<Duration>,
     inner: I,
 }
 
@@ -200,7 +204,7 @@ where
     async fn call<'a>(&'a self, req: Req<'a, S, H, F>) -> RecordStatus {
         let (record, handler, cx) = (req.record, req.handler, req.cx);
         let outcome = self.inner.call(req).await;
-        call::settle::<S, H>(outcome, self.source, handler, record, cx).await
+        call::settle::<S, H>(outcome, self.source, self.timeout, handler, record, cx).await
     }
 }
 
@@ -280,8 +284,12 @@ where
 
     fn call<'a>(&'a self, req: Req<'a, S, H, F>) -> impl Future<Output = RecordOutcome> + 'a {
         match std::panic::catch_unwind(AssertUnwindSafe(|| self.0.call(req))) {
+            // `Contained`: a future abandoned by the record timeout or the
+            // deadline guard is dropped outside this `catch_unwind`.
             Ok(call) => Either::Left(
-                AssertUnwindSafe(call).catch_unwind().map(|done| done.unwrap_or_else(call::panic_outcome)),
+                AssertUnwindSafe(Contained::new(call))
+                    .catch_unwind()
+                    .map(|done| done.unwrap_or_else(call::panic_outcome)),
             ),
             Err(payload) => Either::Right(ready(call::panic_outcome(payload))),
         }

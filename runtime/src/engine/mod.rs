@@ -9,6 +9,7 @@
 //! injection, the handler), composed in [`layer::stack`].
 
 mod call;
+mod contain;
 mod deadline;
 mod layer;
 pub(crate) mod observe;
