@@ -16,6 +16,7 @@ pub(crate) struct Args {
     pub(crate) all_failed: Option<AllFailedArg>,
     pub(crate) poison_sink: Option<Path>,
     pub(crate) max_receive_count: Option<(u32, Span)>,
+    pub(crate) drop_over_budget: Option<Span>,
     pub(crate) concurrency: Option<(u32, Span)>,
     pub(crate) deadline_margin_ms: Option<(u32, Span)>,
     pub(crate) record_timeout_ms: Option<(u32, Span)>,
@@ -67,7 +68,7 @@ pub(crate) enum AllFailedArg {
 
 const ACCEPTED: &str = "`sqs`, `sqs_fifo`, `kinesis`, `dynamodb`, `kafka`, `fifo_policy = \"...\"`, \
                         `stream_policy = \"...\"`, `all_failed = \"...\"`, `poison_sink = path`, \
-                        `max_receive_count = N`, `concurrency = N`, `deadline_margin_ms = N`, \
+                        `max_receive_count = N`, `drop_over_budget`, `concurrency = N`, `deadline_margin_ms = N`, \
                         `record_timeout_ms = N`, `crate = \"...\"`";
 
 /// Parses the options, pushing every problem into `errors`.
@@ -178,6 +179,12 @@ fn parse_one(meta: &ParseNestedMeta<'_>, args: &mut Args, errors: &mut Errors) -
                     other,
                     "`poison_sink` takes the path of an async function, e.g. `poison_sink = store_poison`",
                 ),
+            }
+        }
+        "drop_over_budget" => {
+            no_value(meta, &key)?;
+            if args.drop_over_budget.replace(span).is_some() {
+                errors.at_span(span, "`drop_over_budget` is given more than once");
             }
         }
         "max_receive_count" | "concurrency" | "deadline_margin_ms" | "record_timeout_ms" => {

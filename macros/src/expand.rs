@@ -101,6 +101,8 @@ fn expand(handler: &Handler, krate: &Path) -> TokenStream {
     let on_poison = handler.poison_sink.as_ref().map(|sink| {
         let state_arg = handler.state.as_ref().map(|_| quote!(self.#state_field,));
         quote_spanned! {sink.span()=>
+            const HAS_POISON_SINK: bool = true;
+
             async fn on_poison(
                 &self,
                 poison: &#private::PoisonRecord<'_>,
@@ -216,9 +218,10 @@ fn config_expr(handler: &Handler, private: &TokenStream) -> (TokenStream, TokenS
         FifoPolicyArg::SkipFailedGroup => quote!(#private::FifoPolicy::SkipFailedGroup),
     };
     let budget = handler.config.max_receive_count.map(|max| quote!(.max_receive_count(#max)));
+    let drop_over_budget = handler.config.drop_over_budget.then(|| quote!(.drop_over_budget()));
     (
         quote!(#private::SqsConfig),
-        quote!(#private::SqsConfig::new().queue(#queue).fifo_policy(#fifo_policy).all_failed(#all_failed) #budget),
+        quote!(#private::SqsConfig::new().queue(#queue).fifo_policy(#fifo_policy).all_failed(#all_failed) #budget #drop_over_budget),
     )
 }
 

@@ -32,6 +32,7 @@ pub(crate) struct Config {
     pub(crate) stream_policy: StreamPolicyArg,
     pub(crate) all_failed: AllFailedArg,
     pub(crate) max_receive_count: Option<u32>,
+    pub(crate) drop_over_budget: bool,
     pub(crate) concurrency: Option<u32>,
     pub(crate) deadline_margin_ms: Option<u32>,
     pub(crate) record_timeout_ms: Option<u32>,
@@ -102,6 +103,7 @@ pub(crate) fn validate(args: &Args, function: ItemFn, all_errors: &mut Errors) -
         stream_policy: args.stream_policy.map_or(StreamPolicyArg::Checkpoint, |(p, _)| p),
         all_failed: args.all_failed.unwrap_or(AllFailedArg::Error),
         max_receive_count: args.max_receive_count.map(|(max, _)| max),
+        drop_over_budget: args.drop_over_budget.is_some(),
         concurrency: args.concurrency.map(|(n, _)| n),
         deadline_margin_ms: args.deadline_margin_ms.map(|(n, _)| n),
         record_timeout_ms: args.record_timeout_ms.map(|(n, _)| n),
@@ -208,6 +210,26 @@ fn check_policies(args: &Args, source: SourceArg, errors: &mut Errors) {
                 family_name(source)
             ),
         );
+    }
+    match (args.max_receive_count, args.drop_over_budget, &args.poison_sink) {
+        (Some((max, span)), None, None) if source.is_sqs() => errors.at_span(
+            span,
+            format!(
+                "`max_receive_count = {max}` drops messages received more than {max} times, but this handler has no \
+                 `poison_sink` to keep them, so they would be lost: add `poison_sink = my_sink` (an async fn that \
+                 stores them), or `drop_over_budget` to drop them with only a log line"
+            ),
+        ),
+        (None, Some(span), _) => errors.at_span(
+            span,
+            "`drop_over_budget` only applies with `max_receive_count = N` (SQS): add the budget or remove it",
+        ),
+        (Some(_), Some(span), Some(_)) => errors.at_span(
+            span,
+            "`drop_over_budget` drops over-budget messages, but `poison_sink` already keeps them: remove one of \
+             the two",
+        ),
+        _ => {}
     }
     let stops_at_first = !matches!(args.fifo_policy, Some((FifoPolicyArg::SkipFailedGroup, _)));
     if let (Some((n, span)), SourceArg::SqsFifo, true) = (args.concurrency, source, stops_at_first)

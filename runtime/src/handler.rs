@@ -37,6 +37,14 @@ pub trait RecordHandler<S: Source> {
         cx: &'a Context,
     ) -> impl Future<Output = RecordOutcome> + Send + 'a;
 
+    /// `true` when [`on_poison`](Self::on_poison) keeps poison records
+    /// somewhere (set it when you implement `on_poison`;
+    /// `#[batch_handler(poison_sink = ..)]` does). Without a sink, records
+    /// over the SQS receive-count budget fail instead of being dropped,
+    /// unless the settings say
+    /// [`drop_over_budget`](crate::sqs::SqsConfig::drop_over_budget).
+    const HAS_POISON_SINK: bool = false;
+
     /// Receives a record dropped as poison ([`RecordOutcome::Poison`], or
     /// over the receive-count budget) before it is acknowledged: store it,
     /// send it to a dead-letter queue, page someone. An `Err` (or a panic)

@@ -128,7 +128,14 @@ where
     };
     let statuses = crate::engine::run::<S, H>(
         &records,
-        Plan { source: S::KIND, stop, ordered: true, limits: config.run_limits(), max_receive_count: None },
+        Plan {
+            source: S::KIND,
+            stop,
+            ordered: true,
+            limits: config.run_limits(),
+            max_receive_count: None,
+            drop_over_budget: false,
+        },
         handler,
         cx,
     )

@@ -134,8 +134,9 @@ async fn retry_later_and_poison_keep_fifo_order_rules() {
 
 static SEEN_META: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
-/// Drops a message to the (default) sink once received more than 3 times.
-#[batch_handler(sqs, max_receive_count = 3)]
+/// Drops a message once received more than 3 times: no sink, so the drop
+/// is chosen explicitly.
+#[batch_handler(sqs, max_receive_count = 3, drop_over_budget)]
 async fn budgeted(meta: RecordMeta<'_>) -> Result<(), String> {
     SEEN_META.lock().unwrap().push(format!(
         "{} {:?} {:?} {:?}",
@@ -161,7 +162,35 @@ async fn the_receive_count_budget_drops_a_record_without_calling_the_handler() {
         std::mem::take(&mut *SEEN_META.lock().unwrap()),
         ["m1 None Some(1) Some(1700000000.0)", "m3 None Some(3) Some(1700000000.0)"]
     );
-    assert_eq!(budgeted::CONFIG, SqsConfig::new().max_receive_count(3));
+    assert_eq!(budgeted::CONFIG, SqsConfig::new().max_receive_count(3).drop_over_budget());
+}
+
+/// A hand-written handler without a poison sink.
+struct NoSink;
+
+impl lambda_batch::RecordHandler<sqs::Sqs> for NoSink {
+    async fn handle(&self, _record: &sqs::SqsRecord<'_>, _cx: &lambda_batch::Context) -> RecordOutcome {
+        RecordOutcome::Success
+    }
+}
+
+#[tokio::test]
+async fn without_a_sink_an_over_budget_record_fails_unless_dropping_is_chosen() {
+    let mut tired = message("m2", "x");
+    tired["attributes"]["ApproximateReceiveCount"] = serde_json::json!("9");
+    let batch = event([message("m1", "x"), tired]);
+    let cx = common::cx();
+    let budget = SqsConfig::new().max_receive_count(3);
+    let report = sqs::process(&NoSink, &budget, &batch, &cx).await.unwrap();
+    match report.records()[1].status() {
+        RecordStatus::Failed(error) => {
+            assert_eq!(error.kind(), lambda_batch::RecordErrorKind::PoisonSink);
+            assert!(error.to_string().contains("no poison sink"), "{error}");
+        }
+        other => panic!("an over-budget record without a sink must fail, not {other:?}"),
+    }
+    let report = sqs::process(&NoSink, &budget.drop_over_budget(), &batch, &cx).await.unwrap();
+    assert!(matches!(report.records()[1].status(), RecordStatus::Poison { .. }));
 }
 
 #[batch_handler(kinesis)]

@@ -133,6 +133,7 @@ pub(crate) fn stack<'o, O: Observer>(plan: &Plan, observer: &'o O) -> Stack<'o, 
             timeout: plan.limits.timeout(),
             inner: Budget {
                 max_receive_count: plan.max_receive_count,
+                drop_over_budget: plan.drop_over_budget,
                 inner: Timeout { limit: plan.limits.timeout(), inner: Isolate(Inject(Handler)) },
             },
         }),
@@ -212,6 +213,7 @@ where
 /// calling the layers below.
 pub(crate) struct Budget<I> {
     max_receive_count: Option<u32>,
+    drop_over_budget: bool,
     inner: I,
 }
 
@@ -226,7 +228,17 @@ where
 
     fn call<'a>(&'a self, req: Req<'a, S, H, F>) -> impl Future<Output = RecordOutcome> + 'a {
         match over_budget(req.record, self.max_receive_count) {
-            Some(reason) => Either::Left(ready(RecordOutcome::Poison { reason })),
+            Some(reason) if H::HAS_POISON_SINK || self.drop_over_budget => {
+                Either::Left(ready(RecordOutcome::Poison { reason }))
+            }
+            Some(reason) => Either::Left(ready(RecordOutcome::Failure(RecordError::new(
+                RecordErrorKind::PoisonSink,
+                format!(
+                    "{reason}, but the handler has no poison sink to keep it, so it is failed rather than \
+                     dropped (the queue's redrive policy moves it to its dead-letter queue); give the handler a \
+                     poison sink, or choose to drop such records (`drop_over_budget`)"
+                ),
+            )))),
             None => Either::Right(self.inner.call(req)),
         }
     }

@@ -66,6 +66,8 @@ pub(crate) struct Plan {
     /// Drop a record as poison, without calling the handler, once it has
     /// been received more than this many times.
     pub(crate) max_receive_count: Option<u32>,
+    /// Drop over-budget records even when the handler has no poison sink.
+    pub(crate) drop_over_budget: bool,
 }
 
 /// Which later records a failure stops.

@@ -45,6 +45,7 @@ pub struct SqsConfig {
     fifo_policy: FifoPolicy,
     all_failed: AllFailedPolicy,
     max_receive_count: Option<u32>,
+    drop_over_budget: bool,
     limits: Limits,
 }
 
@@ -57,6 +58,7 @@ impl SqsConfig {
             fifo_policy: FifoPolicy::StopAtFirstFailure,
             all_failed: AllFailedPolicy::Error,
             max_receive_count: None,
+            drop_over_budget: false,
             limits: Limits::new(),
         }
     }
@@ -80,17 +82,36 @@ impl SqsConfig {
     }
 
     /// Drops a record as poison, without calling the handler, once its
-    /// `ApproximateReceiveCount` exceeds `max`: it goes to the poison sink
+    /// `ApproximateReceiveCount` exceeds `max`: it goes to the handler's
+    /// poison sink ([`RecordHandler::on_poison`](crate::RecordHandler::on_poison))
     /// and is acknowledged (or retried if the sink fails). Keep `max` below
     /// the queue's redrive `maxReceiveCount` for it to matter.
+    ///
+    /// Nothing is dropped silently: if the handler has no poison sink
+    /// ([`RecordHandler::HAS_POISON_SINK`](crate::RecordHandler::HAS_POISON_SINK)
+    /// is `false`), an over-budget record fails instead (the queue's redrive
+    /// policy then moves it to its dead-letter queue), unless
+    /// [`drop_over_budget`](Self::drop_over_budget) says to drop it.
     pub const fn max_receive_count(mut self, max: u32) -> Self {
         self.max_receive_count = Some(max);
+        self
+    }
+
+    /// Drops over-budget records with only a log line when the handler has
+    /// no poison sink: the explicit choice to lose them.
+    pub const fn drop_over_budget(mut self) -> Self {
+        self.drop_over_budget = true;
         self
     }
 
     /// The receive-count budget, if any.
     pub const fn max_receive_count_budget(&self) -> Option<u32> {
         self.max_receive_count
+    }
+
+    /// Whether over-budget records are dropped even without a poison sink.
+    pub const fn drops_over_budget(&self) -> bool {
+        self.drop_over_budget
     }
 
     /// Sets whether the queue is FIFO.

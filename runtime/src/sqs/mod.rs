@@ -120,6 +120,7 @@ pub async fn process<'e, H: RecordHandler<Sqs>>(
         ordered: fifo,
         limits,
         max_receive_count: config.max_receive_count_budget(),
+        drop_over_budget: config.drops_over_budget(),
     };
     let statuses = engine::run::<Sqs, H>(&records, plan, handler, cx).await;
     let report = BatchReport::new(
