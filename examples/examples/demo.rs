@@ -1,5 +1,5 @@
 //! The demo: runs the example handlers on SQS standard and FIFO batches,
-//! a Kinesis batch and a DynamoDB Streams batch, with failures, a panic,
+//! a Kinesis batch, a DynamoDB Streams batch and a Kafka batch, with failures, a panic,
 //! poison records and records to retry later, and prints what happened to
 //! each record and the exact response Lambda gets. Then it runs the order
 //! handler on a simulated FIFO queue with a DLQ, timeouts and throttles,
@@ -7,14 +7,17 @@
 
 use lambda_batch::sqs::{self, FifoPolicy};
 use lambda_batch::stream::StreamPolicy;
-use lambda_batch::{BatchError, BatchEvent, BatchReport, RecordStatus, dynamodb, kinesis};
+use lambda_batch::{BatchError, BatchEvent, BatchReport, RecordStatus, dynamodb, kafka, kinesis};
+use lambda_batch_examples::clicks::count_click;
 use lambda_batch_examples::inventory::{Projection, project_order};
 use lambda_batch_examples::orders::handle_order;
 use lambda_batch_examples::telemetry::store_reading;
 use lambda_batch_testkit::sim::{
     self, Millis, Progress, QueueConfig, SimFaults, SqsSimConfig, SqsSimulation, lambda_function,
 };
-use lambda_batch_testkit::{context, dynamodb as ddb_events, kinesis as kinesis_events, sqs as events};
+use lambda_batch_testkit::{
+    context, dynamodb as ddb_events, kafka as kafka_events, kinesis as kinesis_events, sqs as events,
+};
 use serde_json::json;
 
 fn order(id: u64, quantity: u32, warehouse: usize) -> String {
@@ -92,6 +95,17 @@ async fn streams() {
         .await,
     );
     println!("   projection: o-1 = {:?} (inserted, then modified to 5)\n", projection.units("o-1"));
+
+    let click = |page: &str| json!({"page": page, "dwell_ms": 900}).to_string().into_bytes();
+    let event = kafka_events::event([
+        kafka_events::record("clicks", 0, 41, Some(b"ada"), Some(&click("/home"))),
+        kafka_events::record("clicks", 0, 42, Some(b"ada"), Some(&click(""))),
+        kafka_events::record("clicks", 0, 43, Some(b"ada"), Some(&click("/cart"))),
+        kafka_events::record("clicks", 1, 7, None, Some(&click("/home"))),
+        kafka_events::record("clicks", 1, 8, Some(b"bob"), Some(&click("/help"))),
+    ]);
+    println!("== Kafka, checkpoint: a failure stops its partition only; partition and offset reported");
+    print_report(kafka::process(&count_click {}, &count_click::CONFIG, &event, &context()).await);
 }
 
 #[tokio::main(flavor = "current_thread")]
