@@ -2,9 +2,11 @@
 //! failures, waits behind its FIFO group, and where it ended.
 //!
 //! The page is one self-contained HTML file (inline SVG, no scripts);
-//! hover a shape for details.
+//! hover a shape for details: a failed attempt says why, as far as the
+//! trace knows (a timeout, a function error and its type, a crash, a
+//! throttle, or the message listed in `batchItemFailures`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::sync::Arc;
@@ -17,14 +19,27 @@ use super::trace::TraceEvent;
 /// At most this many lanes are drawn (the rest are counted in the header).
 pub const MAX_LANES: usize = 400;
 
+/// The narrowest label column; it widens to fit the longest message id.
 const LEFT: f64 = 150.0;
 const WIDTH: f64 = 1100.0;
+/// Width of one character of the 11px monospace labels (a little more than
+/// the usual 0.6em, so a label is never clipped).
+const CHAR: f64 = 7.0;
 const LANE: f64 = 20.0;
 const TOP: f64 = 40.0;
 
+struct Attempt {
+    from: Millis,
+    to: Millis,
+    ok: bool,
+    invocation: u64,
+    /// Why it failed, from the trace (empty when it succeeded).
+    why: String,
+}
+
 #[derive(Default)]
 struct Lane {
-    attempts: Vec<(Millis, Millis, bool, u64)>,
+    attempts: Vec<Attempt>,
     invisible: Vec<(Millis, Millis)>,
     first_received: Option<Millis>,
     last_response: Option<Millis>,
@@ -42,23 +57,52 @@ pub fn write_html(report: &SqsReport, title: &str, mut out: impl Write) -> io::R
 pub fn html(report: &SqsReport, title: &str) -> String {
     let lanes = lanes(report);
     let end = report.ended_at.max(1) as f64;
-    let x = |t: Millis| LEFT + (t as f64 / end) * WIDTH;
     let shown = report.messages.len().min(MAX_LANES);
+    // The label column fits the longest "<id> [<group>]" in full: the ids
+    // are shown as they are, never cut.
+    let left = report
+        .messages
+        .iter()
+        .take(shown)
+        .map(|m| label_width(&lane_label(&m.id, m.group.as_deref())) + 12.0)
+        .fold(LEFT, f64::max);
+    let x = |t: Millis| left + (t as f64 / end) * WIDTH;
+    // Room on the right for the end labels ("DLQ after 4 receives") of
+    // messages that end near the end of the run.
+    let right = report
+        .messages
+        .iter()
+        .take(shown)
+        .filter_map(|m| {
+            end_label(m.end, m.receive_count).map(|(t, _, label)| x(t) + 6.0 + label_width(&label))
+        })
+        .fold(left + WIDTH + 20.0, f64::max)
+        + 10.0;
     let height = TOP + LANE * shown as f64 + 30.0;
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{height}" font-family="monospace" font-size="11">"#,
-        LEFT + WIDTH + 20.0
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{right:.0}" height="{height}" font-family="monospace" font-size="11">"#,
     );
-    axis(&mut svg, end, shown);
+    axis(&mut svg, left, end, shown);
     let blocked = blocked_waits(report);
     for (lane_index, message) in report.messages.iter().take(shown).enumerate() {
         let y = TOP + LANE * lane_index as f64;
         let mid = y + LANE / 2.0;
-        let group = message.group.as_deref().map(|g| format!(" [{g}]")).unwrap_or_default();
-        let _ =
-            write!(svg, r#"<text x="4" y="{}">{}{}</text>"#, mid + 4.0, escape(&message.id), escape(&group));
+        let label = lane_label(&message.id, message.group.as_deref());
+        let tip = match &message.group {
+            Some(group) => {
+                format!("message {} (group {group})\nbody: {}", message.id, preview(&message.body))
+            }
+            None => format!("message {}\nbody: {}", message.id, preview(&message.body)),
+        };
+        let _ = write!(
+            svg,
+            r#"<text x="4" y="{}"><title>{}</title>{}</text>"#,
+            mid + 4.0,
+            escape(&tip),
+            escape(&label)
+        );
         let lane = lanes.get(&message.id);
         let first = lane.and_then(|l| l.first_received).unwrap_or(report.ended_at);
         // Waiting to be received: grey, or amber when its FIFO group is
@@ -73,11 +117,12 @@ pub fn html(report: &SqsReport, title: &str) -> String {
                 let tip = format!("invisible until the visibility timeout ends ({} ms)", to - from);
                 line(&mut svg, x(from), x(to), mid, "#f4b6b6", 3.0, &tip);
             }
-            for &(from, to, ok, invocation) in &lane.attempts {
+            for attempt in &lane.attempts {
+                let Attempt { from, to, ok, invocation, ref why } = *attempt;
                 let (fill, tip) = if ok {
                     ("#3a9d4a", format!("invocation {invocation}: handled, deleted"))
                 } else {
-                    ("#d43c3c", format!("invocation {invocation}: failed, will come back"))
+                    ("#d43c3c", format!("invocation {invocation}: failed, will come back\nwhy: {why}"))
                 };
                 let width = (x(to) - x(from)).max(3.0);
                 let _ = write!(
@@ -90,7 +135,8 @@ pub fn html(report: &SqsReport, title: &str) -> String {
                 );
             }
         }
-        end_marker(&mut svg, message.end, &x, mid, message.receive_count);
+        let last_failure = lane.and_then(|l| l.attempts.iter().rev().find(|a| !a.ok)).map(|a| a.why.as_str());
+        end_marker(&mut svg, message.end, &x, mid, message.receive_count, last_failure);
     }
     svg.push_str("</svg>");
     page(report, title, &svg, shown)
@@ -102,13 +148,25 @@ fn lanes(report: &SqsReport) -> HashMap<Arc<str>, Lane> {
     let mut received: BTreeMap<u64, Vec<(Arc<str>, Millis)>> = BTreeMap::new();
     let mut ended: HashMap<u64, Millis> = HashMap::new();
     let mut deleted: HashMap<(Arc<str>, u64), Millis> = HashMap::new();
+    let mut why: HashMap<u64, String> = HashMap::new();
+    let mut throttled: HashSet<u64> = HashSet::new();
+    let mut responses_partial: HashSet<u64> = HashSet::new();
+    let groups: HashMap<Arc<str>, Option<Arc<str>>> =
+        report.messages.iter().map(|m| (Arc::clone(&m.id), m.group.clone())).collect();
     for entry in report.trace.entries() {
         match &entry.event {
             TraceEvent::Received { id, invocation, .. } => {
                 received.entry(*invocation).or_default().push((Arc::clone(id), entry.t));
                 lanes.entry(Arc::clone(id)).or_default().first_received.get_or_insert(entry.t);
             }
-            TraceEvent::Response { invocation, .. } => {
+            TraceEvent::Throttled { invocation } => {
+                throttled.insert(*invocation);
+            }
+            TraceEvent::Response { invocation, outcome, error, .. } => {
+                if *outcome == "partial_success" {
+                    responses_partial.insert(*invocation);
+                }
+                why.insert(*invocation, failure_reason(outcome, error.as_deref()));
                 ended.insert(*invocation, entry.t);
                 for (id, _) in received.get(invocation).into_iter().flatten() {
                     lanes.entry(Arc::clone(id)).or_default().last_response = Some(entry.t);
@@ -130,13 +188,95 @@ fn lanes(report: &SqsReport) -> HashMap<Arc<str>, Lane> {
         // A throttled batch given up has no response: its attempt ends
         // where the messages come back.
         let to = ended.get(&invocation).copied();
+        let reason = match why.get(&invocation) {
+            Some(reason) => reason.clone(),
+            None if throttled.contains(&invocation) => {
+                "throttled: the function did not run; the message comes back when its visibility timeout ends"
+                    .to_owned()
+            }
+            None => "the invocation did not end before the run stopped".to_owned(),
+        };
+        // FIFO: a message listed after an earlier failed message of its
+        // group was not handled at all (either FIFO policy stops the group).
+        let mut failed_groups: HashMap<Arc<str>, Arc<str>> = HashMap::new();
+        let partial = why.get(&invocation).is_some_and(|_| responses_partial.contains(&invocation));
         for (id, from) in messages {
             let ok = deleted.contains_key(&(Arc::clone(&id), invocation));
+            let group = if report.fifo && partial { groups.get(&id).cloned().flatten() } else { None };
+            let why = match (ok, group) {
+                (true, _) => String::new(),
+                (false, Some(group)) => match failed_groups.get(&group) {
+                    Some(first) => format!(
+                        "skipped, not handled: {first}, earlier in the batch and in its group {group}, failed (FIFO order)"
+                    ),
+                    None => {
+                        failed_groups.insert(group, Arc::clone(&id));
+                        reason.clone()
+                    }
+                },
+                (false, None) => reason.clone(),
+            };
             let lane = lanes.entry(id).or_default();
-            lane.attempts.push((from, to.unwrap_or(from), ok, invocation));
+            lane.attempts.push(Attempt { from, to: to.unwrap_or(from), ok, invocation, why });
         }
     }
     lanes
+}
+
+/// Why the messages of an invocation that ended with `outcome` were not
+/// deleted, in words (the trace knows the outcome and, for a function
+/// error or timeout, the error type; a record's own error, panic, poison
+/// verdict or running out of time is in the function's log).
+fn failure_reason(outcome: &str, error: Option<&str>) -> String {
+    let error = error.unwrap_or("");
+    match outcome {
+        "timeout" => format!("the invocation timed out ({error}): the whole batch comes back"),
+        "function_error" => match error {
+            "Runtime.ExitError" => {
+                "the function crashed (Runtime.ExitError): the whole batch comes back".to_owned()
+            }
+            "LambdaBatch.AllRecordsFailed" => {
+                "every record of the batch failed (LambdaBatch.AllRecordsFailed: \
+                 each one's error, panic or out of time is in the function's log)"
+                    .to_owned()
+            }
+            "LambdaBatch.InvalidEvent" => {
+                "the handler could not read the event (LambdaBatch.InvalidEvent): the whole batch comes back"
+                    .to_owned()
+            }
+            "" => "function error: the whole batch comes back".to_owned(),
+            other => format!("function error {other}: the whole batch comes back"),
+        },
+        "partial_success" => "listed in batchItemFailures: the handler reported this record failed \
+             (its error, panic or running out of time; the reason is in the function's log)"
+            .to_owned(),
+        "complete_failure" => "the response listed every record, or Lambda rejected it \
+             (e.g. an unknown or empty itemIdentifier): the whole batch comes back"
+            .to_owned(),
+        // A success outcome whose message was not deleted (a lost delete).
+        _ if error.is_empty() => format!("{outcome}, but the message was not deleted"),
+        _ => format!("{outcome} ({error})"),
+    }
+}
+
+/// The lane's label: the message id as it is, and its FIFO group.
+fn lane_label(id: &str, group: Option<&str>) -> String {
+    match group {
+        Some(group) => format!("{id} [{group}]"),
+        None => id.to_owned(),
+    }
+}
+
+/// How wide `label` is drawn (monospace, so by characters).
+fn label_width(label: &str) -> f64 {
+    label.chars().count() as f64 * CHAR
+}
+
+/// The body in a tooltip: at most 200 characters.
+fn preview(body: &str) -> String {
+    let mut chars = body.chars();
+    let head: String = chars.by_ref().take(200).collect();
+    if chars.next().is_some() { format!("{head}…") } else { head }
 }
 
 /// FIFO messages that waited while an earlier message of their group was
@@ -167,11 +307,11 @@ fn blocked_waits(report: &SqsReport) -> HashMap<Arc<str>, Arc<str>> {
     blocked
 }
 
-fn axis(svg: &mut String, end: f64, lanes: usize) {
+fn axis(svg: &mut String, left: f64, end: f64, lanes: usize) {
     let bottom = TOP + LANE * lanes as f64;
     for step in 0..=10 {
         let t = end * f64::from(step) / 10.0;
-        let x = LEFT + WIDTH * f64::from(step) / 10.0;
+        let x = left + WIDTH * f64::from(step) / 10.0;
         let _ = write!(
             svg,
             r##"<line x1="{x:.1}" y1="{}" x2="{x:.1}" y2="{bottom}" stroke="#eeeeee"/><text x="{x:.1}" y="{}" text-anchor="middle">{}</text>"##,
@@ -193,19 +333,36 @@ fn line(svg: &mut String, from: f64, to: f64, y: f64, colour: &str, width: f64, 
     );
 }
 
-fn end_marker(svg: &mut String, end: MessageEnd, x: &impl Fn(Millis) -> f64, y: f64, receives: u32) {
-    let (t, colour, label) = match end {
+/// Where and how a message ended, with the label drawn next to its end;
+/// `None` while it is still in the queue.
+fn end_label(end: MessageEnd, receives: u32) -> Option<(Millis, &'static str, String)> {
+    Some(match end {
         MessageEnd::Deleted(t) => (t, "#3a9d4a", "deleted".to_owned()),
         MessageEnd::MovedToDlq(t) => (t, "#7b3fb5", format!("DLQ after {receives} receives")),
         MessageEnd::Expired(t) => (t, "#555555", "expired".to_owned()),
         MessageEnd::Deduplicated(t) => (t, "#999999", "deduplicated".to_owned()),
-        MessageEnd::InQueue => return,
-    };
+        MessageEnd::InQueue => return None,
+    })
+}
+
+fn end_marker(
+    svg: &mut String,
+    end: MessageEnd,
+    x: &impl Fn(Millis) -> f64,
+    y: f64,
+    receives: u32,
+    last_failure: Option<&str>,
+) {
+    let Some((t, colour, label)) = end_label(end, receives) else { return };
     let cx = x(t);
+    let mut tip = format!("{label} at {}", human(t));
+    if let (MessageEnd::MovedToDlq(_) | MessageEnd::Expired(_), Some(why)) = (end, last_failure) {
+        let _ = write!(tip, "\nlast failure: {why}");
+    }
     let _ = write!(
         svg,
         r#"<circle cx="{cx:.1}" cy="{y:.1}" r="4" fill="{colour}"><title>{}</title></circle>"#,
-        escape(&format!("{label} at {}", human(t)))
+        escape(&tip)
     );
     if !matches!(end, MessageEnd::Deleted(_)) {
         let _ = write!(
@@ -270,4 +427,41 @@ fn human(ms: Millis) -> String {
 
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::super::{FunctionResult, Invocation, QueueConfig, SqsSimConfig, SqsSimulation};
+
+    /// A message that always fails ends in the DLQ last: its label is drawn
+    /// at the right edge of the plot and must still fit the page; the
+    /// failed attempts say why.
+    #[test]
+    fn the_dlq_label_fits_and_failures_say_why() {
+        let mut config = SqsSimConfig::new(QueueConfig::standard().with_dlq(2));
+        config.trace = true;
+        let mut sim = SqsSimulation::new(config).unwrap();
+        sim.send(0, "poison");
+        let mut function = |_: &Invocation<'_>| FunctionResult::error("Runtime.ExitError", "boom");
+        let html = super::html(&sim.run(&mut function), "t");
+        let width: f64 = html
+            .split("<svg")
+            .nth(1)
+            .and_then(|s| s.split("width=\"").nth(1))
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let label = html.split("DLQ after 2 receives</text>").next().unwrap();
+        let x: f64 = label.rsplit("<text x=\"").next().unwrap().split('"').next().unwrap().parse().unwrap();
+        assert!(
+            x + super::label_width("DLQ after 2 receives") <= width,
+            "label at {x} clipped by width {width}"
+        );
+        assert!(html.contains("why: the function crashed (Runtime.ExitError)"), "{html}");
+        assert!(html.contains("last failure: the function crashed"), "{html}");
+    }
 }
