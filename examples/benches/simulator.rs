@@ -7,14 +7,16 @@
 //! is the simulator's overhead. The median of 3 runs is reported. Run with
 //! `cargo bench -p lambda-batch-examples --bench simulator`.
 
+use std::collections::HashSet;
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lambda_batch::{RecordOutcome, batch_handler};
 use lambda_batch_testkit::sim::{
-    AsyncConfig, AsyncSimulation, Function, FunctionResult, Invocation, Payload, QueueConfig, SimFaults,
-    SqsDelivery, SqsSimConfig, SqsSimulation, StreamKind, StreamSimConfig, StreamSimulation, lambda_function,
+    AsyncConfig, AsyncSimulation, Function, FunctionResult, Invocation, KafkaSimConfig, KafkaSimulation,
+    Payload, QueueConfig, SimFaults, SqsDelivery, SqsSimConfig, SqsSimulation, StreamKind, StreamSimConfig,
+    StreamSimulation, lambda_function,
 };
 use serde_json::json;
 
@@ -33,6 +35,12 @@ fn trivial(invocation: &Invocation<'_>) -> FunctionResult {
         Payload::Kinesis { records, .. } | Payload::DynamoDb { records, .. } => FunctionResult::failures(
             invocation.failing_records.first().map(|&i| &*records[i].sequence_number),
         ),
+        Payload::Kafka { records } => {
+            // The lowest failing offset of each partition.
+            let mut partitions = HashSet::new();
+            let failing = invocation.failing_records.iter().map(|&i| &records[i]);
+            FunctionResult::kafka_failures(failing.filter(|r| partitions.insert(r.partition)))
+        }
         Payload::Async { .. } => FunctionResult::all_handled(),
         _ => FunctionResult::all_handled(),
     }
@@ -153,6 +161,23 @@ fn main() {
         sim.run(&mut trivial).deliveries
     });
     report("Kinesis, 4 shards, batch 100, 10% of records fail", run, direct_calls(&mut trivial, run.1, 100));
+
+    let run = measure(|| {
+        let mut config = KafkaSimConfig::new("clicks", 4);
+        config.trace = false;
+        config.faults = faults;
+        config.maximum_retry_attempts = Some(3);
+        let mut sim = KafkaSimulation::new(config).expect("valid configuration");
+        for i in 0..n {
+            sim.produce(i / 10, Some(&format!("k{}", i % 64)), "{\"n\":1}");
+        }
+        sim.run(&mut trivial).deliveries
+    });
+    report(
+        "Kafka, 4 partitions, batch 100, 10% of records fail",
+        run,
+        direct_calls(&mut trivial, run.1, 100),
+    );
 
     let run = measure(|| {
         let config = AsyncConfig {

@@ -114,3 +114,116 @@ fn fail_everything(kind: SourceKind) -> impl Fn(lambda_batch::LambdaEvent<BatchE
         })
     }
 }
+
+/// The simulator agrees with the shared description: every record of every
+/// event it renders (SQS standard and FIFO, Kinesis, DynamoDB Streams,
+/// Kafka), read by `SourceKind::identify`, carries the identifier (and
+/// ordering key) the simulator's model gave it: the message id, the
+/// sequence number, `<topic>-<partition>@<offset>`.
+#[test]
+fn the_simulator_renders_records_named_as_its_model_names_them() {
+    use lambda_batch_testkit::sim::{
+        self, FunctionResult, Invocation, KafkaSimConfig, KafkaSimulation, Payload, QueueConfig, SimFaults,
+        SqsSimConfig, SqsSimulation, StreamKind, StreamSimConfig, StreamSimulation,
+    };
+    use serde_json::json;
+    use std::collections::BTreeSet;
+
+    type Named = Vec<(String, Option<String>)>;
+    /// What the model delivered in this invocation: identifier and ordering key.
+    fn modelled(kind: SourceKind, payload: Payload<'_>) -> Named {
+        match payload {
+            Payload::Sqs { messages, .. } => messages
+                .iter()
+                .map(|m| {
+                    (
+                        m.message_id.to_string(),
+                        m.group.as_deref().filter(|_| kind == SourceKind::SqsFifo).map(str::to_owned),
+                    )
+                })
+                .collect(),
+            Payload::Kinesis { records, .. } => {
+                records.iter().map(|r| (r.sequence_number.to_string(), Some(r.key.to_string()))).collect()
+            }
+            Payload::DynamoDb { records, .. } => records
+                .iter()
+                .map(|r| (r.sequence_number.to_string(), Some(json!({"id": {"S": &*r.key}}).to_string())))
+                .collect(),
+            Payload::Kafka { records } => {
+                records.iter().map(|r| (r.item_identifier(), Some(r.partition_key()))).collect()
+            }
+            other => panic!("not a batch: {other:?}"),
+        }
+    }
+    /// Runs the rendered event through `SourceKind::identify` (inside a
+    /// real Lambda handler, on the bytes it receives) and compares with the
+    /// model, invocation by invocation; returns every identifier seen.
+    fn agreeing(
+        kind: SourceKind,
+        mismatches: &mut Vec<String>,
+    ) -> impl FnMut(&Invocation<'_>) -> FunctionResult {
+        let mut rendered = sim::lambda_function(move |event: lambda_batch::LambdaEvent<BatchEvent>| {
+            let named: Named = kind
+                .identify_event(&event.payload)
+                .unwrap()
+                .into_iter()
+                .map(|identity| (identity.item_identifier, identity.ordering_key))
+                .collect();
+            async move { Ok::<_, lambda_batch::Error>(json!({ "named": named })) }
+        });
+        move |invocation: &Invocation<'_>| {
+            let FunctionResult::Response(response) = sim::Function::invoke(&mut rendered, invocation) else {
+                panic!("the handler failed on a rendered {kind} event");
+            };
+            let named: Named = serde_json::from_value(response["named"].clone()).unwrap();
+            let expected = modelled(kind, invocation.payload);
+            if named != expected {
+                mismatches.push(format!("{kind}: rendered {named:?}, modelled {expected:?}"));
+            }
+            FunctionResult::all_handled()
+        }
+    }
+    let faults = SimFaults { throttle: 0.1, timeout: 0.1, ..SimFaults::none() };
+    let mut mismatches = Vec::new();
+
+    for (kind, queue) in
+        [(SourceKind::Sqs, QueueConfig::standard()), (SourceKind::SqsFifo, QueueConfig::fifo())]
+    {
+        let mut config = SqsSimConfig::new(queue.with_dlq(5));
+        config.faults = faults;
+        let mut sqs = SqsSimulation::new(config).unwrap();
+        for i in 0..25 {
+            sqs.send_fifo(i * 300, &format!("g{}", i % 3), &format!("order {i}"));
+        }
+        let report = sqs.run(&mut agreeing(kind, &mut mismatches));
+        assert!(report.messages.iter().all(|m| m.receive_count >= 1), "{kind}: every message was rendered");
+    }
+    for (kind, stream) in
+        [(SourceKind::Kinesis, StreamKind::Kinesis), (SourceKind::DynamoDb, StreamKind::DynamoDb)]
+    {
+        let mut config = StreamSimConfig::new(stream);
+        config.shards = 3;
+        config.faults = faults;
+        let mut streams = StreamSimulation::new(config).unwrap();
+        for i in 0..25 {
+            let key = format!("item-{}", i % 7);
+            match stream {
+                StreamKind::Kinesis => streams.put(i * 300, &key, "{\"n\":1}"),
+                StreamKind::DynamoDb => streams.put_item(i * 300, &key, "INSERT", &json!({"id": {"S": key}})),
+            }
+        }
+        let report = streams.run(&mut agreeing(kind, &mut mismatches));
+        assert!(report.records.iter().all(|r| r.deliveries >= 1), "{kind}: every record was rendered");
+    }
+    let mut config = KafkaSimConfig::new("orders", 3);
+    config.faults = faults;
+    let mut kafka = KafkaSimulation::new(config).unwrap();
+    for i in 0..25 {
+        kafka.produce(i * 300, (i % 4 > 0).then(|| format!("customer-{i}")).as_deref(), b"{}");
+    }
+    let report = kafka.run(&mut agreeing(SourceKind::Kafka, &mut mismatches));
+    let offsets: BTreeSet<String> = report.records.iter().map(|r| r.item_identifier()).collect();
+    assert_eq!(offsets.len(), 25, "offsets are unique per partition");
+    assert!(report.records.iter().all(|r| r.deliveries >= 1), "every Kafka record was rendered");
+    assert!(mismatches.is_empty(), "{mismatches:#?}");
+}

@@ -1,5 +1,5 @@
 //! Asynchronous invocation: Lambda's internal queue, retries, the DLQ and
-//! destinations, as a source for the run loop.
+//! destinations, as a simulation for the run loop.
 //!
 //! The rules modelled: `docs/aws-rules.md#asynchronous-invocation-retries-and-destinations`.
 
@@ -16,7 +16,7 @@ use super::faults::Ended;
 use super::function::{Function, Payload};
 use super::metrics::Metrics;
 use super::progress::ProgressFn;
-use super::run_loop::{self, ARRIVALS, Call, Completion, Source, World};
+use super::run_loop::{self, ARRIVALS, Call, Completion, Simulated, World};
 use super::trace::{Trace, TraceEvent};
 
 /// The result of an asynchronous-invocation run.
@@ -69,7 +69,7 @@ enum Step {
 /// assert_eq!(report.on_failure[0]["requestContext"]["condition"], "RetriesExhausted");
 /// ```
 pub struct AsyncSimulation {
-    source: Invoker,
+    invoker: Invoker,
     world: World<Step>,
 }
 
@@ -92,7 +92,7 @@ impl AsyncSimulation {
         config.validate()?;
         Ok(AsyncSimulation {
             world: World::new(config.seed, config.faults, config.timing, config.trace),
-            source: Invoker {
+            invoker: Invoker {
                 config,
                 events: Vec::new(),
                 dead_letters: Vec::new(),
@@ -106,7 +106,7 @@ impl AsyncSimulation {
     /// Invokes the function asynchronously at virtual time `at` (`Invoke`
     /// returns 202); returns the request id every attempt will carry.
     pub fn invoke(&mut self, at: Millis, event: Value) -> Arc<str> {
-        let events = &mut self.source.events;
+        let events = &mut self.invoker.events;
         let index = u32::try_from(events.len()).unwrap_or(u32::MAX);
         let request_id: Arc<str> = self.world.rng.request_id().into();
         events.push(Event {
@@ -137,11 +137,11 @@ impl AsyncSimulation {
         until: Millis,
         progress: Option<ProgressFn<'_>>,
     ) -> AsyncReport {
-        run_loop::run(self.source, self.world, function, until, progress)
+        run_loop::run(self.invoker, self.world, function, until, progress)
     }
 }
 
-impl Source for Invoker {
+impl Simulated for Invoker {
     type Event = Step;
     type Ticket = u32;
     type Report = AsyncReport;

@@ -1,12 +1,13 @@
 //! What Lambda sends to a DLQ or a destination when it gives up on (or
-//! finishes) an asynchronous event or a stream batch:
+//! finishes) an asynchronous event, a stream batch or Kafka records:
 //! `docs/aws-rules.md#asynchronous-invocation-retries-and-destinations`,
-//! `docs/aws-rules.md#streams-retries-bisection-and-discarding`.
+//! `docs/aws-rules.md#streams-retries-bisection-and-discarding`,
+//! `docs/aws-rules.md#kafka-retries`.
 
 use serde_json::{Value, json};
 
 use super::clock::{EPOCH_MS, Millis};
-use super::fates::{AsyncEventFate, RecordFate};
+use super::fates::{AsyncEventFate, KafkaRecordFate, RecordFate};
 use super::render::fnv;
 use super::stream_config::StreamKind;
 
@@ -100,6 +101,60 @@ pub(crate) fn stream_on_failure(
     });
     record[info_key] = info;
     record
+}
+
+/// The on-failure record of discarded Kafka records `first..=last` of one
+/// partition: `KafkaBatchInfo` (`recordsInfo` by `<topic>-<partition>`,
+/// offsets as text) as in AWS's example of a discarded MSK batch, plus
+/// `payload`, the discarded records as a Kafka event: what an S3
+/// destination stores and a Kafka-topic destination receives as records.
+pub(crate) fn kafka_on_failure(
+    (first, last): (&KafkaRecordFate, &KafkaRecordFate),
+    batch_size: usize,
+    condition: &str,
+    now: Millis,
+    payload: &str,
+) -> Value {
+    let payload_size = payload.len();
+    let payload: Value = serde_json::from_str(payload).unwrap_or(Value::Null);
+    let mut records_info = serde_json::Map::new();
+    records_info.insert(
+        first.partition_key(),
+        json!({
+            "firstRecordOffset": first.offset.to_string(),
+            "lastRecordOffset": last.offset.to_string(),
+            "firstRecordTimestamp": iso8601(first.produced_at),
+            "lastRecordTimestamp": iso8601(last.produced_at),
+        }),
+    );
+    let request_id = format!(
+        "{:08x}-0000-4000-8000-{:012x}",
+        now,
+        fnv(first.item_identifier().as_bytes()) & 0xffff_ffff_ffff
+    );
+    json!({
+        "requestContext": {
+            "requestId": request_id,
+            "functionArn": FUNCTION_ARN,
+            "condition": condition,
+            "approximateInvokeCount": first.deliveries,
+        },
+        "responseContext": {
+            "statusCode": 200,
+            "executedVersion": "$LATEST",
+            "functionError": "Unhandled",
+        },
+        "version": "1.0",
+        "timestamp": iso8601(now),
+        "KafkaBatchInfo": {
+            "batchSize": batch_size,
+            "eventSourceArn": payload["eventSourceArn"],
+            "bootstrapServers": payload["bootstrapServers"],
+            "payloadSize": payload_size,
+            "recordsInfo": records_info,
+        },
+        "payload": payload,
+    })
 }
 
 /// Virtual time as ISO 8601 UTC with milliseconds.

@@ -1,5 +1,5 @@
 //! What happened to each item of a run: the histories the reports list,
-//! one per message, stream record or asynchronous event.
+//! one per message, stream record, Kafka record or asynchronous event.
 
 use std::sync::Arc;
 
@@ -40,14 +40,15 @@ pub struct MessageFate {
     pub end: MessageEnd,
 }
 
-/// How a stream record ended.
+/// How a stream or Kafka record ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RecordEnd {
-    /// The checkpoint moved past it after a successful batch.
+    /// The checkpoint (Kafka: the committed offset) moved past it after a
+    /// successful batch.
     Processed(Millis),
     /// Given up (retries or age) and skipped, with an on-failure record.
     Discarded(Millis),
-    /// Trimmed by the stream's retention before it was processed.
+    /// Trimmed by the stream's (or topic's) retention before it was processed.
     Expired(Millis),
     /// Not done when the run stopped.
     Pending,
@@ -68,6 +69,40 @@ pub struct RecordFate {
     pub deliveries: u32,
     /// How it ended.
     pub end: RecordEnd,
+}
+
+/// One Kafka record's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KafkaRecordFate {
+    /// The topic.
+    pub topic: Arc<str>,
+    /// The partition number.
+    pub partition: u32,
+    /// The offset in its partition (given when the record reaches the
+    /// partition: 0 until then).
+    pub offset: u64,
+    /// The record key, if any.
+    pub key: Option<Arc<str>>,
+    /// When it was produced (virtual ms).
+    pub produced_at: Millis,
+    /// How many invocations carried it.
+    pub deliveries: u32,
+    /// How it ended.
+    pub end: RecordEnd,
+}
+
+impl KafkaRecordFate {
+    /// `<topic>-<partition>`: the key of the event's `records` map, and the
+    /// `partition` of an `itemIdentifier`.
+    pub fn partition_key(&self) -> String {
+        format!("{}-{}", self.topic, self.partition)
+    }
+
+    /// The record's identifier as lambda-batch writes it,
+    /// `<topic>-<partition>@<offset>` (what `SourceKind::Kafka.identify` reads).
+    pub fn item_identifier(&self) -> String {
+        format!("{}-{}@{}", self.topic, self.partition, self.offset)
+    }
 }
 
 /// How an asynchronous event ended.

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use lambda_batch::LambdaEvent;
 use lambda_batch::fault::{Fault, Injector};
+use lambda_batch::kafka::KafkaHeader;
 use lambda_runtime::Diagnostic;
 use serde::Serialize;
 use serde_json::Value;
@@ -55,6 +56,37 @@ pub struct StreamDelivery {
     pub arrived_at: Millis,
 }
 
+/// One Kafka record as the event source mapping delivers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KafkaDelivery {
+    /// `topic`.
+    pub topic: Arc<str>,
+    /// `partition`.
+    pub partition: u32,
+    /// `offset`.
+    pub offset: u64,
+    /// `key` (base64-encoded in the event; `null` when `None`).
+    pub key: Option<Arc<str>>,
+    /// `value` (base64-encoded in the event).
+    pub value: Arc<[u8]>,
+    /// `headers`, in order.
+    pub headers: Arc<[KafkaHeader]>,
+    /// When it was produced (virtual ms): `timestamp`, `CREATE_TIME`.
+    pub produced_at: Millis,
+}
+
+impl KafkaDelivery {
+    /// `<topic>-<partition>`: the key of the event's `records` map.
+    pub fn partition_key(&self) -> String {
+        format!("{}-{}", self.topic, self.partition)
+    }
+
+    /// `<topic>-<partition>@<offset>`, the identifier's text form.
+    pub fn item_identifier(&self) -> String {
+        format!("{}-{}@{}", self.topic, self.partition, self.offset)
+    }
+}
+
 /// What an invocation carries, by source.
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
@@ -82,6 +114,13 @@ pub enum Payload<'a> {
         /// The records, in sequence order.
         records: &'a [StreamDelivery],
     },
+    /// A Kafka batch (Amazon MSK): records of one or more partitions of
+    /// the topic.
+    Kafka {
+        /// The records in event order: partition after partition, each in
+        /// offset order.
+        records: &'a [KafkaDelivery],
+    },
     /// An asynchronous invocation's event, unchanged.
     Async {
         /// The event.
@@ -95,6 +134,7 @@ impl Payload<'_> {
         match self {
             Payload::Sqs { messages, .. } => messages.len(),
             Payload::Kinesis { records, .. } | Payload::DynamoDb { records, .. } => records.len(),
+            Payload::Kafka { records } => records.len(),
             Payload::Async { .. } => 0,
         }
     }
@@ -145,6 +185,20 @@ impl FunctionResult {
     pub fn failures<'a>(ids: impl IntoIterator<Item = &'a str>) -> Self {
         let entries: Vec<Value> =
             ids.into_iter().map(|id| serde_json::json!({ "itemIdentifier": id })).collect();
+        FunctionResult::Response(serde_json::json!({ "batchItemFailures": entries }))
+    }
+
+    /// A Kafka response naming these records:
+    /// `{"itemIdentifier": {"partition": "<topic>-<partition>", "offset": n}}` each.
+    pub fn kafka_failures<'a>(records: impl IntoIterator<Item = &'a KafkaDelivery>) -> Self {
+        let entries: Vec<Value> = records
+            .into_iter()
+            .map(|record| {
+                serde_json::json!({
+                    "itemIdentifier": { "partition": record.partition_key(), "offset": record.offset }
+                })
+            })
+            .collect();
         FunctionResult::Response(serde_json::json!({ "batchItemFailures": entries }))
     }
 

@@ -26,6 +26,8 @@ pub struct MinuteMetrics {
     pub dlq_messages_visible: u64,
     /// `AWS/Lambda IteratorAge`, ms: the largest value in the minute.
     pub iterator_age_ms: u64,
+    /// `AWS/Lambda OffsetLag` (Kafka), records: the largest value in the minute.
+    pub offset_lag: u64,
 }
 
 /// The metrics of a run. Names follow CloudWatch's (`AWS/Lambda`,
@@ -44,6 +46,9 @@ pub struct Metrics {
     pub destination_delivery_failures: u64,
     /// `IteratorAge` (streams), ms: the largest value of the run.
     pub iterator_age_max_ms: u64,
+    /// `OffsetLag` (Kafka): the largest number of records a partition held
+    /// beyond the end of a batch, when the batch ended, over the run.
+    pub offset_lag_max: u64,
     /// `AsyncEventsReceived`.
     pub async_events_received: u64,
     /// `AsyncEventsDropped`: events that never ran successfully (sent to a
@@ -61,9 +66,9 @@ pub struct Metrics {
     pub age_of_oldest_message_max_ms: u64,
     /// `ApproximateNumberOfMessagesVisible` on the DLQ at the end of the run.
     pub dlq_messages_visible: u64,
-    /// Messages or stream records removed by retention.
+    /// Messages, stream or Kafka records removed by retention.
     pub expired: u64,
-    /// Stream records discarded (retry or age limit).
+    /// Stream or Kafka records discarded (retry or age limit).
     pub records_discarded: u64,
     /// One data point per virtual minute, from minute 0 to the end of the run.
     pub per_minute: Vec<MinuteMetrics>,
@@ -121,5 +126,11 @@ impl Metrics {
         self.iterator_age_max_ms = self.iterator_age_max_ms.max(age);
         let point = self.minute(t);
         point.iterator_age_ms = point.iterator_age_ms.max(age);
+    }
+
+    pub(crate) fn offset_lag(&mut self, t: Millis, lag: u64) {
+        self.offset_lag_max = self.offset_lag_max.max(lag);
+        let point = self.minute(t);
+        point.offset_lag = point.offset_lag.max(lag);
     }
 }

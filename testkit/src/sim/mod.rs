@@ -10,6 +10,13 @@
 //! - [`StreamSimulation`]: Kinesis or DynamoDB Streams shards:
 //!   checkpoints, bisection, `MaximumRetryAttempts`,
 //!   `MaximumRecordAgeInSeconds`, on-failure records, blocked shards.
+//! - [`KafkaSimulation`]: a Kafka topic (Amazon MSK): partitions and
+//!   offsets, batches holding records of several partitions, the partial
+//!   batch response applied per partition (committed before the lowest
+//!   listed offset, retried from it; partitions not listed committed),
+//!   bisection, `MaximumRetryAttempts` (10 when unlimited with an on-failure
+//!   destination), `MaximumRecordAgeInSeconds`, the on-failure destination
+//!   with the discarded records, retention, `OffsetLag`.
 //! - [`AsyncSimulation`]: asynchronous invocation: retries after about 1 and
 //!   2 minutes, throttle backoff up to the maximum event age, the DLQ
 //!   message and the destinations' invocation records, the same request id
@@ -22,7 +29,8 @@
 //! [`Metrics`] (CloudWatch names) and, with [`timeline::write_html`], a
 //! page with one lane per message. The same seed gives the same run.
 //!
-//! The AWS behaviour modelled is described in `docs/aws-rules.md`.
+//! The AWS behaviour modelled is described in `docs/aws-rules.md`; where
+//! AWS is silent, each simulation's documentation says what it assumes.
 //!
 //! ```
 //! use lambda_batch::{batch_handler, RecordOutcome};
@@ -48,26 +56,35 @@
 //! assert_eq!(report.metrics.dlq_messages_visible, 2);
 //! ```
 
-// How it is built: each simulation is a `run_loop::Source` driven by the
-// one loop in `run_loop` (clock, agenda, invoking the function, trace,
-// progress). A source is a model of where items wait and an event source
-// mapping (or invoker) that reads it:
+// How it is built: each simulation is a `run_loop::Simulated` driven by
+// the one loop in `run_loop` (clock, agenda, invoking the function, trace,
+// progress): a model of where items wait and an event source mapping (or
+// invoker) that reads it:
 // - SQS: `queue` (+ `groups` for FIFO) and `sqs_mapping`, joined in `sqs`;
 // - streams: `shards` and `stream_mapping`, joined in `stream`;
+// - Kafka: `partitions` and `kafka_mapping`, joined in `kafka`;
 // - asynchronous invocation: `async_invoke`.
+// The stream and Kafka mappings share `cursors` (per shard or partition:
+// checkpoint, pending retries, bisection, retry and age limits, discards).
 // `fates` holds the per-item histories of the reports, `destinations` what
-// goes to DLQs and destinations.
+// goes to DLQs and destinations, `render` the events as Lambda sends them.
 mod async_config;
 mod async_invoke;
 pub mod check;
 mod clock;
+mod cursors;
 mod destinations;
 mod error;
 mod fates;
 mod faults;
 mod function;
 mod groups;
+mod kafka;
+mod kafka_config;
+mod kafka_mapping;
+mod logs;
 mod metrics;
+mod partitions;
 mod progress;
 mod queue;
 mod render;
@@ -87,12 +104,16 @@ pub use self::async_config::AsyncConfig;
 pub use self::async_invoke::{AsyncReport, AsyncSimulation};
 pub use self::clock::{EPOCH_MS, Millis};
 pub use self::error::ConfigError;
-pub use self::fates::{AsyncEventEnd, AsyncEventFate, MessageEnd, MessageFate, RecordEnd, RecordFate};
+pub use self::fates::{
+    AsyncEventEnd, AsyncEventFate, KafkaRecordFate, MessageEnd, MessageFate, RecordEnd, RecordFate,
+};
 pub use self::faults::{SimFaults, Timing};
 pub use self::function::{
-    Function, FunctionResult, Invocation, LambdaFunction, Payload, SqsDelivery, StreamDelivery,
-    lambda_function,
+    Function, FunctionResult, Invocation, KafkaDelivery, LambdaFunction, Payload, SqsDelivery,
+    StreamDelivery, lambda_function,
 };
+pub use self::kafka::{KafkaReport, KafkaSimulation};
+pub use self::kafka_config::KafkaSimConfig;
 pub use self::metrics::{Metrics, MinuteMetrics};
 pub use self::progress::{Progress, ProgressFn};
 pub use self::sqs::{SqsReport, SqsSimConfig, SqsSimulation};

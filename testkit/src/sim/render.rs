@@ -7,7 +7,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::clock::EPOCH_MS;
-use super::function::{Invocation, Payload, SqsDelivery, StreamDelivery};
+use super::function::{Invocation, KafkaDelivery, Payload, SqsDelivery, StreamDelivery};
 
 const REGION: &str = "eu-west-1";
 
@@ -28,6 +28,7 @@ pub(crate) fn event(invocation: &Invocation<'_>) -> String {
                 records.iter().map(|record| DynamoDbRecord::new(record, stream_arn)).collect();
             serde_json::to_string(&Records { records })
         }
+        Payload::Kafka { records } => Ok(kafka_event(records)),
         Payload::Async { event } => serde_json::to_string(event),
     };
     // Serializing these types into a String cannot fail.
@@ -198,6 +199,39 @@ impl<'a> DynamoDbRecord<'a> {
             event_source_arn: stream_arn,
         }
     }
+}
+
+/// The text of a Kafka event holding `records` (partitions in the order
+/// they first appear), written by the testkit's event writer so the keys
+/// come in Lambda's order.
+pub(crate) fn kafka_event(records: &[KafkaDelivery]) -> String {
+    let records: Vec<Value> = records.iter().map(kafka_record).collect();
+    crate::wire::event_text(lambda_batch::SourceKind::Kafka, &records)
+}
+
+/// A Kafka record as Lambda writes it: `key` and `value` in base64,
+/// `headers` as `[{"<name>": [bytes]}]`.
+fn kafka_record(record: &KafkaDelivery) -> Value {
+    let encode = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let headers: Vec<Value> = record
+        .headers
+        .iter()
+        .map(|header| {
+            let mut entry = serde_json::Map::new();
+            entry.insert(header.name.clone(), Value::from(header.value.clone()));
+            Value::Object(entry)
+        })
+        .collect();
+    serde_json::json!({
+        "topic": &*record.topic,
+        "partition": record.partition,
+        "offset": record.offset,
+        "timestamp": EPOCH_MS + record.produced_at,
+        "timestampType": "CREATE_TIME",
+        "key": record.key.as_deref().map(|key| encode(key.as_bytes())),
+        "value": encode(&record.value),
+        "headers": headers,
+    })
 }
 
 fn seconds(at: u64) -> f64 {

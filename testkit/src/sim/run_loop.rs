@@ -1,19 +1,19 @@
 //! The one run loop every simulation uses: the virtual clock and its
 //! agenda, invoking the [`Function`], timing, progress and the trace.
 //!
-//! A simulation is a [`Source`]: a queue, stream or Lambda's internal
-//! event queue together with what polls it (an event source mapping, or
-//! the asynchronous invoker). The loop knows nothing of messages, records
-//! or retries. It takes the next due event off the agenda and hands it to
-//! the source; when the source answers with a [`Call`], the loop draws the
-//! run's faults, invokes the function, records the invocation, and hands
-//! the outcome back (`Source::on_outcome`) when the invocation ends in
-//! virtual time. State every source needs (clock, seeded generator,
-//! metrics, trace) lives in a [`World`] the loop lends to each callback.
+//! A simulation is [`Simulated`]: a queue, stream, Kafka topic or Lambda's
+//! internal event queue together with what reads it (an event source
+//! mapping, or the asynchronous invoker). The loop knows nothing of
+//! messages, records or retries. It takes the next due event off the agenda
+//! and hands it to the simulation; when the simulation answers with a
+//! [`Call`], the loop draws the run's faults, invokes the function, records
+//! the invocation, and hands the outcome back (`Simulated::on_outcome`)
+//! when the invocation ends in virtual time. State every simulation needs
+//! (clock, seeded generator, metrics, trace) lives in a [`World`] the loop
+//! lends to each callback.
 //!
-//! A new source (a Kafka topic and its mapping, say) is a new `Source`:
-//! its model schedules its own events (records produced, polls), builds a
-//! `Call` from a batch, and reads the outcome; nothing here changes.
+//! (The trait is not called `Source`: in lambda-batch an event source is
+//! `lambda_batch::Source` / `SourceKind`, what a batch comes from.)
 
 use std::sync::Arc;
 
@@ -30,20 +30,20 @@ pub(crate) const ARRIVALS: usize = 0;
 /// The agenda lane for timers of a fixed length (visibility timeouts).
 pub(crate) const TIMERS: usize = 1;
 
-/// What sits on the agenda: an event of the source, or the end of an
+/// What sits on the agenda: an event of the simulation, or the end of an
 /// invocation the loop made (an index into its in-flight outcomes).
 enum Step<E> {
-    Source(E),
+    Event(E),
     Ended(usize),
 }
 
-/// What every simulation shares, lent to the source at every step.
+/// What every simulation shares, lent to it at every step.
 pub(crate) struct World<E> {
     agenda: Agenda<Step<E>>,
     /// The run's only source of randomness.
     pub(crate) rng: SimRng,
-    /// What goes wrong (read by the loop for each invocation, and by
-    /// sources for their own faults: throttles, lost deletes, duplicates).
+    /// What goes wrong (read by the loop for each invocation, and by the
+    /// simulations for their own faults: throttles, lost deletes, duplicates).
     pub(crate) faults: SimFaults,
     timing: Timing,
     /// The CloudWatch-style metrics.
@@ -76,14 +76,14 @@ impl<E> World<E> {
     /// Schedules `event` at `at` (never before now); events at the same
     /// time happen in the order they were scheduled.
     pub(crate) fn schedule(&mut self, at: Millis, event: impl Into<E>) {
-        self.agenda.at(at, Step::Source(event.into()));
+        self.agenda.at(at, Step::Event(event.into()));
     }
 
     /// Schedules `event` in an in-order lane ([`ARRIVALS`], [`TIMERS`]):
     /// the same order as [`World::schedule`], cheaper when a lane's events
     /// come in time order.
     pub(crate) fn schedule_in_lane(&mut self, lane: usize, at: Millis, event: impl Into<E>) {
-        self.agenda.at_in_lane(lane, at, Step::Source(event.into()));
+        self.agenda.at_in_lane(lane, at, Step::Event(event.into()));
     }
 
     /// Draws the faults, invokes the function and records the invocation;
@@ -128,9 +128,9 @@ impl<E> World<E> {
     }
 }
 
-/// An invocation a source asks the loop to make now.
+/// An invocation a simulation asks the loop to make now.
 pub(crate) struct Call<'a, T> {
-    /// The invocation number in the trace (the source's numbering).
+    /// The invocation number in the trace (the simulation's numbering).
     pub(crate) number: u64,
     /// The request id, or `None` for a new one (drawn after the faults).
     pub(crate) request_id: Option<&'a Arc<str>>,
@@ -146,7 +146,7 @@ pub(crate) struct Call<'a, T> {
 
 /// What the loop does with an invocation's outcome.
 pub(crate) enum Completion<T> {
-    /// Hands it to `Source::on_outcome` with this ticket when the
+    /// Hands it to `Simulated::on_outcome` with this ticket when the
     /// invocation ends in virtual time.
     Report(T),
     /// Drops it: the invocation changes nothing (a spontaneous duplicate).
@@ -154,16 +154,17 @@ pub(crate) enum Completion<T> {
     Forget,
 }
 
-/// A delivery source and what polls it, driven by [`run`].
+/// A model of where items wait and what delivers them (an event source
+/// mapping or the asynchronous invoker), driven by [`run`].
 ///
-/// The loop calls, in virtual-time order: [`Source::on_event`] for each
-/// event the source scheduled, [`Source::on_outcome`] when an invocation
-/// it asked for ends, and [`Source::instant_over`] whenever nothing else
-/// is due at the current time.
-pub(crate) trait Source {
-    /// What the source schedules on the agenda.
+/// The loop calls, in virtual-time order: [`Simulated::on_event`] for each
+/// event the simulation scheduled, [`Simulated::on_outcome`] when an
+/// invocation it asked for ends, and [`Simulated::instant_over`] whenever
+/// nothing else is due at the current time.
+pub(crate) trait Simulated {
+    /// What the simulation schedules on the agenda.
     type Event;
-    /// What the source gets back with an outcome (a batch slot, a shard
+    /// What the simulation gets back with an outcome (a batch slot, a shard
     /// and the positions it delivered, an event index).
     type Ticket;
     /// The result of a run.
@@ -194,24 +195,24 @@ pub(crate) trait Source {
     fn report(self, world: World<Self::Event>) -> Self::Report;
 }
 
-/// Runs `source` until nothing is left to happen or virtual time `until`,
-/// calling `progress` about every million events.
-pub(crate) fn run<S: Source>(
-    mut source: S,
+/// Runs `simulation` until nothing is left to happen or virtual time
+/// `until`, calling `progress` about every million events.
+pub(crate) fn run<S: Simulated>(
+    mut simulation: S,
     mut world: World<S::Event>,
     function: &mut impl Function,
     until: Millis,
     progress: Option<ProgressFn<'_>>,
 ) -> S::Report {
-    source.start(&mut world);
+    simulation.start(&mut world);
     let mut ticker = Ticker::new(progress);
     // Outcomes of invocations still running, by slot, and the free slots.
     let mut running: Vec<Option<(S::Ticket, Ended)>> = Vec::new();
     let mut free: Vec<usize> = Vec::new();
     while let Some(step) = world.agenda.next(until) {
         match step {
-            Step::Source(event) => {
-                if let Some(call) = source.on_event(event, &mut world) {
+            Step::Event(event) => {
+                if let Some(call) = simulation.on_event(event, &mut world) {
                     let now = world.now();
                     match world.invoke(call, function) {
                         (Completion::Report(ticket), ended, took) => {
@@ -233,22 +234,22 @@ pub(crate) fn run<S: Source>(
             Step::Ended(slot) => {
                 if let Some((ticket, ended)) = running[slot].take() {
                     free.push(slot);
-                    source.on_outcome(ticket, ended, &mut world);
+                    simulation.on_outcome(ticket, ended, &mut world);
                 }
             }
         }
         if world.agenda.next_time() != Some(world.now()) {
-            source.instant_over(&mut world);
+            simulation.instant_over(&mut world);
         }
         ticker.tick(|events| {
-            let (done, total) = source.progress();
+            let (done, total) = simulation.progress();
             Progress { now: world.now(), events, invocations: world.metrics.invocations, done, total }
         });
     }
     world.agenda.finish(until);
     let now = world.now();
     world.metrics.minute(now);
-    source.report(world)
+    simulation.report(world)
 }
 
 #[cfg(test)]
@@ -258,14 +259,14 @@ mod tests {
     use super::*;
     use crate::sim::FunctionResult;
 
-    /// The smallest source: each event invokes the function once with an
+    /// The smallest simulation: each event invokes the function once with an
     /// asynchronous payload; odd events' outcomes are forgotten.
     struct Toy {
         event: Value,
         outcomes: Vec<(u32, Millis, bool)>,
     }
 
-    impl Source for Toy {
+    impl Simulated for Toy {
         type Event = u32;
         type Ticket = u32;
         type Report = (Vec<(u32, Millis, bool)>, World<u32>);
@@ -295,7 +296,7 @@ mod tests {
     }
 
     #[test]
-    fn a_source_gets_its_outcomes_when_invocations_end() {
+    fn a_simulation_gets_its_outcomes_when_invocations_end() {
         let mut world = World::new(7, SimFaults::none(), Timing::default(), true);
         for event in 0..4u32 {
             world.schedule_in_lane(ARRIVALS, u64::from(event) * 100, event);
@@ -312,7 +313,7 @@ mod tests {
         // 20 ms per invocation and one record's 1 ms; odd events forgotten.
         assert_eq!(outcomes, [(0, 21, true), (2, 221, false)]);
         // The loop counts the forgotten errors (events 1 and 3); a reported
-        // outcome is the source's to count, and this one does not.
+        // outcome is the simulation's to count, and this one does not.
         assert_eq!((world.metrics.invocations, world.metrics.errors), (4, 2));
         assert_eq!(world.trace.entries().len(), 4);
         // The run ends with its last event: a forgotten invocation schedules nothing.

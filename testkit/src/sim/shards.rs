@@ -1,15 +1,19 @@
 //! The stream model, Kinesis or DynamoDB Streams: shards holding records
 //! in arrival order, sequence numbers, and the stream's retention. What
 //! reads the shards (checkpoints, retries, bisection) is in
-//! `stream_mapping`.
+//! `stream_mapping` and `cursors`.
 //!
 //! The rules modelled: `docs/aws-rules.md#streams-checkpoints-and-sequence-numbers`.
 
 use std::sync::Arc;
 
+use serde_json::Value;
+
 use super::clock::Millis;
+use super::destinations::stream_on_failure;
 use super::fates::{RecordEnd, RecordFate};
 use super::function::StreamDelivery;
+use super::logs::Logs;
 use super::render::fnv;
 use super::run_loop::{ARRIVALS, World};
 use super::stream_config::StreamKind;
@@ -120,11 +124,6 @@ impl Shards {
         shard_index
     }
 
-    /// Records on `shard` so far.
-    pub(crate) fn len(&self, shard: u32) -> usize {
-        self.shards[shard as usize].records.len()
-    }
-
     /// The shard id.
     pub(crate) fn id(&self, shard: u32) -> &str {
         &self.shards[shard as usize].id
@@ -133,11 +132,6 @@ impl Shards {
     /// The history of the record at `position` on `shard`.
     pub(crate) fn at(&self, shard: u32, position: usize) -> &RecordFate {
         &self.records[self.shards[shard as usize].records[position] as usize].fate
-    }
-
-    /// The size the record at `position` on `shard` counts for in a batch.
-    pub(crate) fn size(&self, shard: u32, position: usize) -> usize {
-        self.records[self.shards[shard as usize].records[position] as usize].data.len() + 300
     }
 
     /// The record at `position` on `shard`, delivered once more.
@@ -152,16 +146,22 @@ impl Shards {
             arrived_at: record.fate.arrived_at,
         }
     }
+}
 
-    /// Ends the records at the front of `from..to` that outlived the
-    /// stream's retention; returns the position of the first one kept.
-    pub(crate) fn expire_front<E>(
-        &mut self,
-        shard: u32,
-        from: usize,
-        to: usize,
-        world: &mut World<E>,
-    ) -> usize {
+impl Logs for Shards {
+    fn len(&self, shard: u32) -> usize {
+        self.shards[shard as usize].records.len()
+    }
+
+    fn arrived_at(&self, shard: u32, position: usize) -> Millis {
+        self.at(shard, position).arrived_at
+    }
+
+    fn size(&self, shard: u32, position: usize) -> usize {
+        self.records[self.shards[shard as usize].records[position] as usize].data.len() + 300
+    }
+
+    fn expire_front<E>(&mut self, shard: u32, from: usize, to: usize, world: &mut World<E>) -> usize {
         let now = world.now();
         let mut position = from;
         while position < to && now.saturating_sub(self.at(shard, position).arrived_at) > self.retention {
@@ -175,12 +175,41 @@ impl Shards {
         position
     }
 
-    /// Ends the record at `position` on `shard`, unless it already ended.
-    pub(crate) fn end(&mut self, shard: u32, position: usize, end: RecordEnd) {
+    fn end(&mut self, shard: u32, position: usize, end: RecordEnd) {
         let fate = &mut self.records[self.shards[shard as usize].records[position] as usize].fate;
         if fate.end == RecordEnd::Pending {
             fate.end = end;
             self.finished += 1;
         }
+    }
+
+    fn name(&self, shard: u32) -> Arc<str> {
+        self.id(shard).into()
+    }
+
+    fn checkpointed(&self, shard: u32, position: usize) -> TraceEvent {
+        TraceEvent::Checkpointed {
+            shard,
+            sequence_number: Arc::clone(&self.at(shard, position).sequence_number),
+        }
+    }
+
+    fn bisected(&self, shard: u32, records: u32) -> TraceEvent {
+        TraceEvent::Bisected { shard, records }
+    }
+
+    fn discarded(&self, shard: u32, from: usize, to: usize, condition: Arc<str>) -> TraceEvent {
+        TraceEvent::Discarded {
+            shard,
+            from: Arc::clone(&self.at(shard, from).sequence_number),
+            to: Arc::clone(&self.at(shard, to - 1).sequence_number),
+            records: u32::try_from(to - from).unwrap_or(u32::MAX),
+            condition,
+        }
+    }
+
+    fn on_failure(&self, shard: u32, from: usize, to: usize, condition: &str, now: Millis) -> Value {
+        let (first, last) = (self.at(shard, from), self.at(shard, to - 1));
+        stream_on_failure(self.kind, self.id(shard), (first, last), to - from, condition, now)
     }
 }

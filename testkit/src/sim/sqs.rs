@@ -1,6 +1,6 @@
 //! An SQS queue (standard or FIFO) with its Lambda event source mapping:
 //! the queue model (`queue`) and the mapping (`sqs_mapping`) as one
-//! source for the run loop.
+//! simulation for the run loop.
 
 use std::sync::Arc;
 
@@ -12,7 +12,7 @@ use super::function::Function;
 use super::metrics::Metrics;
 use super::progress::ProgressFn;
 use super::queue::{Queue, QueueEvent};
-use super::run_loop::{self, Call, Source, World};
+use super::run_loop::{self, Call, Simulated, World};
 use super::sqs_config::{QueueConfig, SqsMappingConfig, validate};
 use super::sqs_mapping::{MappingEvent, SqsMapping};
 use super::trace::Trace;
@@ -83,7 +83,7 @@ pub struct SqsReport {
 /// assert_eq!(report.metrics.dlq_messages_visible, 1);
 /// ```
 pub struct SqsSimulation {
-    source: Sqs,
+    sqs: Sqs,
     world: World<SqsEvent>,
 }
 
@@ -98,7 +98,7 @@ impl SqsSimulation {
         config.faults.validate()?;
         Ok(SqsSimulation {
             world: World::new(config.seed, config.faults, config.timing, config.trace),
-            source: Sqs { queue: Queue::new(config.queue), mapping: SqsMapping::new(config.mapping) },
+            sqs: Sqs { queue: Queue::new(config.queue), mapping: SqsMapping::new(config.mapping) },
         })
     }
 
@@ -107,17 +107,17 @@ impl SqsSimulation {
     /// # Panics
     /// Never; on a FIFO queue the message goes to group `"default"`.
     pub fn send(&mut self, at: Millis, body: &str) -> Arc<str> {
-        if self.source.queue.config().fifo {
+        if self.sqs.queue.config().fifo {
             return self.send_fifo(at, "default", body);
         }
-        self.source.queue.push(at, body, None, None, &mut self.world)
+        self.sqs.queue.push(at, body, None, None, &mut self.world)
     }
 
     /// Sends a message to a FIFO queue with this group; its deduplication id
     /// is its message id (never a duplicate). On a standard queue the group
     /// is kept as an attribute, as SQS does for fair queues.
     pub fn send_fifo(&mut self, at: Millis, group: &str, body: &str) -> Arc<str> {
-        self.source.queue.push(at, body, Some(group), None, &mut self.world)
+        self.sqs.queue.push(at, body, Some(group), None, &mut self.world)
     }
 
     /// Sends a FIFO message with an explicit deduplication id: a second send
@@ -129,7 +129,7 @@ impl SqsSimulation {
         body: &str,
         deduplication_id: &str,
     ) -> Arc<str> {
-        self.source.queue.push(at, body, Some(group), Some(deduplication_id.into()), &mut self.world)
+        self.sqs.queue.push(at, body, Some(group), Some(deduplication_id.into()), &mut self.world)
     }
 
     /// Runs until nothing is left to happen.
@@ -145,11 +145,11 @@ impl SqsSimulation {
         until: Millis,
         progress: Option<ProgressFn<'_>>,
     ) -> SqsReport {
-        run_loop::run(self.source, self.world, function, until, progress)
+        run_loop::run(self.sqs, self.world, function, until, progress)
     }
 }
 
-/// The queue and its mapping, as one source.
+/// The queue and its mapping, as one simulation.
 struct Sqs {
     queue: Queue,
     mapping: SqsMapping,
@@ -173,7 +173,7 @@ impl From<MappingEvent> for SqsEvent {
     }
 }
 
-impl Source for Sqs {
+impl Simulated for Sqs {
     type Event = SqsEvent;
     type Ticket = usize;
     type Report = SqsReport;

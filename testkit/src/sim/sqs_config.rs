@@ -1,5 +1,6 @@
 //! SQS queue and event source mapping settings, checked against AWS's ranges.
 
+use lambda_batch::SourceKind;
 use lambda_batch::validate::FifoRule;
 
 use super::clock::Millis;
@@ -124,7 +125,10 @@ pub(crate) fn validate(queue: &QueueConfig, mapping: &SqsMappingConfig) -> Resul
         )));
     }
     if queue.fifo && window > 0 {
-        return Err(ConfigError::Conflict("a FIFO queue takes no batching window".to_owned()));
+        return Err(ConfigError::Conflict(format!(
+            "an {} queue takes no batching window",
+            SourceKind::SqsFifo.name()
+        )));
     }
     if mapping.batch_size > 10 && window < 1000 {
         return Err(ConfigError::Conflict(format!(

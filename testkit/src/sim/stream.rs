@@ -1,20 +1,21 @@
 //! Kinesis and DynamoDB Streams shards with their event source mapping:
 //! the stream model (`shards`) and the mapping (`stream_mapping`) as one
-//! source for the run loop.
+//! simulation for the run loop.
 
 use serde_json::Value;
 
 use super::clock::Millis;
+use super::cursors::Poll;
 use super::error::ConfigError;
 use super::fates::RecordFate;
 use super::faults::Ended;
 use super::function::Function;
 use super::metrics::Metrics;
 use super::progress::ProgressFn;
-use super::run_loop::{self, Call, Source, World};
+use super::run_loop::{self, Call, Simulated, World};
 use super::shards::{Arrive, Shards};
 use super::stream_config::StreamSimConfig;
-use super::stream_mapping::{Delivered, Poll, StreamMapping};
+use super::stream_mapping::{Delivered, StreamMapping};
 use super::trace::Trace;
 
 /// The result of a stream run.
@@ -53,7 +54,7 @@ pub struct StreamReport {
 /// assert_eq!(report.on_failure.len(), 1);
 /// ```
 pub struct StreamSimulation {
-    source: Stream,
+    stream: Stream,
     world: World<StreamEvent>,
 }
 
@@ -66,7 +67,7 @@ impl StreamSimulation {
         config.validate()?;
         Ok(StreamSimulation {
             world: World::new(config.seed, config.faults, config.timing, config.trace),
-            source: Stream {
+            stream: Stream {
                 shards: Shards::new(config.kind, config.shards, config.retention),
                 mapping: StreamMapping::new(config),
             },
@@ -75,14 +76,14 @@ impl StreamSimulation {
 
     /// Puts a record with this partition key (Kinesis data) at virtual time `at`.
     pub fn put(&mut self, at: Millis, key: &str, data: &str) {
-        self.source.shards.push(at, key, data, None, &mut self.world);
+        self.stream.shards.push(at, key, data, None, &mut self.world);
     }
 
     /// Puts a DynamoDB stream record for item `key` (`Keys: {"id": {"S": key}}`):
     /// `event_name` is `INSERT`, `MODIFY` or `REMOVE`; `image` is the item in
     /// DynamoDB JSON (`NewImage`, or `OldImage` for `REMOVE`).
     pub fn put_item(&mut self, at: Millis, key: &str, event_name: &'static str, image: &Value) {
-        self.source.shards.push(at, key, &image.to_string(), Some(event_name), &mut self.world);
+        self.stream.shards.push(at, key, &image.to_string(), Some(event_name), &mut self.world);
     }
 
     /// Runs until nothing is left to happen.
@@ -97,11 +98,11 @@ impl StreamSimulation {
         until: Millis,
         progress: Option<ProgressFn<'_>>,
     ) -> StreamReport {
-        run_loop::run(self.source, self.world, function, until, progress)
+        run_loop::run(self.stream, self.world, function, until, progress)
     }
 }
 
-/// The shards and their mapping, as one source.
+/// The shards and their mapping, as one simulation.
 struct Stream {
     shards: Shards,
     mapping: StreamMapping,
@@ -125,7 +126,7 @@ impl From<Poll> for StreamEvent {
     }
 }
 
-impl Source for Stream {
+impl Simulated for Stream {
     type Event = StreamEvent;
     type Ticket = Delivered;
     type Report = StreamReport;

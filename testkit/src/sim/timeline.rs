@@ -11,6 +11,8 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::sync::Arc;
 
+use lambda_batch::SourceKind;
+
 use super::clock::Millis;
 use super::fates::MessageEnd;
 use super::sqs::SqsReport;
@@ -402,7 +404,7 @@ fn page(report: &SqsReport, title: &str, svg: &str, shown: usize) -> String {
 </body></html>
 "#,
         title = escape(title),
-        queue = if report.fifo { "FIFO" } else { "Standard" },
+        queue = if report.fifo { SourceKind::SqsFifo } else { SourceKind::Sqs }.name(),
         messages = report.messages.len(),
         invocations = report.invocations,
         time = human(report.ended_at),

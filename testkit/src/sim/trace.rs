@@ -24,11 +24,13 @@ pub struct TraceEntry {
 #[serde(tag = "event", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum TraceEvent {
-    /// A message was sent to the queue (SQS) or a record put on a shard.
+    /// A message was sent to the queue (SQS), a record put on a shard, or
+    /// a Kafka record written to its partition.
     Sent {
-        /// The message id (SQS) or sequence number (streams).
+        /// The message id (SQS), sequence number (streams), or
+        /// `<topic>-<partition>@<offset>` (Kafka).
         id: Arc<str>,
-        /// FIFO message group, or partition / item key.
+        /// FIFO message group, partition / item key, or Kafka record key.
         #[serde(skip_serializing_if = "Option::is_none")]
         key: Option<Arc<str>>,
         /// The shard (streams).
@@ -109,9 +111,9 @@ pub enum TraceEvent {
         /// Its receive count.
         receive_count: u32,
     },
-    /// The message (or stream record) outlived the retention period.
+    /// The message (or stream or Kafka record) outlived the retention period.
     Expired {
-        /// The message id or sequence number.
+        /// The message id, sequence number or `<topic>-<partition>@<offset>`.
         id: Arc<str>,
     },
     /// A shard's checkpoint moved past this sequence number.
@@ -127,6 +129,38 @@ pub enum TraceEvent {
         shard: u32,
         /// Records in the batch that was split.
         records: u32,
+    },
+    /// Lambda committed a Kafka partition: every record before `offset` is
+    /// done (Kafka's committed offset is the next one to read).
+    Committed {
+        /// `<topic>-<partition>`.
+        partition: Arc<str>,
+        /// The committed offset.
+        offset: u64,
+    },
+    /// A failed Kafka batch's records of one partition were split in two
+    /// (BisectBatchOnFunctionError). Written as `"bisected"`.
+    #[serde(rename = "bisected")]
+    PartitionBisected {
+        /// `<topic>-<partition>`.
+        partition: Arc<str>,
+        /// Records of the partition in the batch that was split.
+        records: u32,
+    },
+    /// Kafka records of one partition were given up and skipped. Written as
+    /// `"discarded"`.
+    #[serde(rename = "discarded")]
+    PartitionDiscarded {
+        /// `<topic>-<partition>`.
+        partition: Arc<str>,
+        /// First offset discarded.
+        from: u64,
+        /// Last offset discarded.
+        to: u64,
+        /// How many records.
+        records: u32,
+        /// Why (`RetryAttemptsExhausted`, `RecordAgeExceeded`).
+        condition: Arc<str>,
     },
     /// Stream records were given up and skipped.
     Discarded {
@@ -159,7 +193,8 @@ pub enum TraceEvent {
     },
     /// Something was sent to a DLQ or destination.
     Destination {
-        /// The asynchronous request id, or the shard for a stream on-failure record.
+        /// The asynchronous request id, the shard of a stream on-failure
+        /// record, or the `<topic>-<partition>` of a Kafka one.
         id: Arc<str>,
         /// `dlq`, `on_success` or `on_failure`.
         target: &'static str,
