@@ -5,7 +5,10 @@
 //! runs, the injector is the engine's observer (`engine/observe.rs`): it
 //! records when each record starts and ends and how it came out, and the
 //! engine's fault layer replaces or wraps the handler call as the record's
-//! [`Fault`] says. Without a scope nothing changes.
+//! [`Fault`] says. A hand-written handler's per-record work is observed
+//! the same way through [`crate::observe`]: the injector finds the record
+//! by its identifier (see [`Injector::with_identifiers`]). Without a scope
+//! nothing changes.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -16,7 +19,6 @@ use tokio::time::Instant;
 
 use crate::engine::BatchRecord;
 use crate::engine::observe::{ApplyFault, Observer};
-use crate::outcome::RecordOutcome;
 use crate::report::RecordStatus;
 
 /// What to do to one record's call.
@@ -33,10 +35,22 @@ pub enum Fault {
     Hang,
 }
 
-/// One record's call as the engine made it.
+/// Who reported a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallSite {
+    /// The engine (a `#[batch_handler]` or any `RecordHandler`).
+    Engine,
+    /// A hand-written handler, through [`crate::observe`].
+    Observe,
+}
+
+/// One record's call as the engine (or a hand-written handler's
+/// [`crate::observe`]) made it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Call {
-    /// The record's index in the batch.
+    /// The record's index in the batch; for [`CallSite::Observe`], the
+    /// first record with the identifier given that was not called yet, or
+    /// `usize::MAX` if no record of the batch has that identifier.
     pub index: usize,
     /// The record's identifier.
     pub id: String,
@@ -48,12 +62,15 @@ pub struct Call {
     pub status: Option<RecordStatus>,
     /// The fault injected into it, if any.
     pub fault: Option<Fault>,
+    /// Who reported it.
+    pub site: CallSite,
 }
 
 /// Faults to inject, by record index, and the calls observed.
 #[derive(Debug, Default)]
 pub struct Injector {
     faults: HashMap<usize, Fault>,
+    identifiers: Vec<String>,
     calls: Mutex<Vec<Call>>,
 }
 
@@ -64,7 +81,15 @@ tokio::task_local! {
 impl Injector {
     /// An injector with these faults (record index -> fault).
     pub fn new(faults: HashMap<usize, Fault>) -> Arc<Self> {
-        Arc::new(Injector { faults, calls: Mutex::new(Vec::new()) })
+        Self::with_identifiers(faults, Vec::new())
+    }
+
+    /// An injector with these faults that also knows each record's
+    /// identifier (by index, as text: Kafka's `<topic>-<partition>@<offset>`),
+    /// so that [`crate::observe`] in a hand-written handler finds the
+    /// record it is given.
+    pub fn with_identifiers(faults: HashMap<usize, Fault>, identifiers: Vec<String>) -> Arc<Self> {
+        Arc::new(Injector { faults, identifiers, calls: Mutex::new(Vec::new()) })
     }
 
     /// Runs `future` with this injector in effect.
@@ -85,7 +110,7 @@ pub(crate) fn current() -> Option<Arc<Injector>> {
 
 impl Injector {
     /// Records the start of record `index`'s call and returns its fault.
-    pub(crate) fn start(&self, index: usize, id: &str) -> Option<Fault> {
+    pub(crate) fn start(&self, index: usize, id: &str, site: CallSite) -> Option<Fault> {
         let fault = self.faults.get(&index).copied();
         if let Ok(mut calls) = self.calls.lock() {
             calls.push(Call {
@@ -95,9 +120,24 @@ impl Injector {
                 ended: None,
                 status: None,
                 fault,
+                site,
             });
         }
         fault
+    }
+
+    /// Records the start of the work on the record named `id` (the first
+    /// such record not started yet) and returns its index and fault.
+    pub(crate) fn start_named(&self, id: &str) -> (usize, Option<Fault>) {
+        let started: Vec<usize> =
+            self.calls.lock().map(|calls| calls.iter().map(|call| call.index).collect()).unwrap_or_default();
+        let mut named = self.identifiers.iter().enumerate().filter(|(_, known)| *known == id);
+        let index = named
+            .clone()
+            .find(|(index, _)| !started.contains(index))
+            .or_else(|| named.next())
+            .map_or(usize::MAX, |(index, _)| index);
+        (index, self.start(index, id, CallSite::Observe))
     }
 
     /// Records the end of record `index`'s call.
@@ -116,19 +156,23 @@ impl Observer for Arc<Injector> {
     type Fault = Fault;
 
     fn start<R: BatchRecord>(&self, index: usize, record: &R) -> Option<Fault> {
-        Injector::start(self, index, record.item_identifier())
+        Injector::start(self, index, record.item_identifier(), CallSite::Engine)
     }
 
     fn end(&self, index: usize, status: &RecordStatus) {
         Injector::end(self, index, status);
     }
+
+    fn start_named(&self, id: &str) -> Option<(usize, Option<Fault>)> {
+        Some(Injector::start_named(self, id))
+    }
 }
 
 impl ApplyFault for Fault {
     #[allow(clippy::panic, reason = "a panic is the fault being injected; the engine's isolation catches it")]
-    async fn apply<C: Future<Output = RecordOutcome>>(self, call: C) -> RecordOutcome {
+    async fn apply<C: Future>(self, call: C, injected_error: impl FnOnce() -> C::Output) -> C::Output {
         match self {
-            Fault::Error => RecordOutcome::failure("injected error"),
+            Fault::Error => injected_error(),
             Fault::Panic => std::panic::panic_any("injected panic"),
             Fault::Delay(delay) => {
                 tokio::time::sleep(delay).await;

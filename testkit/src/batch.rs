@@ -64,10 +64,6 @@ impl Batch {
         &self.records
     }
 
-    pub(crate) fn records_mut(&mut self) -> &mut [Value] {
-        &mut self.records
-    }
-
     /// Each record's identifier and ordering key, read by the engine's own
     /// reader for the source (`None` for a record that cannot be named).
     pub fn identities(&self) -> Vec<Option<RecordIdentity>> {

@@ -1,5 +1,16 @@
-//! Fault plans: which records fail, panic, carry a bad payload, run slowly
-//! or hang, injected without changing the handler's code.
+//! Fault plans: which records fail, panic, carry a bad payload, run slowly,
+//! hang, or lose their identifier, injected without changing the handler's
+//! code.
+//!
+//! Two kinds of fault, by how they reach the handler:
+//! - in the event ([`TestFault::BadBody`] and the identifier faults): the
+//!   record's bytes change, so they reach every handler;
+//! - in the call ([`TestFault::Error`], [`TestFault::Panic`],
+//!   [`TestFault::Slow`], [`TestFault::Hang`]): the engine applies them to a
+//!   `#[batch_handler]`'s record calls, and `lambda_batch::observe` to a
+//!   hand-written handler's per-record work. A hand-written handler that
+//!   does not call `observe` gets none of them: test it with
+//!   [`payload_fault_plan`], which draws only faults that reach it.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -8,25 +19,50 @@ use base64::Engine as _;
 use lambda_batch::fault::Fault;
 use proptest::prelude::*;
 use proptest::strategy::BoxedStrategy;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::strategy::{Batch, SourceKind};
 
 /// A fault for one record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TestFault {
-    /// The call fails without running the handler.
+    /// The call fails without running the handler's work.
     Error,
     /// The call panics.
     Panic,
-    /// The payload is corrupted in the event (SQS body, Kinesis data,
-    /// DynamoDB images, Kafka value), so the handler's extractors see bad
-    /// input.
+    /// The payload is corrupted in the event (SQS body and Kafka value: not
+    /// JSON; Kinesis data: not UTF-8; DynamoDB: `NewImage` with every
+    /// attribute but the key of another type, still valid DynamoDB JSON), so
+    /// the handler's decoding fails. A DynamoDB `REMOVE` record (no new
+    /// image; a handler need not read its old one) is left alone.
     BadBody,
     /// The call waits this long first (on the harness's paused clock).
     Slow(Duration),
     /// The call never finishes (the deadline guard must cut it off).
     Hang,
+    /// The record's identifier (`messageId`, sequence number, Kafka
+    /// `offset`) is missing from the event.
+    MissingId,
+    /// The record's identifier is empty (`""`).
+    EmptyId,
+    /// The record's identifier is the one of the record before it (the
+    /// first record takes the second's; Kafka: within its partition).
+    DuplicateId,
+}
+
+impl TestFault {
+    /// Whether the fault is in the event (reaches every handler), not in
+    /// the call.
+    pub fn is_in_event(self) -> bool {
+        matches!(self, TestFault::BadBody | TestFault::MissingId | TestFault::EmptyId | TestFault::DuplicateId)
+    }
+
+    /// Whether the fault makes the record's handling fail (every fault but
+    /// [`TestFault::Slow`] and [`TestFault::DuplicateId`]; a missing or
+    /// empty identifier leaves the record without a usable name).
+    pub fn fails_the_record(self) -> bool {
+        !matches!(self, TestFault::Slow(_) | TestFault::DuplicateId)
+    }
 }
 
 /// Faults by record index. Indices past the batch's end are ignored.
@@ -52,8 +88,13 @@ impl FaultPlan {
         self.faults.get(&index).copied()
     }
 
-    /// The faults the engine injects (all but [`TestFault::BadBody`]).
-    pub(crate) fn engine_faults(&self) -> std::collections::HashMap<usize, Fault> {
+    /// Every fault, by record index.
+    pub fn iter(&self) -> impl Iterator<Item = (usize, TestFault)> + '_ {
+        self.faults.iter().map(|(&index, &fault)| (index, fault))
+    }
+
+    /// The faults applied to calls (all but the faults in the event).
+    pub(crate) fn call_faults(&self) -> std::collections::HashMap<usize, Fault> {
         self.faults
             .iter()
             .filter_map(|(&index, fault)| {
@@ -62,39 +103,130 @@ impl FaultPlan {
                     TestFault::Panic => Fault::Panic,
                     TestFault::Slow(delay) => Fault::Delay(*delay),
                     TestFault::Hang => Fault::Hang,
-                    TestFault::BadBody => return None,
+                    _ => return None,
                 };
                 Some((index, fault))
             })
             .collect()
     }
 
-    /// The batch with [`TestFault::BadBody`] applied to its records.
+    /// The batch with the faults in the event applied to its records.
     pub(crate) fn corrupt(&self, batch: &Batch) -> Batch {
-        let mut batch = batch.clone();
         let source = batch.source;
-        let bad_bytes = || json!(base64::engine::general_purpose::STANDARD.encode(b"\xff{corrupt"));
-        for (index, record) in batch.records_mut().iter_mut().enumerate() {
-            if self.get(index) != Some(TestFault::BadBody) {
-                continue;
-            }
-            match source {
-                SourceKind::Kinesis => record["kinesis"]["data"] = bad_bytes(),
-                SourceKind::DynamoDb => {
-                    for image in ["NewImage", "OldImage", "Keys"] {
-                        record["dynamodb"][image] = json!("corrupt");
+        let mut records = batch.records().to_vec();
+        let original = records.clone();
+        for (index, record) in records.iter_mut().enumerate() {
+            match self.get(index) {
+                Some(TestFault::BadBody) => corrupt_payload(source, record),
+                Some(TestFault::MissingId) => remove_identifier(source, record),
+                Some(TestFault::EmptyId) => set_identifier(source, record, json!("")),
+                Some(TestFault::DuplicateId) => {
+                    if let Some(other) = neighbour(source, &original, index) {
+                        set_identifier(source, record, identifier(source, other).clone());
                     }
                 }
-                SourceKind::Kafka => record["value"] = bad_bytes(),
-                _ => record["body"] = json!("{\"corrupt"),
+                _ => {}
             }
         }
-        batch
+        Batch::new(source, records)
     }
 }
 
+/// The record whose identifier a duplicate takes: the one before it (for
+/// the first, the one after it); Kafka: of the same partition.
+fn neighbour(source: SourceKind, records: &[Value], index: usize) -> Option<&Value> {
+    let same_partition = |other: &&Value| {
+        source != SourceKind::Kafka || other["topic"] == records[index]["topic"] && other["partition"] == records[index]["partition"]
+    };
+    records[..index].iter().rev().find(same_partition).or_else(|| records[index + 1..].iter().find(same_partition))
+}
+
+fn identifier(source: SourceKind, record: &Value) -> &Value {
+    match source {
+        SourceKind::Kinesis => &record["kinesis"]["sequenceNumber"],
+        SourceKind::DynamoDb => &record["dynamodb"]["SequenceNumber"],
+        SourceKind::Kafka => &record["offset"],
+        _ => &record["messageId"],
+    }
+}
+
+fn set_identifier(source: SourceKind, record: &mut Value, value: Value) {
+    match source {
+        SourceKind::Kinesis => record["kinesis"]["sequenceNumber"] = value,
+        SourceKind::DynamoDb => record["dynamodb"]["SequenceNumber"] = value,
+        SourceKind::Kafka => record["offset"] = value,
+        _ => record["messageId"] = value,
+    }
+}
+
+fn remove_identifier(source: SourceKind, record: &mut Value) {
+    let (parent, key) = match source {
+        SourceKind::Kinesis => (record.get_mut("kinesis"), "sequenceNumber"),
+        SourceKind::DynamoDb => (record.get_mut("dynamodb"), "SequenceNumber"),
+        SourceKind::Kafka => (Some(record), "offset"),
+        _ => (Some(record), "messageId"),
+    };
+    if let Some(Value::Object(map)) = parent {
+        map.remove(key);
+    }
+}
+
+/// Whether [`TestFault::BadBody`] changes this record (not a DynamoDB
+/// `REMOVE` record).
+pub(crate) fn payload_can_be_corrupted(source: SourceKind, record: &Value) -> bool {
+    !(source == SourceKind::DynamoDb && record["eventName"] == "REMOVE")
+}
+
+fn corrupt_payload(source: SourceKind, record: &mut Value) {
+    if !payload_can_be_corrupted(source, record) {
+        return;
+    }
+    let bad_bytes = || json!(base64::engine::general_purpose::STANDARD.encode(b"\xff{corrupt"));
+    match source {
+        SourceKind::Kinesis => record["kinesis"]["data"] = bad_bytes(),
+        SourceKind::Kafka => record["value"] = bad_bytes(),
+        SourceKind::DynamoDb => {
+            if let Some(Value::Object(attributes)) = record["dynamodb"].get_mut("NewImage") {
+                for (name, value) in attributes.iter_mut() {
+                    if name != crate::strategy::DYNAMODB_KEY_ATTRIBUTE {
+                        *value = retyped(value);
+                    }
+                }
+            }
+        }
+        _ => record["body"] = json!("{\"corrupt"),
+    }
+}
+
+/// A DynamoDB attribute value of another type than `value`'s: a string
+/// becomes a boolean, a number a string that is not a number, anything
+/// else a number.
+fn retyped(value: &Value) -> Value {
+    let kind = value.as_object().and_then(|map| map.keys().next()).map(String::as_str);
+    match kind {
+        Some("S") => json!({"BOOL": true}),
+        Some("N") => json!({"S": "not a number"}),
+        Some("BOOL") => json!({"S": "not a boolean"}),
+        _ => json!({"N": "0"}),
+    }
+}
+
+/// One plan in this many faults every record (so the all-failed path is
+/// tried often).
+const ALL_FAULTED_ONE_IN: u32 = 8;
+/// The chance that a plan removes, empties or duplicates one record's
+/// identifier.
+const IDENTIFIER_FAULT_CHANCE: f64 = 0.15;
+
 /// Plans for batches of up to `records` records where each record has a
-/// fault with probability `probability` (0.0 to 1.0), of any kind.
+/// fault with probability `probability` (0.0 to 1.0), of any kind: errors,
+/// panics, corrupted payloads, delays and hangs. One plan in eight faults
+/// every record (with faults that fail it), and about one in seven also
+/// removes, empties or duplicates one record's identifier.
+///
+/// For a `#[batch_handler]` or a hand-written handler that wraps each
+/// record's work in `lambda_batch::observe`; for other hand-written
+/// handlers use [`payload_fault_plan`].
 pub fn fault_plan(records: usize, probability: f64) -> BoxedStrategy<FaultPlan> {
     let fault = prop_oneof![
         Just(TestFault::Error),
@@ -103,9 +235,46 @@ pub fn fault_plan(records: usize, probability: f64) -> BoxedStrategy<FaultPlan> 
         (1u64..50).prop_map(|ms| TestFault::Slow(Duration::from_millis(ms))),
         Just(TestFault::Hang),
     ];
-    proptest::collection::vec(proptest::option::weighted(probability.clamp(0.0, 1.0), fault), records)
-        .prop_map(|faults| FaultPlan {
-            faults: faults.into_iter().enumerate().filter_map(|(i, f)| f.map(|f| (i, f))).collect(),
+    let failing = prop_oneof![
+        3 => Just(TestFault::Error),
+        1 => Just(TestFault::Panic),
+        2 => Just(TestFault::BadBody),
+        1 => Just(TestFault::Hang),
+    ];
+    plans(records, probability, fault.boxed(), failing.boxed())
+}
+
+/// Plans with only the faults that are in the event (corrupted payloads
+/// and identifier faults): for a hand-written handler whose per-record
+/// work is not wrapped in `lambda_batch::observe`, which no call fault can
+/// reach. One plan in eight corrupts every record's payload.
+pub fn payload_fault_plan(records: usize, probability: f64) -> BoxedStrategy<FaultPlan> {
+    plans(records, probability, Just(TestFault::BadBody).boxed(), Just(TestFault::BadBody).boxed())
+}
+
+fn plans(
+    records: usize,
+    probability: f64,
+    fault: BoxedStrategy<TestFault>,
+    failing: BoxedStrategy<TestFault>,
+) -> BoxedStrategy<FaultPlan> {
+    let identifier_fault =
+        prop_oneof![Just(TestFault::MissingId), Just(TestFault::EmptyId), Just(TestFault::DuplicateId)];
+    let identifier = proptest::option::weighted(IDENTIFIER_FAULT_CHANCE, (0..records.max(1), identifier_fault));
+    let some = proptest::collection::vec(proptest::option::weighted(probability.clamp(0.0, 1.0), fault), records);
+    let every = proptest::collection::vec(failing.prop_map(Some), records);
+    let faults = prop_oneof![
+        ALL_FAULTED_ONE_IN - 1 => some,
+        1 => every,
+    ];
+    (faults, identifier)
+        .prop_map(|(faults, identifier)| {
+            let mut faults: BTreeMap<usize, TestFault> =
+                faults.into_iter().enumerate().filter_map(|(i, f)| f.map(|f| (i, f))).collect();
+            if let Some((index, fault)) = identifier {
+                faults.insert(index, fault);
+            }
+            FaultPlan { faults }
         })
         .boxed()
 }

@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use lambda_batch::fault::{Call, Injector};
+use lambda_batch::fault::{Call, CallSite, Injector};
 use lambda_batch::{BatchEvent, LambdaEvent};
 use lambda_runtime::Diagnostic;
 use serde::Serialize;
@@ -85,8 +85,10 @@ pub struct RunOutcome {
     pub plan: FaultPlan,
     /// The response JSON, or the invocation error.
     pub response: Result<Value, InvocationError>,
-    /// The calls the engine made, in the order they started. Empty for a
-    /// hand-written handler (there is no engine to observe).
+    /// The calls the engine made, or a hand-written handler's per-record
+    /// work reported through `lambda_batch::observe`, in the order they
+    /// started. Empty for a hand-written handler that does not call
+    /// `observe`.
     pub calls: Vec<Call>,
 }
 
@@ -111,20 +113,38 @@ impl RunOutcome {
             .unwrap_or_default()
     }
 
-    /// Whether the engine's calls were observed (a `#[batch_handler]` or
-    /// other engine-based handler).
+    /// Whether the handler's per-record calls were observed (a
+    /// `#[batch_handler]`, another engine-based handler, or a hand-written
+    /// handler that calls `lambda_batch::observe`).
     pub fn observed(&self) -> bool {
         !self.calls.is_empty() || self.batch.is_empty()
     }
+
+    /// Who reported the calls: the engine, a hand-written handler's
+    /// `observe`, or `None` when nothing was observed.
+    pub fn observed_by(&self) -> Option<CallSite> {
+        if self.calls.iter().any(|call| call.site == CallSite::Engine) {
+            Some(CallSite::Engine)
+        } else {
+            self.calls.first().map(|call| call.site)
+        }
+    }
 }
+
+/// The function timeout `run` gives the handler (Lambda's maximum).
+pub const FUNCTION_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
 /// Runs `handler` on `batch` with `plan`, on a fresh single-threaded tokio
 /// runtime with a paused clock (so slow and hanging records cost no real
-/// time), with a context whose deadline is 15 minutes away.
+/// time), with a context whose deadline is 15 minutes away, as Lambda's
+/// runtime would: a panic out of the handler fails the invocation
+/// (`Runtime.Panic`, as `lambda_runtime` reports it), and so does running
+/// past the deadline (`Sandbox.Timedout`).
 ///
 /// `handler` is anything `lambda_runtime::service_fn` takes: a
 /// `#[batch_handler]` function, `|event| handler(&state, event)`, or a
-/// hand-written `async fn(LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, Error>`.
+/// hand-written `async fn(LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, Error>`
+/// (which gets the call faults of `plan` through `lambda_batch::observe`).
 pub fn run<F, Fut, P, R, E>(handler: F, batch: &Batch, plan: &FaultPlan) -> RunOutcome
 where
     F: Fn(LambdaEvent<P>) -> Fut,
@@ -135,7 +155,12 @@ where
 {
     quiet_injected_panics();
     let batch = plan.corrupt(batch);
-    let injector = Injector::new(plan.engine_faults());
+    let identifiers = batch
+        .identities()
+        .into_iter()
+        .map(|identity| identity.map(|identity| identity.item_identifier).unwrap_or_default())
+        .collect();
+    let injector = Injector::with_identifiers(plan.call_faults(), identifiers);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build();
     let Ok(runtime) = runtime else {
         return failed(batch, plan, "Testkit.Runtime", "could not build a tokio runtime");
@@ -145,10 +170,29 @@ where
         Ok(payload) => payload,
         Err(error) => return failed(batch, plan, "Runtime.DeserializeError", &error),
     };
-    let cx = crate::context_with_budget(Duration::from_secs(15 * 60));
-    let result = runtime.block_on(injector.scope(handler(LambdaEvent::new(payload, cx))));
-    let response = lambda_response(result);
+    let cx = crate::context_with_budget(FUNCTION_TIMEOUT);
+    let invocation = async { tokio::time::timeout(FUNCTION_TIMEOUT, handler(LambdaEvent::new(payload, cx))).await };
+    let call = std::panic::AssertUnwindSafe(|| runtime.block_on(injector.scope(invocation)));
+    let response = match std::panic::catch_unwind(call) {
+        Ok(Ok(result)) => lambda_response(result),
+        Ok(Err(_elapsed)) => Err(InvocationError {
+            error_type: "Sandbox.Timedout".to_owned(),
+            message: format!("Task timed out after {:.2} seconds", FUNCTION_TIMEOUT.as_secs_f64()),
+        }),
+        Err(panic) => Err(InvocationError {
+            error_type: "Runtime.Panic".to_owned(),
+            message: format!("Lambda panicked: {}", panic_message(panic.as_ref())),
+        }),
+    };
     RunOutcome { batch, plan: plan.clone(), response, calls: injector.calls() }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(a panic payload that is not text)")
 }
 
 /// What Lambda gets from a handler's result: the response JSON, or the

@@ -3,8 +3,12 @@
 
 pub use proptest::prelude::*;
 
-pub use crate::check::{Rules, check};
-pub use crate::faults::{FaultPlan, TestFault, fault_plan};
+pub use lambda_batch::sqs::{FifoPolicy, QueueKind, SqsConfig};
+pub use lambda_batch::stream::{StreamConfig, StreamPolicy};
+pub use lambda_batch::{AllFailedPolicy, observe};
+
+pub use crate::check::{CheckReport, Invariant, Rules, check, check_report};
+pub use crate::faults::{FaultPlan, TestFault, fault_plan, payload_fault_plan};
 pub use crate::harness::{RunOutcome, run};
 pub use crate::strategy::{
     Batch, SourceKind, dynamodb_batch, json_body, json_data, kafka_batch, kinesis_batch, sqs_batch,

@@ -150,7 +150,9 @@ fn sqs_record(id: &str, body: &str, receives: u32, sent: u64, fifo: Option<(Stri
 }
 
 /// Kinesis batches from one shard: `records` records over up to
-/// `partition_keys` keys, 56-digit increasing sequence numbers, and data
+/// `partition_keys` keys, increasing sequence numbers whose digit count
+/// changes within the batch (from 3 to 4, 20 to 21, or 55 to 56 digits:
+/// Kinesis's own have 56), so comparing them as text is caught, and data
 /// from `data` (base64-encoded in the event as Lambda does).
 pub fn kinesis_batch(
     records: impl Into<SizeRange>,
@@ -158,23 +160,56 @@ pub fn kinesis_batch(
     data: impl Strategy<Value = Vec<u8>> + 'static,
 ) -> KinesisBatchStrategy {
     let record = (0..*partition_keys.end().max(&1), data, 0u64..1_000_000);
+    let digits = prop_oneof![Just(3u32), Just(20), Just(55)];
     KinesisBatchStrategy(
-        vec(record, records)
-            .prop_map(|records| {
+        (vec(record, records), digits, any::<proptest::sample::Index>())
+            .prop_map(|(records, digits, crossing)| {
                 let gaps: Vec<u64> = records.iter().map(|r| r.2).collect();
-                let base = 49_568_167_373_333_333_333_333_333_333u128;
-                let sequence = increasing(base, &gaps);
+                let sequence = crossing_digits(digits, &crossing, &gaps);
                 let records = records
                     .into_iter()
                     .zip(sequence)
-                    .map(|((key, data, _), seq)| {
-                        crate::kinesis::record(&format!("{seq:0>56}"), &format!("partition-{key}"), &data)
-                    })
+                    .map(|((key, data, _), seq)| crate::kinesis::record(&seq, &format!("partition-{key}"), &data))
                     .collect::<Vec<_>>();
                 Batch::new(SourceKind::Kinesis, records)
             })
             .boxed(),
     )
+}
+
+/// Increasing decimal sequence numbers, one per gap, that cross from
+/// `digits` to `digits + 1` digits at a record chosen by `crossing` (never
+/// the first, so any batch of two or more has a crossing, and shrinking
+/// the gaps or the batch keeps one).
+fn crossing_digits(digits: u32, crossing: &proptest::sample::Index, gaps: &[u64]) -> Vec<String> {
+    if gaps.is_empty() {
+        return Vec::new();
+    }
+    let at = if gaps.len() < 2 { 0 } else { 1 + crossing.index(gaps.len() - 1) };
+    // Steps below the crossing are small enough never to reach zero.
+    let room = 10i128.pow(digits.min(30)) / (4 * gaps.len() as i128);
+    let mut offsets = vec![0i128; gaps.len()];
+    for i in (0..at).rev() {
+        offsets[i] = offsets[i + 1] - 1 - i128::from(gaps[i + 1]) % room.max(1);
+    }
+    for i in at + 1..gaps.len() {
+        offsets[i] = offsets[i - 1] + 1 + i128::from(gaps[i]);
+    }
+    offsets.into_iter().map(|offset| power_of_ten_plus(digits, offset)).collect()
+}
+
+/// `10^digits + offset` in decimal, for `|offset| < 10^30` and
+/// `10^digits + offset > 0`.
+fn power_of_ten_plus(digits: u32, offset: i128) -> String {
+    if digits <= 30 {
+        return (10i128.pow(digits) + offset).max(1).to_string();
+    }
+    let low = 10i128.pow(30) + offset;
+    if low >= 10i128.pow(30) {
+        format!("1{}{:030}", "0".repeat(digits as usize - 30), low - 10i128.pow(30))
+    } else {
+        format!("{}{:030}", "9".repeat(digits as usize - 30), low)
+    }
 }
 
 /// Kinesis data that is the JSON of values from `values`.
@@ -186,9 +221,17 @@ where
     values.prop_map(|value| serde_json::to_vec(&value).unwrap_or_default()).boxed()
 }
 
+/// The key attribute of the items in [`dynamodb_batch`]'s records
+/// (`Keys: {"pk": {"S": "item-3"}}`), also put in each image unless your
+/// type has a field of that name.
+pub const DYNAMODB_KEY_ATTRIBUTE: &str = "pk";
+
 /// DynamoDB Streams batches: `records` changes (INSERT, MODIFY, REMOVE)
 /// to up to `items` items, with images made from `image` values through
-/// `serde_dynamo`, and sequence numbers of varied length.
+/// `serde_dynamo` (your fields kept, plus the key attribute
+/// [`DYNAMODB_KEY_ATTRIBUTE`]), and increasing sequence numbers whose digit
+/// count changes within the batch (from 3 to 4, 20 to 21 or 25 to 26
+/// digits), so comparing them as text is caught.
 pub fn dynamodb_batch<T, S>(
     records: impl Into<SizeRange>,
     items: std::ops::RangeInclusive<usize>,
@@ -199,24 +242,21 @@ where
     S: Strategy<Value = T> + 'static,
 {
     let record = (0..*items.end().max(&1), 0u8..3, image.prop_map(|v| to_image(&v)), 0u64..1_000);
-    let start = prop_oneof![
-        Just(100u128),
-        Just(1_405_400_000_000_002_063_282_832),
-        Just(800_000_000_003_126_276_362)
-    ];
+    let digits = prop_oneof![Just(3u32), Just(20), Just(25)];
     DynamoDbBatchStrategy(
-        (vec(record, records), start)
-            .prop_map(|(records, start)| {
+        (vec(record, records), digits, any::<proptest::sample::Index>())
+            .prop_map(|(records, digits, crossing)| {
                 let gaps: Vec<u64> = records.iter().map(|r| r.3).collect();
-                let sequence = increasing(start, &gaps);
+                let sequence = crossing_digits(digits, &crossing, &gaps);
                 let records = records
                     .into_iter()
                     .zip(sequence)
                     .map(|((item, kind, image, _), seq)| {
-                        let keys = json!({"id": {"S": format!("item-{item}")}});
+                        let key = json!({"S": format!("item-{item}")});
+                        let keys = json!({ DYNAMODB_KEY_ATTRIBUTE: key.clone() });
                         let mut with_key = image;
                         if let Some(map) = with_key.as_object_mut() {
-                            map.insert("id".to_owned(), json!({"S": format!("item-{item}")}));
+                            map.entry(DYNAMODB_KEY_ATTRIBUTE).or_insert(key);
                         }
                         let (name, new, old) = match kind {
                             0 => ("INSERT", Some(with_key), None),

@@ -325,7 +325,7 @@ where
         let call = self.0.call(req);
         match fault {
             None => Either::Left(call),
-            Some(fault) => Either::Right(fault.apply(call)),
+            Some(fault) => Either::Right(fault.apply(call, || RecordOutcome::failure("injected error"))),
         }
     }
 }

@@ -11,7 +11,6 @@
 use std::future::Future;
 
 use super::BatchRecord;
-use crate::outcome::RecordOutcome;
 use crate::report::RecordStatus;
 
 /// Watches records go through the engine.
@@ -26,6 +25,12 @@ pub(crate) trait Observer {
     /// Record `index` ended with `status` (after settling, poison sink included).
     fn end(&self, index: usize, status: &RecordStatus);
 
+    /// A hand-written handler starts the work of the record named `id`
+    /// (through [`crate::observe`]); returns the record's index in the batch
+    /// (if the observer knows it) and the fault to apply to the work. `None`:
+    /// nothing observes this work.
+    fn start_named(&self, id: &str) -> Option<(usize, Option<Self::Fault>)>;
+
     /// Record `index` was still running at the abandon point and was dropped
     /// with `status`.
     fn abandoned(&self, index: usize, status: &RecordStatus) {
@@ -33,11 +38,13 @@ pub(crate) trait Observer {
     }
 }
 
-/// A fault applied to one handler call, inside the panic isolation and the
-/// record timeout.
+/// A fault applied to one handler call (inside the engine's panic
+/// isolation and record timeout), or to one record's work in a hand-written
+/// handler.
 pub(crate) trait ApplyFault: Copy + 'static {
-    /// Wraps or replaces `call` (the handler's future, already made).
-    fn apply<C: Future<Output = RecordOutcome>>(self, call: C) -> impl Future<Output = RecordOutcome>;
+    /// Wraps or replaces `call` (the handler's future, already made);
+    /// `injected_error` makes the failure an injected error stands for.
+    fn apply<C: Future>(self, call: C, injected_error: impl FnOnce() -> C::Output) -> impl Future<Output = C::Output>;
 }
 
 /// An optional observer: `None` (no injector in scope) observes nothing.
@@ -52,6 +59,10 @@ impl<O: Observer> Observer for Option<O> {
         if let Some(observer) = self {
             observer.end(index, status);
         }
+    }
+
+    fn start_named(&self, id: &str) -> Option<(usize, Option<Self::Fault>)> {
+        self.as_ref().and_then(|observer| observer.start_named(id))
     }
 
     fn abandoned(&self, index: usize, status: &RecordStatus) {
@@ -78,7 +89,7 @@ pub(crate) use self::off::current_observer;
 mod off {
     use std::future::Future;
 
-    use super::{ApplyFault, BatchRecord, Observer, RecordOutcome, RecordStatus};
+    use super::{ApplyFault, BatchRecord, Observer, RecordStatus};
 
     /// The observer of this invocation: none.
     pub(crate) fn current_observer() -> NoObserver {
@@ -104,12 +115,17 @@ mod off {
 
         #[inline(always)]
         fn end(&self, _index: usize, _status: &RecordStatus) {}
+
+        #[inline(always)]
+        fn start_named(&self, _id: &str) -> Option<(usize, Option<NoFault>)> {
+            None
+        }
     }
 
     impl ApplyFault for NoFault {
         /// Never called (there is no `NoFault`); leaves the call as it is.
         #[inline(always)]
-        fn apply<C: Future<Output = RecordOutcome>>(self, call: C) -> impl Future<Output = RecordOutcome> {
+        fn apply<C: Future>(self, call: C, _injected_error: impl FnOnce() -> C::Output) -> impl Future<Output = C::Output> {
             call
         }
     }

@@ -334,3 +334,77 @@ pub fn effects_exactly_once(
     }
     Ok(())
 }
+
+/// The core of the `*_effects_exactly_once` checks: `items` are
+/// `(id, acknowledged, deliveries)`; every effect belongs to an item, none
+/// happened twice, and every acknowledged item's happened.
+fn effects_once<'a>(
+    what: &str,
+    items: impl IntoIterator<Item = (String, bool, u32)>,
+    effects: &'a HashMap<String, u32>,
+) -> Result<(), TestCaseError> {
+    let mut known: HashSet<&'a str> = HashSet::new();
+    for (id, acknowledged, deliveries) in items {
+        let done = effects.get(&id).copied().unwrap_or(0);
+        if let Some((key, _)) = effects.get_key_value(&id) {
+            known.insert(key);
+        }
+        if done > 1 {
+            return fail(format!(
+                "{what} {id}: its effect happened {done} times ({deliveries} deliveries): make the handler \
+                 idempotent, e.g. remember the identifiers it has handled and skip them"
+            ));
+        }
+        if acknowledged && done == 0 {
+            return fail(format!(
+                "{what} {id} was acknowledged ({deliveries} deliveries) but its effect never happened"
+            ));
+        }
+    }
+    match effects.keys().find(|id| !known.contains(id.as_str())) {
+        Some(id) => fail(format!("an effect was recorded for {id}, which is no {what} of the run")),
+        None => Ok(()),
+    }
+}
+
+/// SQS (standard and FIFO): per message (`effects`: `messageId` -> times
+/// the function's effect happened for it), the effect happened at most
+/// once, and exactly once for every message deleted. Redelivery (a
+/// function error or timeout after some records were done, a lost delete,
+/// a batch retried) makes a handler that is not idempotent fail it.
+///
+/// # Errors
+/// The message whose effect happened twice, or never although deleted.
+pub fn message_effects_exactly_once(report: &SqsReport, effects: &HashMap<String, u32>) -> Result<(), TestCaseError> {
+    let items = report.messages.iter().map(|message| {
+        (message.id.to_string(), matches!(message.end, MessageEnd::Deleted(_)), message.receive_count)
+    });
+    effects_once("message", items, effects)
+}
+
+/// Kinesis and DynamoDB Streams: per record (`effects`: sequence number ->
+/// times the effect happened), at most once, and exactly once for every
+/// record the checkpoint moved past. Retries from a checkpoint and
+/// bisection redeliver records a handler already did.
+///
+/// # Errors
+/// The record whose effect happened twice, or never although processed.
+pub fn stream_effects_exactly_once(report: &StreamReport, effects: &HashMap<String, u32>) -> Result<(), TestCaseError> {
+    let items = report.records.iter().map(|record| {
+        (record.sequence_number.to_string(), matches!(record.end, RecordEnd::Processed(_)), record.deliveries)
+    });
+    effects_once("record", items, effects)
+}
+
+/// Kafka: per record (`effects`: `<topic>-<partition>@<offset>` -> times
+/// the effect happened), at most once, and exactly once for every record
+/// committed.
+///
+/// # Errors
+/// The record whose effect happened twice, or never although committed.
+pub fn kafka_effects_exactly_once(report: &KafkaReport, effects: &HashMap<String, u32>) -> Result<(), TestCaseError> {
+    let items = report.records.iter().map(|record| {
+        (record.item_identifier(), matches!(record.end, RecordEnd::Processed(_)), record.deliveries)
+    });
+    effects_once("record", items, effects)
+}

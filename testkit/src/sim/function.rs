@@ -129,6 +129,19 @@ pub enum Payload<'a> {
 }
 
 impl Payload<'_> {
+    /// Each record's identifier as text, in event order (what a
+    /// hand-written handler gives `lambda_batch::observe`).
+    pub(crate) fn identifiers(&self) -> Vec<String> {
+        match self {
+            Payload::Sqs { messages, .. } => messages.iter().map(|m| m.message_id.to_string()).collect(),
+            Payload::Kinesis { records, .. } | Payload::DynamoDb { records, .. } => {
+                records.iter().map(|r| r.sequence_number.to_string()).collect()
+            }
+            Payload::Kafka { records } => records.iter().map(KafkaDelivery::item_identifier).collect(),
+            Payload::Async { .. } => Vec::new(),
+        }
+    }
+
     /// How many records it carries (an asynchronous event carries none).
     pub(crate) fn records(&self) -> usize {
         match self {
@@ -155,8 +168,10 @@ pub struct Invocation<'a> {
     /// What it carries.
     pub payload: Payload<'a>,
     /// Records the run's fault schedule fails (indices into the batch).
-    /// [`lambda_function`] injects them into the engine; a hand-written
-    /// [`Function`] should fail them itself.
+    /// [`lambda_function`] injects them into the engine, or into a
+    /// hand-written handler's per-record work wrapped in
+    /// `lambda_batch::observe`; a [`Function`] closure should fail them
+    /// itself.
     pub failing_records: &'a [usize],
 }
 
@@ -289,7 +304,7 @@ where
         let mut cx = crate::context_with_budget(Duration::from_millis(invocation.timeout));
         invocation.request_id.clone_into(&mut cx.request_id);
         let faults = invocation.failing_records.iter().map(|&index| (index, Fault::Error)).collect();
-        let injector = Injector::new(faults);
+        let injector = Injector::with_identifiers(faults, invocation.payload.identifiers());
         let call = AssertUnwindSafe(|| {
             runtime.block_on(injector.scope((self.handler)(LambdaEvent::new(payload, cx))))
         });

@@ -1,0 +1,372 @@
+//! The invariants, each judging a run from its [`Facts`].
+
+use std::collections::{BTreeMap, HashSet};
+
+use lambda_batch::fault::CallSite;
+use lambda_batch::sqs::FifoPolicy;
+use lambda_batch::validate::{
+    BatchView, FifoRule, Problem, ResponseCheck, Severity, Verdict as LambdaVerdict, check_kafka_response,
+    check_sqs_against, check_stream_response,
+};
+use lambda_batch::{AllFailedPolicy, RecordStatus, compare_sequence_numbers};
+use serde_json::Value;
+
+use super::Verdict;
+use super::facts::{Facts, Why};
+use super::rules::Rules;
+use crate::faults::TestFault;
+use crate::harness::RunOutcome;
+use crate::strategy::SourceKind;
+
+/// One invariant.
+pub(crate) type Judge = fn(&RunOutcome, &Rules, &Facts) -> Verdict;
+
+const WRAP_IN_OBSERVE: &str = "wrap each record's work in `lambda_batch::observe(id, work)`";
+
+/// The runtime's validator on the response, as Lambda reads it.
+fn lambda_reads(run: &RunOutcome, rules: &Rules, facts: &Facts, response: &Value) -> ResponseCheck {
+    let batch = BatchView::read(run.batch.source, &run.batch.to_event());
+    match run.batch.source {
+        SourceKind::Kinesis | SourceKind::DynamoDb => check_stream_response(&batch, response),
+        SourceKind::Kafka => check_kafka_response(&batch, response),
+        _ => {
+            let rule = match rules.fifo(facts.batch_is_fifo) {
+                None => FifoRule::None,
+                Some(FifoPolicy::SkipFailedGroup) => FifoRule::GroupSuffix,
+                Some(_) => FifoRule::BatchSuffix,
+            };
+            check_sqs_against(&batch, response, rule)
+        }
+    }
+}
+
+fn breaks_order(problem: &Problem) -> bool {
+    matches!(problem, Problem::NotSuffix { .. } | Problem::GroupNotSuffix { .. })
+}
+
+/// Lambda takes the response, and a FIFO response keeps the order.
+pub(crate) fn accepted_by_lambda(run: &RunOutcome, rules: &Rules, facts: &Facts) -> Verdict {
+    let Ok(response) = &run.response else { return Verdict::Held };
+    let read = lambda_reads(run, rules, facts, response);
+    let errors = read.findings().iter().filter(|finding| finding.severity == Severity::Error);
+    if *read.verdict() == LambdaVerdict::CompleteFailure && !facts.any_unnamed() {
+        if let Some(finding) = errors.clone().find(|finding| !breaks_order(&finding.problem)) {
+            return Verdict::Broken(format!(
+                "Lambda treats this response as a complete failure and retries all {} records: {finding}; \
+                 response {response}",
+                facts.records.len()
+            ));
+        }
+    }
+    match errors.clone().find(|finding| breaks_order(&finding.problem)) {
+        Some(finding) => Verdict::Broken(format!("{finding}; response {response}")),
+        None => Verdict::Held,
+    }
+}
+
+/// Whether Lambda retries record `index` after reading `reported` (a
+/// partial batch response): listed (SQS); at or after the lowest listed
+/// sequence number (streams); at or after the lowest listed offset of its
+/// partition (Kafka). A record with no usable identifier is retried by a
+/// stream response that lists a record before it.
+fn retried(run: &RunOutcome, facts: &Facts, reported: &[String], index: usize) -> bool {
+    let record = &facts.records[index];
+    let at_or_before = |r: &String| facts.position(r).is_some_and(|position| position <= index);
+    match (facts.source, &record.id) {
+        (SourceKind::Kinesis | SourceKind::DynamoDb, Some(id)) => {
+            reported.iter().any(|r| compare_sequence_numbers(r, id).is_le())
+        }
+        (SourceKind::Kinesis | SourceKind::DynamoDb, None) => reported.iter().any(at_or_before),
+        (SourceKind::Kafka, Some(id)) => {
+            let position = |id: &str| {
+                let (partition, offset) = id.rsplit_once('@')?;
+                Some((partition.to_owned(), offset.parse::<i64>().ok()?))
+            };
+            let Some((partition, offset)) = position(id) else { return false };
+            reported.iter().filter_map(|r| position(r)).any(|(p, o)| p == partition && o <= offset)
+        }
+        (SourceKind::Kafka, None) => {
+            let partition = crate::wire::kafka_partition_key(&run.batch.records()[index]);
+            reported.iter().any(|r| r.rsplit_once('@').is_some_and(|(p, _)| p == partition) && at_or_before(r))
+        }
+        (_, Some(id)) => reported.iter().any(|r| r == id),
+        (_, None) => false,
+    }
+}
+
+fn identifier_field(source: SourceKind) -> &'static str {
+    match source {
+        SourceKind::Kinesis => "kinesis.sequenceNumber",
+        SourceKind::DynamoDb => "dynamodb.SequenceNumber",
+        SourceKind::Kafka => "offset",
+        _ => "messageId",
+    }
+}
+
+/// Nothing that must be retried is acknowledged.
+pub(crate) fn nothing_acknowledged_unhandled(run: &RunOutcome, rules: &Rules, facts: &Facts) -> Verdict {
+    let Ok(response) = &run.response else { return Verdict::Held };
+    if *lambda_reads(run, rules, facts, response).verdict() == LambdaVerdict::CompleteFailure {
+        return Verdict::Held;
+    }
+    let reported = run.reported();
+    for (index, record) in facts.records.iter().enumerate() {
+        let Some(why) = &record.retry else { continue };
+        if retried(run, facts, &reported, index) {
+            continue;
+        }
+        let name = facts.name(index);
+        let problem = match why {
+            Why::Unnamed => format!(
+                "record {index} has no usable identifier (its `{}` is missing or empty), yet the response \
+                 acknowledges it, so it would be lost: when a record cannot be named, fail the invocation \
+                 (return an error) so that Lambda retries the batch",
+                identifier_field(facts.source)
+            ),
+            Why::BadPayload => format!(
+                "record {name}'s payload cannot be decoded (the fault plan corrupted it), yet the response \
+                 acknowledges it, so it would be lost: report a record whose payload does not decode (if your \
+                 handler never decodes payloads, use `Rules::accepting_any_payload`)"
+            ),
+            Why::Failed(status) => format!(
+                "record {name} {status}, yet the response acknowledges it, so it would be lost: report it in \
+                 batchItemFailures"
+            ),
+            Why::NotHandled => format!(
+                "record {name} was never handled (its work never ran to the end{}), yet the response \
+                 acknowledges it, so it would be lost",
+                if facts.observed_by == Some(CallSite::Observe) { ", or was not observed" } else { "" }
+            ),
+            Why::Predicted => format!(
+                "record {name} fails (your `failing_when` predicate says so), yet the response acknowledges it, \
+                 so it would be lost"
+            ),
+            Why::BehindFailure => format!(
+                "record {name} comes after a failed message of its FIFO batch or group, yet the response \
+                 acknowledges it, so it would be deleted before the earlier message and the order breaks"
+            ),
+        };
+        let hint = match facts.source {
+            SourceKind::Kinesis | SourceKind::DynamoDb | SourceKind::Kafka => {
+                " (Lambda retries a stream from the lowest sequence number or offset reported)"
+            }
+            _ => "",
+        };
+        return Verdict::Broken(format!("{problem}{hint}; response {response}"));
+    }
+    Verdict::Held
+}
+
+/// Exactly the failed records are reported; an invocation error only where
+/// it is the right answer.
+pub(crate) fn exactly_the_failed_reported(run: &RunOutcome, rules: &Rules, facts: &Facts) -> Verdict {
+    if !facts.known {
+        return Verdict::NotChecked(format!(
+            "which records the handler handled is unknown (its calls were not observed), so over-reporting \
+             cannot be seen: {WRAP_IN_OBSERVE}, or say which records fail with `Rules::failing_when`"
+        ));
+    }
+    let engine = facts.observed_by == Some(CallSite::Engine);
+    let handled: Vec<String> = (0..facts.records.len())
+        .filter(|&index| facts.records[index].retry.is_none())
+        .map(|index| facts.name(index))
+        .collect();
+    let response = match &run.response {
+        Ok(response) => response,
+        Err(error) => {
+            if error.error_type == "LambdaBatch.AllRecordsFailed" && rules.all_failed_policy() != AllFailedPolicy::Error
+            {
+                return Verdict::Broken(format!(
+                    "the invocation failed ({}) although the all-failed policy is to report every record",
+                    error.error_type
+                ));
+            }
+            let hung = run.calls.iter().any(|call| call.ended.is_none() && call.fault == Some(lambda_batch::fault::Fault::Hang))
+                || run.plan.iter().any(|(_, fault)| fault == TestFault::Hang) && !run.observed();
+            let timed_out = error.error_type == "Sandbox.Timedout" && hung && !engine;
+            if facts.any_unnamed() || facts.all_fail() || timed_out {
+                return Verdict::Held;
+            }
+            let hint = match error.error_type.as_str() {
+                "Runtime.Panic" => {
+                    " (a panic in one record's work fails the whole invocation: catch it per record, e.g. run each \
+                     record in its own tokio task)"
+                }
+                "Sandbox.Timedout" => " (the invocation ran past its deadline)",
+                _ => "",
+            };
+            return Verdict::Broken(format!(
+                "the invocation failed ({}: {}){hint}, so Lambda retries all {} records, but {handled:?} were \
+                 handled and would be processed again: report only the records that failed",
+                error.error_type,
+                error.message,
+                facts.records.len()
+            ));
+        }
+    };
+    if *lambda_reads(run, rules, facts, response).verdict() == LambdaVerdict::CompleteFailure {
+        // A complete failure is judged by `accepted_by_lambda`.
+        return Verdict::Held;
+    }
+    let reported = run.reported();
+    let failing: Vec<usize> = (0..facts.records.len()).filter(|&i| facts.records[i].retry.is_some()).collect();
+    let id = |index: usize| facts.records[index].id.clone().unwrap_or_default();
+    let expected: HashSet<String> = match facts.source {
+        SourceKind::Kinesis | SourceKind::DynamoDb | SourceKind::Kafka if !engine => {
+            return lowest_retried_is_first_failure(facts, &reported, &failing, response);
+        }
+        SourceKind::Kafka if rules.checkpoint() => {
+            // The lowest offset not handled of each partition.
+            let mut lowest: BTreeMap<Option<String>, usize> = BTreeMap::new();
+            for &index in &failing {
+                lowest.entry(facts.records[index].key.clone()).or_insert(index);
+            }
+            lowest.into_values().map(id).collect()
+        }
+        SourceKind::Kinesis | SourceKind::DynamoDb if rules.checkpoint() => {
+            failing.iter().map(|&i| id(i)).min_by(|a, b| compare_sequence_numbers(a, b)).into_iter().collect()
+        }
+        _ => failing.iter().map(|&i| id(i)).collect(),
+    };
+    let reported: HashSet<String> = reported.into_iter().collect();
+    let mut missing: Vec<&String> = expected.difference(&reported).collect();
+    let mut extra: Vec<&String> = reported.difference(&expected).collect();
+    if missing.is_empty() && extra.is_empty() {
+        return Verdict::Held;
+    }
+    missing.sort();
+    extra.sort();
+    Verdict::Broken(format!(
+        "should be reported but are not: {missing:?}; reported but handled (Lambda would deliver them again): \
+         {extra:?}; response {response}"
+    ))
+}
+
+/// Streams and Kafka, hand-written: Lambda retries from the lowest reported
+/// record (of each partition), so that must be the first failure.
+fn lowest_retried_is_first_failure(facts: &Facts, reported: &[String], failing: &[usize], response: &Value) -> Verdict {
+    let key = |index: usize| if facts.source == SourceKind::Kafka { facts.records[index].key.clone() } else { None };
+    let mut first_failure: BTreeMap<Option<String>, usize> = BTreeMap::new();
+    for &index in failing {
+        first_failure.entry(key(index)).or_insert(index);
+    }
+    let mut lowest_reported: BTreeMap<Option<String>, usize> = BTreeMap::new();
+    for position in reported.iter().filter_map(|r| facts.position(r)) {
+        let lowest = lowest_reported.entry(key(position)).or_insert(position);
+        *lowest = (*lowest).min(position);
+    }
+    for (partition, &from) in &lowest_reported {
+        match first_failure.get(partition) {
+            Some(&first) if first <= from => {}
+            first => {
+                let handled_from = first.map_or_else(
+                    || "no record failed".to_owned(),
+                    |&first| format!("the first record that failed is {}", facts.name(first)),
+                );
+                return Verdict::Broken(format!(
+                    "the response makes Lambda retry from {}, but {handled_from}: the records in between were \
+                     handled and would be processed again; response {response}",
+                    facts.name(from)
+                ));
+            }
+        }
+    }
+    Verdict::Held
+}
+
+/// Calls keep order.
+pub(crate) fn calls_keep_order(run: &RunOutcome, rules: &Rules, facts: &Facts) -> Verdict {
+    if run.calls.is_empty() {
+        return if facts.records.is_empty() {
+            Verdict::Held
+        } else {
+            Verdict::NotChecked(format!(
+                "no per-record calls were observed, so the order of the handler's work cannot be seen: \
+                 {WRAP_IN_OBSERVE}"
+            ))
+        };
+    }
+    if let Some(call) = run.calls.iter().find(|call| call.index >= facts.records.len()) {
+        return Verdict::Broken(format!(
+            "`observe` was given `{}`, which names no record of this batch: give it the record's {}",
+            call.id,
+            identifier_field(facts.source)
+        ));
+    }
+    let mut seen = HashSet::new();
+    if let Some(call) = run.calls.iter().find(|call| !seen.insert(call.index)) {
+        return Verdict::Broken(format!("record {} was called twice", facts.name(call.index)));
+    }
+    if !rules.ordered(facts.batch_is_fifo) {
+        return Verdict::Held;
+    }
+    let stops = rules.stops_after_failure(facts.batch_is_fifo);
+    let succeeded = |index: usize| {
+        run.calls.iter().any(|call| {
+            call.index == index && matches!(call.status, Some(RecordStatus::Succeeded | RecordStatus::Poison { .. }))
+        })
+    };
+    let key = |index: usize| &facts.records[index].key;
+    for (position, call) in run.calls.iter().enumerate() {
+        for earlier in &run.calls[..position] {
+            if key(earlier.index) != key(call.index) {
+                continue;
+            }
+            if earlier.index > call.index {
+                return Verdict::Broken(format!(
+                    "{} started before the earlier record {} of its key",
+                    earlier.id, call.id
+                ));
+            }
+            match earlier.ended {
+                Some(ended) if ended <= call.started => {}
+                _ => {
+                    return Verdict::Broken(format!(
+                        "{} started while {} of the same key was still running",
+                        call.id, earlier.id
+                    ));
+                }
+            }
+            if stops && !succeeded(earlier.index) {
+                return Verdict::Broken(format!(
+                    "{} ran although the earlier {} of its key did not succeed",
+                    call.id, earlier.id
+                ));
+            }
+        }
+    }
+    Verdict::Held
+}
+
+/// `#[batch_handler]`: no identifier is listed twice.
+pub(crate) fn nothing_reported_twice(run: &RunOutcome, _rules: &Rules, facts: &Facts) -> Verdict {
+    if facts.observed_by != Some(CallSite::Engine) {
+        return Verdict::NotApplicable;
+    }
+    let mut seen = HashSet::new();
+    match run.reported().into_iter().find(|id| !seen.insert(id.clone())) {
+        Some(id) => Verdict::Broken(format!("{id} is reported twice")),
+        None => Verdict::Held,
+    }
+}
+
+/// `#[batch_handler]`: failures are listed in record order (Kafka: within
+/// each partition; the order of partitions in a response means nothing).
+pub(crate) fn failures_in_record_order(run: &RunOutcome, _rules: &Rules, facts: &Facts) -> Verdict {
+    if facts.observed_by != Some(CallSite::Engine) {
+        return Verdict::NotApplicable;
+    }
+    let positions: Vec<usize> = run.reported().iter().filter_map(|id| facts.position(id)).collect();
+    let comparable =
+        |a: usize, b: usize| facts.source != SourceKind::Kafka || facts.records[a].key == facts.records[b].key;
+    for (n, &later) in positions.iter().enumerate() {
+        if let Some(&earlier) = positions[..n].iter().find(|&&earlier| comparable(earlier, later) && earlier >= later) {
+            return Verdict::Broken(format!(
+                "record {} is listed before record {}",
+                facts.name(earlier),
+                facts.name(later)
+            ));
+        }
+    }
+    Verdict::Held
+}

@@ -1,0 +1,156 @@
+//! What a handler promises: its source's policy, and what the checks may
+//! assume about its payloads.
+
+use std::fmt;
+use std::sync::Arc;
+
+use lambda_batch::AllFailedPolicy;
+use lambda_batch::sqs::{FifoPolicy, QueueKind, SqsConfig};
+use lambda_batch::stream::{StreamConfig, StreamPolicy};
+use serde_json::Value;
+
+/// The policy part of [`Rules`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Policy {
+    Sqs(SqsConfig),
+    Stream(StreamConfig),
+}
+
+/// What the handler promises, for [`check`](super::check).
+///
+/// A `#[batch_handler]` passes its `CONFIG` (`check(&run, handler::CONFIG)`).
+/// A hand-written handler says which rule it follows:
+///
+/// | handler | rules |
+/// |---|---|
+/// | SQS standard: report every failed message | [`Rules::sqs`] |
+/// | SQS FIFO: stop at the first failure, report it and every later message | [`Rules::sqs_fifo`] |
+/// | SQS FIFO: skip only the failed message's group | [`Rules::sqs_fifo_per_group`] |
+/// | Kinesis, DynamoDB Streams, Kafka: stop at the first failure (per partition for Kafka) and report it | [`Rules::stream_checkpoint`] |
+/// | Kinesis, DynamoDB Streams, Kafka: go on after a failure, report the failures | [`Rules::stream_continue`] |
+///
+/// Two settings refine them: [`Rules::failing_when`] says which records
+/// your handler fails on its own (needed to check a hand-written handler
+/// whose per-record work is not wrapped in `lambda_batch::observe`), and
+/// [`Rules::accepting_any_payload`] says your handler does not decode
+/// payloads (then a corrupted payload may be handled).
+#[derive(Clone)]
+pub struct Rules {
+    pub(crate) policy: Policy,
+    pub(crate) decodes_payloads: bool,
+    pub(crate) failing_when: Option<Arc<dyn Fn(&Value) -> bool + Send + Sync>>,
+}
+
+impl fmt::Debug for Rules {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rules")
+            .field("policy", &self.policy)
+            .field("decodes_payloads", &self.decodes_payloads)
+            .field("failing_when", &self.failing_when.as_ref().map(|_| "(predicate)"))
+            .finish()
+    }
+}
+
+impl Rules {
+    fn of(policy: Policy) -> Self {
+        Rules { policy, decodes_payloads: true, failing_when: None }
+    }
+
+    /// An SQS standard-queue handler that reports every message it did not
+    /// handle.
+    pub fn sqs() -> Self {
+        Self::of(Policy::Sqs(SqsConfig::new()))
+    }
+
+    /// An SQS FIFO handler that stops at the first failure and reports the
+    /// failed message and every later one.
+    pub fn sqs_fifo() -> Self {
+        Self::of(Policy::Sqs(SqsConfig::new().queue(QueueKind::Fifo)))
+    }
+
+    /// An SQS FIFO handler that, after a failure, skips the rest of the
+    /// failed message's group only, and reports the failed message and
+    /// every later one of its group.
+    pub fn sqs_fifo_per_group() -> Self {
+        Self::of(Policy::Sqs(SqsConfig::new().queue(QueueKind::Fifo).fifo_policy(FifoPolicy::SkipFailedGroup)))
+    }
+
+    /// A Kinesis, DynamoDB Streams or Kafka handler that stops at the first
+    /// failure (Kafka: of each partition) and reports it: Lambda retries
+    /// from there.
+    pub fn stream_checkpoint() -> Self {
+        Self::of(Policy::Stream(StreamConfig::new()))
+    }
+
+    /// A Kinesis, DynamoDB Streams or Kafka handler that goes on after a
+    /// failure and reports the failures (Lambda retries from the lowest).
+    pub fn stream_continue() -> Self {
+        Self::of(Policy::Stream(StreamConfig::new().policy(StreamPolicy::Continue)))
+    }
+
+    /// Says which records your handler fails on its own, from the record as
+    /// the event has it (e.g. `|record| record["body"] == "\"reject\""`):
+    /// with it, exactly which records must be reported is known without
+    /// observing the handler's calls. (Records whose payload the fault plan
+    /// corrupted are expected to fail anyway.)
+    pub fn failing_when(mut self, predicate: impl Fn(&Value) -> bool + Send + Sync + 'static) -> Self {
+        self.failing_when = Some(Arc::new(predicate));
+        self
+    }
+
+    /// Your handler does not decode payloads (it takes the body as text or
+    /// bytes): a record whose payload the fault plan corrupted may then be
+    /// handled, and is judged by what the handler did.
+    pub fn accepting_any_payload(mut self) -> Self {
+        self.decodes_payloads = false;
+        self
+    }
+
+    pub(crate) fn all_failed_policy(&self) -> AllFailedPolicy {
+        match self.policy {
+            Policy::Sqs(config) => config.all_failed_policy(),
+            Policy::Stream(config) => config.all_failed_policy(),
+        }
+    }
+
+    /// The FIFO policy, if the rules or the batch are FIFO.
+    pub(crate) fn fifo(&self, batch_is_fifo: bool) -> Option<FifoPolicy> {
+        match self.policy {
+            Policy::Sqs(config) if batch_is_fifo || config.queue_kind() == QueueKind::Fifo => {
+                Some(config.fifo_policy_kind())
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether records of one ordering key run in order (FIFO, streams).
+    pub(crate) fn ordered(&self, batch_is_fifo: bool) -> bool {
+        matches!(self.policy, Policy::Stream(_)) || self.fifo(batch_is_fifo).is_some()
+    }
+
+    /// Whether a failure stops the later records of its key (FIFO, stream
+    /// checkpoint).
+    pub(crate) fn stops_after_failure(&self, batch_is_fifo: bool) -> bool {
+        match self.policy {
+            Policy::Stream(config) => config.stream_policy() == StreamPolicy::Checkpoint,
+            Policy::Sqs(_) => self.fifo(batch_is_fifo).is_some(),
+        }
+    }
+
+    /// Whether the rules are a stream checkpoint.
+    pub(crate) fn checkpoint(&self) -> bool {
+        matches!(self.policy, Policy::Stream(config) if config.stream_policy() == StreamPolicy::Checkpoint)
+    }
+}
+
+impl From<SqsConfig> for Rules {
+    fn from(config: SqsConfig) -> Self {
+        Self::of(Policy::Sqs(config))
+    }
+}
+
+impl From<StreamConfig> for Rules {
+    fn from(config: StreamConfig) -> Self {
+        Self::of(Policy::Stream(config))
+    }
+}
