@@ -87,7 +87,9 @@ fn retried(run: &RunOutcome, facts: &Facts, reported: &[String], index: usize) -
         }
         (SourceKind::Kafka, None) => {
             let partition = crate::wire::kafka_partition_key(&run.batch.records()[index]);
-            reported.iter().any(|r| r.rsplit_once('@').is_some_and(|(p, _)| p == partition) && at_or_before(r))
+            reported
+                .iter()
+                .any(|r| r.rsplit_once('@').is_some_and(|(p, _)| p == partition) && at_or_before(r))
         }
         (_, Some(id)) => reported.iter().any(|r| r == id),
         (_, None) => false,
@@ -160,6 +162,10 @@ pub(crate) fn nothing_acknowledged_unhandled(run: &RunOutcome, rules: &Rules, fa
 /// Exactly the failed records are reported; an invocation error only where
 /// it is the right answer.
 pub(crate) fn exactly_the_failed_reported(run: &RunOutcome, rules: &Rules, facts: &Facts) -> Verdict {
+    if run.response.is_err() && facts.any_unnamed() {
+        // The right answer to a record that cannot be named.
+        return Verdict::Held;
+    }
     if !facts.known {
         return Verdict::NotChecked(format!(
             "which records the handler handled is unknown (its calls were not observed), so over-reporting \
@@ -174,14 +180,18 @@ pub(crate) fn exactly_the_failed_reported(run: &RunOutcome, rules: &Rules, facts
     let response = match &run.response {
         Ok(response) => response,
         Err(error) => {
-            if error.error_type == "LambdaBatch.AllRecordsFailed" && rules.all_failed_policy() != AllFailedPolicy::Error
+            if error.error_type == "LambdaBatch.AllRecordsFailed"
+                && rules.all_failed_policy() != AllFailedPolicy::Error
             {
                 return Verdict::Broken(format!(
                     "the invocation failed ({}) although the all-failed policy is to report every record",
                     error.error_type
                 ));
             }
-            let hung = run.calls.iter().any(|call| call.ended.is_none() && call.fault == Some(lambda_batch::fault::Fault::Hang))
+            let hung = run
+                .calls
+                .iter()
+                .any(|call| call.ended.is_none() && call.fault == Some(lambda_batch::fault::Fault::Hang))
                 || run.plan.iter().any(|(_, fault)| fault == TestFault::Hang) && !run.observed();
             let timed_out = error.error_type == "Sandbox.Timedout" && hung && !engine;
             if facts.any_unnamed() || facts.all_fail() || timed_out {
@@ -209,7 +219,8 @@ pub(crate) fn exactly_the_failed_reported(run: &RunOutcome, rules: &Rules, facts
         return Verdict::Held;
     }
     let reported = run.reported();
-    let failing: Vec<usize> = (0..facts.records.len()).filter(|&i| facts.records[i].retry.is_some()).collect();
+    let failing: Vec<usize> =
+        (0..facts.records.len()).filter(|&i| facts.records[i].retry.is_some()).collect();
     let id = |index: usize| facts.records[index].id.clone().unwrap_or_default();
     let expected: HashSet<String> = match facts.source {
         SourceKind::Kinesis | SourceKind::DynamoDb | SourceKind::Kafka if !engine => {
@@ -244,8 +255,15 @@ pub(crate) fn exactly_the_failed_reported(run: &RunOutcome, rules: &Rules, facts
 
 /// Streams and Kafka, hand-written: Lambda retries from the lowest reported
 /// record (of each partition), so that must be the first failure.
-fn lowest_retried_is_first_failure(facts: &Facts, reported: &[String], failing: &[usize], response: &Value) -> Verdict {
-    let key = |index: usize| if facts.source == SourceKind::Kafka { facts.records[index].key.clone() } else { None };
+fn lowest_retried_is_first_failure(
+    facts: &Facts,
+    reported: &[String],
+    failing: &[usize],
+    response: &Value,
+) -> Verdict {
+    let key = |index: usize| {
+        if facts.source == SourceKind::Kafka { facts.records[index].key.clone() } else { None }
+    };
     let mut first_failure: BTreeMap<Option<String>, usize> = BTreeMap::new();
     for &index in failing {
         first_failure.entry(key(index)).or_insert(index);
@@ -257,7 +275,9 @@ fn lowest_retried_is_first_failure(facts: &Facts, reported: &[String], failing: 
     }
     for (partition, &from) in &lowest_reported {
         match first_failure.get(partition) {
-            Some(&first) if first <= from => {}
+            // A duplicated identifier names both records: retrying from the
+            // first of them is the best a response can do.
+            Some(&first) if first <= from || facts.records[first].id == facts.records[from].id => {}
             first => {
                 let handled_from = first.map_or_else(
                     || "no record failed".to_owned(),
@@ -277,7 +297,8 @@ fn lowest_retried_is_first_failure(facts: &Facts, reported: &[String], failing: 
 /// Calls keep order.
 pub(crate) fn calls_keep_order(run: &RunOutcome, rules: &Rules, facts: &Facts) -> Verdict {
     if run.calls.is_empty() {
-        return if facts.records.is_empty() {
+        // Nothing ran before an invocation error, or the batch is empty.
+        return if facts.records.is_empty() || run.response.is_err() {
             Verdict::Held
         } else {
             Verdict::NotChecked(format!(
@@ -303,7 +324,8 @@ pub(crate) fn calls_keep_order(run: &RunOutcome, rules: &Rules, facts: &Facts) -
     let stops = rules.stops_after_failure(facts.batch_is_fifo);
     let succeeded = |index: usize| {
         run.calls.iter().any(|call| {
-            call.index == index && matches!(call.status, Some(RecordStatus::Succeeded | RecordStatus::Poison { .. }))
+            call.index == index
+                && matches!(call.status, Some(RecordStatus::Succeeded | RecordStatus::Poison { .. }))
         })
     };
     let key = |index: usize| &facts.records[index].key;
@@ -357,10 +379,13 @@ pub(crate) fn failures_in_record_order(run: &RunOutcome, _rules: &Rules, facts: 
         return Verdict::NotApplicable;
     }
     let positions: Vec<usize> = run.reported().iter().filter_map(|id| facts.position(id)).collect();
-    let comparable =
-        |a: usize, b: usize| facts.source != SourceKind::Kafka || facts.records[a].key == facts.records[b].key;
+    let comparable = |a: usize, b: usize| {
+        facts.source != SourceKind::Kafka || facts.records[a].key == facts.records[b].key
+    };
     for (n, &later) in positions.iter().enumerate() {
-        if let Some(&earlier) = positions[..n].iter().find(|&&earlier| comparable(earlier, later) && earlier >= later) {
+        if let Some(&earlier) =
+            positions[..n].iter().find(|&&earlier| comparable(earlier, later) && earlier >= later)
+        {
             return Verdict::Broken(format!(
                 "record {} is listed before record {}",
                 facts.name(earlier),

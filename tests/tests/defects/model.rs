@@ -1,0 +1,34 @@
+//! The business every handler of the suite does: decode an order, fail
+//! the empty ones.
+
+use lambda_batch::Error;
+use lambda_batch_testkit::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// An order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Order {
+    pub(crate) id: u32,
+    pub(crate) quantity: u8,
+}
+
+/// Orders, about one in six empty; they shrink towards orders that
+/// succeed, so a counterexample's failures are the ones that matter.
+pub(crate) fn orders() -> impl Strategy<Value = Order> {
+    (any::<u32>(), 0u8..6).prop_map(|(id, quantity)| Order { id, quantity: (quantity + 1) % 6 })
+}
+
+/// SQS bodies: the JSON of an order.
+pub(crate) fn bodies() -> BoxedStrategy<String> {
+    json_body(orders())
+}
+
+/// Kinesis data: the JSON of an order.
+pub(crate) fn data() -> BoxedStrategy<Vec<u8>> {
+    json_data(orders())
+}
+
+/// The business rule: an empty order fails.
+pub(crate) fn decide(order: &Order) -> Result<(), Error> {
+    if order.quantity == 0 { Err(format!("order {} is empty", order.id).into()) } else { Ok(()) }
+}
