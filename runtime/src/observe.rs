@@ -88,7 +88,10 @@ where
     guard.armed = false;
     let status = match &result {
         Ok(_) => RecordStatus::Succeeded,
-        Err(_) => RecordStatus::Failed(RecordError::new(RecordErrorKind::Handler, "the record's work returned an error")),
+        Err(_) => RecordStatus::Failed(RecordError::new(
+            RecordErrorKind::Handler,
+            "the record's work returned an error",
+        )),
     };
     observer.end(index, &status);
     result
@@ -105,7 +108,8 @@ struct EndOnUnwind<'o, O: Observer> {
 impl<O: Observer> Drop for EndOnUnwind<'_, O> {
     fn drop(&mut self) {
         if self.armed && std::thread::panicking() {
-            let status = RecordStatus::Failed(RecordError::new(RecordErrorKind::Panic, "the record's work panicked"));
+            let status =
+                RecordStatus::Failed(RecordError::new(RecordErrorKind::Panic, "the record's work panicked"));
             self.observer.end(self.index, &status);
         }
     }

@@ -54,7 +54,10 @@ impl TestFault {
     /// Whether the fault is in the event (reaches every handler), not in
     /// the call.
     pub fn is_in_event(self) -> bool {
-        matches!(self, TestFault::BadBody | TestFault::MissingId | TestFault::EmptyId | TestFault::DuplicateId)
+        matches!(
+            self,
+            TestFault::BadBody | TestFault::MissingId | TestFault::EmptyId | TestFault::DuplicateId
+        )
     }
 
     /// Whether the fault makes the record's handling fail (every fault but
@@ -136,9 +139,14 @@ impl FaultPlan {
 /// the first, the one after it); Kafka: of the same partition.
 fn neighbour(source: SourceKind, records: &[Value], index: usize) -> Option<&Value> {
     let same_partition = |other: &&Value| {
-        source != SourceKind::Kafka || other["topic"] == records[index]["topic"] && other["partition"] == records[index]["partition"]
+        source != SourceKind::Kafka
+            || other["topic"] == records[index]["topic"] && other["partition"] == records[index]["partition"]
     };
-    records[..index].iter().rev().find(same_partition).or_else(|| records[index + 1..].iter().find(same_partition))
+    records[..index]
+        .iter()
+        .rev()
+        .find(same_partition)
+        .or_else(|| records[index + 1..].iter().find(same_partition))
 }
 
 fn identifier(source: SourceKind, record: &Value) -> &Value {
@@ -260,8 +268,10 @@ fn plans(
 ) -> BoxedStrategy<FaultPlan> {
     let identifier_fault =
         prop_oneof![Just(TestFault::MissingId), Just(TestFault::EmptyId), Just(TestFault::DuplicateId)];
-    let identifier = proptest::option::weighted(IDENTIFIER_FAULT_CHANCE, (0..records.max(1), identifier_fault));
-    let some = proptest::collection::vec(proptest::option::weighted(probability.clamp(0.0, 1.0), fault), records);
+    let identifier =
+        proptest::option::weighted(IDENTIFIER_FAULT_CHANCE, (0..records.max(1), identifier_fault));
+    let some =
+        proptest::collection::vec(proptest::option::weighted(probability.clamp(0.0, 1.0), fault), records);
     let every = proptest::collection::vec(failing.prop_map(Some), records);
     let faults = prop_oneof![
         ALL_FAULTED_ONE_IN - 1 => some,

@@ -171,7 +171,8 @@ where
         Err(error) => return failed(batch, plan, "Runtime.DeserializeError", &error),
     };
     let cx = crate::context_with_budget(FUNCTION_TIMEOUT);
-    let invocation = async { tokio::time::timeout(FUNCTION_TIMEOUT, handler(LambdaEvent::new(payload, cx))).await };
+    let invocation =
+        async { tokio::time::timeout(FUNCTION_TIMEOUT, handler(LambdaEvent::new(payload, cx))).await };
     let call = std::panic::AssertUnwindSafe(|| runtime.block_on(injector.scope(invocation)));
     let response = match std::panic::catch_unwind(call) {
         Ok(Ok(result)) => lambda_response(result),

@@ -169,7 +169,9 @@ pub fn kinesis_batch(
                 let records = records
                     .into_iter()
                     .zip(sequence)
-                    .map(|((key, data, _), seq)| crate::kinesis::record(&seq, &format!("partition-{key}"), &data))
+                    .map(|((key, data, _), seq)| {
+                        crate::kinesis::record(&seq, &format!("partition-{key}"), &data)
+                    })
                     .collect::<Vec<_>>();
                 Batch::new(SourceKind::Kinesis, records)
             })

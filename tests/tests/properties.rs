@@ -174,7 +174,12 @@ proptest! {
 /// cannot be named. Correct, so `check` passes.
 async fn hand_written(event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, lambda_batch::Error> {
     let mut response = SqsBatchResponse::default();
-    if event.payload.records.iter().any(|message| message.message_id.as_deref().unwrap_or_default().is_empty()) {
+    if event
+        .payload
+        .records
+        .iter()
+        .any(|message| message.message_id.as_deref().unwrap_or_default().is_empty())
+    {
         return Err("a message has no messageId".into());
     }
     for message in event.payload.records {
@@ -239,10 +244,12 @@ async fn kafka_hand_written(
 #[test]
 fn check_catches_a_kafka_handler_that_compares_offsets_as_text() {
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(256));
-    let result =
-        runner.run(&(kafka_batch(1..30, 1..=3, json_data(order())), payload_fault_plan(30, 0.4)), |(batch, plan)| {
+    let result = runner.run(
+        &(kafka_batch(1..30, 1..=3, json_data(order())), payload_fault_plan(30, 0.4)),
+        |(batch, plan)| {
             check(&run(|event| kafka_hand_written(event, true), &batch, &plan), kafka_checkpoint::CONFIG)
-        });
+        },
+    );
     let error = result.expect_err("offsets compared as text must be caught");
     assert!(error.to_string().contains("payload cannot be decoded"), "{error}");
 }

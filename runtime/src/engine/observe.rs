@@ -44,7 +44,11 @@ pub(crate) trait Observer {
 pub(crate) trait ApplyFault: Copy + 'static {
     /// Wraps or replaces `call` (the handler's future, already made);
     /// `injected_error` makes the failure an injected error stands for.
-    fn apply<C: Future>(self, call: C, injected_error: impl FnOnce() -> C::Output) -> impl Future<Output = C::Output>;
+    fn apply<C: Future>(
+        self,
+        call: C,
+        injected_error: impl FnOnce() -> C::Output,
+    ) -> impl Future<Output = C::Output>;
 }
 
 /// An optional observer: `None` (no injector in scope) observes nothing.
@@ -125,7 +129,11 @@ mod off {
     impl ApplyFault for NoFault {
         /// Never called (there is no `NoFault`); leaves the call as it is.
         #[inline(always)]
-        fn apply<C: Future>(self, call: C, _injected_error: impl FnOnce() -> C::Output) -> impl Future<Output = C::Output> {
+        fn apply<C: Future>(
+            self,
+            call: C,
+            _injected_error: impl FnOnce() -> C::Output,
+        ) -> impl Future<Output = C::Output> {
             call
         }
     }

@@ -53,7 +53,8 @@ pub(crate) struct Facts {
 
 fn handled(calls: &[Call], index: usize) -> bool {
     calls.iter().any(|call| {
-        call.index == index && matches!(call.status, Some(RecordStatus::Succeeded | RecordStatus::Poison { .. }))
+        call.index == index
+            && matches!(call.status, Some(RecordStatus::Succeeded | RecordStatus::Poison { .. }))
     })
 }
 

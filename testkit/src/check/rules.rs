@@ -72,7 +72,9 @@ impl Rules {
     /// failed message's group only, and reports the failed message and
     /// every later one of its group.
     pub fn sqs_fifo_per_group() -> Self {
-        Self::of(Policy::Sqs(SqsConfig::new().queue(QueueKind::Fifo).fifo_policy(FifoPolicy::SkipFailedGroup)))
+        Self::of(Policy::Sqs(
+            SqsConfig::new().queue(QueueKind::Fifo).fifo_policy(FifoPolicy::SkipFailedGroup),
+        ))
     }
 
     /// A Kinesis, DynamoDB Streams or Kafka handler that stops at the first

@@ -375,7 +375,10 @@ fn effects_once<'a>(
 ///
 /// # Errors
 /// The message whose effect happened twice, or never although deleted.
-pub fn message_effects_exactly_once(report: &SqsReport, effects: &HashMap<String, u32>) -> Result<(), TestCaseError> {
+pub fn message_effects_exactly_once(
+    report: &SqsReport,
+    effects: &HashMap<String, u32>,
+) -> Result<(), TestCaseError> {
     let items = report.messages.iter().map(|message| {
         (message.id.to_string(), matches!(message.end, MessageEnd::Deleted(_)), message.receive_count)
     });
@@ -389,7 +392,10 @@ pub fn message_effects_exactly_once(report: &SqsReport, effects: &HashMap<String
 ///
 /// # Errors
 /// The record whose effect happened twice, or never although processed.
-pub fn stream_effects_exactly_once(report: &StreamReport, effects: &HashMap<String, u32>) -> Result<(), TestCaseError> {
+pub fn stream_effects_exactly_once(
+    report: &StreamReport,
+    effects: &HashMap<String, u32>,
+) -> Result<(), TestCaseError> {
     let items = report.records.iter().map(|record| {
         (record.sequence_number.to_string(), matches!(record.end, RecordEnd::Processed(_)), record.deliveries)
     });
@@ -402,7 +408,10 @@ pub fn stream_effects_exactly_once(report: &StreamReport, effects: &HashMap<Stri
 ///
 /// # Errors
 /// The record whose effect happened twice, or never although committed.
-pub fn kafka_effects_exactly_once(report: &KafkaReport, effects: &HashMap<String, u32>) -> Result<(), TestCaseError> {
+pub fn kafka_effects_exactly_once(
+    report: &KafkaReport,
+    effects: &HashMap<String, u32>,
+) -> Result<(), TestCaseError> {
     let items = report.records.iter().map(|record| {
         (record.item_identifier(), matches!(record.end, RecordEnd::Processed(_)), record.deliveries)
     });
