@@ -49,14 +49,15 @@ pub(crate) fn accepted_by_lambda(run: &RunOutcome, rules: &Rules, facts: &Facts)
     let Ok(response) = &run.response else { return Verdict::Held };
     let read = lambda_reads(run, rules, facts, response);
     let errors = read.findings().iter().filter(|finding| finding.severity == Severity::Error);
-    if *read.verdict() == LambdaVerdict::CompleteFailure && !facts.any_unnamed() {
-        if let Some(finding) = errors.clone().find(|finding| !breaks_order(&finding.problem)) {
-            return Verdict::Broken(format!(
-                "Lambda treats this response as a complete failure and retries all {} records: {finding}; \
-                 response {response}",
-                facts.records.len()
-            ));
-        }
+    if *read.verdict() == LambdaVerdict::CompleteFailure
+        && !facts.any_unnamed()
+        && let Some(finding) = errors.clone().find(|finding| !breaks_order(&finding.problem))
+    {
+        return Verdict::Broken(format!(
+            "Lambda treats this response as a complete failure and retries all {} records: {finding}; \
+             response {response}",
+            facts.records.len()
+        ));
     }
     match errors.clone().find(|finding| breaks_order(&finding.problem)) {
         Some(finding) => Verdict::Broken(format!("{finding}; response {response}")),

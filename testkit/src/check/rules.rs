@@ -38,8 +38,11 @@ pub(crate) enum Policy {
 pub struct Rules {
     pub(crate) policy: Policy,
     pub(crate) decodes_payloads: bool,
-    pub(crate) failing_when: Option<Arc<dyn Fn(&Value) -> bool + Send + Sync>>,
+    pub(crate) failing_when: Option<Predicate>,
 }
+
+/// Which clean records a handler fails (see [`Rules::failing_when`]).
+pub(crate) type Predicate = Arc<dyn Fn(&Value) -> bool + Send + Sync>;
 
 impl fmt::Debug for Rules {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -6,11 +6,10 @@ use lambda_batch::dynamodb::NewImage;
 use lambda_batch::{Json, RecordMeta, RecordOutcome, batch_handler};
 use lambda_batch_testkit::prelude::*;
 use lambda_batch_testkit::sim::{self, lambda_function};
-use proptest::test_runner::TestRunner;
 
 use super::model::{Order, bodies, data, decide, orders};
 use super::redelivery::{Ledger, schedule, sqs_run};
-use super::suite::{Case, Written, outcome};
+use super::suite::{Case, Test, Written, outcome};
 
 fn outcome_of(order: &Order) -> RecordOutcome {
     match decide(order) {
@@ -56,11 +55,7 @@ async fn sqs_charges(#[state] ledger: &(Ledger, bool), meta: RecordMeta<'_>) -> 
     RecordOutcome::Success
 }
 
-fn case(
-    source: &'static str,
-    defect: Option<&'static str>,
-    test: Box<dyn Fn(&mut TestRunner) -> Result<(), String>>,
-) -> Case {
+fn case(source: &'static str, defect: Option<&'static str>, test: Test) -> Case {
     Case { source, written: Written::ByMacro, defect, cases: 256, test }
 }
 

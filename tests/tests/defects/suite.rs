@@ -25,8 +25,11 @@ pub(crate) struct Case {
     pub(crate) cases: u32,
     /// The documented default test of the handler, run by this runner:
     /// `Err` with the failure and its shrunk input.
-    pub(crate) test: Box<dyn Fn(&mut TestRunner) -> Result<(), String>>,
+    pub(crate) test: Test,
 }
+
+/// A case's test: its documented default test run by the runner given.
+pub(crate) type Test = Box<dyn Fn(&mut TestRunner) -> Result<(), String>>;
 
 /// What a proptest run found, as text.
 pub(crate) fn outcome<V: Debug>(result: Result<(), TestError<V>>) -> Result<(), String> {
@@ -84,11 +87,12 @@ pub(crate) fn run_suite(cases: &[Case], seeds: u64) -> Vec<String> {
             None => ("none (correct control)", format!("{}/{seeds} false alarms", row.caught)),
         };
         println!("| {} | {written} | {what} | {verdict} | {:.2} s |", case.source, row.slowest.as_secs_f64());
-        match (case.defect, &row.example) {
-            (Some(defect), Some(example)) => {
-                examples.push(format!("{} / {defect}:\n      {example}", case.source))
-            }
-            _ => {}
+        if let (Some(defect), Some(example)) = (case.defect, &row.example) {
+            examples.push(format!(
+                "{} / {defect}:
+      {example}",
+                case.source
+            ));
         }
         if case.defect.is_some() && row.caught as u64 != seeds {
             problems.push(format!(
@@ -98,10 +102,8 @@ pub(crate) fn run_suite(cases: &[Case], seeds: u64) -> Vec<String> {
                 seeds - row.caught as u64
             ));
         }
-        if case.defect.is_none() {
-            if let Some(example) = &row.example {
-                problems.push(format!("{} ({written}): a correct handler failed: {example}", case.source));
-            }
+        if let (None, Some(example)) = (case.defect, &row.example) {
+            problems.push(format!("{} ({written}): a correct handler failed: {example}", case.source));
         }
     }
     println!("\nFirst shrunk counterexample of each defect:");
