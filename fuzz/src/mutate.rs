@@ -11,6 +11,8 @@
 //! written twice, dropped, renamed or moved, a record duplicated or moved,
 //! a subtree copied elsewhere; a response's values are also taken from its
 //! event (identifiers, and Kafka positions built from its strings and numbers).
+//! An input that is not JSON is, half the time, replaced by one of a few
+//! small events (or responses) before the changes.
 //! One time in four the tree is also written with another spelling: spaces,
 //! tabs and newlines between tokens, characters of keys and strings as
 //! `\uXXXX` escapes (the project's own scanner walks that text). The tree is written back with its keys in
@@ -398,8 +400,35 @@ fn write_string(text: &str, out: &mut String, rng: &mut Rng) {
     out.push('"');
 }
 
+/// Small events of every source, to start again from when an input is not
+/// JSON (libFuzzer keeps many such inputs: each parse error is new coverage).
+const EVENTS: &[&str] = &[
+    r#"{"Records":[{"messageId":"m1","body":"ok","attributes":{"ApproximateReceiveCount":"1","MessageGroupId":"g1"},"eventSourceARN":"arn:aws:sqs:us-east-1:1:q"},{"messageId":"m2","body":"E","attributes":{"MessageGroupId":"g2"}},{"messageId":"m3","body":"Xe","attributes":{"MessageGroupId":"g1"}}]}"#,
+    r#"{"Records":[{"messageId":"a","body":"R","eventSourceARN":"arn:aws:sqs:us-east-1:1:q.fifo"},{"messageId":"b","body":"{}"}]}"#,
+    r#"{"Records":[{"kinesis":{"partitionKey":"k1","sequenceNumber":"999","data":"b2s="}},{"kinesis":{"partitionKey":"k2","sequenceNumber":"1000","data":"RQ=="}},{"kinesis":{"partitionKey":"k1","sequenceNumber":"1001","data":"e30="}}]}"#,
+    r#"{"Records":[{"eventName":"INSERT","dynamodb":{"Keys":{"id":{"S":"1"}},"SequenceNumber":"111"}},{"eventName":"Error","dynamodb":{"Keys":{"id":{"S":"2"}},"SequenceNumber":"112"}}]}"#,
+    r#"{"records":{"t-0":[{"topic":"t","partition":0,"offset":5,"value":"b2s="},{"topic":"t","partition":0,"offset":6,"value":"RQ=="}],"t-1":[{"topic":"t","partition":1,"offset":9,"value":"WGU="}]}}"#,
+];
+
+/// Responses to start again from (the validator's second half).
+const RESPONSES: &[&str] = &[
+    r#"{"batchItemFailures":[{"itemIdentifier":"m1"}]}"#,
+    r#"{"batchItemFailures":[{"itemIdentifier":"1000"},{"itemIdentifier":"999"}]}"#,
+    r#"{"batchItemFailures":[{"itemIdentifier":{"partition":"t-0","offset":6}}]}"#,
+    r#"{"batchItemFailures":[]}"#,
+];
+
 fn mutate_json(text: &[u8], rng: &mut Rng, other: Option<&J>) -> Option<Vec<u8>> {
-    let mut doc = json::read(text).ok()?;
+    let mut doc = match json::read(text) {
+        Ok(doc) => doc,
+        // Not JSON: half the time libFuzzer mutates the bytes, half the time
+        // a small event (or response) is mutated instead.
+        Err(_) if rng.below(2) == 0 => {
+            let templates = if other.is_some() { RESPONSES } else { EVENTS };
+            json::read(rng.pick(templates).as_bytes()).ok()?
+        }
+        Err(_) => return None,
+    };
     let respell = rng.below(4) == 0;
     if !respell || rng.below(2) == 0 {
         for _ in 0..=rng.below(3) {
@@ -458,10 +487,10 @@ pub fn mutate(data: &mut [u8], size: usize, max_size: usize, seed: u32, layout: 
                 Some(at) => (&rest[..at], &rest[at + 1..]),
                 None => (rest, &[][..]),
             };
-            let pair = if rng.below(2) == 0 {
+            let event_tree = json::read(event).ok().map(|doc| doc.root);
+            let pair = if event_tree.is_none() || rng.below(2) == 0 {
                 mutate_json(event, &mut rng, None).map(|event| (event, response.to_vec()))
             } else {
-                let event_tree = json::read(event).ok().map(|doc| doc.root);
                 mutate_json(response, &mut rng, event_tree.as_ref()).map(|response| (event.to_vec(), response))
             };
             pair.map(|(event, response)| [&[pick][..], &event, &[0], &response].concat())
