@@ -15,7 +15,7 @@ use crate::backoff::BackoffState;
 use crate::config::BridgeConfig;
 use crate::context::{Function, context};
 use crate::error::BridgeError;
-use crate::event::{Received, event_text, record};
+use crate::event::{self, Batch, Received, event_text};
 use crate::invoke::{Handler, invoke};
 use crate::plan::{Plan, PlanVerdict, plan};
 use crate::queue::{Queue, QueueCounts, QueueFacts, ToDelete};
@@ -23,6 +23,8 @@ use crate::summary::{Counters, DrainLimits, DrainSummary, PollOutcome, PollSumma
 
 /// How many SQS calls in a row may fail before [`Bridge::run_until`] gives up.
 const MAX_CONSECUTIVE_SQS_ERRORS: u32 = 5;
+/// The pause between short polls within a batching window.
+const SHORT_POLL_PAUSE: Duration = Duration::from_millis(200);
 
 /// A local event source mapping for one SQS queue: it receives batches,
 /// invokes a handler in process with the event Lambda would send, and
@@ -232,18 +234,13 @@ impl Bridge {
             if missing == 0 || left.is_zero() {
                 return Ok(messages);
             }
-            // SQS waits whole seconds: under one second left, wait it out
-            // here and take what is there.
-            let wait = if left < Duration::from_secs(1) {
-                tokio::time::sleep(left).await;
-                Duration::ZERO
-            } else {
-                left.min(self.config.wait_time)
-            };
-            messages.extend(self.queue.receive(missing, wait, visibility).await?);
-            if wait.is_zero() {
-                return Ok(messages);
+            // SQS long-polls whole seconds: under one second, pause briefly
+            // and take what is there.
+            let wait = left.min(self.config.wait_time);
+            if wait < Duration::from_secs(1) {
+                tokio::time::sleep(left.min(SHORT_POLL_PAUSE)).await;
             }
+            messages.extend(self.queue.receive(missing, wait, visibility).await?);
         }
     }
 
@@ -254,28 +251,12 @@ impl Bridge {
         H: Handler<P>,
     {
         let mut summary = PollSummary::empty();
-        summary.received = messages.len();
-        let mut batch: Vec<Received> = Vec::with_capacity(messages.len());
-        for message in &messages {
-            match record(message, &self.facts) {
-                // The same message twice in one batch (a standard queue may
-                // deliver a message more than once): one record, deleted
-                // with the latest receipt handle.
-                Ok(received) => {
-                    match batch.iter_mut().find(|earlier| earlier.message_id == received.message_id) {
-                        Some(earlier) => {
-                            earlier.receipt_handle = received.receipt_handle;
-                            summary.received -= 1;
-                        }
-                        None => batch.push(received),
-                    }
-                }
-                Err(unusable) => {
-                    warn!(queue = %self.facts.arn, "received {unusable}; left in the queue, not handed to the function");
-                    summary.left_for_retry += 1;
-                }
-            }
+        let Batch { records: batch, unusable } = event::batch(&messages, &self.facts);
+        for reason in &unusable {
+            warn!(queue = %self.facts.arn, "received {reason}; left in the queue, not handed to the function");
         }
+        summary.received = batch.len() + unusable.len();
+        summary.left_for_retry = unusable.len();
         if batch.is_empty() {
             self.totals.add(&summary);
             return summary;

@@ -87,6 +87,35 @@ fn message_attribute(value: &MessageAttributeValue) -> Value {
     Value::Object(attribute)
 }
 
+/// The messages of one poll that can be handed to the function, in the
+/// order received.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Batch {
+    /// One record per message.
+    pub(crate) records: Vec<Received>,
+    /// Messages that cannot be handed on (left in the queue), and why.
+    pub(crate) unusable: Vec<Unusable>,
+}
+
+/// The batch of the messages one poll received. A message received twice
+/// (a standard queue may deliver a message more than once) is one record,
+/// to be deleted with its latest receipt handle.
+pub(crate) fn batch(messages: &[Message], queue: &QueueFacts) -> Batch {
+    let mut batch = Batch::default();
+    for message in messages {
+        match record(message, queue) {
+            Ok(received) => {
+                match batch.records.iter_mut().find(|earlier| earlier.message_id == received.message_id) {
+                    Some(earlier) => earlier.receipt_handle = received.receipt_handle,
+                    None => batch.records.push(received),
+                }
+            }
+            Err(unusable) => batch.unusable.push(unusable),
+        }
+    }
+    batch
+}
+
 /// The event's text, `{"Records": [...]}`, each record's keys in the order
 /// Lambda writes them (the testkit's writer, the one every test event of
 /// this project goes through).
@@ -170,6 +199,22 @@ mod tests {
         let parsed: aws_lambda_events::event::sqs::SqsEvent = serde_json::from_str(&text).unwrap();
         assert_eq!(parsed.records[0].message_id.as_deref(), Some("m-1"));
         assert_eq!(parsed.records[0].event_source_arn.as_deref(), Some(queue().arn.as_str()));
+    }
+
+    #[test]
+    fn a_message_received_twice_is_one_record_with_the_latest_receipt_handle() {
+        let again =
+            Message::builder().message_id("m-1").receipt_handle("handle-2").body("{\"id\": 1}").build();
+        let other = Message::builder().message_id("m-2").receipt_handle("handle-3").body("x").build();
+        let broken = Message::builder().body("no id").build();
+        let batch = batch(&[message(), other, again, broken], &queue());
+        let records: Vec<(&str, &str)> = batch
+            .records
+            .iter()
+            .map(|received| (received.message_id.as_str(), received.receipt_handle.as_str()))
+            .collect();
+        assert_eq!(records, [("m-1", "handle-2"), ("m-2", "handle-3")]);
+        assert_eq!(batch.unusable, [Unusable::NoMessageId]);
     }
 
     #[test]

@@ -84,3 +84,9 @@ pub use crate::summary::{Counters, DrainLimits, DrainSummary, PollOutcome, PollS
 /// The SQS SDK the bridge uses, to create queues and send messages with the
 /// same client.
 pub use aws_sdk_sqs;
+
+/// The crate README's Rust blocks, compiled as doc tests (not run: they
+/// need an SQS endpoint).
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeSnippets;

@@ -9,6 +9,7 @@
 //! groups handled in order.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write as _;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -29,14 +30,17 @@ use serde::Deserialize;
 
 const ENDPOINT_VARIABLE: &str = "LAMBDA_BATCH_SQS_ENDPOINT";
 
-/// The endpoint, or `None` after saying loudly that the test is skipped.
+/// The endpoint, or `None` after saying loudly that the test is skipped
+/// (straight to stderr: the test harness would swallow `eprintln!` of a
+/// passing test).
 fn endpoint(test: &str) -> Option<String> {
     match std::env::var(ENDPOINT_VARIABLE) {
         Ok(url) if !url.is_empty() => Some(url),
         _ => {
-            eprintln!(
-                "SKIPPED: {test} needs an SQS API; set {ENDPOINT_VARIABLE} (e.g. http://127.0.0.1:5000 for moto_server) \
-                 or run .ci/bridge.sh, which starts moto's server and runs these tests"
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED: {test} needs an SQS API; set {ENDPOINT_VARIABLE} (e.g. http://127.0.0.1:5000 for \
+                 moto_server) or run .ci/bridge.sh, which starts moto's server and runs these tests"
             );
             None
         }
@@ -571,6 +575,34 @@ async fn the_batching_window_gathers_messages_that_arrive_during_it() {
     let poll = poll.unwrap();
     assert_eq!((poll.received, poll.deleted), (5, 5), "{poll:?}");
     assert_eq!(poll.outcome, PollOutcome::CompleteSuccess);
+}
+
+// ---------------------------------------------------------------- run_until
+
+#[tokio::test]
+async fn run_until_polls_until_told_to_stop() {
+    let Some(endpoint) = endpoint("run_until_polls_until_told_to_stop") else {
+        return;
+    };
+    let client = client(&endpoint).await;
+    let queues = queues(&client, "run", false, 5).await;
+    for i in 0..3 {
+        send(&client, &queues.url, &format!("message {i}"), None).await;
+    }
+    let handled = Mutex::new(Vec::new());
+    let handler = |event| record_success(&handled, event);
+    let mut bridge = Bridge::new(client.clone(), config(&queues.url)).await.unwrap();
+    let stop = async {
+        while handled.lock().unwrap().len() < 3 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    let totals = tokio::time::timeout(Duration::from_secs(30), bridge.run_until(&handler, stop))
+        .await
+        .expect("run_until did not stop")
+        .unwrap();
+    assert_eq!((totals.received, totals.deleted, totals.function_errors), (3, 3, 0), "{totals:?}");
+    assert_eq!(bridge.queue_counts().await.unwrap().total(), 0);
 }
 
 // ------------------------------------------------------- settings and errors
