@@ -24,7 +24,9 @@ use std::time::Duration;
 
 use lambda_batch_bridge::aws_sdk_sqs::Client;
 use lambda_batch_bridge::aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
-use lambda_batch_bridge::{Backoff, Bridge, BridgeConfig, ClientSettings, DrainLimits, StopReason};
+use lambda_batch_bridge::{
+    Backoff, Bridge, BridgeConfig, BridgeError, ClientSettings, DrainLimits, StopReason,
+};
 use lambda_batch_examples::orders::handle_order;
 
 const USAGE: &str = "\
@@ -106,7 +108,8 @@ async fn main() -> ExitCode {
         Ok(false) => ExitCode::FAILURE,
         Err(error) => {
             eprintln!("error: {error}");
-            let mut source = error.source();
+            // The bridge's own errors already name their causes.
+            let mut source = if error.is::<BridgeError>() { None } else { error.source() };
             while let Some(cause) = source {
                 eprintln!("  caused by: {cause}");
                 source = cause.source();

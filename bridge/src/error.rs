@@ -3,7 +3,7 @@
 
 use std::fmt::Debug;
 
-use aws_sdk_sqs::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_sqs::error::{ProvideErrorMetadata, SdkError};
 
 use crate::config::ConfigError;
 
@@ -46,10 +46,11 @@ pub enum BridgeError {
 pub(crate) fn sqs_error<E, R>(operation: &'static str, queue_url: &str, error: SdkError<E, R>) -> BridgeError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    SdkError<E, R>: std::error::Error + 'static,
     R: Debug + Send + Sync + 'static,
     aws_sdk_sqs::Error: From<SdkError<E, R>>,
 {
-    let detail = DisplayErrorContext(&error).to_string();
+    let detail = causes(&error);
     let advice = advice(&error, &detail);
     BridgeError::Sqs {
         operation,
@@ -58,6 +59,21 @@ where
         advice,
         source: Box::new(aws_sdk_sqs::Error::from(error)),
     }
+}
+
+/// An error and its causes in one line: `a: b: c`.
+fn causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.ends_with(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 fn advice<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>, detail: &str) -> &'static str {
