@@ -1,27 +1,40 @@
 //! Prove lambda-batch handlers right with property tests.
 //!
-//! - [`strategy`]: proptest strategies for SQS (standard and FIFO), Kinesis
-//!   and DynamoDB Streams batches of the shape Lambda sends;
-//! - [`faults`]: fault plans (error, panic, corrupted payload, delay, hang);
+//! - [`strategy`]: proptest strategies for SQS (standard and FIFO), Kinesis,
+//!   DynamoDB Streams and Kafka batches of the shape Lambda sends (Kinesis
+//!   and DynamoDB sequence numbers that change digit count within a batch);
+//! - [`faults`]: fault plans: errors, panics, corrupted payloads, delays,
+//!   hangs, and missing, empty or duplicated identifiers
+//!   ([`fault_plan`](faults::fault_plan)); only the faults that are in the
+//!   event, for a hand-written handler that does not call
+//!   `lambda_batch::observe` ([`payload_fault_plan`](faults::payload_fault_plan));
 //! - [`harness::run`]: runs any batch handler (a `#[batch_handler]`
 //!   function or a hand-written one) on a batch with a fault plan, on a
-//!   paused tokio clock, and returns the response and the calls it made;
-//! - [`check`]: the invariants, each returning `Result<(), TestCaseError>`;
+//!   paused tokio clock, failing the invocation on a panic or past the
+//!   deadline as Lambda's runtime would, and returns the response and the
+//!   calls made (the engine's, or the hand-written handler's work wrapped in
+//!   `lambda_batch::observe`);
+//! - [`check`]: the invariants, for a `#[batch_handler]`'s `CONFIG` or the
+//!   [`Rules`](check::Rules) a hand-written handler follows;
+//!   [`check::check`] returns `Result<(), TestCaseError>` so proptest
+//!   shrinks, [`check::check_report`] also says which invariants could not
+//!   be checked and why;
+//! - [`sim`]: a virtual-time simulator of Lambda's deliveries and retries;
 //! - [`context`], [`sqs`], [`kinesis`], [`dynamodb`], [`kafka`]: hand-made events and a
 //!   Lambda-shaped `Context`.
 //!
 //! ```
-//! use lambda_batch::{batch_handler, RecordOutcome};
+//! use lambda_batch::{batch_handler, Json, RecordOutcome};
 //! use lambda_batch_testkit::prelude::*;
 //!
 //! #[batch_handler(sqs)]
-//! async fn handle(body: &str) -> RecordOutcome {
-//!     if body.is_empty() { RecordOutcome::failure("empty") } else { RecordOutcome::Success }
+//! async fn handle(Json(quantity): Json<u32>) -> RecordOutcome {
+//!     if quantity == 0 { RecordOutcome::failure("empty") } else { RecordOutcome::Success }
 //! }
 //!
 //! let mut runner = proptest::test_runner::TestRunner::default();
 //! runner
-//!     .run(&(sqs_batch(0..20, "[a-z]{0,3}"), fault_plan(20, 0.2)), |(batch, faults)| {
+//!     .run(&(sqs_batch(0..20, json_body(0u32..5)), fault_plan(20, 0.2)), |(batch, faults)| {
 //!         check(&run(handle, &batch, &faults), handle::CONFIG)
 //!     })
 //!     .unwrap();
@@ -29,7 +42,9 @@
 //!
 //! Fault injection uses lambda-batch's `fault-injection` feature, which this
 //! crate turns on: the engine looks up a task-local fault plan at its single
-//! call site. A build of your function without the testkit has no hook.
+//! call site, and so does `lambda_batch::observe` in a hand-written handler.
+//! A build of your function without the testkit has no hook, and `observe`
+//! is then just the work, awaited.
 
 #![forbid(unsafe_code)]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
