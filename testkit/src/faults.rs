@@ -45,8 +45,9 @@ pub enum TestFault {
     MissingId,
     /// The record's identifier is empty (`""`).
     EmptyId,
-    /// The record's identifier is the one of the record before it (the
-    /// first record takes the second's; Kafka: within its partition).
+    /// The record's identifier is the one of the record just before it (the
+    /// first record takes the second's), when both have the same FIFO
+    /// message group or Kafka partition; otherwise nothing changes.
     DuplicateId,
 }
 
@@ -135,18 +136,19 @@ impl FaultPlan {
     }
 }
 
-/// The record whose identifier a duplicate takes: the one before it (for
-/// the first, the one after it); Kafka: of the same partition.
+/// The record whose identifier a duplicate takes: the one just before it
+/// (for the first, the one just after it), if it has the same ordering key
+/// for FIFO queues (message group) and Kafka (partition). Adjacent in its
+/// group, a duplicate leaves a correct FIFO handler a valid response: the
+/// shared identifier retries both records, a suffix either way.
 fn neighbour(source: SourceKind, records: &[Value], index: usize) -> Option<&Value> {
-    let same_partition = |other: &&Value| {
-        source != SourceKind::Kafka
-            || other["topic"] == records[index]["topic"] && other["partition"] == records[index]["partition"]
+    let key = |record: &Value| match source {
+        SourceKind::SqsFifo => record["attributes"]["MessageGroupId"].clone(),
+        SourceKind::Kafka => json!([record["topic"], record["partition"]]),
+        _ => Value::Null,
     };
-    records[..index]
-        .iter()
-        .rev()
-        .find(same_partition)
-        .or_else(|| records[index + 1..].iter().find(same_partition))
+    let before = index.checked_sub(1).and_then(|before| records.get(before));
+    [before, records.get(index + 1)].into_iter().flatten().find(|other| key(other) == key(&records[index]))
 }
 
 fn identifier(source: SourceKind, record: &Value) -> &Value {

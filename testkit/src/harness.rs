@@ -79,7 +79,8 @@ pub struct InvocationError {
 /// What one run did.
 #[derive(Debug, Clone)]
 pub struct RunOutcome {
-    /// The batch as the handler got it (bad bodies applied).
+    /// The batch as the handler got it (the plan's faults in the event
+    /// applied: corrupted payloads, identifier faults).
     pub batch: Batch,
     /// The faults planned.
     pub plan: FaultPlan,

@@ -200,8 +200,8 @@ pub(crate) fn exactly_the_failed_reported(run: &RunOutcome, rules: &Rules, facts
             }
             let hint = match error.error_type.as_str() {
                 "Runtime.Panic" => {
-                    " (a panic in one record's work fails the whole invocation: catch it per record, e.g. run each \
-                     record in its own tokio task)"
+                    " (a panic in one record's work fails the whole invocation: catch it per record, around the \
+                     observed work, e.g. with `futures::FutureExt::catch_unwind`)"
                 }
                 "Sandbox.Timedout" => " (the invocation ran past its deadline)",
                 _ => "",
