@@ -48,7 +48,6 @@ impl InjectedFailure {
 /// ```
 /// use lambda_batch::aws_events::{SqsBatchResponse, SqsEvent};
 /// use lambda_batch::{observe, Error, LambdaEvent};
-/// use aws_lambda_events::sqs::BatchItemFailure;
 ///
 /// async fn handler(event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, Error> {
 ///     let mut response = SqsBatchResponse::default();
@@ -62,7 +61,7 @@ impl InjectedFailure {
 ///             Ok::<(), Error>(())
 ///         });
 ///         if work.await.is_err() {
-///             response.batch_item_failures.push(BatchItemFailure { item_identifier: id.to_owned(), ..Default::default() });
+///             response.add_failure(id.to_owned());
 ///         }
 ///     }
 ///     Ok(response)
