@@ -1,0 +1,173 @@
+//! The lanes of the timeline, read from an SQS run's trace: each
+//! message's attempts (and why each failed), its invisible spells, and the
+//! waits behind its FIFO group.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use super::super::clock::Millis;
+use super::super::fates::MessageEnd;
+use super::super::sqs::SqsReport;
+use super::super::trace::TraceEvent;
+
+pub(super) struct Attempt {
+    pub(super) from: Millis,
+    pub(super) to: Millis,
+    pub(super) ok: bool,
+    pub(super) invocation: u64,
+    /// Why it failed, from the trace (empty when it succeeded).
+    pub(super) why: String,
+}
+
+#[derive(Default)]
+pub(super) struct Lane {
+    pub(super) attempts: Vec<Attempt>,
+    pub(super) invisible: Vec<(Millis, Millis)>,
+    pub(super) first_received: Option<Millis>,
+    pub(super) last_response: Option<Millis>,
+}
+
+pub(super) fn lanes(report: &SqsReport) -> HashMap<Arc<str>, Lane> {
+    let mut lanes: HashMap<Arc<str>, Lane> = HashMap::new();
+    // By invocation number, so the page is the same for the same run.
+    let mut received: BTreeMap<u64, Vec<(Arc<str>, Millis)>> = BTreeMap::new();
+    let mut ended: HashMap<u64, Millis> = HashMap::new();
+    let mut deleted: HashMap<(Arc<str>, u64), Millis> = HashMap::new();
+    let mut why: HashMap<u64, String> = HashMap::new();
+    let mut throttled: HashSet<u64> = HashSet::new();
+    let mut responses_partial: HashSet<u64> = HashSet::new();
+    let groups: HashMap<Arc<str>, Option<Arc<str>>> =
+        report.messages.iter().map(|m| (Arc::clone(&m.id), m.group.clone())).collect();
+    for entry in report.trace.entries() {
+        match &entry.event {
+            TraceEvent::Received { id, invocation, .. } => {
+                received.entry(*invocation).or_default().push((Arc::clone(id), entry.t));
+                lanes.entry(Arc::clone(id)).or_default().first_received.get_or_insert(entry.t);
+            }
+            TraceEvent::Throttled { invocation } => {
+                throttled.insert(*invocation);
+            }
+            TraceEvent::Response { invocation, outcome, error, .. } => {
+                if *outcome == "partial_success" {
+                    responses_partial.insert(*invocation);
+                }
+                why.insert(*invocation, failure_reason(outcome, error.as_deref()));
+                ended.insert(*invocation, entry.t);
+                for (id, _) in received.get(invocation).into_iter().flatten() {
+                    lanes.entry(Arc::clone(id)).or_default().last_response = Some(entry.t);
+                }
+            }
+            TraceEvent::Deleted { id, invocation } => {
+                deleted.insert((Arc::clone(id), *invocation), entry.t);
+            }
+            TraceEvent::VisibleAgain { id, .. } => {
+                let lane = lanes.entry(Arc::clone(id)).or_default();
+                if let Some(from) = lane.last_response.take() {
+                    lane.invisible.push((from, entry.t));
+                }
+            }
+            _ => {}
+        }
+    }
+    for (invocation, messages) in received {
+        // A throttled batch given up has no response: its attempt ends
+        // where the messages come back.
+        let to = ended.get(&invocation).copied();
+        let reason = match why.get(&invocation) {
+            Some(reason) => reason.clone(),
+            None if throttled.contains(&invocation) => {
+                "throttled: the function did not run; the message comes back when its visibility timeout ends"
+                    .to_owned()
+            }
+            None => "the invocation did not end before the run stopped".to_owned(),
+        };
+        // FIFO: a message listed after an earlier failed message of its
+        // group was not handled at all (either FIFO policy stops the group).
+        let mut failed_groups: HashMap<Arc<str>, Arc<str>> = HashMap::new();
+        let partial = why.get(&invocation).is_some_and(|_| responses_partial.contains(&invocation));
+        for (id, from) in messages {
+            let ok = deleted.contains_key(&(Arc::clone(&id), invocation));
+            let group = if report.fifo && partial { groups.get(&id).cloned().flatten() } else { None };
+            let why = match (ok, group) {
+                (true, _) => String::new(),
+                (false, Some(group)) => match failed_groups.get(&group) {
+                    Some(first) => format!(
+                        "skipped, not handled: {first}, earlier in the batch and in its group {group}, failed (FIFO order)"
+                    ),
+                    None => {
+                        failed_groups.insert(group, Arc::clone(&id));
+                        reason.clone()
+                    }
+                },
+                (false, None) => reason.clone(),
+            };
+            let lane = lanes.entry(id).or_default();
+            lane.attempts.push(Attempt { from, to: to.unwrap_or(from), ok, invocation, why });
+        }
+    }
+    lanes
+}
+
+/// Why the messages of an invocation that ended with `outcome` were not
+/// deleted, in words (the trace knows the outcome and, for a function
+/// error or timeout, the error type; a record's own error, panic, poison
+/// verdict or running out of time is in the function's log).
+fn failure_reason(outcome: &str, error: Option<&str>) -> String {
+    let error = error.unwrap_or("");
+    match outcome {
+        "timeout" => format!("the invocation timed out ({error}): the whole batch comes back"),
+        "function_error" => match error {
+            "Runtime.ExitError" => {
+                "the function crashed (Runtime.ExitError): the whole batch comes back".to_owned()
+            }
+            "LambdaBatch.AllRecordsFailed" => {
+                "every record of the batch failed (LambdaBatch.AllRecordsFailed: \
+                 each one's error, panic or out of time is in the function's log)"
+                    .to_owned()
+            }
+            "LambdaBatch.InvalidEvent" => {
+                "the handler could not read the event (LambdaBatch.InvalidEvent): the whole batch comes back"
+                    .to_owned()
+            }
+            "" => "function error: the whole batch comes back".to_owned(),
+            other => format!("function error {other}: the whole batch comes back"),
+        },
+        "partial_success" => "listed in batchItemFailures: the handler reported this record failed \
+             (its error, panic or running out of time; the reason is in the function's log)"
+            .to_owned(),
+        "complete_failure" => "the response listed every record, or Lambda rejected it \
+             (e.g. an unknown or empty itemIdentifier): the whole batch comes back"
+            .to_owned(),
+        // A success outcome whose message was not deleted (a lost delete).
+        _ if error.is_empty() => format!("{outcome}, but the message was not deleted"),
+        _ => format!("{outcome} ({error})"),
+    }
+}
+
+/// FIFO messages that waited while an earlier message of their group was
+/// unfinished: id -> the earlier message holding the group.
+pub(super) fn blocked_waits(report: &SqsReport) -> HashMap<Arc<str>, Arc<str>> {
+    let mut blocked = HashMap::new();
+    if !report.fifo {
+        return blocked;
+    }
+    let mut open: HashMap<&str, Vec<(&Arc<str>, Millis)>> = HashMap::new();
+    for message in &report.messages {
+        let Some(group) = message.group.as_deref() else { continue };
+        let earlier = open.entry(group).or_default();
+        let end = match message.end {
+            MessageEnd::Deleted(t)
+            | MessageEnd::MovedToDlq(t)
+            | MessageEnd::Expired(t)
+            | MessageEnd::Deduplicated(t) => t,
+            MessageEnd::InQueue => Millis::MAX,
+        };
+        if let Some((holder, _)) = earlier.iter().find(|(_, ended)| *ended > message.sent_at)
+            && message.receive_count > 0
+        {
+            blocked.insert(Arc::clone(&message.id), Arc::clone(holder));
+        }
+        earlier.push((&message.id, end));
+    }
+    blocked
+}
