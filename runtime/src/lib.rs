@@ -80,7 +80,7 @@ pub use crate::error::{BatchError, EventError};
 pub use crate::event::BatchEvent;
 pub use crate::extract::{ExtractError, FromRecord, Json, RecordMeta};
 pub use crate::handler::{PoisonRecord, RecordHandler};
-pub use crate::observe::{InjectedFailure, observe};
+pub use crate::observe::{InjectedFailure, observe, observed_task};
 pub use crate::outcome::{IntoRecordOutcome, RecordError, RecordErrorKind, RecordOutcome};
 pub use crate::policy::{AllFailedPolicy, Limits};
 pub use crate::report::{BatchCounts, BatchReport, RecordReport, RecordStatus};

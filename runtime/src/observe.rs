@@ -10,7 +10,7 @@
 
 use std::future::Future;
 
-use crate::engine::observe::{ApplyFault, Observer, current_observer};
+use crate::engine::observe::{ApplyFault, Observer, current_observer, within};
 use crate::outcome::{RecordError, RecordErrorKind};
 use crate::report::RecordStatus;
 
@@ -94,6 +94,47 @@ where
     };
     observer.end(index, &status);
     result
+}
+
+/// [`observe`] as a future of its own, to hand to `tokio::spawn` when each
+/// record runs in its own task (which also isolates its panics: the task's
+/// `JoinError`).
+///
+/// `observe` finds the test's fault plan in a task-local, and a spawned
+/// task does not inherit task-locals: `observe` called inside the spawned
+/// task sees no plan, so its work is neither logged nor faulted. This
+/// future takes the plan of the task that makes it and runs `observe` with
+/// it, wherever it is polled. In a normal build it is `observe(id, work)`.
+///
+/// ```
+/// use lambda_batch::{observed_task, Error};
+///
+/// # async fn example(ids: Vec<String>) -> Result<(), Error> {
+/// let tasks: Vec<_> = ids
+///     .into_iter()
+///     .map(|id| tokio::spawn(observed_task(id.clone(), async move { Ok::<_, Error>(id.len()) })))
+///     .collect();
+/// for task in tasks {
+///     // `Ok(Err(_))`: the work failed; `Err(_)`: it panicked.
+///     if !matches!(task.await, Ok(Ok(_))) {
+///         // report this record
+///     }
+/// }
+/// # Ok(())
+/// # }
+/// ```
+pub fn observed_task<T, E, F>(
+    id: impl Into<String>,
+    work: F,
+) -> impl Future<Output = Result<T, E>> + Send + 'static
+where
+    F: Future<Output = Result<T, E>> + Send + 'static,
+    T: Send + 'static,
+    E: From<InjectedFailure> + Send + 'static,
+{
+    let id = id.into();
+    let observer = current_observer();
+    async move { within(observer, observe(&id, work)).await }
 }
 
 /// Logs a panic out of the work as the record's failure. (Work dropped

@@ -5,7 +5,7 @@ pub use proptest::prelude::*;
 
 pub use lambda_batch::sqs::{FifoPolicy, QueueKind, SqsConfig};
 pub use lambda_batch::stream::{StreamConfig, StreamPolicy};
-pub use lambda_batch::{AllFailedPolicy, observe};
+pub use lambda_batch::{AllFailedPolicy, observe, observed_task};
 
 pub use crate::check::{CheckReport, Invariant, Rules, check, check_report};
 pub use crate::faults::{FaultPlan, TestFault, fault_plan, payload_fault_plan};

@@ -199,3 +199,56 @@ fn the_simulators_record_failures_reach_a_hand_written_handler() {
     assert!(handled.lock().unwrap().is_empty(), "every record failed by the schedule");
     assert_eq!(report.metrics.dlq_messages_visible, 5);
 }
+
+/// One tokio task per message (a panic fails only its task); with
+/// `spawn_observed`, each task's work is made by `observed_task`, else by
+/// `observe` inside the task.
+async fn task_per_message(
+    event: LambdaEvent<SqsEvent>,
+    spawn_observed: bool,
+) -> Result<SqsBatchResponse, Error> {
+    let mut tasks = Vec::new();
+    for message in event.payload.records {
+        let id = message.message_id.clone().unwrap_or_default();
+        let body = message.body.clone().unwrap_or_default();
+        let work = async move { if body == "bad" { Err(Error::from("bad body")) } else { Ok(()) } };
+        let task = if spawn_observed {
+            tokio::spawn(lambda_batch::observed_task(id.clone(), work))
+        } else {
+            let id = id.clone();
+            tokio::spawn(async move { observe(&id, work).await })
+        };
+        tasks.push((id, task));
+    }
+    let mut response = SqsBatchResponse::default();
+    for (id, task) in tasks {
+        if !matches!(task.await, Ok(Ok(()))) {
+            response.add_failure(id);
+        }
+    }
+    Ok(response)
+}
+
+#[test]
+fn observed_task_carries_the_fault_plan_into_a_spawned_task() {
+    let plan = FaultPlan::none()
+        .with(0, TestFault::Error)
+        .with(2, TestFault::Panic)
+        .with(3, TestFault::Slow(std::time::Duration::from_millis(5)));
+    let batch = batch(&["ok", "ok", "ok", "ok", "bad"]);
+    let spawned = run(|event| task_per_message(event, true), &batch, &plan);
+    assert_eq!(spawned.calls.len(), 5, "every task's work is observed");
+    let mut reported = spawned.reported();
+    reported.sort();
+    assert_eq!(reported, ["m0", "m2", "m4"]);
+    let report = check_report(&spawned, Rules::sqs());
+    assert!(report.broken.is_none() && report.not_checked.is_empty(), "{report}");
+
+    // `observe` inside the spawned task sees no plan: nothing observed,
+    // nothing faulted, and the report says what it could not check.
+    let inside = run(|event| task_per_message(event, false), &batch, &plan);
+    assert!(inside.calls.is_empty());
+    assert_eq!(inside.reported(), ["m4"]);
+    let report = check_report(&inside, Rules::sqs());
+    assert_eq!(report.not_checked.len(), 2, "{report}");
+}

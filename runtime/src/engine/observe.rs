@@ -84,9 +84,22 @@ pub(crate) fn current_observer() -> Option<std::sync::Arc<crate::fault::Injector
     crate::fault::current()
 }
 
+/// Runs `future` with `observer` in effect (a future to be spawned takes
+/// the observer of the task that made it).
+#[cfg(feature = "fault-injection")]
+pub(crate) async fn within<F: Future>(
+    observer: Option<std::sync::Arc<crate::fault::Injector>>,
+    future: F,
+) -> F::Output {
+    match observer {
+        Some(injector) => injector.scope(future).await,
+        None => future.await,
+    }
+}
+
 /// Without `fault-injection`: [`NoObserver`](off::NoObserver), which does nothing.
 #[cfg(not(feature = "fault-injection"))]
-pub(crate) use self::off::current_observer;
+pub(crate) use self::off::{current_observer, within};
 
 /// The observer of builds without `fault-injection`.
 #[cfg(not(feature = "fault-injection"))]
@@ -98,6 +111,12 @@ mod off {
     /// The observer of this invocation: none.
     pub(crate) fn current_observer() -> NoObserver {
         NoObserver
+    }
+
+    /// `future` itself: there is no observer to carry.
+    #[inline(always)]
+    pub(crate) fn within<F: Future>(_observer: NoObserver, future: F) -> F {
+        future
     }
 
     /// Observes nothing, injects nothing.

@@ -200,8 +200,9 @@ pub(crate) fn exactly_the_failed_reported(run: &RunOutcome, rules: &Rules, facts
             }
             let hint = match error.error_type.as_str() {
                 "Runtime.Panic" => {
-                    " (a panic in one record's work fails the whole invocation: catch it per record, around the \
-                     observed work, e.g. with `futures::FutureExt::catch_unwind`)"
+                    " (a panic in one record's work fails the whole invocation: catch it per record: \
+                     `futures::FutureExt::catch_unwind` around the observed work, or a tokio task per record \
+                     spawned with `lambda_batch::observed_task`)"
                 }
                 "Sandbox.Timedout" => " (the invocation ran past its deadline)",
                 _ => "",
