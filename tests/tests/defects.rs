@@ -6,7 +6,7 @@
 //!
 //! The handlers are hand-written `lambda_runtime` handlers (SQS standard
 //! and FIFO, Kinesis, DynamoDB Streams typed with `aws_lambda_events`,
-//! asynchronous invocation) and `#[batch_handler]` functions.
+//! Kafka, asynchronous invocation) and `#[batch_handler]` functions.
 //!
 //! `DEFECT_SEEDS` sets the number of seeds (3 by default; the table in the
 //! closing note of the work that added this used 20):
@@ -17,6 +17,7 @@
 
 mod defects {
     pub(crate) mod generated;
+    pub(crate) mod kafka;
     pub(crate) mod model;
     pub(crate) mod redelivery;
     pub(crate) mod sqs;
@@ -31,6 +32,7 @@ fn every_planted_defect_is_caught_and_every_correct_handler_passes() {
     let seeds = std::env::var("DEFECT_SEEDS").ok().and_then(|seeds| seeds.parse().ok()).unwrap_or(3);
     let mut cases = defects::sqs::cases();
     cases.extend(defects::streams::cases());
+    cases.extend(defects::kafka::cases());
     cases.extend(defects::redelivery::cases());
     cases.extend(defects::generated::cases());
     let problems = run_suite(&cases, seeds);
