@@ -272,7 +272,8 @@ fn a_non_idempotent_async_handler_is_caught_doing_an_effect_twice() {
         let report = async_run(&s, retries, &mut lambda_function(|e| not_idempotent(&effects, e)));
         sim::check::effects_exactly_once(&report, &effects.lock().unwrap())
     });
-    assert!(found.contains("the effect happened 2 times"), "{found}");
+    // Twice or more: shrinking may stop at a schedule with three invocations.
+    assert!(found.contains(": the effect happened ") && !found.contains("happened 1 times"), "{found}");
 }
 
 /// A hand-written FIFO function that reports only the failed messages
