@@ -60,13 +60,6 @@ impl TestFault {
             TestFault::BadBody | TestFault::MissingId | TestFault::EmptyId | TestFault::DuplicateId
         )
     }
-
-    /// Whether the fault makes the record's handling fail (every fault but
-    /// [`TestFault::Slow`] and [`TestFault::DuplicateId`]; a missing or
-    /// empty identifier leaves the record without a usable name).
-    pub fn fails_the_record(self) -> bool {
-        !matches!(self, TestFault::Slow(_) | TestFault::DuplicateId)
-    }
 }
 
 /// Faults by record index. Indices past the batch's end are ignored.

@@ -5,6 +5,9 @@
 use lambda_batch::RecordStatus;
 use lambda_batch::fault::{Call, CallSite};
 use lambda_batch::sqs::FifoPolicy;
+use lambda_batch::validate::{
+    BatchView, FifoRule, ResponseCheck, check_kafka_response, check_sqs_against, check_stream_response,
+};
 
 use super::rules::Rules;
 use crate::faults::TestFault;
@@ -49,6 +52,9 @@ pub(crate) struct Facts {
     pub(crate) known: bool,
     pub(crate) observed_by: Option<CallSite>,
     pub(crate) batch_is_fifo: bool,
+    /// The response as Lambda reads it (the runtime's validator), read
+    /// once; `None` for an invocation error.
+    pub(crate) lambda_reads: Option<ResponseCheck>,
 }
 
 fn handled(calls: &[Call], index: usize) -> bool {
@@ -125,7 +131,9 @@ impl Facts {
                 None => {}
             }
         }
-        Facts { source, records, known, observed_by: run.observed_by(), batch_is_fifo }
+        let lambda_reads =
+            run.response.as_ref().ok().map(|response| lambda_reads(run, rules, batch_is_fifo, response));
+        Facts { source, records, known, observed_by: run.observed_by(), batch_is_fifo, lambda_reads }
     }
 
     /// Whether a record cannot be named.
@@ -157,4 +165,26 @@ impl Facts {
 fn payload_corrupted(run: &RunOutcome, index: usize) -> bool {
     run.plan.get(index) == Some(TestFault::BadBody)
         && crate::faults::payload_can_be_corrupted(run.batch.source, &run.batch.records()[index])
+}
+
+/// The runtime's validator on the response, as Lambda reads it.
+fn lambda_reads(
+    run: &RunOutcome,
+    rules: &Rules,
+    batch_is_fifo: bool,
+    response: &serde_json::Value,
+) -> ResponseCheck {
+    let batch = BatchView::read(run.batch.source, &run.batch.to_event());
+    match run.batch.source {
+        SourceKind::Kinesis | SourceKind::DynamoDb => check_stream_response(&batch, response),
+        SourceKind::Kafka => check_kafka_response(&batch, response),
+        _ => {
+            let rule = match rules.fifo(batch_is_fifo) {
+                None => FifoRule::None,
+                Some(FifoPolicy::SkipFailedGroup) => FifoRule::GroupSuffix,
+                Some(_) => FifoRule::BatchSuffix,
+            };
+            check_sqs_against(&batch, response, rule)
+        }
+    }
 }

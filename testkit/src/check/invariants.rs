@@ -3,18 +3,13 @@
 use std::collections::{BTreeMap, HashSet};
 
 use lambda_batch::fault::CallSite;
-use lambda_batch::sqs::FifoPolicy;
-use lambda_batch::validate::{
-    BatchView, FifoRule, Problem, ResponseCheck, Severity, Verdict as LambdaVerdict, check_kafka_response,
-    check_sqs_against, check_stream_response,
-};
+use lambda_batch::validate::{Problem, Severity, Verdict as LambdaVerdict};
 use lambda_batch::{AllFailedPolicy, RecordStatus, compare_sequence_numbers};
 use serde_json::Value;
 
 use super::Verdict;
 use super::facts::{Facts, Why};
 use super::rules::Rules;
-use crate::faults::TestFault;
 use crate::harness::RunOutcome;
 use crate::strategy::SourceKind;
 
@@ -23,31 +18,14 @@ pub(crate) type Judge = fn(&RunOutcome, &Rules, &Facts) -> Verdict;
 
 const WRAP_IN_OBSERVE: &str = "wrap each record's work in `lambda_batch::observe(id, work)`";
 
-/// The runtime's validator on the response, as Lambda reads it.
-fn lambda_reads(run: &RunOutcome, rules: &Rules, facts: &Facts, response: &Value) -> ResponseCheck {
-    let batch = BatchView::read(run.batch.source, &run.batch.to_event());
-    match run.batch.source {
-        SourceKind::Kinesis | SourceKind::DynamoDb => check_stream_response(&batch, response),
-        SourceKind::Kafka => check_kafka_response(&batch, response),
-        _ => {
-            let rule = match rules.fifo(facts.batch_is_fifo) {
-                None => FifoRule::None,
-                Some(FifoPolicy::SkipFailedGroup) => FifoRule::GroupSuffix,
-                Some(_) => FifoRule::BatchSuffix,
-            };
-            check_sqs_against(&batch, response, rule)
-        }
-    }
-}
-
 fn breaks_order(problem: &Problem) -> bool {
     matches!(problem, Problem::NotSuffix { .. } | Problem::GroupNotSuffix { .. })
 }
 
 /// Lambda takes the response, and a FIFO response keeps the order.
-pub(crate) fn accepted_by_lambda(run: &RunOutcome, rules: &Rules, facts: &Facts) -> Verdict {
+pub(crate) fn accepted_by_lambda(run: &RunOutcome, _rules: &Rules, facts: &Facts) -> Verdict {
     let Ok(response) = &run.response else { return Verdict::Held };
-    let read = lambda_reads(run, rules, facts, response);
+    let Some(read) = &facts.lambda_reads else { return Verdict::Held };
     let errors = read.findings().iter().filter(|finding| finding.severity == Severity::Error);
     if *read.verdict() == LambdaVerdict::CompleteFailure
         && !facts.any_unnamed()
@@ -107,9 +85,9 @@ fn identifier_field(source: SourceKind) -> &'static str {
 }
 
 /// Nothing that must be retried is acknowledged.
-pub(crate) fn nothing_acknowledged_unhandled(run: &RunOutcome, rules: &Rules, facts: &Facts) -> Verdict {
+pub(crate) fn nothing_acknowledged_unhandled(run: &RunOutcome, _rules: &Rules, facts: &Facts) -> Verdict {
     let Ok(response) = &run.response else { return Verdict::Held };
-    if *lambda_reads(run, rules, facts, response).verdict() == LambdaVerdict::CompleteFailure {
+    if facts.lambda_reads.as_ref().is_some_and(|read| *read.verdict() == LambdaVerdict::CompleteFailure) {
         return Verdict::Held;
     }
     let reported = run.reported();
@@ -192,8 +170,7 @@ pub(crate) fn exactly_the_failed_reported(run: &RunOutcome, rules: &Rules, facts
             let hung = run
                 .calls
                 .iter()
-                .any(|call| call.ended.is_none() && call.fault == Some(lambda_batch::fault::Fault::Hang))
-                || run.plan.iter().any(|(_, fault)| fault == TestFault::Hang) && !run.observed();
+                .any(|call| call.ended.is_none() && call.fault == Some(lambda_batch::fault::Fault::Hang));
             let timed_out = error.error_type == "Sandbox.Timedout" && hung && !engine;
             if facts.any_unnamed() || facts.all_fail() || timed_out {
                 return Verdict::Held;
@@ -216,7 +193,7 @@ pub(crate) fn exactly_the_failed_reported(run: &RunOutcome, rules: &Rules, facts
             ));
         }
     };
-    if *lambda_reads(run, rules, facts, response).verdict() == LambdaVerdict::CompleteFailure {
+    if facts.lambda_reads.as_ref().is_some_and(|read| *read.verdict() == LambdaVerdict::CompleteFailure) {
         // A complete failure is judged by `accepted_by_lambda`.
         return Verdict::Held;
     }
