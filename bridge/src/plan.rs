@@ -61,10 +61,17 @@ pub(crate) fn plan(event: &Value, invocation: &Invocation, fifo: bool, fifo_orde
     let rule = if fifo { FifoRule::GroupSuffix } else { FifoRule::None };
     let check = check_sqs_response_text(event, response, rule);
     let findings = check.findings().to_vec();
+    // Lambda fails the whole batch on a complete failure, and on any error
+    // finding other than an order one (those remain once Lambda accepted
+    // the response).
+    let order_only = findings.iter().all(|finding| {
+        finding.severity == lambda_batch::validate::Severity::Warning
+            || matches!(finding.problem, Problem::NotSuffix { .. } | Problem::GroupNotSuffix { .. })
+    });
     let retried: Vec<String> = match check.verdict() {
-        Verdict::CompleteSuccess => Vec::new(),
-        Verdict::PartialSuccess { retried } => retried.clone(),
-        Verdict::CompleteFailure => {
+        Verdict::CompleteSuccess if order_only => Vec::new(),
+        Verdict::PartialSuccess { retried } if order_only => retried.clone(),
+        _ => {
             return Plan {
                 delete: Vec::new(),
                 retry: everything,
@@ -74,21 +81,6 @@ pub(crate) fn plan(event: &Value, invocation: &Invocation, fifo: bool, fifo_orde
             };
         }
     };
-    // Only order findings can remain once Lambda accepted the response;
-    // anything else that is an error means Lambda fails the batch.
-    let order_only = findings.iter().all(|finding| {
-        finding.severity == lambda_batch::validate::Severity::Warning
-            || matches!(finding.problem, Problem::NotSuffix { .. } | Problem::GroupNotSuffix { .. })
-    });
-    if !order_only {
-        return Plan {
-            delete: Vec::new(),
-            retry: everything,
-            held: Vec::new(),
-            verdict: PlanVerdict::InvalidResponse,
-            findings,
-        };
-    }
     let keep_order = fifo && fifo_order == FifoOrder::KeepGroupOrder;
     let mut plan = Plan {
         delete: Vec::new(),
