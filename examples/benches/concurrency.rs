@@ -6,6 +6,8 @@
 //! and their ratio. Each figure is the median of 5 runs. Run with
 //! `cargo bench -p lambda-batch-examples --bench concurrency`.
 
+use lambda_batch::BatchPipeline;
+use lambda_batch::sqs::Sqs;
 use std::time::{Duration, Instant};
 
 use lambda_batch::sqs::{self, SqsConfig, SqsRecord};
@@ -42,7 +44,7 @@ async fn batch(event: &BatchEvent, concurrency: usize) -> Duration {
     let config = SqsConfig::new().limits(Limits::new().concurrency(concurrency));
     let cx = lambda_batch_testkit::context();
     let start = Instant::now();
-    let report = sqs::process(&AwaitOneMillisecond, &config, event, &cx).await.expect("a valid event");
+    let report = Sqs::process(&AwaitOneMillisecond, &config, event, &cx).await.expect("a valid event");
     let elapsed = start.elapsed();
     assert_eq!(report.counts().succeeded, RECORDS);
     elapsed

@@ -14,6 +14,8 @@
 
 #![allow(unsafe_code, reason = "a counting global allocator measures peak heap")]
 
+use lambda_batch::BatchPipeline;
+use lambda_batch::sqs::Sqs;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -114,9 +116,8 @@ fn run_generated(runtime: &tokio::runtime::Runtime, bytes: &[u8]) -> Vec<u8> {
 /// The engine alone on an event already read: handle it, write the response.
 fn handle_read_event(runtime: &tokio::runtime::Runtime, event: &BatchEvent) -> Vec<u8> {
     let cx = lambda_batch::Context::default();
-    let report = runtime
-        .block_on(lambda_batch::sqs::process(&generated {}, &generated::CONFIG, event, &cx))
-        .expect("report");
+    let report =
+        runtime.block_on(Sqs::process(&generated {}, &generated::CONFIG, event, &cx)).expect("report");
     serde_json::to_vec(&report.into_response().expect("response")).expect("response bytes")
 }
 

@@ -5,9 +5,12 @@
 //! handler on a simulated FIFO queue with a DLQ, timeouts and throttles,
 //! and writes the timeline page and the trace.
 
-use lambda_batch::sqs::{self, FifoPolicy};
+use lambda_batch::dynamodb::DynamoDb;
+use lambda_batch::kafka::Kafka;
+use lambda_batch::kinesis::Kinesis;
+use lambda_batch::sqs::{self, FifoPolicy, Sqs};
 use lambda_batch::stream::StreamPolicy;
-use lambda_batch::{BatchError, BatchEvent, BatchReport, RecordStatus, dynamodb, kafka, kinesis};
+use lambda_batch::{BatchError, BatchEvent, BatchPipeline, BatchReport, RecordStatus};
 use lambda_batch_examples::clicks::count_click;
 use lambda_batch_examples::inventory::{Projection, project_order};
 use lambda_batch_examples::orders::handle_order;
@@ -26,7 +29,7 @@ fn order(id: u64, quantity: u32, warehouse: usize) -> String {
 
 async fn run(title: &str, event: BatchEvent, config: &sqs::SqsConfig) {
     println!("== {title}");
-    print_report(sqs::process(&handle_order {}, config, &event, &context()).await);
+    print_report(Sqs::process(&handle_order {}, config, &event, &context()).await);
 }
 
 /// Prints each record's fate and the exact response (or invocation error).
@@ -70,10 +73,10 @@ async fn streams() {
         kinesis_events::record("104", "s1", &reading("s1", 21.7)),
     ]);
     println!("== Kinesis, checkpoint: stop at the first failure, report only its sequence number");
-    print_report(kinesis::process(&store_reading {}, &store_reading::CONFIG, &event, &context()).await);
+    print_report(Kinesis::process(&store_reading {}, &store_reading::CONFIG, &event, &context()).await);
     println!("== Kinesis, continue: handle everything, report every failure");
     let config = store_reading::CONFIG.policy(StreamPolicy::Continue);
-    print_report(kinesis::process(&store_reading {}, &config, &event, &context()).await);
+    print_report(Kinesis::process(&store_reading {}, &config, &event, &context()).await);
 
     let key = |id: &str| json!({"id": {"S": id}});
     let item = |id: &str, units: u32| json!({"id": {"S": id}, "units": {"N": units.to_string()}});
@@ -86,7 +89,7 @@ async fn streams() {
     println!("== DynamoDB Streams, images decoded with serde_dynamo, shared state");
     let projection = Projection::default();
     print_report(
-        dynamodb::process(
+        DynamoDb::process(
             &project_order::with_state(&projection),
             &project_order::CONFIG,
             &event,
@@ -105,7 +108,7 @@ async fn streams() {
         kafka_events::record("clicks", 1, 8, Some(b"bob"), Some(&click("/help"))),
     ]);
     println!("== Kafka, checkpoint: a failure stops its partition only; partition and offset reported");
-    print_report(kafka::process(&count_click {}, &count_click::CONFIG, &event, &context()).await);
+    print_report(Kafka::process(&count_click {}, &count_click::CONFIG, &event, &context()).await);
 }
 
 #[tokio::main(flavor = "current_thread")]

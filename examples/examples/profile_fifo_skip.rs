@@ -6,6 +6,8 @@
 //! unstripped build:
 //! `CARGO_PROFILE_RELEASE_STRIP=none CARGO_PROFILE_RELEASE_DEBUG=line-tables-only cargo build --release -p lambda-batch-examples --example profile_fifo_skip`.
 
+use lambda_batch::BatchPipeline;
+use lambda_batch::sqs::Sqs;
 use lambda_batch::{BatchEvent, Json, batch_handler};
 use serde::Deserialize;
 use serde_json::json;
@@ -54,14 +56,9 @@ fn main() {
     let cx = lambda_batch::Context::default();
     for _ in 0..2_000 {
         let report = if standard {
-            runtime.block_on(lambda_batch::sqs::process(
-                &standard_orders {},
-                &standard_orders::CONFIG,
-                &event,
-                &cx,
-            ))
+            runtime.block_on(Sqs::process(&standard_orders {}, &standard_orders::CONFIG, &event, &cx))
         } else {
-            runtime.block_on(lambda_batch::sqs::process(&fail_first {}, &fail_first::CONFIG, &event, &cx))
+            runtime.block_on(Sqs::process(&fail_first {}, &fail_first::CONFIG, &event, &cx))
         }
         .expect("report");
         std::hint::black_box(serde_json::to_vec(&report.into_response().expect("response")).expect("bytes"));

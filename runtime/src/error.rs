@@ -51,7 +51,7 @@ pub enum EventError {
 /// An error that fails the whole invocation, so that Lambda retries the batch.
 ///
 /// Returned by the generated handlers and by the engine functions such as
-/// [`sqs::handle`](crate::sqs::handle). It converts into a
+/// [`BatchPipeline::handle`](crate::BatchPipeline::handle). It converts into a
 /// [`lambda_runtime::Diagnostic`] whose `errorType` is stable (see
 /// [`BatchError::error_type`]), so alarms and log queries can match on it.
 #[derive(Debug, thiserror::Error)]
@@ -109,4 +109,15 @@ impl From<BatchError> for Diagnostic {
     fn from(error: BatchError) -> Self {
         Diagnostic { error_type: error.error_type().to_owned(), error_message: error.to_string() }
     }
+}
+
+/// Logs an invocation error of a `source` batch once, and passes the result on.
+pub(crate) fn log_failure<T>(
+    source: crate::kind::SourceKind,
+    result: Result<T, BatchError>,
+) -> Result<T, BatchError> {
+    if let Err(error) = &result {
+        tracing::error!(source = source.name(), error = %error, error_type = error.error_type(), "batch failed as a whole");
+    }
+    result
 }

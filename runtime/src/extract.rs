@@ -5,6 +5,7 @@ use std::ops::{Deref, DerefMut};
 
 use lambda_runtime::Context;
 
+use crate::outcome::{RecordError, RecordErrorKind, RecordOutcome};
 use crate::source::Source;
 
 /// A record payload parsed as JSON into `T` with serde.
@@ -133,12 +134,19 @@ impl<'r> RecordMeta<'r> {
 
 impl<'r, S: Source> FromRecord<'r, S> for RecordMeta<'r> {
     fn from_record(record: &'r S::Record<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {
-        use crate::engine::BatchRecord;
+        use crate::source::BatchRecord;
         Ok(RecordMeta {
             id: record.item_identifier(),
             ordering_key: record.ordering_key(),
             receive_count: record.receive_count(),
             arrival_time: record.arrival_time(),
         })
+    }
+}
+
+impl From<ExtractError> for RecordOutcome {
+    /// A parameter that could not be extracted fails its record.
+    fn from(error: ExtractError) -> Self {
+        RecordOutcome::Failure(RecordError::new(RecordErrorKind::Extract, error.to_string()))
     }
 }

@@ -17,9 +17,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::engine::BatchRecord;
 use crate::engine::observe::{ApplyFault, Observer};
 use crate::report::RecordStatus;
+use crate::source::BatchRecord;
 
 /// What to do to one record's call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,11 +1,13 @@
-//! The two traits that connect a record function to the engine.
+//! What connects a record function to the engine: [`RecordHandler`], the
+//! poison record it may keep, and [`handler_fn`] for plain functions.
 
 use std::future::Future;
 
 use lambda_runtime::Context;
 
-use crate::outcome::RecordOutcome;
-pub(crate) use crate::source::Source;
+use crate::kind::SourceKind;
+use crate::outcome::{IntoRecordOutcome, RecordOutcome};
+use crate::source::Source;
 
 /// Handles one record of source `S`.
 ///
@@ -72,5 +74,43 @@ pub struct PoisonRecord<'a> {
     /// Why it was dropped.
     pub reason: &'a str,
     /// The event source (SQS standard and FIFO told apart).
-    pub source: crate::source::SourceKind,
+    pub source: SourceKind,
+}
+
+/// A [`RecordHandler`] of any source from a plain function of the record
+/// and the context.
+///
+/// ```
+/// use lambda_batch::{handler_fn, kinesis::KinesisRecord, sqs::SqsRecord, Context};
+/// let orders = handler_fn(|record: &SqsRecord<'_>, _cx: &Context| {
+///     if record.body() == Some("boom") { Err("bad record") } else { Ok(()) }
+/// });
+/// let readings = handler_fn(|record: &KinesisRecord<'_>, _cx: &Context| {
+///     if record.data().is_ok_and(|data| !data.is_empty()) { Ok(()) } else { Err("no data") }
+/// });
+/// # let _ = (orders, readings);
+/// ```
+pub fn handler_fn<F>(function: F) -> HandlerFn<F> {
+    HandlerFn(function)
+}
+
+/// The handler made by [`handler_fn`]: a [`RecordHandler`] for every source
+/// whose record type the function takes.
+#[derive(Debug, Clone, Copy)]
+pub struct HandlerFn<F>(F);
+
+impl<S, F, O> RecordHandler<S> for HandlerFn<F>
+where
+    S: Source,
+    F: for<'r> Fn(&'r S::Record<'r>, &'r Context) -> O,
+    O: IntoRecordOutcome,
+{
+    fn handle<'a>(
+        &'a self,
+        record: &'a S::Record<'a>,
+        cx: &'a Context,
+    ) -> impl Future<Output = RecordOutcome> + Send + 'a {
+        let outcome = (self.0)(record, cx).into_record_outcome();
+        std::future::ready(outcome)
+    }
 }

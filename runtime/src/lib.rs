@@ -28,9 +28,10 @@
 //! The attribute keeps the record function callable as
 //! `handle_order::record(...)` for unit tests, and generates
 //! `async fn handle_order(event: LambdaEvent<BatchEvent>) -> Result<BatchResponse, BatchError>`.
-//! Everything it does is also available without the macro: see [`sqs`],
-//! [`kinesis`], [`dynamodb`] and [`RecordHandler`]; [`validate`] tells what
-//! Lambda does with any response.
+//! Everything it does is also available without the macro: implement
+//! [`RecordHandler`] (or use [`handler_fn`]) and call
+//! [`BatchPipeline::handle`] (`Sqs::handle(..)`) or wrap it in a
+//! [`BatchService`]; [`validate`] tells what Lambda does with any response.
 
 #![forbid(unsafe_code)]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -42,11 +43,16 @@ mod event;
 mod extract;
 mod handler;
 mod hash;
+mod identify;
 mod json;
 pub mod kafka;
+mod kind;
 pub mod kinesis;
 mod observe;
+mod observer;
 mod outcome;
+mod pipeline;
+mod plan;
 mod policy;
 mod report;
 mod response;
@@ -75,16 +81,17 @@ pub mod fault;
 pub use lambda_batch_macros::batch_handler;
 pub use lambda_runtime::{Context, Error, LambdaEvent};
 
-pub use crate::engine::BatchRecord;
 pub use crate::error::{BatchError, EventError};
 pub use crate::event::BatchEvent;
 pub use crate::extract::{ExtractError, FromRecord, Json, RecordMeta};
-pub use crate::handler::{PoisonRecord, RecordHandler};
+pub use crate::handler::{HandlerFn, PoisonRecord, RecordHandler, handler_fn};
+pub use crate::kind::{OrderingRule, RecordIdentity, SourceKind};
 pub use crate::observe::{InjectedFailure, observe, observed_task};
 pub use crate::outcome::{IntoRecordOutcome, RecordError, RecordErrorKind, RecordOutcome};
+pub use crate::pipeline::BatchPipeline;
 pub use crate::policy::{AllFailedPolicy, Limits};
 pub use crate::report::{BatchCounts, BatchReport, RecordReport, RecordStatus};
 pub use crate::response::{BatchResponse, ItemIdentifier};
 pub use crate::sequence::compare_sequence_numbers;
 pub use crate::service::BatchService;
-pub use crate::source::{OrderingRule, RecordIdentity, Source, SourceKind};
+pub use crate::source::{BatchRecord, Source};

@@ -10,7 +10,8 @@
 
 use std::future::Future;
 
-use crate::engine::observe::{ApplyFault, Observer, current_observer, within};
+use crate::engine::observe::{ApplyFault, Observer};
+use crate::observer::{current, within};
 use crate::outcome::{RecordError, RecordErrorKind};
 use crate::report::RecordStatus;
 
@@ -77,7 +78,7 @@ where
     F: Future<Output = Result<T, E>>,
     E: From<InjectedFailure>,
 {
-    let observer = current_observer();
+    let observer = current();
     let Some((index, fault)) = observer.start_named(id) else { return work.await };
     let mut guard = EndOnUnwind { observer: &observer, index, armed: true };
     let result = match fault {
@@ -133,7 +134,7 @@ where
     E: From<InjectedFailure> + Send + 'static,
 {
     let id = id.into();
-    let observer = current_observer();
+    let observer = current();
     async move { within(observer, observe(&id, work)).await }
 }
 

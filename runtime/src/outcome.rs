@@ -105,12 +105,6 @@ impl fmt::Display for RecordError {
     }
 }
 
-impl From<crate::extract::ExtractError> for RecordOutcome {
-    fn from(error: crate::extract::ExtractError) -> Self {
-        RecordOutcome::Failure(RecordError::new(RecordErrorKind::Extract, error.to_string()))
-    }
-}
-
 /// Return types a record handler may have: `()`, `Result<(), E>` with
 /// `E: Display`, or a [`RecordOutcome`].
 ///

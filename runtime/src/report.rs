@@ -3,10 +3,11 @@
 use std::borrow::Cow;
 
 use crate::error::BatchError;
+use crate::kind::{OrderingRule, SourceKind};
 use crate::outcome::RecordError;
+use crate::plan::{BatchPlan, ResponseRule};
 use crate::policy::AllFailedPolicy;
 use crate::response::{BatchResponse, IdentifierShape};
-use crate::source::SourceKind;
 
 /// What happened to one record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,19 +84,6 @@ impl RecordReport<'_> {
     }
 }
 
-/// Which identifiers the response lists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ResponseRule {
-    /// Every record not handled successfully (SQS, streams `Continue`).
-    EveryRetried,
-    /// Only the lowest sequence number among the records not handled
-    /// (streams `Checkpoint`): Lambda retries from there on.
-    LowestRetried,
-    /// Only the lowest offset not handled of each Kafka partition (Kafka
-    /// `Checkpoint`): Lambda retries each partition from there on.
-    LowestRetriedPerPartition,
-}
-
 /// The result of handling one batch: each record's status, in record order.
 ///
 /// Turn it into the Lambda response with [`BatchReport::into_response`].
@@ -104,6 +92,7 @@ pub struct BatchReport<'e> {
     records: Vec<RecordReport<'e>>,
     all_failed: AllFailedPolicy,
     rule: ResponseRule,
+    shape: IdentifierShape,
     source: SourceKind,
 }
 
@@ -111,12 +100,16 @@ impl<'e> BatchReport<'e> {
     pub(crate) fn new(
         ids: impl IntoIterator<Item = Cow<'e, str>>,
         statuses: Vec<RecordStatus>,
-        all_failed: AllFailedPolicy,
-        rule: ResponseRule,
-        source: SourceKind,
+        plan: &BatchPlan,
     ) -> Self {
         let records = ids.into_iter().zip(statuses).map(|(id, status)| RecordReport { id, status }).collect();
-        BatchReport { records, all_failed, rule, source }
+        BatchReport {
+            records,
+            all_failed: plan.all_failed,
+            rule: plan.response,
+            shape: plan.shape,
+            source: plan.source,
+        }
     }
 
     /// Each record's report, in record order.
@@ -126,7 +119,7 @@ impl<'e> BatchReport<'e> {
 
     /// Whether the batch was handled under FIFO rules.
     pub fn is_fifo(&self) -> bool {
-        self.source == SourceKind::SqsFifo
+        self.source.ordering() == OrderingRule::MessageGroup
     }
 
     /// The source the batch was handled as.
@@ -171,10 +164,7 @@ impl<'e> BatchReport<'e> {
     /// number among them.
     pub fn response(&self) -> BatchResponse {
         let retried = self.records.iter().filter(|r| r.status.is_retried());
-        let shape = match self.source {
-            SourceKind::Kafka => IdentifierShape::KafkaPosition,
-            _ => IdentifierShape::Text,
-        };
+        let shape = self.shape;
         match self.rule {
             ResponseRule::EveryRetried => {
                 let count = retried.clone().count();
@@ -188,7 +178,7 @@ impl<'e> BatchReport<'e> {
                 shape,
             ),
             ResponseRule::LowestRetriedPerPartition => {
-                let lowest = crate::kafka::lowest_per_partition(retried.map(|r| &*r.id));
+                let lowest = crate::response::lowest_per_partition(retried.map(|r| &*r.id));
                 let count = lowest.len();
                 BatchResponse::from_failures(lowest, count, shape)
             }

@@ -29,7 +29,7 @@ impl<'a> ItemIdentifier<'a> {
 
     /// For a Kafka record, its partition (`<topic>-<partition>`) and offset.
     pub fn kafka_position(&self) -> Option<(&'a str, i64)> {
-        crate::kafka::split_item_identifier(self.0)
+        split_kafka_identifier(self.0)
     }
 }
 
@@ -63,15 +63,16 @@ impl fmt::Display for ItemIdentifier<'_> {
 ///
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-/// use lambda_batch::{sqs, BatchEvent, Context};
+/// use lambda_batch::sqs::{Sqs, SqsConfig, SqsRecord};
+/// use lambda_batch::{handler_fn, BatchEvent, BatchPipeline, Context};
 /// let event: BatchEvent = serde_json::json!({"Records": [
 ///     {"messageId": "m1", "body": "ok"},
 ///     {"messageId": "m2", "body": "boom"},
 /// ]}).into();
-/// let handler = sqs::handler_fn(|record: &sqs::SqsRecord<'_>, _cx: &Context| {
+/// let handler = handler_fn(|record: &SqsRecord<'_>, _cx: &Context| {
 ///     if record.body() == Some("boom") { Err("bad record") } else { Ok(()) }
 /// });
-/// let report = sqs::process(&handler, &sqs::SqsConfig::new(), &event, &Context::default())
+/// let report = Sqs::process(&handler, &SqsConfig::new(), &event, &Context::default())
 ///     .await
 ///     .unwrap();
 /// let response = report.into_response().unwrap();
@@ -184,4 +185,31 @@ impl Serialize for BatchResponse {
         map.serialize_entry("batchItemFailures", &Failures(self))?;
         map.end()
     }
+}
+
+/// The text form of a Kafka record's identifier,
+/// `<topic>-<partition>@<offset>` (`@` cannot appear in a topic name).
+pub(crate) fn kafka_identifier(topic: &str, partition: i64, offset: i64) -> String {
+    format!("{topic}-{partition}@{offset}")
+}
+
+/// Splits a Kafka identifier's text form, `<topic>-<partition>@<offset>`.
+pub(crate) fn split_kafka_identifier(id: &str) -> Option<(&str, i64)> {
+    let (partition, offset) = id.rsplit_once('@')?;
+    Some((partition, offset.parse().ok()?))
+}
+
+/// The identifiers of the lowest offset of each partition among `ids`, in
+/// the order their partitions first appear.
+pub(crate) fn lowest_per_partition<'a>(ids: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut lowest: Vec<(&'a str, i64, &'a str)> = Vec::new();
+    for id in ids {
+        let Some((partition, offset)) = split_kafka_identifier(id) else { continue };
+        match lowest.iter_mut().find(|(p, _, _)| *p == partition) {
+            Some(entry) if offset < entry.1 => *entry = (partition, offset, id),
+            Some(_) => {}
+            None => lowest.push((partition, offset, id)),
+        }
+    }
+    lowest.into_iter().map(|(_, _, id)| id).collect()
 }

@@ -22,3 +22,20 @@ pub fn compare_sequence_numbers(a: &str, b: &str) -> Ordering {
 pub(crate) fn is_sequence_number(text: &str) -> bool {
     !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
 }
+
+/// Reads a stream record's sequence number field (`field` names it in the
+/// error): a non-empty string of digits.
+pub(crate) fn sequence_number<'e>(
+    raw: Option<&'e serde_json::value::RawValue>,
+    index: usize,
+    field: &'static str,
+) -> Result<std::borrow::Cow<'e, str>, crate::error::BatchError> {
+    let missing = |problem| crate::error::BatchError::MissingItemIdentifier { index, field, problem };
+    match raw.map(crate::json::string_field) {
+        None => Err(missing("absent or null")),
+        Some(Err(_)) => Err(missing("not a string")),
+        Some(Ok(number)) if number.is_empty() => Err(missing("empty string")),
+        Some(Ok(number)) if !is_sequence_number(&number) => Err(missing("not a decimal number")),
+        Some(Ok(number)) => Ok(number),
+    }
+}

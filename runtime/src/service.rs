@@ -35,12 +35,13 @@ use lambda_runtime::{LambdaEvent, tower};
 use crate::error::BatchError;
 use crate::event::BatchEvent;
 use crate::handler::RecordHandler;
+use crate::pipeline::BatchPipeline;
 use crate::response::BatchResponse;
 use crate::source::Source;
 
 /// A batch handler for source `S` as a [`tower::Service`] of
 /// `LambdaEvent<BatchEvent>`: each call handles one invocation exactly as
-/// the source module's `handle` does.
+/// [`BatchPipeline::handle`] does.
 ///
 /// Cloning it is cheap (the handler is shared).
 pub struct BatchService<S: Source, H> {

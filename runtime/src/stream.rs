@@ -1,17 +1,10 @@
-//! What Kinesis and DynamoDB Streams share: the failure policy, settings,
-//! and how a stream batch is handled.
+//! What Kinesis, DynamoDB Streams and Kafka share: the failure policy, the
+//! settings, and how they plan a batch.
 
-use lambda_runtime::{Context, LambdaEvent};
-
-use crate::engine::{Plan, StopRule};
-use crate::error::BatchError;
-use crate::event::BatchEvent;
-use crate::handler::RecordHandler;
-use crate::report::{BatchReport, ResponseRule};
-use crate::response::BatchResponse;
-use crate::source::Source;
-
+use crate::kind::SourceKind;
+use crate::plan::{BatchPlan, ResponseRule, StopRule};
 use crate::policy::{AllFailedPolicy, Limits};
+use crate::response::IdentifierShape;
 
 /// What a failure does to the rest of a stream batch.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -101,97 +94,30 @@ pub(crate) enum Checkpoint {
     PerOrderingKey,
 }
 
-/// A source whose batches are checkpointed: streams and Kafka.
-pub(crate) trait StreamSource: Source {
-    /// What a failure stops under [`StreamPolicy::Checkpoint`].
-    const CHECKPOINT: Checkpoint;
-}
-
-/// Handles a stream batch under `config` and reports each record's status.
-pub(crate) async fn process<'e, S, H>(
-    handler: &H,
+/// How a stream batch of `source` is handled under `config`: records of one
+/// key in order, a failure stopping what `checkpoint` says.
+pub(crate) fn plan(
     config: &StreamConfig,
-    event: &'e BatchEvent,
-    cx: &Context,
-) -> Result<BatchReport<'e>, BatchError>
-where
-    S: StreamSource,
-    H: RecordHandler<S>,
-{
-    let records = crate::source::read_records::<S>(event)?;
-    let (stop, rule) = match (config.stream_policy(), S::CHECKPOINT) {
+    source: SourceKind,
+    checkpoint: Checkpoint,
+    shape: IdentifierShape,
+) -> BatchPlan {
+    let (stop, response) = match (config.stream_policy(), checkpoint) {
         (StreamPolicy::Checkpoint, Checkpoint::Batch) => (StopRule::Everything, ResponseRule::LowestRetried),
         (StreamPolicy::Checkpoint, Checkpoint::PerOrderingKey) => {
             (StopRule::SameKey, ResponseRule::LowestRetriedPerPartition)
         }
         (StreamPolicy::Continue, _) => (StopRule::Nothing, ResponseRule::EveryRetried),
     };
-    let statuses = crate::engine::run::<S, H>(
-        &records,
-        Plan {
-            source: S::KIND,
-            stop,
-            ordered: true,
-            limits: config.run_limits(),
-            max_receive_count: None,
-            drop_over_budget: false,
-        },
-        handler,
-        cx,
-    )
-    .await;
-    let report = BatchReport::new(
-        records.into_iter().map(S::into_item_identifier),
-        statuses,
-        config.all_failed_policy(),
-        rule,
-        S::KIND,
-    );
-    report.log_summary();
-    Ok(report)
-}
-
-/// Handles a stream invocation: [`process`], then the all-failed policy.
-pub(crate) async fn handle<S, H>(
-    handler: &H,
-    config: &StreamConfig,
-    event: LambdaEvent<BatchEvent>,
-) -> Result<BatchResponse, BatchError>
-where
-    S: StreamSource,
-    H: RecordHandler<S>,
-{
-    let (payload, context) = event.into_parts();
-    let result =
-        process::<S, H>(handler, config, &payload, &context).await.and_then(BatchReport::into_response);
-    log_failure(S::KIND, result)
-}
-
-/// Reads a stream record's sequence number field.
-pub(crate) fn sequence_number<'e>(
-    raw: Option<&'e serde_json::value::RawValue>,
-    index: usize,
-    field: &'static str,
-) -> Result<std::borrow::Cow<'e, str>, crate::error::BatchError> {
-    let missing = |problem| crate::error::BatchError::MissingItemIdentifier { index, field, problem };
-    match raw.map(crate::json::string_field) {
-        None => Err(missing("absent or null")),
-        Some(Err(_)) => Err(missing("not a string")),
-        Some(Ok(number)) if number.is_empty() => Err(missing("empty string")),
-        Some(Ok(number)) if !crate::sequence::is_sequence_number(&number) => {
-            Err(missing("not a decimal number"))
-        }
-        Some(Ok(number)) => Ok(number),
+    BatchPlan {
+        source,
+        stop,
+        ordered: true,
+        limits: config.run_limits(),
+        max_receive_count: None,
+        drop_over_budget: false,
+        response,
+        shape,
+        all_failed: config.all_failed_policy(),
     }
-}
-
-/// Logs an invocation error (for any source) and passes the result on.
-pub(crate) fn log_failure<T>(
-    source: crate::source::SourceKind,
-    result: Result<T, crate::error::BatchError>,
-) -> Result<T, crate::error::BatchError> {
-    if let Err(error) = &result {
-        tracing::error!(source = source.name(), error = %error, error_type = error.error_type(), "batch failed as a whole");
-    }
-    result
 }

@@ -3,11 +3,12 @@
 
 mod common;
 
+use lambda_batch::BatchPipeline;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use lambda_batch::kinesis::{self, Kinesis, KinesisRecord};
-use lambda_batch::sqs::{self, FifoPolicy, QueueKind, Sqs, SqsConfig, SqsRecord};
+use lambda_batch::kinesis::{Kinesis, KinesisRecord};
+use lambda_batch::sqs::{FifoPolicy, QueueKind, Sqs, SqsConfig, SqsRecord};
 use lambda_batch::stream::{StreamConfig, StreamPolicy};
 use lambda_batch::validate::{BatchView, FifoRule, check_sqs_response, check_stream_response};
 use lambda_batch::{
@@ -143,7 +144,7 @@ const SEEDS: u64 = 40;
 async fn run_sqs(value: &Value, config: SqsConfig) -> (Vec<Event>, Vec<RecordStatus>, Value) {
     let recorder = Recorder::default();
     let event = lambda_batch::BatchEvent::from(value);
-    let report: BatchReport<'_> = sqs::process(&recorder, &config, &event, &common::cx()).await.unwrap();
+    let report: BatchReport<'_> = Sqs::process(&recorder, &config, &event, &common::cx()).await.unwrap();
     let statuses = report.records().iter().map(|r| r.status().clone()).collect();
     let response = serde_json::to_value(report.into_response().unwrap()).unwrap();
     let log = recorder.log.into_inner().unwrap();
@@ -268,7 +269,7 @@ async fn streams_run_in_parallel_across_keys_and_checkpoint_at_the_lowest_record
                     .policy(policy)
                     .all_failed(AllFailedPolicy::ReportAll)
                     .limits(Limits::new().concurrency(limit));
-                let report = kinesis::process(&recorder, &config, &event, &common::cx()).await.unwrap();
+                let report = Kinesis::process(&recorder, &config, &event, &common::cx()).await.unwrap();
                 let log = recorder.log.into_inner().unwrap();
                 check_log(&log, &keys, limit, true);
                 let not_done: Vec<usize> = report

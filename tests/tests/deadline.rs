@@ -2,10 +2,13 @@
 
 mod common;
 
+use lambda_batch::BatchPipeline;
+use lambda_batch::kinesis::Kinesis;
+use lambda_batch::sqs::Sqs;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use common::{ids, outcome_ids};
-use lambda_batch::sqs::{self, FifoPolicy, SqsConfig};
+use lambda_batch::sqs::{FifoPolicy, SqsConfig};
 use lambda_batch::stream::StreamConfig;
 use lambda_batch::validate::{FifoRule, check_sqs_response};
 use lambda_batch::{
@@ -35,7 +38,7 @@ async fn records_not_started_before_the_cut_off_are_reported_instead_of_started(
     // fifth would start at 1600 ms, past the cut-off at ~1500 ms.
     let batch = event((0..6).map(|i| message(&format!("m{i}"), "400")));
     let started = tokio::time::Instant::now();
-    let report = sqs::process(&sleepy {}, &config(Limits::new()), &batch, &cx_with(2000)).await.unwrap();
+    let report = Sqs::process(&sleepy {}, &config(Limits::new()), &batch, &cx_with(2000)).await.unwrap();
     assert_eq!(report.counts(), BatchCounts { succeeded: 4, out_of_time: 2, ..BatchCounts::default() });
     assert_eq!(report.records()[4].status(), &RecordStatus::OutOfTime);
     assert!(started.elapsed() < Duration::from_millis(2000), "finished inside the deadline");
@@ -46,7 +49,7 @@ async fn records_not_started_before_the_cut_off_are_reported_instead_of_started(
 async fn records_still_running_at_the_abandon_point_fail_and_the_invocation_ends_in_time() {
     let batch = event([message("m0", "100"), message("m1", "60000"), message("m2", "100")]);
     let started = tokio::time::Instant::now();
-    let report = sqs::process(&sleepy {}, &config(Limits::new()), &batch, &cx_with(2000)).await.unwrap();
+    let report = Sqs::process(&sleepy {}, &config(Limits::new()), &batch, &cx_with(2000)).await.unwrap();
     let elapsed = started.elapsed();
     assert!(elapsed >= Duration::from_millis(1700) && elapsed < Duration::from_millis(1800), "{elapsed:?}");
     assert_eq!(report.records()[0].status(), &RecordStatus::Succeeded);
@@ -61,7 +64,7 @@ async fn the_margin_is_configurable() {
     // Margin 1500 ms: cut-off at ~500 ms, so only the first two start.
     let batch = event((0..4).map(|i| message(&format!("m{i}"), "300")));
     let limits = Limits::new().deadline_margin(Duration::from_millis(1500));
-    let report = sqs::process(&sleepy {}, &config(limits), &batch, &cx_with(2000)).await.unwrap();
+    let report = Sqs::process(&sleepy {}, &config(limits), &batch, &cx_with(2000)).await.unwrap();
     assert_eq!(report.counts().succeeded, 2);
     assert_eq!(report.counts().out_of_time, 2);
 }
@@ -70,7 +73,7 @@ async fn the_margin_is_configurable() {
 async fn a_record_running_past_its_timeout_fails_and_the_next_one_runs() {
     let batch = event([message("m0", "5000"), message("m1", "10")]);
     let limits = Limits::new().record_timeout(Duration::from_millis(100));
-    let report = sqs::process(&sleepy {}, &config(limits), &batch, &cx_with(60_000)).await.unwrap();
+    let report = Sqs::process(&sleepy {}, &config(limits), &batch, &cx_with(60_000)).await.unwrap();
     match report.records()[0].status() {
         RecordStatus::Failed(error) => {
             assert_eq!(error.kind(), RecordErrorKind::Timeout);
@@ -125,7 +128,7 @@ async fn fifo_rules_hold_for_what_is_cut_off() {
             .all_failed(AllFailedPolicy::ReportAll)
             .limits(Limits::new().concurrency(concurrency));
         let event = event(records.clone());
-        let report = sqs::process(&sleepy {}, &config, &event, &cx_with(2000)).await.unwrap();
+        let report = Sqs::process(&sleepy {}, &config, &event, &cx_with(2000)).await.unwrap();
         // 600 ms each: per group, starts at 0, 600 and 1200 ms; the third is
         // abandoned at ~1750 ms and the fourth never starts.
         assert!(report.counts().out_of_time > 0, "{policy:?}: the deadline cut something off");
@@ -144,8 +147,7 @@ async fn stream_checkpoint_reports_the_first_record_cut_off() {
     }
     let records = (0..6).map(|i| lambda_batch_testkit::kinesis::record(&format!("{}", 100 + i), "k", b"400"));
     let batch = lambda_batch_testkit::kinesis::event(records);
-    let report =
-        lambda_batch::kinesis::process(&slow {}, &StreamConfig::new(), &batch, &cx_with(2000)).await.unwrap();
+    let report = Kinesis::process(&slow {}, &StreamConfig::new(), &batch, &cx_with(2000)).await.unwrap();
     assert_eq!(outcome_ids(report.into_response()), Ok(ids(&["104"])));
 }
 

@@ -4,6 +4,8 @@
 
 mod common;
 
+use lambda_batch::BatchPipeline;
+use lambda_batch::kafka::Kafka;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -255,7 +257,7 @@ async fn a_bad_value_fails_its_record_alone() {
 async fn an_event_whose_records_are_not_partitions_fails_clearly() {
     for text in [r#"{"records": [1, 2]}"#, r#"{"records": {"orders-0": {"offset": 1}}}"#] {
         let event = BatchEvent::from_json(text).unwrap();
-        let error = kafka::handle(&scripted {}, &StreamConfig::new(), LambdaEvent::new(event, common::cx()))
+        let error = Kafka::handle(&scripted {}, &StreamConfig::new(), LambdaEvent::new(event, common::cx()))
             .await
             .unwrap_err();
         assert_eq!(error.error_type(), "LambdaBatch.InvalidEvent");

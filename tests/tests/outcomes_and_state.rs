@@ -3,6 +3,8 @@
 
 mod common;
 
+use lambda_batch::BatchPipeline;
+use lambda_batch::sqs::Sqs;
 use std::sync::Mutex;
 
 use common::{ids, outcome_ids};
@@ -61,7 +63,7 @@ async fn a_failing_poison_sink_makes_the_record_fail_so_nothing_is_lost() {
     let app = App { sink_down: true, ..App::default() };
     let batch = event([message("m1", "poison"), message("m2", "later")]);
     let report =
-        sqs::process(&triage::with_state(&app), &triage::CONFIG, &batch, &common::cx()).await.unwrap();
+        Sqs::process(&triage::with_state(&app), &triage::CONFIG, &batch, &common::cx()).await.unwrap();
     match report.records()[0].status() {
         RecordStatus::Failed(error) => {
             assert_eq!(error.kind(), RecordErrorKind::PoisonSink);
@@ -153,7 +155,7 @@ async fn the_receive_count_budget_drops_a_record_without_calling_the_handler() {
     third["attributes"]["ApproximateReceiveCount"] = serde_json::json!("3");
     let batch = event([message("m1", "x"), tired, third]);
     let cx = common::cx();
-    let report = sqs::process(&budgeted {}, &budgeted::CONFIG, &batch, &cx).await.unwrap();
+    let report = Sqs::process(&budgeted {}, &budgeted::CONFIG, &batch, &cx).await.unwrap();
     assert_eq!(report.counts(), BatchCounts { failed: 2, poison: 1, ..BatchCounts::default() });
     assert!(
         matches!(report.records()[1].status(), RecordStatus::Poison { reason } if reason.contains("received 4 times"))
@@ -181,7 +183,7 @@ async fn without_a_sink_an_over_budget_record_fails_unless_dropping_is_chosen() 
     let batch = event([message("m1", "x"), tired]);
     let cx = common::cx();
     let budget = SqsConfig::new().max_receive_count(3);
-    let report = sqs::process(&NoSink, &budget, &batch, &cx).await.unwrap();
+    let report = Sqs::process(&NoSink, &budget, &batch, &cx).await.unwrap();
     match report.records()[1].status() {
         RecordStatus::Failed(error) => {
             assert_eq!(error.kind(), lambda_batch::RecordErrorKind::PoisonSink);
@@ -189,7 +191,7 @@ async fn without_a_sink_an_over_budget_record_fails_unless_dropping_is_chosen() 
         }
         other => panic!("an over-budget record without a sink must fail, not {other:?}"),
     }
-    let report = sqs::process(&NoSink, &budget.drop_over_budget(), &batch, &cx).await.unwrap();
+    let report = Sqs::process(&NoSink, &budget.drop_over_budget(), &batch, &cx).await.unwrap();
     assert!(matches!(report.records()[1].status(), RecordStatus::Poison { .. }));
 }
 

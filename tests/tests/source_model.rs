@@ -3,6 +3,11 @@
 //! generated batches, because all of them call the source's own reader
 //! (`SourceKind::identify`), and the engine's responses name records by it.
 
+use lambda_batch::BatchPipeline;
+use lambda_batch::dynamodb::DynamoDb;
+use lambda_batch::kafka::Kafka;
+use lambda_batch::kinesis::Kinesis;
+use lambda_batch::sqs::Sqs;
 use lambda_batch::validate::BatchView;
 use lambda_batch::{BatchEvent, BatchRecord, SourceKind, dynamodb, kafka, kinesis, sqs};
 use lambda_batch_testkit::prelude::*;
@@ -17,11 +22,11 @@ fn engine_view(kind: SourceKind, event: &BatchEvent) -> Vec<(String, Option<Stri
             .collect()
     }
     match kind {
-        SourceKind::Sqs => view(sqs::read_records(event).unwrap(), false),
-        SourceKind::SqsFifo => view(sqs::read_records(event).unwrap(), true),
-        SourceKind::Kinesis => view(kinesis::read_records(event).unwrap(), true),
-        SourceKind::DynamoDb => view(dynamodb::read_records(event).unwrap(), true),
-        SourceKind::Kafka => view(kafka::read_records(event).unwrap(), true),
+        SourceKind::Sqs => view(Sqs::read_records(event).unwrap(), false),
+        SourceKind::SqsFifo => view(Sqs::read_records(event).unwrap(), true),
+        SourceKind::Kinesis => view(Kinesis::read_records(event).unwrap(), true),
+        SourceKind::DynamoDb => view(DynamoDb::read_records(event).unwrap(), true),
+        SourceKind::Kafka => view(Kafka::read_records(event).unwrap(), true),
         other => panic!("no engine view for {other}"),
     }
 }
@@ -106,10 +111,10 @@ fn fail_everything(kind: SourceKind) -> impl Fn(lambda_batch::LambdaEvent<BatchE
         let queue = sqs::SqsConfig::new().all_failed(AllFailedPolicy::ReportAll);
         Box::pin(async move {
             match kind {
-                SourceKind::Kinesis => kinesis::handle(&Fail, &stream, event).await,
-                SourceKind::DynamoDb => dynamodb::handle(&Fail, &stream, event).await,
-                SourceKind::Kafka => kafka::handle(&Fail, &stream, event).await,
-                _ => sqs::handle(&Fail, &queue, event).await,
+                SourceKind::Kinesis => Kinesis::handle(&Fail, &stream, event).await,
+                SourceKind::DynamoDb => DynamoDb::handle(&Fail, &stream, event).await,
+                SourceKind::Kafka => Kafka::handle(&Fail, &stream, event).await,
+                _ => Sqs::handle(&Fail, &queue, event).await,
             }
         })
     }

@@ -3,6 +3,8 @@
 mod common;
 
 use common::{ids, response_ids, run, statuses};
+use lambda_batch::BatchPipeline;
+use lambda_batch::sqs::Sqs;
 use lambda_batch::sqs::SqsConfig;
 use lambda_batch::{BatchError, BatchEvent, EventError};
 use lambda_batch_testkit::sqs::{event, message};
@@ -78,13 +80,11 @@ async fn one_malformed_record_fails_alone() {
 
     // A handler that needs the body as text: m3 (body not a string) and m4 (no
     // body) fail; the records around them are handled.
-    let handler = lambda_batch::sqs::handler_fn(
-        |record: &lambda_batch::sqs::SqsRecord<'_>, _: &lambda_batch::Context| {
+    let handler =
+        lambda_batch::handler_fn(|record: &lambda_batch::sqs::SqsRecord<'_>, _: &lambda_batch::Context| {
             record.body().map(|_| ()).ok_or("no body")
-        },
-    );
-    let report =
-        lambda_batch::sqs::process(&handler, &SqsConfig::new(), &event, &common::cx()).await.unwrap();
+        });
+    let report = Sqs::process(&handler, &SqsConfig::new(), &event, &common::cx()).await.unwrap();
     assert_eq!(statuses(&report), ["ok", "ok", "failed", "failed", "ok"]);
     assert_eq!(response_ids(report), Ok(ids(&["m3", "m4"])));
 }
@@ -94,13 +94,11 @@ async fn a_record_that_does_not_fit_sqs_message_fails_alone_when_the_full_record
     let mut bad = message("m2", "ok");
     bad["messageAttributes"] = json!("not an object");
     let event = event([message("m1", "ok"), bad]);
-    let handler = lambda_batch::sqs::handler_fn(
-        |record: &lambda_batch::sqs::SqsRecord<'_>, _: &lambda_batch::Context| {
+    let handler =
+        lambda_batch::handler_fn(|record: &lambda_batch::sqs::SqsRecord<'_>, _: &lambda_batch::Context| {
             record.message().map(|_| ()).map_err(str::to_owned)
-        },
-    );
-    let report =
-        lambda_batch::sqs::process(&handler, &SqsConfig::new(), &event, &common::cx()).await.unwrap();
+        });
+    let report = Sqs::process(&handler, &SqsConfig::new(), &event, &common::cx()).await.unwrap();
     assert_eq!(response_ids(report), Ok(ids(&["m2"])));
 }
 
@@ -131,14 +129,13 @@ async fn a_record_without_a_usable_message_id_fails_the_invocation_before_any_re
 #[tokio::test]
 async fn escaped_ids_and_bodies_are_read_exactly() {
     let event = event([message("id-with-\"quote\"", "line\nbreak \u{e9}")]);
-    let handler = lambda_batch::sqs::handler_fn(
-        |record: &lambda_batch::sqs::SqsRecord<'_>, _: &lambda_batch::Context| {
+    let handler =
+        lambda_batch::handler_fn(|record: &lambda_batch::sqs::SqsRecord<'_>, _: &lambda_batch::Context| {
             assert_eq!(record.message_id(), "id-with-\"quote\"");
             assert_eq!(record.body(), Some("line\nbreak \u{e9}"));
             Err::<(), _>("fail so the id comes back")
-        },
-    );
-    let report = lambda_batch::sqs::process(
+        });
+    let report = Sqs::process(
         &handler,
         &SqsConfig::new().all_failed(lambda_batch::AllFailedPolicy::ReportAll),
         &event,

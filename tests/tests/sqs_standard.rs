@@ -3,6 +3,8 @@
 mod common;
 
 use common::{ids, response_ids, run, statuses};
+use lambda_batch::BatchPipeline;
+use lambda_batch::sqs::Sqs;
 use lambda_batch::sqs::SqsConfig;
 use lambda_batch::{AllFailedPolicy, BatchError, RecordErrorKind, RecordStatus};
 use lambda_batch_testkit::sqs::{event, message};
@@ -52,13 +54,11 @@ async fn a_panic_fails_only_its_record() {
 #[tokio::test]
 async fn a_panic_while_making_the_record_future_fails_only_its_record() {
     let event = event([message("m1", "ok"), message("m2", "boom"), message("m3", "ok")]);
-    let handler = lambda_batch::sqs::handler_fn(
-        |record: &lambda_batch::sqs::SqsRecord<'_>, _: &lambda_batch::Context| {
+    let handler =
+        lambda_batch::handler_fn(|record: &lambda_batch::sqs::SqsRecord<'_>, _: &lambda_batch::Context| {
             assert_ne!(record.body(), Some("boom"), "sync panic");
-        },
-    );
-    let report =
-        lambda_batch::sqs::process(&handler, &SqsConfig::new(), &event, &common::cx()).await.unwrap();
+        });
+    let report = Sqs::process(&handler, &SqsConfig::new(), &event, &common::cx()).await.unwrap();
     assert_eq!(statuses(&report), ["ok", "failed", "ok"]);
 }
 

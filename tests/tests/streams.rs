@@ -3,11 +3,14 @@
 
 mod common;
 
+use lambda_batch::BatchPipeline;
+use lambda_batch::dynamodb::DynamoDb;
+use lambda_batch::kinesis::Kinesis;
 use std::sync::Mutex;
 
 use common::{ids, outcome_ids};
-use lambda_batch::dynamodb::{self, DynamoDbRecord, EventName, Keys, NewImage, OldImage};
-use lambda_batch::kinesis::{self, KinesisEventRecord, KinesisRecord};
+use lambda_batch::dynamodb::{DynamoDbRecord, EventName, Keys, NewImage, OldImage};
+use lambda_batch::kinesis::{KinesisEventRecord, KinesisRecord};
 use lambda_batch::stream::{StreamConfig, StreamPolicy};
 use lambda_batch::{AllFailedPolicy, BatchError, BatchEvent, Json, LambdaEvent, batch_handler};
 use lambda_batch_testkit::{dynamodb as ddb_events, kinesis as kinesis_events};
@@ -114,7 +117,7 @@ async fn a_record_without_a_usable_sequence_number_fails_the_invocation_before_a
     for (bad, expected) in cases {
         let event = kinesis_events::event([good.clone(), bad.clone()]);
         let config = StreamConfig::new();
-        let result = kinesis::process(&scripted {}, &config, &event, &lambda_batch_testkit::context()).await;
+        let result = Kinesis::process(&scripted {}, &config, &event, &lambda_batch_testkit::context()).await;
         match result {
             Err(BatchError::MissingItemIdentifier { index: 1, field: "kinesis.sequenceNumber", problem }) => {
                 assert_eq!(problem, expected, "{bad}");
@@ -153,7 +156,7 @@ async fn kinesis_data_is_base64_decoded_and_a_bad_payload_fails_only_its_record(
 #[tokio::test]
 async fn the_aws_kinesis_sample_event_is_read() {
     let event = BatchEvent::from_json(include_str!("../fixtures/aws/example-kinesis-event.json")).unwrap();
-    let records = kinesis::read_records(&event).unwrap();
+    let records = Kinesis::read_records(&event).unwrap();
     assert_eq!(records.len(), 2);
     assert_eq!(records[0].sequence_number().len(), 56);
     assert_eq!(records[0].data().unwrap(), b"Hello World");
@@ -235,7 +238,7 @@ async fn a_missing_or_mistyped_image_fails_only_its_record() {
             None,
         ),
     ]);
-    let report = dynamodb::process(
+    let report = DynamoDb::process(
         &needs_new_image {},
         &StreamConfig::new().policy(StreamPolicy::Continue),
         &event,
@@ -265,7 +268,7 @@ async fn the_aws_dynamodb_sample_events_are_read_including_null_items() {
             2,
         ),
     ] {
-        let records = dynamodb::read_records(&event).unwrap();
+        let records = DynamoDb::read_records(&event).unwrap();
         assert_eq!(records.len(), expected);
         for record in &records {
             assert!(record.sequence_number().bytes().all(|b| b.is_ascii_digit()));
@@ -276,13 +279,13 @@ async fn the_aws_dynamodb_sample_events_are_read_including_null_items() {
     // reported, so the invocation fails instead of acknowledging it.
     let event = BatchEvent::from(json!({"Records": [single]}));
     assert!(matches!(
-        dynamodb::read_records(&event),
+        DynamoDb::read_records(&event),
         Err(BatchError::MissingItemIdentifier { index: 0, field: "dynamodb.SequenceNumber", .. })
     ));
     // The null-items sample: `Keys: null` reads as no keys; `Option<Keys<T>>` is `None`.
     let event = BatchEvent::from_json(include_str!("../fixtures/aws/example-dynamodb-event-null-items.json"))
         .unwrap();
-    let records = dynamodb::read_records(&event).unwrap();
+    let records = DynamoDb::read_records(&event).unwrap();
     assert_eq!(records[0].raw_images(), (None, None, None));
     let first: &DynamoDbRecord<'_> = &records[0];
     assert_eq!(first.event_name(), Some("INSERT"));

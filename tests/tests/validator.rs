@@ -264,8 +264,14 @@ mod streams {
             (StreamPolicy::Continue, &["8", "9", "10", "11"]),
         ] {
             let config = StreamConfig::new().policy(policy).all_failed(AllFailedPolicy::ReportAll);
-            let report =
-                kinesis::process(&Handler, &config, &event, &lambda_batch_testkit::context()).await.unwrap();
+            let report = <kinesis::Kinesis as lambda_batch::BatchPipeline>::process(
+                &Handler,
+                &config,
+                &event,
+                &lambda_batch_testkit::context(),
+            )
+            .await
+            .unwrap();
             let response = serde_json::to_value(report.into_response().unwrap()).unwrap();
             let check = check_stream_response(&BatchView::from_kinesis_event(&value), &response);
             assert!(check.is_valid(), "{policy:?}: {:?}", check.findings());

@@ -11,19 +11,16 @@ mod record;
 
 pub use aws_lambda_events::dynamodb::EventRecord;
 use std::borrow::Cow;
-use std::future::Future;
 
-use lambda_runtime::{Context, LambdaEvent};
 use serde_json::value::RawValue;
 
 pub use self::record::DynamoDbRecord;
 use crate::error::BatchError;
-use crate::event::BatchEvent;
-use crate::handler::RecordHandler;
-use crate::report::BatchReport;
-use crate::response::BatchResponse;
-use crate::source::{Source, SourceKind};
-use crate::stream::StreamConfig;
+use crate::kind::SourceKind;
+use crate::plan::BatchPlan;
+use crate::response::IdentifierShape;
+use crate::source::Source;
+use crate::stream::{Checkpoint, StreamConfig};
 
 /// The DynamoDB Streams event source (marker type).
 #[derive(Debug)]
@@ -37,14 +34,6 @@ impl Source for DynamoDb {
     const KIND: SourceKind = SourceKind::DynamoDb;
 
     type Config = StreamConfig;
-
-    fn handle<'a, H: RecordHandler<Self> + Sync>(
-        handler: &'a H,
-        config: &'a StreamConfig,
-        event: LambdaEvent<BatchEvent>,
-    ) -> impl Future<Output = Result<BatchResponse, BatchError>> + Send + 'a {
-        handle(handler, config, event)
-    }
 
     fn shorten<'a, 'e: 'a>(record: &'a DynamoDbRecord<'e>) -> &'a DynamoDbRecord<'a> {
         record
@@ -60,10 +49,10 @@ impl Source for DynamoDb {
     {
         record.into_sequence_number()
     }
-}
 
-impl crate::stream::StreamSource for DynamoDb {
-    const CHECKPOINT: crate::stream::Checkpoint = crate::stream::Checkpoint::Batch;
+    fn plan(config: &StreamConfig, _records: &[DynamoDbRecord<'_>]) -> BatchPlan {
+        crate::stream::plan(config, Self::KIND, Checkpoint::Batch, IdentifierShape::Text)
+    }
 }
 
 /// Where a DynamoDB Streams record's identifier is.
@@ -90,39 +79,4 @@ pub enum EventName {
     Modify,
     /// An item deleted (`REMOVE`), also by TTL: only `OldImage`.
     Remove,
-}
-
-/// Reads every record of a DynamoDB Streams event, in order.
-///
-/// # Errors
-/// [`BatchError::InvalidEvent`] if the event has no `Records` array;
-/// [`BatchError::MissingItemIdentifier`] if a record has no usable
-/// `dynamodb.SequenceNumber`.
-pub fn read_records(event: &BatchEvent) -> Result<Vec<DynamoDbRecord<'_>>, BatchError> {
-    crate::source::read_records::<DynamoDb>(event)
-}
-
-/// Handles a DynamoDB Streams batch and reports what happened to each record.
-///
-/// # Errors
-/// See [`read_records`]; nothing is handled when the event cannot be read.
-pub async fn process<'e, H: RecordHandler<DynamoDb>>(
-    handler: &H,
-    config: &StreamConfig,
-    event: &'e BatchEvent,
-    cx: &Context,
-) -> Result<BatchReport<'e>, BatchError> {
-    crate::stream::process::<DynamoDb, H>(handler, config, event, cx).await
-}
-
-/// Handles a DynamoDB Streams invocation: [`process`], then the all-failed policy.
-///
-/// # Errors
-/// See [`process`] and [`BatchReport::into_response`].
-pub async fn handle<H: RecordHandler<DynamoDb>>(
-    handler: &H,
-    config: &StreamConfig,
-    event: LambdaEvent<BatchEvent>,
-) -> Result<BatchResponse, BatchError> {
-    crate::stream::handle::<DynamoDb, H>(handler, config, event).await
 }

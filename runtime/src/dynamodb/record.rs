@@ -5,9 +5,9 @@ use std::borrow::Cow;
 use aws_lambda_events::dynamodb::EventRecord;
 use serde_json::value::RawValue;
 
-use crate::engine::BatchRecord;
 use crate::error::BatchError;
 use crate::json::{LazyParse, members, string_field};
+use crate::source::BatchRecord;
 
 /// One DynamoDB Streams record of the batch, as the engine reads it.
 ///
@@ -47,7 +47,7 @@ impl<'e> DynamoDbRecord<'e> {
         Ok(DynamoDbRecord {
             index,
             raw,
-            sequence_number: crate::stream::sequence_number(sequence_number, index, super::ID_FIELD)?,
+            sequence_number: crate::sequence::sequence_number(sequence_number, index, super::ID_FIELD)?,
             event_name: event_name.and_then(|raw| string_field(raw).ok()),
             keys,
             new_image,

@@ -9,42 +9,47 @@
 //!  | +---------------------------------------------------------------+ |
 //!  | | Span      the record's tracing span around all below          | |
 //!  | | +-----------------------------------------------------------+ | |
-//!  | | | Settle    outcome -> status, logged; Poison -> on_poison  | | |
-//!  | | |           (sink panics caught; no record timeout on it)   | | |
+//!  | | | Settle    outcome -> status, logged                       | | |
 //!  | | | +-------------------------------------------------------+ | | |
-//!  | | | | Budget    receive count > max_receive_count -> Poison | | | |
-//!  | | | |           (nothing below runs)                        | | | |
+//!  | | | | Sink      Poison -> on_poison (isolated, and bounded  | | | |
+//!  | | | |           by its own record timeout); refused: fails  | | | |
 //!  | | | | +---------------------------------------------------+ | | | |
-//!  | | | | | Timeout   the per-record timeout                  | | | | |
+//!  | | | | | Budget    receive count > max -> Poison           | | | | |
+//!  | | | | |           (nothing below runs)                    | | | | |
 //!  | | | | | +-----------------------------------------------+ | | | | |
-//!  | | | | | | Isolate   catch_unwind: making, polling       | | | | | |
+//!  | | | | | | Timeout   the record timeout on the call      | | | | | |
 //!  | | | | | | +-------------------------------------------+ | | | | | |
-//!  | | | | | | | Inject    the observer's fault, if any    | | | | | | |
+//!  | | | | | | | Isolate   catch_unwind: making, polling   | | | | | | |
 //!  | | | | | | | +---------------------------------------+ | | | | | | |
-//!  | | | | | | | | Handler   H::handle(record, cx)       | | | | | | | |
+//!  | | | | | | | | Inject    the observer's fault, if any| | | | | | | |
+//!  | | | | | | | | +-----------------------------------+ | | | | | | | |
+//!  | | | | | | | | | Handler   H::handle(record, cx)   | | | | | | | | |
 //! ```
 //!
-//! Why this order (it is the engine's behaviour before the layers, kept):
-//! the budget's answer is `Poison`, so it sits inside settling (which hands
-//! poison to the sink) and outside the timeout and the isolation (a record
-//! dropped for its receive count never calls the handler); the record
-//! timeout covers the handler call, not the poison sink; an injected fault
-//! acts inside the isolation (an injected panic is caught like the
+//! Why this order: the budget's answer is `Poison`, so it sits inside the
+//! sink (which hands poison to the handler's `on_poison`) and outside the
+//! timeout and the isolation (a record dropped for its receive count never
+//! calls the handler). The record timeout bounds the handler call; the
+//! poison sink runs after it, isolated by the same code as the handler
+//! (`guard::isolated`) and bounded by a timer of its own as long as the
+//! record timeout (`guard::bounded`), so a record may take up to twice the
+//! record timeout when its handler returns poison just in time. An injected
+//! fault acts inside the isolation (an injected panic is caught like the
 //! handler's own) and inside the timeout (an injected hang times out); the
-//! span covers the budget check, the call and the settling; the observer
-//! sees the settled status. A record abandoned at the invocation deadline
-//! is dropped mid-way and never reaches `Observe`'s end: `engine::run`
-//! reports it through [`Observer::abandoned`].
+//! span covers the budget check, the call, the sink and the settling; the
+//! observer sees the settled status. A record abandoned at the invocation
+//! deadline is dropped mid-way and never reaches `Observe`'s end:
+//! `engine::run` reports it through [`Observer::abandoned`].
 //!
-//! When each layer runs: `Observe`, `Span` and `Settle` are `async fn`s, so
-//! nothing happens before the record's future is first polled; `Settle`'s
-//! first poll builds the layers below it at once (`Budget` decides,
-//! `Timeout` starts its timer, `Isolate` calls `H::handle` inside
-//! `catch_unwind`, `Inject` wraps the handler's future), as the engine did
-//! before. Building the inner layers as plain combinators rather than
-//! `async fn`s keeps each from storing its own copy of the request; and
-//! `Span` being an `async fn` lets the compiler build its state in place
-//! (making `Span` a combinator cost two 344-byte copies per record).
+//! When each layer runs: `Observe`, `Span`, `Settle` and `Sink` are
+//! `async fn`s, so nothing happens before the record's future is first
+//! polled; `Sink`'s first poll builds the layers below it at once (`Budget`
+//! decides, `Timeout` starts its timer, `Isolate` calls `H::handle` inside
+//! `catch_unwind`, `Inject` wraps the handler's future). Building the inner
+//! layers as plain combinators rather than `async fn`s keeps each from
+//! storing its own copy of the request; and `Span` being an `async fn`
+//! lets the compiler build its state in place (making `Span` a combinator
+//! cost two 344-byte copies per record).
 //!
 //! Why our own [`Layer`] and not tower's `Layer`/`Service`: a record's
 //! future borrows the record, the handler and the `Context` for a lifetime
@@ -60,21 +65,20 @@
 //! stack is concrete.
 
 use std::future::{Future, ready};
-use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
-use futures_util::FutureExt;
 use futures_util::future::Either;
 use lambda_runtime::Context;
 use tracing::Instrument;
 
-use super::contain::Contained;
+use super::guard::{bounded, isolated};
 use super::observe::{ApplyFault, Observer};
-use super::{BatchRecord, Plan, call};
-use crate::handler::{RecordHandler, Source};
+use crate::handler::{PoisonRecord, RecordHandler};
+use crate::kind::SourceKind;
 use crate::outcome::{RecordError, RecordErrorKind, RecordOutcome};
+use crate::plan::BatchPlan;
 use crate::report::RecordStatus;
-use crate::source::SourceKind;
+use crate::source::{BatchRecord, Source};
 
 /// One record on its way down the stack.
 pub(crate) struct Req<'a, S: Source, H, F> {
@@ -121,14 +125,14 @@ pub(crate) trait Layer<S: Source, H: RecordHandler<S>, F: ApplyFault> {
 }
 
 /// The engine's layers, outermost first; see the module doc.
-pub(crate) type Stack<'o, O> = Observe<'o, O, Span<Settle<Budget<Timeout<Isolate<Inject<Handler>>>>>>>;
+pub(crate) type Stack<'o, O> = Observe<'o, O, Span<Settle<Sink<Budget<Timeout<Isolate<Inject<Handler>>>>>>>>;
 
 /// The stack for a batch under `plan`, reporting to `observer`. The one
 /// place the order of the layers is decided.
-pub(crate) fn stack<'o, O: Observer>(plan: &Plan, observer: &'o O) -> Stack<'o, O> {
+pub(crate) fn stack<'o, O: Observer>(plan: &BatchPlan, observer: &'o O) -> Stack<'o, O> {
     Observe {
         observer,
-        inner: Span(Settle {
+        inner: Span(Settle(Sink {
             source: plan.source,
             timeout: plan.limits.timeout(),
             inner: Budget {
@@ -136,7 +140,7 @@ pub(crate) fn stack<'o, O: Observer>(plan: &Plan, observer: &'o O) -> Stack<'o, 
                 drop_over_budget: plan.drop_over_budget,
                 inner: Timeout { limit: plan.limits.timeout(), inner: Isolate(Inject(Handler)) },
             },
-        }),
+        })),
     }
 }
 
@@ -183,15 +187,8 @@ where
     }
 }
 
-/// Turns the outcome into the record's status, logging it; a poison
-/// record goes to the handler's poison sink first.
-pub(crate) struct Settle<I> {
-    /// Named in what the poison sink gets.
-    source: SourceKind,
-    /// The record timeout, which bounds the poison sink too.
-    timeout: Option<Duration>,
-    inner: I,
-}
+/// Turns the outcome into the record's status, logging it.
+pub(crate) struct Settle<I>(I);
 
 impl<S, H, F, I> Layer<S, H, F> for Settle<I>
 where
@@ -203,9 +200,74 @@ where
     type Output = RecordStatus;
 
     async fn call<'a>(&'a self, req: Req<'a, S, H, F>) -> RecordStatus {
+        let record = req.record;
+        match self.0.call(req).await {
+            RecordOutcome::Success => {
+                tracing::debug!("record handled");
+                RecordStatus::Succeeded
+            }
+            RecordOutcome::Failure(error) => {
+                tracing::warn!(error = %error, kind = ?error.kind(), "record failed");
+                RecordStatus::Failed(error)
+            }
+            RecordOutcome::RetryLater { reason } => {
+                tracing::info!(reason = reason.as_deref().unwrap_or(""), "record to be retried later");
+                RecordStatus::RetryLater { reason }
+            }
+            RecordOutcome::Poison { reason } => {
+                tracing::warn!(id = record.item_identifier(), reason = %reason, "record dropped as poison");
+                RecordStatus::Poison { reason }
+            }
+        }
+    }
+}
+
+/// Hands a poison record to the handler's poison sink before it is
+/// acknowledged; a sink that refuses it (an error, a panic, or running past
+/// the record timeout) fails the record instead, so it is retried rather
+/// than lost.
+pub(crate) struct Sink<I> {
+    /// Named in what the poison sink gets.
+    source: SourceKind,
+    /// The record timeout, which bounds the poison sink too (on a timer of
+    /// its own).
+    timeout: Option<Duration>,
+    inner: I,
+}
+
+impl<S, H, F, I> Layer<S, H, F> for Sink<I>
+where
+    S: Source,
+    H: RecordHandler<S>,
+    F: ApplyFault,
+    I: Layer<S, H, F, Output = RecordOutcome>,
+{
+    type Output = RecordOutcome;
+
+    async fn call<'a>(&'a self, req: Req<'a, S, H, F>) -> RecordOutcome {
         let (record, handler, cx) = (req.record, req.handler, req.cx);
-        let outcome = self.inner.call(req).await;
-        call::settle::<S, H>(outcome, self.source, self.timeout, handler, record, cx).await
+        let reason = match self.inner.call(req).await {
+            RecordOutcome::Poison { reason } => reason,
+            other => return other,
+        };
+        let poison = PoisonRecord {
+            id: record.item_identifier(),
+            raw_json: record.raw_json(),
+            reason: &reason,
+            source: self.source,
+        };
+        let sink = isolated(|| handler.on_poison(&poison, cx), Err);
+        let sent = bounded(self.timeout, sink, |limit| {
+            Err(format!("the poison sink took longer than the record timeout of {} ms", limit.as_millis()))
+        })
+        .await;
+        match sent {
+            Ok(()) => RecordOutcome::Poison { reason },
+            Err(sink_error) => RecordOutcome::Failure(RecordError::new(
+                RecordErrorKind::PoisonSink,
+                format!("{sink_error} (while dropping it as poison: {reason})"),
+            )),
+        }
     }
 }
 
@@ -266,18 +328,12 @@ where
     type Output = RecordOutcome;
 
     fn call<'a>(&'a self, req: Req<'a, S, H, F>) -> impl Future<Output = RecordOutcome> + 'a {
-        let call = self.inner.call(req);
-        match self.limit {
-            Some(limit) => Either::Left(tokio::time::timeout(limit, call).map(move |done| {
-                done.unwrap_or_else(|_| {
-                    RecordOutcome::Failure(RecordError::new(
-                        RecordErrorKind::Timeout,
-                        format!("took longer than the record timeout of {} ms", limit.as_millis()),
-                    ))
-                })
-            })),
-            None => Either::Right(call),
-        }
+        bounded(self.limit, self.inner.call(req), |limit| {
+            RecordOutcome::Failure(RecordError::new(
+                RecordErrorKind::Timeout,
+                format!("took longer than the record timeout of {} ms", limit.as_millis()),
+            ))
+        })
     }
 }
 
@@ -295,16 +351,10 @@ where
     type Output = RecordOutcome;
 
     fn call<'a>(&'a self, req: Req<'a, S, H, F>) -> impl Future<Output = RecordOutcome> + 'a {
-        match std::panic::catch_unwind(AssertUnwindSafe(|| self.0.call(req))) {
-            // `Contained`: a future abandoned by the record timeout or the
-            // deadline guard is dropped outside this `catch_unwind`.
-            Ok(call) => Either::Left(
-                AssertUnwindSafe(Contained::new(call))
-                    .catch_unwind()
-                    .map(|done| done.unwrap_or_else(call::panic_outcome)),
-            ),
-            Err(payload) => Either::Right(ready(call::panic_outcome(payload))),
-        }
+        isolated(
+            move || self.0.call(req),
+            |message| RecordOutcome::Failure(RecordError::new(RecordErrorKind::Panic, message)),
+        )
     }
 }
 

@@ -4,18 +4,22 @@
 //!
 //! [`run`] schedules records (order per key, stop rules, concurrency, the
 //! deadline); each record it starts goes through one stack of per-record
-//! layers (observation, span, settling and the poison sink, the
-//! receive-count budget, the record timeout, panic isolation, fault
-//! injection, the handler), composed in [`layer::stack`].
+//! layers (observation, span, settling, the poison sink, the receive-count
+//! budget, the record timeout, panic isolation, fault injection, the
+//! handler), composed in [`layer::stack`]. What to run is the source's
+//! [`BatchPlan`]; who watches is the observer the caller passes in.
 
-mod call;
 mod contain;
 mod deadline;
+mod guard;
 mod layer;
 pub(crate) mod observe;
 mod schedule;
 
+use std::pin::pin;
+
 use futures_util::FutureExt;
+use futures_util::future::{Either, select};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use lambda_runtime::Context;
 
@@ -23,64 +27,11 @@ use self::deadline::Deadline;
 use self::layer::{Layer, Req};
 use self::observe::Observer;
 use self::schedule::Schedule;
-use crate::handler::{RecordHandler, Source};
+use crate::handler::RecordHandler;
 use crate::outcome::{RecordError, RecordErrorKind};
-use crate::policy::Limits;
+use crate::plan::{BatchPlan, StopRule};
 use crate::report::RecordStatus;
-use crate::source::SourceKind;
-
-/// What the engine needs from a record of any source.
-pub trait BatchRecord {
-    /// The record's identifier as Lambda expects it in `itemIdentifier`.
-    fn item_identifier(&self) -> &str;
-    /// The key whose records must be handled in order: the FIFO message
-    /// group, the Kinesis partition key, the DynamoDB item keys.
-    fn ordering_key(&self) -> Option<&str>;
-    /// How many times the record was delivered (SQS `ApproximateReceiveCount`).
-    fn receive_count(&self) -> Option<u32> {
-        None
-    }
-    /// When the record arrived, in epoch seconds (Kinesis
-    /// `approximateArrivalTimestamp`, DynamoDB `ApproximateCreationDateTime`,
-    /// SQS `SentTimestamp`).
-    fn arrival_time(&self) -> Option<f64> {
-        None
-    }
-    /// The record's JSON as received.
-    fn raw_json(&self) -> &str;
-    /// The tracing span for handling this record.
-    fn span(&self) -> tracing::Span;
-}
-
-/// How the engine treats a batch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Plan {
-    /// The batch's source (told apart for SQS: standard or FIFO).
-    pub(crate) source: SourceKind,
-    /// Which later records a failure stops.
-    pub(crate) stop: StopRule,
-    /// Records with the same ordering key run one after the other.
-    pub(crate) ordered: bool,
-    /// Concurrency and time limits.
-    pub(crate) limits: Limits,
-    /// Drop a record as poison, without calling the handler, once it has
-    /// been received more than this many times.
-    pub(crate) max_receive_count: Option<u32>,
-    /// Drop over-budget records even when the handler has no poison sink.
-    pub(crate) drop_over_budget: bool,
-}
-
-/// Which later records a failure stops.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum StopRule {
-    /// A failure stops nothing (SQS standard, streams `Continue`).
-    Nothing,
-    /// A failure stops every later record (FIFO default, stream checkpoint).
-    Everything,
-    /// A failure stops the later records with the same ordering key; a
-    /// failing record without a key stops every later record.
-    SameKey,
-}
+use crate::source::{BatchRecord, Source};
 
 /// What stops records from starting.
 #[derive(Default)]
@@ -130,19 +81,22 @@ impl<'k> Stops<'k> {
 /// records its rule covers (earlier ones still waiting may run). Past the
 /// deadline's cut-off no record starts; at its abandon point the records
 /// still running are dropped and reported failed.
-pub(crate) async fn run<'e, S, H>(
+pub(crate) async fn run<'e, S, H, O>(
     records: &[S::Record<'e>],
-    plan: Plan,
+    plan: &BatchPlan,
     handler: &H,
     cx: &Context,
+    observer: &O,
 ) -> Vec<RecordStatus>
 where
     S: Source,
     H: RecordHandler<S>,
+    O: Observer,
 {
     let deadline = Deadline::from_context(cx, plan.limits.margin());
-    let observer = observe::current_observer();
-    let stack = layer::stack(&plan, &observer);
+    let stack = layer::stack(plan, observer);
+    // One timer for the whole batch: the abandon point.
+    let mut abandon = pin!(deadline.map(|d| tokio::time::sleep_until(d.abandon)));
     let concurrency = plan.limits.concurrency_limit();
     let mut statuses: Vec<Option<RecordStatus>> = records.iter().map(|_| None).collect();
     // One record at a time in batch order keeps every key's order by itself.
@@ -186,8 +140,11 @@ where
                 None => in_flight.next().await,
             }
         };
-        let finished = match deadline {
-            Some(d) => tokio::time::timeout_at(d.abandon, next).await.ok(),
+        let finished = match abandon.as_mut().as_pin_mut() {
+            Some(timer) => match select(pin!(next), timer).await {
+                Either::Left((done, _)) => Some(done),
+                Either::Right(((), _)) => None,
+            },
             None => Some(next.await),
         };
         single.set(None);

@@ -1,17 +1,17 @@
 //! Observing records: the hook the engine calls when a record starts, when
 //! it ends, and when it is abandoned at the deadline.
 //!
-//! The testkit's `lambda_batch::fault::Injector` is one observer: it
-//! logs the calls and hands back a fault to apply to the record. In normal
-//! builds the observer is `NoObserver`, which does nothing and whose fault
-//! type has no values, so the observation and fault layers compile away.
-//! [`current_observer`] (below) is the one place that looks at the
-//! `fault-injection` feature; the engine's control flow has no `#[cfg]`.
+//! The engine knows only these traits; which observer watches an
+//! invocation is chosen above it (`crate::observer`) and passed in: the
+//! testkit's `lambda_batch::fault::Injector` under `fault-injection`, or
+//! `NoObserver`, which does nothing and whose fault type has no values, so
+//! the observation and fault layers compile away. The engine's control flow
+//! has no `#[cfg]`.
 
 use std::future::Future;
 
-use super::BatchRecord;
 use crate::report::RecordStatus;
+use crate::source::BatchRecord;
 
 /// Watches records go through the engine.
 pub(crate) trait Observer {
@@ -72,88 +72,6 @@ impl<O: Observer> Observer for Option<O> {
     fn abandoned(&self, index: usize, status: &RecordStatus) {
         if let Some(observer) = self {
             observer.abandoned(index, status);
-        }
-    }
-}
-
-/// The observer of this invocation: the testkit's injector in scope (if
-/// any) with `fault-injection`. A concrete type, not `impl Observer`, so
-/// that the record futures' `Send` still shows through to the callers.
-#[cfg(feature = "fault-injection")]
-pub(crate) fn current_observer() -> Option<std::sync::Arc<crate::fault::Injector>> {
-    crate::fault::current()
-}
-
-/// Runs `future` with `observer` in effect (a future to be spawned takes
-/// the observer of the task that made it).
-#[cfg(feature = "fault-injection")]
-pub(crate) async fn within<F: Future>(
-    observer: Option<std::sync::Arc<crate::fault::Injector>>,
-    future: F,
-) -> F::Output {
-    match observer {
-        Some(injector) => injector.scope(future).await,
-        None => future.await,
-    }
-}
-
-/// Without `fault-injection`: [`NoObserver`](off::NoObserver), which does nothing.
-#[cfg(not(feature = "fault-injection"))]
-pub(crate) use self::off::{current_observer, within};
-
-/// The observer of builds without `fault-injection`.
-#[cfg(not(feature = "fault-injection"))]
-mod off {
-    use std::future::Future;
-
-    use super::{ApplyFault, BatchRecord, Observer, RecordStatus};
-
-    /// The observer of this invocation: none.
-    pub(crate) fn current_observer() -> NoObserver {
-        NoObserver
-    }
-
-    /// `future` itself: there is no observer to carry.
-    #[inline(always)]
-    pub(crate) fn within<F: Future>(_observer: NoObserver, future: F) -> F {
-        future
-    }
-
-    /// Observes nothing, injects nothing.
-    #[derive(Debug, Clone, Copy, Default)]
-    pub(crate) struct NoObserver;
-
-    /// The fault type of [`NoObserver`]: it has no values, so the fault
-    /// layer's fault branch is dead code the compiler drops.
-    #[derive(Debug, Clone, Copy)]
-    pub(crate) enum NoFault {}
-
-    impl Observer for NoObserver {
-        type Fault = NoFault;
-
-        #[inline(always)]
-        fn start<R: BatchRecord>(&self, _index: usize, _record: &R) -> Option<NoFault> {
-            None
-        }
-
-        #[inline(always)]
-        fn end(&self, _index: usize, _status: &RecordStatus) {}
-
-        #[inline(always)]
-        fn start_named(&self, _id: &str) -> Option<(usize, Option<NoFault>)> {
-            None
-        }
-    }
-
-    impl ApplyFault for NoFault {
-        /// Never called (there is no `NoFault`); leaves the call as it is.
-        #[inline(always)]
-        fn apply<C: Future>(
-            self,
-            call: C,
-            _injected_error: impl FnOnce() -> C::Output,
-        ) -> impl Future<Output = C::Output> {
-            call
         }
     }
 }

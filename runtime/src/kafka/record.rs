@@ -7,9 +7,9 @@ use base64::Engine as _;
 use serde_json::value::RawValue;
 
 use super::KafkaEventRecord;
-use crate::engine::BatchRecord;
 use crate::error::BatchError;
 use crate::json::{LazyParse, members, string_field};
+use crate::source::BatchRecord;
 
 /// One Kafka record of the batch, as the engine reads it.
 ///
@@ -93,7 +93,7 @@ impl<'e> KafkaRecord<'e> {
         Ok(KafkaRecord {
             index,
             raw,
-            item_identifier: format!("{topic}-{partition}@{offset}"),
+            item_identifier: crate::response::kafka_identifier(&topic, partition, offset),
             topic,
             partition,
             offset,
@@ -127,7 +127,7 @@ impl<'e> KafkaRecord<'e> {
     /// `<topic>-<partition>`: the key of the event's `records` map, and the
     /// `partition` of the `itemIdentifier`.
     pub fn partition_key(&self) -> &str {
-        self.item_identifier.rsplit_once('@').map_or("", |(partition, _)| partition)
+        crate::response::split_kafka_identifier(&self.item_identifier).map_or("", |(partition, _)| partition)
     }
 
     /// The offset within the partition.

@@ -12,19 +12,16 @@ mod record;
 
 pub use aws_lambda_events::kinesis::KinesisEventRecord;
 use std::borrow::Cow;
-use std::future::Future;
 
-use lambda_runtime::{Context, LambdaEvent};
 use serde_json::value::RawValue;
 
 pub use self::record::KinesisRecord;
 use crate::error::BatchError;
-use crate::event::BatchEvent;
-use crate::handler::RecordHandler;
-use crate::report::BatchReport;
-use crate::response::BatchResponse;
-use crate::source::{Source, SourceKind};
-use crate::stream::StreamConfig;
+use crate::kind::SourceKind;
+use crate::plan::BatchPlan;
+use crate::response::IdentifierShape;
+use crate::source::Source;
+use crate::stream::{Checkpoint, StreamConfig};
 
 /// The Kinesis event source (marker type).
 #[derive(Debug)]
@@ -38,14 +35,6 @@ impl Source for Kinesis {
     const KIND: SourceKind = SourceKind::Kinesis;
 
     type Config = StreamConfig;
-
-    fn handle<'a, H: RecordHandler<Self> + Sync>(
-        handler: &'a H,
-        config: &'a StreamConfig,
-        event: LambdaEvent<BatchEvent>,
-    ) -> impl Future<Output = Result<BatchResponse, BatchError>> + Send + 'a {
-        handle(handler, config, event)
-    }
 
     fn shorten<'a, 'e: 'a>(record: &'a KinesisRecord<'e>) -> &'a KinesisRecord<'a> {
         record
@@ -61,46 +50,11 @@ impl Source for Kinesis {
     {
         record.into_sequence_number()
     }
-}
 
-impl crate::stream::StreamSource for Kinesis {
-    const CHECKPOINT: crate::stream::Checkpoint = crate::stream::Checkpoint::Batch;
+    fn plan(config: &StreamConfig, _records: &[KinesisRecord<'_>]) -> BatchPlan {
+        crate::stream::plan(config, Self::KIND, Checkpoint::Batch, IdentifierShape::Text)
+    }
 }
 
 /// Where a Kinesis record's identifier is.
 pub(crate) const ID_FIELD: &str = "kinesis.sequenceNumber";
-
-/// Reads every record of a Kinesis event, in order.
-///
-/// # Errors
-/// [`BatchError::InvalidEvent`] if the event has no `Records` array;
-/// [`BatchError::MissingItemIdentifier`] if a record has no usable
-/// `kinesis.sequenceNumber`.
-pub fn read_records(event: &BatchEvent) -> Result<Vec<KinesisRecord<'_>>, BatchError> {
-    crate::source::read_records::<Kinesis>(event)
-}
-
-/// Handles a Kinesis batch and reports what happened to each record.
-///
-/// # Errors
-/// See [`read_records`]; nothing is handled when the event cannot be read.
-pub async fn process<'e, H: RecordHandler<Kinesis>>(
-    handler: &H,
-    config: &StreamConfig,
-    event: &'e BatchEvent,
-    cx: &Context,
-) -> Result<BatchReport<'e>, BatchError> {
-    crate::stream::process::<Kinesis, H>(handler, config, event, cx).await
-}
-
-/// Handles a Kinesis invocation: [`process`], then the all-failed policy.
-///
-/// # Errors
-/// See [`process`] and [`BatchReport::into_response`].
-pub async fn handle<H: RecordHandler<Kinesis>>(
-    handler: &H,
-    config: &StreamConfig,
-    event: LambdaEvent<BatchEvent>,
-) -> Result<BatchResponse, BatchError> {
-    crate::stream::handle::<Kinesis, H>(handler, config, event).await
-}

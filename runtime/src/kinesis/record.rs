@@ -7,9 +7,9 @@ use aws_lambda_events::kinesis::KinesisEventRecord;
 use base64::Engine as _;
 use serde_json::value::RawValue;
 
-use crate::engine::BatchRecord;
 use crate::error::BatchError;
 use crate::json::{LazyParse, members, string_field};
+use crate::source::BatchRecord;
 
 /// One Kinesis record of the batch, as the engine reads it.
 ///
@@ -44,7 +44,7 @@ impl<'e> KinesisRecord<'e> {
         let [sequence_number, partition_key, data, arrival] =
             members(kinesis, ["sequenceNumber", "partitionKey", "data", "approximateArrivalTimestamp"])
                 .ok_or_else(|| not_object("the record's `kinesis` is not an object"))?;
-        let sequence_number = crate::stream::sequence_number(sequence_number, index, super::ID_FIELD)?;
+        let sequence_number = crate::sequence::sequence_number(sequence_number, index, super::ID_FIELD)?;
         Ok(KinesisRecord {
             index,
             raw,

@@ -5,10 +5,10 @@ use std::sync::OnceLock;
 
 use aws_lambda_events::sqs::SqsMessage;
 
-use crate::engine::BatchRecord;
 use crate::error::BatchError;
 use crate::json::LazyParse;
 use crate::scan::{self, Found, Members};
+use crate::source::BatchRecord;
 
 /// One SQS message of the batch, as the engine reads it.
 ///

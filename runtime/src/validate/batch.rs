@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::{Finding, Problem, Severity};
 use crate::event::BatchEvent;
-use crate::source::SourceKind;
+use crate::kind::SourceKind;
 
 /// What a checker needs to know of a batch: each record's identifier and
 /// ordering key (SQS `MessageGroupId`), in order.

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::source::SourceKind;
+use crate::kind::SourceKind;
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::{BatchView, Finding, Problem, ResponseCheck, Severity, Verdict, error_finding, read_identifiers};
-use crate::kafka::split_item_identifier;
-use crate::source::SourceKind;
+use crate::kind::SourceKind;
+use crate::response::split_kafka_identifier;
 
 /// Checks a Kafka response given as text: text that is not JSON is taken as
 /// a complete failure (AWS does not say what Lambda does with it);
@@ -54,7 +54,7 @@ pub fn check_kafka_response(batch: &BatchView, response: &Value) -> ResponseChec
         return ResponseCheck { verdict: Verdict::CompleteSuccess, findings };
     }
     let mut lowest: HashMap<&str, (i64, usize)> = HashMap::new();
-    for (partition, offset) in listed.iter().filter_map(|id| split_item_identifier(id)) {
+    for (partition, offset) in listed.iter().filter_map(|id| split_kafka_identifier(id)) {
         let entry = lowest.entry(partition).or_insert((offset, 0));
         entry.0 = entry.0.min(offset);
         entry.1 += 1;
@@ -68,7 +68,7 @@ pub fn check_kafka_response(batch: &BatchView, response: &Value) -> ResponseChec
     }
     let mut retried: Vec<String> = Vec::new();
     for id in batch.ids() {
-        let Some((partition, offset)) = split_item_identifier(id) else { continue };
+        let Some((partition, offset)) = split_kafka_identifier(id) else { continue };
         if lowest.get(partition).is_some_and(|(from, _)| offset >= *from) && !retried.iter().any(|r| r == id)
         {
             retried.push(id.to_owned());

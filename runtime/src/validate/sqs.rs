@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::source::SourceKind;
+use crate::kind::SourceKind;
 
 use std::borrow::Cow;
 use std::collections::HashSet;

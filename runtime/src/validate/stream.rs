@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::source::SourceKind;
+use crate::kind::SourceKind;
 
 use super::{BatchView, Finding, Problem, ResponseCheck, Severity, Verdict, error_finding, read_identifiers};
 use crate::sequence::compare_sequence_numbers;

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code, unreachable_pub)]
 
+use lambda_batch::BatchPipeline;
+use lambda_batch::sqs::Sqs;
 use std::sync::Mutex;
 
 use lambda_batch::sqs::{self, SqsConfig, SqsRecord};
@@ -43,7 +45,7 @@ pub async fn run(
     config: SqsConfig,
 ) -> (Result<BatchReport<'_>, BatchError>, Vec<String>) {
     let handler = Scripted::default();
-    let report = sqs::process(&handler, &config, event, &cx()).await;
+    let report = Sqs::process(&handler, &config, event, &cx()).await;
     (report, handler.calls())
 }
 

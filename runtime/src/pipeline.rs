@@ -1,0 +1,121 @@
+//! One invocation, start to end, for any source: read the records, plan the
+//! batch from the settings, run the engine, report, answer Lambda.
+//!
+//! [`BatchPipeline`] gives every source these steps as associated
+//! functions (`Sqs::process(..)`, `Kinesis::handle(..)`);
+//! [`BatchService`](crate::BatchService) is the same pipeline as a
+//! `tower::Service`, and `#[batch_handler]` calls [`BatchPipeline::handle`].
+
+use std::future::Future;
+
+use lambda_runtime::{Context, LambdaEvent};
+
+use crate::error::{BatchError, log_failure};
+use crate::event::BatchEvent;
+use crate::handler::RecordHandler;
+use crate::report::BatchReport;
+use crate::response::BatchResponse;
+use crate::source::Source;
+
+/// Handles batches of a source: implemented for every [`Source`].
+///
+/// ```
+/// use lambda_batch::sqs::{Sqs, SqsConfig, SqsRecord};
+/// use lambda_batch::{handler_fn, BatchEvent, BatchPipeline, Context};
+///
+/// # async fn run(event: BatchEvent, cx: Context) -> Result<(), lambda_batch::BatchError> {
+/// let handler = handler_fn(|record: &SqsRecord<'_>, _cx: &Context| {
+///     if record.body() == Some("boom") { Err("bad record") } else { Ok(()) }
+/// });
+/// let report = Sqs::process(&handler, &SqsConfig::new(), &event, &cx).await?;
+/// println!("{:?}", report.counts());
+/// # Ok(()) }
+/// ```
+pub trait BatchPipeline: Source + Sized {
+    /// Reads every record of an event as this source, in order.
+    ///
+    /// # Errors
+    /// [`BatchError::InvalidEvent`] if the event is not a batch of this
+    /// source (no `Records` array, or for Kafka no `records` map);
+    /// [`BatchError::MissingItemIdentifier`] if a record cannot be named.
+    fn read_records(event: &BatchEvent) -> Result<Vec<Self::Record<'_>>, BatchError> {
+        read_records::<Self>(event)
+    }
+
+    /// Handles a batch and reports what happened to each record.
+    ///
+    /// # Errors
+    /// See [`read_records`](Self::read_records); nothing is handled when the
+    /// event cannot be read.
+    fn process<'e, H: RecordHandler<Self>>(
+        handler: &H,
+        config: &Self::Config,
+        event: &'e BatchEvent,
+        cx: &Context,
+    ) -> impl Future<Output = Result<BatchReport<'e>, BatchError>> {
+        process::<Self, H>(handler, config, event, cx)
+    }
+
+    /// Handles an invocation: [`process`](Self::process), then the
+    /// all-failed policy; an error is logged once.
+    ///
+    /// # Errors
+    /// See [`process`](Self::process) and [`BatchReport::into_response`].
+    fn handle<H: RecordHandler<Self> + Sync>(
+        handler: &H,
+        config: &Self::Config,
+        event: LambdaEvent<BatchEvent>,
+    ) -> impl Future<Output = Result<BatchResponse, BatchError>> + Send {
+        handle::<Self, H>(handler, config, event)
+    }
+}
+
+impl<S: Source> BatchPipeline for S {}
+
+/// Reads every record of an event as source `S`, in order.
+pub(crate) fn read_records<S: Source>(event: &BatchEvent) -> Result<Vec<S::Record<'_>>, BatchError> {
+    let raw = event.records()?;
+    let mut records = Vec::with_capacity(raw.len());
+    for (index, raw) in raw.iter().enumerate() {
+        records.push(S::read_record(index, raw)?);
+    }
+    Ok(records)
+}
+
+/// Handles a batch of source `S` under `config` and reports each record's
+/// status.
+pub(crate) async fn process<'e, S, H>(
+    handler: &H,
+    config: &S::Config,
+    event: &'e BatchEvent,
+    cx: &Context,
+) -> Result<BatchReport<'e>, BatchError>
+where
+    S: Source,
+    H: RecordHandler<S>,
+{
+    let records = read_records::<S>(event)?;
+    let plan = S::plan(config, &records);
+    let observer = crate::observer::current();
+    let statuses = crate::engine::run::<S, H, _>(&records, &plan, handler, cx, &observer).await;
+    let report = BatchReport::new(records.into_iter().map(S::into_item_identifier), statuses, &plan);
+    report.log_summary();
+    Ok(report)
+}
+
+/// Handles an invocation of source `S`: [`process`], then the all-failed
+/// policy; an error is logged once.
+pub async fn handle<S, H>(
+    handler: &H,
+    config: &S::Config,
+    event: LambdaEvent<BatchEvent>,
+) -> Result<BatchResponse, BatchError>
+where
+    S: Source,
+    H: RecordHandler<S>,
+{
+    let (payload, context) = event.into_parts();
+    let result =
+        process::<S, H>(handler, config, &payload, &context).await.and_then(BatchReport::into_response);
+    log_failure(S::KIND, result)
+}
