@@ -2,12 +2,12 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::Path;
 use syn::spanned::Spanned;
-use syn::{Attribute, ItemFn, Path};
 
 use crate::args::{self, AllFailedArg, FifoPolicyArg, SourceArg, StreamPolicyArg};
 use crate::errors::Errors;
-use crate::parse::{self, Item};
+use crate::parse::{self, Item, RecordFn};
 use crate::validate::{self, Handler};
 
 /// The whole macro: tokens in, tokens out.
@@ -37,7 +37,7 @@ fn expand(handler: &Handler, krate: &Path) -> TokenStream {
     let function = &handler.function;
     let name = &function.sig.ident;
     let vis = &function.vis;
-    let cfgs = cfg_attrs(&function.attrs);
+    let cfgs = function.cfg_attrs();
     let record_fn = record_fn(function);
     let private = quote!(#krate::__private);
     let (config_ty, config) = config_expr(handler, &private);
@@ -186,8 +186,8 @@ fn expand(handler: &Handler, krate: &Path) -> TokenStream {
 }
 
 /// The user's function, renamed `record`, as written otherwise.
-fn record_fn(function: &ItemFn) -> TokenStream {
-    let record = as_record_fn(function);
+fn record_fn(function: &RecordFn) -> TokenStream {
+    let record = function.as_record_fn();
     let has_doc = record.attrs.iter().any(|a| a.path().is_ident("doc"));
     let doc = (!has_doc).then(|| quote!(#[doc = " The record function, as written."]));
     quote!(#doc #record)
@@ -225,14 +225,10 @@ fn config_expr(handler: &Handler, private: &TokenStream) -> (TokenStream, TokenS
     )
 }
 
-fn cfg_attrs(attrs: &[Attribute]) -> Vec<&Attribute> {
-    attrs.iter().filter(|a| a.path().is_ident("cfg")).collect()
-}
-
 /// After an error: the user's function kept as `name::record` (so errors in
 /// its body still show) and a Lambda handler `name` with the right signature
 /// but no body, so code that uses it does not pile up follow-on errors.
-fn fallback(function: &ItemFn, krate: &Path) -> TokenStream {
+fn fallback(function: &RecordFn, krate: &Path) -> TokenStream {
     if function.sig.receiver().is_some() {
         // A method: we are inside an `impl` or a trait, where only the method
         // itself may stand. Keep it as written.
@@ -240,15 +236,15 @@ fn fallback(function: &ItemFn, krate: &Path) -> TokenStream {
     }
     let name = &function.sig.ident;
     let vis = &function.vis;
-    let cfgs = cfg_attrs(&function.attrs);
+    let cfgs = function.cfg_attrs();
     let private = quote!(#krate::__private);
-    let mut record = as_record_fn(function);
+    let mut record = function.as_record_fn();
     record.attrs.retain(|a| !a.path().is_ident("cfg"));
     let record = record.into_token_stream();
     // Keep the handler's call shape when it takes state, so callers written
     // as `service_fn(|event| name(&state, event))` add no error of their own.
     let state_param = function.sig.inputs.iter().find_map(|input| match input {
-        syn::FnArg::Typed(typed) if typed.attrs.iter().any(validate::is_state_attr) => match &*typed.ty {
+        syn::FnArg::Typed(typed) if typed.attrs.iter().any(parse::is_state_attr) => match &*typed.ty {
             syn::Type::Reference(reference) => {
                 let referent = &reference.elem;
                 Some(quote!(state: &#referent,))
@@ -277,19 +273,6 @@ fn fallback(function: &ItemFn, krate: &Path) -> TokenStream {
             ::core::unreachable!("#[batch_handler] reported a compile error for this function")
         }
     }
-}
-
-/// The user's function renamed `record`, with the `#[state]` markers taken
-/// off its parameters.
-fn as_record_fn(function: &ItemFn) -> ItemFn {
-    let mut record = function.clone();
-    record.sig.ident = syn::Ident::new("record", function.sig.ident.span());
-    for input in &mut record.sig.inputs {
-        if let syn::FnArg::Typed(typed) = input {
-            typed.attrs.retain(|a| !validate::is_state_attr(a));
-        }
-    }
-    record
 }
 
 /// Appends `.limits(..)` to the config when a limit option was given.

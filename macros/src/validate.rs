@@ -1,14 +1,15 @@
 //! Checks the options and the function, and builds the model `expand` renders.
 
 use proc_macro2::Span;
-use syn::{FnArg, ItemFn, ReturnType, Type};
+use syn::{FnArg, ReturnType, Type};
 
 use crate::args::{AllFailedArg, Args, FifoPolicyArg, SourceArg, StreamPolicyArg};
 use crate::errors::Errors;
+use crate::parse::{RecordFn, is_state_attr};
 
 /// Everything `expand` needs, all checked.
 pub(crate) struct Handler {
-    pub(crate) function: ItemFn,
+    pub(crate) function: RecordFn,
     pub(crate) params: Vec<Param>,
     pub(crate) output: Option<Type>,
     pub(crate) is_async: bool,
@@ -40,7 +41,7 @@ pub(crate) struct Config {
 
 /// Checks `function` under `args`; every problem goes to `errors`.
 /// Returns `None` if the function itself cannot be expanded.
-pub(crate) fn validate(args: &Args, function: ItemFn, all_errors: &mut Errors) -> Option<Handler> {
+pub(crate) fn validate(args: &Args, function: RecordFn, all_errors: &mut Errors) -> Option<Handler> {
     let options_ok = all_errors.is_empty();
     let mut errors = Errors::default();
     let errors = &mut errors;
@@ -119,7 +120,7 @@ pub(crate) fn validate(args: &Args, function: ItemFn, all_errors: &mut Errors) -
     })
 }
 
-fn check_signature(function: &ItemFn, errors: &mut Errors) {
+fn check_signature(function: &RecordFn, errors: &mut Errors) {
     let sig = &function.sig;
     if !sig.generics.params.is_empty() {
         errors.at(
@@ -310,9 +311,4 @@ fn find_impl_trait(ty: &Type) -> Option<&Type> {
         Type::Paren(paren) => find_impl_trait(&paren.elem),
         _ => None,
     }
-}
-
-/// `#[state]` on a parameter.
-pub(crate) fn is_state_attr(attr: &syn::Attribute) -> bool {
-    attr.path().is_ident("state")
 }
