@@ -150,11 +150,11 @@ fn keyword_kind(input: ParseStream<'_>) -> Option<&'static str> {
 mod tests {
     use super::{Item, parse};
 
-    /// The error message for `item`.
+    /// The error message for `item`, or "parsed" if it parsed as a function.
     fn error_of(item: &str) -> String {
         let tokens: proc_macro2::TokenStream = item.parse().unwrap_or_default();
         match parse(tokens) {
-            Item::Function(_) => panic!("`{item}` parsed as a function"),
+            Item::Function(_) => "parsed".to_owned(),
             Item::Other(_, error) => error.to_string(),
         }
     }
@@ -162,11 +162,12 @@ mod tests {
     #[test]
     fn a_body_that_does_not_parse_is_kept_as_written() {
         let item = "async fn handle(body: &str) -> Result<(), E> { let x = body.trim() Ok(()) }";
-        let Item::Function(function) = parse(item.parse().unwrap_or_default()) else {
-            panic!("the signature is fine: the item must parse");
+        let body = match parse(item.parse().unwrap_or_default()) {
+            Item::Function(function) if function.sig.ident == "handle" => function.body.stream().to_string(),
+            Item::Function(_) => "another name".to_owned(),
+            Item::Other(_, error) => error.to_string(),
         };
-        assert_eq!(function.sig.ident, "handle");
-        assert_eq!(function.body.stream().to_string(), "let x = body . trim () Ok (())");
+        assert_eq!(body, "let x = body . trim () Ok (())");
     }
 
     #[test]
