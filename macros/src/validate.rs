@@ -102,7 +102,7 @@ pub(crate) fn validate(args: &Args, function: RecordFn, all_errors: &mut Errors)
         source: source.unwrap_or(SourceArg::Sqs),
         fifo_policy: args.fifo_policy.map_or(FifoPolicyArg::StopAtFirstFailure, |(p, _)| p),
         stream_policy: args.stream_policy.map_or(StreamPolicyArg::Checkpoint, |(p, _)| p),
-        all_failed: args.all_failed.unwrap_or(AllFailedArg::Error),
+        all_failed: args.all_failed.map_or(AllFailedArg::Error, |(p, _)| p),
         max_receive_count: args.max_receive_count.map(|(max, _)| max),
         drop_over_budget: args.drop_over_budget.is_some(),
         concurrency: args.concurrency.map(|(n, _)| n),
