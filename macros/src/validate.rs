@@ -46,47 +46,8 @@ pub(crate) fn validate(args: &Args, function: RecordFn, all_errors: &mut Errors)
     let mut errors = Errors::default();
     let errors = &mut errors;
     check_signature(&function, errors);
-    let mut params = Vec::new();
-    for input in &function.sig.inputs {
-        match input {
-            FnArg::Receiver(receiver) => errors.at(
-                receiver,
-                "#[batch_handler] works on free functions, not methods: move the record logic into a free \
-                 function (it may call your method)",
-            ),
-            FnArg::Typed(typed) => {
-                if let Some(impl_trait) = find_impl_trait(&typed.ty) {
-                    errors.at(
-                        impl_trait,
-                        "`impl Trait` parameters make the function generic; name a concrete extractor type such \
-                         as `Json<Order>` or `&str`",
-                    );
-                }
-                let state_attrs: Vec<_> = typed.attrs.iter().filter(|a| is_state_attr(a)).collect();
-                for extra in state_attrs.iter().skip(1) {
-                    errors.at(extra, "`#[state]` is given more than once on this parameter");
-                }
-                let is_state = !state_attrs.is_empty();
-                if is_state && !matches!(*typed.ty, Type::Reference(_)) {
-                    errors.at(
-                        &typed.ty,
-                        "a `#[state]` parameter is a shared reference, e.g. `#[state] db: &Database`; the caller \
-                         passes it as `service_fn(|event| handler(&db, event))`",
-                    );
-                }
-                params.push(Param { ty: (*typed.ty).clone(), is_state });
-            }
-        }
-    }
-    let mut states = params.iter().filter(|p| p.is_state);
-    let state = states.next().and_then(|p| match &p.ty {
-        Type::Reference(reference) => Some((*reference.elem).clone()),
-        _ => None,
-    });
-    for extra in states {
-        errors
-            .at(&extra.ty, "only one parameter can be `#[state]`: put what the handler shares in one struct");
-    }
+    let params = check_params(&function, errors);
+    let state = state_type(&params, errors);
     let output = match &function.sig.output {
         ReturnType::Default => None,
         ReturnType::Type(_, ty) => Some((**ty).clone()),
@@ -98,17 +59,7 @@ pub(crate) fn validate(args: &Args, function: RecordFn, all_errors: &mut Errors)
     let valid = errors.is_empty();
     all_errors.append(std::mem::take(errors));
     let is_async = function.sig.asyncness.is_some();
-    let config = Config {
-        source: source.unwrap_or(SourceArg::Sqs),
-        fifo_policy: args.fifo_policy.map_or(FifoPolicyArg::StopAtFirstFailure, |(p, _)| p),
-        stream_policy: args.stream_policy.map_or(StreamPolicyArg::Checkpoint, |(p, _)| p),
-        all_failed: args.all_failed.map_or(AllFailedArg::Error, |(p, _)| p),
-        max_receive_count: args.max_receive_count.map(|(max, _)| max),
-        drop_over_budget: args.drop_over_budget.is_some(),
-        concurrency: args.concurrency.map(|(n, _)| n),
-        deadline_margin_ms: args.deadline_margin_ms.map(|(n, _)| n),
-        record_timeout_ms: args.record_timeout_ms.map(|(n, _)| n),
-    };
+    let config = config(args, source.unwrap_or(SourceArg::Sqs));
     (valid && source.is_some()).then_some(Handler {
         function,
         params,
@@ -120,6 +71,79 @@ pub(crate) fn validate(args: &Args, function: RecordFn, all_errors: &mut Errors)
     })
 }
 
+/// The engine settings: the options given, defaults for the others.
+fn config(args: &Args, source: SourceArg) -> Config {
+    Config {
+        source,
+        fifo_policy: args.fifo_policy.map_or(FifoPolicyArg::StopAtFirstFailure, |(p, _)| p),
+        stream_policy: args.stream_policy.map_or(StreamPolicyArg::Checkpoint, |(p, _)| p),
+        all_failed: args.all_failed.map_or(AllFailedArg::Error, |(p, _)| p),
+        max_receive_count: args.max_receive_count.map(|(max, _)| max),
+        drop_over_budget: args.drop_over_budget.is_some(),
+        concurrency: args.concurrency.map(|(n, _)| n),
+        deadline_margin_ms: args.deadline_margin_ms.map(|(n, _)| n),
+        record_timeout_ms: args.record_timeout_ms.map(|(n, _)| n),
+    }
+}
+
+/// Checks each parameter (no `self`, no `impl Trait`, `#[state]` on a
+/// reference and only once) and returns them in order.
+fn check_params(function: &RecordFn, errors: &mut Errors) -> Vec<Param> {
+    let mut params = Vec::new();
+    for input in &function.sig.inputs {
+        match input {
+            FnArg::Receiver(receiver) => errors.at(
+                receiver,
+                "#[batch_handler] works on free functions, not methods: move the record logic into a free \
+                 function (it may call your method)",
+            ),
+            FnArg::Typed(typed) => params.push(check_param(typed, errors)),
+        }
+    }
+    params
+}
+
+/// Checks one typed parameter.
+fn check_param(typed: &syn::PatType, errors: &mut Errors) -> Param {
+    if let Some(impl_trait) = find_impl_trait(&typed.ty) {
+        errors.at(
+            impl_trait,
+            "`impl Trait` parameters make the function generic; name a concrete extractor type such as \
+             `Json<Order>` or `&str`",
+        );
+    }
+    let state_attrs: Vec<_> = typed.attrs.iter().filter(|a| is_state_attr(a)).collect();
+    for extra in state_attrs.iter().skip(1) {
+        errors.at(extra, "`#[state]` is given more than once on this parameter");
+    }
+    let is_state = !state_attrs.is_empty();
+    if is_state && !matches!(*typed.ty, Type::Reference(_)) {
+        errors.at(
+            &typed.ty,
+            "a `#[state]` parameter is a shared reference, e.g. `#[state] db: &Database`; the caller passes it \
+             as `service_fn(|event| handler(&db, event))`",
+        );
+    }
+    Param { ty: (*typed.ty).clone(), is_state }
+}
+
+/// The type `T` of the `#[state] name: &T` parameter; a second `#[state]`
+/// parameter is an error.
+fn state_type(params: &[Param], errors: &mut Errors) -> Option<Type> {
+    let mut states = params.iter().filter(|p| p.is_state);
+    let state = states.next().and_then(|p| match &p.ty {
+        Type::Reference(reference) => Some((*reference.elem).clone()),
+        _ => None,
+    });
+    for extra in states {
+        errors
+            .at(&extra.ty, "only one parameter can be `#[state]`: put what the handler shares in one struct");
+    }
+    state
+}
+
+/// Checks the signature's qualifiers: no generics, `where`, `const`,
+/// `extern`, variadic or `unsafe`.
 fn check_signature(function: &RecordFn, errors: &mut Errors) {
     let sig = &function.sig;
     if !sig.generics.params.is_empty() {
