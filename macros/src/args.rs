@@ -10,30 +10,51 @@ use crate::errors::Errors;
 
 /// The options, as written.
 #[derive(Default)]
+///
+/// Each option given is kept with the span of its name, where the checks
+/// that involve it point.
 pub(crate) struct Args {
+    /// `sqs`, `sqs_fifo`, `kinesis`, `dynamodb` or `kafka`.
     pub(crate) source: Option<SourceArg>,
+    /// `fifo_policy = "..."`.
     pub(crate) fifo_policy: Option<(FifoPolicyArg, Span)>,
+    /// `stream_policy = "..."`.
     pub(crate) stream_policy: Option<(StreamPolicyArg, Span)>,
+    /// `all_failed = "..."`.
     pub(crate) all_failed: Option<(AllFailedArg, Span)>,
+    /// `poison_sink = path`.
     pub(crate) poison_sink: Option<Path>,
+    /// `max_receive_count = N`.
     pub(crate) max_receive_count: Option<(u32, Span)>,
+    /// `drop_over_budget`.
     pub(crate) drop_over_budget: Option<Span>,
+    /// `concurrency = N`.
     pub(crate) concurrency: Option<(u32, Span)>,
+    /// `deadline_margin_ms = N`.
     pub(crate) deadline_margin_ms: Option<(u32, Span)>,
+    /// `record_timeout_ms = N`.
     pub(crate) record_timeout_ms: Option<(u32, Span)>,
+    /// `crate = "path"`.
     pub(crate) krate: Option<Path>,
 }
 
+/// The event source a handler serves.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SourceArg {
+    /// `sqs`: a standard or FIFO queue, told apart by the queue ARN.
     Sqs,
+    /// `sqs_fifo`: a FIFO queue.
     SqsFifo,
+    /// `kinesis`: a Kinesis data stream.
     Kinesis,
+    /// `dynamodb`: a DynamoDB stream.
     DynamoDb,
+    /// `kafka`: Amazon MSK or self-managed Kafka.
     Kafka,
 }
 
 impl SourceArg {
+    /// The option that names this source.
     pub(crate) fn keyword(self) -> &'static str {
         match self {
             SourceArg::Sqs => "sqs",
@@ -44,29 +65,40 @@ impl SourceArg {
         }
     }
 
+    /// `sqs` or `sqs_fifo`.
     pub(crate) fn is_sqs(self) -> bool {
         matches!(self, SourceArg::Sqs | SourceArg::SqsFifo)
     }
 }
 
+/// `stream_policy = "..."`: what a stream does after a failed record.
 #[derive(Clone, Copy)]
 pub(crate) enum StreamPolicyArg {
+    /// `"checkpoint"`: stop at the first failure and report only it.
     Checkpoint,
+    /// `"continue"`: handle every record and report every failure.
     Continue,
 }
 
+/// `fifo_policy = "..."`: what a FIFO queue does after a failed record.
 #[derive(Clone, Copy)]
 pub(crate) enum FifoPolicyArg {
+    /// `"stop_at_first_failure"`: report it and every later record.
     StopAtFirstFailure,
+    /// `"skip_failed_group"`: skip only the rest of its message group.
     SkipFailedGroup,
 }
 
+/// `all_failed = "..."`: the response when every record failed.
 #[derive(Clone, Copy)]
 pub(crate) enum AllFailedArg {
+    /// `"error"`: fail the invocation.
     Error,
+    /// `"report_all"`: report every record for retry.
     ReportAll,
 }
 
+/// Every option, as the errors list them (and as options.md documents them).
 const ACCEPTED: &str = "`sqs`, `sqs_fifo`, `kinesis`, `dynamodb`, `kafka`, `fifo_policy = \"...\"`, \
                         `stream_policy = \"...\"`, `all_failed = \"...\"`, `poison_sink = path`, \
                         `max_receive_count = N`, `drop_over_budget`, `concurrency = N`, `deadline_margin_ms = N`, \
@@ -256,6 +288,8 @@ fn krate(meta: &ParseNestedMeta<'_>, args: &mut Args, errors: &mut Errors) -> sy
     Ok(())
 }
 
+/// The error for an unknown option `key`, with a hint when it looks like a
+/// known one.
 fn unknown_option_message(key: &str) -> String {
     let hint = match key {
         "fifo" => " (for a FIFO queue write `sqs_fifo`)",
@@ -290,6 +324,7 @@ fn set_once<T>(slot: &mut Option<T>, value: T, meta: &ParseNestedMeta<'_>, error
     }
 }
 
+/// Checks that a flag (`sqs`, `drop_over_budget`, ...) has no value.
 fn no_value(meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<()> {
     if meta.input.peek(syn::Token![=]) || meta.input.peek(syn::token::Paren) {
         skip_value(meta)?;
@@ -298,6 +333,7 @@ fn no_value(meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<()> {
     Ok(())
 }
 
+/// Reads the `= "..."` value of option `key`.
 fn string_value(meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<LitStr> {
     if !meta.input.peek(syn::Token![=]) {
         return Err(meta.error(format!("`{key}` needs a value: `{key} = \"...\"`")));

@@ -74,10 +74,13 @@ fn expand(handler: &Handler, krate: &Path) -> TokenStream {
 
 /// What every rendered item of one handler needs.
 struct Render<'a> {
+    /// The checked handler.
     handler: &'a Handler,
     /// `krate::__private`, see [`runtime`].
     private: TokenStream,
+    /// The generated code's own names.
     names: Names,
+    /// The runtime items of the handler's event source.
     source: SourceItems,
 }
 

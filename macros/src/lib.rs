@@ -7,7 +7,7 @@
 //! that one mistake gives one error.
 
 #![forbid(unsafe_code)]
-#![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::missing_docs_in_private_items)]
 
 mod args;
 mod errors;

@@ -12,7 +12,9 @@ use syn::{Attribute, Signature, Token, Visibility};
 
 /// The annotated item: a function, or anything else (kept to re-emit as is).
 pub(crate) enum Item {
+    /// A function: its signature parsed, its body kept as tokens.
     Function(Box<RecordFn>),
+    /// Anything else, as written, with the error to report.
     Other(TokenStream, syn::Error),
 }
 
@@ -21,7 +23,9 @@ pub(crate) enum Item {
 pub(crate) struct RecordFn {
     /// The outer attributes (doc comments, `#[cfg]`, ...).
     pub(crate) attrs: Vec<Attribute>,
+    /// The visibility, given to the generated items too.
     pub(crate) vis: Visibility,
+    /// `async fn name(params) -> Output`, qualifiers and generics included.
     pub(crate) sig: Signature,
     /// The `{ ... }` group, inner attributes included, never parsed.
     pub(crate) body: Group,
@@ -159,6 +163,8 @@ mod tests {
         }
     }
 
+    /// A syntax error in the body does not stop the parse: the body is
+    /// kept, token for token.
     #[test]
     fn a_body_that_does_not_parse_is_kept_as_written() {
         let item = "async fn handle(body: &str) -> Result<(), E> { let x = body.trim() Ok(()) }";
@@ -170,6 +176,7 @@ mod tests {
         assert_eq!(body, "let x = body . trim () Ok (())");
     }
 
+    /// An item that is not a function gets syn's error and names what it is.
     #[test]
     fn another_kind_of_item_gets_syn_error_and_a_hint() {
         let message = error_of("pub struct Handler;");
@@ -193,6 +200,8 @@ mod tests {
         }
     }
 
+    /// A function that does not parse gets syn's error alone (no kind to
+    /// name), or ours when the body is missing.
     #[test]
     fn a_function_that_does_not_parse_gets_syn_error_alone() {
         let message = error_of("async fn handle(body &str) {}");

@@ -9,33 +9,50 @@ use crate::parse::{RecordFn, is_state_attr};
 
 /// Everything `expand` needs, all checked.
 pub(crate) struct Handler {
+    /// The user's function, as parsed.
     pub(crate) function: RecordFn,
+    /// Its parameters, in order.
     pub(crate) params: Vec<Param>,
+    /// Its return type; `None` for `()`.
     pub(crate) output: Option<Type>,
+    /// Whether it is an `async fn`.
     pub(crate) is_async: bool,
+    /// The engine settings.
     pub(crate) config: Config,
     /// The type `T` of the `#[state] name: &T` parameter, if any.
     pub(crate) state: Option<Type>,
+    /// The `poison_sink` function, if any.
     pub(crate) poison_sink: Option<syn::Path>,
 }
 
 /// One parameter of the record function.
 pub(crate) struct Param {
+    /// Its type: an extractor, or `&T` for the state.
     pub(crate) ty: Type,
     /// Marked `#[state]`: filled from the state the caller passes in.
     pub(crate) is_state: bool,
 }
 
-/// The settings for the engine.
+/// The settings for the engine, defaults filled in; `expand` renders them
+/// as the `CONFIG` constant.
 pub(crate) struct Config {
+    /// The event source.
     pub(crate) source: SourceArg,
+    /// `fifo_policy` (SQS).
     pub(crate) fifo_policy: FifoPolicyArg,
+    /// `stream_policy` (Kinesis, DynamoDB Streams, Kafka).
     pub(crate) stream_policy: StreamPolicyArg,
+    /// `all_failed`.
     pub(crate) all_failed: AllFailedArg,
+    /// `max_receive_count` (SQS).
     pub(crate) max_receive_count: Option<u32>,
+    /// `drop_over_budget` (SQS).
     pub(crate) drop_over_budget: bool,
+    /// `concurrency`.
     pub(crate) concurrency: Option<u32>,
+    /// `deadline_margin_ms`.
     pub(crate) deadline_margin_ms: Option<u32>,
+    /// `record_timeout_ms`.
     pub(crate) record_timeout_ms: Option<u32>,
 }
 
@@ -215,6 +232,8 @@ fn resolve_source(args: &Args, params: &[Param], errors: &mut Errors, report: bo
     None
 }
 
+/// Checks that each option applies to `source` and that the options agree
+/// with one another.
 fn check_policies(args: &Args, source: SourceArg, errors: &mut Errors) {
     if let (Some((_, span)), false) = (args.fifo_policy, source.is_sqs()) {
         errors.at_span(
@@ -311,10 +330,12 @@ fn source_named_by(ty: &Type) -> Option<SourceArg> {
     }
 }
 
+/// Both SQS, or the same stream source.
 fn same_family(a: SourceArg, b: SourceArg) -> bool {
     a == b || (a.is_sqs() && b.is_sqs())
 }
 
+/// The source's name in messages: "SQS", "Kinesis", ...
 fn family_name(source: SourceArg) -> &'static str {
     match source {
         SourceArg::Sqs | SourceArg::SqsFifo => "SQS",
@@ -324,10 +345,12 @@ fn family_name(source: SourceArg) -> &'static str {
     }
 }
 
+/// `ty` as the user wrote it, for messages (`Json<Order>`, `&str`).
 fn type_text(ty: &Type) -> String {
     quote::ToTokens::to_token_stream(ty).to_string().replace(" < ", "<").replace(" >", ">").replace("& ", "&")
 }
 
+/// The `impl Trait` in `ty` (behind references or parentheses), if any.
 fn find_impl_trait(ty: &Type) -> Option<&Type> {
     match ty {
         Type::ImplTrait(_) => Some(ty),
