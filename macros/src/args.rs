@@ -3,36 +3,58 @@
 use proc_macro2::{Span, TokenStream};
 use syn::meta::ParseNestedMeta;
 use syn::parse::Parser;
+use syn::spanned::Spanned;
 use syn::{LitStr, Path};
 
 use crate::errors::Errors;
 
 /// The options, as written.
 #[derive(Default)]
+///
+/// Each option given is kept with the span of its name, where the checks
+/// that involve it point.
 pub(crate) struct Args {
+    /// `sqs`, `sqs_fifo`, `kinesis`, `dynamodb` or `kafka`.
     pub(crate) source: Option<SourceArg>,
+    /// `fifo_policy = "..."`.
     pub(crate) fifo_policy: Option<(FifoPolicyArg, Span)>,
+    /// `stream_policy = "..."`.
     pub(crate) stream_policy: Option<(StreamPolicyArg, Span)>,
-    pub(crate) all_failed: Option<AllFailedArg>,
+    /// `all_failed = "..."`.
+    pub(crate) all_failed: Option<(AllFailedArg, Span)>,
+    /// `poison_sink = path`.
     pub(crate) poison_sink: Option<Path>,
+    /// `max_receive_count = N`.
     pub(crate) max_receive_count: Option<(u32, Span)>,
+    /// `drop_over_budget`.
     pub(crate) drop_over_budget: Option<Span>,
+    /// `concurrency = N`.
     pub(crate) concurrency: Option<(u32, Span)>,
+    /// `deadline_margin_ms = N`.
     pub(crate) deadline_margin_ms: Option<(u32, Span)>,
+    /// `record_timeout_ms = N`.
     pub(crate) record_timeout_ms: Option<(u32, Span)>,
+    /// `crate = "path"`.
     pub(crate) krate: Option<Path>,
 }
 
+/// The event source a handler serves.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SourceArg {
+    /// `sqs`: a standard or FIFO queue, told apart by the queue ARN.
     Sqs,
+    /// `sqs_fifo`: a FIFO queue.
     SqsFifo,
+    /// `kinesis`: a Kinesis data stream.
     Kinesis,
+    /// `dynamodb`: a DynamoDB stream.
     DynamoDb,
+    /// `kafka`: Amazon MSK or self-managed Kafka.
     Kafka,
 }
 
 impl SourceArg {
+    /// The option that names this source.
     pub(crate) fn keyword(self) -> &'static str {
         match self {
             SourceArg::Sqs => "sqs",
@@ -43,29 +65,40 @@ impl SourceArg {
         }
     }
 
+    /// `sqs` or `sqs_fifo`.
     pub(crate) fn is_sqs(self) -> bool {
         matches!(self, SourceArg::Sqs | SourceArg::SqsFifo)
     }
 }
 
+/// `stream_policy = "..."`: what a stream does after a failed record.
 #[derive(Clone, Copy)]
 pub(crate) enum StreamPolicyArg {
+    /// `"checkpoint"`: stop at the first failure and report only it.
     Checkpoint,
+    /// `"continue"`: handle every record and report every failure.
     Continue,
 }
 
+/// `fifo_policy = "..."`: what a FIFO queue does after a failed record.
 #[derive(Clone, Copy)]
 pub(crate) enum FifoPolicyArg {
+    /// `"stop_at_first_failure"`: report it and every later record.
     StopAtFirstFailure,
+    /// `"skip_failed_group"`: skip only the rest of its message group.
     SkipFailedGroup,
 }
 
+/// `all_failed = "..."`: the response when every record failed.
 #[derive(Clone, Copy)]
 pub(crate) enum AllFailedArg {
+    /// `"error"`: fail the invocation.
     Error,
+    /// `"report_all"`: report every record for retry.
     ReportAll,
 }
 
+/// Every option, as the errors list them (and as options.md documents them).
 const ACCEPTED: &str = "`sqs`, `sqs_fifo`, `kinesis`, `dynamodb`, `kafka`, `fifo_policy = \"...\"`, \
                         `stream_policy = \"...\"`, `all_failed = \"...\"`, `poison_sink = path`, \
                         `max_receive_count = N`, `drop_over_budget`, `concurrency = N`, `deadline_margin_ms = N`, \
@@ -86,156 +119,177 @@ pub(crate) fn parse(attr: TokenStream, errors: &mut Errors) -> Args {
     args
 }
 
+/// Reads one option, dispatching on its name to the function that reads it.
 fn parse_one(meta: &ParseNestedMeta<'_>, args: &mut Args, errors: &mut Errors) -> syn::Result<()> {
-    let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
-    let span = syn::spanned::Spanned::span(&meta.path);
-    match key.as_str() {
-        "sqs" | "sqs_fifo" | "kinesis" | "dynamodb" | "kafka" => {
-            no_value(meta, &key)?;
-            let value = match key.as_str() {
-                "sqs" => SourceArg::Sqs,
-                "sqs_fifo" => SourceArg::SqsFifo,
-                "kinesis" => SourceArg::Kinesis,
-                "kafka" => SourceArg::Kafka,
-                _ => SourceArg::DynamoDb,
-            };
-            match &args.source {
-                Some(previous) if *previous == value => {
-                    errors.at_span(span, format!("`{key}` is given more than once"));
-                }
-                Some(previous) => {
-                    let hint = if value.is_sqs() && previous.is_sqs() {
-                        " (`sqs_fifo` already means an SQS FIFO queue)"
-                    } else {
-                        ""
-                    };
-                    errors.at_span(
-                        span,
-                        format!(
-                            "`{key}` and `{}` cannot be combined: choose one event source{hint}",
-                            previous.keyword()
-                        ),
-                    );
-                }
-                None => args.source = Some(value),
-            }
+    match key_of(meta).as_str() {
+        "sqs" => source(meta, SourceArg::Sqs, args, errors),
+        "sqs_fifo" => source(meta, SourceArg::SqsFifo, args, errors),
+        "kinesis" => source(meta, SourceArg::Kinesis, args, errors),
+        "dynamodb" => source(meta, SourceArg::DynamoDb, args, errors),
+        "kafka" => source(meta, SourceArg::Kafka, args, errors),
+        "fifo_policy" => choice(meta, FIFO_POLICIES, &mut args.fifo_policy, errors),
+        "stream_policy" => choice(meta, STREAM_POLICIES, &mut args.stream_policy, errors),
+        "all_failed" => choice(meta, ALL_FAILED_POLICIES, &mut args.all_failed, errors),
+        "poison_sink" => poison_sink(meta, args, errors),
+        "drop_over_budget" => drop_over_budget(meta, args, errors),
+        "max_receive_count" => number(meta, 1, "max_receive_count = 5", &mut args.max_receive_count, errors),
+        "concurrency" => number(meta, 1, "concurrency = 16", &mut args.concurrency, errors),
+        "deadline_margin_ms" => {
+            number(meta, 0, "deadline_margin_ms = 1000", &mut args.deadline_margin_ms, errors)
         }
-        "fifo_policy" => {
-            let lit = string_value(meta, &key)?;
-            let value = match lit.value().as_str() {
-                "stop_at_first_failure" => FifoPolicyArg::StopAtFirstFailure,
-                "skip_failed_group" => FifoPolicyArg::SkipFailedGroup,
-                other => {
-                    errors.at(
-                        &lit,
-                        format!("unknown fifo_policy \"{other}\": expected \"stop_at_first_failure\" or \"skip_failed_group\""),
-                    );
-                    return Ok(());
-                }
-            };
-            set_once(&mut args.fifo_policy, (value, span), span, &key, errors);
+        "record_timeout_ms" => {
+            number(meta, 1, "record_timeout_ms = 5000", &mut args.record_timeout_ms, errors)
         }
-        "stream_policy" => {
-            let lit = string_value(meta, &key)?;
-            let value = match lit.value().as_str() {
-                "checkpoint" => StreamPolicyArg::Checkpoint,
-                "continue" => StreamPolicyArg::Continue,
-                other => {
-                    errors.at(
-                        &lit,
-                        format!("unknown stream_policy \"{other}\": expected \"checkpoint\" or \"continue\""),
-                    );
-                    return Ok(());
-                }
-            };
-            set_once(&mut args.stream_policy, (value, span), span, &key, errors);
-        }
-        "all_failed" => {
-            let lit = string_value(meta, &key)?;
-            let value = match lit.value().as_str() {
-                "error" => AllFailedArg::Error,
-                "report_all" => AllFailedArg::ReportAll,
-                other => {
-                    errors.at(
-                        &lit,
-                        format!("unknown all_failed \"{other}\": expected \"error\" or \"report_all\""),
-                    );
-                    return Ok(());
-                }
-            };
-            set_once(&mut args.all_failed, value, span, &key, errors);
-        }
-        "poison_sink" => {
-            if !meta.input.peek(syn::Token![=]) {
-                return Err(meta.error("`poison_sink` needs a function: `poison_sink = my_sink`"));
-            }
-            let expr: syn::Expr = meta.value()?.parse()?;
-            match expr {
-                syn::Expr::Path(path) if path.qself.is_none() && args.poison_sink.is_none() => {
-                    args.poison_sink = Some(path.path);
-                }
-                syn::Expr::Path(_) => errors.at_span(span, "`poison_sink` is given more than once"),
-                other => errors.at(
-                    other,
-                    "`poison_sink` takes the path of an async function, e.g. `poison_sink = store_poison`",
-                ),
-            }
-        }
-        "drop_over_budget" => {
-            no_value(meta, &key)?;
-            if args.drop_over_budget.replace(span).is_some() {
-                errors.at_span(span, "`drop_over_budget` is given more than once");
-            }
-        }
-        "max_receive_count" | "concurrency" | "deadline_margin_ms" | "record_timeout_ms" => {
-            let min = if key == "deadline_margin_ms" { 0 } else { 1 };
-            let example = match key.as_str() {
-                "max_receive_count" => "max_receive_count = 5",
-                "concurrency" => "concurrency = 16",
-                "deadline_margin_ms" => "deadline_margin_ms = 1000",
-                _ => "record_timeout_ms = 5000",
-            };
-            if !meta.input.peek(syn::Token![=]) {
-                return Err(meta.error(format!("`{key}` needs a number: `{example}`")));
-            }
-            let expr: syn::Expr = meta.value()?.parse()?;
-            let parsed = match &expr {
-                syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(int), .. }) => {
-                    int.base10_parse::<u32>().ok()
-                }
-                _ => None,
-            };
-            let slot = match key.as_str() {
-                "max_receive_count" => &mut args.max_receive_count,
-                "concurrency" => &mut args.concurrency,
-                "deadline_margin_ms" => &mut args.deadline_margin_ms,
-                _ => &mut args.record_timeout_ms,
-            };
-            match parsed {
-                Some(value) if value >= min => set_once(slot, (value, span), span, &key, errors),
-                _ => errors
-                    .at(expr, format!("`{key}` takes a whole number of at least {min}, e.g. `{example}`")),
-            }
-        }
-        "crate" => {
-            let lit = string_value(meta, &key)?;
-            match lit.parse::<Path>() {
-                Ok(path) if args.krate.is_none() => args.krate = Some(path),
-                Ok(_) => errors.at_span(span, "`crate` is given more than once"),
-                Err(_) => errors.at(
-                    &lit,
-                    format!("`crate` must be a path such as \"lambda_batch\", not \"{}\"", lit.value()),
-                ),
-            }
-        }
-        _ => {
+        "crate" => krate(meta, args, errors),
+        other => {
             skip_value(meta)?;
-            errors.at_span(span, unknown_option_message(&key));
+            errors.at_span(meta.path.span(), unknown_option_message(other));
+            Ok(())
+        }
+    }
+}
+
+/// The values of `fifo_policy`.
+const FIFO_POLICIES: &[(&str, FifoPolicyArg)] = &[
+    ("stop_at_first_failure", FifoPolicyArg::StopAtFirstFailure),
+    ("skip_failed_group", FifoPolicyArg::SkipFailedGroup),
+];
+
+/// The values of `stream_policy`.
+const STREAM_POLICIES: &[(&str, StreamPolicyArg)] =
+    &[("checkpoint", StreamPolicyArg::Checkpoint), ("continue", StreamPolicyArg::Continue)];
+
+/// The values of `all_failed`.
+const ALL_FAILED_POLICIES: &[(&str, AllFailedArg)] =
+    &[("error", AllFailedArg::Error), ("report_all", AllFailedArg::ReportAll)];
+
+/// The option's name, or `""` when its path is not a single identifier.
+fn key_of(meta: &ParseNestedMeta<'_>) -> String {
+    meta.path.get_ident().map(ToString::to_string).unwrap_or_default()
+}
+
+/// An event source keyword (`sqs`, `kinesis`, ...): only one may be given.
+fn source(
+    meta: &ParseNestedMeta<'_>,
+    value: SourceArg,
+    args: &mut Args,
+    errors: &mut Errors,
+) -> syn::Result<()> {
+    let key = value.keyword();
+    no_value(meta, key)?;
+    let span = meta.path.span();
+    match &args.source {
+        Some(previous) if *previous == value => {
+            errors.at_span(span, format!("`{key}` is given more than once"));
+        }
+        Some(previous) => {
+            let hint = if value.is_sqs() && previous.is_sqs() {
+                " (`sqs_fifo` already means an SQS FIFO queue)"
+            } else {
+                ""
+            };
+            errors.at_span(
+                span,
+                format!(
+                    "`{key}` and `{}` cannot be combined: choose one event source{hint}",
+                    previous.keyword()
+                ),
+            );
+        }
+        None => args.source = Some(value),
+    }
+    Ok(())
+}
+
+/// `key = "value"` where the value is one of `choices` (`fifo_policy`,
+/// `stream_policy`, `all_failed`).
+fn choice<T: Copy>(
+    meta: &ParseNestedMeta<'_>,
+    choices: &[(&str, T)],
+    slot: &mut Option<(T, Span)>,
+    errors: &mut Errors,
+) -> syn::Result<()> {
+    let key = key_of(meta);
+    let lit = string_value(meta, &key)?;
+    let written = lit.value();
+    match choices.iter().find(|(name, _)| *name == written) {
+        Some((_, value)) => set_once(slot, (*value, meta.path.span()), meta, errors),
+        None => {
+            let expected: Vec<String> = choices.iter().map(|(name, _)| format!("\"{name}\"")).collect();
+            errors.at(&lit, format!("unknown {key} \"{written}\": expected {}", expected.join(" or ")));
         }
     }
     Ok(())
 }
 
+/// `poison_sink = path`: the async function that keeps poison records.
+fn poison_sink(meta: &ParseNestedMeta<'_>, args: &mut Args, errors: &mut Errors) -> syn::Result<()> {
+    if !meta.input.peek(syn::Token![=]) {
+        return Err(meta.error("`poison_sink` needs a function: `poison_sink = my_sink`"));
+    }
+    let expr: syn::Expr = meta.value()?.parse()?;
+    match expr {
+        syn::Expr::Path(path) if path.qself.is_none() && args.poison_sink.is_none() => {
+            args.poison_sink = Some(path.path);
+        }
+        syn::Expr::Path(_) => errors.at_span(meta.path.span(), "`poison_sink` is given more than once"),
+        other => errors.at(
+            other,
+            "`poison_sink` takes the path of an async function, e.g. `poison_sink = store_poison`",
+        ),
+    }
+    Ok(())
+}
+
+/// `drop_over_budget`, a flag.
+fn drop_over_budget(meta: &ParseNestedMeta<'_>, args: &mut Args, errors: &mut Errors) -> syn::Result<()> {
+    no_value(meta, "drop_over_budget")?;
+    let span = meta.path.span();
+    if args.drop_over_budget.replace(span).is_some() {
+        errors.at_span(span, "`drop_over_budget` is given more than once");
+    }
+    Ok(())
+}
+
+/// `key = N`, a whole number of at least `min`; `example` shows one in the
+/// errors.
+fn number(
+    meta: &ParseNestedMeta<'_>,
+    min: u32,
+    example: &str,
+    slot: &mut Option<(u32, Span)>,
+    errors: &mut Errors,
+) -> syn::Result<()> {
+    let key = key_of(meta);
+    if !meta.input.peek(syn::Token![=]) {
+        return Err(meta.error(format!("`{key}` needs a number: `{example}`")));
+    }
+    let expr: syn::Expr = meta.value()?.parse()?;
+    let parsed = match &expr {
+        syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(int), .. }) => int.base10_parse::<u32>().ok(),
+        _ => None,
+    };
+    match parsed {
+        Some(value) if value >= min => set_once(slot, (value, meta.path.span()), meta, errors),
+        _ => errors.at(expr, format!("`{key}` takes a whole number of at least {min}, e.g. `{example}`")),
+    }
+    Ok(())
+}
+
+/// `crate = "path"`: where the runtime is, when it is not `::lambda_batch`.
+fn krate(meta: &ParseNestedMeta<'_>, args: &mut Args, errors: &mut Errors) -> syn::Result<()> {
+    let lit = string_value(meta, "crate")?;
+    match lit.parse::<Path>() {
+        Ok(path) if args.krate.is_none() => args.krate = Some(path),
+        Ok(_) => errors.at_span(meta.path.span(), "`crate` is given more than once"),
+        Err(_) => errors
+            .at(&lit, format!("`crate` must be a path such as \"lambda_batch\", not \"{}\"", lit.value())),
+    }
+    Ok(())
+}
+
+/// The error for an unknown option `key`, with a hint when it looks like a
+/// known one.
 fn unknown_option_message(key: &str) -> String {
     let hint = match key {
         "fifo" => " (for a FIFO queue write `sqs_fifo`)",
@@ -261,14 +315,16 @@ fn unknown_option_message(key: &str) -> String {
     format!("unknown #[batch_handler] option `{shown}`{hint}; accepted options: {ACCEPTED}")
 }
 
-fn set_once<T>(slot: &mut Option<T>, value: T, span: Span, key: &str, errors: &mut Errors) {
+/// Stores `value` in `slot`, or reports the option `meta` as given twice.
+fn set_once<T>(slot: &mut Option<T>, value: T, meta: &ParseNestedMeta<'_>, errors: &mut Errors) {
     if slot.is_some() {
-        errors.at_span(span, format!("`{key}` is given more than once"));
+        errors.at_span(meta.path.span(), format!("`{}` is given more than once", key_of(meta)));
     } else {
         *slot = Some(value);
     }
 }
 
+/// Checks that a flag (`sqs`, `drop_over_budget`, ...) has no value.
 fn no_value(meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<()> {
     if meta.input.peek(syn::Token![=]) || meta.input.peek(syn::token::Paren) {
         skip_value(meta)?;
@@ -277,6 +333,7 @@ fn no_value(meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<()> {
     Ok(())
 }
 
+/// Reads the `= "..."` value of option `key`.
 fn string_value(meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<LitStr> {
     if !meta.input.peek(syn::Token![=]) {
         return Err(meta.error(format!("`{key}` needs a value: `{key} = \"...\"`")));

@@ -5,6 +5,7 @@ use proc_macro2::TokenStream;
 /// An accumulator of `syn::Error`s.
 #[derive(Default)]
 pub(crate) struct Errors {
+    /// Every error so far, combined into one; `None` if there is none.
     combined: Option<syn::Error>,
 }
 

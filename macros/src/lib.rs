@@ -1,13 +1,22 @@
 //! The `#[batch_handler]` attribute of [lambda-batch](https://docs.rs/lambda-batch).
 //!
 //! Use it through `lambda_batch::batch_handler`; this crate only turns
-//! tokens into tokens: `args` and `parse` read the attribute and the
-//! function, `validate` checks them (collecting every error), and
-//! `expand` renders the code, or a fallback item when validation failed so
-//! that one mistake gives one error.
+//! tokens into tokens:
+//!
+//! - `args` reads the attribute's options;
+//! - `parse` reads the function's signature and keeps its body as tokens, so
+//!   a syntax error in the body (an edit in progress) is left for rustc to
+//!   report at its place while the handler is still generated;
+//! - `validate` checks them, collecting every error (`errors`), and builds
+//!   the model to render;
+//! - `expand` renders the code, one function per generated item: the
+//!   `CONFIG` constant in `expand::config` (the one place that names the
+//!   runtime's config builders), the `RecordHandler` impl in
+//!   `expand::record_handler`, and in `expand::fallback` what stands in for
+//!   the handler when validation failed, so that one mistake gives one error.
 
 #![forbid(unsafe_code)]
-#![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::missing_docs_in_private_items)]
 
 mod args;
 mod errors;

@@ -1,91 +1,70 @@
 //! Checks the options and the function, and builds the model `expand` renders.
 
 use proc_macro2::Span;
-use syn::{FnArg, ItemFn, ReturnType, Type};
+use syn::{FnArg, ReturnType, Type};
 
 use crate::args::{AllFailedArg, Args, FifoPolicyArg, SourceArg, StreamPolicyArg};
 use crate::errors::Errors;
+use crate::parse::{RecordFn, is_state_attr};
 
 /// Everything `expand` needs, all checked.
 pub(crate) struct Handler {
-    pub(crate) function: ItemFn,
+    /// The user's function, as parsed.
+    pub(crate) function: RecordFn,
+    /// Its parameters, in order.
     pub(crate) params: Vec<Param>,
+    /// Its return type; `None` for `()`.
     pub(crate) output: Option<Type>,
+    /// Whether it is an `async fn`.
     pub(crate) is_async: bool,
+    /// The engine settings.
     pub(crate) config: Config,
     /// The type `T` of the `#[state] name: &T` parameter, if any.
     pub(crate) state: Option<Type>,
+    /// The `poison_sink` function, if any.
     pub(crate) poison_sink: Option<syn::Path>,
 }
 
 /// One parameter of the record function.
 pub(crate) struct Param {
+    /// Its type: an extractor, or `&T` for the state.
     pub(crate) ty: Type,
     /// Marked `#[state]`: filled from the state the caller passes in.
     pub(crate) is_state: bool,
 }
 
-/// The settings for the engine.
+/// The settings for the engine, defaults filled in; `expand` renders them
+/// as the `CONFIG` constant.
 pub(crate) struct Config {
+    /// The event source.
     pub(crate) source: SourceArg,
+    /// `fifo_policy` (SQS).
     pub(crate) fifo_policy: FifoPolicyArg,
+    /// `stream_policy` (Kinesis, DynamoDB Streams, Kafka).
     pub(crate) stream_policy: StreamPolicyArg,
+    /// `all_failed`.
     pub(crate) all_failed: AllFailedArg,
+    /// `max_receive_count` (SQS).
     pub(crate) max_receive_count: Option<u32>,
+    /// `drop_over_budget` (SQS).
     pub(crate) drop_over_budget: bool,
+    /// `concurrency`.
     pub(crate) concurrency: Option<u32>,
+    /// `deadline_margin_ms`.
     pub(crate) deadline_margin_ms: Option<u32>,
+    /// `record_timeout_ms`.
     pub(crate) record_timeout_ms: Option<u32>,
 }
 
 /// Checks `function` under `args`; every problem goes to `errors`.
 /// Returns `None` if the function itself cannot be expanded.
-pub(crate) fn validate(args: &Args, function: ItemFn, all_errors: &mut Errors) -> Option<Handler> {
+pub(crate) fn validate(args: &Args, function: RecordFn, all_errors: &mut Errors) -> Option<Handler> {
     let options_ok = all_errors.is_empty();
     let mut errors = Errors::default();
     let errors = &mut errors;
     check_signature(&function, errors);
-    let mut params = Vec::new();
-    for input in &function.sig.inputs {
-        match input {
-            FnArg::Receiver(receiver) => errors.at(
-                receiver,
-                "#[batch_handler] works on free functions, not methods: move the record logic into a free \
-                 function (it may call your method)",
-            ),
-            FnArg::Typed(typed) => {
-                if let Some(impl_trait) = find_impl_trait(&typed.ty) {
-                    errors.at(
-                        impl_trait,
-                        "`impl Trait` parameters make the function generic; name a concrete extractor type such \
-                         as `Json<Order>` or `&str`",
-                    );
-                }
-                let state_attrs: Vec<_> = typed.attrs.iter().filter(|a| is_state_attr(a)).collect();
-                for extra in state_attrs.iter().skip(1) {
-                    errors.at(extra, "`#[state]` is given more than once on this parameter");
-                }
-                let is_state = !state_attrs.is_empty();
-                if is_state && !matches!(*typed.ty, Type::Reference(_)) {
-                    errors.at(
-                        &typed.ty,
-                        "a `#[state]` parameter is a shared reference, e.g. `#[state] db: &Database`; the caller \
-                         passes it as `service_fn(|event| handler(&db, event))`",
-                    );
-                }
-                params.push(Param { ty: (*typed.ty).clone(), is_state });
-            }
-        }
-    }
-    let mut states = params.iter().filter(|p| p.is_state);
-    let state = states.next().and_then(|p| match &p.ty {
-        Type::Reference(reference) => Some((*reference.elem).clone()),
-        _ => None,
-    });
-    for extra in states {
-        errors
-            .at(&extra.ty, "only one parameter can be `#[state]`: put what the handler shares in one struct");
-    }
+    let params = check_params(&function, errors);
+    let state = state_type(&params, errors);
     let output = match &function.sig.output {
         ReturnType::Default => None,
         ReturnType::Type(_, ty) => Some((**ty).clone()),
@@ -97,17 +76,7 @@ pub(crate) fn validate(args: &Args, function: ItemFn, all_errors: &mut Errors) -
     let valid = errors.is_empty();
     all_errors.append(std::mem::take(errors));
     let is_async = function.sig.asyncness.is_some();
-    let config = Config {
-        source: source.unwrap_or(SourceArg::Sqs),
-        fifo_policy: args.fifo_policy.map_or(FifoPolicyArg::StopAtFirstFailure, |(p, _)| p),
-        stream_policy: args.stream_policy.map_or(StreamPolicyArg::Checkpoint, |(p, _)| p),
-        all_failed: args.all_failed.unwrap_or(AllFailedArg::Error),
-        max_receive_count: args.max_receive_count.map(|(max, _)| max),
-        drop_over_budget: args.drop_over_budget.is_some(),
-        concurrency: args.concurrency.map(|(n, _)| n),
-        deadline_margin_ms: args.deadline_margin_ms.map(|(n, _)| n),
-        record_timeout_ms: args.record_timeout_ms.map(|(n, _)| n),
-    };
+    let config = config(args, source.unwrap_or(SourceArg::Sqs));
     (valid && source.is_some()).then_some(Handler {
         function,
         params,
@@ -119,7 +88,80 @@ pub(crate) fn validate(args: &Args, function: ItemFn, all_errors: &mut Errors) -
     })
 }
 
-fn check_signature(function: &ItemFn, errors: &mut Errors) {
+/// The engine settings: the options given, defaults for the others.
+fn config(args: &Args, source: SourceArg) -> Config {
+    Config {
+        source,
+        fifo_policy: args.fifo_policy.map_or(FifoPolicyArg::StopAtFirstFailure, |(p, _)| p),
+        stream_policy: args.stream_policy.map_or(StreamPolicyArg::Checkpoint, |(p, _)| p),
+        all_failed: args.all_failed.map_or(AllFailedArg::Error, |(p, _)| p),
+        max_receive_count: args.max_receive_count.map(|(max, _)| max),
+        drop_over_budget: args.drop_over_budget.is_some(),
+        concurrency: args.concurrency.map(|(n, _)| n),
+        deadline_margin_ms: args.deadline_margin_ms.map(|(n, _)| n),
+        record_timeout_ms: args.record_timeout_ms.map(|(n, _)| n),
+    }
+}
+
+/// Checks each parameter (no `self`, no `impl Trait`, `#[state]` on a
+/// reference and only once) and returns them in order.
+fn check_params(function: &RecordFn, errors: &mut Errors) -> Vec<Param> {
+    let mut params = Vec::new();
+    for input in &function.sig.inputs {
+        match input {
+            FnArg::Receiver(receiver) => errors.at(
+                receiver,
+                "#[batch_handler] works on free functions, not methods: move the record logic into a free \
+                 function (it may call your method)",
+            ),
+            FnArg::Typed(typed) => params.push(check_param(typed, errors)),
+        }
+    }
+    params
+}
+
+/// Checks one typed parameter.
+fn check_param(typed: &syn::PatType, errors: &mut Errors) -> Param {
+    if let Some(impl_trait) = find_impl_trait(&typed.ty) {
+        errors.at(
+            impl_trait,
+            "`impl Trait` parameters make the function generic; name a concrete extractor type such as \
+             `Json<Order>` or `&str`",
+        );
+    }
+    let state_attrs: Vec<_> = typed.attrs.iter().filter(|a| is_state_attr(a)).collect();
+    for extra in state_attrs.iter().skip(1) {
+        errors.at(extra, "`#[state]` is given more than once on this parameter");
+    }
+    let is_state = !state_attrs.is_empty();
+    if is_state && !matches!(*typed.ty, Type::Reference(_)) {
+        errors.at(
+            &typed.ty,
+            "a `#[state]` parameter is a shared reference, e.g. `#[state] db: &Database`; the caller passes it \
+             as `service_fn(|event| handler(&db, event))`",
+        );
+    }
+    Param { ty: (*typed.ty).clone(), is_state }
+}
+
+/// The type `T` of the `#[state] name: &T` parameter; a second `#[state]`
+/// parameter is an error.
+fn state_type(params: &[Param], errors: &mut Errors) -> Option<Type> {
+    let mut states = params.iter().filter(|p| p.is_state);
+    let state = states.next().and_then(|p| match &p.ty {
+        Type::Reference(reference) => Some((*reference.elem).clone()),
+        _ => None,
+    });
+    for extra in states {
+        errors
+            .at(&extra.ty, "only one parameter can be `#[state]`: put what the handler shares in one struct");
+    }
+    state
+}
+
+/// Checks the signature's qualifiers: no generics, `where`, `const`,
+/// `extern`, variadic or `unsafe`.
+fn check_signature(function: &RecordFn, errors: &mut Errors) {
     let sig = &function.sig;
     if !sig.generics.params.is_empty() {
         errors.at(
@@ -190,6 +232,8 @@ fn resolve_source(args: &Args, params: &[Param], errors: &mut Errors, report: bo
     None
 }
 
+/// Checks that each option applies to `source` and that the options agree
+/// with one another.
 fn check_policies(args: &Args, source: SourceArg, errors: &mut Errors) {
     if let (Some((_, span)), false) = (args.fifo_policy, source.is_sqs()) {
         errors.at_span(
@@ -286,10 +330,12 @@ fn source_named_by(ty: &Type) -> Option<SourceArg> {
     }
 }
 
+/// Both SQS, or the same stream source.
 fn same_family(a: SourceArg, b: SourceArg) -> bool {
     a == b || (a.is_sqs() && b.is_sqs())
 }
 
+/// The source's name in messages: "SQS", "Kinesis", ...
 fn family_name(source: SourceArg) -> &'static str {
     match source {
         SourceArg::Sqs | SourceArg::SqsFifo => "SQS",
@@ -299,10 +345,12 @@ fn family_name(source: SourceArg) -> &'static str {
     }
 }
 
+/// `ty` as the user wrote it, for messages (`Json<Order>`, `&str`).
 fn type_text(ty: &Type) -> String {
     quote::ToTokens::to_token_stream(ty).to_string().replace(" < ", "<").replace(" >", ">").replace("& ", "&")
 }
 
+/// The `impl Trait` in `ty` (behind references or parentheses), if any.
 fn find_impl_trait(ty: &Type) -> Option<&Type> {
     match ty {
         Type::ImplTrait(_) => Some(ty),
@@ -310,9 +358,4 @@ fn find_impl_trait(ty: &Type) -> Option<&Type> {
         Type::Paren(paren) => find_impl_trait(&paren.elem),
         _ => None,
     }
-}
-
-/// `#[state]` on a parameter.
-pub(crate) fn is_state_attr(attr: &syn::Attribute) -> bool {
-    attr.path().is_ident("state")
 }

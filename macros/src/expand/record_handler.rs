@@ -1,0 +1,120 @@
+//! Renders `impl RecordHandler<Source> for name`: how the runtime runs the
+//! record function on one record, and hands a poison record to the sink.
+
+use proc_macro2::{Ident, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use super::{Names, Render, SourceItems};
+use crate::validate::Param;
+
+impl Render<'_> {
+    /// The `RecordHandler` impl: `handle`, and `on_poison` when a
+    /// `poison_sink` was given.
+    pub(super) fn record_handler_impl(&self) -> TokenStream {
+        let name = self.name();
+        let private = &self.private;
+        let lifetimes = self.lifetime_params();
+        let SourceItems { marker, record: record_ty, .. } = &self.source;
+        let Names { record, cx, .. } = &self.names;
+        let future_ty = quote_spanned! {name.span()=>
+            impl ::core::future::Future<Output = #private::RecordOutcome> + ::core::marker::Send + 'a
+        };
+        let body = self.handle_body();
+        let on_poison = self.on_poison();
+        quote! {
+            impl #lifetimes #private::RecordHandler<#marker> for #name #lifetimes {
+                fn handle<'a>(
+                    &'a self,
+                    #record: &'a #record_ty<'a>,
+                    #cx: &'a #private::Context,
+                ) -> #future_ty {
+                    #body
+                }
+
+                #on_poison
+            }
+        }
+    }
+
+    /// The `async move` block `handle` returns: every argument taken from
+    /// the record (or the state), then the record function's result as a
+    /// `RecordOutcome`.
+    fn handle_body(&self) -> TokenStream {
+        let extractions =
+            self.handler.params.iter().zip(&self.names.args).map(|(param, arg)| self.extraction(param, arg));
+        let outcome = self.call_record_fn();
+        quote_spanned! {self.name().span()=>
+            async move {
+                #(#extractions)*
+                #outcome
+            }
+        }
+    }
+
+    /// `let arg = ...;` for one parameter: the state reference, or the
+    /// parameter type's `FromRecord` extraction, returning its error's
+    /// outcome on failure.
+    fn extraction(&self, param: &Param, arg: &Ident) -> TokenStream {
+        let ty = &param.ty;
+        let private = &self.private;
+        let Names { record, cx, state_field, .. } = &self.names;
+        if param.is_state {
+            return quote_spanned! {ty.span()=> let #arg: #ty = self.#state_field; };
+        }
+        let marker = &self.source.marker;
+        quote_spanned! {ty.span()=>
+            let #arg = match <#ty as #private::FromRecord<'_, #marker>>::from_record(#record, #cx) {
+                ::core::result::Result::Ok(value) => value,
+                ::core::result::Result::Err(error) => return #private::RecordOutcome::from(error),
+            };
+        }
+    }
+
+    /// The call of `name::record` (awaited if async), turned into a
+    /// `RecordOutcome` by `IntoRecordOutcome`.
+    fn call_record_fn(&self) -> TokenStream {
+        let name = self.name();
+        let private = &self.private;
+        let args = &self.names.args;
+        let call = if self.handler.is_async {
+            quote!(#name::record(#(#args),*).await)
+        } else {
+            quote!(#name::record(#(#args),*))
+        };
+        match &self.handler.output {
+            Some(ty) => quote_spanned! {ty.span()=>
+                <#ty as #private::IntoRecordOutcome>::into_record_outcome(#call)
+            },
+            None => quote! {
+                <() as #private::IntoRecordOutcome>::into_record_outcome(#call)
+            },
+        }
+    }
+
+    /// `on_poison`, which calls the `poison_sink` function (with the state
+    /// first when the handler has one) and reports its error as text.
+    fn on_poison(&self) -> Option<TokenStream> {
+        let private = &self.private;
+        let state_field = &self.names.state_field;
+        self.handler.poison_sink.as_ref().map(|sink| {
+            let state_arg = self.handler.state.as_ref().map(|_| quote!(self.#state_field,));
+            quote_spanned! {sink.span()=>
+                const HAS_POISON_SINK: bool = true;
+
+                async fn on_poison(
+                    &self,
+                    poison: &#private::PoisonRecord<'_>,
+                    cx: &#private::Context,
+                ) -> ::core::result::Result<(), ::std::string::String> {
+                        match #sink(#state_arg poison, cx).await {
+                            ::core::result::Result::Ok(()) => ::core::result::Result::Ok(()),
+                            ::core::result::Result::Err(error) => {
+                                ::core::result::Result::Err(::std::string::ToString::to_string(&error))
+                            }
+                        }
+                }
+            }
+        })
+    }
+}
