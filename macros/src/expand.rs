@@ -105,29 +105,20 @@ struct SourceItems {
     marker: TokenStream,
     /// The record type `handle` receives, e.g. `SqsRecord`.
     record: TokenStream,
-    /// The function that runs a batch, e.g. `sqs_handle`.
+    /// The function that runs a batch: the pipeline's `handle` for the marker.
     handle_fn: TokenStream,
 }
 
 impl SourceItems {
     /// The items of `source`, under `private`.
     fn of(source: SourceArg, private: &TokenStream) -> Self {
-        let (marker, record, handle_fn) = match source {
-            SourceArg::Sqs | SourceArg::SqsFifo => {
-                (quote!(#private::Sqs), quote!(#private::SqsRecord), quote!(#private::sqs_handle))
-            }
-            SourceArg::Kinesis => {
-                (quote!(#private::Kinesis), quote!(#private::KinesisRecord), quote!(#private::kinesis_handle))
-            }
-            SourceArg::DynamoDb => (
-                quote!(#private::DynamoDb),
-                quote!(#private::DynamoDbRecord),
-                quote!(#private::dynamodb_handle),
-            ),
-            SourceArg::Kafka => {
-                (quote!(#private::Kafka), quote!(#private::KafkaRecord), quote!(#private::kafka_handle))
-            }
+        let (marker, record) = match source {
+            SourceArg::Sqs | SourceArg::SqsFifo => (quote!(#private::Sqs), quote!(#private::SqsRecord)),
+            SourceArg::Kinesis => (quote!(#private::Kinesis), quote!(#private::KinesisRecord)),
+            SourceArg::DynamoDb => (quote!(#private::DynamoDb), quote!(#private::DynamoDbRecord)),
+            SourceArg::Kafka => (quote!(#private::Kafka), quote!(#private::KafkaRecord)),
         };
+        let handle_fn = quote!(#private::handle::<#marker, _>);
         SourceItems { marker, record, handle_fn }
     }
 }
@@ -206,7 +197,7 @@ impl<'a> Render<'a> {
         let Names { state_field, state_lifetime, .. } = &self.names;
         self.handler.state.as_ref().map(|state_ty| {
             quote! {
-                /// This handler with its state, for `lambda_batch::sqs::process` and friends.
+                /// This handler with its state, for `BatchPipeline::process` (e.g. `Sqs::process`) and `BatchService`.
                 #[allow(dead_code)]
                 #vis fn with_state(state: &#state_lifetime #state_ty) -> Self {
                     #name { #state_field: state }

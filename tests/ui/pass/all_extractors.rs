@@ -2,8 +2,8 @@ use lambda_batch::sqs::{SqsMessage, SqsRecord};
 use lambda_batch::{batch_handler, Context, Json, RecordMeta};
 
 #[derive(serde::Deserialize)]
-struct Order {
-    id: u64,
+pub struct Order {
+    pub id: u64,
 }
 
 /// Any order of parameters, destructuring patterns, every SQS extractor.
