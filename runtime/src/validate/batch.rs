@@ -5,18 +5,98 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
-use super::{Finding, Problem, Severity};
+use super::{FifoRule, Finding, Problem, ResponseCheck, Severity, Verdict};
 use crate::event::BatchEvent;
-use crate::kind::SourceKind;
+use crate::kind::{OrderingRule, SourceKind};
 
-/// What a checker needs to know of a batch: each record's identifier and
-/// ordering key (SQS `MessageGroupId`), in order.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// A batch as Lambda reads responses to it: its source, each record's
+/// identifier and ordering key (SQS `MessageGroupId`) in order, and for
+/// SQS the FIFO rule a response must keep. Read it once with
+/// [`BatchView::read`], then check any response against it with
+/// [`check`](BatchView::check) or [`check_text`](BatchView::check_text).
+///
+/// ```
+/// use lambda_batch::validate::{BatchView, Verdict};
+/// use lambda_batch::{BatchEvent, SourceKind};
+/// let event = BatchEvent::from_json(r#"{"Records": [
+///     {"kinesis": {"sequenceNumber": "999"}},
+///     {"kinesis": {"sequenceNumber": "1000"}},
+///     {"kinesis": {"sequenceNumber": "1001"}}
+/// ]}"#).unwrap();
+/// let batch = BatchView::read(SourceKind::Kinesis, &event);
+/// let check = batch.check_text(r#"{"batchItemFailures": [{"itemIdentifier": "1000"}]}"#);
+/// assert_eq!(check.verdict(), &Verdict::PartialSuccess { retried: vec!["1000".into(), "1001".into()] });
+/// assert!(check.is_valid());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BatchView {
+    pub(crate) kind: SourceKind,
+    pub(crate) fifo: FifoRule,
     pub(crate) records: Vec<(String, Option<String>)>,
 }
 
+impl Default for BatchView {
+    /// An empty SQS standard batch.
+    fn default() -> Self {
+        BatchView { kind: SourceKind::Sqs, fifo: FifoRule::None, records: Vec::new() }
+    }
+}
+
 impl BatchView {
+    /// A view of a `kind` batch from `(identifier, ordering key)` pairs in
+    /// batch order (identifiers in the text form of
+    /// [`ItemIdentifier::as_str`](crate::ItemIdentifier::as_str)).
+    ///
+    /// ```
+    /// use lambda_batch::{validate::BatchView, SourceKind};
+    /// let view = BatchView::of(SourceKind::SqsFifo, [("m-1".to_owned(), Some("g".to_owned()))]);
+    /// assert_eq!(view.ids().collect::<Vec<_>>(), ["m-1"]);
+    /// ```
+    pub fn of(kind: SourceKind, records: impl IntoIterator<Item = (String, Option<String>)>) -> Self {
+        BatchView { kind, fifo: FifoRule::default_for(kind), records: records.into_iter().collect() }
+    }
+
+    /// The FIFO rule responses must keep (SQS only; the default is
+    /// [`FifoRule::GroupSuffix`] for [`SourceKind::SqsFifo`], which every
+    /// correct FIFO handler keeps, and [`FifoRule::None`] otherwise).
+    pub fn with_fifo_rule(mut self, rule: FifoRule) -> Self {
+        self.fifo = rule;
+        self
+    }
+
+    /// The source of the batch.
+    pub fn kind(&self) -> SourceKind {
+        self.kind
+    }
+
+    /// The FIFO rule responses are checked against.
+    pub fn fifo_rule(&self) -> FifoRule {
+        self.fifo
+    }
+
+    /// Checks a response (as JSON) against this batch: what Lambda does
+    /// with it, and every rule it breaks.
+    pub fn check(&self, response: &Value) -> ResponseCheck {
+        match self.kind.ordering() {
+            OrderingRule::KafkaPartition => super::kafka::check(self, response),
+            _ if self.kind.is_stream() => super::stream::check(self, response),
+            _ => super::sqs::check(self, response),
+        }
+    }
+
+    /// Checks a response given as text: text that is not JSON is a complete
+    /// failure (as AWS documents for SQS; AWS does not say for streams and
+    /// Kafka, and this takes it as one); otherwise as [`check`](Self::check).
+    pub fn check_text(&self, response: &str) -> ResponseCheck {
+        match serde_json::from_str::<Value>(response) {
+            Ok(value) => self.check(&value),
+            Err(error) => ResponseCheck {
+                verdict: Verdict::CompleteFailure,
+                findings: vec![error_finding(self.kind, Problem::NotJson(error.to_string()))],
+            },
+        }
+    }
+
     /// A view from `(identifier, ordering key)` pairs in batch order.
     ///
     /// ```
@@ -25,7 +105,7 @@ impl BatchView {
     /// assert_eq!(view.ids().collect::<Vec<_>>(), ["m-1"]);
     /// ```
     pub fn from_records(records: impl IntoIterator<Item = (String, Option<String>)>) -> Self {
-        BatchView { records: records.into_iter().collect() }
+        BatchView { records: records.into_iter().collect(), ..BatchView::default() }
     }
 
     /// Reads an event of source `kind` with the source's own record reader
@@ -42,7 +122,7 @@ impl BatchView {
     /// assert_eq!(view.ids().collect::<Vec<_>>(), ["orders-0@7"]);
     /// ```
     pub fn read(kind: SourceKind, event: &BatchEvent) -> Self {
-        let records = event
+        let records: Vec<(String, Option<String>)> = event
             .records()
             .map(|records| {
                 records
@@ -53,7 +133,7 @@ impl BatchView {
                     .collect()
             })
             .unwrap_or_default();
-        BatchView { records }
+        BatchView::of(kind, records)
     }
 
     /// [`BatchView::read`] from a JSON value. A `serde_json::Value` sorts
@@ -135,7 +215,7 @@ pub(crate) fn read_identifiers<'r>(
         if let Some(key) = entry.keys().find(|k| *k != "itemIdentifier") {
             fail(Problem::UnknownKey { index, key: key.clone() });
         }
-        let id: Cow<'r, str> = match (entry.get("itemIdentifier"), source) {
+        let id: Cow<'r, str> = match (entry.get("itemIdentifier"), source.ordering()) {
             (None, _) => {
                 fail(Problem::MissingIdentifier { index });
                 continue;
@@ -148,7 +228,7 @@ pub(crate) fn read_identifiers<'r>(
                 fail(Problem::EmptyIdentifier { index });
                 continue;
             }
-            (Some(position), SourceKind::Kafka) => match kafka_position(position) {
+            (Some(position), OrderingRule::KafkaPartition) => match kafka_position(position) {
                 Some(id) => Cow::Owned(id),
                 None => {
                     fail(Problem::NotKafkaPosition { index });

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::kind::SourceKind;
+use crate::kind::{OrderingRule, SourceKind};
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -212,7 +212,9 @@ impl Finding {
             (_, Problem::NotSuffix { .. } | Problem::GroupNotSuffix { .. }) => {
                 "docs/aws-rules.md#fifo-queues-the-suffix-rule"
             }
-            (SourceKind::Kafka, _) => "docs/aws-rules.md#kafka-partial-batch-responses",
+            (kind, _) if kind.ordering() == OrderingRule::KafkaPartition => {
+                "docs/aws-rules.md#kafka-partial-batch-responses"
+            }
             (kind, _) if !kind.is_stream() => {
                 "docs/aws-rules.md#sqs-what-a-partial-batch-response-may-contain"
             }
@@ -226,7 +228,7 @@ impl Finding {
     /// The AWS documentation page behind the rule.
     pub fn aws_documentation(&self) -> &'static str {
         match self.source {
-            SourceKind::Kafka => {
+            kind if kind.ordering() == OrderingRule::KafkaPartition => {
                 "https://docs.aws.amazon.com/lambda/latest/dg/kafka-retry-configurations.html"
             }
             kind if kind.is_stream() => {
@@ -240,7 +242,7 @@ impl Finding {
     /// plain words.
     pub fn advice(&self) -> &'static str {
         let sqs = !self.source.is_stream();
-        if self.source == SourceKind::Kafka
+        if self.source.ordering() == OrderingRule::KafkaPartition
             && let Some(advice) = kafka_advice(&self.problem)
         {
             return advice;

@@ -46,8 +46,17 @@ pub fn check_kafka_response_text(batch: &BatchView, response: &str) -> ResponseC
 /// });
 /// ```
 pub fn check_kafka_response(batch: &BatchView, response: &Value) -> ResponseCheck {
+    check_with(batch, SourceKind::Kafka, response)
+}
+
+/// Checks a response against `batch`, findings named by its source.
+pub(crate) fn check(batch: &BatchView, response: &Value) -> ResponseCheck {
+    check_with(batch, batch.kind, response)
+}
+
+fn check_with(batch: &BatchView, source: SourceKind, response: &Value) -> ResponseCheck {
     let mut findings = Vec::new();
-    let Some(listed) = read_identifiers(batch, SourceKind::Kafka, response, &mut findings) else {
+    let Some(listed) = read_identifiers(batch, source, response, &mut findings) else {
         return ResponseCheck { verdict: Verdict::CompleteFailure, findings };
     };
     if listed.is_empty() {
@@ -60,11 +69,7 @@ pub fn check_kafka_response(batch: &BatchView, response: &Value) -> ResponseChec
         entry.1 += 1;
     }
     if let Some(count) = lowest.values().map(|(_, count)| *count).max().filter(|count| *count > 1) {
-        findings.push(Finding::new(
-            Severity::Warning,
-            SourceKind::Kafka,
-            Problem::SeveralSequenceNumbers { count },
-        ));
+        findings.push(Finding::new(Severity::Warning, source, Problem::SeveralSequenceNumbers { count }));
     }
     let mut retried: Vec<String> = Vec::new();
     for id in batch.ids() {

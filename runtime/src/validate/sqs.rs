@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::kind::SourceKind;
+use crate::kind::{OrderingRule, SourceKind};
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -18,6 +18,7 @@ use super::{BatchView, Finding, Problem, ResponseCheck, Verdict, error_finding, 
 /// overtake it. See `docs/aws-rules.md#fifo-queues-the-suffix-rule` and
 /// <https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html>.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FifoRule {
     /// Not a FIFO queue: no ordering rule.
     #[default]
@@ -49,8 +50,17 @@ pub fn check_sqs_response(event: &Value, response: &Value, fifo: FifoRule) -> Re
 
 /// Checks an SQS batch response against a batch view.
 pub fn check_sqs_against(batch: &BatchView, response: &Value, fifo: FifoRule) -> ResponseCheck {
+    check_with(batch, SourceKind::Sqs, response, fifo)
+}
+
+/// Checks an SQS response against `batch` under its FIFO rule.
+pub(crate) fn check(batch: &BatchView, response: &Value) -> ResponseCheck {
+    check_with(batch, batch.kind, response, batch.fifo)
+}
+
+fn check_with(batch: &BatchView, source: SourceKind, response: &Value, fifo: FifoRule) -> ResponseCheck {
     let mut findings = Vec::new();
-    let listed = match read_identifiers(batch, SourceKind::Sqs, response, &mut findings) {
+    let listed = match read_identifiers(batch, source, response, &mut findings) {
         Some(listed) => listed,
         None => {
             return ResponseCheck { verdict: Verdict::CompleteFailure, findings };
@@ -69,12 +79,13 @@ pub fn check_sqs_against(batch: &BatchView, response: &Value, fifo: FifoRule) ->
                 ids
             },
         );
-    check_fifo(batch, &listed, fifo, &mut findings);
+    check_fifo(batch, source, &listed, fifo, &mut findings);
     ResponseCheck { verdict: Verdict::PartialSuccess { retried }, findings }
 }
 
 fn check_fifo(
     batch: &BatchView,
+    source: SourceKind,
     listed: &HashSet<Cow<'_, str>>,
     fifo: FifoRule,
     findings: &mut Vec<Finding>,
@@ -86,7 +97,7 @@ fn check_fifo(
             if let Some((failed, deleted)) =
                 first_gap(batch.records.iter().map(|(id, _)| id.as_str()), is_retried)
             {
-                findings.push(error_finding(SourceKind::Sqs, Problem::NotSuffix { failed, deleted }));
+                findings.push(error_finding(source, Problem::NotSuffix { failed, deleted }));
             }
         }
         FifoRule::GroupSuffix => {
@@ -101,7 +112,7 @@ fn check_fifo(
                     batch.records.iter().filter(|(_, g)| g.as_deref() == group).map(|(id, _)| id.as_str());
                 if let Some((failed, deleted)) = first_gap(members, is_retried) {
                     findings.push(error_finding(
-                        SourceKind::Sqs,
+                        source,
                         Problem::GroupNotSuffix { group: group.map(str::to_owned), failed, deleted },
                     ));
                 }
@@ -124,4 +135,17 @@ fn first_gap<'a>(
         }
     }
     None
+}
+
+impl FifoRule {
+    /// The rule a batch of `kind` is checked against unless told otherwise:
+    /// [`GroupSuffix`](FifoRule::GroupSuffix) for FIFO queues (every correct
+    /// FIFO handler keeps it, whichever failure policy it has), none
+    /// otherwise.
+    pub fn default_for(kind: SourceKind) -> Self {
+        match kind.ordering() {
+            OrderingRule::MessageGroup => FifoRule::GroupSuffix,
+            _ => FifoRule::None,
+        }
+    }
 }

@@ -41,8 +41,17 @@ pub fn check_stream_response_text(batch: &BatchView, response: &str) -> Response
 /// assert_eq!(check.verdict(), &Verdict::PartialSuccess { retried: vec!["1000".into(), "1001".into()] });
 /// ```
 pub fn check_stream_response(batch: &BatchView, response: &Value) -> ResponseCheck {
+    check_with(batch, SourceKind::Kinesis, response)
+}
+
+/// Checks a response against `batch`, findings named by its source.
+pub(crate) fn check(batch: &BatchView, response: &Value) -> ResponseCheck {
+    check_with(batch, batch.kind, response)
+}
+
+fn check_with(batch: &BatchView, source: SourceKind, response: &Value) -> ResponseCheck {
     let mut findings = Vec::new();
-    let listed = match read_identifiers(batch, SourceKind::Kinesis, response, &mut findings) {
+    let listed = match read_identifiers(batch, source, response, &mut findings) {
         Some(listed) => listed,
         None => {
             return ResponseCheck { verdict: Verdict::CompleteFailure, findings };
@@ -54,7 +63,7 @@ pub fn check_stream_response(batch: &BatchView, response: &Value) -> ResponseChe
     if listed.len() > 1 {
         findings.push(Finding::new(
             Severity::Warning,
-            SourceKind::Kinesis,
+            source,
             Problem::SeveralSequenceNumbers { count: listed.len() },
         ));
     }
