@@ -68,56 +68,34 @@
 // checkpoint, pending retries, bisection, retry and age limits, discards).
 // `fates` holds the per-item histories of the reports, `destinations` what
 // goes to DLQs and destinations, `render` the events as Lambda sends them.
-mod async_config;
 mod async_invoke;
 pub mod check;
-mod clock;
-mod cursors;
-mod destinations;
-mod error;
-mod fates;
-mod faults;
+mod core;
+mod cursor;
 mod function;
-mod groups;
 mod kafka;
-mod kafka_config;
-mod kafka_mapping;
-mod logs;
-mod metrics;
-mod partitions;
-mod progress;
-mod queue;
-mod render;
-mod rng;
-mod run_loop;
-mod shards;
 mod sqs;
-mod sqs_config;
-mod sqs_mapping;
 mod stream;
-mod stream_config;
-mod stream_mapping;
 pub mod timeline;
-mod trace;
 
-pub use self::async_config::AsyncConfig;
+pub use self::async_invoke::config::AsyncConfig;
 pub use self::async_invoke::{AsyncReport, AsyncSimulation};
-pub use self::clock::{EPOCH_MS, Millis};
-pub use self::error::ConfigError;
-pub use self::fates::{
+pub use self::core::clock::{EPOCH_MS, Millis};
+pub use self::core::error::ConfigError;
+pub use self::core::fates::{
     AsyncEventEnd, AsyncEventFate, KafkaRecordFate, MessageEnd, MessageFate, RecordEnd, RecordFate,
 };
-pub use self::faults::{SimFaults, Timing};
-pub use self::function::{
+pub use self::core::faults::{SimFaults, Timing};
+pub use self::core::metrics::{Metrics, MinuteMetrics};
+pub use self::core::progress::{Progress, ProgressFn};
+pub use self::core::trace::{Trace, TraceEntry, TraceEvent};
+pub use self::function::invocation::{
     Function, FunctionResult, Invocation, KafkaDelivery, LambdaFunction, Payload, SqsDelivery,
     StreamDelivery, lambda_function,
 };
+pub use self::kafka::config::KafkaSimConfig;
 pub use self::kafka::{KafkaReport, KafkaSimulation};
-pub use self::kafka_config::KafkaSimConfig;
-pub use self::metrics::{Metrics, MinuteMetrics};
-pub use self::progress::{Progress, ProgressFn};
+pub use self::sqs::config::{QueueConfig, SqsMappingConfig};
 pub use self::sqs::{SqsReport, SqsSimConfig, SqsSimulation};
-pub use self::sqs_config::{QueueConfig, SqsMappingConfig};
+pub use self::stream::config::{StreamKind, StreamSimConfig};
 pub use self::stream::{StreamReport, StreamSimulation};
-pub use self::stream_config::{StreamKind, StreamSimConfig};
-pub use self::trace::{Trace, TraceEntry, TraceEvent};

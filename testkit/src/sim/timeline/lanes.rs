@@ -5,10 +5,10 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-use super::super::clock::Millis;
-use super::super::fates::MessageEnd;
-use super::super::sqs::SqsReport;
-use super::super::trace::TraceEvent;
+use crate::sim::core::clock::Millis;
+use crate::sim::core::fates::MessageEnd;
+use crate::sim::core::trace::TraceEvent;
+use crate::sim::sqs::SqsReport;
 
 pub(super) struct Attempt {
     pub(super) from: Millis,

@@ -14,9 +14,9 @@ use lambda_batch::SourceKind;
 mod lanes;
 
 use self::lanes::{Attempt, blocked_waits, lanes};
-use super::clock::Millis;
-use super::fates::MessageEnd;
-use super::sqs::SqsReport;
+use crate::sim::core::clock::Millis;
+use crate::sim::core::fates::MessageEnd;
+use crate::sim::sqs::SqsReport;
 
 /// At most this many lanes are drawn (the rest are counted in the header).
 pub const MAX_LANES: usize = 400;
@@ -272,7 +272,7 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use super::super::{FunctionResult, Invocation, QueueConfig, SqsSimConfig, SqsSimulation};
+    use crate::sim::{FunctionResult, Invocation, QueueConfig, SqsSimConfig, SqsSimulation};
 
     /// A message that always fails ends in the DLQ last: its label is drawn
     /// at the right edge of the plot and must still fit the page; the

@@ -1,0 +1,5 @@
+//! What the stream and Kafka event source mappings share: a cursor per
+//! shard or partition over numbered logs of records.
+
+pub(crate) mod cursors;
+pub(crate) mod logs;

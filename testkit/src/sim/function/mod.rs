@@ -1,0 +1,6 @@
+//! The simulated function: what an invocation gives it, what it returns,
+//! the events rendered as Lambda sends them, and the adapter that runs a
+//! real handler.
+
+pub(crate) mod invocation;
+pub(crate) mod render;
