@@ -89,10 +89,9 @@ pub use self::core::faults::{SimFaults, Timing};
 pub use self::core::metrics::{Metrics, MinuteMetrics};
 pub use self::core::progress::{Progress, ProgressFn};
 pub use self::core::trace::{Trace, TraceEntry, TraceEvent};
-pub use self::function::invocation::{
-    Function, FunctionResult, Invocation, KafkaDelivery, LambdaFunction, Payload, SqsDelivery,
-    StreamDelivery, lambda_function,
-};
+pub use self::function::invocation::{Function, FunctionResult, Invocation};
+pub use self::function::lambda::{LambdaFunction, lambda_function};
+pub use self::function::payload::{KafkaDelivery, Payload, SqsDelivery, StreamDelivery};
 pub use self::kafka::config::KafkaSimConfig;
 pub use self::kafka::{KafkaReport, KafkaSimulation};
 pub use self::sqs::config::{QueueConfig, SqsMappingConfig};

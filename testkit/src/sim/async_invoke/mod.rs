@@ -19,7 +19,8 @@ use crate::sim::core::metrics::Metrics;
 use crate::sim::core::progress::ProgressFn;
 use crate::sim::core::run_loop::{self, ARRIVALS, Call, Completion, Simulated, World};
 use crate::sim::core::trace::{Trace, TraceEvent};
-use crate::sim::function::invocation::{Function, Payload};
+use crate::sim::function::invocation::Function;
+use crate::sim::function::payload::Payload;
 
 /// The result of an asynchronous-invocation run.
 #[derive(Debug, Clone)]

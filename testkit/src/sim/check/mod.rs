@@ -9,6 +9,7 @@ use proptest::test_runner::TestCaseError;
 
 use crate::sim::async_invoke::AsyncReport;
 use crate::sim::core::fates::{AsyncEventEnd, MessageEnd, RecordEnd};
+use crate::sim::function::payload::split_kafka_item_identifier;
 use crate::sim::kafka::KafkaReport;
 use crate::sim::sqs::SqsReport;
 use crate::sim::stream::StreamReport;
@@ -292,7 +293,10 @@ pub fn kafka_first_handlings_in_order(
     let handled: Vec<(String, String)> = handlings
         .iter()
         .filter(|(_, ok)| *ok)
-        .map(|(id, _)| (id.rsplit_once('@').map_or("", |(partition, _)| partition).to_owned(), id.clone()))
+        .map(|(id, _)| {
+            let partition = split_kafka_item_identifier(id).map_or("", |(partition, _)| partition);
+            (partition.to_owned(), id.clone())
+        })
         .collect();
     first_handlings_in_order(&sent, &handled)
 }

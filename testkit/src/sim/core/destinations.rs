@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::sim::core::clock::{EPOCH_MS, Millis};
 use crate::sim::core::fates::{AsyncEventFate, KafkaRecordFate, RecordFate};
-use crate::sim::function::render::fnv;
+use crate::sim::core::stable_hash::fnv;
 use crate::sim::stream::config::StreamKind;
 
 const FUNCTION_ARN: &str = "arn:aws:lambda:eu-west-1:123456789012:function:test-function";

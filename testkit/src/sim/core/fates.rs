@@ -6,6 +6,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::sim::core::clock::Millis;
+use crate::sim::function::payload::{kafka_item_identifier, kafka_partition_key};
 
 /// How a message ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,13 +96,13 @@ impl KafkaRecordFate {
     /// `<topic>-<partition>`: the key of the event's `records` map, and the
     /// `partition` of an `itemIdentifier`.
     pub fn partition_key(&self) -> String {
-        format!("{}-{}", self.topic, self.partition)
+        kafka_partition_key(&self.topic, self.partition)
     }
 
     /// The record's identifier as lambda-batch writes it,
     /// `<topic>-<partition>@<offset>` (what `SourceKind::Kafka.identify` reads).
     pub fn item_identifier(&self) -> String {
-        format!("{}-{}@{}", self.topic, self.partition, self.offset)
+        kafka_item_identifier(&self.topic, self.partition, self.offset)
     }
 }
 

@@ -10,4 +10,5 @@ pub(crate) mod metrics;
 pub(crate) mod progress;
 pub(crate) mod rng;
 pub(crate) mod run_loop;
+pub(crate) mod stable_hash;
 pub(crate) mod trace;

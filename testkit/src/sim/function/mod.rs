@@ -3,4 +3,6 @@
 //! real handler.
 
 pub(crate) mod invocation;
+pub(crate) mod lambda;
+pub(crate) mod payload;
 pub(crate) mod render;

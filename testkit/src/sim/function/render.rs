@@ -7,13 +7,14 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::sim::core::clock::EPOCH_MS;
-use crate::sim::function::invocation::{Invocation, KafkaDelivery, Payload, SqsDelivery, StreamDelivery};
+use crate::sim::core::stable_hash::fnv;
+use crate::sim::function::payload::{KafkaDelivery, Payload, SqsDelivery, StreamDelivery};
 
 const REGION: &str = "eu-west-1";
 
-/// The event JSON text of `invocation`.
-pub(crate) fn event(invocation: &Invocation<'_>) -> String {
-    let rendered = match invocation.payload {
+/// The event JSON text of an invocation carrying `payload`.
+pub(crate) fn event(payload: &Payload<'_>) -> String {
+    let rendered = match *payload {
         Payload::Sqs { queue_arn, messages } => {
             let records: Vec<_> = messages.iter().map(|message| SqsRecord::new(message, queue_arn)).collect();
             serde_json::to_string(&Records { records })
@@ -236,12 +237,4 @@ fn kafka_record(record: &KafkaDelivery) -> Value {
 
 fn seconds(at: u64) -> f64 {
     (EPOCH_MS + at) as f64 / 1000.0
-}
-
-/// FNV-1a: a stable hash for ids and for spreading keys over shards (the
-/// standard library's hasher is randomly seeded, so it is not reproducible).
-pub(crate) fn fnv(bytes: &[u8]) -> u64 {
-    bytes
-        .iter()
-        .fold(0xcbf2_9ce4_8422_2325, |hash, &byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3))
 }

@@ -17,7 +17,8 @@ use crate::sim::core::run_loop::{Call, Completion, World};
 use crate::sim::core::trace::TraceEvent;
 use crate::sim::cursor::cursors::{Cursors, PAYLOAD_LIMIT, Poll, Room, Rules};
 use crate::sim::cursor::logs::Logs;
-use crate::sim::function::invocation::{KafkaDelivery, Payload, lists_nothing};
+use crate::sim::function::invocation::lists_nothing;
+use crate::sim::function::payload::{KafkaDelivery, Payload, split_kafka_item_identifier};
 use crate::sim::kafka::config::{KafkaSimConfig, POLL_INTERVAL};
 use crate::sim::kafka::partitions::Partitions;
 
@@ -181,7 +182,7 @@ impl KafkaMapping {
                     let key = partitions.key(partition);
                     let at = retried
                         .iter()
-                        .filter_map(|id| id.rsplit_once('@'))
+                        .filter_map(|id| split_kafka_item_identifier(id))
                         .find(|(listed, _)| *listed == &**key)
                         .and_then(|(_, offset)| offset.parse::<usize>().ok())
                         .map_or(to, |offset| offset.clamp(from, to));

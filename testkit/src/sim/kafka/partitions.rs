@@ -17,10 +17,11 @@ use crate::sim::core::clock::Millis;
 use crate::sim::core::destinations::kafka_on_failure;
 use crate::sim::core::fates::{KafkaRecordFate, RecordEnd};
 use crate::sim::core::run_loop::{ARRIVALS, World};
+use crate::sim::core::stable_hash::fnv;
 use crate::sim::core::trace::TraceEvent;
 use crate::sim::cursor::logs::Logs;
-use crate::sim::function::invocation::KafkaDelivery;
-use crate::sim::function::render::{fnv, kafka_event};
+use crate::sim::function::payload::{KafkaDelivery, kafka_partition_key};
+use crate::sim::function::render::kafka_event;
 
 /// What the topic schedules on the agenda: a produced record reaches its
 /// partition.
@@ -54,7 +55,10 @@ pub(crate) struct Partitions {
 impl Partitions {
     pub(crate) fn new(topic: &str, partitions: u32, retention: Millis) -> Self {
         let partitions = (0..partitions)
-            .map(|partition| Partition { key: format!("{topic}-{partition}").into(), records: Vec::new() })
+            .map(|partition| Partition {
+                key: kafka_partition_key(topic, partition).into(),
+                records: Vec::new(),
+            })
             .collect();
         Partitions {
             topic: topic.into(),

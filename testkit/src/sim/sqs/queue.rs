@@ -13,7 +13,7 @@ use crate::sim::core::fates::{MessageEnd, MessageFate};
 use crate::sim::core::metrics::Metrics;
 use crate::sim::core::run_loop::{ARRIVALS, TIMERS, World};
 use crate::sim::core::trace::TraceEvent;
-use crate::sim::function::invocation::SqsDelivery;
+use crate::sim::function::payload::SqsDelivery;
 use crate::sim::sqs::config::QueueConfig;
 use crate::sim::sqs::groups::Groups;
 

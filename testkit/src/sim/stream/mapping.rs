@@ -14,7 +14,8 @@ use crate::sim::core::faults::Ended;
 use crate::sim::core::run_loop::{Call, Completion, World};
 use crate::sim::core::trace::TraceEvent;
 use crate::sim::cursor::cursors::{Cursors, Poll, Rules};
-use crate::sim::function::invocation::{Payload, StreamDelivery, lists_nothing};
+use crate::sim::function::invocation::lists_nothing;
+use crate::sim::function::payload::{Payload, StreamDelivery};
 use crate::sim::stream::config::{StreamKind, StreamSimConfig};
 use crate::sim::stream::shards::Shards;
 

@@ -13,10 +13,10 @@ use crate::sim::core::clock::Millis;
 use crate::sim::core::destinations::stream_on_failure;
 use crate::sim::core::fates::{RecordEnd, RecordFate};
 use crate::sim::core::run_loop::{ARRIVALS, World};
+use crate::sim::core::stable_hash::fnv;
 use crate::sim::core::trace::TraceEvent;
 use crate::sim::cursor::logs::Logs;
-use crate::sim::function::invocation::StreamDelivery;
-use crate::sim::function::render::fnv;
+use crate::sim::function::payload::StreamDelivery;
 use crate::sim::stream::config::StreamKind;
 
 /// What the stream schedules on the agenda: a put reaches its shard.
