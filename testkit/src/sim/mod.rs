@@ -78,23 +78,25 @@ mod sqs;
 mod stream;
 pub mod timeline;
 
+pub use self::async_invoke::AsyncSimulation;
 pub use self::async_invoke::config::AsyncConfig;
-pub use self::async_invoke::{AsyncReport, AsyncSimulation};
+pub use self::async_invoke::report::{AsyncEventEnd, AsyncEventFate, AsyncReport};
 pub use self::core::clock::{EPOCH_MS, Millis};
 pub use self::core::error::ConfigError;
-pub use self::core::fates::{
-    AsyncEventEnd, AsyncEventFate, KafkaRecordFate, MessageEnd, MessageFate, RecordEnd, RecordFate,
-};
 pub use self::core::faults::{SimFaults, Timing};
 pub use self::core::metrics::{Metrics, MinuteMetrics};
 pub use self::core::progress::{Progress, ProgressFn};
 pub use self::core::trace::{Trace, TraceEntry, TraceEvent};
+pub use self::cursor::logs::RecordEnd;
 pub use self::function::invocation::{Function, FunctionResult, Invocation};
 pub use self::function::lambda::{LambdaFunction, lambda_function};
 pub use self::function::payload::{KafkaDelivery, Payload, SqsDelivery, StreamDelivery};
+pub use self::kafka::KafkaSimulation;
 pub use self::kafka::config::KafkaSimConfig;
-pub use self::kafka::{KafkaReport, KafkaSimulation};
-pub use self::sqs::config::{QueueConfig, SqsMappingConfig};
-pub use self::sqs::{SqsReport, SqsSimConfig, SqsSimulation};
+pub use self::kafka::report::{KafkaRecordFate, KafkaReport};
+pub use self::sqs::SqsSimulation;
+pub use self::sqs::config::{QueueConfig, SqsMappingConfig, SqsSimConfig};
+pub use self::sqs::report::{MessageEnd, MessageFate, SqsReport};
+pub use self::stream::StreamSimulation;
 pub use self::stream::config::{StreamKind, StreamSimConfig};
-pub use self::stream::{StreamReport, StreamSimulation};
+pub use self::stream::report::{RecordFate, StreamReport};

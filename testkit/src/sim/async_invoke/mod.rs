@@ -4,45 +4,24 @@
 //! The rules modelled: `docs/aws-rules.md#asynchronous-invocation-retries-and-destinations`.
 
 pub(crate) mod config;
+pub(crate) mod destinations;
+pub(crate) mod report;
 
 use std::sync::Arc;
 
 use serde_json::{Value, json};
 
 use crate::sim::async_invoke::config::AsyncConfig;
+use crate::sim::async_invoke::destinations::{dead_letter, invocation_record};
+use crate::sim::async_invoke::report::{AsyncEventEnd, AsyncEventFate, AsyncReport};
 use crate::sim::core::clock::Millis;
-use crate::sim::core::destinations::{dead_letter, invocation_record};
 use crate::sim::core::error::ConfigError;
-use crate::sim::core::fates::{AsyncEventEnd, AsyncEventFate};
 use crate::sim::core::faults::Ended;
-use crate::sim::core::metrics::Metrics;
 use crate::sim::core::progress::ProgressFn;
 use crate::sim::core::run_loop::{self, ARRIVALS, Call, Completion, Simulated, World};
-use crate::sim::core::trace::{Trace, TraceEvent};
+use crate::sim::core::trace::TraceEvent;
 use crate::sim::function::invocation::Function;
 use crate::sim::function::payload::Payload;
-
-/// The result of an asynchronous-invocation run.
-#[derive(Debug, Clone)]
-pub struct AsyncReport {
-    /// Every event, in the order of the `invoke` calls.
-    pub events: Vec<AsyncEventFate>,
-    /// DLQ messages: `{"body": <event>, "attributes": {"RequestID", "ErrorCode", "ErrorMessage"}}`.
-    pub dead_letters: Vec<Value>,
-    /// Invocation records sent to the on-success destination
-    /// (`requestContext`, `requestPayload`, `responseContext`, `responsePayload`).
-    pub on_success: Vec<Value>,
-    /// Invocation records sent to the on-failure destination.
-    pub on_failure: Vec<Value>,
-    /// The metrics.
-    pub metrics: Metrics,
-    /// The trace.
-    pub trace: Trace,
-    /// Function invocations made.
-    pub invocations: u64,
-    /// Virtual time at the end.
-    pub ended_at: Millis,
-}
 
 struct Event {
     fate: AsyncEventFate,

@@ -7,12 +7,13 @@ use std::collections::{HashMap, HashSet};
 use lambda_batch::SourceKind;
 use proptest::test_runner::TestCaseError;
 
-use crate::sim::async_invoke::AsyncReport;
-use crate::sim::core::fates::{AsyncEventEnd, MessageEnd, RecordEnd};
+use crate::sim::async_invoke::report::{AsyncEventEnd, AsyncReport};
+use crate::sim::cursor::logs::RecordEnd;
 use crate::sim::function::payload::split_kafka_item_identifier;
-use crate::sim::kafka::KafkaReport;
-use crate::sim::sqs::SqsReport;
-use crate::sim::stream::StreamReport;
+use crate::sim::kafka::report::KafkaReport;
+use crate::sim::sqs::report::{MessageEnd, SqsReport};
+use crate::sim::stream::config::StreamKind;
+use crate::sim::stream::report::StreamReport;
 
 fn fail(message: String) -> Result<(), TestCaseError> {
     Err(TestCaseError::fail(message))
@@ -155,7 +156,7 @@ pub fn stream_nothing_lost(report: &StreamReport) -> Result<(), TestCaseError> {
         ));
     }
     let in_destination: u64 =
-        report.on_failure.iter().map(|r| r[r_info(r)]["batchSize"].as_u64().unwrap_or(0)).sum();
+        report.on_failure.iter().map(|r| batch_info(r)["batchSize"].as_u64().unwrap_or(0)).sum();
     if !report.on_failure.is_empty() && in_destination != discarded {
         return fail(format!(
             "{discarded} records discarded but the on-failure records cover {in_destination}"
@@ -184,8 +185,14 @@ pub fn stream_nothing_lost_or_unhandled(
     Ok(())
 }
 
-fn r_info(record: &serde_json::Value) -> &'static str {
-    if record.get("KinesisBatchInfo").is_some() { "KinesisBatchInfo" } else { "DDBStreamBatchInfo" }
+/// The batch information of a stream on-failure record, whichever stream
+/// wrote it.
+fn batch_info(record: &serde_json::Value) -> &serde_json::Value {
+    StreamKind::ALL
+        .iter()
+        .map(|kind| &record[kind.batch_info_key()])
+        .find(|info| !info.is_null())
+        .unwrap_or(&serde_json::Value::Null)
 }
 
 /// Every Kafka record ended (processed, discarded or expired), the metrics

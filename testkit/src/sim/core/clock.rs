@@ -11,6 +11,14 @@ pub type Millis = u64;
 /// seed renders the same bytes.
 pub const EPOCH_MS: u64 = 1_700_000_000_000;
 
+/// Virtual time as ISO 8601 UTC with milliseconds.
+pub(crate) fn iso8601(at: Millis) -> String {
+    let millis = i64::try_from(EPOCH_MS + at).unwrap_or(i64::MAX);
+    chrono::DateTime::from_timestamp_millis(millis)
+        .map(|time| time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        .unwrap_or_default()
+}
+
 struct Entry<E> {
     at: Millis,
     order: u64,

@@ -2,9 +2,7 @@
 //! one run loop, faults and timing, the trace, metrics and progress.
 
 pub(crate) mod clock;
-pub(crate) mod destinations;
 pub(crate) mod error;
-pub(crate) mod fates;
 pub(crate) mod faults;
 pub(crate) mod metrics;
 pub(crate) mod progress;

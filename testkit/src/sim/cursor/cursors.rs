@@ -14,10 +14,9 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::sim::core::clock::Millis;
-use crate::sim::core::fates::RecordEnd;
 use crate::sim::core::run_loop::World;
 use crate::sim::core::trace::TraceEvent;
-use crate::sim::cursor::logs::Logs;
+use crate::sim::cursor::logs::{Logs, RecordEnd};
 
 /// What a mapping schedules on the agenda: poll this shard or partition.
 pub(crate) struct Poll(pub(crate) u32);

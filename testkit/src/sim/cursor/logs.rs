@@ -9,7 +9,6 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::sim::core::clock::Millis;
-use crate::sim::core::fates::RecordEnd;
 use crate::sim::core::run_loop::World;
 use crate::sim::core::trace::TraceEvent;
 
@@ -38,4 +37,18 @@ pub(crate) trait Logs {
     fn discarded(&self, log: u32, from: usize, to: usize, condition: Arc<str>) -> TraceEvent;
     /// The on-failure record of records `from..to` given up at `now`.
     fn on_failure(&self, log: u32, from: usize, to: usize, condition: &str, now: Millis) -> Value;
+}
+
+/// How a stream or Kafka record ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordEnd {
+    /// The checkpoint (Kafka: the committed offset) moved past it after a
+    /// successful batch.
+    Processed(Millis),
+    /// Given up (retries or age) and skipped, with an on-failure record.
+    Discarded(Millis),
+    /// Trimmed by the stream's (or topic's) retention before it was processed.
+    Expired(Millis),
+    /// Not done when the run stopped.
+    Pending,
 }

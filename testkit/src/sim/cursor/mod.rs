@@ -3,3 +3,4 @@
 
 pub(crate) mod cursors;
 pub(crate) mod logs;
+pub(crate) mod on_failure;

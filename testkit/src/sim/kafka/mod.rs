@@ -40,46 +40,21 @@
 
 pub(crate) mod config;
 pub(crate) mod mapping;
+pub(crate) mod on_failure;
 pub(crate) mod partitions;
-
-use serde_json::Value;
+pub(crate) mod report;
 
 use crate::sim::core::clock::Millis;
 use crate::sim::core::error::ConfigError;
-use crate::sim::core::fates::KafkaRecordFate;
 use crate::sim::core::faults::Ended;
-use crate::sim::core::metrics::Metrics;
 use crate::sim::core::progress::ProgressFn;
 use crate::sim::core::run_loop::{self, Call, Simulated, World};
-use crate::sim::core::trace::Trace;
 use crate::sim::cursor::cursors::Poll;
 use crate::sim::function::invocation::Function;
 use crate::sim::kafka::config::KafkaSimConfig;
 use crate::sim::kafka::mapping::{Delivered, KafkaMapping};
 use crate::sim::kafka::partitions::{Partitions, Produce};
-
-/// The result of a Kafka run.
-#[derive(Debug, Clone)]
-pub struct KafkaReport {
-    /// Every record, in the order of the produce calls.
-    pub records: Vec<KafkaRecordFate>,
-    /// The on-failure records sent to the destination: the invocation
-    /// record (`requestContext`, `KafkaBatchInfo`) and, as `payload`, the
-    /// discarded records as a Kafka event.
-    pub on_failure: Vec<Value>,
-    /// The metrics.
-    pub metrics: Metrics,
-    /// The trace.
-    pub trace: Trace,
-    /// Invocations made.
-    pub invocations: u64,
-    /// Records delivered, over all invocations.
-    pub deliveries: u64,
-    /// Virtual time at the end.
-    pub ended_at: Millis,
-    /// Whether the mapping had an on-failure destination.
-    pub on_failure_destination: bool,
-}
+use crate::sim::kafka::report::KafkaReport;
 
 /// A Kafka topic and its event source mapping, in virtual time.
 ///

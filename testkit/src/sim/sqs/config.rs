@@ -1,10 +1,43 @@
-//! SQS queue and event source mapping settings, checked against AWS's ranges.
+//! The settings of an SQS simulation: the queue, the event source mapping
+//! and the function, checked against AWS's ranges.
 
 use lambda_batch::SourceKind;
 use lambda_batch::validate::FifoRule;
 
 use crate::sim::core::clock::Millis;
 use crate::sim::core::error::{ConfigError, MAPPING, SQS_QUEUE, check_function_timeout, check_range};
+use crate::sim::core::faults::{SimFaults, Timing};
+
+/// Everything about one SQS simulation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SqsSimConfig {
+    /// The queue.
+    pub queue: QueueConfig,
+    /// The event source mapping and function settings.
+    pub mapping: SqsMappingConfig,
+    /// What goes wrong.
+    pub faults: SimFaults,
+    /// How long invocations take.
+    pub timing: Timing,
+    /// The seed: the same seed and sends give the same run.
+    pub seed: u64,
+    /// Record a trace (off for benchmarks).
+    pub trace: bool,
+}
+
+impl SqsSimConfig {
+    /// A configuration with defaults for this queue, seed 0, tracing on.
+    pub fn new(queue: QueueConfig) -> Self {
+        SqsSimConfig {
+            queue,
+            mapping: SqsMappingConfig::default(),
+            faults: SimFaults::none(),
+            timing: Timing::default(),
+            seed: 0,
+            trace: true,
+        }
+    }
+}
 
 /// The queue (owned by SQS).
 #[derive(Debug, Clone, PartialEq, Eq)]

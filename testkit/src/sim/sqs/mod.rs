@@ -6,71 +6,20 @@ pub(crate) mod config;
 pub(crate) mod groups;
 pub(crate) mod mapping;
 pub(crate) mod queue;
+pub(crate) mod report;
 
 use std::sync::Arc;
 
 use crate::sim::core::clock::Millis;
 use crate::sim::core::error::ConfigError;
-use crate::sim::core::fates::MessageFate;
-use crate::sim::core::faults::{Ended, SimFaults, Timing};
-use crate::sim::core::metrics::Metrics;
+use crate::sim::core::faults::Ended;
 use crate::sim::core::progress::ProgressFn;
 use crate::sim::core::run_loop::{self, Call, Simulated, World};
-use crate::sim::core::trace::Trace;
 use crate::sim::function::invocation::Function;
-use crate::sim::sqs::config::{QueueConfig, SqsMappingConfig, validate};
+use crate::sim::sqs::config::{SqsSimConfig, validate};
 use crate::sim::sqs::mapping::{MappingEvent, SqsMapping};
 use crate::sim::sqs::queue::{Queue, QueueEvent};
-
-/// Everything about one SQS simulation.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SqsSimConfig {
-    /// The queue.
-    pub queue: QueueConfig,
-    /// The event source mapping and function settings.
-    pub mapping: SqsMappingConfig,
-    /// What goes wrong.
-    pub faults: SimFaults,
-    /// How long invocations take.
-    pub timing: Timing,
-    /// The seed: the same seed and sends give the same run.
-    pub seed: u64,
-    /// Record a trace (off for benchmarks).
-    pub trace: bool,
-}
-
-impl SqsSimConfig {
-    /// A configuration with defaults for this queue, seed 0, tracing on.
-    pub fn new(queue: QueueConfig) -> Self {
-        SqsSimConfig {
-            queue,
-            mapping: SqsMappingConfig::default(),
-            faults: SimFaults::none(),
-            timing: Timing::default(),
-            seed: 0,
-            trace: true,
-        }
-    }
-}
-
-/// The result of a run.
-#[derive(Debug, Clone)]
-pub struct SqsReport {
-    /// Every message sent, in the order of the `send` calls.
-    pub messages: Vec<MessageFate>,
-    /// The metrics.
-    pub metrics: Metrics,
-    /// The trace (empty when tracing was off).
-    pub trace: Trace,
-    /// Invocations made: the function ran (throttled attempts not counted).
-    pub invocations: u64,
-    /// Records delivered to the function, over all invocations.
-    pub deliveries: u64,
-    /// Virtual time at the end of the run.
-    pub ended_at: Millis,
-    /// Whether the queue is FIFO.
-    pub fifo: bool,
-}
+use crate::sim::sqs::report::SqsReport;
 
 /// An SQS queue and its event source mapping in virtual time.
 ///

@@ -1,6 +1,8 @@
 //! Kinesis / DynamoDB Streams event source mapping settings, checked
 //! against AWS's ranges.
 
+use lambda_batch::SourceKind;
+
 use crate::sim::core::clock::Millis;
 use crate::sim::core::error::{ConfigError, MAPPING, check_function_timeout, check_range};
 use crate::sim::core::faults::{SimFaults, Timing};
@@ -15,6 +17,18 @@ pub enum StreamKind {
 }
 
 impl StreamKind {
+    /// Every kind.
+    pub(crate) const ALL: [StreamKind; 2] = [StreamKind::Kinesis, StreamKind::DynamoDb];
+
+    /// The runtime's name for this source: its name in messages, its
+    /// records' identifier field and ordering rule.
+    pub const fn source(self) -> SourceKind {
+        match self {
+            StreamKind::Kinesis => SourceKind::Kinesis,
+            StreamKind::DynamoDb => SourceKind::DynamoDb,
+        }
+    }
+
     pub(crate) fn poll_interval(self) -> Millis {
         match self {
             StreamKind::Kinesis => 1_000,
@@ -29,6 +43,27 @@ impl StreamKind {
                 "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/2024-01-01T00:00:00.000"
             }
         }
+    }
+
+    /// The key of the batch information in an on-failure record.
+    pub(crate) fn batch_info_key(self) -> &'static str {
+        match self {
+            StreamKind::Kinesis => "KinesisBatchInfo",
+            StreamKind::DynamoDb => "DDBStreamBatchInfo",
+        }
+    }
+}
+
+impl From<StreamKind> for SourceKind {
+    fn from(kind: StreamKind) -> Self {
+        kind.source()
+    }
+}
+
+/// The runtime's name for the source ([`SourceKind::name`]).
+impl std::fmt::Display for StreamKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.source().name())
     }
 }
 

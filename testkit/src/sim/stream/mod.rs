@@ -4,43 +4,23 @@
 
 pub(crate) mod config;
 pub(crate) mod mapping;
+pub(crate) mod on_failure;
+pub(crate) mod report;
 pub(crate) mod shards;
 
 use serde_json::Value;
 
 use crate::sim::core::clock::Millis;
 use crate::sim::core::error::ConfigError;
-use crate::sim::core::fates::RecordFate;
 use crate::sim::core::faults::Ended;
-use crate::sim::core::metrics::Metrics;
 use crate::sim::core::progress::ProgressFn;
 use crate::sim::core::run_loop::{self, Call, Simulated, World};
-use crate::sim::core::trace::Trace;
 use crate::sim::cursor::cursors::Poll;
 use crate::sim::function::invocation::Function;
 use crate::sim::stream::config::StreamSimConfig;
 use crate::sim::stream::mapping::{Delivered, StreamMapping};
+use crate::sim::stream::report::StreamReport;
 use crate::sim::stream::shards::{Arrive, Shards};
-
-/// The result of a stream run.
-#[derive(Debug, Clone)]
-pub struct StreamReport {
-    /// Every record, in the order of the `put` calls.
-    pub records: Vec<RecordFate>,
-    /// The on-failure records sent to the destination (batch metadata,
-    /// no data).
-    pub on_failure: Vec<Value>,
-    /// The metrics.
-    pub metrics: Metrics,
-    /// The trace.
-    pub trace: Trace,
-    /// Invocations made.
-    pub invocations: u64,
-    /// Records delivered, over all invocations.
-    pub deliveries: u64,
-    /// Virtual time at the end.
-    pub ended_at: Millis,
-}
 
 /// Shards of a Kinesis stream or DynamoDB stream with their event source
 /// mapping, in virtual time.

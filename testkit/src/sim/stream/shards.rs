@@ -10,14 +10,14 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::sim::core::clock::Millis;
-use crate::sim::core::destinations::stream_on_failure;
-use crate::sim::core::fates::{RecordEnd, RecordFate};
 use crate::sim::core::run_loop::{ARRIVALS, World};
 use crate::sim::core::stable_hash::fnv;
 use crate::sim::core::trace::TraceEvent;
-use crate::sim::cursor::logs::Logs;
+use crate::sim::cursor::logs::{Logs, RecordEnd};
 use crate::sim::function::payload::StreamDelivery;
 use crate::sim::stream::config::StreamKind;
+use crate::sim::stream::on_failure::stream_on_failure;
+use crate::sim::stream::report::RecordFate;
 
 /// What the stream schedules on the agenda: a put reaches its shard.
 pub(crate) struct Arrive(pub(crate) u32);

@@ -6,9 +6,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::sim::core::clock::Millis;
-use crate::sim::core::fates::MessageEnd;
 use crate::sim::core::trace::TraceEvent;
-use crate::sim::sqs::SqsReport;
+use crate::sim::sqs::report::{MessageEnd, SqsReport};
 
 pub(super) struct Attempt {
     pub(super) from: Millis,

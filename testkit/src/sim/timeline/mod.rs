@@ -15,8 +15,7 @@ mod lanes;
 
 use self::lanes::{Attempt, blocked_waits, lanes};
 use crate::sim::core::clock::Millis;
-use crate::sim::core::fates::MessageEnd;
-use crate::sim::sqs::SqsReport;
+use crate::sim::sqs::report::{MessageEnd, SqsReport};
 
 /// At most this many lanes are drawn (the rest are counted in the header).
 pub const MAX_LANES: usize = 400;
