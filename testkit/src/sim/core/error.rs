@@ -22,6 +22,12 @@ pub enum ConfigError {
     Conflict(String),
 }
 
+/// Milliseconds as the signed value the range checks compare.
+pub(crate) fn millis(ms: crate::sim::core::clock::Millis) -> i64 {
+    i64::try_from(ms).unwrap_or(i64::MAX)
+}
+
+/// `Ok` if `valid(value)`, otherwise the out-of-range error for `name`.
 pub(crate) fn check_range(
     name: &'static str,
     value: i64,
@@ -43,6 +49,11 @@ pub(crate) const ASYNC: &str = "Lambda refuses such an asynchronous invocation c
 
 /// The function timeout: 1 to 900 s.
 pub(crate) fn check_function_timeout(timeout: crate::sim::core::clock::Millis) -> Result<(), ConfigError> {
-    let ms = i64::try_from(timeout).unwrap_or(i64::MAX);
-    check_range("function timeout (ms)", ms, |v| (1_000..=900_000).contains(&v), "1..=900 s", FUNCTION)
+    check_range(
+        "function timeout (ms)",
+        millis(timeout),
+        |v| (1_000..=900_000).contains(&v),
+        "1..=900 s",
+        FUNCTION,
+    )
 }

@@ -87,6 +87,40 @@ impl<E> World<E> {
         self.agenda.at_in_lane(lane, at, Step::Event(event.into()));
     }
 
+    /// Records that invocation `number` ended in a function error or a
+    /// timeout (`Errors` and its trace entry); `retried` records come back.
+    pub(crate) fn function_failed(
+        &mut self,
+        number: u64,
+        retried: usize,
+        error_type: Arc<str>,
+        timed_out: bool,
+    ) {
+        let now = self.now();
+        self.metrics.errored(now);
+        let outcome = if timed_out { "timeout" } else { "function_error" };
+        let retried = u32::try_from(retried).unwrap_or(u32::MAX);
+        self.trace.push(now, || TraceEvent::Response {
+            invocation: number,
+            outcome,
+            retried,
+            error: Some(error_type),
+        });
+    }
+
+    /// Records how Lambda read the response of invocation `number`
+    /// (`complete_success`, `partial_success`, `complete_failure`):
+    /// `retried` records come back.
+    pub(crate) fn responded(&mut self, number: u64, outcome: &'static str, retried: usize) {
+        let retried = u32::try_from(retried).unwrap_or(u32::MAX);
+        self.trace.push(self.now(), || TraceEvent::Response {
+            invocation: number,
+            outcome,
+            retried,
+            error: None,
+        });
+    }
+
     /// Draws the faults, invokes the function and records the invocation;
     /// returns how it ended and how long it took.
     fn invoke<T>(

@@ -44,6 +44,11 @@ pub(crate) struct Rules {
     pub(crate) on_failure_destination: bool,
     /// A partial failure spends a retry attempt.
     pub(crate) partial_failure_spends_retry: bool,
+    /// `ReportBatchItemFailures`: the response is read, not taken as a
+    /// complete success.
+    pub(crate) report_batch_item_failures: bool,
+    /// The function timeout (ms).
+    pub(crate) function_timeout: Millis,
 }
 
 /// The reader of one shard or partition.

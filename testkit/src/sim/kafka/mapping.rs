@@ -11,13 +11,11 @@
 use lambda_batch::validate::{BatchView, Verdict, check_kafka_response};
 use serde_json::Value;
 
-use crate::sim::core::clock::Millis;
 use crate::sim::core::faults::Ended;
 use crate::sim::core::run_loop::{Call, Completion, World};
-use crate::sim::core::trace::TraceEvent;
-use crate::sim::cursor::cursors::{Cursors, PAYLOAD_LIMIT, Poll, Room, Rules};
+use crate::sim::cursor::cursors::{Cursors, PAYLOAD_LIMIT, Poll, Room};
 use crate::sim::cursor::logs::Logs;
-use crate::sim::function::invocation::lists_nothing;
+use crate::sim::cursor::outcome::verdict;
 use crate::sim::function::payload::{KafkaDelivery, Payload, split_kafka_item_identifier};
 use crate::sim::kafka::config::{KafkaSimConfig, POLL_INTERVAL};
 use crate::sim::kafka::partitions::Partitions;
@@ -31,8 +29,6 @@ pub(crate) struct Delivered {
 
 /// The event source mapping of one topic.
 pub(crate) struct KafkaMapping {
-    report_batch_item_failures: bool,
-    function_timeout: Millis,
     cursors: Cursors,
     /// The deliveries of the invocation being made.
     deliveries: Vec<KafkaDelivery>,
@@ -40,23 +36,8 @@ pub(crate) struct KafkaMapping {
 
 impl KafkaMapping {
     pub(crate) fn new(config: &KafkaSimConfig) -> Self {
-        let rules = Rules {
-            batch_size: config.batch_size as usize,
-            batching_window: config.batching_window,
-            maximum_record_age: config.maximum_record_age,
-            record_age_condition: config.record_age_condition.as_str().into(),
-            bisect_on_error: config.bisect_on_error,
-            maximum_retry_attempts: config.retry_limit(),
-            poll_interval: POLL_INTERVAL,
-            on_failure_destination: config.on_failure_destination,
-            partial_failure_spends_retry: config.partial_failure_spends_retry,
-        };
-        KafkaMapping {
-            report_batch_item_failures: config.report_batch_item_failures,
-            function_timeout: config.function_timeout,
-            cursors: Cursors::new(rules, config.partitions),
-            deliveries: Vec::new(),
-        }
+        let rules = config.rules(POLL_INTERVAL, config.retry_limit());
+        KafkaMapping { cursors: Cursors::new(rules, config.source.partitions), deliveries: Vec::new() }
     }
 
     /// The on-failure records sent to the destination.
@@ -106,7 +87,7 @@ impl KafkaMapping {
             number,
             request_id: None,
             attempt: 1,
-            timeout: self.function_timeout,
+            timeout: self.cursors.rules().function_timeout,
             payload: Payload::Kafka { records: &self.deliveries },
             then: Completion::Report(Delivered { slices, number }),
         })
@@ -122,83 +103,80 @@ impl KafkaMapping {
         world: &mut World<E>,
     ) {
         let Delivered { slices, number } = batch;
-        let now = world.now();
         let mut lag = 0;
         for &(partition, from, to) in &slices {
             self.cursors.ended(partition, from, to);
             lag = lag.max((partitions.len(partition) - to) as u64);
         }
-        world.metrics.offset_lag(now, lag);
+        world.metrics.offset_lag(world.now(), lag);
         let records: usize = slices.iter().map(|(_, from, to)| to - from).sum();
-        let response = |outcome, retried: usize, error| TraceEvent::Response {
-            invocation: number,
-            outcome,
-            retried: u32::try_from(retried).unwrap_or(u32::MAX),
-            error,
-        };
+        let report_batch_item_failures = self.cursors.rules().report_batch_item_failures;
+        let read = verdict(ended, (number, records), report_batch_item_failures, world, |response| {
+            check_kafka_response(&batch_view(&slices, partitions), response).verdict().clone()
+        });
         let cursors = &mut self.cursors;
-        let body = match ended {
-            Ended::Failed { error_type, timed_out } => {
-                world.metrics.errored(now);
-                let outcome = if timed_out { "timeout" } else { "function_error" };
-                world.trace.push(now, || response(outcome, records, Some(error_type)));
+        match read {
+            None => {
                 for &(partition, from, to) in &slices {
                     cursors.failed(partition, from, to, true, partitions, world);
                 }
-                return;
             }
-            Ended::Returned(body) if self.report_batch_item_failures && !lists_nothing(&body) => body,
-            // Without ReportBatchItemFailures a response is a complete success.
-            Ended::Returned(_) => Value::Null,
-        };
-        let verdict = if body.is_null() {
-            Verdict::CompleteSuccess
-        } else {
-            let ids: Vec<(String, Option<String>)> = slices
-                .iter()
-                .flat_map(|&(partition, from, to)| (from..to).map(move |position| (partition, position)))
-                .map(|(partition, position)| {
-                    let fate = partitions.at(partition, position);
-                    (fate.item_identifier(), Some(partitions.key(partition).to_string()))
-                })
-                .collect();
-            check_kafka_response(&BatchView::from_records(ids), &body).verdict().clone()
-        };
-        match verdict {
-            Verdict::CompleteSuccess => {
-                world.trace.push(now, || response("complete_success", 0, None));
+            Some(Verdict::CompleteSuccess) => {
+                world.responded(number, "complete_success", 0);
                 for &(partition, from, to) in &slices {
                     cursors.succeeded(partition, from, to, partitions, world);
                 }
             }
-            Verdict::PartialSuccess { retried } => {
-                // Each partition listed is committed before its lowest
-                // listed offset and retried from it (the validator lists
-                // that record first); the others are committed whole.
-                // Offsets are positions in the partition.
-                let count = retried.len();
-                world.trace.push(now, || response("partial_success", count, None));
-                for &(partition, from, to) in &slices {
-                    let key = partitions.key(partition);
-                    let at = retried
-                        .iter()
-                        .filter_map(|id| split_kafka_item_identifier(id))
-                        .find(|(listed, _)| *listed == &**key)
-                        .and_then(|(_, offset)| offset.parse::<usize>().ok())
-                        .map_or(to, |offset| offset.clamp(from, to));
-                    if at == to {
-                        cursors.succeeded(partition, from, to, partitions, world);
-                    } else {
-                        cursors.partly_succeeded(partition, (from, at, to), partitions, world);
-                    }
-                }
+            Some(Verdict::PartialSuccess { retried }) => {
+                world.responded(number, "partial_success", retried.len());
+                self.partly_succeeded(&slices, &retried, partitions, world);
             }
-            Verdict::CompleteFailure => {
-                world.trace.push(now, || response("complete_failure", records, None));
+            Some(Verdict::CompleteFailure) => {
+                world.responded(number, "complete_failure", records);
                 for &(partition, from, to) in &slices {
                     cursors.failed(partition, from, to, false, partitions, world);
                 }
             }
         }
     }
+
+    /// Applies a partial batch response: each partition listed is committed
+    /// before its lowest listed offset and retried from it (the validator
+    /// lists that record first); the others are committed whole. Offsets
+    /// are positions in the partition.
+    fn partly_succeeded<E: From<Poll>>(
+        &mut self,
+        slices: &[(u32, usize, usize)],
+        retried: &[String],
+        partitions: &mut Partitions,
+        world: &mut World<E>,
+    ) {
+        for &(partition, from, to) in slices {
+            let key = partitions.key(partition);
+            let at = retried
+                .iter()
+                .filter_map(|id| split_kafka_item_identifier(id))
+                .find(|(listed, _)| *listed == &**key)
+                .and_then(|(_, offset)| offset.parse::<usize>().ok())
+                .map_or(to, |offset| offset.clamp(from, to));
+            if at == to {
+                self.cursors.succeeded(partition, from, to, partitions, world);
+            } else {
+                self.cursors.partly_succeeded(partition, (from, at, to), partitions, world);
+            }
+        }
+    }
+}
+
+/// The batch as the validator sees it: each record's identifier and
+/// partition (its ordering key), in event order.
+fn batch_view(slices: &[(u32, usize, usize)], partitions: &Partitions) -> BatchView {
+    let ids = slices
+        .iter()
+        .flat_map(|&(partition, from, to)| (from..to).map(move |position| (partition, position)))
+        .map(|(partition, position)| {
+            let fate = partitions.at(partition, position);
+            (fate.item_identifier(), Some(partitions.key(partition).to_string()))
+        });
+    BatchView::from_records(ids)
 }

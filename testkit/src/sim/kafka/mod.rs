@@ -92,7 +92,11 @@ impl KafkaSimulation {
         Ok(KafkaSimulation {
             world: World::new(config.seed, config.faults, config.timing, config.trace),
             kafka: Kafka {
-                partitions: Partitions::new(&config.topic, config.partitions, config.retention),
+                partitions: Partitions::new(
+                    &config.source.topic,
+                    config.source.partitions,
+                    config.source.retention,
+                ),
                 mapping: KafkaMapping::new(&config),
                 on_failure_destination: config.on_failure_destination,
             },

@@ -7,6 +7,7 @@
 //! `docs/aws-rules.md#sqs-batch-size-batching-window-and-scaling`.
 
 use lambda_batch::validate::{BatchView, Verdict, check_sqs_against};
+use serde_json::Value;
 
 use crate::sim::core::clock::Millis;
 use crate::sim::core::faults::Ended;
@@ -176,74 +177,29 @@ impl SqsMapping {
         queue: &mut Queue,
         world: &mut World<E>,
     ) {
-        let now = world.now();
         self.running_functions -= 1;
         let Some(batch) = self.batches[slot].take() else { return };
         self.free_batches.push(slot);
         self.running_batches -= 1;
         let number = batch.number;
-        let rbif = self.config.report_batch_item_failures;
+        let report_batch_item_failures = self.config.report_batch_item_failures;
         let delete: Vec<u32> = match ended {
             Ended::Failed { error_type, timed_out } => {
-                world.metrics.errored(now);
-                let outcome = if timed_out { "timeout" } else { "function_error" };
-                let retried = u32::try_from(batch.messages.len()).unwrap_or(u32::MAX);
-                world.trace.push(now, || TraceEvent::Response {
-                    invocation: number,
-                    outcome,
-                    retried,
-                    error: Some(error_type),
-                });
-                if !rbif {
+                world.function_failed(number, batch.messages.len(), error_type, timed_out);
+                if !report_batch_item_failures {
                     self.scale_down();
                 }
                 Vec::new()
             }
-            Ended::Returned(response) if rbif => {
-                // The validator needs the batch only to match listed ids;
-                // an empty list needs none (a shortcut for speed only).
-                let view = if lists_nothing(&response) {
-                    BatchView::default()
-                } else {
-                    BatchView::from_records(
-                        batch
-                            .messages
-                            .iter()
-                            .map(|&m| (queue.id(m).to_string(), queue.group(m).map(str::to_owned))),
-                    )
-                };
-                let check = check_sqs_against(&view, &response, LAMBDA_READS_FIFO);
-                let (outcome, delete) = match check.verdict() {
-                    Verdict::CompleteSuccess => ("complete_success", batch.messages.clone()),
-                    Verdict::PartialSuccess { retried } => (
-                        "partial_success",
-                        batch
-                            .messages
-                            .iter()
-                            .copied()
-                            .filter(|&m| !retried.iter().any(|id| **id == **queue.id(m)))
-                            .collect(),
-                    ),
-                    Verdict::CompleteFailure => ("complete_failure", Vec::new()),
-                };
-                let retried = u32::try_from(batch.messages.len() - delete.len()).unwrap_or(u32::MAX);
-                world.trace.push(now, || TraceEvent::Response {
-                    invocation: number,
-                    outcome,
-                    retried,
-                    error: None,
-                });
+            Ended::Returned(response) if report_batch_item_failures => {
+                let (outcome, delete) = read_response(&batch.messages, &response, queue);
+                world.responded(number, outcome, batch.messages.len() - delete.len());
                 self.scale_up();
                 delete
             }
             Ended::Returned(_) => {
                 // Without ReportBatchItemFailures any response is a full success.
-                world.trace.push(now, || TraceEvent::Response {
-                    invocation: number,
-                    outcome: "complete_success",
-                    retried: 0,
-                    error: None,
-                });
+                world.responded(number, "complete_success", 0);
                 self.scale_up();
                 batch.messages
             }
@@ -271,5 +227,27 @@ impl SqsMapping {
     fn scale_up(&mut self) {
         let max = self.config.maximum_concurrency.unwrap_or(1000);
         self.concurrency = (self.concurrency + 1).min(max);
+    }
+}
+
+/// Reads `response` to the batch of `messages` as Lambda does, with the
+/// runtime's validator: the outcome, and the messages to delete.
+fn read_response(messages: &[u32], response: &Value, queue: &Queue) -> (&'static str, Vec<u32>) {
+    // The validator needs the batch only to match listed ids; an empty
+    // list needs none (a shortcut for speed only).
+    let view = if lists_nothing(response) {
+        BatchView::default()
+    } else {
+        BatchView::from_records(
+            messages.iter().map(|&m| (queue.id(m).to_string(), queue.group(m).map(str::to_owned))),
+        )
+    };
+    match check_sqs_against(&view, response, LAMBDA_READS_FIFO).verdict() {
+        Verdict::CompleteSuccess => ("complete_success", messages.to_vec()),
+        Verdict::PartialSuccess { retried } => {
+            let handled = |&m: &u32| !retried.iter().any(|id| **id == **queue.id(m));
+            ("partial_success", messages.iter().copied().filter(handled).collect())
+        }
+        Verdict::CompleteFailure => ("complete_failure", Vec::new()),
     }
 }

@@ -1,13 +1,16 @@
-//! Kinesis / DynamoDB Streams event source mapping settings, checked
+//! The settings of a Kinesis or DynamoDB Streams simulation: which
+//! stream service, the stream (shards, retention), and the mapping
+//! settings every cursor-read source shares ([`CursorSimConfig`]), checked
 //! against AWS's ranges.
 
 use lambda_batch::SourceKind;
 
 use crate::sim::core::clock::Millis;
-use crate::sim::core::error::{ConfigError, MAPPING, check_function_timeout, check_range};
-use crate::sim::core::faults::{SimFaults, Timing};
+use crate::sim::core::error::{ConfigError, check_range, millis};
+use crate::sim::cursor::config::{CursorSimConfig, MappingLimits};
 
-/// Which stream service.
+/// Which stream service: the stream sources of the runtime's
+/// [`SourceKind`], which names them ([`StreamKind::source`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StreamKind {
     /// Kinesis Data Streams (polled about once a second per shard).
@@ -29,6 +32,8 @@ impl StreamKind {
         }
     }
 
+    /// How often a shard's poller looks for records, and how long a
+    /// failed batch waits before its retry.
     pub(crate) fn poll_interval(self) -> Millis {
         match self {
             StreamKind::Kinesis => 1_000,
@@ -36,6 +41,7 @@ impl StreamKind {
         }
     }
 
+    /// The stream's `eventSourceARN`.
     pub(crate) fn arn(self) -> &'static str {
         match self {
             StreamKind::Kinesis => "arn:aws:kinesis:eu-west-1:123456789012:stream/telemetry",
@@ -67,133 +73,55 @@ impl std::fmt::Display for StreamKind {
     }
 }
 
-/// Everything about one stream simulation. [`StreamSimConfig::new`] gives
-/// AWS's defaults (batch 100, retries and record age unlimited, 24 h
-/// retention); property tests usually bound the retries.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StreamSimConfig {
+/// The stream a [`StreamSimConfig`] reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamSource {
     /// Kinesis or DynamoDB Streams.
     pub kind: StreamKind,
     /// Number of shards (1 to 1,000 here). Keys are spread by a stable hash.
     pub shards: u32,
-    /// `BatchSize`: 1 to 10,000, default 100.
-    pub batch_size: u32,
-    /// `MaximumBatchingWindowInSeconds` as ms, whole seconds, 0 to 300 s.
-    pub batching_window: Millis,
-    /// `FunctionResponseTypes: ["ReportBatchItemFailures"]`.
-    pub report_batch_item_failures: bool,
-    /// `BisectBatchOnFunctionError`: after a function error, retry the
-    /// batch in two halves (a split spends no retry).
-    pub bisect_on_error: bool,
-    /// `MaximumRetryAttempts`: `None` is -1 (unlimited, the default),
-    /// otherwise 0 to 10,000.
-    pub maximum_retry_attempts: Option<u32>,
-    /// `MaximumRecordAgeInSeconds` as ms: `None` is -1 (unlimited), otherwise
-    /// 60 s to 604,800 s.
-    pub maximum_record_age: Option<Millis>,
     /// The stream's retention (ms): records older than this are trimmed.
-    /// Default 24 h.
+    /// Default 24 h; at least 1 h here.
     pub retention: Millis,
-    /// The function timeout (ms), 1 to 900 s.
-    pub function_timeout: Millis,
-    /// Whether a partial-failure response spends a retry attempt. Default
-    /// `true` (AWS does not say: `docs/aws-rules.md#where-aws-is-silent`).
-    pub partial_failure_spends_retry: bool,
-    /// The `condition` of an on-failure record for records discarded by
-    /// age. Default `"RecordAgeExceeded"` (AWS does not document it:
-    /// `docs/aws-rules.md#where-aws-is-silent`).
-    pub record_age_condition: String,
-    /// An on-failure destination is configured (records are kept in the report).
-    pub on_failure_destination: bool,
-    /// What goes wrong.
-    pub faults: SimFaults,
-    /// How long invocations take.
-    pub timing: Timing,
-    /// The seed.
-    pub seed: u64,
-    /// Record a trace.
-    pub trace: bool,
 }
+
+impl StreamSource {
+    fn check_shards(&self) -> Result<(), ConfigError> {
+        let shards = i64::from(self.shards);
+        let rule = "the simulator models 1 to 1,000 shards";
+        check_range("shards", shards, |v| (1..=1000).contains(&v), "1..=1000", rule)
+    }
+
+    fn check_retention(&self) -> Result<(), ConfigError> {
+        let rule = "the simulator takes a stream retention of at least 1 hour";
+        check_range("retention (ms)", millis(self.retention), |v| v >= 3_600_000, "at least 1 h", rule)
+    }
+}
+
+/// Everything about one stream simulation: the [`StreamSource`] and the
+/// settings every cursor-read source shares. [`StreamSimConfig::new`]
+/// gives AWS's defaults (batch 100, retries and record age unlimited, an
+/// on-failure destination, 24 h retention); property tests usually bound
+/// the retries.
+pub type StreamSimConfig = CursorSimConfig<StreamSource>;
 
 impl StreamSimConfig {
     /// AWS's defaults for this kind, one shard, seed 0, tracing on.
     pub fn new(kind: StreamKind) -> Self {
-        StreamSimConfig {
-            kind,
-            shards: 1,
-            batch_size: 100,
-            batching_window: 0,
-            report_batch_item_failures: true,
-            bisect_on_error: false,
-            maximum_retry_attempts: None,
-            maximum_record_age: None,
-            retention: 86_400_000,
-            function_timeout: 3_000,
-            partial_failure_spends_retry: true,
-            record_age_condition: "RecordAgeExceeded".to_owned(),
-            on_failure_destination: true,
-            faults: SimFaults::none(),
-            timing: Timing::default(),
-            seed: 0,
-            trace: true,
-        }
+        let source = StreamSource { kind, shards: 1, retention: 86_400_000 };
+        CursorSimConfig::with_defaults(source, 0, true)
     }
 
+    /// Checks every setting as AWS would (and the simulator's own bounds).
     pub(crate) fn validate(&self) -> Result<(), ConfigError> {
-        let ms = |v: Millis| i64::try_from(v).unwrap_or(i64::MAX);
-        check_range(
-            "shards",
-            i64::from(self.shards),
-            |v| (1..=1000).contains(&v),
-            "1..=1000",
-            "the simulator models 1 to 1,000 shards",
-        )?;
-        check_range(
-            "BatchSize",
-            i64::from(self.batch_size),
-            |v| (1..=10_000).contains(&v),
-            "1..=10000",
-            MAPPING,
-        )?;
-        check_range(
-            "MaximumBatchingWindowInSeconds (ms)",
-            ms(self.batching_window),
-            |v| v <= 300_000,
-            "0..=300 s",
-            MAPPING,
-        )?;
-        if !self.batching_window.is_multiple_of(1000) {
-            return Err(ConfigError::Conflict(format!(
-                "MaximumBatchingWindowInSeconds is in whole seconds; {} ms is not",
-                self.batching_window
-            )));
-        }
-        if let Some(attempts) = self.maximum_retry_attempts {
-            check_range(
-                "MaximumRetryAttempts",
-                i64::from(attempts),
-                |v| v <= 10_000,
-                "-1 or 0..=10000",
-                MAPPING,
-            )?;
-        }
-        if let Some(age) = self.maximum_record_age {
-            check_range(
-                "MaximumRecordAgeInSeconds (ms)",
-                ms(age),
-                |v| (60_000..=604_800_000).contains(&v),
-                "-1 or 60..=604800 s",
-                MAPPING,
-            )?;
-        }
-        check_range(
-            "retention (ms)",
-            ms(self.retention),
-            |v| v >= 3_600_000,
-            "at least 1 h",
-            "the simulator takes a stream retention of at least 1 hour",
-        )?;
-        check_function_timeout(self.function_timeout)?;
-        self.faults.validate()
+        let limits = MappingLimits {
+            source: self.source.kind.source(),
+            batch_size: (10_000, "1..=10000"),
+            fractional_window: None,
+        };
+        self.source.check_shards()?;
+        self.check_mapping(&limits)?;
+        self.source.check_retention()?;
+        self.check_function_and_faults()
     }
 }

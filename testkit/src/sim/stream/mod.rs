@@ -52,8 +52,8 @@ impl StreamSimulation {
         Ok(StreamSimulation {
             world: World::new(config.seed, config.faults, config.timing, config.trace),
             stream: Stream {
-                shards: Shards::new(config.kind, config.shards, config.retention),
-                mapping: StreamMapping::new(config),
+                shards: Shards::new(config.source.kind, config.source.shards, config.source.retention),
+                mapping: StreamMapping::new(&config),
             },
         })
     }
