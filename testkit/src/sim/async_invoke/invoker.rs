@@ -13,9 +13,9 @@ use crate::sim::async_invoke::destinations::{dead_letter, invocation_record};
 use crate::sim::async_invoke::report::{AsyncEventEnd, AsyncEventFate, AsyncReport};
 use crate::sim::core::clock::Millis;
 use crate::sim::core::faults::Ended;
+use crate::sim::core::function::payload::Payload;
 use crate::sim::core::run_loop::{ARRIVALS, Call, Completion, Simulated, World};
 use crate::sim::core::trace::TraceEvent;
-use crate::sim::function::payload::Payload;
 
 /// One queued event and its attempts.
 struct Event {

@@ -17,9 +17,9 @@ use crate::sim::async_invoke::invoker::{Invoker, Step};
 use crate::sim::async_invoke::report::AsyncReport;
 use crate::sim::core::clock::Millis;
 use crate::sim::core::error::ConfigError;
+use crate::sim::core::function::invocation::Function;
 use crate::sim::core::progress::ProgressFn;
 use crate::sim::core::run_loop::{self, World};
-use crate::sim::function::invocation::Function;
 
 /// Lambda's asynchronous invocation in virtual time.
 ///

@@ -6,8 +6,8 @@ use lambda_batch::SourceKind;
 use proptest::test_runner::TestCaseError;
 
 use crate::sim::check::common::{effects_once, fail, first_handlings_in_order};
+use crate::sim::core::function::payload::split_kafka_item_identifier;
 use crate::sim::cursor::logs::RecordEnd;
-use crate::sim::function::payload::split_kafka_item_identifier;
 use crate::sim::kafka::report::KafkaReport;
 
 /// Every Kafka record ended (processed, discarded or expired), the metrics

@@ -2,7 +2,7 @@
 
 use crate::sim::core::clock::Millis;
 use crate::sim::core::error::ConfigError;
-use crate::sim::function::invocation::FunctionResult;
+use crate::sim::core::function::invocation::FunctionResult;
 
 /// Fault probabilities, each drawn from the run's seeded generator.
 ///

@@ -1,9 +1,12 @@
-//! What every simulation runs on: virtual time, the seeded generator, the
-//! one run loop, faults and timing, the trace, metrics and progress.
+//! What every simulation shares: virtual time, the seeded generator and a
+//! stable hash, the one run loop, faults and timing, the function it
+//! invokes (and the events rendered for it), the trace, metrics, progress
+//! and configuration errors.
 
 pub(crate) mod clock;
 pub(crate) mod error;
 pub(crate) mod faults;
+pub(crate) mod function;
 pub(crate) mod metrics;
 pub(crate) mod progress;
 pub(crate) mod rng;

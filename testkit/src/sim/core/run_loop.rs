@@ -19,12 +19,12 @@ use std::sync::Arc;
 
 use crate::sim::core::clock::{Agenda, Millis};
 use crate::sim::core::faults::{Drawn, Ended, SimFaults, Timing};
+use crate::sim::core::function::invocation::{Function, Invocation};
+use crate::sim::core::function::payload::Payload;
 use crate::sim::core::metrics::Metrics;
 use crate::sim::core::progress::{Progress, ProgressFn, Ticker};
 use crate::sim::core::rng::SimRng;
 use crate::sim::core::trace::{Trace, TraceEvent};
-use crate::sim::function::invocation::{Function, Invocation};
-use crate::sim::function::payload::Payload;
 
 /// The agenda lane for arrivals (sends, puts), scheduled in time order.
 pub(crate) const ARRIVALS: usize = 0;

@@ -7,8 +7,8 @@ use lambda_batch::validate::Verdict;
 use serde_json::Value;
 
 use crate::sim::core::faults::Ended;
+use crate::sim::core::function::invocation::lists_nothing;
 use crate::sim::core::run_loop::World;
-use crate::sim::function::invocation::lists_nothing;
 
 /// The verdict on the batch of invocation `number` (`records` records):
 /// `check` reads a response that lists failures; `None` for a function

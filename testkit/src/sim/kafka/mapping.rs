@@ -12,11 +12,11 @@ use lambda_batch::validate::{BatchView, Verdict, check_kafka_response};
 use serde_json::Value;
 
 use crate::sim::core::faults::Ended;
+use crate::sim::core::function::payload::{KafkaDelivery, Payload, split_kafka_item_identifier};
 use crate::sim::core::run_loop::{Call, Completion, World};
 use crate::sim::cursor::cursors::{Cursors, PAYLOAD_LIMIT, Poll, Room};
 use crate::sim::cursor::logs::Logs;
 use crate::sim::cursor::outcome::verdict;
-use crate::sim::function::payload::{KafkaDelivery, Payload, split_kafka_item_identifier};
 use crate::sim::kafka::config::{KafkaSimConfig, POLL_INTERVAL};
 use crate::sim::kafka::partitions::Partitions;
 

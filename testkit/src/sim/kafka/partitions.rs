@@ -14,12 +14,12 @@ use lambda_batch::kafka::KafkaHeader;
 use serde_json::Value;
 
 use crate::sim::core::clock::Millis;
+use crate::sim::core::function::payload::{KafkaDelivery, kafka_partition_key};
+use crate::sim::core::function::render::kafka_event;
 use crate::sim::core::run_loop::{ARRIVALS, World};
 use crate::sim::core::stable_hash::fnv;
 use crate::sim::core::trace::TraceEvent;
 use crate::sim::cursor::logs::{Logs, RecordEnd};
-use crate::sim::function::payload::{KafkaDelivery, kafka_partition_key};
-use crate::sim::function::render::kafka_event;
 use crate::sim::kafka::on_failure::kafka_on_failure;
 use crate::sim::kafka::report::KafkaRecordFate;
 

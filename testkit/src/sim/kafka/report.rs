@@ -5,10 +5,10 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::sim::core::clock::Millis;
+use crate::sim::core::function::payload::{kafka_item_identifier, kafka_partition_key};
 use crate::sim::core::metrics::Metrics;
 use crate::sim::core::trace::Trace;
 use crate::sim::cursor::logs::RecordEnd;
-use crate::sim::function::payload::{kafka_item_identifier, kafka_partition_key};
 
 /// The result of a Kafka run.
 #[derive(Debug, Clone)]

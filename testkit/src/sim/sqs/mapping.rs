@@ -11,10 +11,10 @@ use serde_json::Value;
 
 use crate::sim::core::clock::Millis;
 use crate::sim::core::faults::Ended;
+use crate::sim::core::function::invocation::lists_nothing;
+use crate::sim::core::function::payload::{Payload, SqsDelivery};
 use crate::sim::core::run_loop::{Call, Completion, World};
 use crate::sim::core::trace::TraceEvent;
-use crate::sim::function::invocation::lists_nothing;
-use crate::sim::function::payload::{Payload, SqsDelivery};
 use crate::sim::sqs::config::{LAMBDA_READS_FIFO, SqsMappingConfig};
 use crate::sim::sqs::queue::{Queue, QueueEvent};
 

@@ -9,10 +9,10 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use crate::sim::core::clock::Millis;
+use crate::sim::core::function::payload::SqsDelivery;
 use crate::sim::core::metrics::Metrics;
 use crate::sim::core::run_loop::{ARRIVALS, TIMERS, World};
 use crate::sim::core::trace::TraceEvent;
-use crate::sim::function::payload::SqsDelivery;
 use crate::sim::sqs::config::QueueConfig;
 use crate::sim::sqs::groups::Groups;
 use crate::sim::sqs::report::{MessageEnd, MessageFate};

@@ -12,10 +12,10 @@ use lambda_batch::validate::{BatchView, Verdict, check_stream_response};
 use serde_json::Value;
 
 use crate::sim::core::faults::Ended;
+use crate::sim::core::function::payload::{Payload, StreamDelivery};
 use crate::sim::core::run_loop::{Call, Completion, World};
 use crate::sim::cursor::cursors::{Cursors, Poll};
 use crate::sim::cursor::outcome::verdict;
-use crate::sim::function::payload::{Payload, StreamDelivery};
 use crate::sim::stream::config::{StreamKind, StreamSimConfig};
 use crate::sim::stream::shards::Shards;
 

@@ -10,11 +10,11 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::sim::core::clock::Millis;
+use crate::sim::core::function::payload::StreamDelivery;
 use crate::sim::core::run_loop::{ARRIVALS, World};
 use crate::sim::core::stable_hash::fnv;
 use crate::sim::core::trace::TraceEvent;
 use crate::sim::cursor::logs::{Logs, RecordEnd};
-use crate::sim::function::payload::StreamDelivery;
 use crate::sim::stream::config::StreamKind;
 use crate::sim::stream::on_failure::stream_on_failure;
 use crate::sim::stream::report::RecordFate;

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::sim::core::clock::Millis;
-use crate::sim::function::payload::{KafkaDelivery, Payload};
+use crate::sim::core::function::payload::{KafkaDelivery, Payload};
 
 /// One invocation of the function.
 #[derive(Debug, Clone, Copy)]

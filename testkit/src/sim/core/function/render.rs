@@ -7,8 +7,8 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::sim::core::clock::EPOCH_MS;
+use crate::sim::core::function::payload::{KafkaDelivery, Payload, SqsDelivery, StreamDelivery};
 use crate::sim::core::stable_hash::fnv;
-use crate::sim::function::payload::{KafkaDelivery, Payload, SqsDelivery, StreamDelivery};
 
 const REGION: &str = "eu-west-1";
 

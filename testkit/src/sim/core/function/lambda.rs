@@ -13,9 +13,9 @@ use lambda_runtime::Diagnostic;
 use serde::Serialize;
 
 use crate::harness::FromBatchJson;
-use crate::sim::function::invocation::{Function, FunctionResult, Invocation};
-use crate::sim::function::payload::Payload;
-use crate::sim::function::render;
+use crate::sim::core::function::invocation::{Function, FunctionResult, Invocation};
+use crate::sim::core::function::payload::Payload;
+use crate::sim::core::function::render;
 
 /// Runs a real Lambda handler: anything `lambda_runtime::service_fn`
 /// takes, e.g. a `#[batch_handler]` function, `|event| handler(&state, event)`,
