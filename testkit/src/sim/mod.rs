@@ -22,6 +22,10 @@
 //!   message and the destinations' invocation records, the same request id
 //!   on every retry, spontaneous duplicates.
 //!
+//! The stream and Kafka simulations share their mapping settings:
+//! [`StreamSimConfig`] and [`KafkaSimConfig`] are one [`CursorSimConfig`]
+//! with their own `source` ([`StreamSource`], [`KafkaSource`]).
+//!
 //! The function is anything implementing [`Function`]: a closure over an
 //! [`Invocation`], or a real handler through [`lambda_function`] (a
 //! `#[batch_handler]` function runs unchanged, on events rendered exactly
@@ -56,18 +60,29 @@
 //! assert_eq!(report.metrics.dlq_messages_visible, 2);
 //! ```
 
-// How it is built: each simulation is a `run_loop::Simulated` driven by
-// the one loop in `run_loop` (clock, agenda, invoking the function, trace,
-// progress): a model of where items wait and an event source mapping (or
-// invoker) that reads it:
-// - SQS: `queue` (+ `groups` for FIFO) and `sqs_mapping`, joined in `sqs`;
-// - streams: `shards` and `stream_mapping`, joined in `stream`;
-// - Kafka: `partitions` and `kafka_mapping`, joined in `kafka`;
-// - asynchronous invocation: `async_invoke`.
-// The stream and Kafka mappings share `cursors` (per shard or partition:
-// checkpoint, pending retries, bisection, retry and age limits, discards).
-// `fates` holds the per-item histories of the reports, `destinations` what
-// goes to DLQs and destinations, `render` the events as Lambda sends them.
+// How it is built (each folder depends only on the ones above it):
+// - `core/`: what every simulation shares. `clock` (virtual ms, the agenda),
+//   `rng` (the seeded generator), `stable_hash`, `run_loop` (the one loop:
+//   a simulation is a `run_loop::Simulated`; the loop draws the `faults`,
+//   invokes the function, records the `trace`, `metrics` and `progress`),
+//   `error` (what AWS refuses), and `function/`: the function under test
+//   (`invocation`: what it is given and returns; `payload`: the deliveries
+//   by source; `render`: the events as Lambda sends them; `lambda`: a real
+//   handler as a function).
+// - `cursor/`: what the stream and Kafka mappings share: `config` (their
+//   settings and range checks, `CursorSimConfig`), `cursors` (per shard or
+//   partition: checkpoint, pending retries, bisection, retry and age
+//   limits, discards) over `logs` (what a shard or partition model
+//   offers), `outcome` (reading an invocation's end), `on_failure` (the
+//   on-failure record's envelope).
+// - One folder per source, each a model of where items wait, the event
+//   source mapping (or invoker) that reads it, joined in its `mod.rs` as
+//   the simulation, with its `config` and `report` (the items' histories):
+//   `sqs/` (`queue`, `groups` for FIFO, `mapping`), `stream/` (`shards`,
+//   `mapping`, `on_failure`), `kafka/` (`partitions`, `mapping`,
+//   `on_failure`), `async_invoke/` (`invoker`, `destinations`).
+// - `check/` (the invariants, by source) and `timeline/` (the SQS page)
+//   read the reports.
 mod async_invoke;
 pub mod check;
 mod core;
