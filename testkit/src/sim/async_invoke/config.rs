@@ -70,6 +70,7 @@ impl Default for AsyncConfig {
 }
 
 impl AsyncConfig {
+    /// Checks every setting as AWS would.
     pub(crate) fn validate(&self) -> Result<(), ConfigError> {
         let ms = |v: Millis| i64::try_from(v).unwrap_or(i64::MAX);
         check_range(

@@ -62,6 +62,7 @@ pub(crate) struct Agenda<E> {
 pub(crate) const LANES: usize = 2;
 
 impl<E> Agenda<E> {
+    /// An empty agenda at virtual time 0.
     pub(crate) fn new() -> Self {
         Agenda {
             heap: BinaryHeap::new(),

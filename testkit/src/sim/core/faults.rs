@@ -1,8 +1,13 @@
 //! What goes wrong in a simulated run, and how long invocations take.
 
+use std::sync::Arc;
+
+use serde_json::Value;
+
 use crate::sim::core::clock::Millis;
 use crate::sim::core::error::ConfigError;
 use crate::sim::core::function::invocation::FunctionResult;
+use crate::sim::core::rng::SimRng;
 
 /// Fault probabilities, each drawn from the run's seeded generator.
 ///
@@ -90,6 +95,7 @@ pub struct Timing {
 }
 
 impl Timing {
+    /// How long an invocation of `records` records takes.
     pub(crate) fn of(&self, records: usize) -> Millis {
         self.per_invocation + self.per_record * records as Millis
     }
@@ -103,13 +109,17 @@ impl Default for Timing {
 
 /// The fault draws of one invocation.
 pub(crate) struct Drawn {
+    /// The records that fail (indices into the batch).
     pub(crate) failing_records: Vec<usize>,
+    /// The invocation ends in a function error.
     pub(crate) function_error: bool,
+    /// The invocation times out.
     pub(crate) timeout: bool,
 }
 
 impl Drawn {
-    pub(crate) fn draw(faults: &SimFaults, rng: &mut crate::sim::core::rng::SimRng, records: usize) -> Self {
+    /// Draws the faults of an invocation of `records` records.
+    pub(crate) fn draw(faults: &SimFaults, rng: &mut SimRng, records: usize) -> Self {
         let failing_records = if faults.record_failure > 0.0 {
             (0..records).filter(|_| rng.chance(faults.record_failure)).collect()
         } else {
@@ -124,9 +134,9 @@ impl Drawn {
 /// How an invocation ended, after the drawn faults.
 pub(crate) enum Ended {
     /// The function returned this response.
-    Returned(serde_json::Value),
+    Returned(Value),
     /// A function error (`Sandbox.Timedout` for a timeout).
-    Failed { error_type: std::sync::Arc<str>, timed_out: bool },
+    Failed { error_type: Arc<str>, timed_out: bool },
 }
 
 impl Ended {

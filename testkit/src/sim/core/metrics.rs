@@ -91,43 +91,51 @@ impl Metrics {
         &mut self.per_minute[last]
     }
 
+    /// Counts an invocation at `t`.
     pub(crate) fn invoked(&mut self, t: Millis) {
         self.invocations += 1;
         self.minute(t).invocations += 1;
     }
 
+    /// Counts a function error at `t`.
     pub(crate) fn errored(&mut self, t: Millis) {
         self.errors += 1;
         self.minute(t).errors += 1;
     }
 
+    /// Counts a throttle at `t`.
     pub(crate) fn throttled(&mut self, t: Millis) {
         self.throttles += 1;
         self.minute(t).throttles += 1;
     }
 
+    /// Counts a deleted message at `t`.
     pub(crate) fn deleted(&mut self, t: Millis) {
         self.messages_deleted += 1;
         self.minute(t).messages_deleted += 1;
     }
 
+    /// Counts a message moved to the DLQ at `t`.
     pub(crate) fn moved_to_dlq(&mut self, t: Millis) {
         self.dlq_messages_visible += 1;
         self.minute(t).dlq_messages_visible = self.dlq_messages_visible;
     }
 
+    /// Samples `ApproximateAgeOfOldestMessage` at `t`.
     pub(crate) fn oldest_message_age(&mut self, t: Millis, age: Millis) {
         self.age_of_oldest_message_max_ms = self.age_of_oldest_message_max_ms.max(age);
         let point = self.minute(t);
         point.age_of_oldest_message_ms = point.age_of_oldest_message_ms.max(age);
     }
 
+    /// Samples `IteratorAge` at `t`.
     pub(crate) fn iterator_age(&mut self, t: Millis, age: Millis) {
         self.iterator_age_max_ms = self.iterator_age_max_ms.max(age);
         let point = self.minute(t);
         point.iterator_age_ms = point.iterator_age_ms.max(age);
     }
 
+    /// Samples `OffsetLag` at `t`.
     pub(crate) fn offset_lag(&mut self, t: Millis, lag: u64) {
         self.offset_lag_max = self.offset_lag_max.max(lag);
         let point = self.minute(t);

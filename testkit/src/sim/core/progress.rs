@@ -28,6 +28,7 @@ pub(crate) struct Ticker<'a> {
 }
 
 impl<'a> Ticker<'a> {
+    /// A ticker calling `progress`, if any.
     pub(crate) fn new(progress: Option<ProgressFn<'a>>) -> Self {
         Ticker { progress, events: 0 }
     }

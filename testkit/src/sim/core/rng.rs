@@ -9,6 +9,7 @@ use proptest::test_runner::{RngAlgorithm, TestRng};
 pub(crate) struct SimRng(TestRng);
 
 impl SimRng {
+    /// The generator of this seed.
     pub(crate) fn new(seed: u64) -> Self {
         let mut bytes = [0u8; 16];
         bytes[..8].copy_from_slice(&seed.to_le_bytes());

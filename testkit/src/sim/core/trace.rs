@@ -219,6 +219,7 @@ pub struct Trace {
 }
 
 impl Trace {
+    /// An empty trace, recording when `enabled`.
     pub(crate) fn new(enabled: bool) -> Self {
         Trace { enabled, entries: Vec::new() }
     }

@@ -72,7 +72,9 @@ struct Cursor {
 /// Room left in a batch: records and bytes.
 #[derive(Clone, Copy)]
 pub(crate) struct Room {
+    /// Records that still fit.
     pub(crate) records: usize,
+    /// Bytes that still fit.
     pub(crate) bytes: usize,
 }
 
@@ -87,11 +89,13 @@ pub(crate) struct Cursors {
 }
 
 impl Cursors {
+    /// One cursor per log, each at the start.
     pub(crate) fn new(rules: Rules, logs: u32) -> Self {
         let cursors = (0..logs).map(|_| Cursor::default()).collect();
         Cursors { rules, cursors, on_failure: Vec::new(), attempts: 0 }
     }
 
+    /// The mapping settings applied.
     pub(crate) fn rules(&self) -> &Rules {
         &self.rules
     }

@@ -35,6 +35,7 @@ pub(crate) struct KafkaMapping {
 }
 
 impl KafkaMapping {
+    /// The mapping of a topic with these settings.
     pub(crate) fn new(config: &KafkaSimConfig) -> Self {
         let rules = config.rules(POLL_INTERVAL, config.retry_limit());
         KafkaMapping { cursors: Cursors::new(rules, config.source.partitions), deliveries: Vec::new() }

@@ -53,6 +53,7 @@ pub(crate) struct Partitions {
 }
 
 impl Partitions {
+    /// An empty topic.
     pub(crate) fn new(topic: &str, partitions: u32, retention: Millis) -> Self {
         let partitions = (0..partitions)
             .map(|partition| Partition {

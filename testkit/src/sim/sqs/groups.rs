@@ -63,10 +63,12 @@ impl Groups {
         self.groups[group as usize].queue.get(position).copied()
     }
 
+    /// One more message of the group is in flight.
     pub(crate) fn enter_flight(&mut self, group: u32) {
         self.groups[group as usize].in_flight += 1;
     }
 
+    /// One message of the group is no longer in flight.
     pub(crate) fn leave_flight(&mut self, group: u32) {
         let state = &mut self.groups[group as usize];
         state.in_flight = state.in_flight.saturating_sub(1);

@@ -51,6 +51,7 @@ pub(crate) struct SqsMapping {
 }
 
 impl SqsMapping {
+    /// A mapping with these settings, starting with a few concurrent batches.
     pub(crate) fn new(config: SqsMappingConfig) -> Self {
         // A new mapping starts with a few concurrent batches.
         let concurrency = config.maximum_concurrency.unwrap_or(1000).min(5);

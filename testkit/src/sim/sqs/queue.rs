@@ -60,6 +60,7 @@ pub(crate) struct Queue {
 }
 
 impl Queue {
+    /// An empty queue.
     pub(crate) fn new(config: QueueConfig) -> Self {
         Queue {
             config,
@@ -75,6 +76,7 @@ impl Queue {
         }
     }
 
+    /// The queue's settings.
     pub(crate) fn config(&self) -> &QueueConfig {
         &self.config
     }
@@ -138,6 +140,7 @@ impl Queue {
         self.by_send_time = order;
     }
 
+    /// A send arrives, or a visibility timeout ends.
     pub(crate) fn on_event<E: From<QueueEvent>>(&mut self, event: QueueEvent, world: &mut World<E>) {
         match event {
             QueueEvent::Send(message) => self.arrive(message, world),

@@ -36,6 +36,7 @@ pub(crate) struct StreamMapping {
 }
 
 impl StreamMapping {
+    /// The mapping of a stream with these settings.
     pub(crate) fn new(config: &StreamSimConfig) -> Self {
         let kind = config.source.kind;
         let rules = config.rules(kind.poll_interval(), config.maximum_retry_attempts);

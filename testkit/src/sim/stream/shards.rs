@@ -49,6 +49,7 @@ pub(crate) struct Shards {
 }
 
 impl Shards {
+    /// An empty stream.
     pub(crate) fn new(kind: StreamKind, shards: u32, retention: Millis) -> Self {
         let shards = (0..shards)
             .map(|shard| Shard { id: format!("shardId-{shard:012}"), records: Vec::new(), counter: 0 })
