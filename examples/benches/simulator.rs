@@ -151,7 +151,7 @@ fn main() {
     let run = measure(|| {
         let mut config = StreamSimConfig::new(StreamKind::Kinesis);
         config.trace = false;
-        config.shards = 4;
+        config.source.shards = 4;
         config.faults = faults;
         config.maximum_retry_attempts = Some(3);
         let mut sim = StreamSimulation::new(config).expect("valid configuration");

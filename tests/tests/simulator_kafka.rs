@@ -317,7 +317,7 @@ fn a_string_item_identifier_makes_the_whole_batch_come_back() {
 
 #[test]
 fn with_unlimited_retries_a_bad_record_blocks_its_partition_until_retention_deletes_it() {
-    let mut sim = simulation(2, |c| c.retention = 3_600_000);
+    let mut sim = simulation(2, |c| c.source.retention = 3_600_000);
     sim.produce_to(0, 0, None, "bad");
     sim.produce_to(5_000, 0, None, "after");
     sim.produce_to(5_000, 1, None, "elsewhere");
@@ -341,8 +341,8 @@ fn kafka_configurations_aws_refuses_are_clear_errors() {
     assert!(error(|c| c.maximum_retry_attempts = Some(10_001)).contains("MaximumRetryAttempts"));
     assert!(error(|c| c.batch_size = 10_001).contains("BatchSize"));
     assert!(error(|c| c.batching_window = 1_500).contains("whole seconds"));
-    assert!(error(|c| c.topic = "orders@eu".to_owned()).contains("not a Kafka topic name"));
-    assert!(error(|c| c.partitions = 0).contains("partitions"));
+    assert!(error(|c| c.source.topic = "orders@eu".to_owned()).contains("not a Kafka topic name"));
+    assert!(error(|c| c.source.partitions = 0).contains("partitions"));
     assert_eq!(error(|c| c.batching_window = 0), "");
     let mut config = KafkaSimConfig::new("clicks", 1);
     assert_eq!(config.retry_limit(), None);

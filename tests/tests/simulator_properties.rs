@@ -168,7 +168,7 @@ fn stream_run(s: &Schedule, bisect: bool, function: &mut impl sim::Function) -> 
     let mut config = StreamSimConfig::new(StreamKind::Kinesis);
     config.seed = s.seed;
     config.faults = SimFaults { lost_delete: 0.0, duplicate: 0.0, ..s.faults };
-    config.shards = 2;
+    config.source.shards = 2;
     config.batch_size = s.batch_size;
     config.bisect_on_error = bisect;
     config.maximum_retry_attempts = Some(s.max_receive_count);

@@ -96,7 +96,7 @@ fn records_older_than_the_maximum_age_are_discarded_with_the_configured_conditio
 
 #[test]
 fn with_unlimited_retries_a_bad_record_blocks_its_shard_until_retention_trims_it() {
-    let mut sim = kinesis(|c| c.retention = 3_600_000);
+    let mut sim = kinesis(|c| c.source.retention = 3_600_000);
     sim.put(0, "k", "bad");
     sim.put(5_000, "k", "after");
     let report = sim.run(&mut report_first_bad);
@@ -131,7 +131,7 @@ async fn log_reading(
 #[test]
 fn a_real_kinesis_handler_reads_rendered_records_across_shards() {
     let log = Mutex::new(Vec::new());
-    let mut sim = kinesis(|c| c.shards = 4);
+    let mut sim = kinesis(|c| c.source.shards = 4);
     for i in 0..40 {
         sim.put(i * 10, &format!("sensor-{}", i % 7), &format!("{{\"n\":{i}}}"));
     }

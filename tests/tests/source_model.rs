@@ -207,7 +207,7 @@ fn the_simulator_renders_records_named_as_its_model_names_them() {
         [(SourceKind::Kinesis, StreamKind::Kinesis), (SourceKind::DynamoDb, StreamKind::DynamoDb)]
     {
         let mut config = StreamSimConfig::new(stream);
-        config.shards = 3;
+        config.source.shards = 3;
         config.faults = faults;
         let mut streams = StreamSimulation::new(config).unwrap();
         for i in 0..25 {

@@ -22,6 +22,10 @@
 //!   message and the destinations' invocation records, the same request id
 //!   on every retry, spontaneous duplicates.
 //!
+//! The stream and Kafka simulations share their mapping settings:
+//! [`StreamSimConfig`] and [`KafkaSimConfig`] are one [`CursorSimConfig`]
+//! with their own `source` ([`StreamSource`], [`KafkaSource`]).
+//!
 //! The function is anything implementing [`Function`]: a closure over an
 //! [`Invocation`], or a real handler through [`lambda_function`] (a
 //! `#[batch_handler]` function runs unchanged, on events rendered exactly
@@ -56,68 +60,58 @@
 //! assert_eq!(report.metrics.dlq_messages_visible, 2);
 //! ```
 
-// How it is built: each simulation is a `run_loop::Simulated` driven by
-// the one loop in `run_loop` (clock, agenda, invoking the function, trace,
-// progress): a model of where items wait and an event source mapping (or
-// invoker) that reads it:
-// - SQS: `queue` (+ `groups` for FIFO) and `sqs_mapping`, joined in `sqs`;
-// - streams: `shards` and `stream_mapping`, joined in `stream`;
-// - Kafka: `partitions` and `kafka_mapping`, joined in `kafka`;
-// - asynchronous invocation: `async_invoke`.
-// The stream and Kafka mappings share `cursors` (per shard or partition:
-// checkpoint, pending retries, bisection, retry and age limits, discards).
-// `fates` holds the per-item histories of the reports, `destinations` what
-// goes to DLQs and destinations, `render` the events as Lambda sends them.
-mod async_config;
+// How it is built (each folder depends only on the ones above it):
+// - `core/`: what every simulation shares. `clock` (virtual ms, the agenda),
+//   `rng` (the seeded generator), `stable_hash`, `run_loop` (the one loop:
+//   a simulation is a `run_loop::Simulated`; the loop draws the `faults`,
+//   invokes the function, records the `trace`, `metrics` and `progress`),
+//   `error` (what AWS refuses), and `function/`: the function under test
+//   (`invocation`: what it is given and returns; `payload`: the deliveries
+//   by source; `render`: the events as Lambda sends them; `lambda`: a real
+//   handler as a function).
+// - `cursor/`: what the stream and Kafka mappings share: `config` (their
+//   settings and range checks, `CursorSimConfig`), `cursors` (per shard or
+//   partition: checkpoint, pending retries, bisection, retry and age
+//   limits, discards) over `logs` (what a shard or partition model
+//   offers), `outcome` (reading an invocation's end), `on_failure` (the
+//   on-failure record's envelope).
+// - One folder per source, each a model of where items wait, the event
+//   source mapping (or invoker) that reads it, joined in its `mod.rs` as
+//   the simulation, with its `config` and `report` (the items' histories):
+//   `sqs/` (`queue`, `groups` for FIFO, `mapping`), `stream/` (`shards`,
+//   `mapping`, `on_failure`), `kafka/` (`partitions`, `mapping`,
+//   `on_failure`), `async_invoke/` (`invoker`, `destinations`).
+// - `check/` (the invariants, by source) and `timeline/` (the SQS page)
+//   read the reports.
 mod async_invoke;
 pub mod check;
-mod clock;
-mod cursors;
-mod destinations;
-mod error;
-mod fates;
-mod faults;
-mod function;
-mod groups;
+mod core;
+mod cursor;
 mod kafka;
-mod kafka_config;
-mod kafka_mapping;
-mod logs;
-mod metrics;
-mod partitions;
-mod progress;
-mod queue;
-mod render;
-mod rng;
-mod run_loop;
-mod shards;
 mod sqs;
-mod sqs_config;
-mod sqs_mapping;
 mod stream;
-mod stream_config;
-mod stream_mapping;
 pub mod timeline;
-mod trace;
 
-pub use self::async_config::AsyncConfig;
-pub use self::async_invoke::{AsyncReport, AsyncSimulation};
-pub use self::clock::{EPOCH_MS, Millis};
-pub use self::error::ConfigError;
-pub use self::fates::{
-    AsyncEventEnd, AsyncEventFate, KafkaRecordFate, MessageEnd, MessageFate, RecordEnd, RecordFate,
-};
-pub use self::faults::{SimFaults, Timing};
-pub use self::function::{
-    Function, FunctionResult, Invocation, KafkaDelivery, LambdaFunction, Payload, SqsDelivery,
-    StreamDelivery, lambda_function,
-};
-pub use self::kafka::{KafkaReport, KafkaSimulation};
-pub use self::kafka_config::KafkaSimConfig;
-pub use self::metrics::{Metrics, MinuteMetrics};
-pub use self::progress::{Progress, ProgressFn};
-pub use self::sqs::{SqsReport, SqsSimConfig, SqsSimulation};
-pub use self::sqs_config::{QueueConfig, SqsMappingConfig};
-pub use self::stream::{StreamReport, StreamSimulation};
-pub use self::stream_config::{StreamKind, StreamSimConfig};
-pub use self::trace::{Trace, TraceEntry, TraceEvent};
+pub use self::async_invoke::AsyncSimulation;
+pub use self::async_invoke::config::AsyncConfig;
+pub use self::async_invoke::report::{AsyncEventEnd, AsyncEventFate, AsyncReport};
+pub use self::core::clock::{EPOCH_MS, Millis};
+pub use self::core::error::ConfigError;
+pub use self::core::faults::{SimFaults, Timing};
+pub use self::core::function::invocation::{Function, FunctionResult, Invocation};
+pub use self::core::function::lambda::{LambdaFunction, lambda_function};
+pub use self::core::function::payload::{KafkaDelivery, Payload, SqsDelivery, StreamDelivery};
+pub use self::core::metrics::{Metrics, MinuteMetrics};
+pub use self::core::progress::{Progress, ProgressFn};
+pub use self::core::trace::{Trace, TraceEntry, TraceEvent};
+pub use self::cursor::config::CursorSimConfig;
+pub use self::cursor::logs::RecordEnd;
+pub use self::kafka::KafkaSimulation;
+pub use self::kafka::config::{KafkaSimConfig, KafkaSource};
+pub use self::kafka::report::{KafkaRecordFate, KafkaReport};
+pub use self::sqs::SqsSimulation;
+pub use self::sqs::config::{QueueConfig, SqsMappingConfig, SqsSimConfig};
+pub use self::sqs::report::{MessageEnd, MessageFate, SqsReport};
+pub use self::stream::StreamSimulation;
+pub use self::stream::config::{StreamKind, StreamSimConfig, StreamSource};
+pub use self::stream::report::{RecordFate, StreamReport};

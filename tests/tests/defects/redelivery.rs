@@ -103,7 +103,7 @@ fn kinesis_run(s: &Schedule, function: &mut impl sim::Function) -> sim::StreamRe
     let mut config = StreamSimConfig::new(StreamKind::Kinesis);
     config.seed = s.seed;
     config.faults = SimFaults { lost_delete: 0.0, duplicate: 0.0, ..s.faults };
-    config.shards = 2;
+    config.source.shards = 2;
     config.bisect_on_error = true;
     config.maximum_retry_attempts = Some(4);
     config.trace = false;

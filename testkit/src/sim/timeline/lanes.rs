@@ -5,10 +5,9 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-use super::super::clock::Millis;
-use super::super::fates::MessageEnd;
-use super::super::sqs::SqsReport;
-use super::super::trace::TraceEvent;
+use crate::sim::core::clock::Millis;
+use crate::sim::core::trace::TraceEvent;
+use crate::sim::sqs::report::{MessageEnd, SqsReport};
 
 pub(super) struct Attempt {
     pub(super) from: Millis,
@@ -27,38 +26,53 @@ pub(super) struct Lane {
     pub(super) last_response: Option<Millis>,
 }
 
+/// What the trace says about the invocations of a run, by number.
+#[derive(Default)]
+struct Invocations {
+    /// The messages each received, and when (by number, so the page is
+    /// the same for the same run).
+    received: BTreeMap<u64, Vec<(Arc<str>, Millis)>>,
+    ended: HashMap<u64, Millis>,
+    deleted: HashMap<(Arc<str>, u64), Millis>,
+    /// Why its messages were not deleted, from its response.
+    why: HashMap<u64, String>,
+    throttled: HashSet<u64>,
+    partial: HashSet<u64>,
+}
+
+/// Each message's lane, by message id.
 pub(super) fn lanes(report: &SqsReport) -> HashMap<Arc<str>, Lane> {
     let mut lanes: HashMap<Arc<str>, Lane> = HashMap::new();
-    // By invocation number, so the page is the same for the same run.
-    let mut received: BTreeMap<u64, Vec<(Arc<str>, Millis)>> = BTreeMap::new();
-    let mut ended: HashMap<u64, Millis> = HashMap::new();
-    let mut deleted: HashMap<(Arc<str>, u64), Millis> = HashMap::new();
-    let mut why: HashMap<u64, String> = HashMap::new();
-    let mut throttled: HashSet<u64> = HashSet::new();
-    let mut responses_partial: HashSet<u64> = HashSet::new();
-    let groups: HashMap<Arc<str>, Option<Arc<str>>> =
-        report.messages.iter().map(|m| (Arc::clone(&m.id), m.group.clone())).collect();
+    let invocations = read_trace(report, &mut lanes);
+    add_attempts(report, invocations, &mut lanes);
+    lanes
+}
+
+/// Reads the trace: the invocations, and each lane's first receive and
+/// invisible spells.
+fn read_trace(report: &SqsReport, lanes: &mut HashMap<Arc<str>, Lane>) -> Invocations {
+    let mut seen = Invocations::default();
     for entry in report.trace.entries() {
         match &entry.event {
             TraceEvent::Received { id, invocation, .. } => {
-                received.entry(*invocation).or_default().push((Arc::clone(id), entry.t));
+                seen.received.entry(*invocation).or_default().push((Arc::clone(id), entry.t));
                 lanes.entry(Arc::clone(id)).or_default().first_received.get_or_insert(entry.t);
             }
             TraceEvent::Throttled { invocation } => {
-                throttled.insert(*invocation);
+                seen.throttled.insert(*invocation);
             }
             TraceEvent::Response { invocation, outcome, error, .. } => {
                 if *outcome == "partial_success" {
-                    responses_partial.insert(*invocation);
+                    seen.partial.insert(*invocation);
                 }
-                why.insert(*invocation, failure_reason(outcome, error.as_deref()));
-                ended.insert(*invocation, entry.t);
-                for (id, _) in received.get(invocation).into_iter().flatten() {
+                seen.why.insert(*invocation, failure_reason(outcome, error.as_deref()));
+                seen.ended.insert(*invocation, entry.t);
+                for (id, _) in seen.received.get(invocation).into_iter().flatten() {
                     lanes.entry(Arc::clone(id)).or_default().last_response = Some(entry.t);
                 }
             }
             TraceEvent::Deleted { id, invocation } => {
-                deleted.insert((Arc::clone(id), *invocation), entry.t);
+                seen.deleted.insert((Arc::clone(id), *invocation), entry.t);
             }
             TraceEvent::VisibleAgain { id, .. } => {
                 let lane = lanes.entry(Arc::clone(id)).or_default();
@@ -69,13 +83,21 @@ pub(super) fn lanes(report: &SqsReport) -> HashMap<Arc<str>, Lane> {
             _ => {}
         }
     }
-    for (invocation, messages) in received {
+    seen
+}
+
+/// Adds every invocation's attempt to the lanes of the messages it
+/// received, with why it failed.
+fn add_attempts(report: &SqsReport, seen: Invocations, lanes: &mut HashMap<Arc<str>, Lane>) {
+    let groups: HashMap<Arc<str>, Option<Arc<str>>> =
+        report.messages.iter().map(|m| (Arc::clone(&m.id), m.group.clone())).collect();
+    for (invocation, messages) in seen.received {
         // A throttled batch given up has no response: its attempt ends
         // where the messages come back.
-        let to = ended.get(&invocation).copied();
-        let reason = match why.get(&invocation) {
+        let to = seen.ended.get(&invocation).copied();
+        let reason = match seen.why.get(&invocation) {
             Some(reason) => reason.clone(),
-            None if throttled.contains(&invocation) => {
+            None if seen.throttled.contains(&invocation) => {
                 "throttled: the function did not run; the message comes back when its visibility timeout ends"
                     .to_owned()
             }
@@ -84,9 +106,9 @@ pub(super) fn lanes(report: &SqsReport) -> HashMap<Arc<str>, Lane> {
         // FIFO: a message listed after an earlier failed message of its
         // group was not handled at all (either FIFO policy stops the group).
         let mut failed_groups: HashMap<Arc<str>, Arc<str>> = HashMap::new();
-        let partial = why.get(&invocation).is_some_and(|_| responses_partial.contains(&invocation));
+        let partial = seen.why.get(&invocation).is_some_and(|_| seen.partial.contains(&invocation));
         for (id, from) in messages {
-            let ok = deleted.contains_key(&(Arc::clone(&id), invocation));
+            let ok = seen.deleted.contains_key(&(Arc::clone(&id), invocation));
             let group = if report.fifo && partial { groups.get(&id).cloned().flatten() } else { None };
             let why = match (ok, group) {
                 (true, _) => String::new(),
@@ -105,7 +127,6 @@ pub(super) fn lanes(report: &SqsReport) -> HashMap<Arc<str>, Lane> {
             lane.attempts.push(Attempt { from, to: to.unwrap_or(from), ok, invocation, why });
         }
     }
-    lanes
 }
 
 /// Why the messages of an invocation that ended with `outcome` were not

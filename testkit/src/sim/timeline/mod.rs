@@ -13,10 +13,9 @@ use lambda_batch::SourceKind;
 
 mod lanes;
 
-use self::lanes::{Attempt, blocked_waits, lanes};
-use super::clock::Millis;
-use super::fates::MessageEnd;
-use super::sqs::SqsReport;
+use self::lanes::{Attempt, Lane, blocked_waits, lanes};
+use crate::sim::core::clock::Millis;
+use crate::sim::sqs::report::{MessageEnd, MessageFate, SqsReport};
 
 /// At most this many lanes are drawn (the rest are counted in the header).
 pub const MAX_LANES: usize = 400;
@@ -74,20 +73,7 @@ pub fn html(report: &SqsReport, title: &str) -> String {
     for (lane_index, message) in report.messages.iter().take(shown).enumerate() {
         let y = TOP + LANE * lane_index as f64;
         let mid = y + LANE / 2.0;
-        let label = lane_label(&message.id, message.group.as_deref());
-        let tip = match &message.group {
-            Some(group) => {
-                format!("message {} (group {group})\nbody: {}", message.id, preview(&message.body))
-            }
-            None => format!("message {}\nbody: {}", message.id, preview(&message.body)),
-        };
-        let _ = write!(
-            svg,
-            r#"<text x="4" y="{}"><title>{}</title>{}</text>"#,
-            mid + 4.0,
-            escape(&tip),
-            escape(&label)
-        );
+        lane_title(&mut svg, message, mid);
         let lane = lanes.get(&message.id);
         let first = lane.and_then(|l| l.first_received).unwrap_or(report.ended_at);
         // Waiting to be received: grey, or amber when its FIFO group is
@@ -98,33 +84,55 @@ pub fn html(report: &SqsReport, title: &str) -> String {
         };
         line(&mut svg, x(message.sent_at), x(first), mid, colour, 3.0, &what);
         if let Some(lane) = lane {
-            for &(from, to) in &lane.invisible {
-                let tip = format!("invisible until the visibility timeout ends ({} ms)", to - from);
-                line(&mut svg, x(from), x(to), mid, "#f4b6b6", 3.0, &tip);
-            }
-            for attempt in &lane.attempts {
-                let Attempt { from, to, ok, invocation, ref why } = *attempt;
-                let (fill, tip) = if ok {
-                    ("#3a9d4a", format!("invocation {invocation}: handled, deleted"))
-                } else {
-                    ("#d43c3c", format!("invocation {invocation}: failed, will come back\nwhy: {why}"))
-                };
-                let width = (x(to) - x(from)).max(3.0);
-                let _ = write!(
-                    svg,
-                    r#"<rect x="{:.1}" y="{:.1}" width="{width:.1}" height="{:.1}" fill="{fill}"><title>{}</title></rect>"#,
-                    x(from),
-                    y + 4.0,
-                    LANE - 8.0,
-                    escape(&tip)
-                );
-            }
+            lane_attempts(&mut svg, lane, &x, y);
         }
         let last_failure = lane.and_then(|l| l.attempts.iter().rev().find(|a| !a.ok)).map(|a| a.why.as_str());
         end_marker(&mut svg, message.end, &x, mid, message.receive_count, last_failure);
     }
     svg.push_str("</svg>");
     page(report, title, &svg, shown)
+}
+
+/// The lane's label, with the message and its body as the tooltip.
+fn lane_title(svg: &mut String, message: &MessageFate, mid: f64) {
+    let label = lane_label(&message.id, message.group.as_deref());
+    let tip = match &message.group {
+        Some(group) => format!("message {} (group {group})\nbody: {}", message.id, preview(&message.body)),
+        None => format!("message {}\nbody: {}", message.id, preview(&message.body)),
+    };
+    let _ = write!(
+        svg,
+        r#"<text x="4" y="{}"><title>{}</title>{}</text>"#,
+        mid + 4.0,
+        escape(&tip),
+        escape(&label)
+    );
+}
+
+/// A lane's invisible spells and attempts, the lane's top at `y`.
+fn lane_attempts(svg: &mut String, lane: &Lane, x: &impl Fn(Millis) -> f64, y: f64) {
+    let mid = y + LANE / 2.0;
+    for &(from, to) in &lane.invisible {
+        let tip = format!("invisible until the visibility timeout ends ({} ms)", to - from);
+        line(svg, x(from), x(to), mid, "#f4b6b6", 3.0, &tip);
+    }
+    for attempt in &lane.attempts {
+        let Attempt { from, to, ok, invocation, ref why } = *attempt;
+        let (fill, tip) = if ok {
+            ("#3a9d4a", format!("invocation {invocation}: handled, deleted"))
+        } else {
+            ("#d43c3c", format!("invocation {invocation}: failed, will come back\nwhy: {why}"))
+        };
+        let width = (x(to) - x(from)).max(3.0);
+        let _ = write!(
+            svg,
+            r#"<rect x="{:.1}" y="{:.1}" width="{width:.1}" height="{:.1}" fill="{fill}"><title>{}</title></rect>"#,
+            x(from),
+            y + 4.0,
+            LANE - 8.0,
+            escape(&tip)
+        );
+    }
 }
 
 /// The lane's label: the message id as it is, and its FIFO group.
@@ -272,7 +280,7 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use super::super::{FunctionResult, Invocation, QueueConfig, SqsSimConfig, SqsSimulation};
+    use crate::sim::{FunctionResult, Invocation, QueueConfig, SqsSimConfig, SqsSimulation};
 
     /// A message that always fails ends in the DLQ last: its label is drawn
     /// at the right edge of the plot and must still fit the page; the

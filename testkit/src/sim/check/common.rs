@@ -1,0 +1,75 @@
+//! What the checks of every source share: failing with a message, order
+//! per key, and effects at most once.
+
+use std::collections::{HashMap, HashSet};
+
+use proptest::test_runner::TestCaseError;
+
+/// A failed check with this message.
+pub(crate) fn fail(message: String) -> Result<(), TestCaseError> {
+    Err(TestCaseError::fail(message))
+}
+
+/// Per key, the first successful handling of each item comes in the order
+/// the items were sent. `sent` is `(key, id)` in send order; `handled` is
+/// `(key, id)` in the order the function handled them successfully (the
+/// function's own log, repeats allowed).
+pub fn first_handlings_in_order(
+    sent: &[(String, String)],
+    handled: &[(String, String)],
+) -> Result<(), TestCaseError> {
+    let position: HashMap<(&str, &str), usize> =
+        sent.iter().enumerate().map(|(i, (key, id))| ((key.as_str(), id.as_str()), i)).collect();
+    let mut seen: HashSet<(&str, &str)> = HashSet::new();
+    let mut last: HashMap<&str, (usize, &str)> = HashMap::new();
+    for (key, id) in handled {
+        let item = (key.as_str(), id.as_str());
+        if !seen.insert(item) {
+            continue;
+        }
+        let Some(&at) = position.get(&item) else {
+            return fail(format!("{id} (key {key}) was handled but never sent"));
+        };
+        if let Some(&(before, before_id)) = last.get(key.as_str())
+            && at < before
+        {
+            return fail(format!(
+                "key {key}: {id} was first handled after {before_id}, which was sent after it"
+            ));
+        }
+        last.insert(key, (at, id));
+    }
+    Ok(())
+}
+
+/// The core of the `*_effects_exactly_once` checks: `items` are
+/// `(id, acknowledged, deliveries)`; every effect belongs to an item, none
+/// happened twice, and every acknowledged item's happened.
+pub(crate) fn effects_once<'a>(
+    what: &str,
+    items: impl IntoIterator<Item = (String, bool, u32)>,
+    effects: &'a HashMap<String, u32>,
+) -> Result<(), TestCaseError> {
+    let mut known: HashSet<&'a str> = HashSet::new();
+    for (id, acknowledged, deliveries) in items {
+        let done = effects.get(&id).copied().unwrap_or(0);
+        if let Some((key, _)) = effects.get_key_value(&id) {
+            known.insert(key);
+        }
+        if done > 1 {
+            return fail(format!(
+                "{what} {id}: its effect happened {done} times ({deliveries} deliveries): make the handler \
+                 idempotent, e.g. remember the identifiers it has handled and skip them"
+            ));
+        }
+        if acknowledged && done == 0 {
+            return fail(format!(
+                "{what} {id} was acknowledged ({deliveries} deliveries) but its effect never happened"
+            ));
+        }
+    }
+    match effects.keys().find(|id| !known.contains(id.as_str())) {
+        Some(id) => fail(format!("an effect was recorded for {id}, which is no {what} of the run")),
+        None => Ok(()),
+    }
+}

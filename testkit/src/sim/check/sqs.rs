@@ -1,0 +1,106 @@
+//! The SQS invariants (standard and FIFO queues).
+
+use std::collections::{HashMap, HashSet};
+
+use proptest::test_runner::TestCaseError;
+
+use crate::sim::check::common::{effects_once, fail};
+use crate::sim::sqs::report::{MessageEnd, SqsReport};
+
+/// Every message ended (deleted, moved to the DLQ, expired, or dropped as
+/// a FIFO duplicate) and the metrics add up.
+pub fn nothing_lost(report: &SqsReport) -> Result<(), TestCaseError> {
+    let mut counts = [0u64; 4];
+    for message in &report.messages {
+        match message.end {
+            MessageEnd::Deleted(_) => counts[0] += 1,
+            MessageEnd::MovedToDlq(_) => counts[1] += 1,
+            MessageEnd::Expired(_) => counts[2] += 1,
+            MessageEnd::Deduplicated(_) => counts[3] += 1,
+            MessageEnd::InQueue => {
+                return fail(format!(
+                    "message {} is still in the queue after {} receives",
+                    message.id, message.receive_count
+                ));
+            }
+        }
+    }
+    let metrics = &report.metrics;
+    if counts[0] != metrics.messages_deleted
+        || counts[1] != metrics.dlq_messages_visible
+        || counts[2] != metrics.expired
+    {
+        return fail(format!(
+            "counts do not add up: {} deleted / {} in the DLQ / {} expired, metrics say {} / {} / {}",
+            counts[0],
+            counts[1],
+            counts[2],
+            metrics.messages_deleted,
+            metrics.dlq_messages_visible,
+            metrics.expired
+        ));
+    }
+    if counts.iter().sum::<u64>() != report.messages.len() as u64 {
+        return fail("a message is counted twice".to_owned());
+    }
+    Ok(())
+}
+
+/// [`nothing_lost`], and every deleted message was handled successfully
+/// at least once, by the function's own account (`handled`): a message
+/// deleted without that was acknowledged but never processed.
+pub fn nothing_lost_or_unhandled(report: &SqsReport, handled: &HashSet<String>) -> Result<(), TestCaseError> {
+    nothing_lost(report)?;
+    for message in &report.messages {
+        if matches!(message.end, MessageEnd::Deleted(_)) && !handled.contains(&*message.id) {
+            return fail(format!("message {} was deleted but never handled successfully", message.id));
+        }
+    }
+    Ok(())
+}
+
+/// FIFO order: within each group, no message ends (deleted, DLQ, expired)
+/// before a message sent ahead of it in the same group.
+pub fn fifo_order(report: &SqsReport) -> Result<(), TestCaseError> {
+    let mut last_end: HashMap<&str, (u64, &str)> = HashMap::new();
+    let mut order: Vec<usize> = (0..report.messages.len()).collect();
+    order.sort_by_key(|&i| (report.messages[i].sent_at, i));
+    for message in order.iter().map(|&i| &report.messages[i]) {
+        let (Some(group), Some(end)) = (message.group.as_deref(), end_time(message.end)) else { continue };
+        if let Some(&(before, before_id)) = last_end.get(group)
+            && end < before
+        {
+            return fail(format!(
+                "group {group}: {} ended at {end} ms, before {before_id} (sent ahead of it) ended at {before} ms",
+                message.id
+            ));
+        }
+        last_end.insert(group, (end, &message.id));
+    }
+    Ok(())
+}
+
+fn end_time(end: MessageEnd) -> Option<u64> {
+    match end {
+        MessageEnd::Deleted(t) | MessageEnd::MovedToDlq(t) | MessageEnd::Expired(t) => Some(t),
+        MessageEnd::Deduplicated(_) | MessageEnd::InQueue => None,
+    }
+}
+
+/// SQS (standard and FIFO): per message (`effects`: `messageId` -> times
+/// the function's effect happened for it), the effect happened at most
+/// once, and exactly once for every message deleted. Redelivery (a
+/// function error or timeout after some records were done, a lost delete,
+/// a batch retried) makes a handler that is not idempotent fail it.
+///
+/// # Errors
+/// The message whose effect happened twice, or never although deleted.
+pub fn message_effects_exactly_once(
+    report: &SqsReport,
+    effects: &HashMap<String, u32>,
+) -> Result<(), TestCaseError> {
+    let items = report.messages.iter().map(|message| {
+        (message.id.to_string(), matches!(message.end, MessageEnd::Deleted(_)), message.receive_count)
+    });
+    effects_once("message", items, effects)
+}

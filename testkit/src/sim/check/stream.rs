@@ -1,0 +1,91 @@
+//! The Kinesis and DynamoDB Streams invariants.
+
+use std::collections::{HashMap, HashSet};
+
+use proptest::test_runner::TestCaseError;
+
+use crate::sim::check::common::{effects_once, fail};
+use crate::sim::cursor::logs::RecordEnd;
+use crate::sim::stream::config::StreamKind;
+use crate::sim::stream::report::StreamReport;
+
+/// Every stream record ended (processed, discarded or expired) and the
+/// metrics add up.
+pub fn stream_nothing_lost(report: &StreamReport) -> Result<(), TestCaseError> {
+    let (mut discarded, mut expired) = (0u64, 0u64);
+    for record in &report.records {
+        match record.end {
+            RecordEnd::Processed(_) => {}
+            RecordEnd::Discarded(_) => discarded += 1,
+            RecordEnd::Expired(_) => expired += 1,
+            RecordEnd::Pending => {
+                return fail(format!(
+                    "record {} (key {}) is still pending after {} deliveries",
+                    record.sequence_number, record.key, record.deliveries
+                ));
+            }
+        }
+    }
+    let metrics = &report.metrics;
+    if discarded != metrics.records_discarded || expired != metrics.expired {
+        return fail(format!(
+            "counts do not add up: {discarded} discarded / {expired} expired, metrics say {} / {}",
+            metrics.records_discarded, metrics.expired
+        ));
+    }
+    let in_destination: u64 =
+        report.on_failure.iter().map(|r| batch_info(r)["batchSize"].as_u64().unwrap_or(0)).sum();
+    if !report.on_failure.is_empty() && in_destination != discarded {
+        return fail(format!(
+            "{discarded} records discarded but the on-failure records cover {in_destination}"
+        ));
+    }
+    Ok(())
+}
+
+/// [`stream_nothing_lost`], and every processed record was handled
+/// successfully at least once by the function's own account (`handled`:
+/// sequence numbers): the checkpoint never moves past a record the
+/// function did not handle.
+pub fn stream_nothing_lost_or_unhandled(
+    report: &StreamReport,
+    handled: &HashSet<String>,
+) -> Result<(), TestCaseError> {
+    stream_nothing_lost(report)?;
+    for record in &report.records {
+        if matches!(record.end, RecordEnd::Processed(_)) && !handled.contains(&*record.sequence_number) {
+            return fail(format!(
+                "record {} (key {}) was checkpointed but never handled successfully",
+                record.sequence_number, record.key
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The batch information of a stream on-failure record, whichever stream
+/// wrote it.
+fn batch_info(record: &serde_json::Value) -> &serde_json::Value {
+    StreamKind::ALL
+        .iter()
+        .map(|kind| &record[kind.batch_info_key()])
+        .find(|info| !info.is_null())
+        .unwrap_or(&serde_json::Value::Null)
+}
+
+/// Kinesis and DynamoDB Streams: per record (`effects`: sequence number ->
+/// times the effect happened), at most once, and exactly once for every
+/// record the checkpoint moved past. Retries from a checkpoint and
+/// bisection redeliver records a handler already did.
+///
+/// # Errors
+/// The record whose effect happened twice, or never although processed.
+pub fn stream_effects_exactly_once(
+    report: &StreamReport,
+    effects: &HashMap<String, u32>,
+) -> Result<(), TestCaseError> {
+    let items = report.records.iter().map(|record| {
+        (record.sequence_number.to_string(), matches!(record.end, RecordEnd::Processed(_)), record.deliveries)
+    });
+    effects_once("record", items, effects)
+}

@@ -1,0 +1,102 @@
+//! One invocation of the simulated function: what it is given
+//! ([`Invocation`]), what it returns ([`FunctionResult`]), and the
+//! [`Function`] trait the simulations invoke.
+
+use serde_json::Value;
+
+use crate::sim::core::clock::Millis;
+use crate::sim::core::function::payload::{KafkaDelivery, Payload};
+
+/// One invocation of the function.
+#[derive(Debug, Clone, Copy)]
+pub struct Invocation<'a> {
+    /// The request id (`Context::request_id`). The same on every retry of
+    /// an asynchronous event; new for every batch.
+    pub request_id: &'a str,
+    /// Attempt number: asynchronous retries count 1, 2, 3; batches are 1.
+    pub attempt: u32,
+    /// When it started (virtual ms).
+    pub started_at: Millis,
+    /// The function timeout (ms).
+    pub timeout: Millis,
+    /// What it carries.
+    pub payload: Payload<'a>,
+    /// Records the run's fault schedule fails (indices into the batch).
+    /// [`lambda_function`](crate::sim::lambda_function) injects them into
+    /// the engine, or into a hand-written handler's per-record work wrapped
+    /// in `lambda_batch::observe`; a [`Function`] closure should fail them
+    /// itself.
+    pub failing_records: &'a [usize],
+}
+
+/// What the function returned.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FunctionResult {
+    /// A response (for batches: read as Lambda reads it, with the
+    /// runtime's validator).
+    Response(Value),
+    /// A function error (the runtime posted to `/invocation/{id}/error`).
+    Error {
+        /// `errorType`.
+        error_type: String,
+        /// `errorMessage`.
+        message: String,
+    },
+}
+
+impl FunctionResult {
+    /// `{"batchItemFailures": []}`: every record handled.
+    pub fn all_handled() -> Self {
+        FunctionResult::Response(serde_json::json!({ "batchItemFailures": [] }))
+    }
+
+    /// `{"batchItemFailures": [...]}` with these identifiers.
+    pub fn failures<'a>(ids: impl IntoIterator<Item = &'a str>) -> Self {
+        let entries: Vec<Value> =
+            ids.into_iter().map(|id| serde_json::json!({ "itemIdentifier": id })).collect();
+        FunctionResult::Response(serde_json::json!({ "batchItemFailures": entries }))
+    }
+
+    /// A Kafka response naming these records:
+    /// `{"itemIdentifier": {"partition": "<topic>-<partition>", "offset": n}}` each.
+    pub fn kafka_failures<'a>(records: impl IntoIterator<Item = &'a KafkaDelivery>) -> Self {
+        let entries: Vec<Value> = records
+            .into_iter()
+            .map(|record| {
+                serde_json::json!({
+                    "itemIdentifier": { "partition": record.partition_key(), "offset": record.offset }
+                })
+            })
+            .collect();
+        FunctionResult::Response(serde_json::json!({ "batchItemFailures": entries }))
+    }
+
+    /// A function error of this type.
+    pub fn error(error_type: &str, message: &str) -> Self {
+        FunctionResult::Error { error_type: error_type.to_owned(), message: message.to_owned() }
+    }
+}
+
+/// Whether `response` is `{"batchItemFailures": []}` exactly (what
+/// [`FunctionResult::all_handled`] returns).
+pub(crate) fn lists_nothing(response: &Value) -> bool {
+    response.as_object().is_some_and(|object| {
+        object.len() == 1
+            && object.get("batchItemFailures").and_then(Value::as_array).is_some_and(Vec::is_empty)
+    })
+}
+
+/// A function the simulator invokes. Closures
+/// `FnMut(&Invocation) -> FunctionResult` are functions; so is
+/// [`lambda_function`](crate::sim::lambda_function)`(handler)` for a real
+/// Lambda handler.
+pub trait Function {
+    /// Runs one invocation. Effects happen at `invocation.started_at`.
+    fn invoke(&mut self, invocation: &Invocation<'_>) -> FunctionResult;
+}
+
+impl<F: FnMut(&Invocation<'_>) -> FunctionResult> Function for F {
+    fn invoke(&mut self, invocation: &Invocation<'_>) -> FunctionResult {
+        self(invocation)
+    }
+}

@@ -1,0 +1,47 @@
+//! What a stream run yields: the report, and each record's history.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::sim::core::clock::Millis;
+use crate::sim::core::metrics::Metrics;
+use crate::sim::core::trace::Trace;
+use crate::sim::cursor::logs::RecordEnd;
+
+/// The result of a stream run.
+#[derive(Debug, Clone)]
+pub struct StreamReport {
+    /// Every record, in the order of the `put` calls.
+    pub records: Vec<RecordFate>,
+    /// The on-failure records sent to the destination (batch metadata,
+    /// no data).
+    pub on_failure: Vec<Value>,
+    /// The metrics.
+    pub metrics: Metrics,
+    /// The trace.
+    pub trace: Trace,
+    /// Invocations made.
+    pub invocations: u64,
+    /// Records delivered, over all invocations.
+    pub deliveries: u64,
+    /// Virtual time at the end.
+    pub ended_at: Millis,
+}
+
+/// One record's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordFate {
+    /// The sequence number.
+    pub sequence_number: Arc<str>,
+    /// The partition key (Kinesis) or item key (DynamoDB).
+    pub key: Arc<str>,
+    /// The shard it went to.
+    pub shard: u32,
+    /// When it arrived.
+    pub arrived_at: Millis,
+    /// How many invocations carried it.
+    pub deliveries: u32,
+    /// How it ended.
+    pub end: RecordEnd,
+}
