@@ -63,6 +63,7 @@ mod source;
 pub mod sqs;
 pub mod stream;
 pub mod validate;
+pub mod wire;
 
 /// The `aws_lambda_events` event types, for hand-written handlers and tests.
 pub mod aws_events {
