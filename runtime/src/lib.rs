@@ -55,6 +55,7 @@ mod pipeline;
 mod plan;
 mod policy;
 mod report;
+pub mod reported;
 mod response;
 mod scan;
 mod sequence;
