@@ -9,13 +9,14 @@
 //! only writes with it.
 //!
 //! ```
-//! use lambda_batch::{wire, BatchEvent, SourceKind};
+//! use lambda_batch::sqs::Sqs;
+//! use lambda_batch::{wire, BatchEvent, Source};
 //! use serde_json::json;
 //!
 //! let records = [json!({"body": "hello", "messageId": "m1"})];
-//! let text = wire::event_json(SourceKind::Sqs, &records);
+//! let text = wire::event_json(Sqs::KIND, &records);
 //! assert_eq!(text, r#"{"Records":[{"messageId":"m1","body":"hello"}]}"#);
-//! let event = BatchEvent::from_records(SourceKind::Sqs, &records);
+//! let event = BatchEvent::from_records(Sqs::KIND, &records);
 //! assert_eq!(event.records().unwrap()[0].get(), r#"{"messageId":"m1","body":"hello"}"#);
 //! ```
 
@@ -67,14 +68,15 @@ pub(crate) struct KeyOrder {
 /// not send come last, sorted.
 ///
 /// ```
-/// use lambda_batch::{wire, SourceKind};
+/// use lambda_batch::kafka::Kafka;
+/// use lambda_batch::{wire, Source};
 /// use serde_json::json;
 /// let records = [
 ///     json!({"offset": 7, "partition": 0, "topic": "orders", "value": "e30="}),
 ///     json!({"offset": 3, "partition": 1, "topic": "orders", "value": "e30="}),
 /// ];
 /// assert_eq!(
-///     wire::event_json(SourceKind::Kafka, &records),
+///     wire::event_json(Kafka::KIND, &records),
 ///     r#"{"records":{"orders-0":[{"topic":"orders","partition":0,"offset":7,"value":"e30="}],"orders-1":[{"topic":"orders","partition":1,"offset":3,"value":"e30="}]}}"#
 /// );
 /// ```
@@ -86,8 +88,9 @@ pub fn event_json(kind: SourceKind, records: &[Value]) -> String {
 /// order (as Kafka's `eventSource`, `eventSourceArn` and `bootstrapServers`).
 ///
 /// ```
-/// use lambda_batch::{wire, SourceKind};
-/// let text = wire::event_json_with(SourceKind::Kafka, &[("eventSource", "aws:kafka")], &[]);
+/// use lambda_batch::kafka::Kafka;
+/// use lambda_batch::{wire, Source};
+/// let text = wire::event_json_with(Kafka::KIND, &[("eventSource", "aws:kafka")], &[]);
 /// assert_eq!(text, r#"{"eventSource":"aws:kafka","records":{}}"#);
 /// ```
 pub fn event_json_with(kind: SourceKind, members: &[(&str, &str)], records: &[Value]) -> String {
@@ -143,10 +146,10 @@ pub fn event_order(kind: SourceKind, records: Vec<Value>) -> Vec<Value> {
 /// list their records in one array.
 ///
 /// ```
-/// use lambda_batch::{wire, SourceKind};
+/// use lambda_batch::{kafka::Kafka, sqs::Sqs, wire, Source};
 /// let record = serde_json::json!({"topic": "orders", "partition": 2, "offset": 9});
-/// assert_eq!(wire::partition_key(SourceKind::Kafka, &record).as_deref(), Some("orders-2"));
-/// assert_eq!(wire::partition_key(SourceKind::Sqs, &record), None);
+/// assert_eq!(wire::partition_key(Kafka::KIND, &record).as_deref(), Some("orders-2"));
+/// assert_eq!(wire::partition_key(Sqs::KIND, &record), None);
 /// ```
 pub fn partition_key(kind: SourceKind, record: &Value) -> Option<String> {
     let RecordList::ByPartition { topic, partition } = kind.event_layout().records else { return None };
