@@ -90,7 +90,9 @@ impl fmt::Debug for Batch {
 fn describe_record(source: SourceKind, index: usize, record: &Value) -> String {
     let paths = crate::wire::paths(source);
     let mut out = match source.identify(index, &record.to_string()) {
-        Ok(RecordIdentity { item_identifier, ordering_key: Some(key) }) => format!("{item_identifier} [{key}]"),
+        Ok(RecordIdentity { item_identifier, ordering_key: Some(key) }) => {
+            format!("{item_identifier} [{key}]")
+        }
         Ok(identity) => identity.item_identifier,
         Err(_) => format!("unnamed ({}: {})", source.identifier_field(), paths.identifier(record)),
     };

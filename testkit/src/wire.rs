@@ -54,7 +54,7 @@ impl Field {
     pub fn show(&self, record: &Value) -> String {
         let value = get(record, self.path);
         let decoded = match self.encoding {
-            Encoding::Base64 => value.as_str().and_then(|text| base64_decode(text)),
+            Encoding::Base64 => value.as_str().and_then(base64_decode),
             _ => None,
         };
         decoded.map_or_else(|| value.to_string(), |bytes| format!("{:?}", String::from_utf8_lossy(&bytes)))
@@ -134,11 +134,8 @@ pub(crate) const SQS: RecordPaths = RecordPaths {
 };
 
 /// SQS FIFO queues.
-pub(crate) const SQS_FIFO: RecordPaths = RecordPaths {
-    kind: SourceKind::SqsFifo,
-    ordering_key: &[&["attributes", "MessageGroupId"]],
-    ..SQS
-};
+pub(crate) const SQS_FIFO: RecordPaths =
+    RecordPaths { kind: SourceKind::SqsFifo, ordering_key: &[&["attributes", "MessageGroupId"]], ..SQS };
 
 /// Kinesis Data Streams.
 pub(crate) const KINESIS: RecordPaths = RecordPaths {
@@ -202,7 +199,7 @@ pub fn paths(kind: SourceKind) -> &'static RecordPaths {
 }
 
 /// The value at `path` (`null` when absent).
-pub fn get<'a>(record: &'a Value, path: Path) -> &'a Value {
+pub fn get(record: &Value, path: Path) -> &Value {
     path.iter().fold(record, |value, key| &value[*key])
 }
 
@@ -212,7 +209,7 @@ pub fn set(record: &mut Value, path: Path, value: Value) {
 }
 
 /// The value at `path`, if present, to change in place.
-pub fn get_mut<'a>(record: &'a mut Value, path: Path) -> Option<&'a mut Value> {
+pub fn get_mut(record: &mut Value, path: Path) -> Option<&mut Value> {
     path.iter().try_fold(record, |value, key| value.get_mut(*key))
 }
 

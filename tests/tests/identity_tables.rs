@@ -44,7 +44,7 @@ fn as_text(value: &Value) -> String {
 
 /// The value the builder wrote at `path` (failing when there is none: the
 /// table names a field the testkit does not write).
-fn present<'a>(kind: SourceKind, record: &'a Value, path: wire::Path) -> &'a Value {
+fn present(kind: SourceKind, record: &Value, path: wire::Path) -> &Value {
     let value = wire::get(record, path);
     assert!(!value.is_null(), "{kind}: the testkit's builder writes nothing at {path:?}");
     value

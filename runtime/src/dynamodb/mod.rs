@@ -63,7 +63,15 @@ pub(crate) const ID_FIELD: &str = "dynamodb.SequenceNumber";
 pub(crate) const EVENT_LAYOUT: crate::wire::EventLayout = crate::wire::EventLayout {
     records: crate::wire::RecordList::Array,
     record: crate::wire::KeyOrder {
-        keys: &["eventID", "eventName", "eventVersion", "eventSource", "awsRegion", "dynamodb", "eventSourceARN"],
+        keys: &[
+            "eventID",
+            "eventName",
+            "eventVersion",
+            "eventSource",
+            "awsRegion",
+            "dynamodb",
+            "eventSourceARN",
+        ],
         nested: &[(
             "dynamodb",
             &[

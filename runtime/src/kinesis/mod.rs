@@ -76,7 +76,13 @@ pub(crate) const EVENT_LAYOUT: crate::wire::EventLayout = crate::wire::EventLayo
         ],
         nested: &[(
             "kinesis",
-            &["kinesisSchemaVersion", "partitionKey", "sequenceNumber", "data", "approximateArrivalTimestamp"],
+            &[
+                "kinesisSchemaVersion",
+                "partitionKey",
+                "sequenceNumber",
+                "data",
+                "approximateArrivalTimestamp",
+            ],
         )],
     },
 };

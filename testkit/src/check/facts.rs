@@ -2,12 +2,12 @@
 //! and whether it must be retried, from the calls observed, the fault plan
 //! and the rules.
 
-use lambda_batch::{OrderingRule, RecordStatus};
 use lambda_batch::fault::{Call, CallSite};
 use lambda_batch::sqs::FifoPolicy;
 use lambda_batch::validate::{
     BatchView, FifoRule, ResponseCheck, check_kafka_response, check_sqs_against, check_stream_response,
 };
+use lambda_batch::{OrderingRule, RecordStatus};
 
 use super::rules::Rules;
 use crate::faults::TestFault;

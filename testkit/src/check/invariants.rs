@@ -3,8 +3,8 @@
 use std::collections::{BTreeMap, HashSet};
 
 use lambda_batch::fault::CallSite;
-use lambda_batch::validate::{Problem, Severity, Verdict as LambdaVerdict};
 use lambda_batch::reported::kafka_position;
+use lambda_batch::validate::{Problem, Severity, Verdict as LambdaVerdict};
 use lambda_batch::wire::partition_key;
 use lambda_batch::{AllFailedPolicy, OrderingRule, RecordStatus, compare_sequence_numbers};
 use serde_json::Value;
@@ -53,7 +53,9 @@ fn retried(run: &RunOutcome, facts: &Facts, reported: &[String], index: usize) -
     let record = &facts.records[index];
     let at_or_before = |r: &String| facts.position(r).is_some_and(|position| position <= index);
     match (facts.source.ordering(), &record.id) {
-        (OrderingRule::StreamKey, Some(id)) => reported.iter().any(|r| compare_sequence_numbers(r, id).is_le()),
+        (OrderingRule::StreamKey, Some(id)) => {
+            reported.iter().any(|r| compare_sequence_numbers(r, id).is_le())
+        }
         (OrderingRule::StreamKey, None) => reported.iter().any(at_or_before),
         (OrderingRule::KafkaPartition, Some(id)) => {
             let Some((partition, offset)) = kafka_position(id) else { return false };
@@ -61,9 +63,7 @@ fn retried(run: &RunOutcome, facts: &Facts, reported: &[String], index: usize) -
         }
         (OrderingRule::KafkaPartition, None) => {
             let partition = partition_key(facts.source, &run.batch.records()[index]).unwrap_or_default();
-            reported
-                .iter()
-                .any(|r| kafka_position(r).is_some_and(|(p, _)| p == partition) && at_or_before(r))
+            reported.iter().any(|r| kafka_position(r).is_some_and(|(p, _)| p == partition) && at_or_before(r))
         }
         (_, Some(id)) => reported.iter().any(|r| r == id),
         (_, None) => false,
@@ -348,7 +348,8 @@ pub(crate) fn failures_in_record_order(run: &RunOutcome, _rules: &Rules, facts: 
     }
     let positions: Vec<usize> = run.reported().iter().filter_map(|id| facts.position(id)).collect();
     let comparable = |a: usize, b: usize| {
-        facts.source.ordering() != OrderingRule::KafkaPartition || facts.records[a].key == facts.records[b].key
+        facts.source.ordering() != OrderingRule::KafkaPartition
+            || facts.records[a].key == facts.records[b].key
     };
     for (n, &later) in positions.iter().enumerate() {
         if let Some(&earlier) =
