@@ -3,6 +3,8 @@
 use aws_sdk_sqs::types::{Message, MessageAttributeValue};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use lambda_batch::Source;
+use lambda_batch::sqs::Sqs;
 use serde_json::{Map, Value, json};
 
 use crate::queue::QueueFacts;
@@ -117,10 +119,11 @@ pub(crate) fn batch(messages: &[Message], queue: &QueueFacts) -> Batch {
 }
 
 /// The event's text, `{"Records": [...]}`, each record's keys in the order
-/// Lambda writes them (the testkit's writer, the one every test event of
+/// Lambda writes them (the runtime's writer, the one every test event of
 /// this project goes through).
 pub(crate) fn event_text(records: &[Received]) -> String {
-    lambda_batch_testkit::sqs::event_json(records.iter().map(|received| received.record.clone()))
+    let records: Vec<Value> = records.iter().map(|received| received.record.clone()).collect();
+    lambda_batch::wire::event_json(Sqs::KIND, &records)
 }
 
 #[cfg(test)]

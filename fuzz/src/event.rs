@@ -3,7 +3,10 @@
 //! source model", "Reading a record leniently", "Kafka", "Streams") and
 //! docs/aws-rules.md, over the ordered tree of [`crate::json`].
 
-use lambda_batch::SourceKind;
+use lambda_batch::dynamodb::DynamoDb;
+use lambda_batch::kafka::Kafka;
+use lambda_batch::kinesis::Kinesis;
+use lambda_batch::{OrderingRule, Source, SourceKind};
 
 use crate::json::{Doc, J};
 
@@ -84,16 +87,14 @@ pub fn identifier(kind: SourceKind, doc: &Doc, record: &J) -> Option<String> {
         return None;
     }
     match kind {
-        SourceKind::Sqs | SourceKind::SqsFifo => {
-            doc.text(record.first("messageId")?).filter(|id| !id.is_empty()).map(str::to_owned)
-        }
-        SourceKind::Kinesis => sequence_number(doc, record, "kinesis", "sequenceNumber"),
-        SourceKind::DynamoDb => sequence_number(doc, record, "dynamodb", "SequenceNumber"),
-        SourceKind::Kafka => {
+        <Kinesis as Source>::KIND => sequence_number(doc, record, "kinesis", "sequenceNumber"),
+        <DynamoDb as Source>::KIND => sequence_number(doc, record, "dynamodb", "SequenceNumber"),
+        <Kafka as Source>::KIND => {
             let (topic, partition, offset) = kafka_position(doc, record)?;
             Some(format!("{topic}-{partition}@{offset}"))
         }
-        _ => None,
+        // SQS, standard or FIFO.
+        _ => doc.text(record.first("messageId")?).filter(|id| !id.is_empty()).map(str::to_owned),
     }
 }
 
@@ -135,19 +136,22 @@ pub enum OrderingKey {
 /// See [`OrderingKey`].
 pub fn ordering_key(kind: SourceKind, doc: &Doc, record: &J) -> OrderingKey {
     match kind {
-        SourceKind::Sqs => OrderingKey::Known(None),
-        SourceKind::SqsFifo => OrderingKey::Known(message_group(doc, record).map(str::to_owned)),
-        SourceKind::Kinesis => OrderingKey::Known(
+        <Kinesis as Source>::KIND => OrderingKey::Known(
             record
                 .first("kinesis")
                 .and_then(|inner| inner.first("partitionKey"))
                 .and_then(|key| doc.text(key))
                 .map(str::to_owned),
         ),
-        SourceKind::Kafka => OrderingKey::Known(
+        <Kafka as Source>::KIND => OrderingKey::Known(
             kafka_position(doc, record).map(|(topic, partition, _)| format!("{topic}-{partition}")),
         ),
-        _ => OrderingKey::Unknown,
+        <DynamoDb as Source>::KIND => OrderingKey::Unknown,
+        _ if kind.ordering() == OrderingRule::MessageGroup => {
+            OrderingKey::Known(message_group(doc, record).map(str::to_owned))
+        }
+        // SQS standard.
+        _ => OrderingKey::Known(None),
     }
 }
 

@@ -1,7 +1,8 @@
 //! The `event_reading` target's checks.
 
 use lambda_batch::validate::BatchView;
-use lambda_batch::{BatchError, BatchEvent, SourceKind};
+use lambda_batch::dynamodb::DynamoDb;
+use lambda_batch::{BatchError, BatchEvent, OrderingRule, Source, SourceKind};
 use serde::de::IgnoredAny;
 
 use crate::event::{self, OrderingKey, Shape};
@@ -104,13 +105,13 @@ fn check_kind(kind: SourceKind, doc: &json::Doc, records: &[&J], event: &BatchEv
 fn check_ordering_key(kind: SourceKind, doc: &json::Doc, record: &J, found: Option<&str>, index: usize) {
     match event::ordering_key(kind, doc, record) {
         OrderingKey::Known(expected) => {
-            let expected = match kind {
-                SourceKind::SqsFifo => crate::known::message_group(doc, record).map(str::to_owned),
+            let expected = match kind.ordering() {
+                OrderingRule::MessageGroup => crate::known::message_group(doc, record).map(str::to_owned),
                 _ => expected,
             };
             assert_eq!(found, expected.as_deref(), "{kind}: ordering key of record {index} {}", crate::show(record));
         }
-        OrderingKey::Unknown if kind == SourceKind::DynamoDb => match (event::dynamodb_keys(record), found) {
+        OrderingKey::Unknown if kind == DynamoDb::KIND => match (event::dynamodb_keys(record), found) {
             (None, None) => {}
             (Some(keys), Some(text)) => match json::read(text.as_bytes()) {
                 Ok(back) => assert!(back.root == *keys, "DynamoDB: ordering key of record {index} is {text}"),

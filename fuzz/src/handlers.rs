@@ -23,7 +23,13 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Once;
 
 use base64::Engine as _;
-use lambda_batch::{BatchError, BatchEvent, BatchResponse, Context, PoisonRecord, RecordOutcome, SourceKind};
+use lambda_batch::dynamodb::DynamoDb;
+use lambda_batch::kafka::Kafka;
+use lambda_batch::kinesis::Kinesis;
+use lambda_batch::sqs::Sqs;
+use lambda_batch::{
+    BatchError, BatchEvent, BatchResponse, Context, PoisonRecord, RecordOutcome, Source, SourceKind,
+};
 use serde_json::Value;
 
 use crate::event::{self, Shape, cmp_decimal};
@@ -87,10 +93,10 @@ impl Variant {
 
     fn kind(&self) -> SourceKind {
         match self.src {
-            Src::Sqs => SourceKind::Sqs,
-            Src::Kinesis => SourceKind::Kinesis,
-            Src::DynamoDb => SourceKind::DynamoDb,
-            Src::Kafka => SourceKind::Kafka,
+            Src::Sqs => Sqs::KIND,
+            Src::Kinesis => Kinesis::KIND,
+            Src::DynamoDb => DynamoDb::KIND,
+            Src::Kafka => Kafka::KIND,
         }
     }
 }

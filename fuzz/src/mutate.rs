@@ -331,7 +331,7 @@ fn write_spelled(value: &J, out: &mut String, rng: &mut Rng) {
     const SPACES: &[&str] = &[" ", "\n", "\t", "\r\n", "  ", " \n  "];
     let space = |out: &mut String, rng: &mut Rng| {
         if rng.below(3) == 0 {
-            out.push_str(rng.pick(SPACES));
+            out.push_str(rng.pick::<&str>(SPACES));
         }
     };
     space(out, rng);

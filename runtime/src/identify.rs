@@ -4,7 +4,8 @@
 //! The engine is generic over [`Source`]; everything that only knows a
 //! [`SourceKind`] (the response validator, the testkit's checks and fault
 //! planner, the simulator) reads identities and identifier fields here,
-//! through the reader the engine uses, so they cannot disagree with it.
+//! through the reader the engine uses, so they cannot disagree with it. The
+//! event writer ([`wire`](crate::wire)) finds each source's layout here too.
 
 use serde_json::value::RawValue;
 
@@ -16,6 +17,7 @@ use crate::kind::{OrderingRule, RecordIdentity, SourceKind};
 use crate::kinesis::Kinesis;
 use crate::source::{BatchRecord, Source};
 use crate::sqs::Sqs;
+use crate::wire::EventLayout;
 
 impl SourceKind {
     /// Where the record's identifier comes from, as a user reads it
@@ -27,6 +29,17 @@ impl SourceKind {
             SourceKind::Kinesis => crate::kinesis::ID_FIELD,
             SourceKind::DynamoDb => crate::dynamodb::ID_FIELD,
             SourceKind::Kafka => crate::kafka::ID_FIELD,
+        }
+    }
+
+    /// How Lambda writes this source's events (the source module's own
+    /// layout), for [`wire`](crate::wire).
+    pub(crate) const fn event_layout(self) -> &'static EventLayout {
+        match self {
+            SourceKind::Sqs | SourceKind::SqsFifo => &crate::sqs::EVENT_LAYOUT,
+            SourceKind::Kinesis => &crate::kinesis::EVENT_LAYOUT,
+            SourceKind::DynamoDb => &crate::dynamodb::EVENT_LAYOUT,
+            SourceKind::Kafka => &crate::kafka::EVENT_LAYOUT,
         }
     }
 

@@ -55,6 +55,7 @@ mod pipeline;
 mod plan;
 mod policy;
 mod report;
+pub mod reported;
 mod response;
 mod scan;
 mod sequence;
@@ -63,6 +64,7 @@ mod source;
 pub mod sqs;
 pub mod stream;
 pub mod validate;
+pub mod wire;
 
 /// The `aws_lambda_events` event types, for hand-written handlers and tests.
 pub mod aws_events {

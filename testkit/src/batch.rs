@@ -3,7 +3,6 @@
 
 use std::fmt;
 
-use base64::Engine as _;
 use lambda_batch::{BatchEvent, RecordIdentity};
 use serde_json::Value;
 
@@ -26,20 +25,7 @@ impl Batch {
     /// partition (stable, partitions in order of first appearance), as the
     /// event lists them.
     pub fn new(source: SourceKind, records: Vec<Value>) -> Self {
-        let records = if source == SourceKind::Kafka {
-            let mut partitions: Vec<(String, Vec<Value>)> = Vec::new();
-            for record in records {
-                let key = crate::wire::kafka_partition_key(&record);
-                match partitions.iter_mut().find(|(name, _)| *name == key) {
-                    Some((_, list)) => list.push(record),
-                    None => partitions.push((key, vec![record])),
-                }
-            }
-            partitions.into_iter().flat_map(|(_, list)| list).collect()
-        } else {
-            records
-        };
-        Batch { source, records }
+        Batch { source, records: lambda_batch::wire::event_order(source, records) }
     }
 
     /// The event as Lambda sends it: the bytes the harness hands to the
@@ -88,45 +74,30 @@ impl Batch {
 impl fmt::Debug for Batch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Shrunk counterexamples read best as the ids and payloads.
-        let records: Vec<String> = self.records().iter().map(|r| describe_record(self.source, r)).collect();
+        let records: Vec<String> = self
+            .records()
+            .iter()
+            .enumerate()
+            .map(|(index, record)| describe_record(self.source, index, record))
+            .collect();
         f.debug_struct("Batch").field("source", &self.source).field("records", &records).finish()
     }
 }
 
-fn describe_record(source: SourceKind, record: &Value) -> String {
-    let decoded = |data: &Value| {
-        data.as_str()
-            .and_then(|text| base64::engine::general_purpose::STANDARD.decode(text).ok())
-            .map_or_else(|| data.to_string(), |bytes| format!("{:?}", String::from_utf8_lossy(&bytes)))
-    };
-    match source {
-        SourceKind::Kinesis => format!(
-            "{} key={} data={}",
-            record["kinesis"]["sequenceNumber"],
-            record["kinesis"]["partitionKey"],
-            decoded(&record["kinesis"]["data"])
-        ),
-        SourceKind::DynamoDb => format!(
-            "{} {} keys={} new={} old={}",
-            record["dynamodb"]["SequenceNumber"],
-            record["eventName"],
-            record["dynamodb"]["Keys"],
-            record["dynamodb"]["NewImage"],
-            record["dynamodb"]["OldImage"]
-        ),
-        SourceKind::Kafka => format!(
-            "{}@{} key={} value={}",
-            crate::wire::kafka_partition_key(record),
-            record["offset"],
-            decoded(&record["key"]),
-            decoded(&record["value"])
-        ),
-        _ => {
-            let group = record["attributes"]["MessageGroupId"]
-                .as_str()
-                .map(|g| format!(" group={g}"))
-                .unwrap_or_default();
-            format!("{}{group} body={}", record["messageId"], record["body"])
+/// One record for a counterexample: its identifier and `[ordering key]` as
+/// the runtime reads them (or the raw identifier field of a record that
+/// cannot be named), then the fields the wire table shows.
+fn describe_record(source: SourceKind, index: usize, record: &Value) -> String {
+    let paths = crate::wire::paths(source);
+    let mut out = match source.identify(index, &record.to_string()) {
+        Ok(RecordIdentity { item_identifier, ordering_key: Some(key) }) => {
+            format!("{item_identifier} [{key}]")
         }
+        Ok(identity) => identity.item_identifier,
+        Err(_) => format!("unnamed ({}: {})", source.identifier_field(), paths.identifier(record)),
+    };
+    for field in paths.shown {
+        out.push_str(&format!(" {}={}", field.label, field.show(record)));
     }
+    out
 }

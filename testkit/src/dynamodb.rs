@@ -1,6 +1,7 @@
 //! DynamoDB Streams events shaped as Lambda sends them.
 
-use lambda_batch::BatchEvent;
+use lambda_batch::dynamodb::DynamoDb;
+use lambda_batch::{BatchEvent, Source};
 use serde_json::{Value, json};
 
 /// The ARN of the table stream the builders use.
@@ -43,7 +44,7 @@ pub fn record(
 /// `{"Records": [...]}` as JSON text, keys in the order Lambda sends them.
 pub fn event_json(records: impl IntoIterator<Item = Value>) -> String {
     let records: Vec<Value> = records.into_iter().collect();
-    crate::wire::event_text(lambda_batch::SourceKind::DynamoDb, &records)
+    crate::wire::event_text(DynamoDb::KIND, &records)
 }
 
 /// `{"Records": [...]}` as a batch event, read from [`event_json`]'s text.

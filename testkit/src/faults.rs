@@ -16,12 +16,14 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use base64::Engine as _;
+use lambda_batch::OrderingRule;
 use lambda_batch::fault::Fault;
 use proptest::prelude::*;
 use proptest::strategy::BoxedStrategy;
 use serde_json::{Value, json};
 
 use crate::strategy::{Batch, SourceKind};
+use crate::wire::{self, Encoding, RecordPaths};
 
 /// A fault for one record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,16 +112,17 @@ impl FaultPlan {
     /// The batch with the faults in the event applied to its records.
     pub(crate) fn corrupt(&self, batch: &Batch) -> Batch {
         let source = batch.source;
+        let paths = crate::wire::paths(source);
         let mut records = batch.records().to_vec();
         let original = records.clone();
         for (index, record) in records.iter_mut().enumerate() {
             match self.get(index) {
-                Some(TestFault::BadBody) => corrupt_payload(source, record),
-                Some(TestFault::MissingId) => remove_identifier(source, record),
-                Some(TestFault::EmptyId) => set_identifier(source, record, json!("")),
+                Some(TestFault::BadBody) => corrupt_payload(paths, record),
+                Some(TestFault::MissingId) => paths.remove_identifier(record),
+                Some(TestFault::EmptyId) => paths.set_identifier(record, json!("")),
                 Some(TestFault::DuplicateId) => {
                     if let Some(other) = neighbour(source, &original, index) {
-                        set_identifier(source, record, identifier(source, other).clone());
+                        paths.set_identifier(record, paths.identifier(other).clone());
                     }
                 }
                 _ => {}
@@ -131,65 +134,48 @@ impl FaultPlan {
 
 /// The record whose identifier a duplicate takes: the one just before it
 /// (for the first, the one just after it), if it has the same ordering key
-/// for FIFO queues (message group) and Kafka (partition). Adjacent in its
-/// group, a duplicate leaves a correct FIFO handler a valid response: the
-/// shared identifier retries both records, a suffix either way.
+/// for FIFO queues (message group) and Kafka (partition), as the runtime
+/// reads it. Adjacent in its group, a duplicate leaves a correct FIFO
+/// handler a valid response: the shared identifier retries both records, a
+/// suffix either way.
 fn neighbour(source: SourceKind, records: &[Value], index: usize) -> Option<&Value> {
-    let key = |record: &Value| match source {
-        SourceKind::SqsFifo => record["attributes"]["MessageGroupId"].clone(),
-        SourceKind::Kafka => json!([record["topic"], record["partition"]]),
-        _ => Value::Null,
+    let grouped = matches!(source.ordering(), OrderingRule::MessageGroup | OrderingRule::KafkaPartition);
+    let key = |at: usize| {
+        let identity = source.identify(at, &records[at].to_string()).ok();
+        identity.filter(|_| grouped).and_then(|identity| identity.ordering_key)
     };
-    let before = index.checked_sub(1).and_then(|before| records.get(before));
-    [before, records.get(index + 1)].into_iter().flatten().find(|other| key(other) == key(&records[index]))
-}
-
-fn identifier(source: SourceKind, record: &Value) -> &Value {
-    match source {
-        SourceKind::Kinesis => &record["kinesis"]["sequenceNumber"],
-        SourceKind::DynamoDb => &record["dynamodb"]["SequenceNumber"],
-        SourceKind::Kafka => &record["offset"],
-        _ => &record["messageId"],
-    }
-}
-
-fn set_identifier(source: SourceKind, record: &mut Value, value: Value) {
-    match source {
-        SourceKind::Kinesis => record["kinesis"]["sequenceNumber"] = value,
-        SourceKind::DynamoDb => record["dynamodb"]["SequenceNumber"] = value,
-        SourceKind::Kafka => record["offset"] = value,
-        _ => record["messageId"] = value,
-    }
-}
-
-fn remove_identifier(source: SourceKind, record: &mut Value) {
-    let (parent, key) = match source {
-        SourceKind::Kinesis => (record.get_mut("kinesis"), "sequenceNumber"),
-        SourceKind::DynamoDb => (record.get_mut("dynamodb"), "SequenceNumber"),
-        SourceKind::Kafka => (Some(record), "offset"),
-        _ => (Some(record), "messageId"),
-    };
-    if let Some(Value::Object(map)) = parent {
-        map.remove(key);
-    }
+    let own = key(index);
+    let before = index.checked_sub(1);
+    [before, Some(index + 1)]
+        .into_iter()
+        .flatten()
+        .filter(|&at| at < records.len())
+        .find(|&at| key(at) == own)
+        .map(|at| &records[at])
 }
 
 /// Whether [`TestFault::BadBody`] changes this record (not a DynamoDB
 /// `REMOVE` record).
 pub(crate) fn payload_can_be_corrupted(source: SourceKind, record: &Value) -> bool {
-    !(source == SourceKind::DynamoDb && record["eventName"] == "REMOVE")
+    crate::wire::paths(source).has_payload(record)
 }
 
-fn corrupt_payload(source: SourceKind, record: &mut Value) {
-    if !payload_can_be_corrupted(source, record) {
+/// Corrupts the record's payload so that decoding it fails: text that is
+/// not JSON, base64 of bytes that are not UTF-8, a DynamoDB image whose
+/// attributes (all but the key) change type.
+fn corrupt_payload(paths: &RecordPaths, record: &mut Value) {
+    if !paths.has_payload(record) {
         return;
     }
-    let bad_bytes = || json!(base64::engine::general_purpose::STANDARD.encode(b"\xff{corrupt"));
-    match source {
-        SourceKind::Kinesis => record["kinesis"]["data"] = bad_bytes(),
-        SourceKind::Kafka => record["value"] = bad_bytes(),
-        SourceKind::DynamoDb => {
-            if let Some(Value::Object(attributes)) = record["dynamodb"].get_mut("NewImage") {
+    let path = paths.payload.path;
+    match paths.payload.encoding {
+        Encoding::Text => wire::set(record, path, json!("{\"corrupt")),
+        Encoding::Base64 => {
+            let bad_bytes = base64::engine::general_purpose::STANDARD.encode(b"\xff{corrupt");
+            wire::set(record, path, json!(bad_bytes));
+        }
+        Encoding::DynamoDbImage => {
+            if let Some(Value::Object(attributes)) = wire::get_mut(record, path) {
                 for (name, value) in attributes.iter_mut() {
                     if name != crate::strategy::DYNAMODB_KEY_ATTRIBUTE {
                         *value = retyped(value);
@@ -197,7 +183,6 @@ fn corrupt_payload(source: SourceKind, record: &mut Value) {
                 }
             }
         }
-        _ => record["body"] = json!("{\"corrupt"),
     }
 }
 

@@ -98,20 +98,7 @@ impl RunOutcome {
     /// text: Kafka's `{"partition": p, "offset": n}` as `p@n`, the form of
     /// [`lambda_batch::ItemIdentifier::as_str`].
     pub fn reported(&self) -> Vec<String> {
-        let Ok(response) = &self.response else { return Vec::new() };
-        let text = |id: &Value| match id {
-            Value::String(id) => Some(id.clone()),
-            Value::Object(position) => Some(format!(
-                "{}@{}",
-                position.get("partition")?.as_str()?,
-                position.get("offset")?.as_i64()?
-            )),
-            _ => None,
-        };
-        response["batchItemFailures"]
-            .as_array()
-            .map(|entries| entries.iter().filter_map(|e| text(&e["itemIdentifier"])).collect())
-            .unwrap_or_default()
+        self.response.as_ref().map(lambda_batch::reported::identifiers).unwrap_or_default()
     }
 
     /// Whether the handler's per-record calls were observed (a

@@ -2,7 +2,8 @@
 //! Kafka differs only in `eventSource` and has no `eventSourceArn`).
 
 use base64::Engine as _;
-use lambda_batch::BatchEvent;
+use lambda_batch::kafka::Kafka;
+use lambda_batch::{BatchEvent, Source};
 use serde_json::{Map, Value, json};
 
 /// The ARN of the MSK cluster the builders use.
@@ -29,7 +30,7 @@ pub fn record(topic: &str, partition: u32, offset: u64, key: Option<&[u8]>, valu
 /// order they first appear, each partition's records in the given order.
 pub fn event_json(records: impl IntoIterator<Item = Value>) -> String {
     let records: Vec<Value> = records.into_iter().collect();
-    crate::wire::event_text(lambda_batch::SourceKind::Kafka, &records)
+    crate::wire::event_text(Kafka::KIND, &records)
 }
 
 /// The event as a [`BatchEvent`].

@@ -1,7 +1,8 @@
 //! Kinesis events shaped as Lambda sends them.
 
 use base64::Engine as _;
-use lambda_batch::BatchEvent;
+use lambda_batch::kinesis::Kinesis;
+use lambda_batch::{BatchEvent, Source};
 use serde_json::{Value, json};
 
 /// The ARN of the stream the builders use.
@@ -36,7 +37,7 @@ pub fn sequence_number(n: u64) -> String {
 /// `{"Records": [...]}` as JSON text, keys in the order Lambda sends them.
 pub fn event_json(records: impl IntoIterator<Item = Value>) -> String {
     let records: Vec<Value> = records.into_iter().collect();
-    crate::wire::event_text(lambda_batch::SourceKind::Kinesis, &records)
+    crate::wire::event_text(Kinesis::KIND, &records)
 }
 
 /// `{"Records": [...]}` as a batch event, read from [`event_json`]'s text.

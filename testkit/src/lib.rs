@@ -21,7 +21,10 @@
 //!   be checked and why;
 //! - [`sim`]: a virtual-time simulator of Lambda's deliveries and retries;
 //! - [`context`], [`sqs`], [`kinesis`], [`dynamodb`], [`kafka`]: hand-made events and a
-//!   Lambda-shaped `Context`.
+//!   Lambda-shaped `Context`;
+//! - [`wire`]: where the testkit writes each source's identifier, ordering
+//!   key and payload (the one table of field paths; events are written by
+//!   `lambda_batch::wire`, in Lambda's key order).
 //!
 //! ```
 //! use lambda_batch::{batch_handler, Json, RecordOutcome};
@@ -67,7 +70,7 @@ pub mod sim;
 pub mod sqs;
 #[cfg(feature = "harness")]
 pub mod strategy;
-mod wire;
+pub mod wire;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

@@ -1,6 +1,7 @@
 //! SQS events shaped as Lambda sends them.
 
-use lambda_batch::BatchEvent;
+use lambda_batch::sqs::Sqs;
+use lambda_batch::{BatchEvent, Source};
 use serde_json::{Value, json};
 
 /// The ARN of the standard queue the builders use.
@@ -66,5 +67,5 @@ pub fn event(records: impl IntoIterator<Item = Value>) -> BatchEvent {
 /// ```
 pub fn event_json(records: impl IntoIterator<Item = Value>) -> String {
     let records: Vec<Value> = records.into_iter().collect();
-    crate::wire::event_text(lambda_batch::SourceKind::Sqs, &records)
+    crate::wire::event_text(Sqs::KIND, &records)
 }

@@ -14,6 +14,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 pub use crate::batch::{Batch, SourceKind};
+use crate::wire;
 
 macro_rules! named_strategy {
     ($(#[$doc:meta])* $name:ident) => {
@@ -98,7 +99,7 @@ pub fn sqs_batch(
                         sqs_record(&message_id(id_base, i), &body, receives, sent, None)
                     })
                     .collect::<Vec<_>>();
-                Batch::new(SourceKind::Sqs, records)
+                Batch::new(wire::SQS.kind, records)
             })
             .boxed(),
     )
@@ -128,7 +129,7 @@ pub fn sqs_fifo_batch(
                         sqs_record(&message_id(id_base, i), &body, 1, 1_700_000_000_000, Some(fifo))
                     })
                     .collect::<Vec<_>>();
-                Batch::new(SourceKind::SqsFifo, records)
+                Batch::new(wire::SQS_FIFO.kind, records)
             })
             .boxed(),
     )
@@ -173,7 +174,7 @@ pub fn kinesis_batch(
                         crate::kinesis::record(&seq, &format!("partition-{key}"), &data)
                     })
                     .collect::<Vec<_>>();
-                Batch::new(SourceKind::Kinesis, records)
+                Batch::new(wire::KINESIS.kind, records)
             })
             .boxed(),
     )
@@ -268,7 +269,7 @@ where
                         crate::dynamodb::record(&seq, name, keys, new, old)
                     })
                     .collect::<Vec<_>>();
-                Batch::new(SourceKind::DynamoDb, records)
+                Batch::new(wire::DYNAMODB.kind, records)
             })
             .boxed(),
     )
@@ -311,7 +312,7 @@ pub fn kafka_batch(
                         crate::kafka::record("orders", partition, *offset, key.as_deref(), Some(&value))
                     })
                     .collect::<Vec<_>>();
-                Batch::new(SourceKind::Kafka, records)
+                Batch::new(wire::KAFKA.kind, records)
             })
             .boxed(),
     )

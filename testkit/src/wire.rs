@@ -1,167 +1,233 @@
-//! Events as the bytes Lambda sends: keys in Lambda's order.
+//! The fields the testkit writes into records, for every source: the one
+//! table of field paths the builders, fault plans and counterexamples use.
 //!
-//! `serde_json::Value` sorts object keys, so `value.to_string()` would put an
-//! SQS record's `messageId` after its `body`, and a handler that reads the
-//! first keys of a record would be tested on an order Lambda never sends.
-//! Every event the testkit hands to a handler is written here.
+//! Which field names a record, which key orders it and what a handler
+//! decodes belong to the runtime's source modules: the testkit asks
+//! [`SourceKind::identify`], [`SourceKind::identifier_field`] and
+//! [`SourceKind::ordering`] for them. What is left here is where the testkit
+//! writes: the identifier its faults remove, empty or duplicate, the
+//! ordering key, and the payload it corrupts and shows. Events are written
+//! by the runtime's writer ([`lambda_batch::wire`]: each source's key order
+//! and `Records` layout), with the event-level members of this table.
+//!
+//! | source | identifier | ordering key | payload |
+//! |---|---|---|---|
+//! | SQS | `messageId` | none | `body`, text |
+//! | SQS FIFO | `messageId` | `attributes.MessageGroupId` | `body`, text |
+//! | Kinesis | `kinesis.sequenceNumber` | `kinesis.partitionKey` | `kinesis.data`, base64 |
+//! | DynamoDB Streams | `dynamodb.SequenceNumber` | `dynamodb.Keys` | `dynamodb.NewImage`, DynamoDB JSON |
+//! | Kafka | `offset` (with `topic` and `partition`) | `topic`, `partition` | `value`, base64 |
 
+use base64::Engine as _;
 use lambda_batch::SourceKind;
 use serde_json::Value;
 
-/// An object's keys in the order Lambda writes them, and the order of the
-/// objects nested under some of them. Keys not listed come last, sorted.
-struct KeyOrder {
-    keys: &'static [&'static str],
-    nested: &'static [(&'static str, KeyOrder)],
+/// A field's place in a record: the keys from the record's root.
+pub type Path = &'static [&'static str];
+
+/// How the testkit writes a field's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Encoding {
+    /// JSON as it is (an SQS body, an event name).
+    Text,
+    /// Bytes in base64, as Lambda writes Kinesis data and Kafka keys and values.
+    Base64,
+    /// A DynamoDB JSON attribute map (`{"id": {"S": "1"}}`).
+    DynamoDbImage,
 }
 
-const SQS_RECORD: KeyOrder = KeyOrder {
-    keys: &[
-        "messageId",
-        "receiptHandle",
-        "body",
-        "attributes",
-        "messageAttributes",
-        "md5OfBody",
-        "eventSource",
-        "eventSourceARN",
-        "awsRegion",
-    ],
-    nested: &[],
-};
+/// One field of a record: what to call it, where it is, how it is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field {
+    /// Its name in counterexamples.
+    pub label: &'static str,
+    /// Where it is.
+    pub path: Path,
+    /// How it is written.
+    pub encoding: Encoding,
+}
 
-const KINESIS_RECORD: KeyOrder = KeyOrder {
-    keys: &[
-        "kinesis",
-        "eventSource",
-        "eventVersion",
-        "eventID",
-        "eventName",
-        "invokeIdentityArn",
-        "awsRegion",
-        "eventSourceARN",
-    ],
-    nested: &[(
-        "kinesis",
-        KeyOrder {
-            keys: &[
-                "kinesisSchemaVersion",
-                "partitionKey",
-                "sequenceNumber",
-                "data",
-                "approximateArrivalTimestamp",
-            ],
-            nested: &[],
-        },
-    )],
-};
-
-const DYNAMODB_RECORD: KeyOrder = KeyOrder {
-    keys: &["eventID", "eventName", "eventVersion", "eventSource", "awsRegion", "dynamodb", "eventSourceARN"],
-    nested: &[(
-        "dynamodb",
-        KeyOrder {
-            keys: &[
-                "ApproximateCreationDateTime",
-                "Keys",
-                "NewImage",
-                "OldImage",
-                "SequenceNumber",
-                "SizeBytes",
-                "StreamViewType",
-            ],
-            nested: &[],
-        },
-    )],
-};
-
-const KAFKA_RECORD: KeyOrder = KeyOrder {
-    keys: &["topic", "partition", "offset", "timestamp", "timestampType", "key", "value", "headers"],
-    nested: &[],
-};
-
-/// The bytes of an event of `kind` holding `records`, as Lambda writes it:
-/// `{"Records": [...]}`, or for Kafka the records grouped by partition
-/// (`{"eventSource": "aws:kafka", ..., "records": {"<topic>-<partition>": [...]}}`,
-/// partitions in the order they first appear).
-pub(crate) fn event_text(kind: SourceKind, records: &[Value]) -> String {
-    let order = match kind {
-        SourceKind::Kinesis => &KINESIS_RECORD,
-        SourceKind::DynamoDb => &DYNAMODB_RECORD,
-        SourceKind::Kafka => return kafka_event_text(records),
-        _ => &SQS_RECORD,
-    };
-    let mut out = String::from(r#"{"Records":["#);
-    for (index, record) in records.iter().enumerate() {
-        if index > 0 {
-            out.push(',');
-        }
-        write(&mut out, record, order);
+impl Field {
+    /// The field's value in `record`, for a counterexample: base64 decoded
+    /// (as text, lossily) where it decodes, JSON otherwise.
+    pub fn show(&self, record: &Value) -> String {
+        let value = get(record, self.path);
+        let decoded = match self.encoding {
+            Encoding::Base64 => value.as_str().and_then(base64_decode),
+            _ => None,
+        };
+        decoded.map_or_else(|| value.to_string(), |bytes| format!("{:?}", String::from_utf8_lossy(&bytes)))
     }
-    out.push_str("]}");
-    out
+}
+
+/// Where the testkit writes one source's fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RecordPaths {
+    /// The source.
+    pub kind: SourceKind,
+    /// The field the identifier faults remove, empty or copy (for Kafka the
+    /// `offset`: with `topic` and `partition`, the identifier).
+    pub identifier: Path,
+    /// The fields the ordering key is made of, none where the source keeps
+    /// no order (Kafka: `topic` and `partition`).
+    pub ordering_key: &'static [Path],
+    /// The payload a handler decodes, which [`TestFault::BadBody`](crate::faults::TestFault::BadBody) corrupts.
+    pub payload: Field,
+    /// A field value that means the record carries no payload (DynamoDB
+    /// `REMOVE`: no new image).
+    pub no_payload_when: Option<(Path, &'static str)>,
+    /// The fields a counterexample shows besides the record's identity.
+    pub shown: &'static [Field],
+    /// The event's own members, written before its records.
+    pub event_members: &'static [(&'static str, &'static str)],
+}
+
+impl RecordPaths {
+    /// The record's identifier field (`null` when absent).
+    pub fn identifier<'a>(&self, record: &'a Value) -> &'a Value {
+        get(record, self.identifier)
+    }
+
+    /// Sets the record's identifier field.
+    pub fn set_identifier(&self, record: &mut Value, value: Value) {
+        set(record, self.identifier, value);
+    }
+
+    /// Removes the record's identifier field.
+    pub fn remove_identifier(&self, record: &mut Value) {
+        remove(record, self.identifier);
+    }
+
+    /// Whether the record carries a payload (not a DynamoDB `REMOVE`).
+    pub fn has_payload(&self, record: &Value) -> bool {
+        !self.no_payload_when.is_some_and(|(path, value)| *get(record, path) == *value)
+    }
+}
+
+const fn text(label: &'static str, path: Path) -> Field {
+    Field { label, path, encoding: Encoding::Text }
+}
+
+const fn base64(label: &'static str, path: Path) -> Field {
+    Field { label, path, encoding: Encoding::Base64 }
+}
+
+const fn image(label: &'static str, path: Path) -> Field {
+    Field { label, path, encoding: Encoding::DynamoDbImage }
 }
 
 /// The ARN of the MSK cluster of generated Kafka events.
 pub(crate) const KAFKA_CLUSTER_ARN: &str =
     "arn:aws:kafka:eu-west-1:123456789012:cluster/orders/a1b2c3d4-5678-90ab-cdef-11111EXAMPLE-1";
 
-/// The key of a Kafka record's partition in the event's `records` map.
-pub(crate) fn kafka_partition_key(record: &Value) -> String {
-    let topic = record["topic"].as_str().map_or_else(|| record["topic"].to_string(), str::to_owned);
-    let partition =
-        record["partition"].as_i64().map_or_else(|| record["partition"].to_string(), |p| p.to_string());
-    format!("{topic}-{partition}")
+/// SQS standard queues.
+pub(crate) const SQS: RecordPaths = RecordPaths {
+    kind: SourceKind::Sqs,
+    identifier: &["messageId"],
+    ordering_key: &[],
+    payload: text("body", &["body"]),
+    no_payload_when: None,
+    shown: &[text("body", &["body"])],
+    event_members: &[],
+};
+
+/// SQS FIFO queues.
+pub(crate) const SQS_FIFO: RecordPaths =
+    RecordPaths { kind: SourceKind::SqsFifo, ordering_key: &[&["attributes", "MessageGroupId"]], ..SQS };
+
+/// Kinesis Data Streams.
+pub(crate) const KINESIS: RecordPaths = RecordPaths {
+    kind: SourceKind::Kinesis,
+    identifier: &["kinesis", "sequenceNumber"],
+    ordering_key: &[&["kinesis", "partitionKey"]],
+    payload: base64("data", &["kinesis", "data"]),
+    no_payload_when: None,
+    shown: &[base64("data", &["kinesis", "data"])],
+    event_members: &[],
+};
+
+/// DynamoDB Streams.
+pub(crate) const DYNAMODB: RecordPaths = RecordPaths {
+    kind: SourceKind::DynamoDb,
+    identifier: &["dynamodb", "SequenceNumber"],
+    ordering_key: &[&["dynamodb", "Keys"]],
+    payload: image("new", &["dynamodb", "NewImage"]),
+    no_payload_when: Some((&["eventName"], "REMOVE")),
+    shown: &[
+        text("event", &["eventName"]),
+        image("new", &["dynamodb", "NewImage"]),
+        image("old", &["dynamodb", "OldImage"]),
+    ],
+    event_members: &[],
+};
+
+/// Kafka (Amazon MSK).
+pub(crate) const KAFKA: RecordPaths = RecordPaths {
+    kind: SourceKind::Kafka,
+    identifier: &["offset"],
+    ordering_key: &[&["topic"], &["partition"]],
+    payload: base64("value", &["value"]),
+    no_payload_when: None,
+    shown: &[base64("key", &["key"]), base64("value", &["value"])],
+    event_members: &[
+        ("eventSource", "aws:kafka"),
+        ("eventSourceArn", KAFKA_CLUSTER_ARN),
+        ("bootstrapServers", "b-1.orders.kafka.eu-west-1.amazonaws.com:9098"),
+    ],
+};
+
+/// Where the testkit writes `kind`'s fields.
+///
+/// ```
+/// use lambda_batch::SourceKind;
+/// use lambda_batch_testkit::wire;
+/// let mut record = lambda_batch_testkit::kinesis::record("42", "key-1", b"{}");
+/// let paths = wire::paths(SourceKind::Kinesis);
+/// paths.set_identifier(&mut record, "43".into());
+/// assert_eq!(SourceKind::Kinesis.identify(0, &record.to_string()).unwrap().item_identifier, "43");
+/// ```
+pub fn paths(kind: SourceKind) -> &'static RecordPaths {
+    match kind {
+        SourceKind::SqsFifo => &SQS_FIFO,
+        SourceKind::Kinesis => &KINESIS,
+        SourceKind::DynamoDb => &DYNAMODB,
+        SourceKind::Kafka => &KAFKA,
+        _ => &SQS,
+    }
 }
 
-fn kafka_event_text(records: &[Value]) -> String {
-    let mut partitions: Vec<(String, Vec<&Value>)> = Vec::new();
-    for record in records {
-        let key = kafka_partition_key(record);
-        match partitions.iter_mut().find(|(name, _)| *name == key) {
-            Some((_, list)) => list.push(record),
-            None => partitions.push((key, vec![record])),
-        }
-    }
-    let mut out = format!(
-        r#"{{"eventSource":"aws:kafka","eventSourceArn":"{KAFKA_CLUSTER_ARN}","bootstrapServers":"b-1.orders.kafka.eu-west-1.amazonaws.com:9098","records":{{"#
-    );
-    for (n, (key, list)) in partitions.iter().enumerate() {
-        if n > 0 {
-            out.push(',');
-        }
-        out.push_str(&Value::from(key.as_str()).to_string());
-        out.push_str(":[");
-        for (index, record) in list.iter().enumerate() {
-            if index > 0 {
-                out.push(',');
-            }
-            write(&mut out, record, &KAFKA_RECORD);
-        }
-        out.push(']');
-    }
-    out.push_str("}}");
-    out
+/// The value at `path` (`null` when absent).
+pub fn get(record: &Value, path: Path) -> &Value {
+    path.iter().fold(record, |value, key| &value[*key])
 }
 
-fn write(out: &mut String, value: &Value, order: &KeyOrder) {
-    let Value::Object(fields) = value else {
-        out.push_str(&value.to_string());
-        return;
-    };
-    let known = order.keys.iter().filter_map(|key| fields.get_key_value(*key));
-    let others = fields.iter().filter(|(key, _)| !order.keys.contains(&key.as_str()));
-    out.push('{');
-    for (index, (key, value)) in known.chain(others).enumerate() {
-        if index > 0 {
-            out.push(',');
-        }
-        out.push_str(&Value::from(key.as_str()).to_string());
-        out.push(':');
-        match order.nested.iter().find(|(name, _)| name == key) {
-            Some((_, nested)) => write(out, value, nested),
-            None => out.push_str(&value.to_string()),
-        }
+/// Sets the value at `path`, making the objects on the way as needed.
+pub fn set(record: &mut Value, path: Path, value: Value) {
+    *path.iter().fold(record, |slot, key| &mut slot[*key]) = value;
+}
+
+/// The value at `path`, if present, to change in place.
+pub fn get_mut(record: &mut Value, path: Path) -> Option<&mut Value> {
+    path.iter().try_fold(record, |value, key| value.get_mut(*key))
+}
+
+/// Removes the value at `path`, if present.
+pub fn remove(record: &mut Value, path: Path) {
+    let Some((last, parent)) = path.split_last() else { return };
+    if let Some(Value::Object(fields)) = get_mut(record, parent) {
+        fields.remove(*last);
     }
-    out.push('}');
+}
+
+/// The bytes of an event of `kind` holding `records`, as Lambda writes it
+/// ([`lambda_batch::wire::event_json_with`], with this table's event-level
+/// members: for Kafka `{"eventSource": "aws:kafka", ..., "records": {..}}`).
+pub(crate) fn event_text(kind: SourceKind, records: &[Value]) -> String {
+    lambda_batch::wire::event_json_with(kind, paths(kind).event_members, records)
+}
+
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    base64::engine::general_purpose::STANDARD.decode(text).ok()
 }

@@ -58,6 +58,35 @@ impl Source for DynamoDb {
 /// Where a DynamoDB Streams record's identifier is.
 pub(crate) const ID_FIELD: &str = "dynamodb.SequenceNumber";
 
+/// How Lambda writes a DynamoDB Streams event: one `Records` array, each
+/// record's keys (and those of its `dynamodb` object) in this order.
+pub(crate) const EVENT_LAYOUT: crate::wire::EventLayout = crate::wire::EventLayout {
+    records: crate::wire::RecordList::Array,
+    record: crate::wire::KeyOrder {
+        keys: &[
+            "eventID",
+            "eventName",
+            "eventVersion",
+            "eventSource",
+            "awsRegion",
+            "dynamodb",
+            "eventSourceARN",
+        ],
+        nested: &[(
+            "dynamodb",
+            &[
+                "ApproximateCreationDateTime",
+                "Keys",
+                "NewImage",
+                "OldImage",
+                "SequenceNumber",
+                "SizeBytes",
+                "StreamViewType",
+            ],
+        )],
+    },
+};
+
 /// The item after the change (`dynamodb.NewImage`), decoded into `T`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewImage<T>(pub T);

@@ -72,3 +72,13 @@ impl Source for Kafka {
 
 /// Where a Kafka record's identifier comes from.
 pub(crate) const ID_FIELD: &str = "topic, partition and offset";
+
+/// How Lambda writes a Kafka event: a `records` object of partitions
+/// (`<topic>-<partition>`), each record's keys in this order.
+pub(crate) const EVENT_LAYOUT: crate::wire::EventLayout = crate::wire::EventLayout {
+    records: crate::wire::RecordList::ByPartition { topic: "topic", partition: "partition" },
+    record: crate::wire::KeyOrder {
+        keys: &["topic", "partition", "offset", "timestamp", "timestampType", "key", "value", "headers"],
+        nested: &[],
+    },
+};

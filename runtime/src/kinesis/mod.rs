@@ -58,3 +58,31 @@ impl Source for Kinesis {
 
 /// Where a Kinesis record's identifier is.
 pub(crate) const ID_FIELD: &str = "kinesis.sequenceNumber";
+
+/// How Lambda writes a Kinesis event: one `Records` array, each record's
+/// keys (and those of its `kinesis` object) in this order.
+pub(crate) const EVENT_LAYOUT: crate::wire::EventLayout = crate::wire::EventLayout {
+    records: crate::wire::RecordList::Array,
+    record: crate::wire::KeyOrder {
+        keys: &[
+            "kinesis",
+            "eventSource",
+            "eventVersion",
+            "eventID",
+            "eventName",
+            "invokeIdentityArn",
+            "awsRegion",
+            "eventSourceARN",
+        ],
+        nested: &[(
+            "kinesis",
+            &[
+                "kinesisSchemaVersion",
+                "partitionKey",
+                "sequenceNumber",
+                "data",
+                "approximateArrivalTimestamp",
+            ],
+        )],
+    },
+};

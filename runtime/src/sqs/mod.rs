@@ -94,3 +94,23 @@ impl Source for Sqs {
 
 /// Where an SQS record's identifier is.
 pub(crate) const ID_FIELD: &str = "messageId";
+
+/// How Lambda writes an SQS event: one `Records` array, each record's keys
+/// in this order.
+pub(crate) const EVENT_LAYOUT: crate::wire::EventLayout = crate::wire::EventLayout {
+    records: crate::wire::RecordList::Array,
+    record: crate::wire::KeyOrder {
+        keys: &[
+            "messageId",
+            "receiptHandle",
+            "body",
+            "attributes",
+            "messageAttributes",
+            "md5OfBody",
+            "eventSource",
+            "eventSourceARN",
+            "awsRegion",
+        ],
+        nested: &[],
+    },
+};

@@ -2,12 +2,12 @@
 //! and whether it must be retried, from the calls observed, the fault plan
 //! and the rules.
 
-use lambda_batch::RecordStatus;
 use lambda_batch::fault::{Call, CallSite};
 use lambda_batch::sqs::FifoPolicy;
 use lambda_batch::validate::{
     BatchView, FifoRule, ResponseCheck, check_kafka_response, check_sqs_against, check_stream_response,
 };
+use lambda_batch::{OrderingRule, RecordStatus};
 
 use super::rules::Rules;
 use crate::faults::TestFault;
@@ -82,7 +82,7 @@ impl Facts {
         let identities = run.batch.identities();
         let observed = run.observed();
         let known = observed || rules.failing_when.is_some();
-        let batch_is_fifo = source == SourceKind::SqsFifo;
+        let batch_is_fifo = source.ordering() == OrderingRule::MessageGroup;
         let mut records: Vec<RecordFacts> = identities
             .into_iter()
             .enumerate()
@@ -175,9 +175,9 @@ fn lambda_reads(
     response: &serde_json::Value,
 ) -> ResponseCheck {
     let batch = BatchView::read(run.batch.source, &run.batch.to_event());
-    match run.batch.source {
-        SourceKind::Kinesis | SourceKind::DynamoDb => check_stream_response(&batch, response),
-        SourceKind::Kafka => check_kafka_response(&batch, response),
+    match run.batch.source.ordering() {
+        OrderingRule::StreamKey => check_stream_response(&batch, response),
+        OrderingRule::KafkaPartition => check_kafka_response(&batch, response),
         _ => {
             let rule = match rules.fifo(batch_is_fifo) {
                 None => FifoRule::None,

@@ -3,15 +3,16 @@
 use std::collections::{BTreeMap, HashSet};
 
 use lambda_batch::fault::CallSite;
+use lambda_batch::reported::kafka_position;
 use lambda_batch::validate::{Problem, Severity, Verdict as LambdaVerdict};
-use lambda_batch::{AllFailedPolicy, RecordStatus, compare_sequence_numbers};
+use lambda_batch::wire::partition_key;
+use lambda_batch::{AllFailedPolicy, OrderingRule, RecordStatus, compare_sequence_numbers};
 use serde_json::Value;
 
 use super::Verdict;
 use super::facts::{Facts, Why};
 use super::rules::Rules;
 use crate::harness::RunOutcome;
-use crate::strategy::SourceKind;
 
 /// One invariant.
 pub(crate) type Judge = fn(&RunOutcome, &Rules, &Facts) -> Verdict;
@@ -51,36 +52,21 @@ pub(crate) fn accepted_by_lambda(run: &RunOutcome, _rules: &Rules, facts: &Facts
 fn retried(run: &RunOutcome, facts: &Facts, reported: &[String], index: usize) -> bool {
     let record = &facts.records[index];
     let at_or_before = |r: &String| facts.position(r).is_some_and(|position| position <= index);
-    match (facts.source, &record.id) {
-        (SourceKind::Kinesis | SourceKind::DynamoDb, Some(id)) => {
+    match (facts.source.ordering(), &record.id) {
+        (OrderingRule::StreamKey, Some(id)) => {
             reported.iter().any(|r| compare_sequence_numbers(r, id).is_le())
         }
-        (SourceKind::Kinesis | SourceKind::DynamoDb, None) => reported.iter().any(at_or_before),
-        (SourceKind::Kafka, Some(id)) => {
-            let position = |id: &str| {
-                let (partition, offset) = id.rsplit_once('@')?;
-                Some((partition.to_owned(), offset.parse::<i64>().ok()?))
-            };
-            let Some((partition, offset)) = position(id) else { return false };
-            reported.iter().filter_map(|r| position(r)).any(|(p, o)| p == partition && o <= offset)
+        (OrderingRule::StreamKey, None) => reported.iter().any(at_or_before),
+        (OrderingRule::KafkaPartition, Some(id)) => {
+            let Some((partition, offset)) = kafka_position(id) else { return false };
+            reported.iter().filter_map(|r| kafka_position(r)).any(|(p, o)| p == partition && o <= offset)
         }
-        (SourceKind::Kafka, None) => {
-            let partition = crate::wire::kafka_partition_key(&run.batch.records()[index]);
-            reported
-                .iter()
-                .any(|r| r.rsplit_once('@').is_some_and(|(p, _)| p == partition) && at_or_before(r))
+        (OrderingRule::KafkaPartition, None) => {
+            let partition = partition_key(facts.source, &run.batch.records()[index]).unwrap_or_default();
+            reported.iter().any(|r| kafka_position(r).is_some_and(|(p, _)| p == partition) && at_or_before(r))
         }
         (_, Some(id)) => reported.iter().any(|r| r == id),
         (_, None) => false,
-    }
-}
-
-fn identifier_field(source: SourceKind) -> &'static str {
-    match source {
-        SourceKind::Kinesis => "kinesis.sequenceNumber",
-        SourceKind::DynamoDb => "dynamodb.SequenceNumber",
-        SourceKind::Kafka => "offset",
-        _ => "messageId",
     }
 }
 
@@ -102,7 +88,7 @@ pub(crate) fn nothing_acknowledged_unhandled(run: &RunOutcome, _rules: &Rules, f
                 "record {index} has no usable identifier (its `{}` is missing or empty), yet the response \
                  acknowledges it, so it would be lost: when a record cannot be named, fail the invocation \
                  (return an error) so that Lambda retries the batch",
-                identifier_field(facts.source)
+                facts.source.identifier_field()
             ),
             Why::BadPayload => format!(
                 "record {name}'s payload cannot be decoded (the fault plan corrupted it), yet the response \
@@ -127,11 +113,10 @@ pub(crate) fn nothing_acknowledged_unhandled(run: &RunOutcome, _rules: &Rules, f
                  acknowledges it, so it would be deleted before the earlier message and the order breaks"
             ),
         };
-        let hint = match facts.source {
-            SourceKind::Kinesis | SourceKind::DynamoDb | SourceKind::Kafka => {
-                " (Lambda retries a stream from the lowest sequence number or offset reported)"
-            }
-            _ => "",
+        let hint = if facts.source.is_stream() {
+            " (Lambda retries a stream from the lowest sequence number or offset reported)"
+        } else {
+            ""
         };
         return Verdict::Broken(format!("{problem}{hint}; response {response}"));
     }
@@ -201,11 +186,11 @@ pub(crate) fn exactly_the_failed_reported(run: &RunOutcome, rules: &Rules, facts
     let failing: Vec<usize> =
         (0..facts.records.len()).filter(|&i| facts.records[i].retry.is_some()).collect();
     let id = |index: usize| facts.records[index].id.clone().unwrap_or_default();
-    let expected: HashSet<String> = match facts.source {
-        SourceKind::Kinesis | SourceKind::DynamoDb | SourceKind::Kafka if !engine => {
-            return lowest_retried_is_first_failure(facts, &reported, &failing, response);
-        }
-        SourceKind::Kafka if rules.checkpoint() => {
+    if facts.source.is_stream() && !engine {
+        return lowest_retried_is_first_failure(facts, &reported, &failing, response);
+    }
+    let expected: HashSet<String> = match facts.source.ordering() {
+        OrderingRule::KafkaPartition if rules.checkpoint() => {
             // The lowest offset not handled of each partition.
             let mut lowest: BTreeMap<Option<String>, usize> = BTreeMap::new();
             for &index in &failing {
@@ -213,7 +198,7 @@ pub(crate) fn exactly_the_failed_reported(run: &RunOutcome, rules: &Rules, facts
             }
             lowest.into_values().map(id).collect()
         }
-        SourceKind::Kinesis | SourceKind::DynamoDb if rules.checkpoint() => {
+        OrderingRule::StreamKey if rules.checkpoint() => {
             failing.iter().map(|&i| id(i)).min_by(|a, b| compare_sequence_numbers(a, b)).into_iter().collect()
         }
         _ => failing.iter().map(|&i| id(i)).collect(),
@@ -241,7 +226,11 @@ fn lowest_retried_is_first_failure(
     response: &Value,
 ) -> Verdict {
     let key = |index: usize| {
-        if facts.source == SourceKind::Kafka { facts.records[index].key.clone() } else { None }
+        if facts.source.ordering() == OrderingRule::KafkaPartition {
+            facts.records[index].key.clone()
+        } else {
+            None
+        }
     };
     let mut first_failure: BTreeMap<Option<String>, usize> = BTreeMap::new();
     for &index in failing {
@@ -290,7 +279,7 @@ pub(crate) fn calls_keep_order(run: &RunOutcome, rules: &Rules, facts: &Facts) -
         return Verdict::Broken(format!(
             "`observe` was given `{}`, which names no record of this batch: give it the record's {}",
             call.id,
-            identifier_field(facts.source)
+            facts.source.identifier_field()
         ));
     }
     let mut seen = HashSet::new();
@@ -359,7 +348,8 @@ pub(crate) fn failures_in_record_order(run: &RunOutcome, _rules: &Rules, facts: 
     }
     let positions: Vec<usize> = run.reported().iter().filter_map(|id| facts.position(id)).collect();
     let comparable = |a: usize, b: usize| {
-        facts.source != SourceKind::Kafka || facts.records[a].key == facts.records[b].key
+        facts.source.ordering() != OrderingRule::KafkaPartition
+            || facts.records[a].key == facts.records[b].key
     };
     for (n, &later) in positions.iter().enumerate() {
         if let Some(&earlier) =
