@@ -1,10 +1,8 @@
 //! The deadline guard on tokio's paused clock.
 
-mod common;
-
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use common::{ids, outcome_ids};
+use crate::common::{ids, outcome_ids};
 use lambda_batch::sqs::{self, FifoPolicy, SqsConfig};
 use lambda_batch::stream::StreamConfig;
 use lambda_batch::validate::{FifoRule, check_sqs_response};

@@ -1,8 +1,8 @@
 //! SQS standard queue rules.
 
-mod common;
+use crate::common;
 
-use common::{ids, response_ids, run, statuses};
+use crate::common::{ids, response_ids, run, statuses};
 use lambda_batch::sqs::SqsConfig;
 use lambda_batch::{AllFailedPolicy, BatchError, RecordErrorKind, RecordStatus};
 use lambda_batch_testkit::sqs::{event, message};

@@ -1,11 +1,9 @@
 //! Kinesis and DynamoDB Streams: checkpoint and continue policies, sequence
 //! numbers as big integers, identifiers, and the payload extractors.
 
-mod common;
-
 use std::sync::Mutex;
 
-use common::{ids, outcome_ids};
+use crate::common::{ids, outcome_ids};
 use lambda_batch::dynamodb::{self, DynamoDbRecord, EventName, Keys, NewImage, OldImage};
 use lambda_batch::kinesis::{self, KinesisEventRecord, KinesisRecord};
 use lambda_batch::stream::{StreamConfig, StreamPolicy};
