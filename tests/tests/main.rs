@@ -35,5 +35,6 @@ mod sqs_event_reading;
 mod sqs_fifo;
 mod sqs_standard;
 mod streams;
+mod structure;
 mod ui;
 mod validator;
