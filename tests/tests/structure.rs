@@ -469,7 +469,9 @@ fn use_tree(tree: &[&str], at: &mut usize, prefix: &[String], paths: &mut Vec<Ve
             }
             Some("::") if path.is_empty() => return, // `::name`: another crate
             Some(name) if is_name(name) || name == "*" => {
-                if name != "*" && !(name == "self" && !path.is_empty()) {
+                // `a::{self}` is `a`; a leading `self` stays, for `absolute`.
+                let inner_self = name == "self" && !path.is_empty();
+                if name != "*" && !inner_self {
                     path.push(name.to_owned());
                 }
                 *at += 1;
