@@ -23,9 +23,8 @@
 //!   blanked first (lines are kept), so nothing in them counts; a lifetime
 //!   is told from a char literal by the quote after one character.
 //! - An item after `#[cfg(test)]` (that attribute exactly; others may
-//!   follow) is dropped
-//!   up to its `;` or the end of its braced body; a file declared by a
-//!   `#[cfg(test)] mod x;` is left out.
+//!   follow) is dropped up to its `;` or the end of its braced body; a
+//!   file declared by a `#[cfg(test)] mod x;` is left out.
 //! - Module paths: `lib.rs` is the crate, `a.rs` and `a/mod.rs` are `a`,
 //!   `a/b.rs` is `a::b`; inline `mod x { ... }` blocks are followed (for
 //!   `super` and `self` inside them).
