@@ -1,8 +1,8 @@
 //! What `#[batch_handler]` generates, called the way Lambda calls it.
 
-mod common;
+use crate::common;
 
-use common::ids;
+use crate::common::ids;
 
 use lambda_batch::sqs::{QueueKind, SqsMessage, SqsRecord};
 use lambda_batch::{AllFailedPolicy, BatchEvent, BatchResponse, Context, Json, LambdaEvent, batch_handler};

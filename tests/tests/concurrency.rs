@@ -1,7 +1,7 @@
 //! Bounded concurrency that keeps order, on tokio's paused clock: random
 //! batches under N in {1, 2, 8, 64}, checked record by record.
 
-mod common;
+use crate::common;
 
 use lambda_batch::BatchPipeline;
 use std::sync::Mutex;

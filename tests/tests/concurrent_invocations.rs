@@ -319,15 +319,21 @@ where
 type Invocation = tokio::task::JoinHandle<Result<BatchResponse, BatchError>>;
 
 /// Keeps the scripted panics quiet (a backtrace each would slow every
-/// worker down); any other panic is reported as usual.
+/// worker down); any other panic is reported as usual, by the hook that was
+/// installed before. The hook is process-wide (other modules' tests share
+/// this process): installed once, and it silences only this module's
+/// scripted panics.
 fn quiet_scripted_panics() {
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let message = info.payload().downcast_ref::<String>().map(String::as_str).unwrap_or_default();
-        if !message.ends_with(SCRIPTED_PANIC) {
-            default(info);
-        }
-    }));
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let message = info.payload().downcast_ref::<String>().map(String::as_str).unwrap_or_default();
+            if !message.ends_with(SCRIPTED_PANIC) {
+                previous(info);
+            }
+        }));
+    });
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -1,14 +1,11 @@
 //! The deadline guard on tokio's paused clock.
 
-mod common;
-
-use lambda_batch::BatchPipeline;
-use lambda_batch::kinesis::Kinesis;
-use lambda_batch::sqs::Sqs;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use common::{ids, outcome_ids};
-use lambda_batch::sqs::{FifoPolicy, SqsConfig};
+use crate::common::{ids, outcome_ids};
+use lambda_batch::BatchPipeline;
+use lambda_batch::kinesis::Kinesis;
+use lambda_batch::sqs::{FifoPolicy, Sqs, SqsConfig};
 use lambda_batch::stream::StreamConfig;
 use lambda_batch::validate::{FifoRule, check_sqs_response};
 use lambda_batch::{

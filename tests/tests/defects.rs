@@ -12,29 +12,27 @@
 //! closing note of the work that added this used 20):
 //!
 //! ```text
-//! DEFECT_SEEDS=20 cargo test --release -p lambda-batch-tests --test defects -- --nocapture
+//! DEFECT_SEEDS=20 cargo test --release -p lambda-batch-tests --test main defects:: -- --nocapture
 //! ```
 
-mod defects {
-    pub(crate) mod generated;
-    pub(crate) mod kafka;
-    pub(crate) mod model;
-    pub(crate) mod redelivery;
-    pub(crate) mod sqs;
-    pub(crate) mod streams;
-    pub(crate) mod suite;
-}
+mod generated;
+mod kafka;
+mod model;
+mod redelivery;
+mod sqs;
+mod streams;
+mod suite;
 
-use defects::suite::run_suite;
+use suite::run_suite;
 
 #[test]
 fn every_planted_defect_is_caught_and_every_correct_handler_passes() {
     let seeds = std::env::var("DEFECT_SEEDS").ok().and_then(|seeds| seeds.parse().ok()).unwrap_or(3);
-    let mut cases = defects::sqs::cases();
-    cases.extend(defects::streams::cases());
-    cases.extend(defects::kafka::cases());
-    cases.extend(defects::redelivery::cases());
-    cases.extend(defects::generated::cases());
+    let mut cases = sqs::cases();
+    cases.extend(streams::cases());
+    cases.extend(kafka::cases());
+    cases.extend(redelivery::cases());
+    cases.extend(generated::cases());
     let problems = run_suite(&cases, seeds);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

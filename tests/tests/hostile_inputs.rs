@@ -3,7 +3,7 @@
 //! Nothing panics out of the handler, nothing is acknowledged unhandled, and
 //! an event that cannot be read fails the invocation with a clear error.
 //!
-//! `cargo test -p lambda-batch-tests --test hostile_inputs -- --nocapture`
+//! `cargo test -p lambda-batch-tests --test main hostile_inputs:: -- --nocapture`
 //! prints the table with each row's outcome.
 
 use std::time::Duration;

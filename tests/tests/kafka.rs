@@ -2,7 +2,7 @@
 //! partition/offset identifiers, per-partition order, panics, concurrency,
 //! the deadline guard and bad input.
 
-mod common;
+use crate::common;
 
 use lambda_batch::BatchPipeline;
 use lambda_batch::kafka::Kafka;

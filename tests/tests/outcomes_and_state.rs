@@ -1,13 +1,13 @@
 //! Explicit outcomes (retry later, drop as poison), the poison sink, the
 //! receive-count budget, record metadata and shared state.
 
-mod common;
+use crate::common;
 
 use lambda_batch::BatchPipeline;
 use lambda_batch::sqs::Sqs;
 use std::sync::Mutex;
 
-use common::{ids, outcome_ids};
+use crate::common::{ids, outcome_ids};
 use lambda_batch::kinesis::KinesisRecord;
 use lambda_batch::sqs::{self, SqsConfig};
 use lambda_batch::{

@@ -1,8 +1,8 @@
 //! Reading the event: lenient per record, strict about the envelope and ids.
 
-mod common;
+use crate::common;
 
-use common::{ids, response_ids, run, statuses};
+use crate::common::{ids, response_ids, run, statuses};
 use lambda_batch::BatchPipeline;
 use lambda_batch::sqs::Sqs;
 use lambda_batch::sqs::SqsConfig;

@@ -1,8 +1,6 @@
 //! SQS FIFO rules: stop at the first failure, or skip only the failing group.
 
-mod common;
-
-use common::{ids, response_ids, run, statuses};
+use crate::common::{ids, response_ids, run, statuses};
 use lambda_batch::sqs::{FifoPolicy, QueueKind, SqsConfig};
 use lambda_batch::{AllFailedPolicy, RecordStatus};
 use lambda_batch_testkit::sqs::{event, fifo_message, message};

@@ -1,8 +1,8 @@
 //! SQS standard queue rules.
 
-mod common;
+use crate::common;
 
-use common::{ids, response_ids, run, statuses};
+use crate::common::{ids, response_ids, run, statuses};
 use lambda_batch::BatchPipeline;
 use lambda_batch::sqs::Sqs;
 use lambda_batch::sqs::SqsConfig;

@@ -1,16 +1,12 @@
 //! Kinesis and DynamoDB Streams: checkpoint and continue policies, sequence
 //! numbers as big integers, identifiers, and the payload extractors.
 
-mod common;
-
-use lambda_batch::BatchPipeline;
-use lambda_batch::dynamodb::DynamoDb;
-use lambda_batch::kinesis::Kinesis;
 use std::sync::Mutex;
 
-use common::{ids, outcome_ids};
-use lambda_batch::dynamodb::{DynamoDbRecord, EventName, Keys, NewImage, OldImage};
-use lambda_batch::kinesis::{KinesisEventRecord, KinesisRecord};
+use crate::common::{ids, outcome_ids};
+use lambda_batch::BatchPipeline;
+use lambda_batch::dynamodb::{DynamoDb, DynamoDbRecord, EventName, Keys, NewImage, OldImage};
+use lambda_batch::kinesis::{Kinesis, KinesisEventRecord, KinesisRecord};
 use lambda_batch::stream::{StreamConfig, StreamPolicy};
 use lambda_batch::{AllFailedPolicy, BatchError, BatchEvent, Json, LambdaEvent, batch_handler};
 use lambda_batch_testkit::{dynamodb as ddb_events, kinesis as kinesis_events};

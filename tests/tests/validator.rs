@@ -2,7 +2,7 @@
 //! rules and the FIFO suffix rule (docs/aws-rules.md), and the engine's
 //! responses checked by it.
 
-mod common;
+use crate::common;
 
 use lambda_batch::validate::{
     FifoRule, Problem, Severity, Verdict, check_sqs_response, check_sqs_response_text,

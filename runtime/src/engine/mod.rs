@@ -98,32 +98,20 @@ where
     // One timer for the whole batch: the abandon point.
     let mut abandon = pin!(deadline.map(|d| tokio::time::sleep_until(d.abandon)));
     let concurrency = plan.limits.concurrency_limit();
-    let mut statuses: Vec<Option<RecordStatus>> = records.iter().map(|_| None).collect();
     // One record at a time in batch order keeps every key's order by itself.
     let ordered = plan.ordered && concurrency > 1;
-    let mut schedule = Schedule::new(records.iter().map(BatchRecord::ordering_key), ordered);
-    let mut stops = Stops::default();
+    let mut progress = Progress::new(records, ordered);
     let mut in_flight = FuturesUnordered::new();
     // One record at a time (the default) runs in this slot, on this
     // future's own state: no task allocation per record.
     let mut single = std::pin::pin!(None);
-    let mut running: Vec<usize> = Vec::new();
     loop {
         if deadline.is_some_and(|d| tokio::time::Instant::now() >= d.cut_off) {
-            for index in schedule.drain() {
-                statuses[index] = Some(RecordStatus::OutOfTime);
-            }
+            progress.out_of_time();
         }
         while in_flight.len() + usize::from(single.is_some()) < concurrency {
-            let Some(index) = schedule.next_ready() else { break };
-            let record = &records[index];
-            if let Some(cause) = stops.blocker(index, || record.ordering_key()) {
-                statuses[index] = Some(RecordStatus::Skipped { cause });
-                schedule.finish(index);
-                continue;
-            }
-            running.push(index);
-            let req = Req::new(index, S::shorten(record), handler, cx);
+            let Some(index) = progress.start_next() else { break };
+            let req = Req::new(index, S::shorten(&records[index]), handler, cx);
             let future = stack.call(req).map(move |status| (index, status));
             if concurrency == 1 {
                 single.set(Some(future));
@@ -149,35 +137,94 @@ where
         };
         single.set(None);
         match finished {
-            Some(Some((index, status))) => {
-                if !keeps_order(&status) {
-                    stops.record(plan.stop, index, || records[index].ordering_key());
-                }
-                statuses[index] = Some(status);
-                running.retain(|&i| i != index);
-                schedule.finish(index);
-            }
+            Some(Some((index, status))) => progress.finish(index, status, plan.stop),
             Some(None) => break,
             None => {
                 // The abandon point: give up on what still runs.
                 drop(std::mem::take(&mut in_flight));
-                for index in running.drain(..) {
-                    tracing::warn!(index, "record abandoned at the invocation deadline");
-                    let error = RecordError::new(
-                        RecordErrorKind::Timeout,
-                        "still running at the invocation deadline",
-                    );
-                    let status = RecordStatus::Failed(error);
-                    observer.abandoned(index, &status);
-                    statuses[index] = Some(status);
-                }
-                for index in schedule.drain() {
-                    statuses[index] = Some(RecordStatus::OutOfTime);
-                }
+                progress.abandon(observer);
             }
         }
     }
-    statuses.into_iter().map(|status| status.unwrap_or(RecordStatus::OutOfTime)).collect()
+    progress.into_statuses()
+}
+
+/// Where each record of a running batch stands: its status once known, the
+/// schedule of those waiting, the stops failures set, and those running.
+struct Progress<'r, R> {
+    records: &'r [R],
+    statuses: Vec<Option<RecordStatus>>,
+    schedule: Schedule,
+    stops: Stops<'r>,
+    running: Vec<usize>,
+}
+
+impl<'r, R: BatchRecord> Progress<'r, R> {
+    /// Nothing started yet; `ordered`: records of one key run one after
+    /// the other.
+    fn new(records: &'r [R], ordered: bool) -> Self {
+        Progress {
+            records,
+            statuses: records.iter().map(|_| None).collect(),
+            schedule: Schedule::new(records.iter().map(BatchRecord::ordering_key), ordered),
+            stops: Stops::default(),
+            running: Vec::new(),
+        }
+    }
+
+    /// The next record to start, if one is ready; records a failure stops
+    /// on the way are skipped (and reported so).
+    fn start_next(&mut self) -> Option<usize> {
+        loop {
+            let index = self.schedule.next_ready()?;
+            let record = &self.records[index];
+            if let Some(cause) = self.stops.blocker(index, || record.ordering_key()) {
+                self.statuses[index] = Some(RecordStatus::Skipped { cause });
+                self.schedule.finish(index);
+                continue;
+            }
+            self.running.push(index);
+            return Some(index);
+        }
+    }
+
+    /// Record `index` finished with `status`; a record that did not finish
+    /// well stops the later records `rule` covers.
+    fn finish(&mut self, index: usize, status: RecordStatus, rule: StopRule) {
+        if !keeps_order(&status) {
+            let records = self.records;
+            self.stops.record(rule, index, || records[index].ordering_key());
+        }
+        self.statuses[index] = Some(status);
+        self.running.retain(|&i| i != index);
+        self.schedule.finish(index);
+    }
+
+    /// The cut-off passed: no waiting record starts.
+    fn out_of_time(&mut self) {
+        for index in self.schedule.drain() {
+            self.statuses[index] = Some(RecordStatus::OutOfTime);
+        }
+    }
+
+    /// The abandon point: the records still running fail (the observer is
+    /// told), the waiting ones are out of time.
+    fn abandon<O: Observer>(&mut self, observer: &O) {
+        for index in self.running.drain(..) {
+            tracing::warn!(index, "record abandoned at the invocation deadline");
+            let error =
+                RecordError::new(RecordErrorKind::Timeout, "still running at the invocation deadline");
+            let status = RecordStatus::Failed(error);
+            observer.abandoned(index, &status);
+            self.statuses[index] = Some(status);
+        }
+        self.out_of_time();
+    }
+
+    /// Each record's status, in record order.
+    fn into_statuses(self) -> Vec<RecordStatus> {
+        self.statuses.into_iter().map(|status| status.unwrap_or(RecordStatus::OutOfTime)).collect()
+    }
 }
 
 /// `true` if later records of the same order may go on: the record is done

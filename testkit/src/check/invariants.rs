@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::Verdict;
 use super::facts::{Facts, Why};
 use super::rules::Rules;
-use crate::harness::RunOutcome;
+use crate::harness::{InvocationError, RunOutcome};
 
 /// One invariant.
 pub(crate) type Judge = fn(&RunOutcome, &Rules, &Facts) -> Verdict;
@@ -143,40 +143,7 @@ pub(crate) fn exactly_the_failed_reported(run: &RunOutcome, rules: &Rules, facts
         .collect();
     let response = match &run.response {
         Ok(response) => response,
-        Err(error) => {
-            if error.error_type == "LambdaBatch.AllRecordsFailed"
-                && rules.all_failed_policy() != AllFailedPolicy::Error
-            {
-                return Verdict::Broken(format!(
-                    "the invocation failed ({}) although the all-failed policy is to report every record",
-                    error.error_type
-                ));
-            }
-            let hung = run
-                .calls
-                .iter()
-                .any(|call| call.ended.is_none() && call.fault == Some(lambda_batch::fault::Fault::Hang));
-            let timed_out = error.error_type == "Sandbox.Timedout" && hung && !engine;
-            if facts.any_unnamed() || facts.all_fail() || timed_out {
-                return Verdict::Held;
-            }
-            let hint = match error.error_type.as_str() {
-                "Runtime.Panic" => {
-                    " (a panic in one record's work fails the whole invocation: catch it per record: \
-                     `futures::FutureExt::catch_unwind` around the observed work, or a tokio task per record \
-                     spawned with `lambda_batch::observed_task`)"
-                }
-                "Sandbox.Timedout" => " (the invocation ran past its deadline)",
-                _ => "",
-            };
-            return Verdict::Broken(format!(
-                "the invocation failed ({}: {}){hint}, so Lambda retries all {} records, but {handled:?} were \
-                 handled and would be processed again: report only the records that failed",
-                error.error_type,
-                error.message,
-                facts.records.len()
-            ));
-        }
+        Err(error) => return invocation_error_verdict(run, rules, facts, error, engine, &handled),
     };
     if facts.lambda_reads.as_ref().is_some_and(|read| *read.verdict() == LambdaVerdict::CompleteFailure) {
         // A complete failure is judged by `accepted_by_lambda`.
@@ -214,6 +181,52 @@ pub(crate) fn exactly_the_failed_reported(run: &RunOutcome, rules: &Rules, facts
     Verdict::Broken(format!(
         "should be reported but are not: {missing:?}; reported but handled (Lambda would deliver them again): \
          {extra:?}; response {response}"
+    ))
+}
+
+/// [`exactly_the_failed_reported`] when the invocation failed as a whole:
+/// held where that is the right answer (a record that cannot be named,
+/// every record failing, a planned hang past the deadline in a hand-written
+/// handler), broken otherwise, with a hint for the cause.
+fn invocation_error_verdict(
+    run: &RunOutcome,
+    rules: &Rules,
+    facts: &Facts,
+    error: &InvocationError,
+    engine: bool,
+    handled: &[String],
+) -> Verdict {
+    if error.error_type == "LambdaBatch.AllRecordsFailed"
+        && rules.all_failed_policy() != AllFailedPolicy::Error
+    {
+        return Verdict::Broken(format!(
+            "the invocation failed ({}) although the all-failed policy is to report every record",
+            error.error_type
+        ));
+    }
+    let hung = run
+        .calls
+        .iter()
+        .any(|call| call.ended.is_none() && call.fault == Some(lambda_batch::fault::Fault::Hang));
+    let timed_out = error.error_type == "Sandbox.Timedout" && hung && !engine;
+    if facts.any_unnamed() || facts.all_fail() || timed_out {
+        return Verdict::Held;
+    }
+    let hint = match error.error_type.as_str() {
+        "Runtime.Panic" => {
+            " (a panic in one record's work fails the whole invocation: catch it per record: \
+             `futures::FutureExt::catch_unwind` around the observed work, or a tokio task per record \
+             spawned with `lambda_batch::observed_task`)"
+        }
+        "Sandbox.Timedout" => " (the invocation ran past its deadline)",
+        _ => "",
+    };
+    Verdict::Broken(format!(
+        "the invocation failed ({}: {}){hint}, so Lambda retries all {} records, but {handled:?} were \
+         handled and would be processed again: report only the records that failed",
+        error.error_type,
+        error.message,
+        facts.records.len()
     ))
 }
 

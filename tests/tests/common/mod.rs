@@ -1,9 +1,14 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code, unreachable_pub)]
 
+use std::cell::RefCell;
+use std::marker::PhantomData;
+use std::sync::{Mutex, Once};
+
 use lambda_batch::BatchPipeline;
 use lambda_batch::sqs::Sqs;
-use std::sync::Mutex;
+use tracing_subscriber::filter::dynamic_filter_fn;
+use tracing_subscriber::layer::{Layer, SubscriberExt};
 
 use lambda_batch::sqs::{self, SqsConfig, SqsRecord};
 use lambda_batch::{
@@ -78,7 +83,7 @@ pub fn ids(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| (*s).to_owned()).collect()
 }
 
-/// Log lines written while the guard lives (this thread only).
+/// Log lines written on one thread while its [`CaptureGuard`] lives.
 #[derive(Clone, Default)]
 pub struct Captured(std::sync::Arc<Mutex<Vec<u8>>>);
 
@@ -88,9 +93,35 @@ impl Captured {
     }
 }
 
-impl std::io::Write for Captured {
+thread_local! {
+    /// Where this thread's log lines go, if a test captures them.
+    static CAPTURE: RefCell<Option<Captured>> = const { RefCell::new(None) };
+}
+
+/// Stops capturing on this thread when dropped (restores the capture
+/// before it, if any). Not `Send`: it belongs to the thread it captures.
+pub struct CaptureGuard {
+    previous: Option<Captured>,
+    _this_thread: PhantomData<*const ()>,
+}
+
+impl Drop for CaptureGuard {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        CAPTURE.with_borrow_mut(|capture| *capture = previous);
+    }
+}
+
+/// Appends to the capture of the thread that writes, if any.
+struct ThisThreadsCapture;
+
+impl std::io::Write for ThisThreadsCapture {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
+        CAPTURE.with_borrow(|capture| {
+            if let Some(Captured(lines)) = capture {
+                lines.lock().unwrap().extend_from_slice(buf);
+            }
+        });
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -98,14 +129,35 @@ impl std::io::Write for Captured {
     }
 }
 
-/// Captures `tracing` output at DEBUG and above on this thread.
-pub fn capture_logs() -> (Captured, tracing::subscriber::DefaultGuard) {
+/// Captures `tracing` output at DEBUG and above on this thread (a task on
+/// another thread is not captured), and only this thread's: tests of every
+/// module run on parallel threads of this one process.
+///
+/// One process-wide subscriber, installed on first use, writes each event
+/// to the capture of the thread that emits it and ignores threads that
+/// capture nothing. A per-thread subscriber (`set_default`) per test would
+/// be simpler, but `tracing` caches at each call site whether anyone is
+/// interested, and with several short-lived per-thread subscribers on
+/// parallel threads a call site first reached on a thread without one can
+/// be cached as "never" while a capturing thread's subscriber lives: that
+/// test would then miss its events.
+pub fn capture_logs() -> (Captured, CaptureGuard) {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        // Asked at every event and span (a dynamic filter: a call site's
+        // answer differs by thread, so it must not be cached).
+        let capturing = dynamic_filter_fn(|metadata, _| {
+            *metadata.level() <= tracing::Level::DEBUG && CAPTURE.with_borrow(Option::is_some)
+        })
+        .with_max_level_hint(tracing::Level::DEBUG);
+        let layer = tracing_subscriber::fmt::layer()
+            .with_writer(|| ThisThreadsCapture)
+            .with_ansi(false)
+            .with_filter(capturing);
+        tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer))
+            .expect("no other global subscriber in the test binary");
+    });
     let logs = Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .with_max_level(tracing::Level::DEBUG)
-        .finish();
-    (logs, tracing::subscriber::set_default(subscriber))
+    let previous = CAPTURE.with_borrow_mut(|capture| capture.replace(logs.clone()));
+    (logs, CaptureGuard { previous, _this_thread: PhantomData })
 }

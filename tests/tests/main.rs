@@ -1,0 +1,41 @@
+//! The integration tests of lambda-batch, in one test binary: one module
+//! per file of this folder (`common` holds the shared helpers), so the
+//! workspace is linked once rather than once per file. A test's name is its
+//! module path: `cargo test -p lambda-batch-tests --test main sqs_fifo::`
+//! runs one file's tests.
+//!
+//! Tests share this process: nothing here may set process-wide state that
+//! another module's test could observe (log capture is per thread, see
+//! `common::capture_logs`; a check that needs a fresh process, as
+//! `deadline_absurd`, runs itself again in a child process).
+
+mod common;
+
+mod batch_handler;
+mod concurrency;
+mod concurrent_invocations;
+mod contained_panics;
+mod deadline;
+mod deadline_absurd;
+mod defects;
+mod duplicate_keys;
+mod fixtures;
+mod hostile_inputs;
+mod identity_tables;
+mod kafka;
+mod observe;
+mod outcomes_and_state;
+mod properties;
+mod record_reading;
+mod simulator_kafka;
+mod simulator_properties;
+mod simulator_sqs;
+mod simulator_streams_async;
+mod source_model;
+mod sqs_event_reading;
+mod sqs_fifo;
+mod sqs_standard;
+mod streams;
+mod structure;
+mod ui;
+mod validator;
