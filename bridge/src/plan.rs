@@ -4,7 +4,8 @@
 //! list (for a FIFO queue, minus what would break a group's order, unless
 //! told to do exactly as Lambda does).
 
-use lambda_batch::validate::{BatchView, FifoRule, Finding, Problem, Verdict, check_sqs_response_text};
+use lambda_batch::validate::{BatchView, FifoRule, Finding, Problem, Verdict};
+use lambda_batch::{BatchEvent, SourceKind};
 use serde_json::Value;
 
 use crate::config::FifoOrder;
@@ -44,7 +45,10 @@ pub(crate) enum PlanVerdict {
 /// Decides what to delete. `event` is the event the function received,
 /// `fifo` whether the queue is FIFO.
 pub(crate) fn plan(event: &Value, invocation: &Invocation, fifo: bool, fifo_order: FifoOrder) -> Plan {
-    let batch = BatchView::from_sqs_event(event);
+    let rule = if fifo { FifoRule::GroupSuffix } else { FifoRule::None };
+    // Read with the FIFO kind so that message groups are known to the rule.
+    let kind = SourceKind::sqs_queue(fifo);
+    let batch = BatchView::read(kind, &BatchEvent::from(event)).with_fifo_rule(rule);
     let everything: Vec<String> = batch.ids().map(str::to_owned).collect();
     let response = match invocation {
         Invocation::Failed(error) => {
@@ -58,8 +62,7 @@ pub(crate) fn plan(event: &Value, invocation: &Invocation, fifo: bool, fifo_orde
         }
         Invocation::Response(text) => text,
     };
-    let rule = if fifo { FifoRule::GroupSuffix } else { FifoRule::None };
-    let check = check_sqs_response_text(event, response, rule);
+    let check = batch.check_text(response);
     let findings = check.findings().to_vec();
     // Lambda fails the whole batch on a complete failure, and on any error
     // finding other than an order one (those remain once Lambda accepted

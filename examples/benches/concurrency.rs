@@ -41,7 +41,7 @@ async fn one_await() -> Duration {
 }
 
 async fn batch(event: &BatchEvent, concurrency: usize) -> Duration {
-    let config = SqsConfig::new().limits(Limits::new().concurrency(concurrency));
+    let config = SqsConfig::new().with_limits(Limits::new().with_concurrency(concurrency));
     let cx = lambda_batch_testkit::context();
     let start = Instant::now();
     let report = Sqs::process(&AwaitOneMillisecond, &config, event, &cx).await.expect("a valid event");

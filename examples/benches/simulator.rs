@@ -14,9 +14,9 @@ use std::time::{Duration, Instant};
 
 use lambda_batch::{RecordOutcome, batch_handler};
 use lambda_batch_testkit::sim::{
-    AsyncConfig, AsyncSimulation, Function, FunctionResult, Invocation, KafkaSimConfig, KafkaSimulation,
-    Payload, QueueConfig, SimFaults, SqsDelivery, SqsSimConfig, SqsSimulation, StreamKind, StreamSimConfig,
-    StreamSimulation, lambda_function,
+    AsyncConfig, AsyncSimulation, Function, Invocation, InvocationFaults, InvocationResult, KafkaSimConfig,
+    KafkaSimulation, Payload, QueueConfig, SqsDelivery, SqsSimConfig, SqsSimulation, StreamKind,
+    StreamSimConfig, StreamSimulation, lambda_function,
 };
 use serde_json::json;
 
@@ -24,25 +24,25 @@ const RUNS: usize = 3;
 
 /// The trivial function: handles everything, fails what the fault
 /// schedule says.
-fn trivial(invocation: &Invocation<'_>) -> FunctionResult {
+fn trivial(invocation: &Invocation<'_>) -> InvocationResult {
     if invocation.failing_records.is_empty() {
-        return FunctionResult::all_handled();
+        return InvocationResult::all_handled();
     }
     match invocation.payload {
         Payload::Sqs { messages, .. } => {
-            FunctionResult::failures(invocation.failing_records.iter().map(|&i| &*messages[i].message_id))
+            InvocationResult::failures(invocation.failing_records.iter().map(|&i| &*messages[i].message_id))
         }
-        Payload::Kinesis { records, .. } | Payload::DynamoDb { records, .. } => FunctionResult::failures(
+        Payload::Kinesis { records, .. } | Payload::DynamoDb { records, .. } => InvocationResult::failures(
             invocation.failing_records.first().map(|&i| &*records[i].sequence_number),
         ),
         Payload::Kafka { records } => {
             // The lowest failing offset of each partition.
             let mut partitions = HashSet::new();
             let failing = invocation.failing_records.iter().map(|&i| &records[i]);
-            FunctionResult::kafka_failures(failing.filter(|r| partitions.insert(r.partition)))
+            InvocationResult::kafka_failures(failing.filter(|r| partitions.insert(r.partition)))
         }
-        Payload::Async { .. } => FunctionResult::all_handled(),
-        _ => FunctionResult::all_handled(),
+        Payload::Async { .. } => InvocationResult::all_handled(),
+        _ => InvocationResult::all_handled(),
     }
 }
 
@@ -117,7 +117,7 @@ fn report(name: &str, (time, deliveries): (Duration, u64), baseline: Duration) {
     );
 }
 
-fn sqs(fifo: bool, messages: u64, faults: SimFaults, function: &mut impl Function) -> u64 {
+fn sqs(fifo: bool, messages: u64, faults: InvocationFaults, function: &mut impl Function) -> u64 {
     let queue = if fifo { QueueConfig::fifo() } else { QueueConfig::standard() };
     let mut config = SqsSimConfig::new(queue.with_dlq(5));
     config.trace = false;
@@ -135,12 +135,12 @@ fn sqs(fifo: bool, messages: u64, faults: SimFaults, function: &mut impl Functio
 
 fn main() {
     println!("(median of {RUNS} runs; each line also times the bare function calls as its baseline)");
-    let faults = SimFaults { record_failure: 0.1, ..SimFaults::none() };
+    let faults = InvocationFaults { record_failure: 0.1, ..InvocationFaults::none() };
     let n = 500_000;
     let direct = direct_calls(&mut trivial, n, 10);
     report(
         "SQS standard, batch 10, no faults",
-        measure(|| sqs(false, n, SimFaults::none(), &mut trivial)),
+        measure(|| sqs(false, n, InvocationFaults::none(), &mut trivial)),
         direct,
     );
     let run = measure(|| sqs(false, n, faults, &mut trivial));
@@ -182,7 +182,7 @@ fn main() {
     let run = measure(|| {
         let config = AsyncConfig {
             trace: false,
-            faults: SimFaults { function_error: 0.1, ..SimFaults::none() },
+            faults: InvocationFaults { function_error: 0.1, ..InvocationFaults::none() },
             ..AsyncConfig::default()
         };
         let mut sim = AsyncSimulation::new(config).expect("valid configuration");
@@ -199,7 +199,7 @@ fn main() {
     let direct = direct_calls(&mut real, m, 10);
     report(
         "SQS standard, batch 10, real #[batch_handler] (JSON + tokio)",
-        measure(|| sqs(false, m, SimFaults::none(), &mut real)),
+        measure(|| sqs(false, m, InvocationFaults::none(), &mut real)),
         direct,
     );
 }

@@ -16,7 +16,7 @@ use lambda_batch_examples::inventory::{Projection, project_order};
 use lambda_batch_examples::orders::handle_order;
 use lambda_batch_examples::telemetry::store_reading;
 use lambda_batch_testkit::sim::{
-    self, Millis, Progress, QueueConfig, SimFaults, SqsSimConfig, SqsSimulation, lambda_function,
+    self, InvocationFaults, Millis, Progress, QueueConfig, SqsSimConfig, SqsSimulation, lambda_function,
 };
 use lambda_batch_testkit::{
     context, dynamodb as ddb_events, kafka as kafka_events, kinesis as kinesis_events, sqs as events,
@@ -75,7 +75,7 @@ async fn streams() {
     println!("== Kinesis, checkpoint: stop at the first failure, report only its sequence number");
     print_report(Kinesis::process(&store_reading {}, &store_reading::CONFIG, &event, &context()).await);
     println!("== Kinesis, continue: handle everything, report every failure");
-    let config = store_reading::CONFIG.policy(StreamPolicy::Continue);
+    let config = store_reading::CONFIG.with_stream_policy(StreamPolicy::Continue);
     print_report(Kinesis::process(&store_reading {}, &config, &event, &context()).await);
 
     let key = |id: &str| json!({"id": {"S": id}});
@@ -137,7 +137,7 @@ async fn main() {
         ])
     };
     run("FIFO queue (.fifo ARN): stop at the first failure", fifo(), &handle_order::CONFIG).await;
-    let skip_group = handle_order::CONFIG.fifo_policy(FifoPolicy::SkipFailedGroup);
+    let skip_group = handle_order::CONFIG.with_fifo_policy(FifoPolicy::SkipFailedGroup);
     run("FIFO queue, skip only the failing message group", fifo(), &skip_group).await;
 
     let all_failed = events::event([events::message("x1", "{}"), events::message("x2", &order(21, 0, 0))]);
@@ -162,7 +162,7 @@ fn simulated_queue() {
     let mut config = SqsSimConfig::new(QueueConfig::fifo().with_dlq(4));
     config.seed = 2026;
     config.mapping.batch_size = 3;
-    config.faults = SimFaults { timeout: 0.05, throttle: 0.05, ..SimFaults::none() };
+    config.faults = InvocationFaults { timeout: 0.05, throttle: 0.05, ..InvocationFaults::none() };
     let mut simulation = SqsSimulation::new(config).expect("a configuration AWS accepts");
     for i in 0..24u64 {
         let customer = ["customer-a", "customer-b", "customer-c"][(i % 3) as usize];

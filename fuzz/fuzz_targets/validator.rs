@@ -1,6 +1,6 @@
 //! Arbitrary (event, response) pairs through the response validator
-//! (`check_sqs_response_text`, `check_stream_response_text`,
-//! `check_kafka_response_text`), judged by the oracle in `src/validator.rs`.
+//! (`BatchView::check_text` for every source, SQS under each FIFO rule),
+//! judged by the oracle in `src/validator.rs`.
 #![no_main]
 
 use libfuzzer_sys::{fuzz_mutator, fuzz_target};

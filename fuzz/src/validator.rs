@@ -9,9 +9,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use lambda_batch::validate::{
-    BatchView, FifoRule, Verdict, check_kafka_response_text, check_sqs_response_text, check_stream_response_text,
-};
+use lambda_batch::dynamodb::DynamoDb;
+use lambda_batch::kafka::Kafka;
+use lambda_batch::kinesis::Kinesis;
+use lambda_batch::validate::{BatchView, FifoRule, Verdict};
+use lambda_batch::{BatchEvent, Source, SourceKind};
 use serde_json::Value;
 
 use crate::event::{cmp_decimal, is_decimal};
@@ -59,12 +61,14 @@ pub fn check(data: &[u8]) {
     };
     let response = String::from_utf8_lossy(response_bytes);
     let batch = records(mode, &event);
-    let check = match mode {
-        Mode::Sqs(rule) => check_sqs_response_text(&event, &response, rule),
-        Mode::Kinesis => check_stream_response_text(&BatchView::from_kinesis_event(&event), &response),
-        Mode::DynamoDb => check_stream_response_text(&BatchView::from_dynamodb_event(&event), &response),
-        Mode::Kafka => check_kafka_response_text(&BatchView::from_kafka_event(&event), &response),
+    let (kind, rule) = match mode {
+        // Read as FIFO so that the group rules see message groups.
+        Mode::Sqs(rule) => (SourceKind::sqs_queue(true), rule),
+        Mode::Kinesis => (Kinesis::KIND, FifoRule::None),
+        Mode::DynamoDb => (DynamoDb::KIND, FifoRule::None),
+        Mode::Kafka => (Kafka::KIND, FifoRule::None),
     };
+    let check = BatchView::read(kind, &BatchEvent::from(&event)).with_fifo_rule(rule).check_text(&response);
     let expected = verdict(mode, &batch, &response);
     let got = check.verdict();
     assert_eq!(

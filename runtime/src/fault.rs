@@ -5,7 +5,7 @@
 //! runs, the injector is the engine's observer (`engine/observe.rs`): it
 //! records when each record starts and ends and how it came out, and the
 //! engine's fault layer replaces or wraps the handler call as the record's
-//! [`Fault`] says. A hand-written handler's per-record work is observed
+//! [`CallFault`] says. A hand-written handler's per-record work is observed
 //! the same way through [`crate::observe`]: the injector finds the record
 //! by its identifier (see [`Injector::with_identifiers`]). Without a scope
 //! nothing changes.
@@ -24,7 +24,7 @@ use crate::source::BatchRecord;
 /// What to do to one record's call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Fault {
+pub enum CallFault {
     /// Fail without calling the handler.
     Error,
     /// Panic when the call is first polled (inside the engine's isolation).
@@ -61,7 +61,7 @@ pub struct Call {
     /// The record's status once settled; `None` if it never ended.
     pub status: Option<RecordStatus>,
     /// The fault injected into it, if any.
-    pub fault: Option<Fault>,
+    pub fault: Option<CallFault>,
     /// Who reported it.
     pub site: CallSite,
 }
@@ -69,7 +69,7 @@ pub struct Call {
 /// Faults to inject, by record index, and the calls observed.
 #[derive(Debug, Default)]
 pub struct Injector {
-    faults: HashMap<usize, Fault>,
+    faults: HashMap<usize, CallFault>,
     identifiers: Vec<String>,
     calls: Mutex<Vec<Call>>,
 }
@@ -80,7 +80,7 @@ tokio::task_local! {
 
 impl Injector {
     /// An injector with these faults (record index -> fault).
-    pub fn new(faults: HashMap<usize, Fault>) -> Arc<Self> {
+    pub fn new(faults: HashMap<usize, CallFault>) -> Arc<Self> {
         Self::with_identifiers(faults, Vec::new())
     }
 
@@ -88,7 +88,7 @@ impl Injector {
     /// identifier (by index, as text: Kafka's `<topic>-<partition>@<offset>`),
     /// so that [`crate::observe`] in a hand-written handler finds the
     /// record it is given.
-    pub fn with_identifiers(faults: HashMap<usize, Fault>, identifiers: Vec<String>) -> Arc<Self> {
+    pub fn with_identifiers(faults: HashMap<usize, CallFault>, identifiers: Vec<String>) -> Arc<Self> {
         Arc::new(Injector { faults, identifiers, calls: Mutex::new(Vec::new()) })
     }
 
@@ -110,7 +110,7 @@ pub(crate) fn current() -> Option<Arc<Injector>> {
 
 impl Injector {
     /// Records the start of record `index`'s call and returns its fault.
-    pub(crate) fn start(&self, index: usize, id: &str, site: CallSite) -> Option<Fault> {
+    pub(crate) fn start(&self, index: usize, id: &str, site: CallSite) -> Option<CallFault> {
         let fault = self.faults.get(&index).copied();
         if let Ok(mut calls) = self.calls.lock() {
             calls.push(Call {
@@ -128,7 +128,7 @@ impl Injector {
 
     /// Records the start of the work on the record named `id` (the first
     /// such record not started yet) and returns its index and fault.
-    pub(crate) fn start_named(&self, id: &str) -> (usize, Option<Fault>) {
+    pub(crate) fn start_named(&self, id: &str) -> (usize, Option<CallFault>) {
         let started: Vec<usize> =
             self.calls.lock().map(|calls| calls.iter().map(|call| call.index).collect()).unwrap_or_default();
         let mut named = self.identifiers.iter().enumerate().filter(|(_, known)| *known == id);
@@ -153,9 +153,9 @@ impl Injector {
 
 /// The injector is the engine's observer while it is in scope.
 impl Observer for Arc<Injector> {
-    type Fault = Fault;
+    type Fault = CallFault;
 
-    fn start<R: BatchRecord>(&self, index: usize, record: &R) -> Option<Fault> {
+    fn start<R: BatchRecord>(&self, index: usize, record: &R) -> Option<CallFault> {
         Injector::start(self, index, record.item_identifier(), CallSite::Engine)
     }
 
@@ -163,22 +163,22 @@ impl Observer for Arc<Injector> {
         Injector::end(self, index, status);
     }
 
-    fn start_named(&self, id: &str) -> Option<(usize, Option<Fault>)> {
+    fn start_named(&self, id: &str) -> Option<(usize, Option<CallFault>)> {
         Some(Injector::start_named(self, id))
     }
 }
 
-impl ApplyFault for Fault {
+impl ApplyFault for CallFault {
     #[allow(clippy::panic, reason = "a panic is the fault being injected; the engine's isolation catches it")]
     async fn apply<C: Future>(self, call: C, injected_error: impl FnOnce() -> C::Output) -> C::Output {
         match self {
-            Fault::Error => injected_error(),
-            Fault::Panic => std::panic::panic_any("injected panic"),
-            Fault::Delay(delay) => {
+            CallFault::Error => injected_error(),
+            CallFault::Panic => std::panic::panic_any("injected panic"),
+            CallFault::Delay(delay) => {
                 tokio::time::sleep(delay).await;
                 call.await
             }
-            Fault::Hang => std::future::pending().await,
+            CallFault::Hang => std::future::pending().await,
         }
     }
 }

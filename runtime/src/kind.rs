@@ -74,6 +74,12 @@ impl SourceKind {
         }
     }
 
+    /// The kind of an SQS queue: [`SqsFifo`](SourceKind::SqsFifo) when
+    /// `fifo`, [`Sqs`](SourceKind::Sqs) otherwise.
+    pub const fn sqs_queue(fifo: bool) -> SourceKind {
+        if fifo { SourceKind::SqsFifo } else { SourceKind::Sqs }
+    }
+
     /// Which records must be handled in order.
     pub const fn ordering(self) -> OrderingRule {
         match self {

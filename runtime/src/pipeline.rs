@@ -103,7 +103,7 @@ where
     Ok(report)
 }
 
-/// Handles an invocation of source `S`: [`process`], then the all-failed
+/// Handles an invocation of source `S`: `process`, then the all-failed
 /// policy; an error is logged once.
 pub async fn handle<S, H>(
     handler: &H,

@@ -23,9 +23,9 @@ pub enum AllFailedPolicy {
 /// ```
 /// use std::time::Duration;
 /// use lambda_batch::Limits;
-/// const LIMITS: Limits = Limits::new().concurrency(16).record_timeout(Duration::from_secs(5));
-/// assert_eq!(LIMITS.concurrency_limit(), 16);
-/// assert_eq!(LIMITS.margin(), Duration::from_millis(500));
+/// const LIMITS: Limits = Limits::new().with_concurrency(16).with_record_timeout(Duration::from_secs(5));
+/// assert_eq!(LIMITS.concurrency(), 16);
+/// assert_eq!(LIMITS.deadline_margin(), Duration::from_millis(500));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -54,35 +54,35 @@ impl Limits {
     /// Up to `n` records in flight (0 counts as 1). Records that must keep
     /// their order (a FIFO message group, a stream partition or item key)
     /// still run one after the other.
-    pub const fn concurrency(mut self, n: usize) -> Self {
+    pub const fn with_concurrency(mut self, n: usize) -> Self {
         self.concurrency = if n == 0 { 1 } else { n };
         self
     }
 
     /// How long before the invocation deadline to stop starting records.
-    pub const fn deadline_margin(mut self, margin: std::time::Duration) -> Self {
+    pub const fn with_deadline_margin(mut self, margin: std::time::Duration) -> Self {
         self.deadline_margin = margin;
         self
     }
 
     /// Fails a record whose handling takes longer than `timeout`.
-    pub const fn record_timeout(mut self, timeout: std::time::Duration) -> Self {
+    pub const fn with_record_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.record_timeout = Some(timeout);
         self
     }
 
     /// The concurrency limit (at least 1).
-    pub const fn concurrency_limit(&self) -> usize {
+    pub const fn concurrency(&self) -> usize {
         self.concurrency
     }
 
     /// The deadline margin.
-    pub const fn margin(&self) -> std::time::Duration {
+    pub const fn deadline_margin(&self) -> std::time::Duration {
         self.deadline_margin
     }
 
     /// The per-record timeout, if any.
-    pub const fn timeout(&self) -> Option<std::time::Duration> {
+    pub const fn record_timeout(&self) -> Option<std::time::Duration> {
         self.record_timeout
     }
 }

@@ -44,8 +44,8 @@ pub trait Source: sealed::Sealed + 'static {
     /// The engine's view of one record of this source, borrowing the event.
     type Record<'e>: BatchRecord + Send + Sync;
 
-    /// Which source this is (for SQS: [`SourceKind::Sqs`]; whether a batch is
-    /// FIFO is told by its queue ARN or the handler's settings).
+    /// Which source this is (for SQS, the standard-queue kind: whether a
+    /// batch is FIFO is told by its queue ARN or the handler's settings).
     const KIND: SourceKind;
 
     /// The handler settings for this source

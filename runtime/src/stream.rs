@@ -24,7 +24,7 @@ pub enum StreamPolicy {
 ///
 /// ```
 /// use lambda_batch::stream::{StreamConfig, StreamPolicy};
-/// const CONFIG: StreamConfig = StreamConfig::new().policy(StreamPolicy::Continue);
+/// const CONFIG: StreamConfig = StreamConfig::new().with_stream_policy(StreamPolicy::Continue);
 /// assert_eq!(CONFIG.stream_policy(), StreamPolicy::Continue);
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -46,13 +46,13 @@ impl StreamConfig {
     }
 
     /// Sets the failure policy.
-    pub const fn policy(mut self, policy: StreamPolicy) -> Self {
+    pub const fn with_stream_policy(mut self, policy: StreamPolicy) -> Self {
         self.policy = policy;
         self
     }
 
     /// Sets what to do when every record failed.
-    pub const fn all_failed(mut self, policy: AllFailedPolicy) -> Self {
+    pub const fn with_all_failed_policy(mut self, policy: AllFailedPolicy) -> Self {
         self.all_failed = policy;
         self
     }
@@ -60,13 +60,13 @@ impl StreamConfig {
     /// Sets the concurrency and time limits. Records with the same
     /// partition key (Kinesis) or item keys (DynamoDB) always run one after
     /// the other.
-    pub const fn limits(mut self, limits: Limits) -> Self {
+    pub const fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
         self
     }
 
     /// The concurrency and time limits.
-    pub const fn run_limits(&self) -> Limits {
+    pub const fn limits(&self) -> Limits {
         self.limits
     }
 
@@ -113,7 +113,7 @@ pub(crate) fn plan(
         source,
         stop,
         ordered: true,
-        limits: config.run_limits(),
+        limits: config.limits(),
         max_receive_count: None,
         drop_over_budget: false,
         response,

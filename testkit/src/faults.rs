@@ -3,10 +3,10 @@
 //! code.
 //!
 //! Two kinds of fault, by how they reach the handler:
-//! - in the event ([`TestFault::BadBody`] and the identifier faults): the
+//! - in the event ([`RecordFault::BadBody`] and the identifier faults): the
 //!   record's bytes change, so they reach every handler;
-//! - in the call ([`TestFault::Error`], [`TestFault::Panic`],
-//!   [`TestFault::Slow`], [`TestFault::Hang`]): the engine applies them to a
+//! - in the call ([`RecordFault::Error`], [`RecordFault::Panic`],
+//!   [`RecordFault::Slow`], [`RecordFault::Hang`]): the engine applies them to a
 //!   `#[batch_handler]`'s record calls, and `lambda_batch::observe` to a
 //!   hand-written handler's per-record work. A hand-written handler that
 //!   does not call `observe` gets none of them: test it with
@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use lambda_batch::OrderingRule;
-use lambda_batch::fault::Fault;
+use lambda_batch::fault::CallFault;
 use proptest::prelude::*;
 use proptest::strategy::BoxedStrategy;
 use serde_json::{Value, json};
@@ -27,7 +27,7 @@ use crate::wire::{self, Encoding, RecordPaths};
 
 /// A fault for one record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TestFault {
+pub enum RecordFault {
     /// The call fails without running the handler's work.
     Error,
     /// The call panics.
@@ -53,13 +53,13 @@ pub enum TestFault {
     DuplicateId,
 }
 
-impl TestFault {
+impl RecordFault {
     /// Whether the fault is in the event (reaches every handler), not in
     /// the call.
     pub fn is_in_event(self) -> bool {
         matches!(
             self,
-            TestFault::BadBody | TestFault::MissingId | TestFault::EmptyId | TestFault::DuplicateId
+            RecordFault::BadBody | RecordFault::MissingId | RecordFault::EmptyId | RecordFault::DuplicateId
         )
     }
 }
@@ -67,7 +67,7 @@ impl TestFault {
 /// Faults by record index. Indices past the batch's end are ignored.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FaultPlan {
-    faults: BTreeMap<usize, TestFault>,
+    faults: BTreeMap<usize, RecordFault>,
 }
 
 impl FaultPlan {
@@ -77,31 +77,31 @@ impl FaultPlan {
     }
 
     /// Adds a fault for record `index`.
-    pub fn with(mut self, index: usize, fault: TestFault) -> Self {
+    pub fn with(mut self, index: usize, fault: RecordFault) -> Self {
         self.faults.insert(index, fault);
         self
     }
 
     /// The fault of record `index`, if any.
-    pub fn get(&self, index: usize) -> Option<TestFault> {
+    pub fn get(&self, index: usize) -> Option<RecordFault> {
         self.faults.get(&index).copied()
     }
 
     /// Every fault, by record index.
-    pub fn iter(&self) -> impl Iterator<Item = (usize, TestFault)> + '_ {
+    pub fn iter(&self) -> impl Iterator<Item = (usize, RecordFault)> + '_ {
         self.faults.iter().map(|(&index, &fault)| (index, fault))
     }
 
     /// The faults applied to calls (all but the faults in the event).
-    pub(crate) fn call_faults(&self) -> std::collections::HashMap<usize, Fault> {
+    pub(crate) fn call_faults(&self) -> std::collections::HashMap<usize, CallFault> {
         self.faults
             .iter()
             .filter_map(|(&index, fault)| {
                 let fault = match fault {
-                    TestFault::Error => Fault::Error,
-                    TestFault::Panic => Fault::Panic,
-                    TestFault::Slow(delay) => Fault::Delay(*delay),
-                    TestFault::Hang => Fault::Hang,
+                    RecordFault::Error => CallFault::Error,
+                    RecordFault::Panic => CallFault::Panic,
+                    RecordFault::Slow(delay) => CallFault::Delay(*delay),
+                    RecordFault::Hang => CallFault::Hang,
                     _ => return None,
                 };
                 Some((index, fault))
@@ -117,10 +117,10 @@ impl FaultPlan {
         let original = records.clone();
         for (index, record) in records.iter_mut().enumerate() {
             match self.get(index) {
-                Some(TestFault::BadBody) => corrupt_payload(paths, record),
-                Some(TestFault::MissingId) => paths.remove_identifier(record),
-                Some(TestFault::EmptyId) => paths.set_identifier(record, json!("")),
-                Some(TestFault::DuplicateId) => {
+                Some(RecordFault::BadBody) => corrupt_payload(paths, record),
+                Some(RecordFault::MissingId) => paths.remove_identifier(record),
+                Some(RecordFault::EmptyId) => paths.set_identifier(record, json!("")),
+                Some(RecordFault::DuplicateId) => {
                     if let Some(other) = neighbour(source, &original, index) {
                         paths.set_identifier(record, paths.identifier(other).clone());
                     }
@@ -154,7 +154,7 @@ fn neighbour(source: SourceKind, records: &[Value], index: usize) -> Option<&Val
         .map(|at| &records[at])
 }
 
-/// Whether [`TestFault::BadBody`] changes this record (not a DynamoDB
+/// Whether [`RecordFault::BadBody`] changes this record (not a DynamoDB
 /// `REMOVE` record).
 pub(crate) fn payload_can_be_corrupted(source: SourceKind, record: &Value) -> bool {
     crate::wire::paths(source).has_payload(record)
@@ -215,19 +215,20 @@ const IDENTIFIER_FAULT_CHANCE: f64 = 0.15;
 /// For a `#[batch_handler]` or a hand-written handler that wraps each
 /// record's work in `lambda_batch::observe`; for other hand-written
 /// handlers use [`payload_fault_plan`].
+#[must_use = "a strategy generates nothing until a test runner uses it"]
 pub fn fault_plan(records: usize, probability: f64) -> BoxedStrategy<FaultPlan> {
     let fault = prop_oneof![
-        Just(TestFault::Error),
-        Just(TestFault::Panic),
-        Just(TestFault::BadBody),
-        (1u64..50).prop_map(|ms| TestFault::Slow(Duration::from_millis(ms))),
-        Just(TestFault::Hang),
+        Just(RecordFault::Error),
+        Just(RecordFault::Panic),
+        Just(RecordFault::BadBody),
+        (1u64..50).prop_map(|ms| RecordFault::Slow(Duration::from_millis(ms))),
+        Just(RecordFault::Hang),
     ];
     let failing = prop_oneof![
-        3 => Just(TestFault::Error),
-        1 => Just(TestFault::Panic),
-        2 => Just(TestFault::BadBody),
-        1 => Just(TestFault::Hang),
+        3 => Just(RecordFault::Error),
+        1 => Just(RecordFault::Panic),
+        2 => Just(RecordFault::BadBody),
+        1 => Just(RecordFault::Hang),
     ];
     plans(records, probability, fault.boxed(), failing.boxed())
 }
@@ -236,18 +237,19 @@ pub fn fault_plan(records: usize, probability: f64) -> BoxedStrategy<FaultPlan> 
 /// and identifier faults): for a hand-written handler whose per-record
 /// work is not wrapped in `lambda_batch::observe`, which no call fault can
 /// reach. One plan in eight corrupts every record's payload.
+#[must_use = "a strategy generates nothing until a test runner uses it"]
 pub fn payload_fault_plan(records: usize, probability: f64) -> BoxedStrategy<FaultPlan> {
-    plans(records, probability, Just(TestFault::BadBody).boxed(), Just(TestFault::BadBody).boxed())
+    plans(records, probability, Just(RecordFault::BadBody).boxed(), Just(RecordFault::BadBody).boxed())
 }
 
 fn plans(
     records: usize,
     probability: f64,
-    fault: BoxedStrategy<TestFault>,
-    failing: BoxedStrategy<TestFault>,
+    fault: BoxedStrategy<RecordFault>,
+    failing: BoxedStrategy<RecordFault>,
 ) -> BoxedStrategy<FaultPlan> {
     let identifier_fault =
-        prop_oneof![Just(TestFault::MissingId), Just(TestFault::EmptyId), Just(TestFault::DuplicateId)];
+        prop_oneof![Just(RecordFault::MissingId), Just(RecordFault::EmptyId), Just(RecordFault::DuplicateId)];
     let identifier =
         proptest::option::weighted(IDENTIFIER_FAULT_CHANCE, (0..records.max(1), identifier_fault));
     let some =
@@ -259,7 +261,7 @@ fn plans(
     ];
     (faults, identifier)
         .prop_map(|(faults, identifier)| {
-            let mut faults: BTreeMap<usize, TestFault> =
+            let mut faults: BTreeMap<usize, RecordFault> =
                 faults.into_iter().enumerate().filter_map(|(i, f)| f.map(|f| (i, f))).collect();
             if let Some((index, fault)) = identifier {
                 faults.insert(index, fault);

@@ -78,7 +78,7 @@ pub struct InvocationError {
 
 /// What one run did.
 #[derive(Debug, Clone)]
-pub struct RunOutcome {
+pub struct HarnessRun {
     /// The batch as the handler got it (the plan's faults in the event
     /// applied: corrupted payloads, identifier faults).
     pub batch: Batch,
@@ -93,7 +93,7 @@ pub struct RunOutcome {
     pub calls: Vec<Call>,
 }
 
-impl RunOutcome {
+impl HarnessRun {
     /// The identifiers listed in `batchItemFailures` (empty on an error), as
     /// text: Kafka's `{"partition": p, "offset": n}` as `p@n`, the form of
     /// [`lambda_batch::ItemIdentifier::as_str`].
@@ -133,7 +133,7 @@ pub const FUNCTION_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 /// `#[batch_handler]` function, `|event| handler(&state, event)`, or a
 /// hand-written `async fn(LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, Error>`
 /// (which gets the call faults of `plan` through `lambda_batch::observe`).
-pub fn run<F, Fut, P, R, E>(handler: F, batch: &Batch, plan: &FaultPlan) -> RunOutcome
+pub fn run<F, Fut, P, R, E>(handler: F, batch: &Batch, plan: &FaultPlan) -> HarnessRun
 where
     F: Fn(LambdaEvent<P>) -> Fut,
     Fut: Future<Output = Result<R, E>>,
@@ -173,7 +173,7 @@ where
             message: format!("Lambda panicked: {}", panic_message(panic.as_ref())),
         }),
     };
-    RunOutcome { batch, plan: plan.clone(), response, calls: injector.calls() }
+    HarnessRun { batch, plan: plan.clone(), response, calls: injector.calls() }
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
@@ -216,7 +216,7 @@ pub(crate) fn quiet_injected_panics() {
     });
 }
 
-fn failed(batch: Batch, plan: &FaultPlan, error_type: &str, message: &str) -> RunOutcome {
+fn failed(batch: Batch, plan: &FaultPlan, error_type: &str, message: &str) -> HarnessRun {
     let error = InvocationError { error_type: error_type.to_owned(), message: message.to_owned() };
-    RunOutcome { batch, plan: plan.clone(), response: Err(error), calls: Vec::new() }
+    HarnessRun { batch, plan: plan.clone(), response: Err(error), calls: Vec::new() }
 }

@@ -37,7 +37,7 @@
 //!
 //! let mut runner = proptest::test_runner::TestRunner::default();
 //! runner
-//!     .run(&(sqs_batch(0..20, json_body(0u32..5)), fault_plan(20, 0.2)), |(batch, faults)| {
+//!     .run(&(sqs_batch(json_body(0u32..5), 0..20), fault_plan(20, 0.2)), |(batch, faults)| {
 //!         check(&run(handle, &batch, &faults), handle::CONFIG)
 //!     })
 //!     .unwrap();

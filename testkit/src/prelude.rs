@@ -8,8 +8,8 @@ pub use lambda_batch::stream::{StreamConfig, StreamPolicy};
 pub use lambda_batch::{AllFailedPolicy, observe, observed_task};
 
 pub use crate::check::{CheckReport, Invariant, Rules, check, check_report};
-pub use crate::faults::{FaultPlan, TestFault, fault_plan, payload_fault_plan};
-pub use crate::harness::{RunOutcome, run};
+pub use crate::faults::{FaultPlan, RecordFault, fault_plan, payload_fault_plan};
+pub use crate::harness::{HarnessRun, run};
 pub use crate::strategy::{
     Batch, SourceKind, dynamodb_batch, json_body, json_data, kafka_batch, kinesis_batch, sqs_batch,
     sqs_fifo_batch,

@@ -20,6 +20,7 @@ macro_rules! named_strategy {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Debug)]
+        #[must_use = "a strategy generates nothing until a test runner uses it"]
         pub struct $name(BoxedStrategy<Batch>);
 
         impl Strategy for $name {
@@ -50,6 +51,7 @@ named_strategy!(
 );
 
 /// Bodies that are the JSON of values from `values`.
+#[must_use = "a strategy generates nothing until a test runner uses it"]
 pub fn json_body<T, S>(values: S) -> BoxedStrategy<String>
 where
     T: Serialize + fmt::Debug,
@@ -84,9 +86,10 @@ fn increasing(start: u128, gaps: &[u64]) -> Vec<String> {
 ///
 /// Records have UUID `messageId`s, every attribute value is a string, and
 /// the queue ARN has no `.fifo` suffix.
+#[must_use = "a strategy generates nothing until a test runner uses it"]
 pub fn sqs_batch(
-    records: impl Into<SizeRange>,
     body: impl Strategy<Value = String> + 'static,
+    records: impl Into<SizeRange>,
 ) -> SqsBatchStrategy {
     let record = (body, 1u32..4, 1_600_000_000_000u64..1_800_000_000_000);
     SqsBatchStrategy(
@@ -108,10 +111,11 @@ pub fn sqs_batch(
 /// SQS FIFO batches: `records` messages spread over up to `groups` message
 /// groups (order within each group is the batch order), with large
 /// non-consecutive `SequenceNumber`s and a `.fifo` queue ARN.
+#[must_use = "a strategy generates nothing until a test runner uses it"]
 pub fn sqs_fifo_batch(
+    body: impl Strategy<Value = String> + 'static,
     records: impl Into<SizeRange>,
     groups: std::ops::RangeInclusive<usize>,
-    body: impl Strategy<Value = String> + 'static,
 ) -> SqsBatchStrategy {
     let record = (body, 0..*groups.end().max(&1), 0u64..1_000_000_000);
     let first_sequence = 10_000_000_000_000_000_000u128..20_000_000_000_000_000_000;
@@ -155,10 +159,11 @@ fn sqs_record(id: &str, body: &str, receives: u32, sent: u64, fifo: Option<(Stri
 /// changes within the batch (from 3 to 4, 20 to 21, or 55 to 56 digits:
 /// Kinesis's own have 56), so comparing them as text is caught, and data
 /// from `data` (base64-encoded in the event as Lambda does).
+#[must_use = "a strategy generates nothing until a test runner uses it"]
 pub fn kinesis_batch(
+    data: impl Strategy<Value = Vec<u8>> + 'static,
     records: impl Into<SizeRange>,
     partition_keys: std::ops::RangeInclusive<usize>,
-    data: impl Strategy<Value = Vec<u8>> + 'static,
 ) -> KinesisBatchStrategy {
     let record = (0..*partition_keys.end().max(&1), data, 0u64..1_000_000);
     let digits = prop_oneof![Just(3u32), Just(20), Just(55)];
@@ -216,6 +221,7 @@ fn power_of_ten_plus(digits: u32, offset: i128) -> String {
 }
 
 /// Kinesis data that is the JSON of values from `values`.
+#[must_use = "a strategy generates nothing until a test runner uses it"]
 pub fn json_data<T, S>(values: S) -> BoxedStrategy<Vec<u8>>
 where
     T: Serialize + fmt::Debug,
@@ -235,10 +241,11 @@ pub const DYNAMODB_KEY_ATTRIBUTE: &str = "pk";
 /// [`DYNAMODB_KEY_ATTRIBUTE`]), and increasing sequence numbers whose digit
 /// count changes within the batch (from 3 to 4, 20 to 21 or 25 to 26
 /// digits), so comparing them as text is caught.
+#[must_use = "a strategy generates nothing until a test runner uses it"]
 pub fn dynamodb_batch<T, S>(
+    image: S,
     records: impl Into<SizeRange>,
     items: std::ops::RangeInclusive<usize>,
-    image: S,
 ) -> DynamoDbBatchStrategy
 where
     T: Serialize + fmt::Debug,
@@ -290,10 +297,11 @@ fn to_image<T: Serialize>(value: &T) -> Value {
 /// is caught), keys of a few users (or none), and values from `value`
 /// (base64-encoded in the event as Lambda does). The event lists each
 /// partition's records together, as Lambda does.
+#[must_use = "a strategy generates nothing until a test runner uses it"]
 pub fn kafka_batch(
+    value: impl Strategy<Value = Vec<u8>> + 'static,
     records: impl Into<SizeRange>,
     partitions: std::ops::RangeInclusive<u32>,
-    value: impl Strategy<Value = Vec<u8>> + 'static,
 ) -> KafkaBatchStrategy {
     let record = (0..*partitions.end().max(&1), proptest::option::weighted(0.9, 0u8..4), value, 1u64..20);
     let start = prop_oneof![Just(0u64), Just(7), Just(95), Just(9_990), Just(123_456_789)];

@@ -73,7 +73,7 @@ pub struct RecordPaths {
     /// The fields the ordering key is made of, none where the source keeps
     /// no order (Kafka: `topic` and `partition`).
     pub ordering_key: &'static [Path],
-    /// The payload a handler decodes, which [`TestFault::BadBody`](crate::faults::TestFault::BadBody) corrupts.
+    /// The payload a handler decodes, which [`RecordFault::BadBody`](crate::faults::RecordFault::BadBody) corrupts.
     pub payload: Field,
     /// A field value that means the record carries no payload (DynamoDB
     /// `REMOVE`: no new image).

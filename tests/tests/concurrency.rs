@@ -2,6 +2,7 @@
 //! batches under N in {1, 2, 8, 64}, checked record by record.
 
 use crate::common;
+use lambda_batch::{BatchEvent, SourceKind};
 
 use lambda_batch::BatchPipeline;
 use std::sync::Mutex;
@@ -10,7 +11,7 @@ use std::time::Duration;
 use lambda_batch::kinesis::{Kinesis, KinesisRecord};
 use lambda_batch::sqs::{FifoPolicy, QueueKind, Sqs, SqsConfig, SqsRecord};
 use lambda_batch::stream::{StreamConfig, StreamPolicy};
-use lambda_batch::validate::{BatchView, FifoRule, check_sqs_response, check_stream_response};
+use lambda_batch::validate::{BatchView, FifoRule};
 use lambda_batch::{
     AllFailedPolicy, BatchReport, Context, Limits, RecordHandler, RecordOutcome, RecordStatus,
 };
@@ -157,8 +158,8 @@ async fn sqs_standard_runs_up_to_n_at_once_and_reports_exactly_the_failures_in_o
         for seed in 0..SEEDS {
             let batch = random_batch(seed);
             let config = SqsConfig::new()
-                .all_failed(AllFailedPolicy::ReportAll)
-                .limits(Limits::new().concurrency(limit));
+                .with_all_failed_policy(AllFailedPolicy::ReportAll)
+                .with_limits(Limits::new().with_concurrency(limit));
             let value = sqs_event(&batch, false);
             let (log, statuses, response) = run_sqs(&value, config).await;
             check_log(&log, &batch.iter().map(|b| b.0.clone()).collect::<Vec<_>>(), limit, false);
@@ -174,7 +175,12 @@ async fn sqs_standard_runs_up_to_n_at_once_and_reports_exactly_the_failures_in_o
             }
             let ids: Vec<String> = (0..batch.len()).map(|i| format!("m{i}")).collect();
             failures_in_record_order(&response, &ids);
-            assert!(check_sqs_response(&value, &response, FifoRule::None).is_valid());
+            assert!(
+                BatchView::read(SourceKind::SqsFifo, &BatchEvent::from(&value))
+                    .with_fifo_rule(FifoRule::None)
+                    .check(&response)
+                    .is_valid()
+            );
         }
     }
 }
@@ -187,9 +193,9 @@ async fn sqs_fifo_skip_group_is_parallel_across_groups_and_sequential_within_one
             let batch = random_batch(seed);
             let keys: Vec<String> = batch.iter().map(|b| b.0.clone()).collect();
             let config = SqsConfig::new()
-                .fifo_policy(FifoPolicy::SkipFailedGroup)
-                .all_failed(AllFailedPolicy::ReportAll)
-                .limits(Limits::new().concurrency(limit));
+                .with_fifo_policy(FifoPolicy::SkipFailedGroup)
+                .with_all_failed_policy(AllFailedPolicy::ReportAll)
+                .with_limits(Limits::new().with_concurrency(limit));
             let value = sqs_event(&batch, true);
             let (log, statuses, response) = run_sqs(&value, config).await;
             check_log(&log, &keys, limit, true);
@@ -206,7 +212,9 @@ async fn sqs_fifo_skip_group_is_parallel_across_groups_and_sequential_within_one
             }
             let ids: Vec<String> = (0..batch.len()).map(|i| format!("m{i}")).collect();
             failures_in_record_order(&response, &ids);
-            let check = check_sqs_response(&value, &response, FifoRule::GroupSuffix);
+            let check = BatchView::read(SourceKind::SqsFifo, &BatchEvent::from(&value))
+                .with_fifo_rule(FifoRule::GroupSuffix)
+                .check(&response);
             assert!(check.is_valid(), "seed {seed}: {:?}", check.findings());
         }
     }
@@ -227,20 +235,29 @@ fn max_in_flight(log: &[Event]) -> usize {
 async fn sqs_fifo_stopping_at_the_first_failure_runs_one_record_at_a_time() {
     for seed in 0..SEEDS {
         let batch = random_batch(seed);
-        let config =
-            SqsConfig::new().all_failed(AllFailedPolicy::ReportAll).limits(Limits::new().concurrency(64));
+        let config = SqsConfig::new()
+            .with_all_failed_policy(AllFailedPolicy::ReportAll)
+            .with_limits(Limits::new().with_concurrency(64));
         let value = sqs_event(&batch, true);
         let (log, _, response) = run_sqs(&value, config).await;
         assert!(max_in_flight(&log) <= 1, "seed {seed}: FIFO stop-at-first must not overlap records");
         let first_failure = batch.iter().position(|b| b.1.starts_with("fail"));
         let expected_calls: Vec<usize> = (0..=first_failure.unwrap_or(batch.len() - 1)).collect();
         assert_eq!(called(&log), expected_calls, "seed {seed}");
-        assert!(check_sqs_response(&value, &response, FifoRule::BatchSuffix).is_valid(), "seed {seed}");
+        assert!(
+            BatchView::read(SourceKind::SqsFifo, &BatchEvent::from(&value))
+                .with_fifo_rule(FifoRule::BatchSuffix)
+                .check(&response)
+                .is_valid(),
+            "seed {seed}"
+        );
     }
     // Forced FIFO behaves the same on any ARN.
     let batch = random_batch(7);
-    let config = SqsConfig::new().queue(QueueKind::Fifo).limits(Limits::new().concurrency(8));
-    let (log, _, _) = run_sqs(&sqs_event(&batch, false), config.all_failed(AllFailedPolicy::ReportAll)).await;
+    let config =
+        SqsConfig::new().with_queue_kind(QueueKind::Fifo).with_limits(Limits::new().with_concurrency(8));
+    let (log, _, _) =
+        run_sqs(&sqs_event(&batch, false), config.with_all_failed_policy(AllFailedPolicy::ReportAll)).await;
     assert!(max_in_flight(&log) <= 1);
 }
 
@@ -266,9 +283,9 @@ async fn streams_run_in_parallel_across_keys_and_checkpoint_at_the_lowest_record
             for policy in [StreamPolicy::Checkpoint, StreamPolicy::Continue] {
                 let recorder = Recorder::default();
                 let config = StreamConfig::new()
-                    .policy(policy)
-                    .all_failed(AllFailedPolicy::ReportAll)
-                    .limits(Limits::new().concurrency(limit));
+                    .with_stream_policy(policy)
+                    .with_all_failed_policy(AllFailedPolicy::ReportAll)
+                    .with_limits(Limits::new().with_concurrency(limit));
                 let report = Kinesis::process(&recorder, &config, &event, &common::cx()).await.unwrap();
                 let log = recorder.log.into_inner().unwrap();
                 check_log(&log, &keys, limit, true);
@@ -286,7 +303,7 @@ async fn streams_run_in_parallel_across_keys_and_checkpoint_at_the_lowest_record
                     .iter()
                     .map(|e| e["itemIdentifier"].as_str().unwrap())
                     .collect();
-                let check = check_stream_response(&BatchView::from_kinesis_event(&value), &response);
+                let check = BatchView::read(SourceKind::Kinesis, &BatchEvent::from(&value)).check(&response);
                 assert!(check.is_valid(), "seed {seed}: {:?}", check.findings());
                 match policy {
                     StreamPolicy::Checkpoint => {

@@ -1,5 +1,7 @@
 //! The deadline guard on tokio's paused clock.
 
+use lambda_batch::validate::BatchView;
+use lambda_batch::{BatchEvent, SourceKind};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::common::{ids, outcome_ids};
@@ -7,7 +9,7 @@ use lambda_batch::BatchPipeline;
 use lambda_batch::kinesis::Kinesis;
 use lambda_batch::sqs::{FifoPolicy, Sqs, SqsConfig};
 use lambda_batch::stream::StreamConfig;
-use lambda_batch::validate::{FifoRule, check_sqs_response};
+use lambda_batch::validate::FifoRule;
 use lambda_batch::{
     AllFailedPolicy, BatchCounts, Context, LambdaEvent, Limits, RecordErrorKind, RecordStatus, batch_handler,
 };
@@ -26,7 +28,7 @@ fn cx_with(ms: u64) -> Context {
 }
 
 fn config(limits: Limits) -> SqsConfig {
-    SqsConfig::new().all_failed(AllFailedPolicy::ReportAll).limits(limits)
+    SqsConfig::new().with_all_failed_policy(AllFailedPolicy::ReportAll).with_limits(limits)
 }
 
 #[tokio::test(start_paused = true)]
@@ -60,7 +62,7 @@ async fn records_still_running_at_the_abandon_point_fail_and_the_invocation_ends
 async fn the_margin_is_configurable() {
     // Margin 1500 ms: cut-off at ~500 ms, so only the first two start.
     let batch = event((0..4).map(|i| message(&format!("m{i}"), "300")));
-    let limits = Limits::new().deadline_margin(Duration::from_millis(1500));
+    let limits = Limits::new().with_deadline_margin(Duration::from_millis(1500));
     let report = Sqs::process(&sleepy {}, &config(limits), &batch, &cx_with(2000)).await.unwrap();
     assert_eq!(report.counts().succeeded, 2);
     assert_eq!(report.counts().out_of_time, 2);
@@ -69,7 +71,7 @@ async fn the_margin_is_configurable() {
 #[tokio::test(start_paused = true)]
 async fn a_record_running_past_its_timeout_fails_and_the_next_one_runs() {
     let batch = event([message("m0", "5000"), message("m1", "10")]);
-    let limits = Limits::new().record_timeout(Duration::from_millis(100));
+    let limits = Limits::new().with_record_timeout(Duration::from_millis(100));
     let report = Sqs::process(&sleepy {}, &config(limits), &batch, &cx_with(60_000)).await.unwrap();
     match report.records()[0].status() {
         RecordStatus::Failed(error) => {
@@ -94,10 +96,10 @@ async fn limited(body: &str) {
 
 #[tokio::test(start_paused = true)]
 async fn the_macro_options_set_the_limits() {
-    let limits = limited::CONFIG.run_limits();
-    assert_eq!(limits.concurrency_limit(), 4);
-    assert_eq!(limits.margin(), Duration::from_millis(200));
-    assert_eq!(limits.timeout(), Some(Duration::from_millis(50)));
+    let limits = limited::CONFIG.limits();
+    assert_eq!(limits.concurrency(), 4);
+    assert_eq!(limits.deadline_margin(), Duration::from_millis(200));
+    assert_eq!(limits.record_timeout(), Some(Duration::from_millis(50)));
     let batch = event([message("m0", "10"), message("m1", "1000")]);
     let result = limited(LambdaEvent::new(batch, cx_with(60_000))).await;
     assert_eq!(outcome_ids(result), Ok(ids(&["m1"])));
@@ -121,9 +123,9 @@ async fn fifo_rules_hold_for_what_is_cut_off() {
         (FifoPolicy::SkipFailedGroup, FifoRule::GroupSuffix, 8),
     ] {
         let config = SqsConfig::new()
-            .fifo_policy(policy)
-            .all_failed(AllFailedPolicy::ReportAll)
-            .limits(Limits::new().concurrency(concurrency));
+            .with_fifo_policy(policy)
+            .with_all_failed_policy(AllFailedPolicy::ReportAll)
+            .with_limits(Limits::new().with_concurrency(concurrency));
         let event = event(records.clone());
         let report = Sqs::process(&sleepy {}, &config, &event, &cx_with(2000)).await.unwrap();
         // 600 ms each: per group, starts at 0, 600 and 1200 ms; the third is
@@ -131,7 +133,9 @@ async fn fifo_rules_hold_for_what_is_cut_off() {
         assert!(report.counts().out_of_time > 0, "{policy:?}: the deadline cut something off");
         assert!(report.counts().failed > 0, "{policy:?}: a record was abandoned");
         let response = serde_json::to_value(report.into_response().unwrap()).unwrap();
-        let check = check_sqs_response(&value, &response, rule);
+        let check = BatchView::read(SourceKind::SqsFifo, &BatchEvent::from(&value))
+            .with_fifo_rule(rule)
+            .check(&response);
         assert!(check.is_valid(), "{policy:?}: {:?}", check.findings());
     }
 }

@@ -22,7 +22,7 @@ async fn aws_sample_sqs_event_is_read_and_answered_by_message_id() {
 
     let failing =
         lambda_batch::handler_fn(|_: &sqs::SqsRecord<'_>, _: &lambda_batch::Context| Err::<(), _>("down"));
-    let config = SqsConfig::new().all_failed(AllFailedPolicy::ReportAll);
+    let config = SqsConfig::new().with_all_failed_policy(AllFailedPolicy::ReportAll);
     let report = Sqs::process(&failing, &config, &event, &lambda_batch_testkit::context()).await.unwrap();
     let json = serde_json::to_value(report.into_response().unwrap()).unwrap();
     assert_eq!(json, serde_json::json!({"batchItemFailures": [{"itemIdentifier": "MessageID_1"}]}));

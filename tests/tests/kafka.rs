@@ -290,9 +290,8 @@ async fn the_handler_as_a_tower_service_answers_like_the_function() {
 }
 
 mod validator {
-    use lambda_batch::validate::{
-        BatchView, Problem, Verdict, check_kafka_response, check_kafka_response_text,
-    };
+    use lambda_batch::validate::{BatchView, Problem, Verdict};
+    use lambda_batch::{BatchEvent, SourceKind};
     use lambda_batch_testkit::kafka::{event_json, record};
     use serde_json::{Value, json};
 
@@ -302,7 +301,7 @@ mod validator {
             record("orders", 0, 6, None, Some(b"b")),
             record("orders", 1, 9, None, Some(b"c")),
         ]);
-        BatchView::from_kafka_event(&serde_json::from_str::<Value>(&text).unwrap())
+        BatchView::read(SourceKind::Kafka, &BatchEvent::from(&serde_json::from_str::<Value>(&text).unwrap()))
     }
 
     fn entry(partition: Value, offset: Value) -> Value {
@@ -311,7 +310,7 @@ mod validator {
 
     #[test]
     fn lambda_retries_each_listed_partition_from_its_lowest_offset() {
-        let check = check_kafka_response(&view(), &entry(json!("orders-0"), json!(6)));
+        let check = view().check(&entry(json!("orders-0"), json!(6)));
         assert_eq!(check.verdict(), &Verdict::PartialSuccess { retried: vec!["orders-0@6".into()] });
         assert!(check.is_valid());
         let both = json!({"batchItemFailures": [
@@ -319,7 +318,7 @@ mod validator {
             {"itemIdentifier": {"partition": "orders-0", "offset": 6}},
             {"itemIdentifier": {"partition": "orders-0", "offset": 5}},
         ]});
-        let check = check_kafka_response(&view(), &both);
+        let check = view().check(&both);
         assert_eq!(
             check.verdict(),
             &Verdict::PartialSuccess {
@@ -328,7 +327,7 @@ mod validator {
         );
         assert!(check.is_valid(), "several offsets of one partition are harmless: {:?}", check.findings());
         assert!(matches!(check.findings()[0].problem, Problem::SeveralSequenceNumbers { count: 2 }));
-        assert_eq!(check_kafka_response(&view(), &json!({})).verdict(), &Verdict::CompleteSuccess);
+        assert_eq!(view().check(&json!({})).verdict(), &Verdict::CompleteSuccess);
     }
 
     #[test]
@@ -340,7 +339,7 @@ mod validator {
             entry(json!("orders-0"), json!(-1)),
             json!({"batchItemFailures": [{"itemIdentifier": {"partition": "orders-0"}}]}),
         ] {
-            let check = check_kafka_response(&view(), &response);
+            let check = view().check(&response);
             assert_eq!(check.verdict(), &Verdict::CompleteFailure, "{response}");
             assert!(
                 matches!(check.findings()[0].problem, Problem::NotKafkaPosition { index: 0 }),
@@ -349,8 +348,8 @@ mod validator {
             let message = check.findings()[0].to_string();
             assert!(message.contains("docs/aws-rules.md#kafka-partial-batch-responses"), "{message}");
         }
-        let check = check_kafka_response(&view(), &entry(json!("orders-7"), json!(6)));
+        let check = view().check(&entry(json!("orders-7"), json!(6)));
         assert!(matches!(check.findings()[0].problem, Problem::NotInBatch { .. }));
-        assert_eq!(check_kafka_response_text(&view(), "not json").verdict(), &Verdict::CompleteFailure);
+        assert_eq!(view().check_text("not json").verdict(), &Verdict::CompleteFailure);
     }
 }

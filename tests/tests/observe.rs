@@ -9,7 +9,9 @@ use std::sync::Mutex;
 use lambda_batch::aws_events::{DynamoDbEvent, DynamoDbEventResponse, SqsBatchResponse, SqsEvent};
 use lambda_batch::{Error, InjectedFailure, LambdaEvent, observe};
 use lambda_batch_testkit::prelude::*;
-use lambda_batch_testkit::sim::{self, QueueConfig, SimFaults, SqsSimConfig, SqsSimulation, lambda_function};
+use lambda_batch_testkit::sim::{
+    self, InvocationFaults, QueueConfig, SqsSimConfig, SqsSimulation, lambda_function,
+};
 use lambda_batch_testkit::sqs;
 use serde_json::json;
 
@@ -92,7 +94,7 @@ fn over_reporting_is_caught_when_observed_or_predicted_and_said_unchecked_otherw
 
 #[test]
 fn call_faults_reach_observed_work() {
-    let plan = FaultPlan::none().with(0, TestFault::Error).with(2, TestFault::Panic);
+    let plan = FaultPlan::none().with(0, RecordFault::Error).with(2, RecordFault::Panic);
     // The handler isolates nothing: the injected panic fails the invocation.
     let run = run(|event| observed(event, false), &batch(&["ok", "ok", "ok"]), &plan);
     let error = run.response.as_ref().expect_err("the panic escapes the handler");
@@ -120,11 +122,11 @@ fn an_injected_error_is_an_injected_failure_and_a_hang_times_the_invocation_out(
             Ok::<_, Error>(SqsBatchResponse::default())
         }
     };
-    let run_one = run(handler, &batch(&["ok", "ok"]), &FaultPlan::none().with(1, TestFault::Error));
+    let run_one = run(handler, &batch(&["ok", "ok"]), &FaultPlan::none().with(1, RecordFault::Error));
     assert!(run_one.response.is_ok());
     assert_eq!(*seen.lock().unwrap(), ["m1"]);
 
-    let hung = run(handler, &batch(&["ok", "ok"]), &FaultPlan::none().with(0, TestFault::Hang));
+    let hung = run(handler, &batch(&["ok", "ok"]), &FaultPlan::none().with(0, RecordFault::Hang));
     assert_eq!(hung.response.as_ref().map_err(|e| e.error_type.as_str()), Err("Sandbox.Timedout"));
     // A hand-written handler without a deadline guard times out: the
     // whole batch is retried, which loses nothing.
@@ -160,11 +162,11 @@ proptest! {
     /// still deserializes, and the image no longer decodes as the item.
     #[test]
     fn corrupted_dynamodb_images_still_deserialize_as_the_typed_event(
-        batch in dynamodb_batch(1..8, 1..=3, (any::<u32>(), "[a-z]{1,4}").prop_map(|(n, s)| json!({"n": n, "s": s}))),
+        batch in dynamodb_batch((any::<u32>(), "[a-z]{1,4}").prop_map(|(n, s)| json!({"n": n, "s": s})), 1..8, 1..=3),
     ) {
         let mut plan = FaultPlan::none();
         for index in 0..batch.len() {
-            plan = plan.with(index, TestFault::BadBody);
+            plan = plan.with(index, RecordFault::BadBody);
         }
         let outcome = run(typed, &batch, &plan);
         prop_assert!(outcome.response.is_ok(), "{:?}", outcome.response);
@@ -194,7 +196,7 @@ fn the_simulators_record_failures_reach_a_hand_written_handler() {
         }
     };
     let mut config = SqsSimConfig::new(QueueConfig::standard().with_dlq(3));
-    config.faults = SimFaults { record_failure: 1.0, ..SimFaults::none() };
+    config.faults = InvocationFaults { record_failure: 1.0, ..InvocationFaults::none() };
     let mut simulation = SqsSimulation::new(config).unwrap();
     for i in 0..5 {
         simulation.send(i * 100, "ok");
@@ -237,9 +239,9 @@ async fn task_per_message(
 #[test]
 fn observed_task_carries_the_fault_plan_into_a_spawned_task() {
     let plan = FaultPlan::none()
-        .with(0, TestFault::Error)
-        .with(2, TestFault::Panic)
-        .with(3, TestFault::Slow(std::time::Duration::from_millis(5)));
+        .with(0, RecordFault::Error)
+        .with(2, RecordFault::Panic)
+        .with(3, RecordFault::Slow(std::time::Duration::from_millis(5)));
     let batch = batch(&["ok", "ok", "ok", "ok", "bad"]);
     let spawned = run(|event| task_per_message(event, true), &batch, &plan);
     assert_eq!(spawned.calls.len(), 5, "every task's work is observed");

@@ -164,7 +164,7 @@ async fn the_receive_count_budget_drops_a_record_without_calling_the_handler() {
         std::mem::take(&mut *SEEN_META.lock().unwrap()),
         ["m1 None Some(1) Some(1700000000.0)", "m3 None Some(3) Some(1700000000.0)"]
     );
-    assert_eq!(budgeted::CONFIG, SqsConfig::new().max_receive_count(3).drop_over_budget());
+    assert_eq!(budgeted::CONFIG, SqsConfig::new().with_max_receive_count(3).with_drop_over_budget(true));
 }
 
 /// A hand-written handler without a poison sink.
@@ -182,7 +182,7 @@ async fn without_a_sink_an_over_budget_record_fails_unless_dropping_is_chosen() 
     tired["attributes"]["ApproximateReceiveCount"] = serde_json::json!("9");
     let batch = event([message("m1", "x"), tired]);
     let cx = common::cx();
-    let budget = SqsConfig::new().max_receive_count(3);
+    let budget = SqsConfig::new().with_max_receive_count(3);
     let report = Sqs::process(&NoSink, &budget, &batch, &cx).await.unwrap();
     match report.records()[1].status() {
         RecordStatus::Failed(error) => {
@@ -191,7 +191,7 @@ async fn without_a_sink_an_over_budget_record_fails_unless_dropping_is_chosen() 
         }
         other => panic!("an over-budget record without a sink must fail, not {other:?}"),
     }
-    let report = Sqs::process(&NoSink, &budget.drop_over_budget(), &batch, &cx).await.unwrap();
+    let report = Sqs::process(&NoSink, &budget.with_drop_over_budget(true), &batch, &cx).await.unwrap();
     assert!(matches!(report.records()[1].status(), RecordStatus::Poison { .. }));
 }
 

@@ -84,62 +84,62 @@ fn bodies() -> BoxedStrategy<String> {
 
 proptest! {
     #[test]
-    fn sqs_standard(batch in sqs_batch(0..30, bodies()), plan in fault_plan(30, 0.2)) {
+    fn sqs_standard(batch in sqs_batch(bodies(), 0..30), plan in fault_plan(30, 0.2)) {
         check(&run(sqs_orders, &batch, &plan), sqs_orders::CONFIG)?;
     }
 
     #[test]
-    fn sqs_standard_concurrent(batch in sqs_batch(0..30, bodies()), plan in fault_plan(30, 0.2)) {
+    fn sqs_standard_concurrent(batch in sqs_batch(bodies(), 0..30), plan in fault_plan(30, 0.2)) {
         check(&run(sqs_orders_concurrent, &batch, &plan), sqs_orders_concurrent::CONFIG)?;
     }
 
     #[test]
-    fn sqs_fifo_stop_at_first_failure(batch in sqs_fifo_batch(0..10, 1..=3, bodies()), plan in fault_plan(10, 0.2)) {
+    fn sqs_fifo_stop_at_first_failure(batch in sqs_fifo_batch(bodies(), 0..10, 1..=3), plan in fault_plan(10, 0.2)) {
         check(&run(fifo_stop, &batch, &plan), fifo_stop::CONFIG)?;
     }
 
     #[test]
-    fn sqs_fifo_skip_failed_group(batch in sqs_fifo_batch(0..10, 1..=4, bodies()), plan in fault_plan(10, 0.2)) {
+    fn sqs_fifo_skip_failed_group(batch in sqs_fifo_batch(bodies(), 0..10, 1..=4), plan in fault_plan(10, 0.2)) {
         check(&run(fifo_skip, &batch, &plan), fifo_skip::CONFIG)?;
     }
 
     #[test]
-    fn kinesis_checkpointing(batch in kinesis_batch(0..30, 1..=4, json_data(order())), plan in fault_plan(30, 0.2)) {
+    fn kinesis_checkpointing(batch in kinesis_batch(json_data(order()), 0..30, 1..=4), plan in fault_plan(30, 0.2)) {
         check(&run(kinesis_checkpoint, &batch, &plan), kinesis_checkpoint::CONFIG)?;
     }
 
     #[test]
-    fn kinesis_continuing(batch in kinesis_batch(0..30, 1..=4, json_data(order())), plan in fault_plan(30, 0.2)) {
+    fn kinesis_continuing(batch in kinesis_batch(json_data(order()), 0..30, 1..=4), plan in fault_plan(30, 0.2)) {
         check(&run(kinesis_continue, &batch, &plan), kinesis_continue::CONFIG)?;
     }
 
     #[test]
-    fn dynamodb_checkpointing(batch in dynamodb_batch(0..30, 1..=5, order()), plan in fault_plan(30, 0.2)) {
+    fn dynamodb_checkpointing(batch in dynamodb_batch(order(), 0..30, 1..=5), plan in fault_plan(30, 0.2)) {
         check(&run(dynamodb_checkpoint, &batch, &plan), dynamodb_checkpoint::CONFIG)?;
     }
 
     #[test]
-    fn kafka_checkpointing(batch in kafka_batch(0..30, 1..=4, json_data(order())), plan in fault_plan(30, 0.2)) {
+    fn kafka_checkpointing(batch in kafka_batch(json_data(order()), 0..30, 1..=4), plan in fault_plan(30, 0.2)) {
         check(&run(kafka_checkpoint, &batch, &plan), kafka_checkpoint::CONFIG)?;
     }
 
     #[test]
-    fn kafka_continuing(batch in kafka_batch(0..30, 1..=4, json_data(order())), plan in fault_plan(30, 0.2)) {
+    fn kafka_continuing(batch in kafka_batch(json_data(order()), 0..30, 1..=4), plan in fault_plan(30, 0.2)) {
         check(&run(kafka_continue, &batch, &plan), kafka_continue::CONFIG)?;
     }
 
     #[test]
-    fn kafka_checkpointing_concurrently(batch in kafka_batch(0..30, 1..=4, json_data(order())), plan in fault_plan(30, 0.2)) {
+    fn kafka_checkpointing_concurrently(batch in kafka_batch(json_data(order()), 0..30, 1..=4), plan in fault_plan(30, 0.2)) {
         check(&run(kafka_concurrent, &batch, &plan), kafka_concurrent::CONFIG)?;
     }
 
     #[test]
     fn generated_events_fit_the_aws_lambda_events_types(
-        sqs in sqs_batch(0..10, bodies()),
-        fifo in sqs_fifo_batch(0..10, 1..=3, bodies()),
-        kinesis in kinesis_batch(0..10, 1..=3, json_data(order())),
-        dynamodb in dynamodb_batch(0..10, 1..=3, order()),
-        kafka in kafka_batch(0..10, 1..=3, json_data(order())),
+        sqs in sqs_batch(bodies(), 0..10),
+        fifo in sqs_fifo_batch(bodies(), 0..10, 1..=3),
+        kinesis in kinesis_batch(json_data(order()), 0..10, 1..=3),
+        dynamodb in dynamodb_batch(order(), 0..10, 1..=3),
+        kafka in kafka_batch(json_data(order()), 0..10, 1..=3),
     ) {
         let sqs_event: SqsEvent = serde_json::from_str(&sqs.json()).unwrap();
         prop_assert_eq!(sqs_event.records.len(), sqs.len());
@@ -199,7 +199,7 @@ async fn hand_written_buggy(event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResp
 
 proptest! {
     #[test]
-    fn a_hand_written_handler_can_be_checked_too(batch in sqs_batch(0..20, bodies()), plan in payload_fault_plan(20, 0.3)) {
+    fn a_hand_written_handler_can_be_checked_too(batch in sqs_batch(bodies(), 0..20), plan in payload_fault_plan(20, 0.3)) {
         let config = lambda_batch::sqs::SqsConfig::new();
         check(&run(hand_written, &batch, &plan), config)?;
     }
@@ -208,7 +208,7 @@ proptest! {
 #[test]
 fn check_catches_a_handler_that_acknowledges_bad_bodies() {
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(64));
-    let result = runner.run(&(sqs_batch(1..20, bodies()), payload_fault_plan(20, 0.3)), |(batch, plan)| {
+    let result = runner.run(&(sqs_batch(bodies(), 1..20), payload_fault_plan(20, 0.3)), |(batch, plan)| {
         check(&run(hand_written_buggy, &batch, &plan), lambda_batch::sqs::SqsConfig::new())
     });
     let error = result.expect_err("the buggy handler must be caught");
@@ -247,7 +247,7 @@ async fn kafka_hand_written(
 fn check_catches_a_kafka_handler_that_compares_offsets_as_text() {
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(256));
     let result = runner.run(
-        &(kafka_batch(1..30, 1..=3, json_data(order())), payload_fault_plan(30, 0.4)),
+        &(kafka_batch(json_data(order()), 1..30, 1..=3), payload_fault_plan(30, 0.4)),
         |(batch, plan)| {
             check(&run(|event| kafka_hand_written(event, true), &batch, &plan), kafka_checkpoint::CONFIG)
         },
@@ -259,7 +259,7 @@ fn check_catches_a_kafka_handler_that_compares_offsets_as_text() {
 proptest! {
     #[test]
     fn a_hand_written_kafka_handler_can_be_checked_too(
-        batch in kafka_batch(0..30, 1..=3, json_data(order())),
+        batch in kafka_batch(json_data(order()), 0..30, 1..=3),
         plan in payload_fault_plan(30, 0.3),
     ) {
         check(&run(|event| kafka_hand_written(event, false), &batch, &plan), kafka_checkpoint::CONFIG)?;

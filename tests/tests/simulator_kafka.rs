@@ -10,8 +10,8 @@ use base64::Engine as _;
 use lambda_batch::kafka::{Headers, KafkaRecord, Key};
 use lambda_batch::{Context, Json, LambdaEvent, PoisonRecord, RecordOutcome, batch_handler};
 use lambda_batch_testkit::sim::{
-    self, EPOCH_MS, FunctionResult, Invocation, KafkaDelivery, KafkaReport, KafkaSimConfig, KafkaSimulation,
-    Payload, RecordEnd, SimFaults, TraceEvent, lambda_function,
+    self, EPOCH_MS, Invocation, InvocationFaults, InvocationResult, KafkaDelivery, KafkaReport,
+    KafkaSimConfig, KafkaSimulation, Payload, StreamRecordEnd, TraceEvent, lambda_function,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -33,21 +33,21 @@ fn simulation(partitions: u32, edit: impl FnOnce(&mut KafkaSimConfig)) -> KafkaS
 
 /// Reports, per partition, the first record whose value is `bad` (what a
 /// checkpointing handler answers).
-fn report_first_bad(invocation: &Invocation<'_>) -> FunctionResult {
+fn report_first_bad(invocation: &Invocation<'_>) -> InvocationResult {
     let mut partitions = HashSet::new();
     let first_bad =
         records(invocation).iter().filter(|r| &*r.value == b"bad" && partitions.insert(r.partition_key()));
-    FunctionResult::kafka_failures(first_bad)
+    InvocationResult::kafka_failures(first_bad)
 }
 
-fn ends(report: &KafkaReport) -> Vec<(String, RecordEnd)> {
+fn ends(report: &KafkaReport) -> Vec<(String, StreamRecordEnd)> {
     report.records.iter().map(|r| (r.item_identifier(), r.end)).collect()
 }
 
 fn discarded(report: &KafkaReport) -> Vec<String> {
     ends(report)
         .into_iter()
-        .filter(|(_, end)| matches!(end, RecordEnd::Discarded(_)))
+        .filter(|(_, end)| matches!(end, StreamRecordEnd::Discarded(_)))
         .map(|(id, _)| id)
         .collect()
 }
@@ -118,7 +118,7 @@ fn a_partial_failure_retries_its_partition_from_the_lowest_offset_while_other_pa
     assert_eq!(deliveries, [1, 2, 2, 1, 1, 1]);
     assert_eq!(report.invocations, 2);
     assert_eq!(commits(&report), [("clicks-0".into(), 1), ("clicks-1".into(), 3), ("clicks-0".into(), 3)]);
-    assert!(report.records.iter().all(|r| matches!(r.end, RecordEnd::Processed(_))));
+    assert!(report.records.iter().all(|r| matches!(r.end, StreamRecordEnd::Processed(_))));
     let handled: Vec<&str> = log.iter().map(|(id, _)| id.as_str()).collect();
     assert_eq!(
         handled,
@@ -186,7 +186,9 @@ fn a_poisoned_record_is_acknowledged_and_its_partition_goes_on() {
     let report = sim.run(&mut lambda_function(|event| triage_click(&kept, event)));
     sim::check::kafka_nothing_lost(&report).unwrap();
     assert_eq!(report.invocations, 1);
-    assert!(report.records.iter().all(|r| matches!(r.end, RecordEnd::Processed(_)) && r.deliveries == 1));
+    assert!(
+        report.records.iter().all(|r| matches!(r.end, StreamRecordEnd::Processed(_)) && r.deliveries == 1)
+    );
     assert_eq!(kept.into_inner().unwrap(), ["clicks-0@1"]);
 }
 
@@ -203,9 +205,9 @@ fn bisection_isolates_a_bad_record_of_its_partition_without_spending_retries() {
     }
     let mut function = |invocation: &Invocation<'_>| {
         if records(invocation).iter().any(|r| &*r.value == b"bad") {
-            FunctionResult::error("Crash", "bad record")
+            InvocationResult::error("Crash", "bad record")
         } else {
-            FunctionResult::all_handled()
+            InvocationResult::all_handled()
         }
     };
     let report = sim.run(&mut function);
@@ -241,7 +243,7 @@ fn exhausted_retries_send_exactly_the_discarded_records_to_the_on_failure_destin
     let report = sim.run(&mut report_first_bad);
     sim::check::kafka_nothing_lost(&report).unwrap();
     assert_eq!(discarded(&report), ["clicks-0@1", "clicks-0@2", "clicks-1@0", "clicks-1@1"]);
-    assert!(matches!(report.records[0].end, RecordEnd::Processed(_)));
+    assert!(matches!(report.records[0].end, StreamRecordEnd::Processed(_)));
     assert_eq!(report.records[1].deliveries, 3, "the first attempt and 2 retries");
     let failure = &report.on_failure[0];
     assert_eq!(failure["requestContext"]["condition"], "RetryAttemptsExhausted");
@@ -283,8 +285,8 @@ fn records_older_than_the_maximum_age_are_discarded_with_the_configured_conditio
     sim.produce(0, None, "after");
     let report = sim.run(&mut report_first_bad);
     sim::check::kafka_nothing_lost(&report).unwrap();
-    assert!(matches!(report.records[0].end, RecordEnd::Discarded(t) if t > 60_000 && t < 62_000));
-    assert!(matches!(report.records[1].end, RecordEnd::Discarded(t) if t > 60_000 && t < 62_000));
+    assert!(matches!(report.records[0].end, StreamRecordEnd::Discarded(t) if t > 60_000 && t < 62_000));
+    assert!(matches!(report.records[1].end, StreamRecordEnd::Discarded(t) if t > 60_000 && t < 62_000));
     assert_eq!(report.on_failure[0]["requestContext"]["condition"], "RecordAgeExceeded");
 }
 
@@ -298,7 +300,7 @@ fn a_string_item_identifier_makes_the_whole_batch_come_back() {
     let report = sim.run(&mut |_: &Invocation<'_>| {
         calls += 1;
         // The SQS and stream form: the validator rejects it for Kafka.
-        if calls == 1 { FunctionResult::failures(["clicks-0@1"]) } else { FunctionResult::all_handled() }
+        if calls == 1 { InvocationResult::failures(["clicks-0@1"]) } else { InvocationResult::all_handled() }
     });
     sim::check::kafka_nothing_lost(&report).unwrap();
     assert!(report.records.iter().all(|r| r.deliveries == 2), "every record of every partition came back");
@@ -323,9 +325,12 @@ fn with_unlimited_retries_a_bad_record_blocks_its_partition_until_retention_dele
     sim.produce_to(5_000, 1, None, "elsewhere");
     let report = sim.run(&mut report_first_bad);
     sim::check::kafka_nothing_lost(&report).unwrap();
-    assert!(matches!(report.records[0].end, RecordEnd::Expired(3_600_000)));
-    assert!(matches!(report.records[1].end, RecordEnd::Processed(t) if t > 3_600_000));
-    assert!(matches!(report.records[2].end, RecordEnd::Processed(t) if t < 10_000), "other partitions go on");
+    assert!(matches!(report.records[0].end, StreamRecordEnd::Expired(3_600_000)));
+    assert!(matches!(report.records[1].end, StreamRecordEnd::Processed(t) if t > 3_600_000));
+    assert!(
+        matches!(report.records[2].end, StreamRecordEnd::Processed(t) if t < 10_000),
+        "other partitions go on"
+    );
     assert_eq!(report.metrics.offset_lag_max, 1, "the record behind the bad one shows in OffsetLag");
 }
 
@@ -355,7 +360,12 @@ fn the_same_seed_gives_the_same_kafka_run() {
     let run = |seed| {
         let mut sim = simulation(3, |c| {
             c.seed = seed;
-            c.faults = SimFaults { record_failure: 0.2, timeout: 0.1, throttle: 0.1, ..SimFaults::none() };
+            c.faults = InvocationFaults {
+                record_failure: 0.2,
+                timeout: 0.1,
+                throttle: 0.1,
+                ..InvocationFaults::none()
+            };
             c.maximum_retry_attempts = Some(3);
             c.bisect_on_error = true;
         });
@@ -364,7 +374,7 @@ fn the_same_seed_gives_the_same_kafka_run() {
         }
         let report = sim.run(&mut |invocation: &Invocation<'_>| {
             let failing = invocation.failing_records.iter().map(|&i| &records(invocation)[i]);
-            FunctionResult::kafka_failures(failing)
+            InvocationResult::kafka_failures(failing)
         });
         sim::check::kafka_nothing_lost(&report).unwrap();
         report.trace.to_jsonl()
@@ -384,7 +394,7 @@ struct Schedule {
     keys: u64,
     /// A record's handling fails with this probability (the handler draws).
     record_failure: f64,
-    faults: SimFaults,
+    faults: InvocationFaults,
     batch_size: u32,
     bisect: bool,
     retries: Option<u32>,
@@ -409,7 +419,7 @@ fn schedule() -> impl Strategy<Value = Schedule> {
                 partitions,
                 keys,
                 record_failure,
-                faults: SimFaults { timeout, function_error, throttle, ..SimFaults::none() },
+                faults: InvocationFaults { timeout, function_error, throttle, ..InvocationFaults::none() },
                 batch_size,
                 bisect,
                 retries,
@@ -543,7 +553,7 @@ fn a_handler_that_reports_the_highest_failed_offset_is_caught_losing_records() {
                     highest.insert(record.partition_key(), record);
                 }
             }
-            FunctionResult::kafka_failures(highest.into_values())
+            InvocationResult::kafka_failures(highest.into_values())
         };
         let report = kafka_run(&s, true, &mut highest_failed);
         sim::check::kafka_nothing_lost_or_unhandled(&report, &flaky.log())

@@ -9,7 +9,7 @@ use lambda_batch::kinesis::KinesisEventRecord;
 use lambda_batch::sqs::SqsMessage;
 use lambda_batch::{LambdaEvent, RecordOutcome, batch_handler};
 use lambda_batch_testkit::sim::{
-    self, AsyncConfig, AsyncSimulation, FunctionResult, Invocation, Payload, QueueConfig, SimFaults,
+    self, AsyncConfig, AsyncSimulation, Invocation, InvocationFaults, InvocationResult, Payload, QueueConfig,
     SqsReport, SqsSimConfig, SqsSimulation, StreamKind, StreamSimConfig, StreamSimulation, lambda_function,
 };
 use proptest::prelude::*;
@@ -24,7 +24,7 @@ struct Schedule {
     seed: u64,
     messages: usize,
     keys: usize,
-    faults: SimFaults,
+    faults: InvocationFaults,
     max_receive_count: u32,
     batch_size: u32,
 }
@@ -59,7 +59,7 @@ fn schedule(max_messages: usize) -> impl Strategy<Value = Schedule> {
                     seed,
                     messages,
                     keys,
-                    faults: SimFaults {
+                    faults: InvocationFaults {
                         record_failure: record,
                         timeout,
                         function_error: error,
@@ -167,7 +167,7 @@ async fn readings_continue(#[state] log: &Log, record: &KinesisEventRecord) -> R
 fn stream_run(s: &Schedule, bisect: bool, function: &mut impl sim::Function) -> sim::StreamReport {
     let mut config = StreamSimConfig::new(StreamKind::Kinesis);
     config.seed = s.seed;
-    config.faults = SimFaults { lost_delete: 0.0, duplicate: 0.0, ..s.faults };
+    config.faults = InvocationFaults { lost_delete: 0.0, duplicate: 0.0, ..s.faults };
     config.source.shards = 2;
     config.batch_size = s.batch_size;
     config.bisect_on_error = bisect;
@@ -225,7 +225,7 @@ fn async_run(s: &Schedule, retries: u32, function: &mut impl sim::Function) -> s
     let config = AsyncConfig {
         maximum_retry_attempts: retries,
         seed: s.seed,
-        faults: SimFaults { record_failure: 0.0, lost_delete: 0.0, ..s.faults },
+        faults: InvocationFaults { record_failure: 0.0, lost_delete: 0.0, ..s.faults },
         trace: false,
         ..AsyncConfig::default()
     };
@@ -279,16 +279,16 @@ fn a_non_idempotent_async_handler_is_caught_doing_an_effect_twice() {
 /// A hand-written FIFO function that reports only the failed messages
 /// (it forgets the FIFO suffix rule: everything after a failure must be
 /// reported too).
-fn fifo_reporting_only_failures(invocation: &Invocation<'_>) -> FunctionResult {
+fn fifo_reporting_only_failures(invocation: &Invocation<'_>) -> InvocationResult {
     let Payload::Sqs { messages, .. } = invocation.payload else { unreachable!() };
-    FunctionResult::failures(invocation.failing_records.iter().map(|&i| &*messages[i].message_id))
+    InvocationResult::failures(invocation.failing_records.iter().map(|&i| &*messages[i].message_id))
 }
 
 #[test]
 fn a_fifo_handler_that_breaks_the_suffix_rule_is_caught() {
     let found = counterexample(schedule(30), |s| {
         let s = Schedule {
-            faults: SimFaults { record_failure: s.faults.record_failure.max(0.2), ..s.faults },
+            faults: InvocationFaults { record_failure: s.faults.record_failure.max(0.2), ..s.faults },
             ..s
         };
         let report = sqs_run(&s, true, &mut fifo_reporting_only_failures);
@@ -301,7 +301,7 @@ fn a_fifo_handler_that_breaks_the_suffix_rule_is_caught() {
 fn a_handler_that_acknowledges_failed_records_is_caught() {
     let found = counterexample(schedule(30), |s| {
         let s = Schedule {
-            faults: SimFaults { record_failure: s.faults.record_failure.max(0.2), ..s.faults },
+            faults: InvocationFaults { record_failure: s.faults.record_failure.max(0.2), ..s.faults },
             ..s
         };
         let handled = Mutex::new(HashSet::new());
@@ -313,7 +313,7 @@ fn a_handler_that_acknowledges_failed_records_is_caught() {
                     handled.insert(message.message_id.to_string());
                 }
             }
-            FunctionResult::all_handled()
+            InvocationResult::all_handled()
         };
         let report = sqs_run(&s, false, &mut acknowledges_everything);
         sim::check::nothing_lost_or_unhandled(&report, &handled.lock().unwrap())
@@ -325,7 +325,7 @@ fn a_handler_that_acknowledges_failed_records_is_caught() {
 fn a_stream_handler_that_continues_past_a_failure_is_caught_breaking_key_order() {
     let found = counterexample((schedule(40), any::<bool>()), |(s, bisect)| {
         let s = Schedule {
-            faults: SimFaults { record_failure: s.faults.record_failure.max(0.2), ..s.faults },
+            faults: InvocationFaults { record_failure: s.faults.record_failure.max(0.2), ..s.faults },
             ..s
         };
         let log = Log::default();

@@ -6,8 +6,8 @@ use std::sync::Mutex;
 use lambda_batch::sqs::SqsMessage;
 use lambda_batch::{RecordOutcome, batch_handler};
 use lambda_batch_testkit::sim::{
-    self, ConfigError, FunctionResult, Invocation, MessageEnd, Payload, QueueConfig, SimFaults, SqsReport,
-    SqsSimConfig, SqsSimulation, TraceEvent, lambda_function,
+    self, ConfigError, Invocation, InvocationFaults, InvocationResult, Payload, QueueConfig, SqsMessageEnd,
+    SqsReport, SqsSimConfig, SqsSimulation, TraceEvent, lambda_function,
 };
 
 fn messages<'a>(invocation: &Invocation<'a>) -> &'a [sim::SqsDelivery] {
@@ -18,9 +18,9 @@ fn messages<'a>(invocation: &Invocation<'a>) -> &'a [sim::SqsDelivery] {
 }
 
 /// Fails every message whose body starts with "fail" on its first `n` receives.
-fn fail_first(n: u32) -> impl FnMut(&Invocation<'_>) -> FunctionResult {
+fn fail_first(n: u32) -> impl FnMut(&Invocation<'_>) -> InvocationResult {
     move |invocation| {
-        FunctionResult::failures(
+        InvocationResult::failures(
             messages(invocation)
                 .iter()
                 .filter(|m| m.body.starts_with("fail") && m.receive_count <= n)
@@ -66,7 +66,7 @@ fn a_failed_message_comes_back_after_the_visibility_timeout_and_is_deleted_on_su
     let times: Vec<u64> = steps.iter().map(|(t, _)| *t).collect();
     assert_eq!(times, [0, 0, 30_000, 30_000, 30_021]);
     assert!(matches!(steps[2].1, TraceEvent::VisibleAgain { receive_count: 1, .. }));
-    assert_eq!(fate(&failing).end, MessageEnd::Deleted(30_021));
+    assert_eq!(fate(&failing).end, SqsMessageEnd::Deleted(30_021));
     assert_eq!(report.metrics.messages_deleted, 2);
 }
 
@@ -79,7 +79,7 @@ fn redrive_moves_a_message_to_the_dlq_on_the_receive_after_max_receive_count() {
     let fate = &report.messages[0];
     assert_eq!(fate.receive_count, 3);
     // Three receives at 0, 30 s, 60 s; the fourth attempt (90 s) moves it.
-    assert_eq!(fate.end, MessageEnd::MovedToDlq(90_000));
+    assert_eq!(fate.end, SqsMessageEnd::MovedToDlq(90_000));
     assert_eq!(report.metrics.dlq_messages_visible, 1);
     assert!(
         events_of(&report, &poison)
@@ -98,7 +98,9 @@ fn without_report_batch_item_failures_a_partial_response_deletes_everything() {
     sim.send(0, "fail");
     sim.send(0, "ok");
     let report = sim.run(&mut fail_first(u32::MAX));
-    assert!(report.messages.iter().all(|m| m.receive_count == 1 && matches!(m.end, MessageEnd::Deleted(_))));
+    assert!(
+        report.messages.iter().all(|m| m.receive_count == 1 && matches!(m.end, SqsMessageEnd::Deleted(_)))
+    );
 }
 
 #[test]
@@ -107,10 +109,10 @@ fn a_response_lambda_rejects_fails_the_whole_batch() {
     sim.send(0, "a");
     sim.send(0, "b");
     let bad = serde_json::json!({"batchItemFailures": [{"itemIdentifier": ""}]});
-    let report = sim.run(&mut |_: &Invocation<'_>| FunctionResult::Response(bad.clone()));
+    let report = sim.run(&mut |_: &Invocation<'_>| InvocationResult::Response(bad.clone()));
     // Lambda fails the whole batch on a response it rejects: both came back
     // and went to the DLQ on the next receive.
-    assert!(report.messages.iter().all(|m| matches!(m.end, MessageEnd::MovedToDlq(30_000))));
+    assert!(report.messages.iter().all(|m| matches!(m.end, SqsMessageEnd::MovedToDlq(30_000))));
     assert!(
         report
             .trace
@@ -123,7 +125,7 @@ fn a_response_lambda_rejects_fails_the_whole_batch() {
 #[test]
 fn function_errors_and_timeouts_bring_the_whole_batch_back() {
     let mut config = SqsSimConfig::new(QueueConfig::standard());
-    config.faults = SimFaults { timeout: 1.0, ..SimFaults::none() };
+    config.faults = InvocationFaults { timeout: 1.0, ..InvocationFaults::none() };
     let mut sim = simulation(config);
     sim.send(0, "a");
     let report = sim.run_until(&mut fail_first(0), 100_000, None);
@@ -190,8 +192,8 @@ fn fifo_deduplication_drops_a_resend_within_five_minutes_only() {
     let report = sim.run(&mut fail_first(0));
     sim::check::nothing_lost(&report).unwrap();
     let end = |id: &str| report.messages.iter().find(|m| &*m.id == id).unwrap().end;
-    assert_eq!(end(&duplicate), MessageEnd::Deduplicated(299_000));
-    assert!(matches!(end(&later), MessageEnd::Deleted(_)));
+    assert_eq!(end(&duplicate), SqsMessageEnd::Deduplicated(299_000));
+    assert!(matches!(end(&later), SqsMessageEnd::Deleted(_)));
     assert_eq!(report.metrics.messages_sent, 2);
 }
 
@@ -203,7 +205,7 @@ fn retention_removes_a_message_that_keeps_failing() {
     sim.send(0, "fail forever");
     let report = sim.run(&mut fail_first(u32::MAX));
     sim::check::nothing_lost(&report).unwrap();
-    assert_eq!(report.messages[0].end, MessageEnd::Expired(120_000));
+    assert_eq!(report.messages[0].end, SqsMessageEnd::Expired(120_000));
     assert_eq!(report.metrics.expired, 1);
 }
 
@@ -218,7 +220,7 @@ fn the_batching_window_gathers_messages_into_one_batch() {
     }
     let report = sim.run(&mut fail_first(0));
     assert_eq!(report.invocations, 1);
-    assert!(report.messages.iter().all(|m| m.end == MessageEnd::Deleted(5_024)));
+    assert!(report.messages.iter().all(|m| m.end == SqsMessageEnd::Deleted(5_024)));
 }
 
 #[test]
@@ -255,14 +257,15 @@ fn configurations_aws_refuses_are_clear_errors() {
 fn faulty_run(seed: u64) -> String {
     let mut config = SqsSimConfig::new(QueueConfig::fifo().with_dlq(4));
     config.seed = seed;
-    config.faults = SimFaults { record_failure: 0.3, timeout: 0.1, throttle: 0.1, ..SimFaults::none() };
+    config.faults =
+        InvocationFaults { record_failure: 0.3, timeout: 0.1, throttle: 0.1, ..InvocationFaults::none() };
     let mut sim = simulation(config);
     for i in 0..30 {
         sim.send_fifo(i * 100, &format!("g{}", i % 3), "ok");
     }
     let mut function = |invocation: &Invocation<'_>| {
         let messages = messages(invocation);
-        FunctionResult::failures(invocation.failing_records.iter().map(|&i| &*messages[i].message_id))
+        InvocationResult::failures(invocation.failing_records.iter().map(|&i| &*messages[i].message_id))
     };
     sim.run(&mut function).trace.to_jsonl()
 }
@@ -316,9 +319,9 @@ fn fifo_with_poison() -> SqsSimulation {
 }
 
 fn ends(report: &SqsReport) -> Vec<&'static str> {
-    let name = |end: MessageEnd| match end {
-        MessageEnd::Deleted(_) => "deleted",
-        MessageEnd::MovedToDlq(_) => "dlq",
+    let name = |end: SqsMessageEnd| match end {
+        SqsMessageEnd::Deleted(_) => "deleted",
+        SqsMessageEnd::MovedToDlq(_) => "dlq",
         _ => "other",
     };
     report.messages.iter().map(|m| name(m.end)).collect()

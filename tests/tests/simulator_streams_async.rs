@@ -5,8 +5,8 @@ use std::sync::Mutex;
 use lambda_batch::kinesis::KinesisEventRecord;
 use lambda_batch::{RecordOutcome, batch_handler};
 use lambda_batch_testkit::sim::{
-    self, AsyncConfig, AsyncEventEnd, AsyncSimulation, FunctionResult, Invocation, Payload, RecordEnd,
-    SimFaults, StreamKind, StreamSimConfig, StreamSimulation, TraceEvent, lambda_function,
+    self, AsyncConfig, AsyncEventEnd, AsyncSimulation, Invocation, InvocationFaults, InvocationResult,
+    Payload, StreamKind, StreamRecordEnd, StreamSimConfig, StreamSimulation, TraceEvent, lambda_function,
 };
 use serde_json::json;
 
@@ -18,9 +18,9 @@ fn records<'a>(invocation: &Invocation<'a>) -> &'a [sim::StreamDelivery] {
 }
 
 /// Reports the first record whose data is "bad" (checkpoint style).
-fn report_first_bad(invocation: &Invocation<'_>) -> FunctionResult {
+fn report_first_bad(invocation: &Invocation<'_>) -> InvocationResult {
     let first_bad = records(invocation).iter().find(|r| &*r.data == "bad");
-    FunctionResult::failures(first_bad.map(|r| &*r.sequence_number))
+    InvocationResult::failures(first_bad.map(|r| &*r.sequence_number))
 }
 
 fn kinesis(edit: impl FnOnce(&mut StreamSimConfig)) -> StreamSimulation {
@@ -40,8 +40,8 @@ fn a_partial_failure_checkpoints_before_the_reported_record_and_blocks_the_shard
     let ends: Vec<_> = report.records.iter().map(|r| r.end).collect();
     // a and b are checkpointed after the first batch; bad and d are
     // retried twice more, then discarded together.
-    assert!(matches!(ends[..2], [RecordEnd::Processed(_), RecordEnd::Processed(_)]));
-    assert!(matches!(ends[2..], [RecordEnd::Discarded(_), RecordEnd::Discarded(_)]));
+    assert!(matches!(ends[..2], [StreamRecordEnd::Processed(_), StreamRecordEnd::Processed(_)]));
+    assert!(matches!(ends[2..], [StreamRecordEnd::Discarded(_), StreamRecordEnd::Discarded(_)]));
     assert_eq!(report.records[3].deliveries, 3);
     assert_eq!(report.invocations, 3);
     let failure = &report.on_failure[0];
@@ -64,9 +64,9 @@ fn bisection_isolates_a_bad_record_without_spending_retries() {
     }
     let mut function = |invocation: &Invocation<'_>| {
         if records(invocation).iter().any(|r| &*r.data == "bad") {
-            FunctionResult::error("Crash", "bad record")
+            InvocationResult::error("Crash", "bad record")
         } else {
-            FunctionResult::all_handled()
+            InvocationResult::all_handled()
         }
     };
     let report = sim.run(&mut function);
@@ -75,7 +75,7 @@ fn bisection_isolates_a_bad_record_without_spending_retries() {
         .records
         .iter()
         .enumerate()
-        .filter(|(_, r)| matches!(r.end, RecordEnd::Discarded(_)))
+        .filter(|(_, r)| matches!(r.end, StreamRecordEnd::Discarded(_)))
         .map(|(i, _)| i)
         .collect();
     assert_eq!(discarded, [5], "only the bad record is given up");
@@ -90,7 +90,7 @@ fn records_older_than_the_maximum_age_are_discarded_with_the_configured_conditio
     sim.put(0, "k", "bad");
     let report = sim.run(&mut report_first_bad);
     sim::check::stream_nothing_lost(&report).unwrap();
-    assert!(matches!(report.records[0].end, RecordEnd::Discarded(t) if t > 60_000 && t < 62_000));
+    assert!(matches!(report.records[0].end, StreamRecordEnd::Discarded(t) if t > 60_000 && t < 62_000));
     assert_eq!(report.on_failure[0]["requestContext"]["condition"], "RecordAgeExceeded");
 }
 
@@ -101,8 +101,8 @@ fn with_unlimited_retries_a_bad_record_blocks_its_shard_until_retention_trims_it
     sim.put(5_000, "k", "after");
     let report = sim.run(&mut report_first_bad);
     sim::check::stream_nothing_lost(&report).unwrap();
-    assert!(matches!(report.records[0].end, RecordEnd::Expired(3_600_000)));
-    assert!(matches!(report.records[1].end, RecordEnd::Processed(t) if t > 3_600_000));
+    assert!(matches!(report.records[0].end, StreamRecordEnd::Expired(3_600_000)));
+    assert!(matches!(report.records[1].end, StreamRecordEnd::Processed(t) if t > 3_600_000));
     assert!(report.metrics.iterator_age_max_ms >= 3_590_000, "the stalled shard shows in IteratorAge");
 }
 
@@ -149,7 +149,7 @@ fn dynamodb_records_carry_their_images() {
     let mut seen = Vec::new();
     let report = sim.run(&mut |invocation: &Invocation<'_>| {
         seen.extend(records(invocation).iter().map(|r| (r.event_name, r.data.to_string())));
-        FunctionResult::all_handled()
+        InvocationResult::all_handled()
     });
     sim::check::stream_nothing_lost(&report).unwrap();
     assert_eq!(seen, [(Some("INSERT"), r#"{"id":{"S":"o-1"},"units":{"N":"3"}}"#.to_owned())]);
@@ -169,7 +169,7 @@ fn async_retries_come_one_and_two_minutes_later_with_the_same_request_id() {
     let mut seen = Vec::new();
     let report = sim.run(&mut |invocation: &Invocation<'_>| {
         seen.push((invocation.started_at, invocation.request_id.to_owned(), invocation.attempt));
-        FunctionResult::error("Boom", "failed")
+        InvocationResult::error("Boom", "failed")
     });
     let starts: Vec<_> = seen.iter().map(|(t, id, attempt)| (*t, id == &*request_id, *attempt)).collect();
     assert_eq!(starts, [(0, true, 1), (60_021, true, 2), (180_042, true, 3)]);
@@ -193,7 +193,7 @@ fn async_retries_come_one_and_two_minutes_later_with_the_same_request_id() {
 fn async_success_goes_to_the_on_success_destination() {
     let mut sim = async_sim(|c| c.maximum_retry_attempts = 0);
     sim.invoke(5, json!({"n": 1}));
-    let report = sim.run(&mut |_: &Invocation<'_>| FunctionResult::Response(json!({"ok": true})));
+    let report = sim.run(&mut |_: &Invocation<'_>| InvocationResult::Response(json!({"ok": true})));
     assert_eq!(report.on_success[0]["requestContext"]["condition"], "Success");
     assert_eq!(report.on_success[0]["responsePayload"], json!({"ok": true}));
     assert!(report.dead_letters.is_empty());
@@ -203,10 +203,10 @@ fn async_success_goes_to_the_on_success_destination() {
 fn throttled_async_events_back_off_until_they_are_too_old() {
     let mut sim = async_sim(|c| {
         c.maximum_event_age = 600_000;
-        c.faults = SimFaults { throttle: 1.0, ..SimFaults::none() };
+        c.faults = InvocationFaults { throttle: 1.0, ..InvocationFaults::none() };
     });
     sim.invoke(0, json!({}));
-    let report = sim.run(&mut |_: &Invocation<'_>| FunctionResult::all_handled());
+    let report = sim.run(&mut |_: &Invocation<'_>| InvocationResult::all_handled());
     assert_eq!(report.invocations, 0);
     assert!(
         report.metrics.throttles >= 9,
@@ -230,7 +230,7 @@ fn async_configuration_errors_and_reserved_concurrency_zero() {
     assert!(error.contains("MaximumEventAgeInSeconds"), "{error}");
     let mut sim = async_sim(|c| c.reserved_concurrency_zero = true);
     sim.invoke(0, json!({}));
-    let report = sim.run(&mut |_: &Invocation<'_>| FunctionResult::all_handled());
+    let report = sim.run(&mut |_: &Invocation<'_>| InvocationResult::all_handled());
     assert_eq!(report.invocations, 0);
     assert_eq!(report.dead_letters.len(), 1);
 }
@@ -242,7 +242,7 @@ fn a_failing_dlq_counts_dead_letter_errors() {
         c.dead_letter_queue_fails = true;
     });
     sim.invoke(0, json!({}));
-    let report = sim.run(&mut |_: &Invocation<'_>| FunctionResult::error("E", "m"));
+    let report = sim.run(&mut |_: &Invocation<'_>| InvocationResult::error("E", "m"));
     assert_eq!(report.metrics.dead_letter_errors, 1);
     assert!(report.dead_letters.is_empty());
 }

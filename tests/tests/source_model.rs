@@ -34,11 +34,11 @@ fn engine_view(kind: SourceKind, event: &BatchEvent) -> Vec<(String, Option<Stri
 fn every_source() -> impl Strategy<Value = Batch> {
     let bytes = proptest::collection::vec(any::<u8>(), 0..8);
     prop_oneof![
-        sqs_batch(0..12, "[a-z]{0,4}"),
-        sqs_fifo_batch(0..12, 1..=3, "[a-z]{0,4}"),
-        kinesis_batch(0..12, 1..=3, bytes.clone()),
-        dynamodb_batch(0..12, 1..=3, any::<u16>()),
-        kafka_batch(0..12, 1..=4, bytes),
+        sqs_batch("[a-z]{0,4}", 0..12),
+        sqs_fifo_batch("[a-z]{0,4}", 0..12, 1..=3),
+        kinesis_batch(bytes.clone(), 0..12, 1..=3),
+        dynamodb_batch(any::<u16>(), 0..12, 1..=3),
+        kafka_batch(bytes, 0..12, 1..=4),
     ]
 }
 
@@ -106,9 +106,10 @@ fn fail_everything(kind: SourceKind) -> impl Fn(lambda_batch::LambdaEvent<BatchE
     }
     fail_for!(sqs::Sqs, kinesis::Kinesis, dynamodb::DynamoDb, kafka::Kafka);
     move |event| {
-        let stream =
-            StreamConfig::new().policy(StreamPolicy::Continue).all_failed(AllFailedPolicy::ReportAll);
-        let queue = sqs::SqsConfig::new().all_failed(AllFailedPolicy::ReportAll);
+        let stream = StreamConfig::new()
+            .with_stream_policy(StreamPolicy::Continue)
+            .with_all_failed_policy(AllFailedPolicy::ReportAll);
+        let queue = sqs::SqsConfig::new().with_all_failed_policy(AllFailedPolicy::ReportAll);
         Box::pin(async move {
             match kind {
                 SourceKind::Kinesis => Kinesis::handle(&Fail, &stream, event).await,
@@ -128,8 +129,8 @@ fn fail_everything(kind: SourceKind) -> impl Fn(lambda_batch::LambdaEvent<BatchE
 #[test]
 fn the_simulator_renders_records_named_as_its_model_names_them() {
     use lambda_batch_testkit::sim::{
-        self, FunctionResult, Invocation, KafkaSimConfig, KafkaSimulation, Payload, QueueConfig, SimFaults,
-        SqsSimConfig, SqsSimulation, StreamKind, StreamSimConfig, StreamSimulation,
+        self, Invocation, InvocationFaults, InvocationResult, KafkaSimConfig, KafkaSimulation, Payload,
+        QueueConfig, SqsSimConfig, SqsSimulation, StreamKind, StreamSimConfig, StreamSimulation,
     };
     use serde_json::json;
     use std::collections::BTreeSet;
@@ -166,7 +167,7 @@ fn the_simulator_renders_records_named_as_its_model_names_them() {
     fn agreeing(
         kind: SourceKind,
         mismatches: &mut Vec<String>,
-    ) -> impl FnMut(&Invocation<'_>) -> FunctionResult {
+    ) -> impl FnMut(&Invocation<'_>) -> InvocationResult {
         let mut rendered = sim::lambda_function(move |event: lambda_batch::LambdaEvent<BatchEvent>| {
             let named: Named = kind
                 .identify_event(&event.payload)
@@ -177,7 +178,8 @@ fn the_simulator_renders_records_named_as_its_model_names_them() {
             async move { Ok::<_, lambda_batch::Error>(json!({ "named": named })) }
         });
         move |invocation: &Invocation<'_>| {
-            let FunctionResult::Response(response) = sim::Function::invoke(&mut rendered, invocation) else {
+            let InvocationResult::Response(response) = sim::Function::invoke(&mut rendered, invocation)
+            else {
                 panic!("the handler failed on a rendered {kind} event");
             };
             let named: Named = serde_json::from_value(response["named"].clone()).unwrap();
@@ -185,10 +187,10 @@ fn the_simulator_renders_records_named_as_its_model_names_them() {
             if named != expected {
                 mismatches.push(format!("{kind}: rendered {named:?}, modelled {expected:?}"));
             }
-            FunctionResult::all_handled()
+            InvocationResult::all_handled()
         }
     }
-    let faults = SimFaults { throttle: 0.1, timeout: 0.1, ..SimFaults::none() };
+    let faults = InvocationFaults { throttle: 0.1, timeout: 0.1, ..InvocationFaults::none() };
     let mut mismatches = Vec::new();
 
     for (kind, queue) in

@@ -137,7 +137,7 @@ async fn escaped_ids_and_bodies_are_read_exactly() {
         });
     let report = Sqs::process(
         &handler,
-        &SqsConfig::new().all_failed(lambda_batch::AllFailedPolicy::ReportAll),
+        &SqsConfig::new().with_all_failed_policy(lambda_batch::AllFailedPolicy::ReportAll),
         &event,
         &common::cx(),
     )

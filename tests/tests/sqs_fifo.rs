@@ -5,7 +5,7 @@ use lambda_batch::sqs::{FifoPolicy, QueueKind, SqsConfig};
 use lambda_batch::{AllFailedPolicy, RecordStatus};
 use lambda_batch_testkit::sqs::{event, fifo_message, message};
 
-const SKIP_GROUP: SqsConfig = SqsConfig::new().fifo_policy(FifoPolicy::SkipFailedGroup);
+const SKIP_GROUP: SqsConfig = SqsConfig::new().with_fifo_policy(FifoPolicy::SkipFailedGroup);
 
 #[tokio::test]
 async fn the_first_record_with_an_arn_tells_whether_the_batch_is_fifo() {
@@ -50,7 +50,7 @@ async fn fifo_is_detected_from_the_queue_arn_and_stops_at_the_first_failure() {
 #[tokio::test]
 async fn fifo_can_be_forced_when_the_arn_does_not_say_so() {
     let event = event([message("m1", "fail"), message("m2", "ok")]);
-    let (report, calls) = run(&event, SqsConfig::new().queue(QueueKind::Fifo)).await;
+    let (report, calls) = run(&event, SqsConfig::new().with_queue_kind(QueueKind::Fifo)).await;
     assert_eq!(calls, ids(&["m1"]));
     assert_eq!(response_ids(report.unwrap()), Ok(ids(&["m1", "m2"])));
 }
@@ -85,7 +85,7 @@ async fn a_fifo_batch_whose_every_record_failed_when_handled_is_an_invocation_er
     let event = event([fifo_message("m1", "a", "fail"), fifo_message("m2", "b", "fail")]);
     let (report, _) = run(&event, SKIP_GROUP).await;
     assert_eq!(response_ids(report.unwrap()), Err("LambdaBatch.AllRecordsFailed"));
-    let (report, _) = run(&event, SKIP_GROUP.all_failed(AllFailedPolicy::ReportAll)).await;
+    let (report, _) = run(&event, SKIP_GROUP.with_all_failed_policy(AllFailedPolicy::ReportAll)).await;
     assert_eq!(response_ids(report.unwrap()), Ok(ids(&["m1", "m2"])));
 }
 

@@ -81,7 +81,7 @@ async fn when_every_record_fails_the_invocation_fails_with_a_stable_error_type()
 #[tokio::test]
 async fn report_all_returns_every_failed_id_instead_of_an_error() {
     let event = event([message("m1", "fail"), message("m2", "fail")]);
-    let (report, _) = run(&event, SqsConfig::new().all_failed(AllFailedPolicy::ReportAll)).await;
+    let (report, _) = run(&event, SqsConfig::new().with_all_failed_policy(AllFailedPolicy::ReportAll)).await;
     assert_eq!(response_ids(report.unwrap()), Ok(ids(&["m1", "m2"])));
 }
 

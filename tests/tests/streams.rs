@@ -236,7 +236,7 @@ async fn a_missing_or_mistyped_image_fails_only_its_record() {
     ]);
     let report = DynamoDb::process(
         &needs_new_image {},
-        &StreamConfig::new().policy(StreamPolicy::Continue),
+        &StreamConfig::new().with_stream_policy(StreamPolicy::Continue),
         &event,
         &lambda_batch_testkit::context(),
     )

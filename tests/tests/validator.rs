@@ -3,10 +3,10 @@
 //! responses checked by it.
 
 use crate::common;
+use lambda_batch::validate::BatchView;
+use lambda_batch::{BatchEvent, SourceKind};
 
-use lambda_batch::validate::{
-    FifoRule, Problem, Severity, Verdict, check_sqs_response, check_sqs_response_text,
-};
+use lambda_batch::validate::{FifoRule, Problem, Severity, Verdict};
 use lambda_batch_testkit::sqs::{event_value, fifo_message, message};
 use serde_json::{Value, json};
 
@@ -15,7 +15,11 @@ fn batch() -> Value {
 }
 
 fn verdict(response: Value) -> Verdict {
-    check_sqs_response(&batch(), &response, FifoRule::None).verdict().clone()
+    BatchView::read(SourceKind::SqsFifo, &BatchEvent::from(&batch()))
+        .with_fifo_rule(FifoRule::None)
+        .check(&response)
+        .verdict()
+        .clone()
 }
 
 fn retried(ids: &[&str]) -> Verdict {
@@ -27,7 +31,9 @@ fn sqs_complete_success_forms() {
     for response in
         [json!({"batchItemFailures": []}), json!({"batchItemFailures": null}), json!({}), Value::Null]
     {
-        let check = check_sqs_response(&batch(), &response, FifoRule::None);
+        let check = BatchView::read(SourceKind::SqsFifo, &BatchEvent::from(&batch()))
+            .with_fifo_rule(FifoRule::None)
+            .check(&response);
         assert_eq!(check.verdict(), &Verdict::CompleteSuccess, "{response}");
         assert!(check.is_valid() && check.findings().is_empty(), "{response}");
     }
@@ -47,7 +53,9 @@ fn sqs_complete_failure_forms() {
         (json!({"batchItemFailures": [{"itemIdentifier": "a"}, {"itemIdentifier": ""}]}), "is empty"),
     ];
     for (response, message) in cases {
-        let check = check_sqs_response(&batch(), &response, FifoRule::None);
+        let check = BatchView::read(SourceKind::SqsFifo, &BatchEvent::from(&batch()))
+            .with_fifo_rule(FifoRule::None)
+            .check(&response);
         assert_eq!(check.verdict(), &Verdict::CompleteFailure, "{response}");
         assert!(!check.is_valid(), "{response}");
         let finding = &check.findings()[0];
@@ -57,7 +65,9 @@ fn sqs_complete_failure_forms() {
         assert!(text.contains(message), "{response}: {finding}");
         assert!(text.contains("Lambda retries the whole batch") && text.contains("messageId"), "{text}");
     }
-    let check = check_sqs_response_text(&batch(), "{\"batchItemFailures\": [", FifoRule::None);
+    let check = BatchView::read(SourceKind::SqsFifo, &BatchEvent::from(&batch()))
+        .with_fifo_rule(FifoRule::None)
+        .check_text("{\"batchItemFailures\": [");
     assert_eq!(check.verdict(), &Verdict::CompleteFailure);
     assert!(matches!(check.findings()[0].problem, Problem::NotJson(_)));
 }
@@ -65,11 +75,9 @@ fn sqs_complete_failure_forms() {
 #[test]
 fn sqs_undocumented_cases_take_the_cautious_reading() {
     // Duplicates are read as a set, with a warning.
-    let check = check_sqs_response(
-        &batch(),
-        &json!({"batchItemFailures": [{"itemIdentifier": "b"}, {"itemIdentifier": "b"}]}),
-        FifoRule::None,
-    );
+    let check = BatchView::read(SourceKind::SqsFifo, &BatchEvent::from(&batch()))
+        .with_fifo_rule(FifoRule::None)
+        .check(&json!({"batchItemFailures": [{"itemIdentifier": "b"}, {"itemIdentifier": "b"}]}));
     assert_eq!(check.verdict(), &retried(&["b"]));
     assert!(check.is_valid());
     assert_eq!(check.findings()[0].severity, Severity::Warning);
@@ -109,9 +117,13 @@ fn fifo_suffix_rule() {
     let group_suffix = response(&["b1", "b2"]);
     let broken = response(&["a1"]);
 
-    let check = check_sqs_response(&event, &suffix, FifoRule::BatchSuffix);
+    let check = BatchView::read(SourceKind::SqsFifo, &BatchEvent::from(&event))
+        .with_fifo_rule(FifoRule::BatchSuffix)
+        .check(&suffix);
     assert!(check.is_valid());
-    let check = check_sqs_response(&event, &group_suffix, FifoRule::BatchSuffix);
+    let check = BatchView::read(SourceKind::SqsFifo, &BatchEvent::from(&event))
+        .with_fifo_rule(FifoRule::BatchSuffix)
+        .check(&group_suffix);
     assert!(!check.is_valid(), "b1 retried but the later a2 deleted breaks batch order");
     assert_eq!(check.verdict(), &retried(&["b1", "b2"]), "Lambda does not enforce the rule itself");
     assert!(
@@ -122,12 +134,25 @@ fn fifo_suffix_rule() {
         check.findings()[0].to_string().contains("report that message and every later message of the batch")
     );
 
-    assert!(check_sqs_response(&event, &group_suffix, FifoRule::GroupSuffix).is_valid());
-    let check = check_sqs_response(&event, &broken, FifoRule::GroupSuffix);
+    assert!(
+        BatchView::read(SourceKind::SqsFifo, &BatchEvent::from(&event))
+            .with_fifo_rule(FifoRule::GroupSuffix)
+            .check(&group_suffix)
+            .is_valid()
+    );
+    let check = BatchView::read(SourceKind::SqsFifo, &BatchEvent::from(&event))
+        .with_fifo_rule(FifoRule::GroupSuffix)
+        .check(&broken);
     assert!(!check.is_valid());
     assert!(matches!(&check.findings()[0].problem,
         Problem::GroupNotSuffix { group: Some(g), failed, deleted } if g == "a" && failed == "a1" && deleted == "a2"));
-    assert!(check_sqs_response(&event, &broken, FifoRule::None).is_valid(), "no rule on standard queues");
+    assert!(
+        BatchView::read(SourceKind::SqsFifo, &BatchEvent::from(&event))
+            .with_fifo_rule(FifoRule::None)
+            .check(&broken)
+            .is_valid(),
+        "no rule on standard queues"
+    );
 }
 
 #[tokio::test]
@@ -143,24 +168,26 @@ async fn the_engine_s_responses_pass_the_validator() {
         (FifoPolicy::StopAtFirstFailure, FifoRule::BatchSuffix),
         (FifoPolicy::SkipFailedGroup, FifoRule::GroupSuffix),
     ] {
-        let config = SqsConfig::new().fifo_policy(policy).all_failed(AllFailedPolicy::ReportAll);
+        let config =
+            SqsConfig::new().with_fifo_policy(policy).with_all_failed_policy(AllFailedPolicy::ReportAll);
         let (report, _) = common::run(&event, config).await;
         let response = serde_json::to_value(report.unwrap().into_response().unwrap()).unwrap();
-        let check = check_sqs_response(&value, &response, rule);
+        let check = BatchView::read(SourceKind::SqsFifo, &BatchEvent::from(&value))
+            .with_fifo_rule(rule)
+            .check(&response);
         assert!(check.is_valid(), "{policy:?}: {:?}", check.findings());
     }
 }
 
 mod streams {
-    use lambda_batch::validate::{
-        BatchView, Problem, Severity, Verdict, check_stream_response, check_stream_response_text,
-    };
+    use lambda_batch::validate::{BatchView, Problem, Severity, Verdict};
+    use lambda_batch::{BatchEvent, SourceKind};
     use lambda_batch_testkit::{dynamodb, kinesis};
     use serde_json::{Value, json};
 
     fn batch() -> BatchView {
         let records = ["98", "99", "100", "101"].map(|seq| kinesis::record(seq, "pk", b"x"));
-        BatchView::from_kinesis_event(&json!({"Records": records}))
+        BatchView::read(SourceKind::Kinesis, &BatchEvent::from(&json!({"Records": records})))
     }
 
     fn listing(ids: &[&str]) -> Value {
@@ -176,7 +203,7 @@ mod streams {
         for response in
             [json!({"batchItemFailures": []}), json!({"batchItemFailures": null}), json!({}), Value::Null]
         {
-            let check = check_stream_response(&batch(), &response);
+            let check = batch().check(&response);
             assert_eq!(check.verdict(), &Verdict::CompleteSuccess, "{response}");
             assert!(check.is_valid());
         }
@@ -194,7 +221,7 @@ mod streams {
             (json!([]), "AWS does not say"),
         ];
         for (response, advice) in cases {
-            let check = check_stream_response(&batch(), &response);
+            let check = batch().check(&response);
             assert_eq!(check.verdict(), &Verdict::CompleteFailure, "{response}");
             let finding = &check.findings()[0];
             assert_eq!(
@@ -205,7 +232,7 @@ mod streams {
             assert!(finding.to_string().contains(advice), "{response}: {finding}");
             assert!(!finding.to_string().contains("messageId"), "{finding}");
         }
-        let check = check_stream_response_text(&batch(), "not json");
+        let check = batch().check_text("not json");
         assert_eq!(check.verdict(), &Verdict::CompleteFailure);
         assert!(matches!(check.findings()[0].problem, Problem::NotJson(_)));
     }
@@ -213,7 +240,7 @@ mod streams {
     #[test]
     fn lambda_retries_from_the_numerically_lowest_listed_sequence_number() {
         // "100" < "99" as strings; as numbers 99 is lower, so 99, 100 and 101 come back.
-        let check = check_stream_response(&batch(), &listing(&["100", "99"]));
+        let check = batch().check(&listing(&["100", "99"]));
         assert_eq!(check.verdict(), &retried(&["99", "100", "101"]));
         assert!(check.is_valid(), "more than one id is harmless");
         assert_eq!(check.findings()[0].severity, Severity::Warning);
@@ -222,7 +249,7 @@ mod streams {
             check.findings()[0].reference(),
             "docs/aws-rules.md#streams-checkpoints-and-sequence-numbers"
         );
-        let check = check_stream_response(&batch(), &listing(&["100"]));
+        let check = batch().check(&listing(&["100"]));
         assert_eq!(check.verdict(), &retried(&["100", "101"]));
         assert!(check.findings().is_empty());
     }
@@ -233,9 +260,9 @@ mod streams {
             dynamodb::record("111", "INSERT", json!({"id": {"S": "a"}}), None, None),
             dynamodb::record("800000000003126276362", "INSERT", json!({"id": {"S": "b"}}), None, None),
         ]});
-        let batch = BatchView::from_dynamodb_event(&event);
+        let batch = BatchView::read(SourceKind::DynamoDb, &BatchEvent::from(&event));
         assert_eq!(batch.ids().collect::<Vec<_>>(), ["111", "800000000003126276362"]);
-        let check = check_stream_response(&batch, &listing(&["111"]));
+        let check = batch.check(&listing(&["111"]));
         assert_eq!(check.verdict(), &retried(&["111", "800000000003126276362"]));
     }
 
@@ -263,7 +290,9 @@ mod streams {
             (StreamPolicy::Checkpoint, &["8", "9", "10", "11"]),
             (StreamPolicy::Continue, &["8", "9", "10", "11"]),
         ] {
-            let config = StreamConfig::new().policy(policy).all_failed(AllFailedPolicy::ReportAll);
+            let config = StreamConfig::new()
+                .with_stream_policy(policy)
+                .with_all_failed_policy(AllFailedPolicy::ReportAll);
             let report = <kinesis::Kinesis as lambda_batch::BatchPipeline>::process(
                 &Handler,
                 &config,
@@ -273,7 +302,7 @@ mod streams {
             .await
             .unwrap();
             let response = serde_json::to_value(report.into_response().unwrap()).unwrap();
-            let check = check_stream_response(&BatchView::from_kinesis_event(&value), &response);
+            let check = BatchView::read(SourceKind::Kinesis, &BatchEvent::from(&value)).check(&response);
             assert!(check.is_valid(), "{policy:?}: {:?}", check.findings());
             assert_eq!(check.verdict(), &retried(expected), "{policy:?}");
             let listed = response["batchItemFailures"].as_array().unwrap().len();

@@ -20,7 +20,7 @@ pub(super) fn type_and_value(config: &Config, private: &TokenStream) -> (TokenSt
     (ty, with_limits(config, private, value))
 }
 
-/// `SqsConfig::new().queue(..).fifo_policy(..).all_failed(..)`, then the
+/// `SqsConfig::new().with_queue_kind(..).with_fifo_policy(..).with_all_failed_policy(..)`, then the
 /// receive budget when one was given.
 fn sqs_config(config: &Config, private: &TokenStream) -> TokenStream {
     let queue = match config.source {
@@ -32,12 +32,12 @@ fn sqs_config(config: &Config, private: &TokenStream) -> TokenStream {
         FifoPolicyArg::SkipFailedGroup => quote!(#private::FifoPolicy::SkipFailedGroup),
     };
     let all_failed = all_failed_policy(config, private);
-    let budget = config.max_receive_count.map(|max| quote!(.max_receive_count(#max)));
-    let drop_over_budget = config.drop_over_budget.then(|| quote!(.drop_over_budget()));
-    quote!(#private::SqsConfig::new().queue(#queue).fifo_policy(#fifo_policy).all_failed(#all_failed) #budget #drop_over_budget)
+    let budget = config.max_receive_count.map(|max| quote!(.with_max_receive_count(#max)));
+    let drop_over_budget = config.drop_over_budget.then(|| quote!(.with_drop_over_budget(true)));
+    quote!(#private::SqsConfig::new().with_queue_kind(#queue).with_fifo_policy(#fifo_policy).with_all_failed_policy(#all_failed) #budget #drop_over_budget)
 }
 
-/// `StreamConfig::new().policy(..).all_failed(..)`, for Kinesis, DynamoDB
+/// `StreamConfig::new().with_stream_policy(..).with_all_failed_policy(..)`, for Kinesis, DynamoDB
 /// Streams and Kafka.
 fn stream_config(config: &Config, private: &TokenStream) -> TokenStream {
     let policy = match config.stream_policy {
@@ -45,7 +45,7 @@ fn stream_config(config: &Config, private: &TokenStream) -> TokenStream {
         StreamPolicyArg::Continue => quote!(#private::StreamPolicy::Continue),
     };
     let all_failed = all_failed_policy(config, private);
-    quote!(#private::StreamConfig::new().policy(#policy).all_failed(#all_failed))
+    quote!(#private::StreamConfig::new().with_stream_policy(#policy).with_all_failed_policy(#all_failed))
 }
 
 /// The `AllFailedPolicy` value of the `all_failed` option.
@@ -56,7 +56,7 @@ fn all_failed_policy(config: &Config, private: &TokenStream) -> TokenStream {
     }
 }
 
-/// Appends `.limits(Limits::new()...)` to `value` when a limit option was
+/// Appends `.with_limits(Limits::new()...)` to `value` when a limit option was
 /// given; returns `value` as is otherwise.
 fn with_limits(config: &Config, private: &TokenStream, value: TokenStream) -> TokenStream {
     if config.concurrency.is_none()
@@ -67,15 +67,15 @@ fn with_limits(config: &Config, private: &TokenStream, value: TokenStream) -> To
     }
     let concurrency = config.concurrency.map(|n| {
         let n = n as usize;
-        quote!(.concurrency(#n))
+        quote!(.with_concurrency(#n))
     });
     let margin = config.deadline_margin_ms.map(|ms| {
         let ms = u64::from(ms);
-        quote!(.deadline_margin(::core::time::Duration::from_millis(#ms)))
+        quote!(.with_deadline_margin(::core::time::Duration::from_millis(#ms)))
     });
     let timeout = config.record_timeout_ms.map(|ms| {
         let ms = u64::from(ms);
-        quote!(.record_timeout(::core::time::Duration::from_millis(#ms)))
+        quote!(.with_record_timeout(::core::time::Duration::from_millis(#ms)))
     });
-    quote!(#value.limits(#private::Limits::new() #concurrency #margin #timeout))
+    quote!(#value.with_limits(#private::Limits::new() #concurrency #margin #timeout))
 }

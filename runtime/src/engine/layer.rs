@@ -134,11 +134,11 @@ pub(crate) fn stack<'o, O: Observer>(plan: &BatchPlan, observer: &'o O) -> Stack
         observer,
         inner: Span(Settle(Sink {
             source: plan.source,
-            timeout: plan.limits.timeout(),
+            timeout: plan.limits.record_timeout(),
             inner: Budget {
                 max_receive_count: plan.max_receive_count,
                 drop_over_budget: plan.drop_over_budget,
-                inner: Timeout { limit: plan.limits.timeout(), inner: Isolate(Inject(Handler)) },
+                inner: Timeout { limit: plan.limits.record_timeout(), inner: Isolate(Inject(Handler)) },
             },
         })),
     }

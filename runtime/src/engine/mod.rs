@@ -93,11 +93,11 @@ where
     H: RecordHandler<S>,
     O: Observer,
 {
-    let deadline = Deadline::from_context(cx, plan.limits.margin());
+    let deadline = Deadline::from_context(cx, plan.limits.deadline_margin());
     let stack = layer::stack(plan, observer);
     // One timer for the whole batch: the abandon point.
     let mut abandon = pin!(deadline.map(|d| tokio::time::sleep_until(d.abandon)));
-    let concurrency = plan.limits.concurrency_limit();
+    let concurrency = plan.limits.concurrency();
     // One record at a time in batch order keeps every key's order by itself.
     let ordered = plan.ordered && concurrency > 1;
     let mut progress = Progress::new(records, ordered);

@@ -34,9 +34,9 @@ pub enum FifoPolicy {
 /// ```
 /// use lambda_batch::{sqs::{FifoPolicy, QueueKind, SqsConfig}, AllFailedPolicy};
 /// const CONFIG: SqsConfig = SqsConfig::new()
-///     .queue(QueueKind::Fifo)
-///     .fifo_policy(FifoPolicy::SkipFailedGroup)
-///     .all_failed(AllFailedPolicy::ReportAll);
+///     .with_queue_kind(QueueKind::Fifo)
+///     .with_fifo_policy(FifoPolicy::SkipFailedGroup)
+///     .with_all_failed_policy(AllFailedPolicy::ReportAll);
 /// assert_eq!(CONFIG.queue_kind(), QueueKind::Fifo);
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -71,13 +71,13 @@ impl SqsConfig {
     /// one could succeed and then have to be reported for retry anyway: on a
     /// FIFO queue the failed record and every later one are reported (see
     /// `docs/aws-rules.md#fifo-queues-the-suffix-rule`).
-    pub const fn limits(mut self, limits: Limits) -> Self {
+    pub const fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
         self
     }
 
     /// The concurrency and time limits.
-    pub const fn run_limits(&self) -> Limits {
+    pub const fn limits(&self) -> Limits {
         self.limits
     }
 
@@ -91,43 +91,43 @@ impl SqsConfig {
     /// ([`RecordHandler::HAS_POISON_SINK`](crate::RecordHandler::HAS_POISON_SINK)
     /// is `false`), an over-budget record fails instead (the queue's redrive
     /// policy then moves it to its dead-letter queue), unless
-    /// [`drop_over_budget`](Self::drop_over_budget) says to drop it.
-    pub const fn max_receive_count(mut self, max: u32) -> Self {
+    /// [`with_drop_over_budget`](Self::with_drop_over_budget) says to drop it.
+    pub const fn with_max_receive_count(mut self, max: u32) -> Self {
         self.max_receive_count = Some(max);
         self
     }
 
-    /// Drops over-budget records with only a log line when the handler has
-    /// no poison sink: the explicit choice to lose them.
-    pub const fn drop_over_budget(mut self) -> Self {
-        self.drop_over_budget = true;
+    /// With `true`, drops over-budget records with only a log line when the
+    /// handler has no poison sink: the explicit choice to lose them.
+    pub const fn with_drop_over_budget(mut self, drop: bool) -> Self {
+        self.drop_over_budget = drop;
         self
     }
 
     /// The receive-count budget, if any.
-    pub const fn max_receive_count_budget(&self) -> Option<u32> {
+    pub const fn max_receive_count(&self) -> Option<u32> {
         self.max_receive_count
     }
 
     /// Whether over-budget records are dropped even without a poison sink.
-    pub const fn drops_over_budget(&self) -> bool {
+    pub const fn drop_over_budget(&self) -> bool {
         self.drop_over_budget
     }
 
     /// Sets whether the queue is FIFO.
-    pub const fn queue(mut self, queue: QueueKind) -> Self {
+    pub const fn with_queue_kind(mut self, queue: QueueKind) -> Self {
         self.queue = queue;
         self
     }
 
     /// Sets the FIFO failure policy.
-    pub const fn fifo_policy(mut self, policy: FifoPolicy) -> Self {
+    pub const fn with_fifo_policy(mut self, policy: FifoPolicy) -> Self {
         self.fifo_policy = policy;
         self
     }
 
     /// Sets what to do when every record failed.
-    pub const fn all_failed(mut self, policy: AllFailedPolicy) -> Self {
+    pub const fn with_all_failed_policy(mut self, policy: AllFailedPolicy) -> Self {
         self.all_failed = policy;
         self
     }
@@ -138,7 +138,7 @@ impl SqsConfig {
     }
 
     /// The FIFO failure policy.
-    pub const fn fifo_policy_kind(&self) -> FifoPolicy {
+    pub const fn fifo_policy(&self) -> FifoPolicy {
         self.fifo_policy
     }
 

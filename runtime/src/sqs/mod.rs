@@ -67,15 +67,15 @@ impl Source for Sqs {
         // pass over records that a FIFO rule may never call).
         let fifo = config.queue_kind() == QueueKind::Fifo
             || records.iter().find_map(SqsRecord::queue_arn).is_some_and(|arn| arn.ends_with(".fifo"));
-        let (source, stop, limits) = match (fifo, config.fifo_policy_kind()) {
-            (false, _) => (SourceKind::Sqs, StopRule::Nothing, config.run_limits()),
+        let (source, stop, limits) = match (fifo, config.fifo_policy()) {
+            (false, _) => (Self::KIND, StopRule::Nothing, config.limits()),
             // Stop-at-first runs one record at a time: a record running
             // beside a failed one could succeed and still have to be reported.
             (true, FifoPolicy::StopAtFirstFailure) => {
-                (SourceKind::SqsFifo, StopRule::Everything, config.run_limits().concurrency(1))
+                (SourceKind::sqs_queue(true), StopRule::Everything, config.limits().with_concurrency(1))
             }
             (true, FifoPolicy::SkipFailedGroup) => {
-                (SourceKind::SqsFifo, StopRule::SameKey, config.run_limits())
+                (SourceKind::sqs_queue(true), StopRule::SameKey, config.limits())
             }
         };
         BatchPlan {
@@ -83,8 +83,8 @@ impl Source for Sqs {
             stop,
             ordered: fifo,
             limits,
-            max_receive_count: config.max_receive_count_budget(),
-            drop_over_budget: config.drops_over_budget(),
+            max_receive_count: config.max_receive_count(),
+            drop_over_budget: config.drop_over_budget(),
             response: ResponseRule::EveryRetried,
             shape: IdentifierShape::Text,
             all_failed: config.all_failed_policy(),

@@ -38,7 +38,7 @@ pub struct BatchView {
 impl Default for BatchView {
     /// An empty SQS standard batch.
     fn default() -> Self {
-        BatchView { kind: SourceKind::Sqs, fifo: FifoRule::None, records: Vec::new() }
+        BatchView { kind: SourceKind::sqs_queue(false), fifo: FifoRule::None, records: Vec::new() }
     }
 }
 
@@ -97,17 +97,6 @@ impl BatchView {
         }
     }
 
-    /// A view from `(identifier, ordering key)` pairs in batch order.
-    ///
-    /// ```
-    /// use lambda_batch::validate::BatchView;
-    /// let view = BatchView::from_records([("m-1".to_owned(), Some("g".to_owned()))]);
-    /// assert_eq!(view.ids().collect::<Vec<_>>(), ["m-1"]);
-    /// ```
-    pub fn from_records(records: impl IntoIterator<Item = (String, Option<String>)>) -> Self {
-        BatchView { records: records.into_iter().collect(), ..BatchView::default() }
-    }
-
     /// Reads an event of source `kind` with the source's own record reader
     /// (the one the engine uses): each record's identifier and ordering key.
     /// Records that cannot be named are left out (they cannot be listed in a
@@ -134,33 +123,6 @@ impl BatchView {
             })
             .unwrap_or_default();
         BatchView::of(kind, records)
-    }
-
-    /// [`BatchView::read`] from a JSON value. A `serde_json::Value` sorts
-    /// object keys, so a Kafka event's partitions come in key order here;
-    /// read the event's text with [`BatchView::read`] to keep its order.
-    pub fn from_event(kind: SourceKind, event: &Value) -> Self {
-        Self::read(kind, &BatchEvent::from(event))
-    }
-
-    /// Reads an SQS event: `messageId` and `attributes.MessageGroupId`.
-    pub fn from_sqs_event(event: &Value) -> Self {
-        Self::from_event(SourceKind::SqsFifo, event)
-    }
-
-    /// Reads a Kinesis event: `kinesis.sequenceNumber` and `kinesis.partitionKey`.
-    pub fn from_kinesis_event(event: &Value) -> Self {
-        Self::from_event(SourceKind::Kinesis, event)
-    }
-
-    /// Reads a DynamoDB Streams event: `dynamodb.SequenceNumber` and the item keys.
-    pub fn from_dynamodb_event(event: &Value) -> Self {
-        Self::from_event(SourceKind::DynamoDb, event)
-    }
-
-    /// Reads a Kafka event: `<topic>-<partition>@<offset>` and the partition.
-    pub fn from_kafka_event(event: &Value) -> Self {
-        Self::from_event(SourceKind::Kafka, event)
     }
 
     /// Each record's identifier and ordering key, in batch order.

@@ -176,11 +176,11 @@ impl fmt::Display for Problem {
 /// Its `Display` says all of it in one line:
 ///
 /// ```
-/// use lambda_batch::validate::{check_sqs_response, FifoRule};
-/// use serde_json::json;
-/// let event = json!({"Records": [{"messageId": "a"}]});
-/// let response = json!({"batchItemFailures": [{"itemIdentifier": ""}]});
-/// let check = check_sqs_response(&event, &response, FifoRule::None);
+/// use lambda_batch::validate::BatchView;
+/// use lambda_batch::{BatchEvent, SourceKind};
+/// let event = BatchEvent::from_json(r#"{"Records": [{"messageId": "a"}]}"#).unwrap();
+/// let check = BatchView::read(SourceKind::Sqs, &event)
+///     .check_text(r#"{"batchItemFailures": [{"itemIdentifier": ""}]}"#);
 /// let finding = &check.findings()[0];
 /// assert_eq!(finding.reference(), "docs/aws-rules.md#sqs-what-a-partial-batch-response-may-contain");
 /// assert_eq!(

@@ -1,41 +1,32 @@
 //! How Lambda reads a batch response, as a checker.
 //!
-//! Given the batch and the response a function returned, the checkers say
-//! what Lambda does with it ([`Verdict`]) and list every rule the response
-//! breaks ([`Finding`]), each with what to do about it and a pointer to the
-//! section of the repository's `docs/aws-rules.md` that explains the rule:
+//! Read the batch once into a [`BatchView`] ([`BatchView::read`] with the
+//! batch's [`SourceKind`](crate::SourceKind), through the engine's own
+//! reader for that source), then check any response against it
+//! ([`BatchView::check`], or [`BatchView::check_text`] for the bytes a
+//! function returned). Each check says what Lambda does with the response
+//! ([`Verdict`]) and lists every rule it breaks ([`Finding`]), each with
+//! what to do about it and a pointer to the section of the repository's
+//! `docs/aws-rules.md` that explains the rule:
 //!
-//! - SQS ([`check_sqs_response`]): the forms AWS documents as a complete
-//!   success or a complete failure, the undocumented cases (an identifier
-//!   listed twice, JSON of the wrong shape), and for FIFO queues the rule
-//!   that the reported messages must be the tail of the batch, or of each
-//!   message group ([`FifoRule`]);
-//! - Kinesis and DynamoDB Streams ([`check_stream_response`]): the documented
-//!   success and failure forms, and the undocumented cases (an identifier
-//!   not in the batch, a response that is not JSON) taken as a complete
-//!   failure. Lambda retries from the lowest reported sequence number,
-//!   compared as a whole number, never as a string;
-//! - Kafka ([`check_kafka_response`]): identifiers are
-//!   `{"partition": "<topic>-<partition>", "offset": n}` objects, and Lambda
-//!   retries each listed partition from its lowest listed offset.
-//!
-//! Every checker reads the batch through [`BatchView`], which reads records
-//! with the engine's own reader for the source ([`SourceKind::identify`](crate::SourceKind::identify)).
+//! - SQS: the forms AWS documents as a complete success or a complete
+//!   failure, the undocumented cases (an identifier listed twice, JSON of
+//!   the wrong shape), and for FIFO queues the rule that the reported
+//!   messages must be the tail of the batch, or of each message group
+//!   ([`FifoRule`], [`BatchView::with_fifo_rule`]);
+//! - Kinesis and DynamoDB Streams: the documented success and failure
+//!   forms, and the undocumented cases (an identifier not in the batch, a
+//!   response that is not JSON) taken as a complete failure. Lambda retries
+//!   from the lowest reported sequence number, compared as a whole number,
+//!   never as a string;
+//! - Kafka: identifiers are `{"partition": "<topic>-<partition>", "offset": n}`
+//!   objects, and Lambda retries each listed partition from its lowest
+//!   listed offset.
 //!
 //! See <https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html>
 //! and <https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-batchfailurereporting.html>.
 //!
-//! ```
-//! use lambda_batch::validate::{check_sqs_response, FifoRule, Verdict};
-//! use serde_json::json;
-//! let event = json!({"Records": [{"messageId": "a"}, {"messageId": "b"}]});
-//! let check = check_sqs_response(&event, &json!({"batchItemFailures": [{"itemIdentifier": "b"}]}), FifoRule::None);
-//! assert_eq!(check.verdict(), &Verdict::PartialSuccess { retried: vec!["b".to_owned()] });
-//! assert!(check.is_valid());
-//! let check = check_sqs_response(&event, &json!({"batchItemFailures": [{"itemIdentifier": ""}]}), FifoRule::None);
-//! assert_eq!(check.verdict(), &Verdict::CompleteFailure);
-//! assert!(!check.is_valid());
-//! ```
+//! The example on [`BatchView`] shows the whole round: read, check, verdict.
 
 mod batch;
 mod finding;
@@ -46,9 +37,7 @@ mod stream;
 pub use self::batch::BatchView;
 pub(crate) use self::batch::{error_finding, read_identifiers};
 pub use self::finding::{Finding, Problem, Severity};
-pub use self::kafka::{check_kafka_response, check_kafka_response_text};
-pub use self::sqs::{FifoRule, check_sqs_against, check_sqs_response, check_sqs_response_text};
-pub use self::stream::{check_stream_response, check_stream_response_text};
+pub use self::sqs::FifoRule;
 
 /// What Lambda does with the batch after reading the response.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -31,34 +31,9 @@ pub enum FifoRule {
     GroupSuffix,
 }
 
-/// Checks a response given as text: text that is not JSON is a complete
-/// failure, as AWS documents; otherwise as [`check_sqs_response`].
-pub fn check_sqs_response_text(event: &Value, response: &str, fifo: FifoRule) -> ResponseCheck {
-    match serde_json::from_str::<Value>(response) {
-        Ok(value) => check_sqs_response(event, &value, fifo),
-        Err(error) => ResponseCheck {
-            verdict: Verdict::CompleteFailure,
-            findings: vec![error_finding(SourceKind::Sqs, Problem::NotJson(error.to_string()))],
-        },
-    }
-}
-
-/// Checks an SQS batch response against the event it answers.
-pub fn check_sqs_response(event: &Value, response: &Value, fifo: FifoRule) -> ResponseCheck {
-    check_sqs_against(&BatchView::from_sqs_event(event), response, fifo)
-}
-
-/// Checks an SQS batch response against a batch view.
-pub fn check_sqs_against(batch: &BatchView, response: &Value, fifo: FifoRule) -> ResponseCheck {
-    check_with(batch, SourceKind::Sqs, response, fifo)
-}
-
 /// Checks an SQS response against `batch` under its FIFO rule.
 pub(crate) fn check(batch: &BatchView, response: &Value) -> ResponseCheck {
-    check_with(batch, batch.kind, response, batch.fifo)
-}
-
-fn check_with(batch: &BatchView, source: SourceKind, response: &Value, fifo: FifoRule) -> ResponseCheck {
+    let (source, fifo) = (batch.kind, batch.fifo);
     let mut findings = Vec::new();
     let listed = match read_identifiers(batch, source, response, &mut findings) {
         Some(listed) => listed,

@@ -4,14 +4,12 @@
 
 use lambda_batch::fault::{Call, CallSite};
 use lambda_batch::sqs::FifoPolicy;
-use lambda_batch::validate::{
-    BatchView, FifoRule, ResponseCheck, check_kafka_response, check_sqs_against, check_stream_response,
-};
+use lambda_batch::validate::{BatchView, FifoRule, ResponseCheck};
 use lambda_batch::{OrderingRule, RecordStatus};
 
 use super::rules::Rules;
-use crate::faults::TestFault;
-use crate::harness::RunOutcome;
+use crate::faults::RecordFault;
+use crate::harness::HarnessRun;
 use crate::strategy::SourceKind;
 
 /// Why a record must be retried (reported, or the whole batch retried).
@@ -77,7 +75,7 @@ fn status_in_words(calls: &[Call], index: usize) -> Option<String> {
 }
 
 impl Facts {
-    pub(crate) fn read(run: &RunOutcome, rules: &Rules) -> Facts {
+    pub(crate) fn read(run: &HarnessRun, rules: &Rules) -> Facts {
         let source = run.batch.source;
         let identities = run.batch.identities();
         let observed = run.observed();
@@ -162,29 +160,22 @@ impl Facts {
 }
 
 /// Whether the plan corrupted record `index`'s payload.
-fn payload_corrupted(run: &RunOutcome, index: usize) -> bool {
-    run.plan.get(index) == Some(TestFault::BadBody)
+fn payload_corrupted(run: &HarnessRun, index: usize) -> bool {
+    run.plan.get(index) == Some(RecordFault::BadBody)
         && crate::faults::payload_can_be_corrupted(run.batch.source, &run.batch.records()[index])
 }
 
 /// The runtime's validator on the response, as Lambda reads it.
 fn lambda_reads(
-    run: &RunOutcome,
+    run: &HarnessRun,
     rules: &Rules,
     batch_is_fifo: bool,
     response: &serde_json::Value,
 ) -> ResponseCheck {
-    let batch = BatchView::read(run.batch.source, &run.batch.to_event());
-    match run.batch.source.ordering() {
-        OrderingRule::StreamKey => check_stream_response(&batch, response),
-        OrderingRule::KafkaPartition => check_kafka_response(&batch, response),
-        _ => {
-            let rule = match rules.fifo(batch_is_fifo) {
-                None => FifoRule::None,
-                Some(FifoPolicy::SkipFailedGroup) => FifoRule::GroupSuffix,
-                Some(_) => FifoRule::BatchSuffix,
-            };
-            check_sqs_against(&batch, response, rule)
-        }
-    }
+    let rule = match rules.fifo(batch_is_fifo) {
+        None => FifoRule::None,
+        Some(FifoPolicy::SkipFailedGroup) => FifoRule::GroupSuffix,
+        Some(_) => FifoRule::BatchSuffix,
+    };
+    BatchView::read(run.batch.source, &run.batch.to_event()).with_fifo_rule(rule).check(response)
 }

@@ -12,10 +12,10 @@ use serde_json::Value;
 use super::Verdict;
 use super::facts::{Facts, Why};
 use super::rules::Rules;
-use crate::harness::{InvocationError, RunOutcome};
+use crate::harness::{HarnessRun, InvocationError};
 
 /// One invariant.
-pub(crate) type Judge = fn(&RunOutcome, &Rules, &Facts) -> Verdict;
+pub(crate) type Judge = fn(&HarnessRun, &Rules, &Facts) -> Verdict;
 
 const WRAP_IN_OBSERVE: &str = "wrap each record's work in `lambda_batch::observe(id, work)`";
 
@@ -24,7 +24,7 @@ fn breaks_order(problem: &Problem) -> bool {
 }
 
 /// Lambda takes the response, and a FIFO response keeps the order.
-pub(crate) fn accepted_by_lambda(run: &RunOutcome, _rules: &Rules, facts: &Facts) -> Verdict {
+pub(crate) fn accepted_by_lambda(run: &HarnessRun, _rules: &Rules, facts: &Facts) -> Verdict {
     let Ok(response) = &run.response else { return Verdict::Held };
     let Some(read) = &facts.lambda_reads else { return Verdict::Held };
     let errors = read.findings().iter().filter(|finding| finding.severity == Severity::Error);
@@ -49,7 +49,7 @@ pub(crate) fn accepted_by_lambda(run: &RunOutcome, _rules: &Rules, facts: &Facts
 /// sequence number (streams); at or after the lowest listed offset of its
 /// partition (Kafka). A record with no usable identifier is retried by a
 /// stream response that lists a record before it.
-fn retried(run: &RunOutcome, facts: &Facts, reported: &[String], index: usize) -> bool {
+fn retried(run: &HarnessRun, facts: &Facts, reported: &[String], index: usize) -> bool {
     let record = &facts.records[index];
     let at_or_before = |r: &String| facts.position(r).is_some_and(|position| position <= index);
     match (facts.source.ordering(), &record.id) {
@@ -71,7 +71,7 @@ fn retried(run: &RunOutcome, facts: &Facts, reported: &[String], index: usize) -
 }
 
 /// Nothing that must be retried is acknowledged.
-pub(crate) fn nothing_acknowledged_unhandled(run: &RunOutcome, _rules: &Rules, facts: &Facts) -> Verdict {
+pub(crate) fn nothing_acknowledged_unhandled(run: &HarnessRun, _rules: &Rules, facts: &Facts) -> Verdict {
     let Ok(response) = &run.response else { return Verdict::Held };
     if facts.lambda_reads.as_ref().is_some_and(|read| *read.verdict() == LambdaVerdict::CompleteFailure) {
         return Verdict::Held;
@@ -125,7 +125,7 @@ pub(crate) fn nothing_acknowledged_unhandled(run: &RunOutcome, _rules: &Rules, f
 
 /// Exactly the failed records are reported; an invocation error only where
 /// it is the right answer.
-pub(crate) fn exactly_the_failed_reported(run: &RunOutcome, rules: &Rules, facts: &Facts) -> Verdict {
+pub(crate) fn exactly_the_failed_reported(run: &HarnessRun, rules: &Rules, facts: &Facts) -> Verdict {
     if run.response.is_err() && facts.any_unnamed() {
         // The right answer to a record that cannot be named.
         return Verdict::Held;
@@ -189,7 +189,7 @@ pub(crate) fn exactly_the_failed_reported(run: &RunOutcome, rules: &Rules, facts
 /// every record failing, a planned hang past the deadline in a hand-written
 /// handler), broken otherwise, with a hint for the cause.
 fn invocation_error_verdict(
-    run: &RunOutcome,
+    run: &HarnessRun,
     rules: &Rules,
     facts: &Facts,
     error: &InvocationError,
@@ -207,7 +207,7 @@ fn invocation_error_verdict(
     let hung = run
         .calls
         .iter()
-        .any(|call| call.ended.is_none() && call.fault == Some(lambda_batch::fault::Fault::Hang));
+        .any(|call| call.ended.is_none() && call.fault == Some(lambda_batch::fault::CallFault::Hang));
     let timed_out = error.error_type == "Sandbox.Timedout" && hung && !engine;
     if facts.any_unnamed() || facts.all_fail() || timed_out {
         return Verdict::Held;
@@ -276,7 +276,7 @@ fn lowest_retried_is_first_failure(
 }
 
 /// Calls keep order.
-pub(crate) fn calls_keep_order(run: &RunOutcome, rules: &Rules, facts: &Facts) -> Verdict {
+pub(crate) fn calls_keep_order(run: &HarnessRun, rules: &Rules, facts: &Facts) -> Verdict {
     if run.calls.is_empty() {
         // Nothing ran before an invocation error, or the batch is empty.
         return if facts.records.is_empty() || run.response.is_err() {
@@ -342,7 +342,7 @@ pub(crate) fn calls_keep_order(run: &RunOutcome, rules: &Rules, facts: &Facts) -
 }
 
 /// `#[batch_handler]`: no identifier is listed twice.
-pub(crate) fn nothing_reported_twice(run: &RunOutcome, _rules: &Rules, facts: &Facts) -> Verdict {
+pub(crate) fn nothing_reported_twice(run: &HarnessRun, _rules: &Rules, facts: &Facts) -> Verdict {
     if facts.observed_by != Some(CallSite::Engine) {
         return Verdict::NotApplicable;
     }
@@ -355,7 +355,7 @@ pub(crate) fn nothing_reported_twice(run: &RunOutcome, _rules: &Rules, facts: &F
 
 /// `#[batch_handler]`: failures are listed in record order (Kafka: within
 /// each partition; the order of partitions in a response means nothing).
-pub(crate) fn failures_in_record_order(run: &RunOutcome, _rules: &Rules, facts: &Facts) -> Verdict {
+pub(crate) fn failures_in_record_order(run: &HarnessRun, _rules: &Rules, facts: &Facts) -> Verdict {
     if facts.observed_by != Some(CallSite::Engine) {
         return Verdict::NotApplicable;
     }

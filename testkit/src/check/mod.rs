@@ -1,4 +1,4 @@
-//! Invariant checks over a [`RunOutcome`]: [`check`] returns
+//! Invariant checks over a [`HarnessRun`]: [`check`] returns
 //! `Result<(), TestCaseError>` so proptest shrinks the failing input, and
 //! [`check_report`] says which invariants held, which broke and which
 //! could not be checked, and why.
@@ -37,7 +37,7 @@ use std::sync::Mutex;
 use proptest::test_runner::TestCaseError;
 
 pub use self::rules::Rules;
-use crate::harness::RunOutcome;
+use crate::harness::HarnessRun;
 
 /// One invariant [`check`] runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -138,7 +138,7 @@ impl fmt::Display for CheckReport {
 ///
 /// # Errors
 /// The first invariant broken, with what broke it.
-pub fn check(run: &RunOutcome, rules: impl Into<Rules>) -> Result<(), TestCaseError> {
+pub fn check(run: &HarnessRun, rules: impl Into<Rules>) -> Result<(), TestCaseError> {
     let report = check_report(run, rules);
     tell_not_checked(&report.not_checked);
     report.result()
@@ -146,7 +146,7 @@ pub fn check(run: &RunOutcome, rules: impl Into<Rules>) -> Result<(), TestCaseEr
 
 /// Runs every invariant that applies, like [`check`], and says which held,
 /// which broke and which could not be checked.
-pub fn check_report(run: &RunOutcome, rules: impl Into<Rules>) -> CheckReport {
+pub fn check_report(run: &HarnessRun, rules: impl Into<Rules>) -> CheckReport {
     let rules = rules.into();
     let facts = facts::Facts::read(run, &rules);
     let judged = [

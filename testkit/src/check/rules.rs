@@ -68,7 +68,7 @@ impl Rules {
     /// An SQS FIFO handler that stops at the first failure and reports the
     /// failed message and every later one.
     pub fn sqs_fifo() -> Self {
-        Self::of(Policy::Sqs(SqsConfig::new().queue(QueueKind::Fifo)))
+        Self::of(Policy::Sqs(SqsConfig::new().with_queue_kind(QueueKind::Fifo)))
     }
 
     /// An SQS FIFO handler that, after a failure, skips the rest of the
@@ -76,7 +76,7 @@ impl Rules {
     /// every later one of its group.
     pub fn sqs_fifo_per_group() -> Self {
         Self::of(Policy::Sqs(
-            SqsConfig::new().queue(QueueKind::Fifo).fifo_policy(FifoPolicy::SkipFailedGroup),
+            SqsConfig::new().with_queue_kind(QueueKind::Fifo).with_fifo_policy(FifoPolicy::SkipFailedGroup),
         ))
     }
 
@@ -90,7 +90,7 @@ impl Rules {
     /// A Kinesis, DynamoDB Streams or Kafka handler that goes on after a
     /// failure and reports the failures (Lambda retries from the lowest).
     pub fn stream_continue() -> Self {
-        Self::of(Policy::Stream(StreamConfig::new().policy(StreamPolicy::Continue)))
+        Self::of(Policy::Stream(StreamConfig::new().with_stream_policy(StreamPolicy::Continue)))
     }
 
     /// Says which records your handler fails on its own, from the record as
@@ -122,7 +122,7 @@ impl Rules {
     pub(crate) fn fifo(&self, batch_is_fifo: bool) -> Option<FifoPolicy> {
         match self.policy {
             Policy::Sqs(config) if batch_is_fifo || config.queue_kind() == QueueKind::Fifo => {
-                Some(config.fifo_policy_kind())
+                Some(config.fifo_policy())
             }
             _ => None,
         }

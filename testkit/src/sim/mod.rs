@@ -38,7 +38,7 @@
 //!
 //! ```
 //! use lambda_batch::{batch_handler, RecordOutcome};
-//! use lambda_batch_testkit::sim::{lambda_function, QueueConfig, SqsSimConfig, SqsSimulation, SimFaults};
+//! use lambda_batch_testkit::sim::{lambda_function, InvocationFaults, QueueConfig, SqsSimConfig, SqsSimulation};
 //!
 //! #[batch_handler(sqs_fifo)]
 //! async fn handle(body: &str) -> RecordOutcome {
@@ -46,7 +46,7 @@
 //! }
 //!
 //! let mut config = SqsSimConfig::new(QueueConfig::fifo().with_dlq(3));
-//! config.faults = SimFaults { timeout: 0.1, ..SimFaults::none() };
+//! config.faults = InvocationFaults { timeout: 0.1, ..InvocationFaults::none() };
 //! let mut sim = SqsSimulation::new(config).unwrap();
 //! for body in ["a", "bad", "c"] {
 //!     sim.send_fifo(0, "g1", body);
@@ -97,21 +97,28 @@ pub use self::async_invoke::config::AsyncConfig;
 pub use self::async_invoke::report::{AsyncEventEnd, AsyncEventFate, AsyncReport};
 pub use self::core::clock::{EPOCH_MS, Millis};
 pub use self::core::error::ConfigError;
-pub use self::core::faults::{SimFaults, Timing};
-pub use self::core::function::invocation::{Function, FunctionResult, Invocation};
+pub use self::core::faults::{InvocationFaults, Timing};
+
+/// The old name of [`InvocationFaults`] (before 0.1).
+#[deprecated(
+    since = "0.1.0",
+    note = "renamed `InvocationFaults`: the faults of invocations the simulation injects"
+)]
+pub type SimFaults = InvocationFaults;
+pub use self::core::function::invocation::{Function, Invocation, InvocationResult};
 pub use self::core::function::lambda::{LambdaFunction, lambda_function};
 pub use self::core::function::payload::{KafkaDelivery, Payload, SqsDelivery, StreamDelivery};
 pub use self::core::metrics::{Metrics, MinuteMetrics};
 pub use self::core::progress::{Progress, ProgressFn};
 pub use self::core::trace::{Trace, TraceEntry, TraceEvent};
 pub use self::cursor::config::CursorSimConfig;
-pub use self::cursor::logs::RecordEnd;
+pub use self::cursor::logs::StreamRecordEnd;
 pub use self::kafka::KafkaSimulation;
 pub use self::kafka::config::{KafkaSimConfig, KafkaSource};
 pub use self::kafka::report::{KafkaRecordFate, KafkaReport};
 pub use self::sqs::SqsSimulation;
 pub use self::sqs::config::{QueueConfig, SqsMappingConfig, SqsSimConfig};
-pub use self::sqs::report::{MessageEnd, MessageFate, SqsReport};
+pub use self::sqs::report::{SqsMessageEnd, SqsMessageFate, SqsReport};
 pub use self::stream::StreamSimulation;
 pub use self::stream::config::{StreamKind, StreamSimConfig, StreamSource};
-pub use self::stream::report::{RecordFate, StreamReport};
+pub use self::stream::report::{StreamRecordFate, StreamReport};

@@ -79,7 +79,7 @@ pub(crate) fn cases() -> Vec<Case> {
             "SQS standard",
             None,
             Box::new(|runner| {
-                outcome(runner.run(&(sqs_batch(1..20, bodies()), fault_plan(20, 0.2)), |(batch, plan)| {
+                outcome(runner.run(&(sqs_batch(bodies(), 1..20), fault_plan(20, 0.2)), |(batch, plan)| {
                     check(&run(sqs_orders, &batch, &plan), sqs_orders::CONFIG)
                 }))
             }),
@@ -88,7 +88,7 @@ pub(crate) fn cases() -> Vec<Case> {
             "SQS standard",
             Some("bad body swallowed (acknowledged)"),
             Box::new(|runner| {
-                outcome(runner.run(&(sqs_batch(1..20, bodies()), fault_plan(20, 0.2)), |(batch, plan)| {
+                outcome(runner.run(&(sqs_batch(bodies(), 1..20), fault_plan(20, 0.2)), |(batch, plan)| {
                     check(&run(sqs_orders_swallowing, &batch, &plan), sqs_orders_swallowing::CONFIG)
                 }))
             }),
@@ -99,7 +99,7 @@ pub(crate) fn cases() -> Vec<Case> {
             Box::new(|runner| {
                 outcome(
                     runner.run(
-                        &(sqs_fifo_batch(1..10, 1..=3, bodies()), fault_plan(10, 0.2)),
+                        &(sqs_fifo_batch(bodies(), 1..10, 1..=3), fault_plan(10, 0.2)),
                         |(batch, plan)| check(&run(fifo_orders, &batch, &plan), fifo_orders::CONFIG),
                     ),
                 )
@@ -111,7 +111,7 @@ pub(crate) fn cases() -> Vec<Case> {
             Box::new(|runner| {
                 outcome(
                     runner
-                        .run(&(kinesis_batch(1..20, 1..=3, data()), fault_plan(20, 0.2)), |(batch, plan)| {
+                        .run(&(kinesis_batch(data(), 1..20, 1..=3), fault_plan(20, 0.2)), |(batch, plan)| {
                             check(&run(kinesis_orders, &batch, &plan), kinesis_orders::CONFIG)
                         }),
                 )
@@ -123,7 +123,7 @@ pub(crate) fn cases() -> Vec<Case> {
             Box::new(|runner| {
                 outcome(
                     runner.run(
-                        &(dynamodb_batch(1..20, 1..=4, orders()), fault_plan(20, 0.2)),
+                        &(dynamodb_batch(orders(), 1..20, 1..=4), fault_plan(20, 0.2)),
                         |(batch, plan)| check(&run(dynamodb_orders, &batch, &plan), dynamodb_orders::CONFIG),
                     ),
                 )

@@ -63,7 +63,7 @@ pub(crate) fn cases() -> Vec<Case> {
         defect: what,
         cases: 256,
         test: Box::new(move |runner| {
-            outcome(runner.run(&(kafka_batch(1..20, 1..=3, data()), fault_plan(20, 0.2)), |(batch, plan)| {
+            outcome(runner.run(&(kafka_batch(data(), 1..20, 1..=3), fault_plan(20, 0.2)), |(batch, plan)| {
                 check(&run(|event| kafka(event, defect), &batch, &plan), Rules::stream_continue())
             }))
         }),

@@ -12,8 +12,8 @@ use lambda_batch::aws_events::{KinesisEvent, KinesisEventResponse, SqsBatchRespo
 use lambda_batch::{Error, LambdaEvent, observe};
 use lambda_batch_testkit::prelude::*;
 use lambda_batch_testkit::sim::{
-    self, AsyncConfig, AsyncSimulation, QueueConfig, SimFaults, SqsSimConfig, SqsSimulation, StreamKind,
-    StreamSimConfig, StreamSimulation, lambda_function,
+    self, AsyncConfig, AsyncSimulation, InvocationFaults, QueueConfig, SqsSimConfig, SqsSimulation,
+    StreamKind, StreamSimConfig, StreamSimulation, lambda_function,
 };
 use serde_json::{Value, json};
 
@@ -43,7 +43,7 @@ impl Ledger {
 pub(crate) struct Schedule {
     seed: u64,
     messages: usize,
-    faults: SimFaults,
+    faults: InvocationFaults,
 }
 
 pub(crate) fn schedule() -> impl Strategy<Value = Schedule> {
@@ -51,13 +51,13 @@ pub(crate) fn schedule() -> impl Strategy<Value = Schedule> {
         |(seed, messages, record_failure, timeout, function_error, lost_delete)| Schedule {
             seed,
             messages,
-            faults: SimFaults {
+            faults: InvocationFaults {
                 record_failure,
                 timeout,
                 function_error,
                 lost_delete,
                 duplicate: lost_delete,
-                ..SimFaults::none()
+                ..InvocationFaults::none()
             },
         },
     )
@@ -102,7 +102,7 @@ async fn sqs_charges(
 fn kinesis_run(s: &Schedule, function: &mut impl sim::Function) -> sim::StreamReport {
     let mut config = StreamSimConfig::new(StreamKind::Kinesis);
     config.seed = s.seed;
-    config.faults = SimFaults { lost_delete: 0.0, duplicate: 0.0, ..s.faults };
+    config.faults = InvocationFaults { lost_delete: 0.0, duplicate: 0.0, ..s.faults };
     config.source.shards = 2;
     config.bisect_on_error = true;
     config.maximum_retry_attempts = Some(4);
@@ -143,7 +143,7 @@ fn async_run(s: &Schedule, function: &mut impl sim::Function) -> sim::AsyncRepor
     let config = AsyncConfig {
         maximum_retry_attempts: 2,
         seed: s.seed,
-        faults: SimFaults { record_failure: 0.0, lost_delete: 0.0, ..s.faults },
+        faults: InvocationFaults { record_failure: 0.0, lost_delete: 0.0, ..s.faults },
         trace: false,
         ..AsyncConfig::default()
     };

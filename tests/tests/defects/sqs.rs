@@ -149,7 +149,7 @@ pub(crate) fn cases() -> Vec<Case> {
         defect: what,
         cases: 256,
         test: Box::new(move |runner| {
-            outcome(runner.run(&(sqs_batch(1..20, bodies()), fault_plan(20, 0.2)), |(batch, plan)| {
+            outcome(runner.run(&(sqs_batch(bodies(), 1..20), fault_plan(20, 0.2)), |(batch, plan)| {
                 check(&run(|event| standard(event, defect), &batch, &plan), Rules::sqs())
             }))
         }),
@@ -162,7 +162,7 @@ pub(crate) fn cases() -> Vec<Case> {
             cases: 256,
             test: Box::new(move |runner| {
                 outcome(runner.run(
-                    &(sqs_fifo_batch(1..10, 1..=3, bodies()), fault_plan(10, 0.2)),
+                    &(sqs_fifo_batch(bodies(), 1..10, 1..=3), fault_plan(10, 0.2)),
                     |(batch, plan)| {
                         check(&run(|event| fifo(event, defect), &batch, &plan), Rules::sqs_fifo())
                     },

@@ -121,7 +121,7 @@ pub(crate) fn cases() -> Vec<Case> {
         cases: 256,
         test: Box::new(move |runner| {
             outcome(runner.run(
-                &(kinesis_batch(1..20, 1..=3, data()), fault_plan(20, 0.2)),
+                &(kinesis_batch(data(), 1..20, 1..=3), fault_plan(20, 0.2)),
                 |(batch, plan)| {
                     check(&run(|event| kinesis(event, defect), &batch, &plan), Rules::stream_continue())
                 },
@@ -135,7 +135,7 @@ pub(crate) fn cases() -> Vec<Case> {
         cases: 256,
         test: Box::new(move |runner| {
             outcome(runner.run(
-                &(dynamodb_batch(1..20, 1..=4, orders()), fault_plan(20, 0.2)),
+                &(dynamodb_batch(orders(), 1..20, 1..=4), fault_plan(20, 0.2)),
                 |(batch, plan)| {
                     check(&run(|event| dynamodb(event, defect), &batch, &plan), Rules::stream_checkpoint())
                 },

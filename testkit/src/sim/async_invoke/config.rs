@@ -2,7 +2,7 @@
 
 use crate::sim::core::clock::Millis;
 use crate::sim::core::error::{ASYNC, ConfigError, check_function_timeout, check_range};
-use crate::sim::core::faults::{SimFaults, Timing};
+use crate::sim::core::faults::{InvocationFaults, Timing};
 
 /// Everything about one asynchronous-invocation simulation.
 /// [`AsyncConfig::default`] is AWS's default (2 retries, 6 h maximum age)
@@ -38,7 +38,7 @@ pub struct AsyncConfig {
     /// `docs/aws-rules.md#where-aws-is-silent`).
     pub event_age_condition: String,
     /// What goes wrong.
-    pub faults: SimFaults,
+    pub faults: InvocationFaults,
     /// How long invocations take.
     pub timing: Timing,
     /// The seed.
@@ -61,7 +61,7 @@ impl Default for AsyncConfig {
             on_failure: true,
             reserved_concurrency_zero: false,
             event_age_condition: "EventAgeExceeded".to_owned(),
-            faults: SimFaults::none(),
+            faults: InvocationFaults::none(),
             timing: Timing::default(),
             seed: 0,
             trace: true,

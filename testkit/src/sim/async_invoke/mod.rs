@@ -24,10 +24,10 @@ use crate::sim::core::run_loop::{self, World};
 /// Lambda's asynchronous invocation in virtual time.
 ///
 /// ```
-/// use lambda_batch_testkit::sim::{AsyncConfig, AsyncSimulation, FunctionResult, Invocation};
+/// use lambda_batch_testkit::sim::{AsyncConfig, AsyncSimulation, InvocationResult, Invocation};
 /// let mut sim = AsyncSimulation::new(AsyncConfig::default()).unwrap();
 /// sim.invoke(0, serde_json::json!({"order": 1}));
-/// let report = sim.run(&mut |_: &Invocation<'_>| FunctionResult::error("Boom", "always"));
+/// let report = sim.run(&mut |_: &Invocation<'_>| InvocationResult::error("Boom", "always"));
 /// assert_eq!(report.events[0].invocations, 3); // the first attempt and 2 retries
 /// assert_eq!(report.dead_letters.len(), 1);
 /// assert_eq!(report.on_failure[0]["requestContext"]["condition"], "RetriesExhausted");

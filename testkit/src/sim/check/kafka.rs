@@ -1,33 +1,34 @@
 //! The Kafka invariants.
 
+use lambda_batch::Source;
+use lambda_batch::kafka::Kafka;
 use std::collections::{HashMap, HashSet};
 
-use lambda_batch::SourceKind;
 use proptest::test_runner::TestCaseError;
 
 use crate::sim::check::common::{effects_once, fail, first_handlings_in_order};
 use crate::sim::core::function::payload::split_kafka_item_identifier;
-use crate::sim::cursor::logs::RecordEnd;
+use crate::sim::cursor::logs::StreamRecordEnd;
 use crate::sim::kafka::report::KafkaReport;
 
 /// Every Kafka record ended (processed, discarded or expired), the metrics
 /// add up, and with an on-failure destination the destination holds
 /// exactly the discarded records, each once (read from the records it
-/// received, with `SourceKind::Kafka`'s reader).
+/// received, with the runtime's Kafka reader).
 pub fn kafka_nothing_lost(report: &KafkaReport) -> Result<(), TestCaseError> {
     let mut discarded: HashSet<String> = HashSet::new();
     let mut expired = 0u64;
     for record in &report.records {
         match record.end {
-            RecordEnd::Processed(_) => {}
-            RecordEnd::Discarded(_) => {
+            StreamRecordEnd::Processed(_) => {}
+            StreamRecordEnd::Discarded(_) => {
                 discarded.insert(record.item_identifier());
             }
-            RecordEnd::Expired(_) => expired += 1,
-            RecordEnd::Pending => {
+            StreamRecordEnd::Expired(_) => expired += 1,
+            StreamRecordEnd::Pending => {
                 return fail(format!(
                     "{} record {} is still pending after {} deliveries",
-                    SourceKind::Kafka,
+                    Kafka::KIND,
                     record.item_identifier(),
                     record.deliveries
                 ));
@@ -53,7 +54,7 @@ pub fn kafka_nothing_lost(report: &KafkaReport) -> Result<(), TestCaseError> {
     let mut in_destination: HashSet<String> = HashSet::new();
     for record in &report.on_failure {
         let event = lambda_batch::BatchEvent::from(&record["payload"]);
-        let identities = SourceKind::Kafka
+        let identities = Kafka::KIND
             .identify_event(&event)
             .map_err(|error| TestCaseError::fail(format!("an on-failure record's records: {error}")))?;
         for identity in identities {
@@ -85,13 +86,13 @@ pub fn kafka_nothing_lost_or_unhandled(
     for record in &report.records {
         let id = record.item_identifier();
         match (record.end, last.get(id.as_str())) {
-            (RecordEnd::Processed(_), None) => {
-                return fail(format!("{} record {id} was committed but never handled", SourceKind::Kafka));
+            (StreamRecordEnd::Processed(_), None) => {
+                return fail(format!("{} record {id} was committed but never handled", Kafka::KIND));
             }
-            (RecordEnd::Processed(_), Some(false)) => {
+            (StreamRecordEnd::Processed(_), Some(false)) => {
                 return fail(format!(
                     "{} record {id} was committed but its last handling failed ({} deliveries)",
-                    SourceKind::Kafka,
+                    Kafka::KIND,
                     record.deliveries
                 ));
             }
@@ -134,7 +135,7 @@ pub fn kafka_effects_exactly_once(
     effects: &HashMap<String, u32>,
 ) -> Result<(), TestCaseError> {
     let items = report.records.iter().map(|record| {
-        (record.item_identifier(), matches!(record.end, RecordEnd::Processed(_)), record.deliveries)
+        (record.item_identifier(), matches!(record.end, StreamRecordEnd::Processed(_)), record.deliveries)
     });
     effects_once("record", items, effects)
 }

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use proptest::test_runner::TestCaseError;
 
 use crate::sim::check::common::{effects_once, fail};
-use crate::sim::sqs::report::{MessageEnd, SqsReport};
+use crate::sim::sqs::report::{SqsMessageEnd, SqsReport};
 
 /// Every message ended (deleted, moved to the DLQ, expired, or dropped as
 /// a FIFO duplicate) and the metrics add up.
@@ -13,11 +13,11 @@ pub fn nothing_lost(report: &SqsReport) -> Result<(), TestCaseError> {
     let mut counts = [0u64; 4];
     for message in &report.messages {
         match message.end {
-            MessageEnd::Deleted(_) => counts[0] += 1,
-            MessageEnd::MovedToDlq(_) => counts[1] += 1,
-            MessageEnd::Expired(_) => counts[2] += 1,
-            MessageEnd::Deduplicated(_) => counts[3] += 1,
-            MessageEnd::InQueue => {
+            SqsMessageEnd::Deleted(_) => counts[0] += 1,
+            SqsMessageEnd::MovedToDlq(_) => counts[1] += 1,
+            SqsMessageEnd::Expired(_) => counts[2] += 1,
+            SqsMessageEnd::Deduplicated(_) => counts[3] += 1,
+            SqsMessageEnd::InQueue => {
                 return fail(format!(
                     "message {} is still in the queue after {} receives",
                     message.id, message.receive_count
@@ -52,7 +52,7 @@ pub fn nothing_lost(report: &SqsReport) -> Result<(), TestCaseError> {
 pub fn nothing_lost_or_unhandled(report: &SqsReport, handled: &HashSet<String>) -> Result<(), TestCaseError> {
     nothing_lost(report)?;
     for message in &report.messages {
-        if matches!(message.end, MessageEnd::Deleted(_)) && !handled.contains(&*message.id) {
+        if matches!(message.end, SqsMessageEnd::Deleted(_)) && !handled.contains(&*message.id) {
             return fail(format!("message {} was deleted but never handled successfully", message.id));
         }
     }
@@ -80,10 +80,10 @@ pub fn fifo_order(report: &SqsReport) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-fn end_time(end: MessageEnd) -> Option<u64> {
+fn end_time(end: SqsMessageEnd) -> Option<u64> {
     match end {
-        MessageEnd::Deleted(t) | MessageEnd::MovedToDlq(t) | MessageEnd::Expired(t) => Some(t),
-        MessageEnd::Deduplicated(_) | MessageEnd::InQueue => None,
+        SqsMessageEnd::Deleted(t) | SqsMessageEnd::MovedToDlq(t) | SqsMessageEnd::Expired(t) => Some(t),
+        SqsMessageEnd::Deduplicated(_) | SqsMessageEnd::InQueue => None,
     }
 }
 
@@ -100,7 +100,7 @@ pub fn message_effects_exactly_once(
     effects: &HashMap<String, u32>,
 ) -> Result<(), TestCaseError> {
     let items = report.messages.iter().map(|message| {
-        (message.id.to_string(), matches!(message.end, MessageEnd::Deleted(_)), message.receive_count)
+        (message.id.to_string(), matches!(message.end, SqsMessageEnd::Deleted(_)), message.receive_count)
     });
     effects_once("message", items, effects)
 }

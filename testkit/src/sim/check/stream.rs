@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use proptest::test_runner::TestCaseError;
 
 use crate::sim::check::common::{effects_once, fail};
-use crate::sim::cursor::logs::RecordEnd;
+use crate::sim::cursor::logs::StreamRecordEnd;
 use crate::sim::stream::config::StreamKind;
 use crate::sim::stream::report::StreamReport;
 
@@ -15,10 +15,10 @@ pub fn stream_nothing_lost(report: &StreamReport) -> Result<(), TestCaseError> {
     let (mut discarded, mut expired) = (0u64, 0u64);
     for record in &report.records {
         match record.end {
-            RecordEnd::Processed(_) => {}
-            RecordEnd::Discarded(_) => discarded += 1,
-            RecordEnd::Expired(_) => expired += 1,
-            RecordEnd::Pending => {
+            StreamRecordEnd::Processed(_) => {}
+            StreamRecordEnd::Discarded(_) => discarded += 1,
+            StreamRecordEnd::Expired(_) => expired += 1,
+            StreamRecordEnd::Pending => {
                 return fail(format!(
                     "record {} (key {}) is still pending after {} deliveries",
                     record.sequence_number, record.key, record.deliveries
@@ -53,7 +53,8 @@ pub fn stream_nothing_lost_or_unhandled(
 ) -> Result<(), TestCaseError> {
     stream_nothing_lost(report)?;
     for record in &report.records {
-        if matches!(record.end, RecordEnd::Processed(_)) && !handled.contains(&*record.sequence_number) {
+        if matches!(record.end, StreamRecordEnd::Processed(_)) && !handled.contains(&*record.sequence_number)
+        {
             return fail(format!(
                 "record {} (key {}) was checkpointed but never handled successfully",
                 record.sequence_number, record.key
@@ -85,7 +86,11 @@ pub fn stream_effects_exactly_once(
     effects: &HashMap<String, u32>,
 ) -> Result<(), TestCaseError> {
     let items = report.records.iter().map(|record| {
-        (record.sequence_number.to_string(), matches!(record.end, RecordEnd::Processed(_)), record.deliveries)
+        (
+            record.sequence_number.to_string(),
+            matches!(record.end, StreamRecordEnd::Processed(_)),
+            record.deliveries,
+        )
     });
     effects_once("record", items, effects)
 }

@@ -6,19 +6,19 @@ use serde_json::Value;
 
 use crate::sim::core::clock::Millis;
 use crate::sim::core::error::ConfigError;
-use crate::sim::core::function::invocation::FunctionResult;
+use crate::sim::core::function::invocation::InvocationResult;
 use crate::sim::core::rng::SimRng;
 
 /// Fault probabilities, each drawn from the run's seeded generator.
 ///
 /// ```
-/// use lambda_batch_testkit::sim::SimFaults;
-/// let faults = SimFaults { record_failure: 0.2, timeout: 0.05, ..SimFaults::none() };
+/// use lambda_batch_testkit::sim::InvocationFaults;
+/// let faults = InvocationFaults { record_failure: 0.2, timeout: 0.05, ..InvocationFaults::none() };
 /// assert!(faults.validate().is_ok());
-/// assert!(SimFaults { throttle: 1.5, ..SimFaults::none() }.validate().is_err());
+/// assert!(InvocationFaults { throttle: 1.5, ..InvocationFaults::none() }.validate().is_err());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SimFaults {
+pub struct InvocationFaults {
     /// Each record of each invocation fails with this probability (injected
     /// into a real handler's engine; see `Invocation::failing_records`).
     pub record_failure: f64,
@@ -41,10 +41,10 @@ pub struct SimFaults {
     pub duplicate: f64,
 }
 
-impl SimFaults {
+impl InvocationFaults {
     /// Nothing goes wrong.
     pub const fn none() -> Self {
-        SimFaults {
+        InvocationFaults {
             record_failure: 0.0,
             function_error: 0.0,
             timeout: 0.0,
@@ -78,9 +78,9 @@ impl SimFaults {
     }
 }
 
-impl Default for SimFaults {
+impl Default for InvocationFaults {
     fn default() -> Self {
-        SimFaults::none()
+        InvocationFaults::none()
     }
 }
 
@@ -119,7 +119,7 @@ pub(crate) struct Drawn {
 
 impl Drawn {
     /// Draws the faults of an invocation of `records` records.
-    pub(crate) fn draw(faults: &SimFaults, rng: &mut SimRng, records: usize) -> Self {
+    pub(crate) fn draw(faults: &InvocationFaults, rng: &mut SimRng, records: usize) -> Self {
         let failing_records = if faults.record_failure > 0.0 {
             (0..records).filter(|_| rng.chance(faults.record_failure)).collect()
         } else {
@@ -143,7 +143,7 @@ impl Ended {
     /// Applies the drawn faults to what the function returned, and says
     /// when (ms after the start) the invocation ends.
     pub(crate) fn settle(
-        result: FunctionResult,
+        result: InvocationResult,
         drawn: &Drawn,
         timing: &Timing,
         records: usize,
@@ -160,8 +160,8 @@ impl Ended {
             return (Ended::Failed { error_type: "Runtime.ExitError".into(), timed_out: false }, took);
         }
         match result {
-            FunctionResult::Response(value) => (Ended::Returned(value), took),
-            FunctionResult::Error { error_type, .. } => {
+            InvocationResult::Response(value) => (Ended::Returned(value), took),
+            InvocationResult::Error { error_type, .. } => {
                 (Ended::Failed { error_type: error_type.into(), timed_out: false }, took)
             }
         }

@@ -18,7 +18,7 @@
 use std::sync::Arc;
 
 use crate::sim::core::clock::{Agenda, Millis};
-use crate::sim::core::faults::{Drawn, Ended, SimFaults, Timing};
+use crate::sim::core::faults::{Drawn, Ended, InvocationFaults, Timing};
 use crate::sim::core::function::invocation::{Function, Invocation};
 use crate::sim::core::function::payload::Payload;
 use crate::sim::core::metrics::Metrics;
@@ -45,7 +45,7 @@ pub(crate) struct World<E> {
     pub(crate) rng: SimRng,
     /// What goes wrong (read by the loop for each invocation, and by the
     /// simulations for their own faults: throttles, lost deletes, duplicates).
-    pub(crate) faults: SimFaults,
+    pub(crate) faults: InvocationFaults,
     timing: Timing,
     /// The CloudWatch-style metrics.
     pub(crate) metrics: Metrics,
@@ -57,7 +57,7 @@ pub(crate) struct World<E> {
 
 impl<E> World<E> {
     /// A world at virtual time 0.
-    pub(crate) fn new(seed: u64, faults: SimFaults, timing: Timing, trace: bool) -> Self {
+    pub(crate) fn new(seed: u64, faults: InvocationFaults, timing: Timing, trace: bool) -> Self {
         World {
             agenda: Agenda::new(),
             rng: SimRng::new(seed),
@@ -292,7 +292,7 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
-    use crate::sim::FunctionResult;
+    use crate::sim::InvocationResult;
 
     /// The smallest simulation: each event invokes the function once with an
     /// asynchronous payload; odd events' outcomes are forgotten.
@@ -332,16 +332,16 @@ mod tests {
 
     #[test]
     fn a_simulation_gets_its_outcomes_when_invocations_end() {
-        let mut world = World::new(7, SimFaults::none(), Timing::default(), true);
+        let mut world = World::new(7, InvocationFaults::none(), Timing::default(), true);
         for event in 0..4u32 {
             world.schedule_in_lane(ARRIVALS, u64::from(event) * 100, event);
         }
         let toy = Toy { event: json!({}), outcomes: Vec::new() };
         let mut function = |invocation: &Invocation<'_>| {
             if invocation.started_at == 0 {
-                FunctionResult::all_handled()
+                InvocationResult::all_handled()
             } else {
-                FunctionResult::error("Boom", "fails")
+                InvocationResult::error("Boom", "fails")
             }
         };
         let (outcomes, world) = run(toy, world, &mut function, Millis::MAX, None);

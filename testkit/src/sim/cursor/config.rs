@@ -10,7 +10,7 @@ use lambda_batch::SourceKind;
 
 use crate::sim::core::clock::Millis;
 use crate::sim::core::error::{ConfigError, MAPPING, check_function_timeout, check_range, millis};
-use crate::sim::core::faults::{SimFaults, Timing};
+use crate::sim::core::faults::{InvocationFaults, Timing};
 use crate::sim::cursor::cursors::Rules;
 
 /// Everything about one simulation whose event source mapping reads each
@@ -69,7 +69,7 @@ pub struct CursorSimConfig<S> {
     /// at 10).
     pub on_failure_destination: bool,
     /// What goes wrong.
-    pub faults: SimFaults,
+    pub faults: InvocationFaults,
     /// How long invocations take.
     pub timing: Timing,
     /// The seed: the same seed and puts give the same run.
@@ -105,7 +105,7 @@ impl<S> CursorSimConfig<S> {
             partial_failure_spends_retry: true,
             record_age_condition: "RecordAgeExceeded".to_owned(),
             on_failure_destination,
-            faults: SimFaults::none(),
+            faults: InvocationFaults::none(),
             timing: Timing::default(),
             seed: 0,
             trace: true,

@@ -16,7 +16,7 @@ use serde_json::Value;
 use crate::sim::core::clock::Millis;
 use crate::sim::core::run_loop::World;
 use crate::sim::core::trace::TraceEvent;
-use crate::sim::cursor::logs::{Logs, RecordEnd};
+use crate::sim::cursor::logs::{Logs, StreamRecordEnd};
 
 /// What a mapping schedules on the agenda: poll this shard or partition.
 pub(crate) struct Poll(pub(crate) u32);
@@ -291,7 +291,7 @@ impl Cursors {
         let now = world.now();
         self.cursors[log as usize].attempts = 0;
         for position in from..to {
-            logs.end(log, position, RecordEnd::Processed(now));
+            logs.end(log, position, StreamRecordEnd::Processed(now));
         }
         self.advance(log, to);
         world.trace.push(now, || logs.checkpointed(log, to - 1));
@@ -365,7 +365,7 @@ impl Cursors {
     ) {
         let now = world.now();
         for position in from..to {
-            logs.end(log, position, RecordEnd::Discarded(now));
+            logs.end(log, position, StreamRecordEnd::Discarded(now));
         }
         world.metrics.records_discarded += (to - from) as u64;
         self.advance(log, to);

@@ -25,7 +25,7 @@ pub(crate) trait Logs {
     /// retention; returns the position of the first one kept.
     fn expire_front<E>(&mut self, log: u32, from: usize, to: usize, world: &mut World<E>) -> usize;
     /// Ends the record at `position`, unless it already ended.
-    fn end(&mut self, log: u32, position: usize, end: RecordEnd);
+    fn end(&mut self, log: u32, position: usize, end: StreamRecordEnd);
     /// The name of `log` in traces and on-failure records (a shard id, a
     /// `<topic>-<partition>`).
     fn name(&self, log: u32) -> Arc<str>;
@@ -41,7 +41,7 @@ pub(crate) trait Logs {
 
 /// How a stream or Kafka record ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RecordEnd {
+pub enum StreamRecordEnd {
     /// The checkpoint (Kafka: the committed offset) moved past it after a
     /// successful batch.
     Processed(Millis),

@@ -3,11 +3,11 @@
 //! and the mapping settings every cursor-read source shares
 //! ([`CursorSimConfig`]), checked against AWS's and Kafka's ranges.
 
-use lambda_batch::SourceKind;
-
 use crate::sim::core::clock::Millis;
 use crate::sim::core::error::{ConfigError, check_range, millis};
 use crate::sim::cursor::config::{CursorSimConfig, MappingLimits};
+use lambda_batch::Source;
+use lambda_batch::kafka::Kafka;
 
 /// How often a partition's poller looks for records, and how long a
 /// failed batch waits before its retry. AWS does not say; 500 ms, the
@@ -42,7 +42,7 @@ impl KafkaSource {
         {
             return Err(ConfigError::Conflict(format!(
                 "{topic:?} is not a {} topic name: 1 to 249 letters, digits, '.', '_' or '-' (and not . or ..)",
-                SourceKind::Kafka.name()
+                Kafka::KIND.name()
             )));
         }
         let partitions = i64::from(self.partitions);
@@ -79,7 +79,7 @@ impl KafkaSimConfig {
     /// bounds).
     pub(crate) fn validate(&self) -> Result<(), ConfigError> {
         let limits = MappingLimits {
-            source: SourceKind::Kafka,
+            source: Kafka::KIND,
             batch_size: (10_000, "1..=10000"),
             fractional_window: Some(DEFAULT_BATCHING_WINDOW),
         };

@@ -8,7 +8,9 @@
 //! The rules modelled: `docs/aws-rules.md#kafka-partial-batch-responses`,
 //! `docs/aws-rules.md#kafka-retries`.
 
-use lambda_batch::validate::{BatchView, Verdict, check_kafka_response};
+use lambda_batch::Source;
+use lambda_batch::kafka::Kafka;
+use lambda_batch::validate::{BatchView, Verdict};
 use serde_json::Value;
 
 use crate::sim::core::faults::Ended;
@@ -113,7 +115,7 @@ impl KafkaMapping {
         let records: usize = slices.iter().map(|(_, from, to)| to - from).sum();
         let report_batch_item_failures = self.cursors.rules().report_batch_item_failures;
         let read = verdict(ended, (number, records), report_batch_item_failures, world, |response| {
-            check_kafka_response(&batch_view(&slices, partitions), response).verdict().clone()
+            batch_view(&slices, partitions).check(response).verdict().clone()
         });
         let cursors = &mut self.cursors;
         match read {
@@ -179,5 +181,5 @@ fn batch_view(slices: &[(u32, usize, usize)], partitions: &Partitions) -> BatchV
             let fate = partitions.at(partition, position);
             (fate.item_identifier(), Some(partitions.key(partition).to_string()))
         });
-    BatchView::from_records(ids)
+    BatchView::of(Kafka::KIND, ids)
 }

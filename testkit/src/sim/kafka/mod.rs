@@ -8,7 +8,7 @@
 //!   partition at a time; a batch may hold records of several partitions
 //!   (the event's `records` map);
 //! - the response is read with the runtime's validator
-//!   (`check_kafka_response`): each listed partition is committed before
+//!   (`BatchView::check`): each listed partition is committed before
 //!   its lowest listed offset and retried from it, the partitions not
 //!   listed are committed whole; without `ReportBatchItemFailures` any
 //!   response is a complete success;
@@ -59,7 +59,7 @@ use crate::sim::kafka::report::KafkaReport;
 /// A Kafka topic and its event source mapping, in virtual time.
 ///
 /// ```
-/// use lambda_batch_testkit::sim::{FunctionResult, Invocation, KafkaSimConfig, KafkaSimulation, Payload, RecordEnd};
+/// use lambda_batch_testkit::sim::{InvocationResult, Invocation, KafkaSimConfig, KafkaSimulation, Payload, StreamRecordEnd};
 /// let mut config = KafkaSimConfig::new("orders", 2);
 /// config.maximum_retry_attempts = Some(1);
 /// config.on_failure_destination = true;
@@ -70,10 +70,10 @@ use crate::sim::kafka::report::KafkaReport;
 /// // Reports the first bad record of each partition.
 /// let report = sim.run(&mut |invocation: &Invocation<'_>| {
 ///     let Payload::Kafka { records } = invocation.payload else { unreachable!() };
-///     FunctionResult::kafka_failures(records.iter().filter(|r| &*r.value == b"bad"))
+///     InvocationResult::kafka_failures(records.iter().filter(|r| &*r.value == b"bad"))
 /// });
 /// let ends: Vec<_> = report.records.iter().map(|r| r.end).collect();
-/// assert!(matches!(ends[..], [RecordEnd::Processed(_), RecordEnd::Discarded(_), RecordEnd::Processed(_)]));
+/// assert!(matches!(ends[..], [StreamRecordEnd::Processed(_), StreamRecordEnd::Discarded(_), StreamRecordEnd::Processed(_)]));
 /// assert_eq!(report.on_failure[0]["KafkaBatchInfo"]["recordsInfo"]["orders-0"]["firstRecordOffset"], "1");
 /// ```
 pub struct KafkaSimulation {

@@ -19,7 +19,7 @@ use crate::sim::core::function::render::kafka_event;
 use crate::sim::core::run_loop::{ARRIVALS, World};
 use crate::sim::core::stable_hash::fnv;
 use crate::sim::core::trace::TraceEvent;
-use crate::sim::cursor::logs::{Logs, RecordEnd};
+use crate::sim::cursor::logs::{Logs, StreamRecordEnd};
 use crate::sim::kafka::on_failure::kafka_on_failure;
 use crate::sim::kafka::report::KafkaRecordFate;
 
@@ -116,7 +116,7 @@ impl Partitions {
                 key: key.map(Arc::from),
                 produced_at: at,
                 deliveries: 0,
-                end: RecordEnd::Pending,
+                end: StreamRecordEnd::Pending,
             },
             value: value.into(),
             headers: headers.into(),
@@ -202,16 +202,16 @@ impl Logs for Partitions {
             let at = fate.produced_at + self.retention;
             world.trace.push(now, || TraceEvent::Expired { id: fate.item_identifier().into() });
             world.metrics.expired += 1;
-            self.end(partition, position, RecordEnd::Expired(at));
+            self.end(partition, position, StreamRecordEnd::Expired(at));
             position += 1;
         }
         position
     }
 
-    fn end(&mut self, partition: u32, position: usize, end: RecordEnd) {
+    fn end(&mut self, partition: u32, position: usize, end: StreamRecordEnd) {
         let index = self.partitions[partition as usize].records[position] as usize;
         let fate = &mut self.records[index].fate;
-        if fate.end == RecordEnd::Pending {
+        if fate.end == StreamRecordEnd::Pending {
             fate.end = end;
             self.finished += 1;
         }

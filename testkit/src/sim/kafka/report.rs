@@ -8,7 +8,7 @@ use crate::sim::core::clock::Millis;
 use crate::sim::core::function::payload::{kafka_item_identifier, kafka_partition_key};
 use crate::sim::core::metrics::Metrics;
 use crate::sim::core::trace::Trace;
-use crate::sim::cursor::logs::RecordEnd;
+use crate::sim::cursor::logs::StreamRecordEnd;
 
 /// The result of a Kafka run.
 #[derive(Debug, Clone)]
@@ -50,7 +50,7 @@ pub struct KafkaRecordFate {
     /// How many invocations carried it.
     pub deliveries: u32,
     /// How it ended.
-    pub end: RecordEnd,
+    pub end: StreamRecordEnd,
 }
 
 impl KafkaRecordFate {
@@ -61,7 +61,7 @@ impl KafkaRecordFate {
     }
 
     /// The record's identifier as lambda-batch writes it,
-    /// `<topic>-<partition>@<offset>` (what `SourceKind::Kafka.identify` reads).
+    /// `<topic>-<partition>@<offset>` (what the runtime's Kafka reader, `SourceKind::identify`, reads).
     pub fn item_identifier(&self) -> String {
         kafka_item_identifier(&self.topic, self.partition, self.offset)
     }

@@ -6,7 +6,7 @@ use lambda_batch::validate::FifoRule;
 
 use crate::sim::core::clock::Millis;
 use crate::sim::core::error::{ConfigError, MAPPING, SQS_QUEUE, check_function_timeout, check_range};
-use crate::sim::core::faults::{SimFaults, Timing};
+use crate::sim::core::faults::{InvocationFaults, Timing};
 
 /// Everything about one SQS simulation.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,7 +16,7 @@ pub struct SqsSimConfig {
     /// The event source mapping and function settings.
     pub mapping: SqsMappingConfig,
     /// What goes wrong.
-    pub faults: SimFaults,
+    pub faults: InvocationFaults,
     /// How long invocations take.
     pub timing: Timing,
     /// The seed: the same seed and sends give the same run.
@@ -31,7 +31,7 @@ impl SqsSimConfig {
         SqsSimConfig {
             queue,
             mapping: SqsMappingConfig::default(),
-            faults: SimFaults::none(),
+            faults: InvocationFaults::none(),
             timing: Timing::default(),
             seed: 0,
             trace: true,
@@ -160,7 +160,7 @@ pub(crate) fn validate(queue: &QueueConfig, mapping: &SqsMappingConfig) -> Resul
     if queue.fifo && window > 0 {
         return Err(ConfigError::Conflict(format!(
             "an {} queue takes no batching window",
-            SourceKind::SqsFifo.name()
+            SourceKind::sqs_queue(true).name()
         )));
     }
     if mapping.batch_size > 10 && window < 1000 {

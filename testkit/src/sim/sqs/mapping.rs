@@ -6,7 +6,9 @@
 //! The rules modelled: `docs/aws-rules.md#sqs-what-happens-to-a-batch`,
 //! `docs/aws-rules.md#sqs-batch-size-batching-window-and-scaling`.
 
-use lambda_batch::validate::{BatchView, Verdict, check_sqs_against};
+use lambda_batch::Source;
+use lambda_batch::sqs::Sqs;
+use lambda_batch::validate::{BatchView, Verdict};
 use serde_json::Value;
 
 use crate::sim::core::clock::Millis;
@@ -239,11 +241,12 @@ fn read_response(messages: &[u32], response: &Value, queue: &Queue) -> (&'static
     let view = if lists_nothing(response) {
         BatchView::default()
     } else {
-        BatchView::from_records(
+        BatchView::of(
+            Sqs::KIND,
             messages.iter().map(|&m| (queue.id(m).to_string(), queue.group(m).map(str::to_owned))),
         )
     };
-    match check_sqs_against(&view, response, LAMBDA_READS_FIFO).verdict() {
+    match view.with_fifo_rule(LAMBDA_READS_FIFO).check(response).verdict() {
         Verdict::CompleteSuccess => ("complete_success", messages.to_vec()),
         Verdict::PartialSuccess { retried } => {
             let handled = |&m: &u32| !retried.iter().any(|id| **id == **queue.id(m));

@@ -24,13 +24,13 @@ use crate::sim::sqs::report::SqsReport;
 /// An SQS queue and its event source mapping in virtual time.
 ///
 /// ```
-/// use lambda_batch_testkit::sim::{FunctionResult, Invocation, QueueConfig, SqsSimConfig, SqsSimulation};
+/// use lambda_batch_testkit::sim::{InvocationResult, Invocation, QueueConfig, SqsSimConfig, SqsSimulation};
 /// let mut sim = SqsSimulation::new(SqsSimConfig::new(QueueConfig::standard().with_dlq(3))).unwrap();
 /// sim.send(0, "hello");
 /// sim.send(0, "poison");
 /// let mut function = |invocation: &Invocation<'_>| {
 ///     let lambda_batch_testkit::sim::Payload::Sqs { messages, .. } = invocation.payload else { unreachable!() };
-///     FunctionResult::failures(messages.iter().filter(|m| &*m.body == "poison").map(|m| &*m.message_id))
+///     InvocationResult::failures(messages.iter().filter(|m| &*m.body == "poison").map(|m| &*m.message_id))
 /// };
 /// let report = sim.run(&mut function);
 /// assert_eq!(report.metrics.messages_deleted, 1);

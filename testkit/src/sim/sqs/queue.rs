@@ -15,7 +15,7 @@ use crate::sim::core::run_loop::{ARRIVALS, TIMERS, World};
 use crate::sim::core::trace::TraceEvent;
 use crate::sim::sqs::config::QueueConfig;
 use crate::sim::sqs::groups::Groups;
-use crate::sim::sqs::report::{MessageEnd, MessageFate};
+use crate::sim::sqs::report::{SqsMessageEnd, SqsMessageFate};
 
 /// What the queue schedules on the agenda.
 pub(crate) enum QueueEvent {
@@ -34,7 +34,7 @@ enum State {
 }
 
 struct Message {
-    fate: MessageFate,
+    fate: SqsMessageFate,
     group: Option<u32>,
     deduplication_id: Option<Arc<str>>,
     sequence_number: u64,
@@ -92,7 +92,7 @@ impl Queue {
     }
 
     /// Every message's history, in send order.
-    pub(crate) fn into_fates(self) -> Vec<MessageFate> {
+    pub(crate) fn into_fates(self) -> Vec<SqsMessageFate> {
         self.messages.into_iter().map(|m| m.fate).collect()
     }
 
@@ -114,13 +114,13 @@ impl Queue {
             (_, explicit) => explicit,
         };
         self.messages.push(Message {
-            fate: MessageFate {
+            fate: SqsMessageFate {
                 id: Arc::clone(&id),
                 group: group.map(|g| Arc::clone(self.groups.name(g))),
                 body: body.into(),
                 sent_at: at,
                 receive_count: 0,
-                end: MessageEnd::InQueue,
+                end: SqsMessageEnd::InQueue,
             },
             group,
             deduplication_id,
@@ -163,7 +163,7 @@ impl Queue {
             {
                 let (id, dedup) = (Arc::clone(&message.fate.id), Arc::clone(dedup));
                 world.trace.push(now, || TraceEvent::Deduplicated { id, deduplication_id: dedup });
-                self.finish(index, MessageEnd::Deduplicated(now));
+                self.finish(index, SqsMessageEnd::Deduplicated(now));
                 return;
             }
             self.deduplication.insert(Arc::clone(dedup), now);
@@ -257,7 +257,7 @@ impl Queue {
             let (id, count) = (Arc::clone(&message.fate.id), message.fate.receive_count);
             world.trace.push(now, || TraceEvent::MovedToDlq { id, receive_count: count });
             world.metrics.moved_to_dlq(now);
-            self.finish(index, MessageEnd::MovedToDlq(now));
+            self.finish(index, SqsMessageEnd::MovedToDlq(now));
             return false;
         }
         message.fate.receive_count += 1;
@@ -318,7 +318,7 @@ impl Queue {
         world.trace.push(now, || TraceEvent::Deleted { id, invocation });
         world.metrics.deleted(now);
         self.leave_flight(index);
-        self.finish(index, MessageEnd::Deleted(now));
+        self.finish(index, SqsMessageEnd::Deleted(now));
     }
 
     fn visibility_ends<E>(&mut self, index: u32, receive_count: u32, world: &mut World<E>) {
@@ -355,10 +355,10 @@ impl Queue {
         let id = Arc::clone(&self.messages[index as usize].fate.id);
         world.trace.push(world.now(), || TraceEvent::Expired { id });
         world.metrics.expired += 1;
-        self.finish(index, MessageEnd::Expired(at));
+        self.finish(index, SqsMessageEnd::Expired(at));
     }
 
-    fn finish(&mut self, index: u32, end: MessageEnd) {
+    fn finish(&mut self, index: u32, end: SqsMessageEnd) {
         let message = &mut self.messages[index as usize];
         message.state = State::Done;
         message.fate.end = end;

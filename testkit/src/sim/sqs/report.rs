@@ -10,7 +10,7 @@ use crate::sim::core::trace::Trace;
 #[derive(Debug, Clone)]
 pub struct SqsReport {
     /// Every message sent, in the order of the `send` calls.
-    pub messages: Vec<MessageFate>,
+    pub messages: Vec<SqsMessageFate>,
     /// The metrics.
     pub metrics: Metrics,
     /// The trace (empty when tracing was off).
@@ -27,7 +27,7 @@ pub struct SqsReport {
 
 /// How a message ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MessageEnd {
+pub enum SqsMessageEnd {
     /// Deleted after a batch (virtual ms).
     Deleted(Millis),
     /// Moved to the DLQ.
@@ -43,7 +43,7 @@ pub enum MessageEnd {
 
 /// One message's history.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MessageFate {
+pub struct SqsMessageFate {
     /// `messageId`.
     pub id: Arc<str>,
     /// `MessageGroupId` (FIFO).
@@ -55,5 +55,5 @@ pub struct MessageFate {
     /// How many times it was received.
     pub receive_count: u32,
     /// How it ended.
-    pub end: MessageEnd,
+    pub end: SqsMessageEnd,
 }

@@ -3,7 +3,10 @@
 //! settings every cursor-read source shares ([`CursorSimConfig`]), checked
 //! against AWS's ranges.
 
+use lambda_batch::Source;
 use lambda_batch::SourceKind;
+use lambda_batch::dynamodb::DynamoDb;
+use lambda_batch::kinesis::Kinesis;
 
 use crate::sim::core::clock::Millis;
 use crate::sim::core::error::{ConfigError, check_range, millis};
@@ -27,8 +30,8 @@ impl StreamKind {
     /// records' identifier field and ordering rule.
     pub const fn source(self) -> SourceKind {
         match self {
-            StreamKind::Kinesis => SourceKind::Kinesis,
-            StreamKind::DynamoDb => SourceKind::DynamoDb,
+            StreamKind::Kinesis => Kinesis::KIND,
+            StreamKind::DynamoDb => DynamoDb::KIND,
         }
     }
 

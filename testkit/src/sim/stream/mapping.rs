@@ -8,7 +8,7 @@
 //! The rules modelled: `docs/aws-rules.md#streams-retries-bisection-and-discarding`,
 //! `docs/aws-rules.md#streams-what-a-partial-batch-response-may-contain`.
 
-use lambda_batch::validate::{BatchView, Verdict, check_stream_response};
+use lambda_batch::validate::{BatchView, Verdict};
 use serde_json::Value;
 
 use crate::sim::core::faults::Ended;
@@ -93,9 +93,10 @@ impl StreamMapping {
         self.cursors.ended(shard, from, to);
         world.metrics.iterator_age(now, now.saturating_sub(shards.at(shard, to - 1).arrived_at));
         let report_batch_item_failures = self.cursors.rules().report_batch_item_failures;
+        let kind = self.kind.source();
         let read = verdict(ended, (number, to - from), report_batch_item_failures, world, |response| {
             let ids = (from..to).map(|p| (shards.at(shard, p).sequence_number.to_string(), None));
-            check_stream_response(&BatchView::from_records(ids), response).verdict().clone()
+            BatchView::of(kind, ids).check(response).verdict().clone()
         });
         let cursors = &mut self.cursors;
         match read {

@@ -26,14 +26,14 @@ use crate::sim::stream::shards::{Arrive, Shards};
 /// mapping, in virtual time.
 ///
 /// ```
-/// use lambda_batch_testkit::sim::{FunctionResult, Invocation, StreamKind, StreamSimConfig, StreamSimulation};
+/// use lambda_batch_testkit::sim::{InvocationResult, Invocation, StreamKind, StreamSimConfig, StreamSimulation};
 /// let mut config = StreamSimConfig::new(StreamKind::Kinesis);
 /// config.maximum_retry_attempts = Some(2);
 /// let mut sim = StreamSimulation::new(config).unwrap();
 /// sim.put(0, "sensor-1", "21.5");
 /// sim.put(0, "sensor-1", "not a number");
 /// sim.put(0, "sensor-1", "22.0");
-/// let report = sim.run(&mut |_: &Invocation<'_>| FunctionResult::error("Handled", "always fails"));
+/// let report = sim.run(&mut |_: &Invocation<'_>| InvocationResult::error("Handled", "always fails"));
 /// assert_eq!(report.metrics.records_discarded, 3);
 /// assert_eq!(report.on_failure.len(), 1);
 /// ```

@@ -7,14 +7,14 @@ use serde_json::{Value, json};
 use crate::sim::core::clock::{Millis, iso8601};
 use crate::sim::cursor::on_failure::on_failure_record;
 use crate::sim::stream::config::StreamKind;
-use crate::sim::stream::report::RecordFate;
+use crate::sim::stream::report::StreamRecordFate;
 
 /// The on-failure record of discarded records `first..=last` of shard
 /// `shard_id`.
 pub(crate) fn stream_on_failure(
     kind: StreamKind,
     shard_id: &str,
-    (first, last): (&RecordFate, &RecordFate),
+    (first, last): (&StreamRecordFate, &StreamRecordFate),
     batch_size: usize,
     condition: &str,
     now: Millis,

@@ -7,13 +7,13 @@ use serde_json::Value;
 use crate::sim::core::clock::Millis;
 use crate::sim::core::metrics::Metrics;
 use crate::sim::core::trace::Trace;
-use crate::sim::cursor::logs::RecordEnd;
+use crate::sim::cursor::logs::StreamRecordEnd;
 
 /// The result of a stream run.
 #[derive(Debug, Clone)]
 pub struct StreamReport {
     /// Every record, in the order of the `put` calls.
-    pub records: Vec<RecordFate>,
+    pub records: Vec<StreamRecordFate>,
     /// The on-failure records sent to the destination (batch metadata,
     /// no data).
     pub on_failure: Vec<Value>,
@@ -31,7 +31,7 @@ pub struct StreamReport {
 
 /// One record's history.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecordFate {
+pub struct StreamRecordFate {
     /// The sequence number.
     pub sequence_number: Arc<str>,
     /// The partition key (Kinesis) or item key (DynamoDB).
@@ -43,5 +43,5 @@ pub struct RecordFate {
     /// How many invocations carried it.
     pub deliveries: u32,
     /// How it ended.
-    pub end: RecordEnd,
+    pub end: StreamRecordEnd,
 }

@@ -14,16 +14,16 @@ use crate::sim::core::function::payload::StreamDelivery;
 use crate::sim::core::run_loop::{ARRIVALS, World};
 use crate::sim::core::stable_hash::fnv;
 use crate::sim::core::trace::TraceEvent;
-use crate::sim::cursor::logs::{Logs, RecordEnd};
+use crate::sim::cursor::logs::{Logs, StreamRecordEnd};
 use crate::sim::stream::config::StreamKind;
 use crate::sim::stream::on_failure::stream_on_failure;
-use crate::sim::stream::report::RecordFate;
+use crate::sim::stream::report::StreamRecordFate;
 
 /// What the stream schedules on the agenda: a put reaches its shard.
 pub(crate) struct Arrive(pub(crate) u32);
 
 struct Record {
-    fate: RecordFate,
+    fate: StreamRecordFate,
     data: Arc<str>,
     event_name: Option<&'static str>,
 }
@@ -63,7 +63,7 @@ impl Shards {
     }
 
     /// Every record's history, in put order.
-    pub(crate) fn into_fates(self) -> Vec<RecordFate> {
+    pub(crate) fn into_fates(self) -> Vec<StreamRecordFate> {
         self.records.into_iter().map(|r| r.fate).collect()
     }
 
@@ -80,13 +80,13 @@ impl Shards {
         let shards = self.shards.len() as u64;
         let shard = u32::try_from(fnv(key.as_bytes()) % shards).unwrap_or(0);
         self.records.push(Record {
-            fate: RecordFate {
+            fate: StreamRecordFate {
                 sequence_number: "".into(),
                 key: key.into(),
                 shard,
                 arrived_at: at,
                 deliveries: 0,
-                end: RecordEnd::Pending,
+                end: StreamRecordEnd::Pending,
             },
             data: data.into(),
             event_name,
@@ -131,7 +131,7 @@ impl Shards {
     }
 
     /// The history of the record at `position` on `shard`.
-    pub(crate) fn at(&self, shard: u32, position: usize) -> &RecordFate {
+    pub(crate) fn at(&self, shard: u32, position: usize) -> &StreamRecordFate {
         &self.records[self.shards[shard as usize].records[position] as usize].fate
     }
 
@@ -170,15 +170,15 @@ impl Logs for Shards {
             let (at, id) = (fate.arrived_at + self.retention, Arc::clone(&fate.sequence_number));
             world.trace.push(now, || TraceEvent::Expired { id });
             world.metrics.expired += 1;
-            self.end(shard, position, RecordEnd::Expired(at));
+            self.end(shard, position, StreamRecordEnd::Expired(at));
             position += 1;
         }
         position
     }
 
-    fn end(&mut self, shard: u32, position: usize, end: RecordEnd) {
+    fn end(&mut self, shard: u32, position: usize, end: StreamRecordEnd) {
         let fate = &mut self.records[self.shards[shard as usize].records[position] as usize].fate;
-        if fate.end == RecordEnd::Pending {
+        if fate.end == StreamRecordEnd::Pending {
             fate.end = end;
             self.finished += 1;
         }

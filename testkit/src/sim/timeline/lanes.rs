@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::sim::core::clock::Millis;
 use crate::sim::core::trace::TraceEvent;
-use crate::sim::sqs::report::{MessageEnd, SqsReport};
+use crate::sim::sqs::report::{SqsMessageEnd, SqsReport};
 
 pub(super) struct Attempt {
     pub(super) from: Millis,
@@ -177,11 +177,11 @@ pub(super) fn blocked_waits(report: &SqsReport) -> HashMap<Arc<str>, Arc<str>> {
         let Some(group) = message.group.as_deref() else { continue };
         let earlier = open.entry(group).or_default();
         let end = match message.end {
-            MessageEnd::Deleted(t)
-            | MessageEnd::MovedToDlq(t)
-            | MessageEnd::Expired(t)
-            | MessageEnd::Deduplicated(t) => t,
-            MessageEnd::InQueue => Millis::MAX,
+            SqsMessageEnd::Deleted(t)
+            | SqsMessageEnd::MovedToDlq(t)
+            | SqsMessageEnd::Expired(t)
+            | SqsMessageEnd::Deduplicated(t) => t,
+            SqsMessageEnd::InQueue => Millis::MAX,
         };
         if let Some((holder, _)) = earlier.iter().find(|(_, ended)| *ended > message.sent_at)
             && message.receive_count > 0

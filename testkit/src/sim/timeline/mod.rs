@@ -15,7 +15,7 @@ mod lanes;
 
 use self::lanes::{Attempt, Lane, blocked_waits, lanes};
 use crate::sim::core::clock::Millis;
-use crate::sim::sqs::report::{MessageEnd, MessageFate, SqsReport};
+use crate::sim::sqs::report::{SqsMessageEnd, SqsMessageFate, SqsReport};
 
 /// At most this many lanes are drawn (the rest are counted in the header).
 pub const MAX_LANES: usize = 400;
@@ -94,7 +94,7 @@ pub fn html(report: &SqsReport, title: &str) -> String {
 }
 
 /// The lane's label, with the message and its body as the tooltip.
-fn lane_title(svg: &mut String, message: &MessageFate, mid: f64) {
+fn lane_title(svg: &mut String, message: &SqsMessageFate, mid: f64) {
     let label = lane_label(&message.id, message.group.as_deref());
     let tip = match &message.group {
         Some(group) => format!("message {} (group {group})\nbody: {}", message.id, preview(&message.body)),
@@ -183,19 +183,19 @@ fn line(svg: &mut String, from: f64, to: f64, y: f64, colour: &str, width: f64, 
 
 /// Where and how a message ended, with the label drawn next to its end;
 /// `None` while it is still in the queue.
-fn end_label(end: MessageEnd, receives: u32) -> Option<(Millis, &'static str, String)> {
+fn end_label(end: SqsMessageEnd, receives: u32) -> Option<(Millis, &'static str, String)> {
     Some(match end {
-        MessageEnd::Deleted(t) => (t, "#3a9d4a", "deleted".to_owned()),
-        MessageEnd::MovedToDlq(t) => (t, "#7b3fb5", format!("DLQ after {receives} receives")),
-        MessageEnd::Expired(t) => (t, "#555555", "expired".to_owned()),
-        MessageEnd::Deduplicated(t) => (t, "#999999", "deduplicated".to_owned()),
-        MessageEnd::InQueue => return None,
+        SqsMessageEnd::Deleted(t) => (t, "#3a9d4a", "deleted".to_owned()),
+        SqsMessageEnd::MovedToDlq(t) => (t, "#7b3fb5", format!("DLQ after {receives} receives")),
+        SqsMessageEnd::Expired(t) => (t, "#555555", "expired".to_owned()),
+        SqsMessageEnd::Deduplicated(t) => (t, "#999999", "deduplicated".to_owned()),
+        SqsMessageEnd::InQueue => return None,
     })
 }
 
 fn end_marker(
     svg: &mut String,
-    end: MessageEnd,
+    end: SqsMessageEnd,
     x: &impl Fn(Millis) -> f64,
     y: f64,
     receives: u32,
@@ -204,7 +204,7 @@ fn end_marker(
     let Some((t, colour, label)) = end_label(end, receives) else { return };
     let cx = x(t);
     let mut tip = format!("{label} at {}", human(t));
-    if let (MessageEnd::MovedToDlq(_) | MessageEnd::Expired(_), Some(why)) = (end, last_failure) {
+    if let (SqsMessageEnd::MovedToDlq(_) | SqsMessageEnd::Expired(_), Some(why)) = (end, last_failure) {
         let _ = write!(tip, "\nlast failure: {why}");
     }
     let _ = write!(
@@ -212,7 +212,7 @@ fn end_marker(
         r#"<circle cx="{cx:.1}" cy="{y:.1}" r="4" fill="{colour}"><title>{}</title></circle>"#,
         escape(&tip)
     );
-    if !matches!(end, MessageEnd::Deleted(_)) {
+    if !matches!(end, SqsMessageEnd::Deleted(_)) {
         let _ = write!(
             svg,
             r#"<text x="{:.1}" y="{:.1}" fill="{colour}">{}</text>"#,
@@ -250,7 +250,7 @@ fn page(report: &SqsReport, title: &str, svg: &str, shown: usize) -> String {
 </body></html>
 "#,
         title = escape(title),
-        queue = if report.fifo { SourceKind::SqsFifo } else { SourceKind::Sqs }.name(),
+        queue = SourceKind::sqs_queue(report.fifo).name(),
         messages = report.messages.len(),
         invocations = report.invocations,
         time = human(report.ended_at),
@@ -280,7 +280,7 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use crate::sim::{FunctionResult, Invocation, QueueConfig, SqsSimConfig, SqsSimulation};
+    use crate::sim::{Invocation, InvocationResult, QueueConfig, SqsSimConfig, SqsSimulation};
 
     /// A message that always fails ends in the DLQ last: its label is drawn
     /// at the right edge of the plot and must still fit the page; the
@@ -291,7 +291,7 @@ mod tests {
         config.trace = true;
         let mut sim = SqsSimulation::new(config).unwrap();
         sim.send(0, "poison");
-        let mut function = |_: &Invocation<'_>| FunctionResult::error("Runtime.ExitError", "boom");
+        let mut function = |_: &Invocation<'_>| InvocationResult::error("Runtime.ExitError", "boom");
         let html = super::html(&sim.run(&mut function), "t");
         let width: f64 = html
             .split("<svg")

@@ -1,5 +1,5 @@
 //! One invocation of the simulated function: what it is given
-//! ([`Invocation`]), what it returns ([`FunctionResult`]), and the
+//! ([`Invocation`]), what it returns ([`InvocationResult`]), and the
 //! [`Function`] trait the simulations invoke.
 
 use serde_json::Value;
@@ -31,7 +31,7 @@ pub struct Invocation<'a> {
 
 /// What the function returned.
 #[derive(Debug, Clone, PartialEq)]
-pub enum FunctionResult {
+pub enum InvocationResult {
     /// A response (for batches: read as Lambda reads it, with the
     /// runtime's validator).
     Response(Value),
@@ -44,17 +44,17 @@ pub enum FunctionResult {
     },
 }
 
-impl FunctionResult {
+impl InvocationResult {
     /// `{"batchItemFailures": []}`: every record handled.
     pub fn all_handled() -> Self {
-        FunctionResult::Response(serde_json::json!({ "batchItemFailures": [] }))
+        InvocationResult::Response(serde_json::json!({ "batchItemFailures": [] }))
     }
 
     /// `{"batchItemFailures": [...]}` with these identifiers.
     pub fn failures<'a>(ids: impl IntoIterator<Item = &'a str>) -> Self {
         let entries: Vec<Value> =
             ids.into_iter().map(|id| serde_json::json!({ "itemIdentifier": id })).collect();
-        FunctionResult::Response(serde_json::json!({ "batchItemFailures": entries }))
+        InvocationResult::Response(serde_json::json!({ "batchItemFailures": entries }))
     }
 
     /// A Kafka response naming these records:
@@ -68,17 +68,17 @@ impl FunctionResult {
                 })
             })
             .collect();
-        FunctionResult::Response(serde_json::json!({ "batchItemFailures": entries }))
+        InvocationResult::Response(serde_json::json!({ "batchItemFailures": entries }))
     }
 
     /// A function error of this type.
     pub fn error(error_type: &str, message: &str) -> Self {
-        FunctionResult::Error { error_type: error_type.to_owned(), message: message.to_owned() }
+        InvocationResult::Error { error_type: error_type.to_owned(), message: message.to_owned() }
     }
 }
 
 /// Whether `response` is `{"batchItemFailures": []}` exactly (what
-/// [`FunctionResult::all_handled`] returns).
+/// [`InvocationResult::all_handled`] returns).
 pub(crate) fn lists_nothing(response: &Value) -> bool {
     response.as_object().is_some_and(|object| {
         object.len() == 1
@@ -87,16 +87,16 @@ pub(crate) fn lists_nothing(response: &Value) -> bool {
 }
 
 /// A function the simulator invokes. Closures
-/// `FnMut(&Invocation) -> FunctionResult` are functions; so is
+/// `FnMut(&Invocation) -> InvocationResult` are functions; so is
 /// [`lambda_function`](crate::sim::lambda_function)`(handler)` for a real
 /// Lambda handler.
 pub trait Function {
     /// Runs one invocation. Effects happen at `invocation.started_at`.
-    fn invoke(&mut self, invocation: &Invocation<'_>) -> FunctionResult;
+    fn invoke(&mut self, invocation: &Invocation<'_>) -> InvocationResult;
 }
 
-impl<F: FnMut(&Invocation<'_>) -> FunctionResult> Function for F {
-    fn invoke(&mut self, invocation: &Invocation<'_>) -> FunctionResult {
+impl<F: FnMut(&Invocation<'_>) -> InvocationResult> Function for F {
+    fn invoke(&mut self, invocation: &Invocation<'_>) -> InvocationResult {
         self(invocation)
     }
 }

@@ -7,13 +7,13 @@ use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
-use lambda_batch::fault::{Fault, Injector};
+use lambda_batch::fault::{CallFault, Injector};
 use lambda_batch::{BatchEvent, LambdaEvent};
 use lambda_runtime::Diagnostic;
 use serde::Serialize;
 
 use crate::harness::FromBatchJson;
-use crate::sim::core::function::invocation::{Function, FunctionResult, Invocation};
+use crate::sim::core::function::invocation::{Function, Invocation, InvocationResult};
 use crate::sim::core::function::payload::Payload;
 use crate::sim::core::function::render;
 
@@ -56,10 +56,10 @@ where
     R: Serialize,
     E: Into<Diagnostic>,
 {
-    fn invoke(&mut self, invocation: &Invocation<'_>) -> FunctionResult {
+    fn invoke(&mut self, invocation: &Invocation<'_>) -> InvocationResult {
         crate::harness::quiet_injected_panics();
         if tokio::runtime::Handle::try_current().is_ok() {
-            return FunctionResult::error(
+            return InvocationResult::error(
                 "Testkit.InsideAsyncContext",
                 "lambda_function runs the handler on its own tokio runtime and cannot be called from async \
                  code: run the simulation from a plain #[test] or main, or in std::thread::spawn",
@@ -70,16 +70,16 @@ where
                 tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build();
             match built {
                 Ok(runtime) => self.runtime = Some(runtime),
-                Err(error) => return FunctionResult::error("Testkit.Runtime", &error.to_string()),
+                Err(error) => return InvocationResult::error("Testkit.Runtime", &error.to_string()),
             }
         }
         let Some(runtime) = &self.runtime else {
-            return FunctionResult::error("Testkit.Runtime", "no tokio runtime");
+            return InvocationResult::error("Testkit.Runtime", "no tokio runtime");
         };
         let text = render::event(&invocation.payload);
         let payload = match P::from_batch_text(&text) {
             Ok(payload) => payload,
-            Err(error) => return FunctionResult::error("Runtime.DeserializeError", &error),
+            Err(error) => return InvocationResult::error("Runtime.DeserializeError", &error),
         };
         let mut cx = crate::context_with_budget(Duration::from_millis(invocation.timeout));
         invocation.request_id.clone_into(&mut cx.request_id);
@@ -88,9 +88,11 @@ where
             runtime.block_on(injector.scope((self.handler)(LambdaEvent::new(payload, cx))))
         });
         match std::panic::catch_unwind(call).map(crate::harness::lambda_response) {
-            Ok(Ok(value)) => FunctionResult::Response(value),
-            Ok(Err(error)) => FunctionResult::Error { error_type: error.error_type, message: error.message },
-            Err(_) => FunctionResult::error("Runtime.Panic", "the handler panicked"),
+            Ok(Ok(value)) => InvocationResult::Response(value),
+            Ok(Err(error)) => {
+                InvocationResult::Error { error_type: error.error_type, message: error.message }
+            }
+            Err(_) => InvocationResult::error("Runtime.Panic", "the handler panicked"),
         }
     }
 }
@@ -101,7 +103,7 @@ where
 /// handler finds the record it is given. Without faults no lookup can
 /// change an outcome, and none is made.
 fn injector(failing_records: &[usize], payload: &Payload<'_>, event: &str) -> std::sync::Arc<Injector> {
-    let faults = failing_records.iter().map(|&index| (index, Fault::Error)).collect();
+    let faults = failing_records.iter().map(|&index| (index, CallFault::Error)).collect();
     let identifiers = match payload.source() {
         Some(source) if !failing_records.is_empty() => {
             let event =

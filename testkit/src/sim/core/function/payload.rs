@@ -1,6 +1,10 @@
 //! What an invocation carries, by source: the messages or records as the
 //! event source mapping delivers them, before they are rendered as JSON.
 
+use lambda_batch::Source;
+use lambda_batch::dynamodb::DynamoDb;
+use lambda_batch::kafka::Kafka;
+use lambda_batch::kinesis::Kinesis;
 use std::sync::Arc;
 
 use lambda_batch::SourceKind;
@@ -78,14 +82,14 @@ impl KafkaDelivery {
 }
 
 /// `<topic>-<partition>`: how a Kafka event names a partition (its
-/// `records` map's keys), and the ordering key `SourceKind::Kafka.identify`
+/// `records` map's keys), and the ordering key the runtime's Kafka reader
 /// reads.
 pub(crate) fn kafka_partition_key(topic: &str, partition: u32) -> String {
     format!("{topic}-{partition}")
 }
 
 /// `<topic>-<partition>@<offset>`: the text form of a Kafka record's
-/// identifier, as `SourceKind::Kafka.identify` reads it.
+/// identifier, as the runtime's Kafka reader reads it.
 pub(crate) fn kafka_item_identifier(topic: &str, partition: u32, offset: u64) -> String {
     format!("{topic}-{partition}@{offset}")
 }
@@ -143,11 +147,10 @@ impl Payload<'_> {
     /// and ordering keys.
     pub fn source(&self) -> Option<SourceKind> {
         match self {
-            Payload::Sqs { queue_arn, .. } if queue_arn.ends_with(".fifo") => Some(SourceKind::SqsFifo),
-            Payload::Sqs { .. } => Some(SourceKind::Sqs),
-            Payload::Kinesis { .. } => Some(SourceKind::Kinesis),
-            Payload::DynamoDb { .. } => Some(SourceKind::DynamoDb),
-            Payload::Kafka { .. } => Some(SourceKind::Kafka),
+            Payload::Sqs { queue_arn, .. } => Some(SourceKind::sqs_queue(queue_arn.ends_with(".fifo"))),
+            Payload::Kinesis { .. } => Some(Kinesis::KIND),
+            Payload::DynamoDb { .. } => Some(DynamoDb::KIND),
+            Payload::Kafka { .. } => Some(Kafka::KIND),
             Payload::Async { .. } => None,
         }
     }

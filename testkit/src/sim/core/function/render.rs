@@ -207,7 +207,7 @@ impl<'a> DynamoDbRecord<'a> {
 /// come in Lambda's order.
 pub(crate) fn kafka_event(records: &[KafkaDelivery]) -> String {
     let records: Vec<Value> = records.iter().map(kafka_record).collect();
-    crate::wire::event_text(lambda_batch::SourceKind::Kafka, &records)
+    crate::wire::event_text(<lambda_batch::kafka::Kafka as lambda_batch::Source>::KIND, &records)
 }
 
 /// A Kafka record as Lambda writes it: `key` and `value` in base64,
