@@ -146,6 +146,48 @@ fn no_source_file_over_400_lines() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// The files that may name a [`lambda_batch::SourceKind`] variant: where it
+/// is defined, the one dispatch over the sources, each source's own
+/// module, the testkit's one table of field paths, and the validator's
+/// type documentation. Everything else asks the source model (its methods,
+/// or a source marker's `KIND`), so a new source is not edits spread
+/// everywhere.
+const MAY_NAME_SOURCE_KINDS: &[&str] = &[
+    "runtime/src/dynamodb/mod.rs",
+    "runtime/src/identify.rs",
+    "runtime/src/kafka/mod.rs",
+    "runtime/src/kind.rs",
+    "runtime/src/kinesis/mod.rs",
+    "runtime/src/sqs/mod.rs",
+    "runtime/src/validate/batch.rs",
+    "testkit/src/wire.rs",
+];
+
+#[test]
+fn source_kinds_are_named_in_few_places() {
+    let variants = ["Sqs", "SqsFifo", "Kinesis", "DynamoDb", "Kafka"];
+    let naming: Vec<String> = SOURCE_FOLDERS
+        .iter()
+        .chain(["fuzz/src", "examples/src"].iter())
+        .flat_map(|folder| rust_files(&workspace().join(folder)))
+        .filter(|file| {
+            let text = read(file);
+            variants.iter().any(|variant| {
+                text.match_indices(&format!("SourceKind::{variant}")).any(|(at, found)| {
+                    !text[at + found.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
+                })
+            })
+        })
+        .map(|file| relative(&file))
+        .filter(|file| !MAY_NAME_SOURCE_KINDS.contains(&file.as_str()))
+        .collect();
+    assert!(
+        naming.is_empty(),
+        "these files name a SourceKind variant: ask the source model instead (a SourceKind method, or \
+         `<Source>::KIND`), or add the file to MAY_NAME_SOURCE_KINDS with a reason: {naming:?}"
+    );
+}
+
 #[test]
 fn no_function_over_80_lines_except_tables() {
     let mut long = BTreeSet::new();

@@ -177,9 +177,9 @@ impl fmt::Display for Problem {
 ///
 /// ```
 /// use lambda_batch::validate::BatchView;
-/// use lambda_batch::{BatchEvent, SourceKind};
+/// use lambda_batch::{sqs::Sqs, BatchEvent, Source};
 /// let event = BatchEvent::from_json(r#"{"Records": [{"messageId": "a"}]}"#).unwrap();
-/// let check = BatchView::read(SourceKind::Sqs, &event)
+/// let check = BatchView::read(Sqs::KIND, &event)
 ///     .check_text(r#"{"batchItemFailures": [{"itemIdentifier": ""}]}"#);
 /// let finding = &check.findings()[0];
 /// assert_eq!(finding.reference(), "docs/aws-rules.md#sqs-what-a-partial-batch-response-may-contain");
