@@ -24,32 +24,45 @@ pub enum Shape<'a> {
 /// The records of an event.
 ///
 /// - the event is an object;
-/// - `Records` (SQS, Kinesis, DynamoDB) wins over Kafka's `records`; either
-///   key written twice, or `null`, or of the wrong type, makes the event
-///   invalid;
+/// - `Records` (SQS, Kinesis, DynamoDB) and Kafka's `records` never come
+///   together: an event with both keys is invalid;
+/// - either key written twice, or `null`, or of the wrong type, makes the
+///   event invalid;
 /// - Kafka's `records` is an object whose every value is an array; the
 ///   arrays are concatenated in document order (every member, even two
-///   partitions under the same key).
-pub fn shape(root: &J) -> Shape<'_> {
+///   partitions under the same key); a record whose own `topic` and
+///   `partition` can be read (as for its identifier) and name another
+///   partition than the key it sits under makes the event invalid.
+pub fn shape<'a>(doc: &Doc, root: &'a J) -> Shape<'a> {
     let Some(members) = root.members() else { return Shape::Invalid("not an object") };
     let find = |key: &str| members.iter().filter(|(k, _)| k == key).map(|(_, v)| v).collect::<Vec<_>>();
     let records = find("Records");
+    let kafka = find("records");
+    if !records.is_empty() && !kafka.is_empty() {
+        return Shape::Invalid("both `Records` and `records`");
+    }
     match records.as_slice() {
         [] => {}
         [J::Arr(items)] => return Shape::Records(items.iter().collect()),
         [_] => return Shape::Invalid("`Records` is not an array"),
         _ => return Shape::Invalid("`Records` twice"),
     }
-    let kafka = find("records");
     match kafka.as_slice() {
         [] => Shape::Invalid("no `Records` nor `records`"),
         [J::Obj(partitions)] => {
             let mut all = Vec::new();
-            for (_, partition) in partitions {
-                match partition {
-                    J::Arr(items) => all.extend(items.iter()),
-                    _ => return Shape::Invalid("a Kafka partition is not an array"),
+            for (key, partition) in partitions {
+                let J::Arr(items) = partition else {
+                    return Shape::Invalid("a Kafka partition is not an array");
+                };
+                let elsewhere = items.iter().any(|record| {
+                    record.is_object()
+                        && kafka_partition(doc, record).is_some_and(|(topic, p)| format!("{topic}-{p}") != *key)
+                });
+                if elsewhere {
+                    return Shape::Invalid("a Kafka record under another partition's key");
                 }
+                all.extend(items.iter());
             }
             Shape::Records(all)
         }
@@ -58,7 +71,6 @@ pub fn shape(root: &J) -> Shape<'_> {
     }
 }
 
-/// `true` for a non-empty string of ASCII digits (a stream sequence number).
 pub fn is_decimal(text: &str) -> bool {
     !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
 }
@@ -108,10 +120,16 @@ fn sequence_number(doc: &Doc, record: &J, outer: &str, field: &str) -> Option<St
 
 /// A Kafka record's topic, partition and offset.
 pub fn kafka_position<'a>(doc: &Doc, record: &'a J) -> Option<(&'a str, i64, i64)> {
-    let topic = doc.text(record.first("topic")?).filter(|t| !t.is_empty())?;
-    let partition = record.first("partition")?.whole_number()?;
+    let (topic, partition) = kafka_partition(doc, record)?;
     let offset = record.first("offset")?.whole_number()?;
     Some((topic, partition, offset))
+}
+
+/// A Kafka record's topic and partition, where both can be read.
+pub fn kafka_partition<'a>(doc: &Doc, record: &'a J) -> Option<(&'a str, i64)> {
+    let topic = doc.text(record.first("topic")?).filter(|t| !t.is_empty())?;
+    let partition = record.first("partition")?.whole_number()?;
+    Some((topic, partition))
 }
 
 /// The record's ordering key, where the oracle can tell it from the tree.

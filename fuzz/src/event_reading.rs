@@ -35,7 +35,7 @@ pub fn check(data: &[u8]) {
         stats::count("event: unjudged");
         return;
     };
-    let records = match event::shape(&doc.root) {
+    let records = match event::shape(&doc, &doc.root) {
         Shape::Invalid(why) => {
             assert!(event.records().is_err(), "the oracle finds no batch ({why}) but BatchEvent has records");
             for kind in SourceKind::ALL {

@@ -362,7 +362,7 @@ struct Judge<'a> {
 impl Judge<'_> {
     fn run(&self, result: &Result<BatchResponse, BatchError>, listed: Option<&[String]>) {
         let name = self.variant.name;
-        let records = match event::shape(&self.doc.root) {
+        let records = match event::shape(&self.doc, &self.doc.root) {
             Shape::Invalid(why) => {
                 assert!(
                     matches!(result, Err(BatchError::InvalidEvent(_))),

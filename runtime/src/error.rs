@@ -46,6 +46,43 @@ pub enum EventError {
         /// The JSON type found instead.
         found: &'static str,
     },
+    /// One partition of Kafka's `records` is not an array of records.
+    #[error(
+        "the event's Kafka partition `{partition}` is a JSON {found}, but each partition of `records` is an \
+         array of records"
+    )]
+    KafkaPartitionNotArray {
+        /// The partition's key in `records` (`<topic>-<partition>`).
+        partition: String,
+        /// The JSON type found instead.
+        found: &'static str,
+    },
+    /// The event has both `Records` (SQS, Kinesis, DynamoDB Streams) and
+    /// Kafka's `records`: Lambda never sends both.
+    #[error(
+        "the event has both a `Records` key (SQS, Kinesis, DynamoDB Streams) and Kafka's `records`; Lambda \
+         never sends both, so which records to handle is unclear and none was handled: check what builds \
+         this event"
+    )]
+    RecordsAndKafkaRecords,
+    /// A Kafka record's `topic` and `partition` contradict the partition key
+    /// it sits under in `records`: its failure could not be reported under
+    /// the partition Lambda commits.
+    #[error(
+        "Kafka record {index} says topic `{topic}`, partition {partition}, but sits under `{key}` in the \
+         event's `records`; Lambda never sends that, and a failure of this record would be reported under \
+         the wrong partition, so none was handled: check what builds this event"
+    )]
+    KafkaRecordUnderOtherPartition {
+        /// The record's index in the batch (partitions one after the other).
+        index: usize,
+        /// The partition key it sits under.
+        key: String,
+        /// Its own `topic`.
+        topic: String,
+        /// Its own `partition`.
+        partition: i64,
+    },
 }
 
 /// An error that fails the whole invocation, so that Lambda retries the batch.

@@ -40,8 +40,20 @@ enum Shape {
     MissingRecords,
     RecordsNotArray(&'static str),
     DuplicateRecords,
-    /// Kafka's `records` is not an object of arrays.
+    /// Kafka's `records` is not an object.
     KafkaRecordsNotMap(&'static str),
+    /// A partition of Kafka's `records` (its key) is not an array.
+    KafkaPartitionNotArray(String, &'static str),
+    /// Both `Records` and Kafka's `records`.
+    RecordsAndKafkaRecords,
+    /// A Kafka record (its index) whose topic and partition contradict the
+    /// key it sits under.
+    KafkaRecordUnderOtherPartition {
+        index: usize,
+        key: String,
+        topic: String,
+        partition: i64,
+    },
 }
 
 impl BatchEvent {
@@ -73,6 +85,18 @@ impl BatchEvent {
             Err(Shape::RecordsNotArray(found)) => Err(EventError::RecordsNotArray { found }),
             Err(Shape::DuplicateRecords) => Err(EventError::DuplicateRecords),
             Err(Shape::KafkaRecordsNotMap(found)) => Err(EventError::KafkaRecordsNotMap { found }),
+            Err(Shape::KafkaPartitionNotArray(partition, found)) => {
+                Err(EventError::KafkaPartitionNotArray { partition: partition.clone(), found })
+            }
+            Err(Shape::RecordsAndKafkaRecords) => Err(EventError::RecordsAndKafkaRecords),
+            Err(Shape::KafkaRecordUnderOtherPartition { index, key, topic, partition }) => {
+                Err(EventError::KafkaRecordUnderOtherPartition {
+                    index: *index,
+                    key: key.clone(),
+                    topic: topic.clone(),
+                    partition: *partition,
+                })
+            }
         }
     }
 }
@@ -139,8 +163,11 @@ impl<'de> Visitor<'de> for EventVisitor {
                 Key::KafkaRecords => kafka_records = Some(map.next_value_seed(KafkaRecordsSeed)?),
             }
         }
-        // AWS's own sources send `Records`; Kafka sends `records`.
-        Ok(records.or(kafka_records).unwrap_or(Err(Shape::MissingRecords)))
+        // AWS's own sources send `Records`; Kafka sends `records`; never both.
+        Ok(match (records, kafka_records) {
+            (Some(_), Some(_)) => Err(Shape::RecordsAndKafkaRecords),
+            (records, kafka_records) => records.or(kafka_records).unwrap_or(Err(Shape::MissingRecords)),
+        })
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
@@ -213,16 +240,19 @@ impl<'de> Visitor<'de> for KafkaRecordsVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut records = Ok(Vec::new());
-        while map.next_key::<IgnoredAny>()?.is_some() {
+        while let Some(key) = map.next_key::<String>()? {
             let partition = map.next_value_seed(RecordsSeed)?;
             records = match (records, partition) {
-                (Ok(mut all), Ok(partition)) => {
-                    all.extend(partition);
-                    Ok(all)
-                }
+                (Ok(mut all), Ok(partition)) => match under_other_partition(&key, all.len(), &partition) {
+                    Some(shape) => Err(shape),
+                    None => {
+                        all.extend(partition);
+                        Ok(all)
+                    }
+                },
                 (Err(shape), _) => Err(shape),
-                (Ok(_), Err(Shape::RecordsNotArray(found))) => Err(Shape::KafkaRecordsNotMap(found)),
-                (Ok(_), Err(_)) => Err(Shape::KafkaRecordsNotMap("null")),
+                (Ok(_), Err(Shape::RecordsNotArray(found))) => Err(Shape::KafkaPartitionNotArray(key, found)),
+                (Ok(_), Err(_)) => Err(Shape::KafkaPartitionNotArray(key, "null")),
             };
         }
         Ok(records)
@@ -238,6 +268,24 @@ impl<'de> Visitor<'de> for KafkaRecordsVisitor {
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
         Ok(Err(Shape::MissingRecords))
     }
+}
+
+/// The first record of a Kafka partition (`first` is its index in the
+/// batch) whose own `topic` and `partition` say another partition than
+/// `key`, the partition it sits under. A record whose topic or partition
+/// cannot be read is left to the Kafka reader, which names what is wrong.
+fn under_other_partition(key: &str, first: usize, records: &[Box<RawValue>]) -> Option<Shape> {
+    records.iter().enumerate().find_map(|(offset, raw)| {
+        let (topic, partition) = crate::kafka::position::topic_and_partition(raw)?;
+        (crate::response::kafka_partition_key(&topic, partition) != key).then(|| {
+            Shape::KafkaRecordUnderOtherPartition {
+                index: first + offset,
+                key: key.to_owned(),
+                topic: topic.into_owned(),
+                partition,
+            }
+        })
+    })
 }
 
 /// The `Records` value: each element kept as raw JSON; another type noted.

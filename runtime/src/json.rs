@@ -57,6 +57,14 @@ pub(crate) fn members<'e, const N: usize>(
     Some(found.map(Option::flatten))
 }
 
+/// `true` if the first member `name` of the object `raw` is `null` (which
+/// [`members`] reads as absent).
+pub(crate) fn member_is_null(raw: &RawValue, name: &str) -> bool {
+    crate::scan::Members::of(raw.get())
+        .and_then(|mut members| members.find(|(key, _)| key.is(name)))
+        .is_some_and(|(_, value)| value.trim() == "null")
+}
+
 /// A JSON value that should be a string: its text, or the JSON type found.
 pub(crate) fn string_field(raw: &RawValue) -> Result<Cow<'_, str>, &'static str> {
     serde_json::from_str::<CowStr<'_>>(raw.get()).map(|s| s.0).map_err(|_| crate::scan::json_type(raw.get()))

@@ -190,7 +190,13 @@ impl Serialize for BatchResponse {
 /// The text form of a Kafka record's identifier,
 /// `<topic>-<partition>@<offset>` (`@` cannot appear in a topic name).
 pub(crate) fn kafka_identifier(topic: &str, partition: i64, offset: i64) -> String {
-    format!("{topic}-{partition}@{offset}")
+    format!("{}@{offset}", kafka_partition_key(topic, partition))
+}
+
+/// A Kafka partition's key, `<topic>-<partition>`: its key in the event's
+/// `records` map and the `partition` of an `itemIdentifier`.
+pub(crate) fn kafka_partition_key(topic: &str, partition: i64) -> String {
+    format!("{topic}-{partition}")
 }
 
 /// Splits a Kafka identifier's text form, `<topic>-<partition>@<offset>`.

@@ -360,8 +360,47 @@ fn kafka_hostile_inputs() {
         row("a hanging record", kafka_event([kafka::record("t", 0, 10, None, Some(b"hang"))]), reports(&["t-0@10"])),
         row("a sink that panics", kafka_event([kafka::record("t", 0, 11, None, Some(b"sink-panics"))]), reports(&["t-0@11"])),
         row("a sink that hangs", kafka_event([kafka::record("t", 0, 12, None, Some(b"sink-hangs"))]), reports(&["t-0@12"])),
+        row("both Records and records", format!(r#"{{"Records": [], "records": {{"t-0": [{good}]}}}}"#), Expect::Fails("LambdaBatch.InvalidEvent")),
+        row("a record under another partition's key", format!(r#"{{"records": {{"t-1": [{good}]}}}}"#), Expect::Fails("LambdaBatch.InvalidEvent")),
+        row("a partition that is not an array", r#"{"records": {"t-0": 5}}"#, Expect::Fails("LambdaBatch.InvalidEvent")),
+        row("offset null", r#"{"records": {"t-0": [{"topic": "t", "partition": 0, "offset": null}]}}"#, Expect::Fails("LambdaBatch.MissingItemIdentifier")),
+        row("offset above 2^63", r#"{"records": {"t-0": [{"topic": "t", "partition": 0, "offset": 9223372036854775808}]}}"#, Expect::Fails("LambdaBatch.MissingItemIdentifier")),
     ]);
     check("Kafka", rows);
+}
+
+/// Contradictory Kafka events are refused with an error that names the
+/// contradiction, and identifier problems are named exactly.
+#[test]
+fn kafka_contradictions_are_refused_with_exact_messages() {
+    use lambda_batch::BatchPipeline;
+    use lambda_batch::kafka::Kafka;
+    let good = kafka::record("t", 0, 1, None, Some(b"ok")).to_string();
+    let error = |json: &str| match Kafka::read_records(&BatchEvent::from_json(json).unwrap()) {
+        Ok(records) => panic!("{json}: read {} records, expected a refusal", records.len()),
+        Err(error) => error.to_string(),
+    };
+    let cases: [(String, &str); 5] = [
+        (format!(r#"{{"Records": [], "records": {{"t-0": [{good}]}}}}"#), "both a `Records` key"),
+        (
+            format!(r#"{{"records": {{"t-0": [{good}], "t-1": [{good}]}}}}"#),
+            "Kafka record 1 says topic `t`, partition 0, but sits under `t-1`",
+        ),
+        (r#"{"records": {"t-0": [], "t-3": 5}}"#.to_owned(), "Kafka partition `t-3` is a JSON number"),
+        (
+            r#"{"records": {"t-0": [{"topic": "t", "partition": 0, "offset": null}]}}"#.to_owned(),
+            "`offset` is null",
+        ),
+        (
+            r#"{"records": {"t-0": [{"topic": "t", "partition": 0, "offset": 9223372036854775808}]}}"#
+                .to_owned(),
+            "`offset` is larger than a Kafka offset can be",
+        ),
+    ];
+    for (json, expected) in cases {
+        let message = error(&json);
+        assert!(message.contains(expected), "{json}: {message}");
+    }
 }
 
 #[test]

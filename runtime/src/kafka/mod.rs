@@ -18,9 +18,15 @@
 //!
 //! A record without a usable `topic`, `partition` or `offset` fails the
 //! invocation (its failure could not be reported); a `value` that is not
-//! base64, or whose payload does not parse, fails that record alone.
+//! base64, or whose payload does not parse, fails that record alone. An
+//! event that contradicts itself (both `Records` and `records`, or a record
+//! whose `topic` and `partition` name another partition than the key it
+//! sits under) fails the invocation
+//! ([`EventError::RecordsAndKafkaRecords`](crate::EventError::RecordsAndKafkaRecords),
+//! [`EventError::KafkaRecordUnderOtherPartition`](crate::EventError::KafkaRecordUnderOtherPartition)).
 
 mod extract;
+pub(crate) mod position;
 mod record;
 
 use std::borrow::Cow;

@@ -7,6 +7,7 @@ use base64::Engine as _;
 use serde_json::value::RawValue;
 
 use super::KafkaEventRecord;
+use super::position::{position, position_problem};
 use crate::error::BatchError;
 use crate::json::{LazyParse, members, string_field};
 use crate::source::BatchRecord;
@@ -45,17 +46,6 @@ pub struct KafkaHeader {
     pub value: Vec<u8>,
 }
 
-/// A non-negative integer field (`partition`, `offset`).
-fn position(raw: Option<&RawValue>) -> Result<i64, &'static str> {
-    let raw = raw.ok_or("absent")?;
-    match serde_json::from_str::<Option<i64>>(raw.get()) {
-        Ok(Some(number)) if number >= 0 => Ok(number),
-        Ok(Some(_)) => Err("negative"),
-        Ok(None) => Err("null"),
-        Err(_) => Err("not a whole number"),
-    }
-}
-
 impl<'e> KafkaRecord<'e> {
     /// Reads record `index` of the batch.
     ///
@@ -74,22 +64,9 @@ impl<'e> KafkaRecord<'e> {
             Some(Ok(topic)) if topic.is_empty() => return Err(broken("`topic` is empty")),
             Some(Ok(topic)) => topic,
         };
-        let partition = position(partition).map_err(|problem| {
-            broken(match problem {
-                "absent" => "`partition` is absent",
-                "null" => "`partition` is null",
-                "negative" => "`partition` is negative",
-                _ => "`partition` is not a whole number",
-            })
-        })?;
-        let offset = position(offset).map_err(|problem| {
-            broken(match problem {
-                "absent" => "`offset` is absent",
-                "null" => "`offset` is null",
-                "negative" => "`offset` is negative",
-                _ => "`offset` is not a whole number",
-            })
-        })?;
+        let partition =
+            position(partition).map_err(|problem| broken(position_problem("partition", problem, raw)))?;
+        let offset = position(offset).map_err(|problem| broken(position_problem("offset", problem, raw)))?;
         Ok(KafkaRecord {
             index,
             raw,

@@ -1,0 +1,51 @@
+//! Reading a Kafka record's `partition` and `offset` (whole numbers from
+//! 0) and its `topic`, with the problems named as a user reads them. Kept
+//! apart from the record type so that the event reader can check a record
+//! against the partition it sits under without depending on the source.
+
+use std::borrow::Cow;
+
+use serde_json::value::RawValue;
+
+use crate::json::{members, string_field};
+
+/// A non-negative integer field (`partition`, `offset`).
+pub(crate) fn position(raw: Option<&RawValue>) -> Result<i64, &'static str> {
+    let raw = raw.ok_or("absent")?;
+    match serde_json::from_str::<Option<i64>>(raw.get()) {
+        Ok(Some(number)) if number >= 0 => Ok(number),
+        Ok(Some(_)) => Err("negative"),
+        Ok(None) => Err("null"),
+        Err(_) if raw.get().bytes().all(|b| b.is_ascii_digit()) => Err("too large"),
+        Err(_) => Err("not a whole number"),
+    }
+}
+
+/// What is wrong with a record's `partition` or `offset` (`name`), as a
+/// user reads it; `null` told apart from absent.
+pub(crate) fn position_problem(name: &'static str, problem: &'static str, record: &RawValue) -> &'static str {
+    let problem = match problem {
+        "absent" if crate::json::member_is_null(record, name) => "null",
+        problem => problem,
+    };
+    match (name, problem) {
+        ("partition", "absent") => "`partition` is absent",
+        ("partition", "null") => "`partition` is null",
+        ("partition", "negative") => "`partition` is negative",
+        ("partition", "too large") => "`partition` is larger than a Kafka partition can be (2^63 - 1)",
+        ("partition", _) => "`partition` is not a whole number",
+        (_, "absent") => "`offset` is absent",
+        (_, "null") => "`offset` is null",
+        (_, "negative") => "`offset` is negative",
+        (_, "too large") => "`offset` is larger than a Kafka offset can be (2^63 - 1)",
+        _ => "`offset` is not a whole number",
+    }
+}
+
+/// A record's `topic` (a non-empty string) and `partition` (a whole number
+/// from 0), when both can be read.
+pub(crate) fn topic_and_partition(raw: &RawValue) -> Option<(Cow<'_, str>, i64)> {
+    let [topic, partition] = members(raw, ["topic", "partition"])?;
+    let topic = string_field(topic?).ok().filter(|topic| !topic.is_empty())?;
+    Some((topic, position(partition).ok()?))
+}
