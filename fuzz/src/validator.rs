@@ -108,13 +108,27 @@ pub fn check(data: &[u8]) {
 /// The batch's nameable records (records that cannot be named are left
 /// out: they cannot be listed). Kafka partitions in key order (a `Value`
 /// sorts keys).
+/// `true` for a Kafka record whose own topic and partition (both readable)
+/// name another partition than `key`, the one it sits under: the runtime
+/// refuses such an event.
+fn elsewhere(key: &str, record: &Value) -> bool {
+    let topic = record.get("topic").and_then(Value::as_str).filter(|t| !t.is_empty());
+    let partition = record.get("partition").and_then(Value::as_i64).filter(|p| *p >= 0);
+    matches!((topic, partition), (Some(topic), Some(partition)) if format!("{topic}-{partition}") != key)
+}
+
 fn records(mode: Mode, event: &Value) -> Vec<Rec> {
     let Some(object) = event.as_object() else { return Vec::new() };
     let raw: Vec<&Value> = match (object.get("Records"), object.get("records")) {
-        (Some(Value::Array(items)), _) => items.iter().collect(),
-        (Some(_), _) => Vec::new(),
+        // Both: a contradiction the runtime refuses (no batch).
+        (Some(_), Some(_)) => Vec::new(),
+        (Some(Value::Array(items)), None) => items.iter().collect(),
+        (Some(_), None) => Vec::new(),
         (None, Some(Value::Object(partitions))) => {
-            if partitions.values().all(Value::is_array) {
+            let in_place = partitions.iter().all(|(key, partition)| {
+                partition.as_array().is_some_and(|records| records.iter().all(|record| !elsewhere(key, record)))
+            });
+            if in_place {
                 partitions.values().flat_map(|p| p.as_array().into_iter().flatten()).collect()
             } else {
                 Vec::new()
