@@ -98,6 +98,7 @@ fn direct_calls(function: &mut impl Function, deliveries: u64, batch: usize) -> 
                         timeout: 3_000,
                         payload: Payload::Sqs { queue_arn: "arn", messages: &messages },
                         failing_records: &[],
+                        record_delays: &[],
                     };
                     black_box(function.invoke(black_box(&invocation)));
                 }

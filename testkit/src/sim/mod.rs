@@ -62,12 +62,15 @@
 
 // How it is built (each folder depends only on the ones above it):
 // - `core/`: what every simulation shares. `clock` (virtual ms, the agenda),
-//   `rng` (the seeded generator), `stable_hash`, `run_loop` (the one loop:
-//   a simulation is a `run_loop::Simulated`; the loop draws the `faults`,
-//   invokes the function, records the `trace`, `metrics` and `progress`),
-//   `error` (what AWS refuses), and `function/`: the function under test
-//   (`invocation`: what it is given and returns; `payload`: the deliveries
-//   by source; `render`: the events as Lambda sends them; `lambda`: a real
+//   `rng` (the seeded generator), `stable_hash`, `world` (what the loop lends
+//   a simulation: clock, generator, faults, metrics, trace; an invocation's
+//   start and end), `run_loop` (the one loop: a simulation is a
+//   `run_loop::Simulated`; the loop draws the `faults`, invokes the
+//   function, records the `trace`, `metrics` and `progress`), `error` (what
+//   AWS refuses), and `function/`: the function under test (`invocation`:
+//   what it is given and returns; `payload`: the deliveries by source;
+//   `render`: the events as Lambda sends them; `clockwork`: a real handler's
+//   invocations run together on the simulation's clock; `lambda`: a real
 //   handler as a function).
 // - `cursor/`: what the stream and Kafka mappings share: `config` (their
 //   settings and range checks, `CursorSimConfig`), `cursors` (per shard or

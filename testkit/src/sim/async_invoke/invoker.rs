@@ -14,8 +14,9 @@ use crate::sim::async_invoke::report::{AsyncEventEnd, AsyncEventFate, AsyncRepor
 use crate::sim::core::clock::Millis;
 use crate::sim::core::faults::Ended;
 use crate::sim::core::function::payload::Payload;
-use crate::sim::core::run_loop::{ARRIVALS, Call, Completion, Simulated, World};
+use crate::sim::core::run_loop::Simulated;
 use crate::sim::core::trace::TraceEvent;
+use crate::sim::core::world::{ARRIVALS, Call, Completion, World};
 
 /// One queued event and its attempts.
 struct Event {
@@ -194,7 +195,7 @@ impl Invoker {
                     world.schedule(now + 1_000, Step::Duplicate(index));
                 }
             }
-            Ended::Failed { error_type, timed_out } => {
+            Ended::Failed { error_type, timed_out, .. } => {
                 world.metrics.errored(now);
                 let message =
                     if timed_out { "Task timed out".to_owned() } else { format!("{error_type} raised") };

@@ -19,7 +19,8 @@ use crate::sim::core::clock::Millis;
 use crate::sim::core::error::ConfigError;
 use crate::sim::core::function::invocation::Function;
 use crate::sim::core::progress::ProgressFn;
-use crate::sim::core::run_loop::{self, World};
+use crate::sim::core::run_loop;
+use crate::sim::core::world::World;
 
 /// Lambda's asynchronous invocation in virtual time.
 ///

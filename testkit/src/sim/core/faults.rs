@@ -84,18 +84,34 @@ impl Default for InvocationFaults {
     }
 }
 
-/// How long an invocation takes in virtual time when it does not time out:
-/// `per_invocation + per_record × records`.
+/// How long an invocation takes in virtual time, besides the time the
+/// function takes on its own.
+///
+/// A closure [`Function`](crate::sim::Function) takes no time of its own:
+/// its invocation lasts `per_invocation + per_record × records`. A real
+/// handler ([`lambda_function`](crate::sim::lambda_function)) runs on the
+/// simulation's clock: its own waits (a `tokio::time::sleep` standing for a
+/// slow call, a [`RecordFault`](crate::RecordFault)-style delay) count too,
+/// it is killed at the function timeout with what it did so far kept, and
+/// invocations that overlap in time run together. `jitter` delays each
+/// record's call by a random 0 to `jitter` ms drawn from the seed, so that
+/// concurrent invocations interleave differently from seed to seed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timing {
-    /// Fixed cost of an invocation (ms). Default 20.
+    /// Fixed cost of an invocation (ms), charged after the function
+    /// returns. Default 20.
     pub per_invocation: Millis,
-    /// Cost per record (ms). Default 1.
+    /// Cost per record (ms), charged after the function returns. Default 1.
     pub per_record: Millis,
+    /// Each record's call of a real handler waits a random 0 to `jitter`
+    /// ms first (injected by the engine, or by `lambda_batch::observe` in a
+    /// hand-written handler). Default 0.
+    pub jitter: Millis,
 }
 
 impl Timing {
-    /// How long an invocation of `records` records takes.
+    /// How long an invocation of `records` records takes besides the
+    /// function's own time.
     pub(crate) fn of(&self, records: usize) -> Millis {
         self.per_invocation + self.per_record * records as Millis
     }
@@ -103,7 +119,7 @@ impl Timing {
 
 impl Default for Timing {
     fn default() -> Self {
-        Timing { per_invocation: 20, per_record: 1 }
+        Timing { per_invocation: 20, per_record: 1, jitter: 0 }
     }
 }
 
@@ -115,11 +131,13 @@ pub(crate) struct Drawn {
     pub(crate) function_error: bool,
     /// The invocation times out.
     pub(crate) timeout: bool,
+    /// How long each record's call waits first (ms; empty without jitter).
+    pub(crate) record_delays: Vec<Millis>,
 }
 
 impl Drawn {
     /// Draws the faults of an invocation of `records` records.
-    pub(crate) fn draw(faults: &InvocationFaults, rng: &mut SimRng, records: usize) -> Self {
+    pub(crate) fn draw(faults: &InvocationFaults, timing: &Timing, rng: &mut SimRng, records: usize) -> Self {
         let failing_records = if faults.record_failure > 0.0 {
             (0..records).filter(|_| rng.chance(faults.record_failure)).collect()
         } else {
@@ -127,7 +145,12 @@ impl Drawn {
         };
         let timeout = rng.chance(faults.timeout);
         let function_error = !timeout && rng.chance(faults.function_error);
-        Drawn { failing_records, function_error, timeout }
+        let record_delays = if timing.jitter > 0 {
+            (0..records).map(|_| rng.below(timing.jitter + 1)).collect()
+        } else {
+            Vec::new()
+        };
+        Drawn { failing_records, function_error, timeout, record_delays }
     }
 }
 
@@ -136,34 +159,53 @@ pub(crate) enum Ended {
     /// The function returned this response.
     Returned(Value),
     /// A function error (`Sandbox.Timedout` for a timeout).
-    Failed { error_type: Arc<str>, timed_out: bool },
+    Failed {
+        /// `errorType`.
+        error_type: Arc<str>,
+        /// Lambda stopped it at the function timeout.
+        timed_out: bool,
+        /// It timed out because the function ran out of time (its own time
+        /// and the [`Timing`] overran the timeout), not by a drawn fault.
+        out_of_time: bool,
+    },
 }
 
 impl Ended {
-    /// Applies the drawn faults to what the function returned, and says
-    /// when (ms after the start) the invocation ends.
+    /// A timeout at the function timeout: drawn, or `out_of_time`.
+    pub(crate) fn timed_out(out_of_time: bool) -> Self {
+        Ended::Failed { error_type: "Sandbox.Timedout".into(), timed_out: true, out_of_time }
+    }
+
+    /// Applies the drawn faults to what the function returned after
+    /// running `elapsed` ms on its own (`None`: killed at the timeout), and
+    /// says when (ms after the start) the invocation ends.
     pub(crate) fn settle(
-        result: InvocationResult,
+        result: Option<InvocationResult>,
+        elapsed: Millis,
         drawn: &Drawn,
         timing: &Timing,
         records: usize,
         function_timeout: Millis,
     ) -> (Ended, Millis) {
-        let took = timing.of(records);
-        if drawn.timeout || took > function_timeout {
-            return (
-                Ended::Failed { error_type: "Sandbox.Timedout".into(), timed_out: true },
-                function_timeout,
-            );
+        let Some(result) = result else { return (Ended::timed_out(true), function_timeout) };
+        let took = elapsed.saturating_add(timing.of(records));
+        if took > function_timeout {
+            return (Ended::timed_out(true), function_timeout);
         }
+        if drawn.timeout {
+            return (Ended::timed_out(false), function_timeout);
+        }
+        let failed = |error_type: &str| Ended::Failed {
+            error_type: error_type.into(),
+            timed_out: false,
+            out_of_time: false,
+        };
         if drawn.function_error {
-            return (Ended::Failed { error_type: "Runtime.ExitError".into(), timed_out: false }, took);
+            return (failed("Runtime.ExitError"), took);
         }
         match result {
             InvocationResult::Response(value) => (Ended::Returned(value), took),
-            InvocationResult::Error { error_type, .. } => {
-                (Ended::Failed { error_type: error_type.into(), timed_out: false }, took)
-            }
+            InvocationResult::Error { error_type, .. } => (failed(&error_type), took),
         }
     }
 }

@@ -13,3 +13,4 @@ pub(crate) mod rng;
 pub(crate) mod run_loop;
 pub(crate) mod stable_hash;
 pub(crate) mod trace;
+pub(crate) mod world;

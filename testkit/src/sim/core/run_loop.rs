@@ -8,186 +8,19 @@
 //! and hands it to the simulation; when the simulation answers with a
 //! [`Call`], the loop draws the run's faults, invokes the function, records
 //! the invocation, and hands the outcome back (`Simulated::on_outcome`)
-//! when the invocation ends in virtual time. State every simulation needs
+//! when the invocation ends in virtual time. A real handler's invocations
+//! (`Function::clocked`) take time of their own and run together between events. State every simulation needs
 //! (clock, seeded generator, metrics, trace) lives in a [`World`] the loop
 //! lends to each callback.
 //!
 //! (The trait is not called `Source`: in lambda-batch an event source is
 //! `lambda_batch::Source` / `SourceKind`, what a batch comes from.)
 
-use std::sync::Arc;
-
-use crate::sim::core::clock::{Agenda, Millis};
-use crate::sim::core::faults::{Drawn, Ended, InvocationFaults, Timing};
-use crate::sim::core::function::invocation::{Function, Invocation};
-use crate::sim::core::function::payload::Payload;
-use crate::sim::core::metrics::Metrics;
+use crate::sim::core::clock::Millis;
+use crate::sim::core::faults::Ended;
+use crate::sim::core::function::invocation::Function;
 use crate::sim::core::progress::{Progress, ProgressFn, Ticker};
-use crate::sim::core::rng::SimRng;
-use crate::sim::core::trace::{Trace, TraceEvent};
-
-/// The agenda lane for arrivals (sends, puts), scheduled in time order.
-pub(crate) const ARRIVALS: usize = 0;
-/// The agenda lane for timers of a fixed length (visibility timeouts).
-pub(crate) const TIMERS: usize = 1;
-
-/// What sits on the agenda: an event of the simulation, or the end of an
-/// invocation the loop made (an index into its in-flight outcomes).
-enum Step<E> {
-    Event(E),
-    Ended(usize),
-}
-
-/// What every simulation shares, lent to it at every step.
-pub(crate) struct World<E> {
-    agenda: Agenda<Step<E>>,
-    /// The run's only source of randomness.
-    pub(crate) rng: SimRng,
-    /// What goes wrong (read by the loop for each invocation, and by the
-    /// simulations for their own faults: throttles, lost deletes, duplicates).
-    pub(crate) faults: InvocationFaults,
-    timing: Timing,
-    /// The CloudWatch-style metrics.
-    pub(crate) metrics: Metrics,
-    /// The trace.
-    pub(crate) trace: Trace,
-    /// Records handed to the function, over all invocations.
-    pub(crate) records_delivered: u64,
-}
-
-impl<E> World<E> {
-    /// A world at virtual time 0.
-    pub(crate) fn new(seed: u64, faults: InvocationFaults, timing: Timing, trace: bool) -> Self {
-        World {
-            agenda: Agenda::new(),
-            rng: SimRng::new(seed),
-            faults,
-            timing,
-            metrics: Metrics::default(),
-            trace: Trace::new(trace),
-            records_delivered: 0,
-        }
-    }
-
-    /// The current virtual time.
-    pub(crate) fn now(&self) -> Millis {
-        self.agenda.now()
-    }
-
-    /// Schedules `event` at `at` (never before now); events at the same
-    /// time happen in the order they were scheduled.
-    pub(crate) fn schedule(&mut self, at: Millis, event: impl Into<E>) {
-        self.agenda.at(at, Step::Event(event.into()));
-    }
-
-    /// Schedules `event` in an in-order lane ([`ARRIVALS`], [`TIMERS`]):
-    /// the same order as [`World::schedule`], cheaper when a lane's events
-    /// come in time order.
-    pub(crate) fn schedule_in_lane(&mut self, lane: usize, at: Millis, event: impl Into<E>) {
-        self.agenda.at_in_lane(lane, at, Step::Event(event.into()));
-    }
-
-    /// Records that invocation `number` ended in a function error or a
-    /// timeout (`Errors` and its trace entry); `retried` records come back.
-    pub(crate) fn function_failed(
-        &mut self,
-        number: u64,
-        retried: usize,
-        error_type: Arc<str>,
-        timed_out: bool,
-    ) {
-        let now = self.now();
-        self.metrics.errored(now);
-        let outcome = if timed_out { "timeout" } else { "function_error" };
-        let retried = u32::try_from(retried).unwrap_or(u32::MAX);
-        self.trace.push(now, || TraceEvent::Response {
-            invocation: number,
-            outcome,
-            retried,
-            error: Some(error_type),
-        });
-    }
-
-    /// Records how Lambda read the response of invocation `number`
-    /// (`complete_success`, `partial_success`, `complete_failure`):
-    /// `retried` records come back.
-    pub(crate) fn responded(&mut self, number: u64, outcome: &'static str, retried: usize) {
-        let retried = u32::try_from(retried).unwrap_or(u32::MAX);
-        self.trace.push(self.now(), || TraceEvent::Response {
-            invocation: number,
-            outcome,
-            retried,
-            error: None,
-        });
-    }
-
-    /// Draws the faults, invokes the function and records the invocation;
-    /// returns how it ended and how long it took.
-    fn invoke<T>(
-        &mut self,
-        call: Call<'_, T>,
-        function: &mut impl Function,
-    ) -> (Completion<T>, Ended, Millis) {
-        let now = self.now();
-        let records = call.payload.records();
-        let drawn = Drawn::draw(&self.faults, &mut self.rng, records);
-        let fresh;
-        let request_id: &str = match call.request_id {
-            Some(id) => id,
-            None => {
-                fresh = self.rng.request_id();
-                &fresh
-            }
-        };
-        let result = function.invoke(&Invocation {
-            request_id,
-            attempt: call.attempt,
-            started_at: now,
-            timeout: call.timeout,
-            payload: call.payload,
-            failing_records: &drawn.failing_records,
-        });
-        // An asynchronous event counts as one record for timing and trace.
-        let counted = records.max(1);
-        let (number, attempt) = (call.number, call.attempt);
-        self.trace.push(now, || TraceEvent::Invoked {
-            invocation: number,
-            request_id: call.request_id.map_or_else(|| request_id.into(), Arc::clone),
-            records: u32::try_from(counted).unwrap_or(u32::MAX),
-            attempt,
-        });
-        self.metrics.invoked(now);
-        self.records_delivered += records as u64;
-        let (ended, took) = Ended::settle(result, &drawn, &self.timing, counted, call.timeout);
-        (call.then, ended, took)
-    }
-}
-
-/// An invocation a simulation asks the loop to make now.
-pub(crate) struct Call<'a, T> {
-    /// The invocation number in the trace (the simulation's numbering).
-    pub(crate) number: u64,
-    /// The request id, or `None` for a new one (drawn after the faults).
-    pub(crate) request_id: Option<&'a Arc<str>>,
-    /// The attempt number the function sees.
-    pub(crate) attempt: u32,
-    /// The function timeout (ms).
-    pub(crate) timeout: Millis,
-    /// What the invocation carries.
-    pub(crate) payload: Payload<'a>,
-    /// What happens when it ends.
-    pub(crate) then: Completion<T>,
-}
-
-/// What the loop does with an invocation's outcome.
-pub(crate) enum Completion<T> {
-    /// Hands it to `Simulated::on_outcome` with this ticket when the
-    /// invocation ends in virtual time.
-    Report(T),
-    /// Drops it: the invocation changes nothing (a spontaneous duplicate).
-    /// A function error still counts in `Errors`, when it ends.
-    Forget,
-}
+use crate::sim::core::world::{Call, InFlight, Step, World};
 
 /// A model of where items wait and what delivers them (an event source
 /// mapping or the asynchronous invoker), driven by [`run`].
@@ -232,6 +65,10 @@ pub(crate) trait Simulated {
 
 /// Runs `simulation` until nothing is left to happen or virtual time
 /// `until`, calling `progress` about every million events.
+///
+/// A clocked function (`Function::clocked`)'s invocations run between the agenda's events:
+/// before the next event is due, they run until then, and one that ends
+/// first ends there.
 pub(crate) fn run<S: Simulated>(
     mut simulation: S,
     mut world: World<S::Event>,
@@ -241,34 +78,38 @@ pub(crate) fn run<S: Simulated>(
 ) -> S::Report {
     simulation.start(&mut world);
     let mut ticker = Ticker::new(progress);
-    // Outcomes of invocations still running, by slot, and the free slots.
-    let mut running: Vec<Option<(S::Ticket, Ended)>> = Vec::new();
-    let mut free: Vec<usize> = Vec::new();
-    while let Some(step) = world.agenda.next(until) {
+    let mut slots = Slots::default();
+    loop {
+        if let Some(clocked) = function.clocked().filter(|clocked| clocked.running()) {
+            let next = world.agenda.next_time().map_or(until, |next| next.min(until));
+            if let Some((slot, result, at)) = clocked.run_until(next) {
+                if let Some(flight) = slots.in_flight[slot].take() {
+                    let elapsed = at.saturating_sub(flight.started_at);
+                    if world.finish(slot, flight, result, elapsed, &mut slots.ended) {
+                        slots.free.push(slot);
+                    }
+                }
+                continue;
+            }
+        }
+        let Some(step) = world.agenda.next(until) else { break };
         match step {
             Step::Event(event) => {
                 if let Some(call) = simulation.on_event(event, &mut world) {
-                    let now = world.now();
-                    match world.invoke(call, function) {
-                        (Completion::Report(ticket), ended, took) => {
-                            let slot = free.pop().unwrap_or(running.len());
-                            if slot == running.len() {
-                                running.push(None);
-                            }
-                            running[slot] = Some((ticket, ended));
-                            world.agenda.at(now + took, Step::Ended(slot));
-                        }
-                        (Completion::Forget, ended, took) => {
-                            if matches!(ended, Ended::Failed { .. }) {
-                                world.metrics.errored(now + took);
+                    let slot = slots.take();
+                    match world.start(call, function, slot) {
+                        (flight, None) => slots.in_flight[slot] = Some(flight),
+                        (flight, Some(result)) => {
+                            if world.finish(slot, flight, Some(result), 0, &mut slots.ended) {
+                                slots.free.push(slot);
                             }
                         }
                     }
                 }
             }
             Step::Ended(slot) => {
-                if let Some((ticket, ended)) = running[slot].take() {
-                    free.push(slot);
+                if let Some((ticket, ended)) = slots.ended[slot].take() {
+                    slots.free.push(slot);
                     simulation.on_outcome(ticket, ended, &mut world);
                 }
             }
@@ -287,12 +128,40 @@ pub(crate) fn run<S: Simulated>(
     simulation.report(world)
 }
 
+/// The loop's invocation slots: each is taken from an invocation's start
+/// until its end is handed to the simulation (or forgotten).
+struct Slots<T> {
+    in_flight: Vec<Option<InFlight<T>>>,
+    ended: Vec<Option<(T, Ended)>>,
+    free: Vec<usize>,
+}
+
+impl<T> Default for Slots<T> {
+    fn default() -> Self {
+        Slots { in_flight: Vec::new(), ended: Vec::new(), free: Vec::new() }
+    }
+}
+
+impl<T> Slots<T> {
+    fn take(&mut self) -> usize {
+        self.free.pop().unwrap_or_else(|| {
+            self.in_flight.push(None);
+            self.ended.push(None);
+            self.in_flight.len() - 1
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::{Value, json};
 
     use super::*;
     use crate::sim::InvocationResult;
+    use crate::sim::core::faults::{InvocationFaults, Timing};
+    use crate::sim::core::function::invocation::Invocation;
+    use crate::sim::core::function::payload::Payload;
+    use crate::sim::core::world::{ARRIVALS, Completion};
 
     /// The smallest simulation: each event invokes the function once with an
     /// asynchronous payload; odd events' outcomes are forgotten.

@@ -14,8 +14,8 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::sim::core::clock::Millis;
-use crate::sim::core::run_loop::World;
 use crate::sim::core::trace::TraceEvent;
+use crate::sim::core::world::World;
 use crate::sim::cursor::logs::{Logs, StreamRecordEnd};
 
 /// What a mapping schedules on the agenda: poll this shard or partition.

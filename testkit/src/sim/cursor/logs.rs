@@ -9,8 +9,8 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::sim::core::clock::Millis;
-use crate::sim::core::run_loop::World;
 use crate::sim::core::trace::TraceEvent;
+use crate::sim::core::world::World;
 
 /// Numbered logs of records read by position. The model owns the records;
 /// the cursors only count positions.

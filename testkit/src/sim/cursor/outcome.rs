@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::sim::core::faults::Ended;
 use crate::sim::core::function::invocation::lists_nothing;
-use crate::sim::core::run_loop::World;
+use crate::sim::core::world::World;
 
 /// The verdict on the batch of invocation `number` (`records` records):
 /// `check` reads a response that lists failures; `None` for a function
@@ -21,7 +21,7 @@ pub(crate) fn verdict<E>(
     check: impl FnOnce(&Value) -> Verdict,
 ) -> Option<Verdict> {
     match ended {
-        Ended::Failed { error_type, timed_out } => {
+        Ended::Failed { error_type, timed_out, .. } => {
             world.function_failed(number, records, error_type, timed_out);
             None
         }

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::sim::core::faults::Ended;
 use crate::sim::core::function::payload::{KafkaDelivery, Payload, split_kafka_item_identifier};
-use crate::sim::core::run_loop::{Call, Completion, World};
+use crate::sim::core::world::{Call, Completion, World};
 use crate::sim::cursor::cursors::{Cursors, PAYLOAD_LIMIT, Poll, Room};
 use crate::sim::cursor::logs::Logs;
 use crate::sim::cursor::outcome::verdict;

@@ -15,8 +15,8 @@ use crate::sim::core::clock::Millis;
 use crate::sim::core::faults::Ended;
 use crate::sim::core::function::invocation::lists_nothing;
 use crate::sim::core::function::payload::{Payload, SqsDelivery};
-use crate::sim::core::run_loop::{Call, Completion, World};
 use crate::sim::core::trace::TraceEvent;
+use crate::sim::core::world::{Call, Completion, World};
 use crate::sim::sqs::config::{LAMBDA_READS_FIFO, SqsMappingConfig};
 use crate::sim::sqs::queue::{Queue, QueueEvent};
 
@@ -187,7 +187,7 @@ impl SqsMapping {
         let number = batch.number;
         let report_batch_item_failures = self.config.report_batch_item_failures;
         let delete: Vec<u32> = match ended {
-            Ended::Failed { error_type, timed_out } => {
+            Ended::Failed { error_type, timed_out, .. } => {
                 world.function_failed(number, batch.messages.len(), error_type, timed_out);
                 if !report_batch_item_failures {
                     self.scale_down();

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::sim::core::faults::Ended;
 use crate::sim::core::function::payload::{Payload, StreamDelivery};
-use crate::sim::core::run_loop::{Call, Completion, World};
+use crate::sim::core::world::{Call, Completion, World};
 use crate::sim::cursor::cursors::{Cursors, Poll};
 use crate::sim::cursor::outcome::verdict;
 use crate::sim::stream::config::{StreamKind, StreamSimConfig};

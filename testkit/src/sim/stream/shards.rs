@@ -11,9 +11,9 @@ use serde_json::Value;
 
 use crate::sim::core::clock::Millis;
 use crate::sim::core::function::payload::StreamDelivery;
-use crate::sim::core::run_loop::{ARRIVALS, World};
 use crate::sim::core::stable_hash::fnv;
 use crate::sim::core::trace::TraceEvent;
+use crate::sim::core::world::{ARRIVALS, World};
 use crate::sim::cursor::logs::{Logs, StreamRecordEnd};
 use crate::sim::stream::config::StreamKind;
 use crate::sim::stream::on_failure::stream_on_failure;

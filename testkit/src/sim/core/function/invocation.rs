@@ -27,6 +27,10 @@ pub struct Invocation<'a> {
     /// in `lambda_batch::observe`; a [`Function`] closure should fail them
     /// itself.
     pub failing_records: &'a [usize],
+    /// How long each record's call waits first (ms, by index; empty when
+    /// [`Timing::jitter`](crate::sim::Timing::jitter) is 0). Injected like
+    /// `failing_records`; a closure may ignore them.
+    pub record_delays: &'a [Millis],
 }
 
 /// What the function returned.
@@ -87,12 +91,41 @@ pub(crate) fn lists_nothing(response: &Value) -> bool {
 }
 
 /// A function the simulator invokes. Closures
-/// `FnMut(&Invocation) -> InvocationResult` are functions; so is
+/// `FnMut(&Invocation) -> InvocationResult` are functions: they run at
+/// once, their effects at `invocation.started_at`. So is
 /// [`lambda_function`](crate::sim::lambda_function)`(handler)` for a real
-/// Lambda handler.
+/// Lambda handler, which runs on the simulation's clock (see
+/// [`Timing`](crate::sim::Timing)).
 pub trait Function {
-    /// Runs one invocation. Effects happen at `invocation.started_at`.
+    /// Runs one invocation to its end.
     fn invoke(&mut self, invocation: &Invocation<'_>) -> InvocationResult;
+
+    /// The function as one whose invocations take virtual time of their
+    /// own and run together, if it is one (a real handler). The
+    /// simulations use it; there is no need to implement it.
+    #[doc(hidden)]
+    fn clocked(&mut self) -> Option<&mut dyn Clocked> {
+        None
+    }
+}
+
+/// A function whose invocations take virtual time of their own: started
+/// one by one, run together on the simulation's clock until one ends or is
+/// killed at its timeout. Implemented by
+/// [`LambdaFunction`](crate::sim::LambdaFunction); the simulations drive it.
+#[doc(hidden)]
+pub trait Clocked {
+    /// Starts `invocation` in `slot` at `invocation.started_at`; it is
+    /// killed `invocation.timeout` ms later if still running.
+    fn start(&mut self, slot: usize, invocation: &Invocation<'_>);
+
+    /// Whether an invocation started is still running.
+    fn running(&self) -> bool;
+
+    /// Runs the invocations started until one ends (its slot, its result,
+    /// or `None` if it was killed at its timeout, and the virtual time it
+    /// ended), or until virtual time `until` with none ended.
+    fn run_until(&mut self, until: Millis) -> Option<(usize, Option<InvocationResult>, Millis)>;
 }
 
 impl<F: FnMut(&Invocation<'_>) -> InvocationResult> Function for F {

@@ -1,7 +1,8 @@
 //! The adapter that runs a real Lambda handler as a [`Function`]: the
-//! event rendered exactly as Lambda sends it, on a paused tokio runtime,
-//! with the run's per-record faults injected.
+//! event rendered exactly as Lambda sends it, on the simulation's clock
+//! (`clockwork`), with the run's per-record faults and delays injected.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
@@ -13,8 +14,9 @@ use lambda_runtime::Diagnostic;
 use serde::Serialize;
 
 use crate::harness::FromBatchJson;
-use crate::sim::core::function::invocation::{Function, Invocation, InvocationResult};
-use crate::sim::core::function::payload::Payload;
+use crate::sim::core::clock::Millis;
+use crate::sim::core::function::clockwork::{Clockwork, InvocationFuture};
+use crate::sim::core::function::invocation::{Clocked, Function, Invocation, InvocationResult};
 use crate::sim::core::function::render;
 
 /// Runs a real Lambda handler: anything `lambda_runtime::service_fn`
@@ -23,89 +25,162 @@ use crate::sim::core::function::render;
 ///
 /// Each invocation renders the event exactly as Lambda would (real field
 /// names, attributes, base64 Kinesis data), builds the payload type from
-/// the JSON text as `lambda_runtime` does, runs the handler on a
-/// single-threaded tokio runtime with a paused clock and a `Context` whose
-/// request id and deadline are the invocation's, and serializes the
-/// response. The run's per-record faults are injected into the engine.
+/// the JSON text as `lambda_runtime` does, and runs the handler with a
+/// `Context` whose request id and deadline are the invocation's. The run's
+/// per-record faults and delays are injected into the engine (or into a
+/// hand-written handler's `lambda_batch::observe`d work).
+///
+/// The handler runs on the simulation's clock (a single-threaded tokio
+/// runtime with a paused clock): what it awaits takes virtual time
+/// (`tokio::time::sleep(..)` standing for a slow call, the engine's own
+/// deadline guard), invocations that overlap in time run together,
+/// interleaving at their awaits, and an invocation still running at the
+/// function timeout is stopped there, its effects so far kept, and ends in
+/// `Sandbox.Timedout` as on Lambda.
 ///
 /// Call the simulation from synchronous code (a plain `#[test]`, `main`, a
 /// thread): inside an async context every invocation fails with
 /// `Testkit.InsideAsyncContext` instead of blocking the runtime.
-pub fn lambda_function<F, P>(handler: F) -> LambdaFunction<F, P> {
-    LambdaFunction { handler, runtime: None, payload: PhantomData }
+pub fn lambda_function<'f, F, P>(handler: F) -> LambdaFunction<'f, F, P> {
+    LambdaFunction { handler, clockwork: None, payload: PhantomData }
 }
 
 /// A real Lambda handler as a [`Function`]; see [`lambda_function`].
-pub struct LambdaFunction<F, P> {
+pub struct LambdaFunction<'f, F, P> {
     handler: F,
-    runtime: Option<tokio::runtime::Runtime>,
+    clockwork: Option<Clockwork<'f>>,
     payload: PhantomData<fn(P)>,
 }
 
-impl<F, P> std::fmt::Debug for LambdaFunction<F, P> {
+impl<F, P> std::fmt::Debug for LambdaFunction<'_, F, P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LambdaFunction").finish_non_exhaustive()
     }
 }
 
-impl<F, Fut, P, R, E> Function for LambdaFunction<F, P>
+impl<'f, F, Fut, P, R, E> LambdaFunction<'f, F, P>
 where
     F: Fn(LambdaEvent<P>) -> Fut,
-    Fut: Future<Output = Result<R, E>>,
+    Fut: Future<Output = Result<R, E>> + 'f,
+    P: FromBatchJson,
+    R: Serialize,
+    E: Into<Diagnostic>,
+{
+    /// The clockwork, built on first use; an error when the handler cannot
+    /// run here.
+    fn clockwork(&mut self) -> Result<&mut Clockwork<'f>, InvocationResult> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err(InvocationResult::error(
+                "Testkit.InsideAsyncContext",
+                "lambda_function runs the handler on its own tokio runtime and cannot be called from async \
+                 code: run the simulation from a plain #[test] or main, or in std::thread::spawn",
+            ));
+        }
+        if self.clockwork.is_none() {
+            let built = Clockwork::new()
+                .map_err(|error| InvocationResult::error("Testkit.Runtime", &error.to_string()))?;
+            self.clockwork = Some(built);
+        }
+        self.clockwork.as_mut().ok_or_else(|| InvocationResult::error("Testkit.Runtime", "no tokio runtime"))
+    }
+
+    /// The invocation's work as a future: the event rendered and read as
+    /// `lambda_runtime` reads it, the handler called in the injector's
+    /// scope, its response serialized.
+    fn begin(&self, invocation: &Invocation<'_>) -> InvocationFuture<'f> {
+        crate::harness::quiet_injected_panics();
+        let text = render::event(&invocation.payload);
+        let payload = match P::from_batch_text(&text) {
+            Ok(payload) => payload,
+            Err(error) => {
+                let result = InvocationResult::error("Runtime.DeserializeError", &error);
+                return Box::pin(std::future::ready(result));
+            }
+        };
+        let mut cx = crate::context_with_budget(Duration::from_millis(invocation.timeout));
+        invocation.request_id.clone_into(&mut cx.request_id);
+        let injector = injector(invocation, &text);
+        let called =
+            std::panic::catch_unwind(AssertUnwindSafe(|| (self.handler)(LambdaEvent::new(payload, cx))));
+        let Ok(handler) = called else {
+            return Box::pin(std::future::ready(InvocationResult::error(
+                "Runtime.Panic",
+                "the handler panicked",
+            )));
+        };
+        Box::pin(async move {
+            match crate::harness::lambda_response(injector.scope(handler).await) {
+                Ok(value) => InvocationResult::Response(value),
+                Err(error) => {
+                    InvocationResult::Error { error_type: error.error_type, message: error.message }
+                }
+            }
+        })
+    }
+}
+
+impl<'f, F, Fut, P, R, E> Function for LambdaFunction<'f, F, P>
+where
+    F: Fn(LambdaEvent<P>) -> Fut,
+    Fut: Future<Output = Result<R, E>> + 'f,
     P: FromBatchJson,
     R: Serialize,
     E: Into<Diagnostic>,
 {
     fn invoke(&mut self, invocation: &Invocation<'_>) -> InvocationResult {
-        crate::harness::quiet_injected_panics();
-        if tokio::runtime::Handle::try_current().is_ok() {
-            return InvocationResult::error(
-                "Testkit.InsideAsyncContext",
-                "lambda_function runs the handler on its own tokio runtime and cannot be called from async \
-                 code: run the simulation from a plain #[test] or main, or in std::thread::spawn",
-            );
-        }
-        if self.runtime.is_none() {
-            let built =
-                tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build();
-            match built {
-                Ok(runtime) => self.runtime = Some(runtime),
-                Err(error) => return InvocationResult::error("Testkit.Runtime", &error.to_string()),
-            }
-        }
-        let Some(runtime) = &self.runtime else {
-            return InvocationResult::error("Testkit.Runtime", "no tokio runtime");
+        let future = self.begin(invocation);
+        let clockwork = match self.clockwork() {
+            Ok(clockwork) => clockwork,
+            Err(error) => return error,
         };
-        let text = render::event(&invocation.payload);
-        let payload = match P::from_batch_text(&text) {
-            Ok(payload) => payload,
-            Err(error) => return InvocationResult::error("Runtime.DeserializeError", &error),
-        };
-        let mut cx = crate::context_with_budget(Duration::from_millis(invocation.timeout));
-        invocation.request_id.clone_into(&mut cx.request_id);
-        let injector = injector(invocation.failing_records, &invocation.payload, &text);
-        let call = AssertUnwindSafe(|| {
-            runtime.block_on(injector.scope((self.handler)(LambdaEvent::new(payload, cx))))
-        });
-        match std::panic::catch_unwind(call).map(crate::harness::lambda_response) {
-            Ok(Ok(value)) => InvocationResult::Response(value),
-            Ok(Err(error)) => {
-                InvocationResult::Error { error_type: error.error_type, message: error.message }
-            }
-            Err(_) => InvocationResult::error("Runtime.Panic", "the handler panicked"),
-        }
+        let caught = std::panic::catch_unwind(AssertUnwindSafe(|| clockwork.block_on(future)));
+        caught.unwrap_or_else(|_| InvocationResult::error("Runtime.Panic", "the handler panicked"))
+    }
+
+    fn clocked(&mut self) -> Option<&mut dyn Clocked> {
+        // Where the handler cannot run on the clock, `invoke` says why.
+        self.clockwork().ok()?;
+        Some(self)
     }
 }
 
-/// The injector of an invocation's record faults. It knows each record's
+impl<'f, F, Fut, P, R, E> Clocked for LambdaFunction<'f, F, P>
+where
+    F: Fn(LambdaEvent<P>) -> Fut,
+    Fut: Future<Output = Result<R, E>> + 'f,
+    P: FromBatchJson,
+    R: Serialize,
+    E: Into<Diagnostic>,
+{
+    fn start(&mut self, slot: usize, invocation: &Invocation<'_>) {
+        let future = self.begin(invocation);
+        if let Ok(clockwork) = self.clockwork() {
+            clockwork.start(slot, invocation.started_at, invocation.timeout, future);
+        }
+    }
+
+    fn running(&self) -> bool {
+        self.clockwork.as_ref().is_some_and(Clockwork::running)
+    }
+
+    fn run_until(&mut self, until: Millis) -> Option<(usize, Option<InvocationResult>, Millis)> {
+        self.clockwork.as_mut()?.run_until(until)
+    }
+}
+
+/// The injector of an invocation's record faults and delays (a failing
+/// record fails without its delay). It knows each record's
 /// identifier, read from the rendered event by the runtime's own reader
 /// (`SourceKind::identify`), so `lambda_batch::observe` in a hand-written
 /// handler finds the record it is given. Without faults no lookup can
 /// change an outcome, and none is made.
-fn injector(failing_records: &[usize], payload: &Payload<'_>, event: &str) -> std::sync::Arc<Injector> {
-    let faults = failing_records.iter().map(|&index| (index, CallFault::Error)).collect();
-    let identifiers = match payload.source() {
-        Some(source) if !failing_records.is_empty() => {
+fn injector(invocation: &Invocation<'_>, event: &str) -> std::sync::Arc<Injector> {
+    let delays = invocation.record_delays.iter().enumerate().filter(|&(_, &ms)| ms > 0);
+    let mut faults: HashMap<usize, CallFault> =
+        delays.map(|(index, &ms)| (index, CallFault::Delay(Duration::from_millis(ms)))).collect();
+    faults.extend(invocation.failing_records.iter().map(|&index| (index, CallFault::Error)));
+    let identifiers = match invocation.payload.source() {
+        Some(source) if !faults.is_empty() => {
             let event =
                 BatchEvent::from_json(event).unwrap_or_else(|_| BatchEvent::from(serde_json::Value::Null));
             event

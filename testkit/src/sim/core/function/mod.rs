@@ -2,6 +2,7 @@
 //! the events rendered as Lambda sends them, and the adapter that runs a
 //! real handler.
 
+pub(crate) mod clockwork;
 pub(crate) mod invocation;
 pub(crate) mod lambda;
 pub(crate) mod payload;
