@@ -22,6 +22,7 @@ mod redelivery;
 mod sqs;
 mod streams;
 mod suite;
+mod time;
 
 use suite::run_suite;
 
@@ -33,6 +34,13 @@ fn every_planted_defect_is_caught_and_every_correct_handler_passes() {
     cases.extend(kafka::cases());
     cases.extend(redelivery::cases());
     cases.extend(generated::cases());
+    cases.extend(time::cases());
     let problems = run_suite(&cases, seeds);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn tmp_time_cases() {
+    let problems = run_suite(&time::cases(), 3);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

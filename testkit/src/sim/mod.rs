@@ -121,7 +121,7 @@ pub use self::kafka::config::{KafkaSimConfig, KafkaSource};
 pub use self::kafka::report::{KafkaRecordFate, KafkaReport};
 pub use self::sqs::SqsSimulation;
 pub use self::sqs::config::{QueueConfig, SqsMappingConfig, SqsSimConfig};
-pub use self::sqs::report::{SqsMessageEnd, SqsMessageFate, SqsReport};
+pub use self::sqs::report::{Redelivery, SqsMessageEnd, SqsMessageFate, SqsReport};
 pub use self::stream::StreamSimulation;
 pub use self::stream::config::{StreamKind, StreamSimConfig, StreamSource};
 pub use self::stream::report::{StreamRecordFate, StreamReport};

@@ -150,6 +150,12 @@ impl Invoker {
         let event = &mut self.events[index as usize];
         if !duplicate {
             event.attempts += 1;
+            // Delivered once more, unasked, while this first attempt may
+            // still run: a real handler runs both at once.
+            if event.attempts == 1 && world.rng.chance(world.faults.duplicate) {
+                let after = 1 + world.rng.below(self.config.function_timeout);
+                world.schedule(now + after, Step::Duplicate(index));
+            }
         }
         event.fate.invocations += 1;
         Some(Call {
@@ -190,9 +196,6 @@ impl Invoker {
                         target: "on_success",
                         condition: "Success".into(),
                     });
-                }
-                if world.rng.chance(world.faults.duplicate) {
-                    world.schedule(now + 1_000, Step::Duplicate(index));
                 }
             }
             Ended::Failed { error_type, timed_out, .. } => {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use proptest::test_runner::TestCaseError;
 
 use crate::sim::async_invoke::report::{AsyncEventEnd, AsyncReport};
-use crate::sim::check::common::fail;
+use crate::sim::check::common::{MAKE_IDEMPOTENT, fail};
 
 /// Asynchronous invocation: every event ended, the DLQ / destinations hold
 /// exactly the failed ones, and per request id the function's effects
@@ -20,7 +20,8 @@ pub fn effects_exactly_once(
         let done = effects.get(&*event.request_id).copied().unwrap_or(0);
         if done > 1 {
             return fail(format!(
-                "request {}: the effect happened {done} times ({} invocations)",
+                "request {}: the effect happened {done} times ({} invocations with this request id: retries, \
+                 and copies Lambda delivered again, maybe while an attempt still ran): {MAKE_IDEMPOTENT}",
                 event.request_id, event.invocations
             ));
         }

@@ -42,29 +42,45 @@ pub fn first_handlings_in_order(
     Ok(())
 }
 
-/// The core of the `*_effects_exactly_once` checks: `items` are
-/// `(id, acknowledged, deliveries)`; every effect belongs to an item, none
-/// happened twice, and every acknowledged item's happened.
+/// What to do about an effect that happened twice.
+pub(crate) const MAKE_IDEMPOTENT: &str = "make the handler idempotent: claim the identifier before the effect, \
+     in one atomic step (a conditional write, an insert that fails when the identifier is there), and skip \
+     identifiers already claimed; a check followed later by a write lets two copies in flight at once both pass";
+
+/// One item of a run, for [`effects_once`].
+pub(crate) struct Delivered {
+    /// Its identifier, as the effects name it.
+    pub(crate) id: String,
+    /// It was acknowledged (deleted, committed).
+    pub(crate) acknowledged: bool,
+    /// How many times it was delivered.
+    pub(crate) deliveries: u32,
+    /// Why it came back, in words ("" when not known).
+    pub(crate) why: String,
+}
+
+/// The core of the `*_effects_exactly_once` checks: every effect belongs
+/// to an item, none happened twice, and every acknowledged item's happened.
 pub(crate) fn effects_once<'a>(
     what: &str,
-    items: impl IntoIterator<Item = (String, bool, u32)>,
+    items: impl IntoIterator<Item = Delivered>,
     effects: &'a HashMap<String, u32>,
 ) -> Result<(), TestCaseError> {
     let mut known: HashSet<&'a str> = HashSet::new();
-    for (id, acknowledged, deliveries) in items {
+    for Delivered { id, acknowledged, deliveries, why } in items {
         let done = effects.get(&id).copied().unwrap_or(0);
         if let Some((key, _)) = effects.get_key_value(&id) {
             known.insert(key);
         }
+        let why = if why.is_empty() { String::new() } else { format!("; it came back because {why}") };
         if done > 1 {
             return fail(format!(
-                "{what} {id}: its effect happened {done} times ({deliveries} deliveries): make the handler \
-                 idempotent, e.g. remember the identifiers it has handled and skip them"
+                "{what} {id}: its effect happened {done} times ({deliveries} deliveries{why}): {MAKE_IDEMPOTENT}"
             ));
         }
         if acknowledged && done == 0 {
             return fail(format!(
-                "{what} {id} was acknowledged ({deliveries} deliveries) but its effect never happened"
+                "{what} {id} was acknowledged ({deliveries} deliveries{why}) but its effect never happened"
             ));
         }
     }

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use proptest::test_runner::TestCaseError;
 
-use crate::sim::check::common::{effects_once, fail, first_handlings_in_order};
+use crate::sim::check::common::{Delivered, effects_once, fail, first_handlings_in_order};
 use crate::sim::core::function::payload::split_kafka_item_identifier;
 use crate::sim::cursor::logs::StreamRecordEnd;
 use crate::sim::kafka::report::KafkaReport;
@@ -134,8 +134,11 @@ pub fn kafka_effects_exactly_once(
     report: &KafkaReport,
     effects: &HashMap<String, u32>,
 ) -> Result<(), TestCaseError> {
-    let items = report.records.iter().map(|record| {
-        (record.item_identifier(), matches!(record.end, StreamRecordEnd::Processed(_)), record.deliveries)
+    let items = report.records.iter().map(|record| Delivered {
+        id: record.item_identifier(),
+        acknowledged: matches!(record.end, StreamRecordEnd::Processed(_)),
+        deliveries: record.deliveries,
+        why: String::new(),
     });
     effects_once("record", items, effects)
 }

@@ -4,8 +4,8 @@ use std::collections::{HashMap, HashSet};
 
 use proptest::test_runner::TestCaseError;
 
-use crate::sim::check::common::{effects_once, fail};
-use crate::sim::sqs::report::{SqsMessageEnd, SqsReport};
+use crate::sim::check::common::{Delivered, effects_once, fail};
+use crate::sim::sqs::report::{Redelivery, SqsMessageEnd, SqsReport};
 
 /// Every message ended (deleted, moved to the DLQ, expired, or dropped as
 /// a FIFO duplicate) and the metrics add up.
@@ -18,8 +18,14 @@ pub fn nothing_lost(report: &SqsReport) -> Result<(), TestCaseError> {
             SqsMessageEnd::Expired(_) => counts[2] += 1,
             SqsMessageEnd::Deduplicated(_) => counts[3] += 1,
             SqsMessageEnd::InQueue => {
+                let causes = message.redelivery_causes();
+                let why = if causes.is_empty() {
+                    String::new()
+                } else {
+                    format!(": it came back because {causes}")
+                };
                 return fail(format!(
-                    "message {} is still in the queue after {} receives",
+                    "message {} is still in the queue after {} receives{why}",
                     message.id, message.receive_count
                 ));
             }
@@ -99,8 +105,47 @@ pub fn message_effects_exactly_once(
     report: &SqsReport,
     effects: &HashMap<String, u32>,
 ) -> Result<(), TestCaseError> {
-    let items = report.messages.iter().map(|message| {
-        (message.id.to_string(), matches!(message.end, SqsMessageEnd::Deleted(_)), message.receive_count)
+    let items = report.messages.iter().map(|message| Delivered {
+        id: message.id.to_string(),
+        acknowledged: matches!(message.end, SqsMessageEnd::Deleted(_)),
+        deliveries: message.receive_count,
+        why: message.redelivery_causes(),
     });
     effects_once("message", items, effects)
+}
+
+/// No batch is retried for ever because the handler runs out of time: a
+/// message that never got deleted, received at least twice, must not have
+/// come back every time because its invocation ran past the function
+/// timeout (and was stopped there). A handler that ignores the deadline
+/// fails this when one batch takes longer than the timeout: every retry
+/// of that batch times out again, its earlier records' effects repeated,
+/// until the messages reach the DLQ or expire. The fix is a deadline
+/// guard: stop starting records shortly before the deadline and report
+/// the ones not done as failures (`#[batch_handler]` does this by itself).
+///
+/// Timeouts drawn by [`InvocationFaults::timeout`](crate::sim::InvocationFaults::timeout)
+/// do not count: only the handler's own time does.
+///
+/// # Errors
+/// The first message that only ever came back because its invocation ran
+/// out of time.
+pub fn progress(report: &SqsReport) -> Result<(), TestCaseError> {
+    let stuck = report.messages.iter().find(|message| {
+        !matches!(message.end, SqsMessageEnd::Deleted(_) | SqsMessageEnd::Deduplicated(_))
+            && message.redeliveries.len() >= 2
+            && message.redeliveries.iter().all(|cause| matches!(cause, Redelivery::OutOfTime { .. }))
+    });
+    match stuck {
+        Some(message) => fail(format!(
+            "message {} was received {} times and never got through: every invocation it was in ran past the \
+             function timeout and was stopped ({}). The handler does not watch the deadline: stop starting \
+             records shortly before `Context::deadline` and report the ones not done as failures (a deadline \
+             guard; `#[batch_handler]` has one), or give each record a time limit",
+            message.id,
+            message.receive_count,
+            message.redelivery_causes()
+        )),
+        None => Ok(()),
+    }
 }

@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use proptest::test_runner::TestCaseError;
 
-use crate::sim::check::common::{effects_once, fail};
+use crate::sim::check::common::{Delivered, effects_once, fail};
 use crate::sim::cursor::logs::StreamRecordEnd;
 use crate::sim::stream::config::StreamKind;
 use crate::sim::stream::report::StreamReport;
@@ -85,12 +85,11 @@ pub fn stream_effects_exactly_once(
     report: &StreamReport,
     effects: &HashMap<String, u32>,
 ) -> Result<(), TestCaseError> {
-    let items = report.records.iter().map(|record| {
-        (
-            record.sequence_number.to_string(),
-            matches!(record.end, StreamRecordEnd::Processed(_)),
-            record.deliveries,
-        )
+    let items = report.records.iter().map(|record| Delivered {
+        id: record.sequence_number.to_string(),
+        acknowledged: matches!(record.end, StreamRecordEnd::Processed(_)),
+        deliveries: record.deliveries,
+        why: String::new(),
     });
     effects_once("record", items, effects)
 }

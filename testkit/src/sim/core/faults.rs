@@ -36,8 +36,13 @@ pub struct InvocationFaults {
     /// delivered again after its visibility timeout (SQS delivers at least
     /// once).
     pub lost_delete: f64,
-    /// Asynchronous invocation: an event is delivered once more with the
-    /// same request id (asynchronous invocation is at least once too).
+    /// A copy arrives while the original may still be in flight (delivery
+    /// is at least once). Asynchronous invocation: an event is delivered
+    /// once more with the same request id, during its first attempt or
+    /// after. SQS standard queues: a message just received is received
+    /// again by another batch at once. A real handler
+    /// ([`lambda_function`](crate::sim::lambda_function)) runs both copies
+    /// together, so a check-then-act race between them shows.
     pub duplicate: f64,
 }
 

@@ -97,6 +97,12 @@ pub enum TraceEvent {
         /// The message id.
         id: Arc<str>,
     },
+    /// SQS handed a message just received to another receive as well (a
+    /// standard queue delivers at least once): it is in two batches at once.
+    DeliveredTwice {
+        /// The message id.
+        id: Arc<str>,
+    },
     /// A message's visibility timeout ran out: it is visible again.
     VisibleAgain {
         /// The message id.

@@ -6,6 +6,8 @@
 //! The rules modelled: `docs/aws-rules.md#sqs-what-happens-to-a-batch`,
 //! `docs/aws-rules.md#sqs-batch-size-batching-window-and-scaling`.
 
+use std::sync::Arc;
+
 use lambda_batch::Source;
 use lambda_batch::sqs::Sqs;
 use lambda_batch::validate::{BatchView, Verdict};
@@ -19,6 +21,7 @@ use crate::sim::core::trace::TraceEvent;
 use crate::sim::core::world::{Call, Completion, World};
 use crate::sim::sqs::config::{LAMBDA_READS_FIFO, SqsMappingConfig};
 use crate::sim::sqs::queue::{Queue, QueueEvent};
+use crate::sim::sqs::report::Redelivery;
 
 /// What the mapping schedules on the agenda.
 pub(crate) enum MappingEvent {
@@ -74,7 +77,7 @@ impl SqsMapping {
     pub(crate) fn on_event<E: From<MappingEvent>>(
         &mut self,
         event: MappingEvent,
-        queue: &Queue,
+        queue: &mut Queue,
         world: &mut World<E>,
     ) -> Option<Call<'_, usize>> {
         match event {
@@ -133,7 +136,7 @@ impl SqsMapping {
     fn invoke<E: From<MappingEvent>>(
         &mut self,
         slot: usize,
-        queue: &Queue,
+        queue: &mut Queue,
         world: &mut World<E>,
     ) -> Option<Call<'_, usize>> {
         let now = world.now();
@@ -154,6 +157,11 @@ impl SqsMapping {
             } else {
                 // Given up: the messages come back when their visibility
                 // timeout ends, their receive counts already raised.
+                if let Some(batch) = &self.batches[slot] {
+                    for &message in &batch.messages {
+                        queue.note(message, number, Redelivery::Throttled);
+                    }
+                }
                 self.release(slot);
             }
             return None;
@@ -187,7 +195,17 @@ impl SqsMapping {
         let number = batch.number;
         let report_batch_item_failures = self.config.report_batch_item_failures;
         let delete: Vec<u32> = match ended {
-            Ended::Failed { error_type, timed_out, .. } => {
+            Ended::Failed { error_type, timed_out, out_of_time } => {
+                let cause = match (out_of_time, timed_out) {
+                    (true, _) => Redelivery::OutOfTime { invocation: number },
+                    (false, true) => Redelivery::TimedOut { invocation: number },
+                    (false, false) => {
+                        Redelivery::FunctionError { invocation: number, error_type: Arc::clone(&error_type) }
+                    }
+                };
+                for &message in &batch.messages {
+                    queue.note(message, number, cause.clone());
+                }
                 world.function_failed(number, batch.messages.len(), error_type, timed_out);
                 if !report_batch_item_failures {
                     self.scale_down();
@@ -196,6 +214,9 @@ impl SqsMapping {
             }
             Ended::Returned(response) if report_batch_item_failures => {
                 let (outcome, delete) = read_response(&batch.messages, &response, queue);
+                for &message in batch.messages.iter().filter(|m| !delete.contains(m)) {
+                    queue.note(message, number, Redelivery::Reported { invocation: number });
+                }
                 world.responded(number, outcome, batch.messages.len() - delete.len());
                 self.scale_up();
                 delete

@@ -143,7 +143,7 @@ impl Simulated for Sqs {
                 self.queue.on_event(event, world);
                 None
             }
-            SqsEvent::Mapping(event) => self.mapping.on_event(event, &self.queue, world),
+            SqsEvent::Mapping(event) => self.mapping.on_event(event, &mut self.queue, world),
         }
     }
 

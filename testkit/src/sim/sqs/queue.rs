@@ -15,7 +15,7 @@ use crate::sim::core::trace::TraceEvent;
 use crate::sim::core::world::{ARRIVALS, TIMERS, World};
 use crate::sim::sqs::config::QueueConfig;
 use crate::sim::sqs::groups::Groups;
-use crate::sim::sqs::report::{SqsMessageEnd, SqsMessageFate};
+use crate::sim::sqs::report::{Redelivery, SqsMessageEnd, SqsMessageFate};
 
 /// What the queue schedules on the agenda.
 pub(crate) enum QueueEvent {
@@ -40,6 +40,8 @@ struct Message {
     sequence_number: u64,
     first_received_at: Option<Millis>,
     state: State,
+    /// Why the current receive will end without a delete, once known.
+    cause: Option<Redelivery>,
 }
 
 /// An SQS queue. Messages are numbered in the order of the sends.
@@ -121,12 +123,14 @@ impl Queue {
                 sent_at: at,
                 receive_count: 0,
                 end: SqsMessageEnd::InQueue,
+                redeliveries: Vec::new(),
             },
             group,
             deduplication_id,
             sequence_number: 18_000_000_000_000_000_000 + u64::from(index) * 1_000 + world.rng.below(1_000),
             first_received_at: None,
             state: State::NotYetSent,
+            cause: None,
         });
         world.schedule_in_lane(ARRIVALS, at, QueueEvent::Send(index));
         id
@@ -220,16 +224,45 @@ impl Queue {
                 self.refresh_group(group);
             }
         } else {
+            let mut twice = Vec::new();
             while taken.len() < limit && bytes <= 6_000_000 {
                 let Some(message) = self.ready.pop_front() else { break };
                 if self.messages[message as usize].state == State::Visible
                     && self.take(message, number, &mut bytes, world)
                 {
                     taken.push(message);
+                    if world.faults.duplicate > 0.0 && world.rng.chance(world.faults.duplicate) {
+                        twice.push(message);
+                    }
                 }
+            }
+            for message in twice {
+                self.deliver_twice(message, world);
             }
         }
         taken
+    }
+
+    /// A standard queue hands a message just received to the next receive
+    /// as well: it is visible again at once (the `duplicate` fault), and the
+    /// first receive's handle goes stale.
+    fn deliver_twice<E>(&mut self, index: u32, world: &mut World<E>) {
+        let message = &mut self.messages[index as usize];
+        message.fate.redeliveries.push(Redelivery::DeliveredTwice);
+        message.state = State::Visible;
+        self.visible += 1;
+        self.ready.push_back(index);
+        let id = Arc::clone(&message.fate.id);
+        world.trace.push(world.now(), || TraceEvent::DeliveredTwice { id });
+    }
+
+    /// Notes why the current receive of a message in flight for
+    /// `invocation` will end without a delete (kept until it is visible again).
+    pub(crate) fn note(&mut self, index: u32, invocation: u64, cause: Redelivery) {
+        let message = &mut self.messages[index as usize];
+        if message.state == (State::InFlight { invocation }) {
+            message.cause = Some(cause);
+        }
     }
 
     /// One receive of a visible message: expiry, redrive to the DLQ, or
@@ -261,6 +294,7 @@ impl Queue {
             return false;
         }
         message.fate.receive_count += 1;
+        message.cause = None;
         message.first_received_at.get_or_insert(now);
         message.state = State::InFlight { invocation };
         *bytes += message.fate.body.len() + 500;
@@ -310,7 +344,8 @@ impl Queue {
             return;
         }
         if !self.config.fifo && world.rng.chance(world.faults.lost_delete) {
-            let id = Arc::clone(&message.fate.id);
+            self.note(index, invocation, Redelivery::DeleteLost);
+            let id = Arc::clone(&self.messages[index as usize].fate.id);
             world.trace.push(now, || TraceEvent::DeleteLost { id });
             return;
         }
@@ -323,10 +358,15 @@ impl Queue {
 
     fn visibility_ends<E>(&mut self, index: u32, receive_count: u32, world: &mut World<E>) {
         let now = world.now();
-        let message = &self.messages[index as usize];
-        if !matches!(message.state, State::InFlight { .. }) || message.fate.receive_count != receive_count {
+        let message = &mut self.messages[index as usize];
+        let State::InFlight { invocation } = message.state else { return };
+        if message.fate.receive_count != receive_count {
             return;
         }
+        // No outcome yet: the visibility timeout ended while its
+        // invocation still ran.
+        let cause = message.cause.take().unwrap_or(Redelivery::StillRunning { invocation });
+        message.fate.redeliveries.push(cause);
         let retention_ends = message.fate.sent_at + self.config.retention;
         self.leave_flight(index);
         if now >= retention_ends {

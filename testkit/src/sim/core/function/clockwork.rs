@@ -104,13 +104,19 @@ impl<'f> Clockwork<'f> {
             std::future::poll_fn(|cx| {
                 for (slot, entry) in running.iter_mut().enumerate() {
                     let Some(invocation) = entry.as_mut() else { continue };
-                    let result = match std::panic::catch_unwind(AssertUnwindSafe(|| {
-                        invocation.future.as_mut().poll(cx)
-                    })) {
-                        Ok(Poll::Ready(result)) => Some(result),
-                        Ok(Poll::Pending) if invocation.kill.as_mut().poll(cx).is_ready() => None,
-                        Ok(Poll::Pending) => continue,
-                        Err(_) => Some(InvocationResult::error("Runtime.Panic", "the handler panicked")),
+                    // Lambda stops the invocation at the timeout: nothing
+                    // it would do at that instant happens.
+                    let result = if invocation.kill.as_mut().poll(cx).is_ready() {
+                        None
+                    } else {
+                        let polled = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                            invocation.future.as_mut().poll(cx)
+                        }));
+                        match polled {
+                            Ok(Poll::Ready(result)) => Some(result),
+                            Ok(Poll::Pending) => continue,
+                            Err(_) => Some(InvocationResult::error("Runtime.Panic", "the handler panicked")),
+                        }
                     };
                     *entry = None;
                     return Poll::Ready(Some((slot, result, millis_since(zero, Instant::now()))));
