@@ -18,6 +18,7 @@
 mod generated;
 mod kafka;
 mod model;
+mod poison;
 mod redelivery;
 mod sqs;
 mod streams;
@@ -35,12 +36,13 @@ fn every_planted_defect_is_caught_and_every_correct_handler_passes() {
     cases.extend(redelivery::cases());
     cases.extend(generated::cases());
     cases.extend(time::cases());
+    cases.extend(poison::cases());
     let problems = run_suite(&cases, seeds);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 #[test]
 fn tmp_time_cases() {
-    let problems = run_suite(&time::cases(), 3);
+    let problems = run_suite(&time::cases().into_iter().chain(poison::cases()).collect::<Vec<_>>(), 3);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -184,7 +184,7 @@ impl Invoker {
         let now = world.now();
         let event = &mut self.events[index as usize];
         match ended {
-            Ended::Returned(response) => {
+            Ended::Returned { response, .. } => {
                 event.fate.end = AsyncEventEnd::Succeeded(now);
                 self.finished += 1;
                 if self.config.on_success {

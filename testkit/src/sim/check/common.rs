@@ -59,6 +59,10 @@ pub(crate) struct Delivered {
     pub(crate) why: String,
 }
 
+/// What to do about a record acknowledged without being processed.
+pub(crate) const REPORT_OR_PARK: &str = "a record the handler does not process must be reported as failed (it \
+     comes back), or parked with `RecordOutcome::poison` and a poison sink; acknowledging it any other way loses it";
+
 /// The core of the `*_effects_exactly_once` checks: every effect belongs
 /// to an item, none happened twice, and every acknowledged item's happened.
 pub(crate) fn effects_once<'a>(

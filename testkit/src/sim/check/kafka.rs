@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use proptest::test_runner::TestCaseError;
 
-use crate::sim::check::common::{Delivered, effects_once, fail, first_handlings_in_order};
+use crate::sim::check::common::{Delivered, REPORT_OR_PARK, effects_once, fail, first_handlings_in_order};
 use crate::sim::core::function::payload::split_kafka_item_identifier;
 use crate::sim::cursor::logs::StreamRecordEnd;
 use crate::sim::kafka::report::KafkaReport;
@@ -85,9 +85,15 @@ pub fn kafka_nothing_lost_or_unhandled(
     let last: HashMap<&str, bool> = handlings.iter().map(|(id, ok)| (id.as_str(), *ok)).collect();
     for record in &report.records {
         let id = record.item_identifier();
+        if record.parked {
+            continue;
+        }
         match (record.end, last.get(id.as_str())) {
             (StreamRecordEnd::Processed(_), None) => {
-                return fail(format!("{} record {id} was committed but never handled", Kafka::KIND));
+                return fail(format!(
+                    "{} record {id} was committed but never handled: {REPORT_OR_PARK}",
+                    Kafka::KIND
+                ));
             }
             (StreamRecordEnd::Processed(_), Some(false)) => {
                 return fail(format!(

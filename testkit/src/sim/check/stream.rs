@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use proptest::test_runner::TestCaseError;
 
-use crate::sim::check::common::{Delivered, effects_once, fail};
+use crate::sim::check::common::{Delivered, REPORT_OR_PARK, effects_once, fail};
 use crate::sim::cursor::logs::StreamRecordEnd;
 use crate::sim::stream::config::StreamKind;
 use crate::sim::stream::report::StreamReport;
@@ -53,10 +53,10 @@ pub fn stream_nothing_lost_or_unhandled(
 ) -> Result<(), TestCaseError> {
     stream_nothing_lost(report)?;
     for record in &report.records {
-        if matches!(record.end, StreamRecordEnd::Processed(_)) && !handled.contains(&*record.sequence_number)
-        {
+        let processed = matches!(record.end, StreamRecordEnd::Processed(_));
+        if processed && !record.parked && !handled.contains(&*record.sequence_number) {
             return fail(format!(
-                "record {} (key {}) was checkpointed but never handled successfully",
+                "record {} (key {}) was checkpointed but never handled successfully: {REPORT_OR_PARK}",
                 record.sequence_number, record.key
             ));
         }

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::sim::core::clock::Millis;
 use crate::sim::core::error::ConfigError;
-use crate::sim::core::function::invocation::InvocationResult;
+use crate::sim::core::function::invocation::{Completed, InvocationResult};
 use crate::sim::core::rng::SimRng;
 
 /// Fault probabilities, each drawn from the run's seeded generator.
@@ -162,7 +162,12 @@ impl Drawn {
 /// How an invocation ended, after the drawn faults.
 pub(crate) enum Ended {
     /// The function returned this response.
-    Returned(Value),
+    Returned {
+        /// The response.
+        response: Value,
+        /// Records the poison sink took (indices into the batch).
+        parked: Vec<usize>,
+    },
     /// A function error (`Sandbox.Timedout` for a timeout).
     Failed {
         /// `errorType`.
@@ -185,14 +190,16 @@ impl Ended {
     /// running `elapsed` ms on its own (`None`: killed at the timeout), and
     /// says when (ms after the start) the invocation ends.
     pub(crate) fn settle(
-        result: Option<InvocationResult>,
+        result: Option<Completed>,
         elapsed: Millis,
         drawn: &Drawn,
         timing: &Timing,
         records: usize,
         function_timeout: Millis,
     ) -> (Ended, Millis) {
-        let Some(result) = result else { return (Ended::timed_out(true), function_timeout) };
+        let Some(Completed { result, parked }) = result else {
+            return (Ended::timed_out(true), function_timeout);
+        };
         let took = elapsed.saturating_add(timing.of(records));
         if took > function_timeout {
             return (Ended::timed_out(true), function_timeout);
@@ -209,7 +216,7 @@ impl Ended {
             return (failed("Runtime.ExitError"), took);
         }
         match result {
-            InvocationResult::Response(value) => (Ended::Returned(value), took),
+            InvocationResult::Response(response) => (Ended::Returned { response, parked }, took),
             InvocationResult::Error { error_type, .. } => (failed(&error_type), took),
         }
     }

@@ -187,7 +187,7 @@ mod tests {
         }
 
         fn on_outcome(&mut self, ticket: u32, ended: Ended, world: &mut World<u32>) {
-            self.outcomes.push((ticket, world.now(), matches!(ended, Ended::Returned(_))));
+            self.outcomes.push((ticket, world.now(), matches!(ended, Ended::Returned { .. })));
         }
 
         fn progress(&self) -> (usize, usize) {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::sim::core::clock::{Agenda, Millis};
 use crate::sim::core::faults::{Drawn, Ended, InvocationFaults, Timing};
-use crate::sim::core::function::invocation::{Function, Invocation, InvocationResult};
+use crate::sim::core::function::invocation::{Completed, Function, Invocation};
 use crate::sim::core::function::payload::Payload;
 use crate::sim::core::metrics::Metrics;
 use crate::sim::core::rng::SimRng;
@@ -115,7 +115,7 @@ impl<E> World<E> {
         call: Call<'_, T>,
         function: &mut impl Function,
         slot: usize,
-    ) -> (InFlight<T>, Option<InvocationResult>) {
+    ) -> (InFlight<T>, Option<Completed>) {
         let now = self.now();
         let records = call.payload.records();
         let drawn = Drawn::draw(&self.faults, &self.timing, &mut self.rng, records);
@@ -141,7 +141,7 @@ impl<E> World<E> {
                 clocked.start(slot, &invocation);
                 None
             }
-            None => Some(function.invoke(&invocation)),
+            None => Some(function.invoke(&invocation).into()),
         };
         // An asynchronous event counts as one record for timing and trace.
         let counted = records.max(1);
@@ -166,7 +166,7 @@ impl<E> World<E> {
         &mut self,
         slot: usize,
         flight: InFlight<T>,
-        result: Option<InvocationResult>,
+        result: Option<Completed>,
         elapsed: Millis,
         ended: &mut [Option<(T, Ended)>],
     ) -> bool {

@@ -26,6 +26,8 @@ pub(crate) trait Logs {
     fn expire_front<E>(&mut self, log: u32, from: usize, to: usize, world: &mut World<E>) -> usize;
     /// Ends the record at `position`, unless it already ended.
     fn end(&mut self, log: u32, position: usize, end: StreamRecordEnd);
+    /// Notes that the poison sink took the record at `position`.
+    fn park(&mut self, log: u32, position: usize);
     /// The name of `log` in traces and on-failure records (a shard id, a
     /// `<topic>-<partition>`).
     fn name(&self, log: u32) -> Arc<str>;

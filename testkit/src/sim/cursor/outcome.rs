@@ -10,6 +10,14 @@ use crate::sim::core::faults::Ended;
 use crate::sim::core::function::invocation::lists_nothing;
 use crate::sim::core::world::World;
 
+/// The records of the batch (indices) the engine handed to the poison sink.
+pub(crate) fn parked(ended: &Ended) -> &[usize] {
+    match ended {
+        Ended::Returned { parked, .. } => parked,
+        Ended::Failed { .. } => &[],
+    }
+}
+
 /// The verdict on the batch of invocation `number` (`records` records):
 /// `check` reads a response that lists failures; `None` for a function
 /// error or timeout, which is recorded here (metrics and trace).
@@ -25,10 +33,10 @@ pub(crate) fn verdict<E>(
             world.function_failed(number, records, error_type, timed_out);
             None
         }
-        Ended::Returned(response) if report_batch_item_failures && !lists_nothing(&response) => {
+        Ended::Returned { response, .. } if report_batch_item_failures && !lists_nothing(&response) => {
             Some(check(&response))
         }
         // An empty list, or any response without ReportBatchItemFailures.
-        Ended::Returned(_) => Some(Verdict::CompleteSuccess),
+        Ended::Returned { .. } => Some(Verdict::CompleteSuccess),
     }
 }

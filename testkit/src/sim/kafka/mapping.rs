@@ -18,7 +18,7 @@ use crate::sim::core::function::payload::{KafkaDelivery, Payload, split_kafka_it
 use crate::sim::core::world::{Call, Completion, World};
 use crate::sim::cursor::cursors::{Cursors, PAYLOAD_LIMIT, Poll, Room};
 use crate::sim::cursor::logs::Logs;
-use crate::sim::cursor::outcome::verdict;
+use crate::sim::cursor::outcome::{parked, verdict};
 use crate::sim::kafka::config::{KafkaSimConfig, POLL_INTERVAL};
 use crate::sim::kafka::partitions::Partitions;
 
@@ -114,6 +114,16 @@ impl KafkaMapping {
         world.metrics.offset_lag(world.now(), lag);
         let records: usize = slices.iter().map(|(_, from, to)| to - from).sum();
         let report_batch_item_failures = self.cursors.rules().report_batch_item_failures;
+        // The event lists the slices' records in order.
+        let positions: Vec<(u32, usize)> = slices
+            .iter()
+            .flat_map(|&(partition, from, to)| (from..to).map(move |p| (partition, p)))
+            .collect();
+        for &index in parked(&ended) {
+            if let Some(&(partition, position)) = positions.get(index) {
+                partitions.park(partition, position);
+            }
+        }
         let read = verdict(ended, (number, records), report_batch_item_failures, world, |response| {
             batch_view(&slices, partitions).check(response).verdict().clone()
         });

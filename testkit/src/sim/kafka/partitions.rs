@@ -117,6 +117,7 @@ impl Partitions {
                 produced_at: at,
                 deliveries: 0,
                 end: StreamRecordEnd::Pending,
+                parked: false,
             },
             value: value.into(),
             headers: headers.into(),
@@ -215,6 +216,11 @@ impl Logs for Partitions {
             fate.end = end;
             self.finished += 1;
         }
+    }
+
+    fn park(&mut self, partition: u32, position: usize) {
+        let index = self.partitions[partition as usize].records[position] as usize;
+        self.records[index].fate.parked = true;
     }
 
     fn name(&self, partition: u32) -> Arc<str> {

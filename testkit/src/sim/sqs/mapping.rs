@@ -212,7 +212,12 @@ impl SqsMapping {
                 }
                 Vec::new()
             }
-            Ended::Returned(response) if report_batch_item_failures => {
+            Ended::Returned { response, parked } if report_batch_item_failures => {
+                for &index in &parked {
+                    if let Some(&message) = batch.messages.get(index) {
+                        queue.note_parked(message, number);
+                    }
+                }
                 let (outcome, delete) = read_response(&batch.messages, &response, queue);
                 for &message in batch.messages.iter().filter(|m| !delete.contains(m)) {
                     queue.note(message, number, Redelivery::Reported { invocation: number });
@@ -221,7 +226,7 @@ impl SqsMapping {
                 self.scale_up();
                 delete
             }
-            Ended::Returned(_) => {
+            Ended::Returned { .. } => {
                 // Without ReportBatchItemFailures any response is a full success.
                 world.responded(number, "complete_success", 0);
                 self.scale_up();

@@ -124,6 +124,7 @@ impl Queue {
                 receive_count: 0,
                 end: SqsMessageEnd::InQueue,
                 redeliveries: Vec::new(),
+                parked: false,
             },
             group,
             deduplication_id,
@@ -256,6 +257,15 @@ impl Queue {
         world.trace.push(world.now(), || TraceEvent::DeliveredTwice { id });
     }
 
+    /// Notes that the poison sink took the message in `invocation` (it is
+    /// acknowledged and parked, not lost, once that invocation deletes it).
+    pub(crate) fn note_parked(&mut self, index: u32, invocation: u64) {
+        let message = &mut self.messages[index as usize];
+        if message.state == (State::InFlight { invocation }) {
+            message.fate.parked = true;
+        }
+    }
+
     /// Notes why the current receive of a message in flight for
     /// `invocation` will end without a delete (kept until it is visible again).
     pub(crate) fn note(&mut self, index: u32, invocation: u64, cause: Redelivery) {
@@ -295,6 +305,7 @@ impl Queue {
         }
         message.fate.receive_count += 1;
         message.cause = None;
+        message.fate.parked = false;
         message.first_received_at.get_or_insert(now);
         message.state = State::InFlight { invocation };
         *bytes += message.fate.body.len() + 500;

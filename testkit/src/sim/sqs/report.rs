@@ -59,6 +59,10 @@ pub struct SqsMessageFate {
     /// Why it came back, once per time it did, in order (empty for a
     /// message received once).
     pub redeliveries: Vec<Redelivery>,
+    /// The engine handed it to the poison sink in the invocation that
+    /// deleted it: acknowledged and parked there, not lost (a
+    /// `#[batch_handler]`'s `RecordOutcome::poison`).
+    pub parked: bool,
 }
 
 impl SqsMessageFate {

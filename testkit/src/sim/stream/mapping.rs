@@ -15,7 +15,8 @@ use crate::sim::core::faults::Ended;
 use crate::sim::core::function::payload::{Payload, StreamDelivery};
 use crate::sim::core::world::{Call, Completion, World};
 use crate::sim::cursor::cursors::{Cursors, Poll};
-use crate::sim::cursor::outcome::verdict;
+use crate::sim::cursor::logs::Logs;
+use crate::sim::cursor::outcome::{parked, verdict};
 use crate::sim::stream::config::{StreamKind, StreamSimConfig};
 use crate::sim::stream::shards::Shards;
 
@@ -94,6 +95,11 @@ impl StreamMapping {
         world.metrics.iterator_age(now, now.saturating_sub(shards.at(shard, to - 1).arrived_at));
         let report_batch_item_failures = self.cursors.rules().report_batch_item_failures;
         let kind = self.kind.source();
+        for &index in parked(&ended) {
+            if from + index < to {
+                shards.park(shard, from + index);
+            }
+        }
         let read = verdict(ended, (number, to - from), report_batch_item_failures, world, |response| {
             let ids = (from..to).map(|p| (shards.at(shard, p).sequence_number.to_string(), None));
             BatchView::of(kind, ids).check(response).verdict().clone()

@@ -44,4 +44,7 @@ pub struct StreamRecordFate {
     pub deliveries: u32,
     /// How it ended.
     pub end: StreamRecordEnd,
+    /// The engine handed it to the poison sink (in some invocation):
+    /// acknowledged and parked there, not lost.
+    pub parked: bool,
 }

@@ -87,6 +87,7 @@ impl Shards {
                 arrived_at: at,
                 deliveries: 0,
                 end: StreamRecordEnd::Pending,
+                parked: false,
             },
             data: data.into(),
             event_name,
@@ -182,6 +183,10 @@ impl Logs for Shards {
             fate.end = end;
             self.finished += 1;
         }
+    }
+
+    fn park(&mut self, shard: u32, position: usize) {
+        self.records[self.shards[shard as usize].records[position] as usize].fate.parked = true;
     }
 
     fn name(&self, shard: u32) -> Arc<str> {

@@ -12,10 +12,10 @@ use std::time::Duration;
 use tokio::time::{Instant, Sleep};
 
 use crate::sim::core::clock::Millis;
-use crate::sim::core::function::invocation::InvocationResult;
+use crate::sim::core::function::invocation::{Completed, InvocationResult};
 
 /// One invocation's work, as a future the clockwork polls.
-pub(crate) type InvocationFuture<'f> = Pin<Box<dyn Future<Output = InvocationResult> + 'f>>;
+pub(crate) type InvocationFuture<'f> = Pin<Box<dyn Future<Output = Completed> + 'f>>;
 
 /// An invocation started and not ended.
 struct Running<'f> {
@@ -25,7 +25,7 @@ struct Running<'f> {
 }
 
 /// What ended one invocation, for [`Clockwork::run_until`].
-pub(crate) type Finished = (usize, Option<InvocationResult>, Millis);
+pub(crate) type Finished = (usize, Option<Completed>, Millis);
 
 /// The invocations in flight and the paused clock they run on.
 pub(crate) struct Clockwork<'f> {
@@ -115,7 +115,9 @@ impl<'f> Clockwork<'f> {
                         match polled {
                             Ok(Poll::Ready(result)) => Some(result),
                             Ok(Poll::Pending) => continue,
-                            Err(_) => Some(InvocationResult::error("Runtime.Panic", "the handler panicked")),
+                            Err(_) => {
+                                Some(InvocationResult::error("Runtime.Panic", "the handler panicked").into())
+                            }
                         }
                     };
                     *entry = None;

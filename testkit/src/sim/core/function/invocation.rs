@@ -122,10 +122,28 @@ pub trait Clocked {
     /// Whether an invocation started is still running.
     fn running(&self) -> bool;
 
-    /// Runs the invocations started until one ends (its slot, its result,
-    /// or `None` if it was killed at its timeout, and the virtual time it
-    /// ended), or until virtual time `until` with none ended.
-    fn run_until(&mut self, until: Millis) -> Option<(usize, Option<InvocationResult>, Millis)>;
+    /// Runs the invocations started until one ends (its slot, what it
+    /// yielded, or `None` if it was killed at its timeout, and the virtual
+    /// time it ended), or until virtual time `until` with none ended.
+    fn run_until(&mut self, until: Millis) -> Option<(usize, Option<Completed>, Millis)>;
+}
+
+/// What an invocation's work yields: the result, and the records (indices
+/// into the batch) the engine handed to the poison sink, acknowledged and
+/// parked rather than handled.
+#[doc(hidden)]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Completed {
+    /// What the function returned.
+    pub result: InvocationResult,
+    /// Records the poison sink took.
+    pub parked: Vec<usize>,
+}
+
+impl From<InvocationResult> for Completed {
+    fn from(result: InvocationResult) -> Self {
+        Completed { result, parked: Vec::new() }
+    }
 }
 
 impl<F: FnMut(&Invocation<'_>) -> InvocationResult> Function for F {

@@ -9,14 +9,14 @@ use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
 use lambda_batch::fault::{CallFault, Injector};
-use lambda_batch::{BatchEvent, LambdaEvent};
+use lambda_batch::{BatchEvent, LambdaEvent, RecordStatus};
 use lambda_runtime::Diagnostic;
 use serde::Serialize;
 
 use crate::harness::FromBatchJson;
 use crate::sim::core::clock::Millis;
 use crate::sim::core::function::clockwork::{Clockwork, InvocationFuture};
-use crate::sim::core::function::invocation::{Clocked, Function, Invocation, InvocationResult};
+use crate::sim::core::function::invocation::{Clocked, Completed, Function, Invocation, InvocationResult};
 use crate::sim::core::function::render;
 
 /// Runs a real Lambda handler: anything `lambda_runtime::service_fn`
@@ -94,7 +94,7 @@ where
             Ok(payload) => payload,
             Err(error) => {
                 let result = InvocationResult::error("Runtime.DeserializeError", &error);
-                return Box::pin(std::future::ready(result));
+                return Box::pin(std::future::ready(result.into()));
             }
         };
         let mut cx = crate::context_with_budget(Duration::from_millis(invocation.timeout));
@@ -103,18 +103,17 @@ where
         let called =
             std::panic::catch_unwind(AssertUnwindSafe(|| (self.handler)(LambdaEvent::new(payload, cx))));
         let Ok(handler) = called else {
-            return Box::pin(std::future::ready(InvocationResult::error(
-                "Runtime.Panic",
-                "the handler panicked",
-            )));
+            let result = InvocationResult::error("Runtime.Panic", "the handler panicked");
+            return Box::pin(std::future::ready(result.into()));
         };
         Box::pin(async move {
-            match crate::harness::lambda_response(injector.scope(handler).await) {
+            let result = match crate::harness::lambda_response(injector.scope(handler).await) {
                 Ok(value) => InvocationResult::Response(value),
                 Err(error) => {
                     InvocationResult::Error { error_type: error.error_type, message: error.message }
                 }
-            }
+            };
+            Completed { result, parked: parked(&injector) }
         })
     }
 }
@@ -133,7 +132,7 @@ where
             Ok(clockwork) => clockwork,
             Err(error) => return error,
         };
-        let caught = std::panic::catch_unwind(AssertUnwindSafe(|| clockwork.block_on(future)));
+        let caught = std::panic::catch_unwind(AssertUnwindSafe(|| clockwork.block_on(future).result));
         caught.unwrap_or_else(|_| InvocationResult::error("Runtime.Panic", "the handler panicked"))
     }
 
@@ -163,9 +162,17 @@ where
         self.clockwork.as_ref().is_some_and(Clockwork::running)
     }
 
-    fn run_until(&mut self, until: Millis) -> Option<(usize, Option<InvocationResult>, Millis)> {
+    fn run_until(&mut self, until: Millis) -> Option<(usize, Option<Completed>, Millis)> {
         self.clockwork.as_mut()?.run_until(until)
     }
+}
+
+/// The records of the batch the engine handed to the poison sink (their
+/// calls settled as poison), by index.
+fn parked(injector: &Injector) -> Vec<usize> {
+    let calls = injector.calls();
+    let poison = calls.iter().filter(|call| matches!(call.status, Some(RecordStatus::Poison { .. })));
+    poison.map(|call| call.index).filter(|&index| index != usize::MAX).collect()
 }
 
 /// The injector of an invocation's record faults and delays (a failing
