@@ -31,6 +31,7 @@ mod simulator_kafka;
 mod simulator_properties;
 mod simulator_sqs;
 mod simulator_streams_async;
+mod simulator_time;
 mod source_model;
 mod sqs_event_reading;
 mod sqs_fifo;

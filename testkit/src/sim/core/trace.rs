@@ -76,7 +76,8 @@ pub enum TraceEvent {
         invocation: u64,
         /// `complete_success`, `partial_success`, `complete_failure` (the
         /// response was read and rejected or listed everything),
-        /// `function_error` or `timeout`.
+        /// `function_error`, `timeout` (a drawn fault) or `out_of_time`
+        /// (the handler ran past the function timeout and was stopped).
         outcome: &'static str,
         /// How many records Lambda retries because of it.
         retried: u32,

@@ -74,17 +74,23 @@ impl<E> World<E> {
     }
 
     /// Records that invocation `number` ended in a function error or a
-    /// timeout (`Errors` and its trace entry); `retried` records come back.
+    /// timeout (`Errors` and its trace entry; `out_of_time` when the
+    /// function itself overran the timeout); `retried` records come back.
     pub(crate) fn function_failed(
         &mut self,
         number: u64,
         retried: usize,
         error_type: Arc<str>,
         timed_out: bool,
+        out_of_time: bool,
     ) {
         let now = self.now();
         self.metrics.errored(now);
-        let outcome = if timed_out { "timeout" } else { "function_error" };
+        let outcome = match (timed_out, out_of_time) {
+            (true, true) => "out_of_time",
+            (true, false) => "timeout",
+            (false, _) => "function_error",
+        };
         let retried = u32::try_from(retried).unwrap_or(u32::MAX);
         self.trace.push(now, || TraceEvent::Response {
             invocation: number,

@@ -29,8 +29,8 @@ pub(crate) fn verdict<E>(
     check: impl FnOnce(&Value) -> Verdict,
 ) -> Option<Verdict> {
     match ended {
-        Ended::Failed { error_type, timed_out, .. } => {
-            world.function_failed(number, records, error_type, timed_out);
+        Ended::Failed { error_type, timed_out, out_of_time } => {
+            world.function_failed(number, records, error_type, timed_out, out_of_time);
             None
         }
         Ended::Returned { response, .. } if report_batch_item_failures && !lists_nothing(&response) => {

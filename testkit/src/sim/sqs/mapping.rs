@@ -206,7 +206,7 @@ impl SqsMapping {
                 for &message in &batch.messages {
                     queue.note(message, number, cause.clone());
                 }
-                world.function_failed(number, batch.messages.len(), error_type, timed_out);
+                world.function_failed(number, batch.messages.len(), error_type, timed_out, out_of_time);
                 if !report_batch_item_failures {
                     self.scale_down();
                 }

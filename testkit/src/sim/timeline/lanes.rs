@@ -137,6 +137,10 @@ fn failure_reason(outcome: &str, error: Option<&str>) -> String {
     let error = error.unwrap_or("");
     match outcome {
         "timeout" => format!("the invocation timed out ({error}): the whole batch comes back"),
+        "out_of_time" => format!(
+            "the handler ran past the function timeout and was stopped there ({error}): the whole batch comes \
+             back, the effects of what ran kept; a deadline guard stops earlier and reports what it did not do"
+        ),
         "function_error" => match error {
             "Runtime.ExitError" => {
                 "the function crashed (Runtime.ExitError): the whole batch comes back".to_owned()
