@@ -41,8 +41,3 @@ fn every_planted_defect_is_caught_and_every_correct_handler_passes() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-#[test]
-fn tmp_time_cases() {
-    let problems = run_suite(&time::cases().into_iter().chain(poison::cases()).collect::<Vec<_>>(), 3);
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
-}

@@ -29,6 +29,7 @@ mod properties;
 mod record_reading;
 mod simulator_kafka;
 mod simulator_properties;
+mod simulator_schedules;
 mod simulator_sqs;
 mod simulator_streams_async;
 mod simulator_time;

@@ -85,12 +85,14 @@
 //   `mapping`, `on_failure`), `kafka/` (`partitions`, `mapping`,
 //   `on_failure`), `async_invoke/` (`invoker`, `destinations`).
 // - `check/` (the invariants, by source) and `timeline/` (the SQS page)
-//   read the reports.
+//   read the reports; `schedules` runs a scenario once per fault schedule
+//   (the generator's fault draws replaced by a script).
 mod async_invoke;
 pub mod check;
 mod core;
 mod cursor;
 mod kafka;
+mod schedules;
 mod sqs;
 mod stream;
 pub mod timeline;
@@ -119,6 +121,9 @@ pub use self::cursor::logs::StreamRecordEnd;
 pub use self::kafka::KafkaSimulation;
 pub use self::kafka::config::{KafkaSimConfig, KafkaSource};
 pub use self::kafka::report::{KafkaRecordFate, KafkaReport};
+pub use self::schedules::{
+    FaultSchedule, MAX_SCHEDULES, ScheduleSummary, every_fault_schedule, replay_schedule,
+};
 pub use self::sqs::SqsSimulation;
 pub use self::sqs::config::{QueueConfig, SqsMappingConfig, SqsSimConfig};
 pub use self::sqs::report::{Redelivery, SqsMessageEnd, SqsMessageFate, SqsReport};

@@ -138,7 +138,7 @@ impl Invoker {
             return None;
         }
         world.metrics.async_event_age_max_ms = world.metrics.async_event_age_max_ms.max(now - queued_at);
-        if !duplicate && world.rng.chance(world.faults.throttle) {
+        if !duplicate && world.rng.chance(world.faults.throttle, "throttle") {
             // Throttles back off from 1 s to 5 min and spend no retry.
             world.metrics.throttled(now);
             let event = &mut self.events[index as usize];
@@ -152,7 +152,7 @@ impl Invoker {
             event.attempts += 1;
             // Delivered once more, unasked, while this first attempt may
             // still run: a real handler runs both at once.
-            if event.attempts == 1 && world.rng.chance(world.faults.duplicate) {
+            if event.attempts == 1 && world.rng.chance(world.faults.duplicate, "duplicate") {
                 let after = 1 + world.rng.below(self.config.function_timeout);
                 world.schedule(now + after, Step::Duplicate(index));
             }

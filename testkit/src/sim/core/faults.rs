@@ -144,12 +144,12 @@ impl Drawn {
     /// Draws the faults of an invocation of `records` records.
     pub(crate) fn draw(faults: &InvocationFaults, timing: &Timing, rng: &mut SimRng, records: usize) -> Self {
         let failing_records = if faults.record_failure > 0.0 {
-            (0..records).filter(|_| rng.chance(faults.record_failure)).collect()
+            (0..records).filter(|_| rng.chance(faults.record_failure, "record_failure")).collect()
         } else {
             Vec::new()
         };
-        let timeout = rng.chance(faults.timeout);
-        let function_error = !timeout && rng.chance(faults.function_error);
+        let timeout = rng.chance(faults.timeout, "timeout");
+        let function_error = !timeout && rng.chance(faults.function_error, "function_error");
         let record_delays = if timing.jitter > 0 {
             (0..records).map(|_| rng.below(timing.jitter + 1)).collect()
         } else {

@@ -1,8 +1,50 @@
 //! The simulator's only source of randomness: seeded, so a seed fixes the
 //! whole run.
 
+use std::cell::RefCell;
+
 use proptest::prelude::Rng;
 use proptest::test_runner::{RngAlgorithm, TestRng};
+
+thread_local! {
+    /// The fault decisions of this thread's simulations, when a schedule
+    /// is being followed (see `sim::schedules`): instead of drawing, each
+    /// fault that may happen is decided by the script.
+    static SCRIPT: RefCell<Option<Script>> = const { RefCell::new(None) };
+}
+
+/// A fault schedule being followed: the decisions to take, in order, and
+/// the ones taken.
+#[derive(Debug, Default)]
+pub(crate) struct Script {
+    /// Decisions to take (missing ones are "no").
+    pub(crate) planned: Vec<bool>,
+    /// Decisions taken: yes or no, and the fault.
+    pub(crate) taken: Vec<(bool, &'static str)>,
+}
+
+/// Follows `script` on this thread until the guard is dropped; returns the
+/// guard, which gives the script back.
+pub(crate) fn follow(script: Script) -> Following {
+    SCRIPT.with(|cell| *cell.borrow_mut() = Some(script));
+    Following
+}
+
+/// Stops following a script when dropped (even on a panic).
+pub(crate) struct Following;
+
+impl Following {
+    /// The script, with the decisions taken.
+    pub(crate) fn finish(self) -> Script {
+        SCRIPT.with(|cell| cell.borrow_mut().take()).unwrap_or_default()
+    }
+}
+
+impl Drop for Following {
+    fn drop(&mut self) {
+        SCRIPT.with(|cell| cell.borrow_mut().take());
+    }
+}
 
 /// A seeded random number generator (proptest's portable XorShift, already
 /// in the testkit's dependency graph).
@@ -17,10 +59,25 @@ impl SimRng {
         SimRng(TestRng::from_seed(RngAlgorithm::XorShift, &bytes))
     }
 
-    /// `true` with probability `p` (no draw when `p` is 0, so adding a
-    /// fault kind with probability 0 does not change other draws).
-    pub(crate) fn chance(&mut self, p: f64) -> bool {
-        p > 0.0 && self.unit() < p
+    /// Whether `fault` happens: `true` with probability `p` (no draw when
+    /// `p` is 0, so adding a fault kind with probability 0 does not change
+    /// other draws). When a schedule is followed, a fault that may happen
+    /// (`0 < p < 1`) is decided by it instead, without a draw.
+    pub(crate) fn chance(&mut self, p: f64, fault: &'static str) -> bool {
+        if p <= 0.0 {
+            return false;
+        }
+        let scripted = SCRIPT.with(|cell| {
+            let mut script = cell.borrow_mut();
+            let script = script.as_mut()?;
+            if p >= 1.0 {
+                return Some(true);
+            }
+            let yes = script.planned.get(script.taken.len()).copied().unwrap_or(false);
+            script.taken.push((yes, fault));
+            Some(yes)
+        });
+        scripted.unwrap_or_else(|| self.unit() < p)
     }
 
     /// A uniform number in `[0, 1)`.

@@ -139,7 +139,7 @@ impl Cursors {
         self.attempts += 1;
         let number = self.attempts;
         let cursor = &mut self.cursors[log as usize];
-        if world.rng.chance(world.faults.throttle) {
+        if world.rng.chance(world.faults.throttle, "throttle") {
             world.metrics.throttled(now);
             cursor.throttles += 1;
             let backoff = (1_000u64 << cursor.throttles.min(6)).min(60_000);

@@ -142,8 +142,8 @@ impl SqsMapping {
         let now = world.now();
         let batch = self.batches[slot].as_mut()?;
         let reserved = self.config.reserved_concurrency;
-        let throttled =
-            reserved.is_some_and(|r| self.running_functions >= r) || world.rng.chance(world.faults.throttle);
+        let throttled = reserved.is_some_and(|r| self.running_functions >= r)
+            || world.rng.chance(world.faults.throttle, "throttle");
         let number = batch.number;
         if throttled {
             batch.throttles += 1;

@@ -232,7 +232,7 @@ impl Queue {
                     && self.take(message, number, &mut bytes, world)
                 {
                     taken.push(message);
-                    if world.faults.duplicate > 0.0 && world.rng.chance(world.faults.duplicate) {
+                    if world.rng.chance(world.faults.duplicate, "duplicate") {
                         twice.push(message);
                     }
                 }
@@ -354,7 +354,7 @@ impl Queue {
         if message.state != (State::InFlight { invocation }) {
             return;
         }
-        if !self.config.fifo && world.rng.chance(world.faults.lost_delete) {
+        if !self.config.fifo && world.rng.chance(world.faults.lost_delete, "lost_delete") {
             self.note(index, invocation, Redelivery::DeleteLost);
             let id = Arc::clone(&self.messages[index as usize].fate.id);
             world.trace.push(now, || TraceEvent::DeleteLost { id });
