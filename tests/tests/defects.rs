@@ -40,4 +40,3 @@ fn every_planted_defect_is_caught_and_every_correct_handler_passes() {
     let problems = run_suite(&cases, seeds);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
-

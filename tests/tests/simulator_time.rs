@@ -173,3 +173,30 @@ fn the_same_seed_interleaves_overlapping_invocations_the_same_way() {
     assert!(twice > 0, "the duplicate fault delivered no message twice");
     assert_eq!(run(3).0, first);
 }
+
+/// A Kinesis handler doing a one-second call per record, deadline ignored.
+async fn kinesis_one_second_each(
+    event: LambdaEvent<lambda_batch::aws_events::KinesisEvent>,
+) -> Result<lambda_batch::aws_events::KinesisEventResponse, Error> {
+    for _ in &event.payload.records {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    Ok(lambda_batch::aws_events::KinesisEventResponse::default())
+}
+
+#[test]
+fn stream_progress_fails_a_shard_whose_batch_runs_out_of_time_on_every_retry() {
+    let mut config = sim::StreamSimConfig::new(sim::StreamKind::Kinesis);
+    config.source.shards = 1;
+    config.function_timeout = 3_000;
+    config.maximum_retry_attempts = Some(2);
+    let mut sim = sim::StreamSimulation::new(config).unwrap();
+    for i in 0..5 {
+        sim.put(0, "sensor-1", &format!("{{\"n\":{i}}}"));
+    }
+    let report = sim.run(&mut lambda_function(kinesis_one_second_each));
+    let error = sim::check::stream_progress(&report).unwrap_err().to_string();
+    assert!(error.contains("was delivered 3 times and never got through"), "{error}");
+    assert!(error.contains("deadline guard"), "{error}");
+    assert!(report.records.iter().all(|record| record.out_of_time == 3));
+}

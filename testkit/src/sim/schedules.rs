@@ -190,7 +190,9 @@ where
     let schedule = FaultSchedule { decisions: following.finish().taken };
     let result = match result {
         Ok(Ok(())) => Ok(()),
-        Ok(Err(TestCaseError::Fail(reason) | TestCaseError::Reject(reason))) => Err(reason.message().to_owned()),
+        Ok(Err(TestCaseError::Fail(reason) | TestCaseError::Reject(reason))) => {
+            Err(reason.message().to_owned())
+        }
         Err(panic) => Err(format!(
             "the scenario panicked: {}",
             panic

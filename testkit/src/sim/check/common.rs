@@ -59,6 +59,28 @@ pub(crate) struct Delivered {
     pub(crate) why: String,
 }
 
+/// What to do about a batch that runs out of time on every retry.
+pub(crate) const WATCH_THE_DEADLINE: &str = "the handler does not watch the deadline: stop starting records \
+     shortly before `Context::deadline` and report the ones not done as failures (a deadline guard; \
+     `#[batch_handler]` has one), or give each record a time limit";
+
+/// Fails when an item never acknowledged came back only because its
+/// invocations ran out of time: `(what, id, deliveries, out_of_time)`.
+pub(crate) fn stuck_on_time(
+    what: &str,
+    id: &str,
+    deliveries: u32,
+    out_of_time: u32,
+) -> Result<(), TestCaseError> {
+    if deliveries >= 2 && out_of_time == deliveries {
+        return fail(format!(
+            "{what} {id} was delivered {deliveries} times and never got through: every invocation it was in ran \
+             past the function timeout and was stopped; {WATCH_THE_DEADLINE}"
+        ));
+    }
+    Ok(())
+}
+
 /// What to do about a record acknowledged without being processed.
 pub(crate) const REPORT_OR_PARK: &str = "a record the handler does not process must be reported as failed (it \
      comes back), or parked with `RecordOutcome::poison` and a poison sink; acknowledging it any other way loses it";

@@ -6,10 +6,27 @@ use std::collections::{HashMap, HashSet};
 
 use proptest::test_runner::TestCaseError;
 
-use crate::sim::check::common::{Delivered, REPORT_OR_PARK, effects_once, fail, first_handlings_in_order};
+use crate::sim::check::common::{
+    Delivered, REPORT_OR_PARK, effects_once, fail, first_handlings_in_order, stuck_on_time,
+};
 use crate::sim::core::function::payload::split_kafka_item_identifier;
 use crate::sim::cursor::logs::StreamRecordEnd;
 use crate::sim::kafka::report::KafkaReport;
+
+/// Kafka: no batch is retried for ever because the handler runs out of
+/// time (see [`progress`](crate::sim::check::progress) for SQS): a record
+/// not committed must not have been delivered at least twice, every time
+/// in an invocation that ran past the function timeout.
+///
+/// # Errors
+/// The first such record.
+pub fn kafka_progress(report: &KafkaReport) -> Result<(), TestCaseError> {
+    for record in report.records.iter().filter(|record| !matches!(record.end, StreamRecordEnd::Processed(_)))
+    {
+        stuck_on_time("record", &record.item_identifier(), record.deliveries, record.out_of_time)?;
+    }
+    Ok(())
+}
 
 /// Every Kafka record ended (processed, discarded or expired), the metrics
 /// add up, and with an on-failure destination the destination holds

@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use proptest::test_runner::TestCaseError;
 
-use crate::sim::check::common::{Delivered, REPORT_OR_PARK, effects_once, fail};
+use crate::sim::check::common::{Delivered, REPORT_OR_PARK, WATCH_THE_DEADLINE, effects_once, fail};
 use crate::sim::sqs::report::{Redelivery, SqsMessageEnd, SqsReport};
 
 /// Every message ended (deleted, moved to the DLQ, expired, or dropped as
@@ -148,9 +148,7 @@ pub fn progress(report: &SqsReport) -> Result<(), TestCaseError> {
     match stuck {
         Some(message) => fail(format!(
             "message {} was received {} times and never got through: every invocation it was in ran past the \
-             function timeout and was stopped ({}). The handler does not watch the deadline: stop starting \
-             records shortly before `Context::deadline` and report the ones not done as failures (a deadline \
-             guard; `#[batch_handler]` has one), or give each record a time limit",
+             function timeout and was stopped ({}); {WATCH_THE_DEADLINE}",
             message.id,
             message.receive_count,
             message.redelivery_causes()

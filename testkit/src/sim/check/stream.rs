@@ -4,10 +4,25 @@ use std::collections::{HashMap, HashSet};
 
 use proptest::test_runner::TestCaseError;
 
-use crate::sim::check::common::{Delivered, REPORT_OR_PARK, effects_once, fail};
+use crate::sim::check::common::{Delivered, REPORT_OR_PARK, effects_once, fail, stuck_on_time};
 use crate::sim::cursor::logs::StreamRecordEnd;
 use crate::sim::stream::config::StreamKind;
 use crate::sim::stream::report::StreamReport;
+
+/// Streams: no batch is retried for ever because the handler runs out of
+/// time (see [`progress`](crate::sim::check::progress) for SQS): a record
+/// not checkpointed must not have been delivered at least twice, every
+/// time in an invocation that ran past the function timeout.
+///
+/// # Errors
+/// The first such record.
+pub fn stream_progress(report: &StreamReport) -> Result<(), TestCaseError> {
+    for record in report.records.iter().filter(|record| !matches!(record.end, StreamRecordEnd::Processed(_)))
+    {
+        stuck_on_time("record", &record.sequence_number, record.deliveries, record.out_of_time)?;
+    }
+    Ok(())
+}
 
 /// Every stream record ended (processed, discarded or expired) and the
 /// metrics add up.

@@ -28,6 +28,9 @@ pub(crate) trait Logs {
     fn end(&mut self, log: u32, position: usize, end: StreamRecordEnd);
     /// Notes that the poison sink took the record at `position`.
     fn park(&mut self, log: u32, position: usize);
+    /// Notes that an invocation carrying the record at `position` ran out
+    /// of time and was stopped at the function timeout.
+    fn ran_out_of_time(&mut self, log: u32, position: usize);
     /// The name of `log` in traces and on-failure records (a shard id, a
     /// `<topic>-<partition>`).
     fn name(&self, log: u32) -> Arc<str>;

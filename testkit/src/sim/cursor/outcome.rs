@@ -10,6 +10,11 @@ use crate::sim::core::faults::Ended;
 use crate::sim::core::function::invocation::lists_nothing;
 use crate::sim::core::world::World;
 
+/// Whether the invocation ran out of time (stopped at the function timeout).
+pub(crate) fn out_of_time(ended: &Ended) -> bool {
+    matches!(ended, Ended::Failed { out_of_time: true, .. })
+}
+
 /// The records of the batch (indices) the engine handed to the poison sink.
 pub(crate) fn parked(ended: &Ended) -> &[usize] {
     match ended {

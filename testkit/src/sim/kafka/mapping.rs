@@ -18,7 +18,7 @@ use crate::sim::core::function::payload::{KafkaDelivery, Payload, split_kafka_it
 use crate::sim::core::world::{Call, Completion, World};
 use crate::sim::cursor::cursors::{Cursors, PAYLOAD_LIMIT, Poll, Room};
 use crate::sim::cursor::logs::Logs;
-use crate::sim::cursor::outcome::{parked, verdict};
+use crate::sim::cursor::outcome::{out_of_time, parked, verdict};
 use crate::sim::kafka::config::{KafkaSimConfig, POLL_INTERVAL};
 use crate::sim::kafka::partitions::Partitions;
 
@@ -119,6 +119,11 @@ impl KafkaMapping {
             .iter()
             .flat_map(|&(partition, from, to)| (from..to).map(move |p| (partition, p)))
             .collect();
+        if out_of_time(&ended) {
+            for &(partition, position) in &positions {
+                partitions.ran_out_of_time(partition, position);
+            }
+        }
         for &index in parked(&ended) {
             if let Some(&(partition, position)) = positions.get(index) {
                 partitions.park(partition, position);

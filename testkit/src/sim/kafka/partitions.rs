@@ -118,6 +118,7 @@ impl Partitions {
                 deliveries: 0,
                 end: StreamRecordEnd::Pending,
                 parked: false,
+                out_of_time: 0,
             },
             value: value.into(),
             headers: headers.into(),
@@ -221,6 +222,11 @@ impl Logs for Partitions {
     fn park(&mut self, partition: u32, position: usize) {
         let index = self.partitions[partition as usize].records[position] as usize;
         self.records[index].fate.parked = true;
+    }
+
+    fn ran_out_of_time(&mut self, partition: u32, position: usize) {
+        let index = self.partitions[partition as usize].records[position] as usize;
+        self.records[index].fate.out_of_time += 1;
     }
 
     fn name(&self, partition: u32) -> Arc<str> {

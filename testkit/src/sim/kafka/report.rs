@@ -54,6 +54,9 @@ pub struct KafkaRecordFate {
     /// The engine handed it to the poison sink (in some invocation):
     /// acknowledged and parked there, not lost.
     pub parked: bool,
+    /// Deliveries whose invocation ran out of time (the handler ran past
+    /// the function timeout and was stopped there).
+    pub out_of_time: u32,
 }
 
 impl KafkaRecordFate {

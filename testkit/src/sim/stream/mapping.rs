@@ -16,7 +16,7 @@ use crate::sim::core::function::payload::{Payload, StreamDelivery};
 use crate::sim::core::world::{Call, Completion, World};
 use crate::sim::cursor::cursors::{Cursors, Poll};
 use crate::sim::cursor::logs::Logs;
-use crate::sim::cursor::outcome::{parked, verdict};
+use crate::sim::cursor::outcome::{out_of_time, parked, verdict};
 use crate::sim::stream::config::{StreamKind, StreamSimConfig};
 use crate::sim::stream::shards::Shards;
 
@@ -95,6 +95,11 @@ impl StreamMapping {
         world.metrics.iterator_age(now, now.saturating_sub(shards.at(shard, to - 1).arrived_at));
         let report_batch_item_failures = self.cursors.rules().report_batch_item_failures;
         let kind = self.kind.source();
+        if out_of_time(&ended) {
+            for position in from..to {
+                shards.ran_out_of_time(shard, position);
+            }
+        }
         for &index in parked(&ended) {
             if from + index < to {
                 shards.park(shard, from + index);

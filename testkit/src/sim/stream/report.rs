@@ -47,4 +47,7 @@ pub struct StreamRecordFate {
     /// The engine handed it to the poison sink (in some invocation):
     /// acknowledged and parked there, not lost.
     pub parked: bool,
+    /// Deliveries whose invocation ran out of time (the handler ran past
+    /// the function timeout and was stopped there).
+    pub out_of_time: u32,
 }

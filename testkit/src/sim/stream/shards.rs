@@ -88,6 +88,7 @@ impl Shards {
                 deliveries: 0,
                 end: StreamRecordEnd::Pending,
                 parked: false,
+                out_of_time: 0,
             },
             data: data.into(),
             event_name,
@@ -187,6 +188,10 @@ impl Logs for Shards {
 
     fn park(&mut self, shard: u32, position: usize) {
         self.records[self.shards[shard as usize].records[position] as usize].fate.parked = true;
+    }
+
+    fn ran_out_of_time(&mut self, shard: u32, position: usize) {
+        self.records[self.shards[shard as usize].records[position] as usize].fate.out_of_time += 1;
     }
 
     fn name(&self, shard: u32) -> Arc<str> {
