@@ -62,6 +62,9 @@ pub enum TraceEvent {
         request_id: Arc<str>,
         /// Records in the event (1 for an asynchronous invocation).
         records: u32,
+        /// The function timeout (ms): Lambda stops the invocation this long
+        /// after it started.
+        timeout: Millis,
         /// Attempt number (asynchronous invocation; 1 for batches).
         attempt: u32,
     },

@@ -151,11 +151,12 @@ impl<E> World<E> {
         };
         // An asynchronous event counts as one record for timing and trace.
         let counted = records.max(1);
-        let (number, attempt) = (call.number, call.attempt);
+        let (number, attempt, timeout) = (call.number, call.attempt, call.timeout);
         self.trace.push(now, || TraceEvent::Invoked {
             invocation: number,
             request_id: call.request_id.map_or_else(|| request_id.into(), Arc::clone),
             records: u32::try_from(counted).unwrap_or(u32::MAX),
+            timeout,
             attempt,
         });
         self.metrics.invoked(now);

@@ -14,6 +14,8 @@ pub(super) struct Attempt {
     pub(super) to: Millis,
     pub(super) ok: bool,
     pub(super) invocation: u64,
+    /// When Lambda would stop the invocation (its start + the function timeout).
+    pub(super) deadline: Option<Millis>,
     /// Why it failed, from the trace (empty when it succeeded).
     pub(super) why: String,
 }
@@ -33,6 +35,8 @@ struct Invocations {
     /// the same for the same run).
     received: BTreeMap<u64, Vec<(Arc<str>, Millis)>>,
     ended: HashMap<u64, Millis>,
+    /// When each would be stopped: its start + the function timeout.
+    deadlines: HashMap<u64, Millis>,
     deleted: HashMap<(Arc<str>, u64), Millis>,
     /// Why its messages were not deleted, from its response.
     why: HashMap<u64, String>,
@@ -57,6 +61,9 @@ fn read_trace(report: &SqsReport, lanes: &mut HashMap<Arc<str>, Lane>) -> Invoca
             TraceEvent::Received { id, invocation, .. } => {
                 seen.received.entry(*invocation).or_default().push((Arc::clone(id), entry.t));
                 lanes.entry(Arc::clone(id)).or_default().first_received.get_or_insert(entry.t);
+            }
+            TraceEvent::Invoked { invocation, timeout, .. } => {
+                seen.deadlines.insert(*invocation, entry.t + timeout);
             }
             TraceEvent::Throttled { invocation } => {
                 seen.throttled.insert(*invocation);
@@ -124,7 +131,8 @@ fn add_attempts(report: &SqsReport, seen: Invocations, lanes: &mut HashMap<Arc<s
                 (false, None) => reason.clone(),
             };
             let lane = lanes.entry(id).or_default();
-            lane.attempts.push(Attempt { from, to: to.unwrap_or(from), ok, invocation, why });
+            let deadline = seen.deadlines.get(&invocation).copied();
+            lane.attempts.push(Attempt { from, to: to.unwrap_or(from), ok, invocation, deadline, why });
         }
     }
 }

@@ -117,12 +117,31 @@ fn lane_attempts(svg: &mut String, lane: &Lane, x: &impl Fn(Millis) -> f64, y: f
         line(svg, x(from), x(to), mid, "#f4b6b6", 3.0, &tip);
     }
     for attempt in &lane.attempts {
-        let Attempt { from, to, ok, invocation, ref why } = *attempt;
-        let (fill, tip) = if ok {
-            ("#3a9d4a", format!("invocation {invocation}: handled, deleted"))
-        } else {
-            ("#d43c3c", format!("invocation {invocation}: failed, will come back\nwhy: {why}"))
+        let Attempt { from, to, ok, invocation, deadline, ref why } = *attempt;
+        let margin = match deadline {
+            Some(deadline) if deadline > to => {
+                format!("\nanswered {} ms before the function timeout", deadline - to)
+            }
+            Some(_) => "\nstopped at the function timeout".to_owned(),
+            None => String::new(),
         };
+        let (fill, tip) = if ok {
+            ("#3a9d4a", format!("invocation {invocation}: handled, deleted{margin}"))
+        } else {
+            ("#d43c3c", format!("invocation {invocation}: failed, will come back{margin}\nwhy: {why}"))
+        };
+        if let Some(deadline) = deadline {
+            // The function timeout: the gap before it is the time to spare.
+            let tip = format!("invocation {invocation}: the function timeout");
+            let _ = write!(
+                svg,
+                r##"<rect x="{:.1}" y="{:.1}" width="1.5" height="{:.1}" fill="#888"><title>{}</title></rect>"##,
+                x(deadline),
+                y + 2.0,
+                LANE - 4.0,
+                escape(&tip)
+            );
+        }
         let width = (x(to) - x(from)).max(3.0);
         let _ = write!(
             svg,
@@ -239,7 +258,8 @@ fn page(report: &SqsReport, title: &str, svg: &str, shown: usize) -> String {
 <span class="k" style="background:#3a9d4a"></span>attempt, handled
 <span class="k" style="background:#d43c3c"></span>attempt, failed
 <span class="k" style="background:#f4b6b6"></span>invisible (visibility timeout)
-<span class="k" style="background:#7b3fb5"></span>moved to the DLQ</p>
+<span class="k" style="background:#7b3fb5"></span>moved to the DLQ
+<span class="k" style="background:#888888;width:2px"></span>the attempt's function timeout (the gap before it: time to spare)</p>
 {svg}
 <h3>Metrics</h3>
 <table>
