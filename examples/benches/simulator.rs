@@ -203,4 +203,13 @@ fn main() {
         measure(|| sqs(false, m, InvocationFaults::none(), &mut real)),
         direct,
     );
+    // The same handler run one invocation at a time (a closure around
+    // `Function::invoke` is not on the simulation's clock): what running
+    // invocations together on the clock costs.
+    let mut one_at_a_time = |invocation: &Invocation<'_>| real.invoke(invocation);
+    report(
+        "  the same, one invocation at a time (not on the clock)",
+        measure(|| sqs(false, m, InvocationFaults::none(), &mut one_at_a_time)),
+        direct,
+    );
 }

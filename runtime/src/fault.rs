@@ -72,6 +72,7 @@ pub struct Injector {
     faults: HashMap<usize, CallFault>,
     identifiers: Vec<String>,
     calls: Mutex<Vec<Call>>,
+    deadline: Option<Instant>,
 }
 
 tokio::task_local! {
@@ -89,7 +90,27 @@ impl Injector {
     /// so that [`crate::observe`] in a hand-written handler finds the
     /// record it is given.
     pub fn with_identifiers(faults: HashMap<usize, CallFault>, identifiers: Vec<String>) -> Arc<Self> {
-        Arc::new(Injector { faults, identifiers, calls: Mutex::new(Vec::new()) })
+        Arc::new(Injector { faults, identifiers, calls: Mutex::new(Vec::new()), deadline: None })
+    }
+
+    /// As [`Injector::with_identifiers`], and the invocation's deadline as
+    /// an instant of tokio's clock: the engine's deadline guard uses it
+    /// instead of reading `Context::deadline` against the wall clock. A
+    /// simulation whose clock is tokio's paused clock gives it, so that the
+    /// guard fires at the same virtual instant on every run (the wall clock
+    /// moves while the simulation runs, by a different amount each time).
+    pub fn with_deadline(
+        faults: HashMap<usize, CallFault>,
+        identifiers: Vec<String>,
+        deadline: Instant,
+    ) -> Arc<Self> {
+        Arc::new(Injector { faults, identifiers, calls: Mutex::new(Vec::new()), deadline: Some(deadline) })
+    }
+
+    /// The invocation's deadline on tokio's clock, if the injector was
+    /// given one.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.deadline
     }
 
     /// Runs `future` with this injector in effect.

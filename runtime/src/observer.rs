@@ -16,6 +16,13 @@ pub(crate) fn current() -> Option<std::sync::Arc<crate::fault::Injector>> {
     crate::fault::current()
 }
 
+/// The invocation's deadline on tokio's clock, when the testkit's
+/// simulator set it (it takes the place of `Context::deadline`).
+#[cfg(feature = "fault-injection")]
+pub(crate) fn simulated_deadline() -> Option<tokio::time::Instant> {
+    crate::fault::current().and_then(|injector| injector.deadline())
+}
+
 /// Runs `future` with `observer` in effect (a future to be spawned takes
 /// the observer of the task that made it).
 #[cfg(feature = "fault-injection")]
@@ -31,7 +38,7 @@ pub(crate) async fn within<F: std::future::Future>(
 
 /// Without `fault-injection`: [`NoObserver`](off::NoObserver), which does nothing.
 #[cfg(not(feature = "fault-injection"))]
-pub(crate) use self::off::{current, within};
+pub(crate) use self::off::{current, simulated_deadline, within};
 
 /// The observer of builds without `fault-injection`.
 #[cfg(not(feature = "fault-injection"))]
@@ -45,6 +52,12 @@ mod off {
     /// The observer of this invocation: none.
     pub(crate) fn current() -> NoObserver {
         NoObserver
+    }
+
+    /// No simulated deadline: the guard reads `Context::deadline`.
+    #[inline(always)]
+    pub(crate) fn simulated_deadline() -> Option<tokio::time::Instant> {
+        None
     }
 
     /// `future` itself: there is no observer to carry.

@@ -200,3 +200,17 @@ fn stream_progress_fails_a_shard_whose_batch_runs_out_of_time_on_every_retry() {
     assert!(error.contains("deadline guard"), "{error}");
     assert!(report.records.iter().all(|record| record.out_of_time == 3));
 }
+
+#[test]
+fn one_real_handler_runs_several_simulations_each_from_time_zero() {
+    let log = Log::default();
+    let mut function = lambda_function(|event| one_second_each(&log, event));
+    for _ in 0..2 {
+        let mut sim = SqsSimulation::new(config(QueueConfig::standard().with_dlq(1), 3_000)).unwrap();
+        sim.send(0, "order");
+        let report = sim.run(&mut function);
+        // Each run stops its invocation at its own 3 s, not at the first run's.
+        assert_eq!(report.deliveries, 1);
+        assert!(matches!(report.messages[0].end, SqsMessageEnd::Deleted(1_021)), "{:?}", report.messages[0]);
+    }
+}

@@ -28,6 +28,12 @@ impl Deadline {
     /// after the epoch). That means "no deadline", with one warning per
     /// process.
     pub(crate) fn from_context(cx: &Context, margin: Duration) -> Option<Self> {
+        if let Some(deadline) = crate::observer::simulated_deadline() {
+            return Some(Deadline {
+                cut_off: deadline.checked_sub(margin).unwrap_or(deadline),
+                abandon: deadline.checked_sub(margin / 2).unwrap_or(deadline),
+            });
+        }
         let remaining = (cx.deadline != 0)
             .then(|| (UNIX_EPOCH + Duration::from_millis(cx.deadline)).duration_since(SystemTime::now()).ok())
             .flatten();

@@ -81,7 +81,7 @@
 // - One folder per source, each a model of where items wait, the event
 //   source mapping (or invoker) that reads it, joined in its `mod.rs` as
 //   the simulation, with its `config` and `report` (the items' histories):
-//   `sqs/` (`queue`, `groups` for FIFO, `mapping`), `stream/` (`shards`,
+//   `sqs/` (`queue` over `message`, `groups` for FIFO, `mapping`), `stream/` (`shards`,
 //   `mapping`, `on_failure`), `kafka/` (`partitions`, `mapping`,
 //   `on_failure`), `async_invoke/` (`invoker`, `destinations`).
 // - `check/` (the invariants, by source) and `timeline/` (the SQS page)

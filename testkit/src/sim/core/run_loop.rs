@@ -77,6 +77,9 @@ pub(crate) fn run<S: Simulated>(
     progress: Option<ProgressFn<'_>>,
 ) -> S::Report {
     simulation.start(&mut world);
+    if let Some(clocked) = function.clocked() {
+        clocked.restart();
+    }
     let mut ticker = Ticker::new(progress);
     let mut slots = Slots::default();
     loop {

@@ -5,6 +5,7 @@
 pub(crate) mod config;
 pub(crate) mod groups;
 pub(crate) mod mapping;
+pub(crate) mod message;
 pub(crate) mod queue;
 pub(crate) mod report;
 

@@ -15,6 +15,7 @@ use crate::sim::core::trace::TraceEvent;
 use crate::sim::core::world::{ARRIVALS, TIMERS, World};
 use crate::sim::sqs::config::QueueConfig;
 use crate::sim::sqs::groups::Groups;
+use crate::sim::sqs::message::{Message, Sent, State};
 use crate::sim::sqs::report::{Redelivery, SqsMessageEnd, SqsMessageFate};
 
 /// What the queue schedules on the agenda.
@@ -23,25 +24,6 @@ pub(crate) enum QueueEvent {
     Send(u32),
     /// The visibility timeout of a receive ends.
     VisibilityEnds { message: u32, receive_count: u32 },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    NotYetSent,
-    Visible,
-    InFlight { invocation: u64 },
-    Done,
-}
-
-struct Message {
-    fate: SqsMessageFate,
-    group: Option<u32>,
-    deduplication_id: Option<Arc<str>>,
-    sequence_number: u64,
-    first_received_at: Option<Millis>,
-    state: State,
-    /// Why the current receive will end without a delete, once known.
-    cause: Option<Redelivery>,
 }
 
 /// An SQS queue. Messages are numbered in the order of the sends.
@@ -115,24 +97,10 @@ impl Queue {
             (true, None) => Some(Arc::clone(&id)),
             (_, explicit) => explicit,
         };
-        self.messages.push(Message {
-            fate: SqsMessageFate {
-                id: Arc::clone(&id),
-                group: group.map(|g| Arc::clone(self.groups.name(g))),
-                body: body.into(),
-                sent_at: at,
-                receive_count: 0,
-                end: SqsMessageEnd::InQueue,
-                redeliveries: Vec::new(),
-                parked: false,
-            },
-            group,
-            deduplication_id,
-            sequence_number: 18_000_000_000_000_000_000 + u64::from(index) * 1_000 + world.rng.below(1_000),
-            first_received_at: None,
-            state: State::NotYetSent,
-            cause: None,
-        });
+        let sequence_number = 18_000_000_000_000_000_000 + u64::from(index) * 1_000 + world.rng.below(1_000);
+        let group_name = group.map(|g| Arc::clone(self.groups.name(g)));
+        let sent = Sent { id: Arc::clone(&id), group, group_name, body: body.into(), at, deduplication_id };
+        self.messages.push(Message::new(sent, sequence_number));
         world.schedule_in_lane(ARRIVALS, at, QueueEvent::Send(index));
         id
     }
@@ -260,19 +228,13 @@ impl Queue {
     /// Notes that the poison sink took the message in `invocation` (it is
     /// acknowledged and parked, not lost, once that invocation deletes it).
     pub(crate) fn note_parked(&mut self, index: u32, invocation: u64) {
-        let message = &mut self.messages[index as usize];
-        if message.state == (State::InFlight { invocation }) {
-            message.fate.parked = true;
-        }
+        self.messages[index as usize].note_parked(invocation);
     }
 
     /// Notes why the current receive of a message in flight for
     /// `invocation` will end without a delete (kept until it is visible again).
     pub(crate) fn note(&mut self, index: u32, invocation: u64, cause: Redelivery) {
-        let message = &mut self.messages[index as usize];
-        if message.state == (State::InFlight { invocation }) {
-            message.cause = Some(cause);
-        }
+        self.messages[index as usize].note(invocation, cause);
     }
 
     /// One receive of a visible message: expiry, redrive to the DLQ, or
@@ -322,17 +284,7 @@ impl Queue {
 
     /// A received message as the event source mapping hands it to the function.
     pub(crate) fn delivery(&self, index: u32, now: Millis) -> SqsDelivery {
-        let message = &self.messages[index as usize];
-        SqsDelivery {
-            message_id: Arc::clone(&message.fate.id),
-            body: Arc::clone(&message.fate.body),
-            group: message.fate.group.clone(),
-            deduplication_id: message.deduplication_id.clone(),
-            sequence_number: self.config.fifo.then_some(message.sequence_number),
-            receive_count: message.fate.receive_count,
-            sent_at: message.fate.sent_at,
-            first_received_at: message.first_received_at.unwrap_or(now),
-        }
+        self.messages[index as usize].delivery(self.config.fifo, now)
     }
 
     /// The `messageId`.

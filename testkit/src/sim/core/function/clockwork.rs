@@ -48,6 +48,13 @@ impl<'f> Clockwork<'f> {
         Ok(Clockwork { runtime, zero, running: Vec::new() })
     }
 
+    /// Starts a new run: virtual time 0 is the clock's present, and
+    /// invocations left in flight are dropped.
+    pub(crate) fn restart(&mut self) {
+        self.running.clear();
+        self.zero = self.runtime.block_on(async { Instant::now() });
+    }
+
     /// Runs `future` to its end on this runtime, at once (no other
     /// invocation runs meanwhile).
     pub(crate) fn block_on<T>(&self, future: impl Future<Output = T>) -> T {
@@ -56,7 +63,7 @@ impl<'f> Clockwork<'f> {
 
     /// The tokio instant of virtual time `at` (about 30 years on for
     /// "never").
-    fn instant(&self, at: Millis) -> Instant {
+    pub(crate) fn instant(&self, at: Millis) -> Instant {
         let never = Duration::from_secs(30 * 365 * 86_400);
         self.zero.checked_add(Duration::from_millis(at).min(never)).unwrap_or(self.zero)
     }

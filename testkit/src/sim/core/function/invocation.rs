@@ -115,6 +115,10 @@ pub trait Function {
 /// [`LambdaFunction`](crate::sim::LambdaFunction); the simulations drive it.
 #[doc(hidden)]
 pub trait Clocked {
+    /// A run starts: virtual time 0 is now, and invocations left from an
+    /// earlier run (one stopped at its `until`) are dropped.
+    fn restart(&mut self);
+
     /// Starts `invocation` in `slot` at `invocation.started_at`; it is
     /// killed `invocation.timeout` ms later if still running.
     fn start(&mut self, slot: usize, invocation: &Invocation<'_>);

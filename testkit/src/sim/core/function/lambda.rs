@@ -8,6 +8,8 @@ use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use lambda_batch::fault::{CallFault, Injector};
 use lambda_batch::{BatchEvent, LambdaEvent, RecordStatus};
 use lambda_runtime::Diagnostic;
@@ -87,7 +89,10 @@ where
     /// The invocation's work as a future: the event rendered and read as
     /// `lambda_runtime` reads it, the handler called in the injector's
     /// scope, its response serialized.
-    fn begin(&self, invocation: &Invocation<'_>) -> InvocationFuture<'f> {
+    /// `deadline`: the invocation's deadline on the clockwork's clock, for
+    /// the engine's guard (`None`: it reads the `Context` against the wall
+    /// clock, as in production).
+    fn begin(&self, invocation: &Invocation<'_>, deadline: Option<Instant>) -> InvocationFuture<'f> {
         crate::harness::quiet_injected_panics();
         let text = render::event(&invocation.payload);
         let payload = match P::from_batch_text(&text) {
@@ -99,7 +104,7 @@ where
         };
         let mut cx = crate::context_with_budget(Duration::from_millis(invocation.timeout));
         invocation.request_id.clone_into(&mut cx.request_id);
-        let injector = injector(invocation, &text);
+        let injector = injector(invocation, &text, deadline);
         let called =
             std::panic::catch_unwind(AssertUnwindSafe(|| (self.handler)(LambdaEvent::new(payload, cx))));
         let Ok(handler) = called else {
@@ -127,7 +132,7 @@ where
     E: Into<Diagnostic>,
 {
     fn invoke(&mut self, invocation: &Invocation<'_>) -> InvocationResult {
-        let future = self.begin(invocation);
+        let future = self.begin(invocation, None);
         let clockwork = match self.clockwork() {
             Ok(clockwork) => clockwork,
             Err(error) => return error,
@@ -151,8 +156,16 @@ where
     R: Serialize,
     E: Into<Diagnostic>,
 {
+    fn restart(&mut self) {
+        if let Some(clockwork) = self.clockwork.as_mut() {
+            clockwork.restart();
+        }
+    }
+
     fn start(&mut self, slot: usize, invocation: &Invocation<'_>) {
-        let future = self.begin(invocation);
+        let Ok(clockwork) = self.clockwork() else { return };
+        let deadline = clockwork.instant(invocation.started_at.saturating_add(invocation.timeout));
+        let future = self.begin(invocation, Some(deadline));
         if let Ok(clockwork) = self.clockwork() {
             clockwork.start(slot, invocation.started_at, invocation.timeout, future);
         }
@@ -181,7 +194,7 @@ fn parked(injector: &Injector) -> Vec<usize> {
 /// (`SourceKind::identify`), so `lambda_batch::observe` in a hand-written
 /// handler finds the record it is given. Without faults no lookup can
 /// change an outcome, and none is made.
-fn injector(invocation: &Invocation<'_>, event: &str) -> std::sync::Arc<Injector> {
+fn injector(invocation: &Invocation<'_>, event: &str, deadline: Option<Instant>) -> std::sync::Arc<Injector> {
     let delays = invocation.record_delays.iter().enumerate().filter(|&(_, &ms)| ms > 0);
     let mut faults: HashMap<usize, CallFault> =
         delays.map(|(index, &ms)| (index, CallFault::Delay(Duration::from_millis(ms)))).collect();
@@ -205,5 +218,8 @@ fn injector(invocation: &Invocation<'_>, event: &str) -> std::sync::Arc<Injector
         }
         _ => Vec::new(),
     };
-    Injector::with_identifiers(faults, identifiers)
+    match deadline {
+        Some(deadline) => Injector::with_deadline(faults, identifiers, deadline),
+        None => Injector::with_identifiers(faults, identifiers),
+    }
 }
