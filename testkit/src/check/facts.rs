@@ -104,7 +104,10 @@ impl Facts {
     /// the end of the batch. The first record is always started.
     fn mark_unstarted(&mut self, run: &HarnessRun, rules: &Rules) {
         let Some(margin) = rules.deadline_margin else { return };
-        if run.response.is_err() || run.time_left() >= margin {
+        // The handler reads the deadline from the `Context` (whole
+        // milliseconds, written just before the run): it may see a little
+        // less time left than the harness's clock says.
+        if run.response.is_err() || run.time_left() >= margin + CLOCK_SLACK {
             return;
         }
         let reported = run.reported();
@@ -194,6 +197,10 @@ impl Facts {
         self.records.iter().position(|record| record.id.as_deref() == Some(id))
     }
 }
+
+/// How much earlier than the harness's clock a handler may see the
+/// deadline (see [`Facts::mark_unstarted`]).
+const CLOCK_SLACK: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Each record's name, ordering key, and whether it must be retried as
 /// far as the calls observed (or the rules' `failing_when`) tell.

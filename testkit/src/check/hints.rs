@@ -100,3 +100,23 @@ pub(crate) const ONE_AT_A_TIME: &str = "run the records of one FIFO message grou
 /// A promise of the engine's response writer broke.
 pub(crate) const ENGINE_BUG: &str = "this is a promise of lambda-batch's own engine, not of your code: please \
      report it with this counterexample";
+
+/// Why calls keep order cannot be checked without observed calls, what
+/// would pass unseen, and how to let the check see the calls.
+pub(crate) fn unobserved_calls(rules: &Rules, facts: &Facts) -> String {
+    let unseen = if rules.fifo(facts.batch_is_fifo).is_some() {
+        "a FIFO handler that goes on running messages after a failure (out of order with the retried one) \
+         would pass"
+    } else if facts.source.ordering() == OrderingRule::KafkaPartition && rules.checkpoint() {
+        "a Kafka handler that goes on running a partition's records after that partition's failure would pass"
+    } else if rules.checkpoint() {
+        "a stream handler that goes on running records after a failure would pass"
+    } else {
+        "a handler that runs a record twice, or records of one key out of order, would pass"
+    };
+    format!(
+        "no per-record calls were observed, so the order of the handler's work cannot be seen (nor whether a \
+         record it acknowledged was run at all): {unseen}: {}",
+        OBSERVE
+    )
+}

@@ -273,7 +273,7 @@ pub(crate) fn calls_keep_order(run: &HarnessRun, rules: &Rules, facts: &Facts) -
         return if facts.records.is_empty() || run.response.is_err() {
             Verdict::Held
         } else {
-            Verdict::NotChecked(unobserved_calls(rules, facts))
+            Verdict::NotChecked(hints::unobserved_calls(rules, facts))
         };
     }
     if let Some(call) = run.calls.iter().find(|call| call.index >= facts.records.len()) {
@@ -342,26 +342,6 @@ pub(crate) fn calls_keep_order(run: &HarnessRun, rules: &Rules, facts: &Facts) -
         }
     }
     Verdict::Held
-}
-
-/// Why calls keep order cannot be checked without observed calls, what
-/// would pass unseen, and how to let the check see the calls.
-fn unobserved_calls(rules: &Rules, facts: &Facts) -> String {
-    let unseen = if rules.fifo(facts.batch_is_fifo).is_some() {
-        "a FIFO handler that goes on running messages after a failure (out of order with the retried one) \
-         would pass"
-    } else if facts.source.ordering() == OrderingRule::KafkaPartition && rules.checkpoint() {
-        "a Kafka handler that goes on running a partition's records after that partition's failure would pass"
-    } else if rules.checkpoint() {
-        "a stream handler that goes on running records after a failure would pass"
-    } else {
-        "a handler that runs a record twice, or records of one key out of order, would pass"
-    };
-    format!(
-        "no per-record calls were observed, so the order of the handler's work cannot be seen (nor whether a \
-         record it acknowledged was run at all): {unseen}: {}",
-        hints::OBSERVE
-    )
 }
 
 /// `#[batch_handler]`: no identifier is listed twice.
