@@ -52,6 +52,10 @@ pub(crate) fn over_reported(rules: &Rules, facts: &Facts) -> String {
              `Rules::guarding_deadline(margin)`",
         );
     }
+    if rules.fifo(facts.batch_is_fifo).is_some() && facts.observed_by.is_some() {
+        hint.push_str("; if these ran after a failure of their FIFO batch or group: ");
+        hint.push_str(stop_after_failure(rules, facts));
+    }
     if rules.failing_when.is_some() && facts.observed_by.is_none() {
         hint.push_str("; if your handler does fail these records, correct your `failing_when` predicate");
     }
