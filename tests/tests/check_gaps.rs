@@ -35,18 +35,27 @@ fn an_invariant_not_checked_fails_and_says_how_to_check_it_or_opt_out() {
     assert!(message.contains("exactly the failed records are reported: NOT CHECKED"), "{message}");
     assert!(message.contains("lambda_batch::observe(id, work)"), "{message}");
     assert!(message.contains("Rules::failing_when"), "{message}");
-    assert!(message.contains(".accepting_unchecked(Invariant::ExactlyTheFailedReported, \"why\")"), "{message}");
+    assert!(
+        message.contains(".accepting_unchecked(Invariant::ExactlyTheFailedReported, \"why\")"),
+        "{message}"
+    );
 
     // With a predicate, what is left is call order, named as such.
     let predicted = Rules::sqs().failing_when(|record| record["body"] == "bad");
     let error = check(&run, predicted.clone()).expect_err("call order is still unseen");
-    assert!(error.to_string().contains(".accepting_unchecked(Invariant::CallsKeepOrder, \"why\")"), "{error}");
+    assert!(
+        error.to_string().contains(".accepting_unchecked(Invariant::CallsKeepOrder, \"why\")"),
+        "{error}"
+    );
 
     let accepted = predicted.accepting_unchecked(Invariant::CallsKeepOrder, "reviewed by hand");
     assert!(check(&run, accepted.clone()).is_ok());
     let report = check_report(&run, accepted);
     assert_eq!(report.opt_out(Invariant::CallsKeepOrder), Some("reviewed by hand"));
-    assert!(report.to_string().contains("not checked (opted out: reviewed by hand): calls keep order: "), "{report}");
+    assert!(
+        report.to_string().contains("not checked (opted out: reviewed by hand): calls keep order: "),
+        "{report}"
+    );
 }
 
 #[test]
@@ -59,8 +68,15 @@ fn an_opt_out_hides_nothing_that_can_be_checked() {
     };
     let over_reporting = run(|event| unobserved(event, true), &batch(&["ok", "bad"]), &FaultPlan::none());
     let report = check_report(&over_reporting, rules());
-    assert_eq!(report.broken.as_ref().map(|(i, _)| *i), Some(Invariant::ExactlyTheFailedReported), "{report}");
-    assert!(report.opted_out.iter().all(|(invariant, _)| *invariant == Invariant::CallsKeepOrder), "{report}");
+    assert_eq!(
+        report.broken.as_ref().map(|(i, _)| *i),
+        Some(Invariant::ExactlyTheFailedReported),
+        "{report}"
+    );
+    assert!(
+        report.opted_out.iter().all(|(invariant, _)| *invariant == Invariant::CallsKeepOrder),
+        "{report}"
+    );
 
     // An observed handler: the opt-out is not used, nothing is listed.
     let observed = run(

@@ -256,7 +256,10 @@ async fn kafka_hand_written(
 fn kafka_hand_written_rules() -> Rules {
     Rules::from(kafka_checkpoint::CONFIG)
         .failing_when(|record| record.json::<Order>().is_none())
-        .accepting_unchecked(Invariant::CallsKeepOrder, "finds each partition's lowest bad offset, runs nothing")
+        .accepting_unchecked(
+            Invariant::CallsKeepOrder,
+            "finds each partition's lowest bad offset, runs nothing",
+        )
 }
 
 #[test]

@@ -7,9 +7,9 @@ use lambda_batch::validate::{Problem, Severity, Verdict as LambdaVerdict};
 use lambda_batch::{AllFailedPolicy, OrderingRule, RecordStatus, compare_sequence_numbers};
 use serde_json::Value;
 
-use super::report::Verdict;
 use super::facts::{Facts, Why};
 use super::hints;
+use super::report::Verdict;
 use super::rules::Rules;
 use crate::harness::{HarnessRun, InvocationError};
 

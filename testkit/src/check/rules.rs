@@ -68,7 +68,13 @@ impl fmt::Debug for Rules {
 
 impl Rules {
     fn of(policy: Policy) -> Self {
-        Rules { policy, decodes_payloads: true, failing_when: None, deadline_margin: None, unchecked: Vec::new() }
+        Rules {
+            policy,
+            decodes_payloads: true,
+            failing_when: None,
+            deadline_margin: None,
+            unchecked: Vec::new(),
+        }
     }
 
     /// An SQS standard-queue handler that reports every message it did not
@@ -113,7 +119,10 @@ impl Rules {
     /// `record["body"]`). With it, exactly which records must be reported
     /// is known without observing the handler's calls. (Records whose
     /// payload the fault plan corrupted are expected to fail anyway.)
-    pub fn failing_when(mut self, predicate: impl Fn(&RecordView<'_>) -> bool + Send + Sync + 'static) -> Self {
+    pub fn failing_when(
+        mut self,
+        predicate: impl Fn(&RecordView<'_>) -> bool + Send + Sync + 'static,
+    ) -> Self {
         self.failing_when = Some(Arc::new(predicate));
         self
     }

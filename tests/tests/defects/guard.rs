@@ -119,10 +119,14 @@ fn a_correct_guard_is_not_over_reporting_and_the_check_says_how_to_declare_it() 
 
 #[test]
 fn a_guard_that_reports_what_it_handled_is_caught_at_the_first_message() {
-    let run = run(|event| guarded(event, Guard::ReportsEverythingAtTheDeadline), &slow_batch(), &FaultPlan::none());
+    let run =
+        run(|event| guarded(event, Guard::ReportsEverythingAtTheDeadline), &slow_batch(), &FaultPlan::none());
     let error = check(&run, rules()).expect_err("handled messages reported");
     assert!(error.to_string().contains("exactly the failed records are reported: broken"), "{error}");
-    assert!(error.to_string().contains(r#"reported but handled (Lambda would deliver them again): ["m0"]"#), "{error}");
+    assert!(
+        error.to_string().contains(r#"reported but handled (Lambda would deliver them again): ["m0"]"#),
+        "{error}"
+    );
 }
 
 #[test]
@@ -138,9 +142,15 @@ fn without_a_cut_the_guard_declaration_accepts_no_over_reporting() {
         .accepting_unchecked(Invariant::CallsKeepOrder, "test");
     let all_reported = Batch::new(
         SourceKind::Sqs,
-        vec![sqs::message("m0", r#"{"id": 0, "quantity": 0}"#), sqs::message("m1", r#"{"id": 1, "quantity": 0}"#)],
+        vec![
+            sqs::message("m0", r#"{"id": 0, "quantity": 0}"#),
+            sqs::message("m1", r#"{"id": 1, "quantity": 0}"#),
+        ],
     );
     let run = run(|event| guarded(event, Guard::Correct), &all_reported, &FaultPlan::none());
     assert_eq!(run.reported(), ["m0", "m1"]);
-    assert!(check(&run, over_reporting).is_err(), "no deadline was near: reporting handled messages is caught");
+    assert!(
+        check(&run, over_reporting).is_err(),
+        "no deadline was near: reporting handled messages is caught"
+    );
 }

@@ -71,7 +71,8 @@ async fn kafka(event: LambdaEvent<KafkaEvent>, after: After) -> Result<Value, Er
             if first_failure.is_some() && after == After::Stops {
                 break;
             }
-            let value = base64::engine::general_purpose::STANDARD.decode(record.value.as_deref().unwrap_or_default());
+            let value =
+                base64::engine::general_purpose::STANDARD.decode(record.value.as_deref().unwrap_or_default());
             if value.map_err(Error::from).and_then(|bytes| work(&bytes)).is_err() {
                 first_failure.get_or_insert(record.offset);
             }
@@ -101,8 +102,10 @@ async fn kinesis(event: LambdaEvent<KinesisEvent>) -> Result<KinesisEventRespons
 /// DynamoDB Streams, checkpoint: stops at the first failure and reports it.
 async fn dynamodb(event: LambdaEvent<DynamoDbEvent>) -> Result<DynamoDbEventResponse, Error> {
     let records = &event.payload.records;
-    let ids: Option<Vec<&str>> =
-        records.iter().map(|record| record.change.sequence_number.as_deref().filter(|id| !id.is_empty())).collect();
+    let ids: Option<Vec<&str>> = records
+        .iter()
+        .map(|record| record.change.sequence_number.as_deref().filter(|id| !id.is_empty()))
+        .collect();
     let ids = ids.ok_or("a record has no sequence number")?;
     let mut response = DynamoDbEventResponse::default();
     for (record, id) in records.iter().zip(ids) {
@@ -135,7 +138,8 @@ fn judged(run: &HarnessRun, rules: Rules, defect: bool) -> Result<(), TestCaseEr
         // Calls keep order held where the invocation failed before any
         // work (a record without an identifier); elsewhere it is not
         // checked, and the report must name the opt-out.
-        let unchecked = report.not_checked.iter().any(|(invariant, _)| *invariant == Invariant::CallsKeepOrder);
+        let unchecked =
+            report.not_checked.iter().any(|(invariant, _)| *invariant == Invariant::CallsKeepOrder);
         let named = report.opt_out(Invariant::CallsKeepOrder) == Some(REASON)
             && report.to_string().contains(&format!("not checked (opted out: {REASON}): calls keep order"));
         return if unchecked && !named {
@@ -198,7 +202,9 @@ fn kafka_case(after: After, what: Option<&'static str>) -> Case {
 
 fn stream_controls() -> Vec<Case> {
     let rules = || {
-        Rules::stream_checkpoint().failing_when(empty_order).accepting_unchecked(Invariant::CallsKeepOrder, REASON)
+        Rules::stream_checkpoint()
+            .failing_when(empty_order)
+            .accepting_unchecked(Invariant::CallsKeepOrder, REASON)
     };
     let kinesis_control = Case {
         source: "Kinesis",
@@ -207,7 +213,9 @@ fn stream_controls() -> Vec<Case> {
         cases: 256,
         test: Box::new(move |runner| {
             let strategy = (kinesis_batch(data(), 1..20, 1..=3), payload_fault_plan(20, 0.2));
-            outcome(runner.run(&strategy, |(batch, plan)| judged(&run(kinesis, &batch, &plan), rules(), false)))
+            outcome(
+                runner.run(&strategy, |(batch, plan)| judged(&run(kinesis, &batch, &plan), rules(), false)),
+            )
         }),
     };
     let dynamodb_control = Case {
@@ -217,7 +225,9 @@ fn stream_controls() -> Vec<Case> {
         cases: 256,
         test: Box::new(move |runner| {
             let strategy = (dynamodb_batch(orders(), 1..20, 1..=4), payload_fault_plan(20, 0.2));
-            outcome(runner.run(&strategy, |(batch, plan)| judged(&run(dynamodb, &batch, &plan), rules(), false)))
+            outcome(
+                runner.run(&strategy, |(batch, plan)| judged(&run(dynamodb, &batch, &plan), rules(), false)),
+            )
         }),
     };
     vec![kinesis_control, dynamodb_control]
@@ -228,7 +238,9 @@ pub(crate) fn cases() -> Vec<Case> {
         fifo_case(After::Stops, None),
         fifo_case(
             After::GoesOn,
-            Some("not observed, FIFO goes on after a failure (reports the right messages): fails as NOT CHECKED"),
+            Some(
+                "not observed, FIFO goes on after a failure (reports the right messages): fails as NOT CHECKED",
+            ),
         ),
         kafka_case(After::Stops, None),
         kafka_case(
