@@ -27,6 +27,8 @@ use crate::wire::{self, Encoding, Field};
 /// predicate reads the same for every source:
 ///
 /// ```
+/// use lambda_batch::Source as _;
+/// use lambda_batch::kinesis::Kinesis;
 /// use lambda_batch_testkit::check::RecordView;
 /// use lambda_batch_testkit::kinesis;
 ///
@@ -38,7 +40,7 @@ use crate::wire::{self, Encoding, Field};
 /// }
 ///
 /// let record = kinesis::record("42", "key-1", br#"{"quantity": 0}"#);
-/// assert!(empty_order(&RecordView::new(lambda_batch::SourceKind::Kinesis, &record)));
+/// assert!(empty_order(&RecordView::new(Kinesis::KIND, &record)));
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct RecordView<'a> {
