@@ -131,3 +131,22 @@ fn a_record_view_decodes_every_source_payload() {
     bad["kinesis"]["data"] = json!("not base64!");
     assert!(RecordView::new(SourceKind::Kinesis, &bad).payload().is_none());
 }
+
+#[test]
+fn a_timeout_is_told_to_add_a_deadline_guard_not_to_report_less() {
+    // Observed, one message after another, no deadline guard: a slow
+    // message takes the invocation past its deadline.
+    let handler = |event: LambdaEvent<SqsEvent>| async move {
+        for message in &event.payload.records {
+            let id = message.message_id.clone().unwrap_or_default();
+            lambda_batch::observe(&id, async { Ok::<(), Error>(()) }).await?;
+        }
+        Ok::<_, Error>(SqsBatchResponse::default())
+    };
+    let plan = FaultPlan::none().with(1, RecordFault::Slow(std::time::Duration::from_secs(16 * 60)));
+    let timed_out = run(handler, &batch(&["ok", "ok", "ok"]), &plan);
+    assert_eq!(timed_out.response.as_ref().map_err(|error| error.error_type.as_str()), Err("Sandbox.Timedout"));
+    let error = check(&timed_out, Rules::sqs()).expect_err("m0 was handled, and a timeout retries it");
+    assert!(error.to_string().contains("add a deadline guard"), "{error}");
+    assert!(!error.to_string().contains("report only the records that failed"), "{error}");
+}
