@@ -145,7 +145,10 @@ fn a_timeout_is_told_to_add_a_deadline_guard_not_to_report_less() {
     };
     let plan = FaultPlan::none().with(1, RecordFault::Slow(std::time::Duration::from_secs(16 * 60)));
     let timed_out = run(handler, &batch(&["ok", "ok", "ok"]), &plan);
-    assert_eq!(timed_out.response.as_ref().map_err(|error| error.error_type.as_str()), Err("Sandbox.Timedout"));
+    assert_eq!(
+        timed_out.response.as_ref().map_err(|error| error.error_type.as_str()),
+        Err("Sandbox.Timedout")
+    );
     let error = check(&timed_out, Rules::sqs()).expect_err("m0 was handled, and a timeout retries it");
     assert!(error.to_string().contains("add a deadline guard"), "{error}");
     assert!(!error.to_string().contains("report only the records that failed"), "{error}");

@@ -154,3 +154,22 @@ fn without_a_cut_the_guard_declaration_accepts_no_over_reporting() {
         "no deadline was near: reporting handled messages is caught"
     );
 }
+
+/// The correct guard's control is not vacuous: the suite's batches reach
+/// the guard often (the share is printed with `--nocapture`).
+#[test]
+fn the_suite_batches_reach_the_guard_often() {
+    use proptest::strategy::ValueTree as _;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strategy = (sqs_batch(bodies(), 1..20), payload_fault_plan(20, 0.2));
+    let mut cut = 0;
+    for _ in 0..256 {
+        let (batch, plan) = strategy.new_tree(&mut runner).expect("a batch").current();
+        let run = run(|event| guarded(event, Guard::Correct), &batch, &plan);
+        if run.response.is_ok() && run.time_left() < MARGIN + Duration::from_secs(1) {
+            cut += 1;
+        }
+    }
+    println!("{cut} of 256 runs reached the deadline guard");
+    assert!(cut >= 64, "only {cut} of 256 runs reached the deadline guard");
+}
