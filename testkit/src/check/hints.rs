@@ -41,12 +41,18 @@ pub(crate) const CATCH_PANICS: &str = "a panic in one record's work fails the wh
 pub(crate) const REPORT_NOT_FAIL: &str = "return `Ok` with the failed records in batchItemFailures: fail \
      the invocation only when a record cannot be named or every record failed";
 
-/// A record reported although it was handled.
-pub(crate) fn over_reported(rules: &Rules, facts: &Facts) -> String {
+/// A record reported although it was handled. `waited`: the invocation
+/// took time on the harness's clock (without it no deadline guard could
+/// have stopped the handler).
+pub(crate) fn over_reported(rules: &Rules, facts: &Facts, waited: bool) -> String {
     let mut hint = "report only the records that failed (and, where the rules say so, the ones after a \
                     failure that were not run): Lambda delivers every reported record again"
         .to_owned();
-    if rules.failing_when.is_some() && rules.deadline_margin.is_none() && facts.observed_by.is_none() {
+    if waited
+        && rules.failing_when.is_some()
+        && rules.deadline_margin.is_none()
+        && facts.observed_by.is_none()
+    {
         hint.push_str(
             "; if your handler stops starting records near the deadline and reports those, say so with \
              `Rules::guarding_deadline(margin)`",

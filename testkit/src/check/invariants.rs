@@ -140,7 +140,8 @@ pub(crate) fn exactly_the_failed_reported(run: &HarnessRun, rules: &Rules, facts
         (0..facts.records.len()).filter(|&i| facts.records[i].retry.is_some()).collect();
     let id = |index: usize| facts.records[index].id.clone().unwrap_or_default();
     if facts.source.is_stream() && !engine {
-        return lowest_retried_is_first_failure(rules, facts, &reported, &failing, response);
+        let waited = !run.took.is_zero();
+        return lowest_retried_is_first_failure(rules, waited, facts, &reported, &failing, response);
     }
     let expected: HashSet<String> = match facts.source.ordering() {
         OrderingRule::KafkaPartition if rules.checkpoint() => {
@@ -167,7 +168,7 @@ pub(crate) fn exactly_the_failed_reported(run: &HarnessRun, rules: &Rules, facts
     let hint = if extra.is_empty() {
         hints::REPORT_UNHANDLED.to_owned()
     } else {
-        hints::over_reported(rules, facts)
+        hints::over_reported(rules, facts, !run.took.is_zero())
     };
     Verdict::Broken(format!(
         "should be reported but are not: {missing:?}; reported but handled (Lambda would deliver them again): \
@@ -222,6 +223,7 @@ fn invocation_error_verdict(
 /// record (of each partition), so that must be the first failure.
 fn lowest_retried_is_first_failure(
     rules: &Rules,
+    waited: bool,
     facts: &Facts,
     reported: &[String],
     failing: &[usize],
@@ -258,7 +260,7 @@ fn lowest_retried_is_first_failure(
                      handled and would be processed again: {}; {}; response {response}",
                     facts.name(from),
                     hints::checkpoint(facts),
-                    hints::over_reported(rules, facts)
+                    hints::over_reported(rules, facts, waited)
                 ));
             }
         }
