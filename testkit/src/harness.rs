@@ -91,6 +91,10 @@ pub struct HarnessRun {
     /// started. Empty for a hand-written handler that does not call
     /// `observe`.
     pub calls: Vec<Call>,
+    /// How long the invocation ran, on the harness's paused clock (the
+    /// deadline is [`FUNCTION_TIMEOUT`] after its start); zero when the
+    /// handler panicked or never ran.
+    pub took: Duration,
 }
 
 impl HarnessRun {
@@ -106,6 +110,12 @@ impl HarnessRun {
     /// handler that calls `lambda_batch::observe`).
     pub fn observed(&self) -> bool {
         !self.calls.is_empty() || self.batch.is_empty()
+    }
+
+    /// The time the invocation had left when it ended (its deadline is
+    /// [`FUNCTION_TIMEOUT`] after its start).
+    pub fn time_left(&self) -> Duration {
+        FUNCTION_TIMEOUT.saturating_sub(self.took)
     }
 
     /// Who reported the calls: the engine, a hand-written handler's
@@ -159,10 +169,17 @@ where
         Err(error) => return failed(batch, plan, "Runtime.DeserializeError", &error),
     };
     let cx = crate::context_with_budget(FUNCTION_TIMEOUT);
-    let invocation =
-        async { tokio::time::timeout(FUNCTION_TIMEOUT, handler(LambdaEvent::new(payload, cx))).await };
+    let invocation = async {
+        let started = tokio::time::Instant::now();
+        let result = tokio::time::timeout(FUNCTION_TIMEOUT, handler(LambdaEvent::new(payload, cx))).await;
+        (result, started.elapsed())
+    };
     let call = std::panic::AssertUnwindSafe(|| runtime.block_on(injector.scope(invocation)));
-    let response = match std::panic::catch_unwind(call) {
+    let (result, took) = match std::panic::catch_unwind(call) {
+        Ok((result, took)) => (Ok(result), took),
+        Err(panic) => (Err(panic), Duration::ZERO),
+    };
+    let response = match result {
         Ok(Ok(result)) => lambda_response(result),
         Ok(Err(_elapsed)) => Err(InvocationError {
             error_type: "Sandbox.Timedout".to_owned(),
@@ -173,7 +190,7 @@ where
             message: format!("Lambda panicked: {}", panic_message(panic.as_ref())),
         }),
     };
-    HarnessRun { batch, plan: plan.clone(), response, calls: injector.calls() }
+    HarnessRun { batch, plan: plan.clone(), response, calls: injector.calls(), took }
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
@@ -218,5 +235,5 @@ pub(crate) fn quiet_injected_panics() {
 
 fn failed(batch: Batch, plan: &FaultPlan, error_type: &str, message: &str) -> HarnessRun {
     let error = InvocationError { error_type: error_type.to_owned(), message: message.to_owned() };
-    HarnessRun { batch, plan: plan.clone(), response: Err(error), calls: Vec::new() }
+    HarnessRun { batch, plan: plan.clone(), response: Err(error), calls: Vec::new(), took: Duration::ZERO }
 }

@@ -17,8 +17,10 @@
 //! - [`check`]: the invariants, for a `#[batch_handler]`'s `CONFIG` or the
 //!   [`Rules`](check::Rules) a hand-written handler follows;
 //!   [`check::check`] returns `Result<(), TestCaseError>` so proptest
-//!   shrinks, [`check::check_report`] also says which invariants could not
-//!   be checked and why;
+//!   shrinks, and fails for an invariant it could not check unless the
+//!   rules accept that by name ([`Rules::accepting_unchecked`](check::Rules::accepting_unchecked));
+//!   [`check::check_report`] also says which invariants could not be
+//!   checked, why, and which opt-outs applied;
 //! - [`sim`]: a virtual-time simulator of Lambda's deliveries and retries;
 //! - [`context`], [`sqs`], [`kinesis`], [`dynamodb`], [`kafka`]: hand-made events and a
 //!   Lambda-shaped `Context`;

@@ -7,7 +7,7 @@ pub use lambda_batch::sqs::{FifoPolicy, QueueKind, SqsConfig};
 pub use lambda_batch::stream::{StreamConfig, StreamPolicy};
 pub use lambda_batch::{AllFailedPolicy, observe, observed_task};
 
-pub use crate::check::{CheckReport, Invariant, Rules, check, check_report};
+pub use crate::check::{CheckReport, Invariant, RecordView, Rules, check, check_report};
 pub use crate::faults::{FaultPlan, RecordFault, fault_plan, payload_fault_plan};
 pub use crate::harness::{HarnessRun, run};
 pub use crate::strategy::{

@@ -12,6 +12,7 @@
 mod common;
 
 mod batch_handler;
+mod check_gaps;
 mod concurrency;
 mod concurrent_invocations;
 mod contained_panics;

@@ -191,6 +191,15 @@ async fn hand_written(event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, 
     Ok(response)
 }
 
+/// What `hand_written` promises: it fails only the messages whose body is
+/// not an order (only the fault plan makes those), and its work is not
+/// observed, so the order of its calls is accepted unchecked.
+fn hand_written_rules() -> Rules {
+    Rules::sqs()
+        .failing_when(|record| record.json::<Order>().is_none())
+        .accepting_unchecked(Invariant::CallsKeepOrder, "a loop without observe: one pass, in order")
+}
+
 /// The same with the classic bug: a bad body is logged and acknowledged.
 async fn hand_written_buggy(event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, lambda_batch::Error> {
     let _ = event;
@@ -200,8 +209,7 @@ async fn hand_written_buggy(event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResp
 proptest! {
     #[test]
     fn a_hand_written_handler_can_be_checked_too(batch in sqs_batch(bodies(), 0..20), plan in payload_fault_plan(20, 0.3)) {
-        let config = lambda_batch::sqs::SqsConfig::new();
-        check(&run(hand_written, &batch, &plan), config)?;
+        check(&run(hand_written, &batch, &plan), hand_written_rules())?;
     }
 }
 
@@ -209,7 +217,7 @@ proptest! {
 fn check_catches_a_handler_that_acknowledges_bad_bodies() {
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(64));
     let result = runner.run(&(sqs_batch(bodies(), 1..20), payload_fault_plan(20, 0.3)), |(batch, plan)| {
-        check(&run(hand_written_buggy, &batch, &plan), lambda_batch::sqs::SqsConfig::new())
+        check(&run(hand_written_buggy, &batch, &plan), hand_written_rules())
     });
     let error = result.expect_err("the buggy handler must be caught");
     // A bad body, or (the plan may also remove an id) a message it cannot
@@ -243,13 +251,24 @@ async fn kafka_hand_written(
     Ok(serde_json::json!({ "batchItemFailures": failures }))
 }
 
+/// What `kafka_hand_written` promises: `kafka_checkpoint`'s rules; it fails
+/// only values that are not an order; its calls are not observed.
+fn kafka_hand_written_rules() -> Rules {
+    Rules::from(kafka_checkpoint::CONFIG)
+        .failing_when(|record| record.json::<Order>().is_none())
+        .accepting_unchecked(
+            Invariant::CallsKeepOrder,
+            "finds each partition's lowest bad offset, runs nothing",
+        )
+}
+
 #[test]
 fn check_catches_a_kafka_handler_that_compares_offsets_as_text() {
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(256));
     let result = runner.run(
         &(kafka_batch(json_data(order()), 1..30, 1..=3), payload_fault_plan(30, 0.4)),
         |(batch, plan)| {
-            check(&run(|event| kafka_hand_written(event, true), &batch, &plan), kafka_checkpoint::CONFIG)
+            check(&run(|event| kafka_hand_written(event, true), &batch, &plan), kafka_hand_written_rules())
         },
     );
     let error = result.expect_err("offsets compared as text must be caught");
@@ -262,6 +281,6 @@ proptest! {
         batch in kafka_batch(json_data(order()), 0..30, 1..=3),
         plan in payload_fault_plan(30, 0.3),
     ) {
-        check(&run(|event| kafka_hand_written(event, false), &batch, &plan), kafka_checkpoint::CONFIG)?;
+        check(&run(|event| kafka_hand_written(event, false), &batch, &plan), kafka_hand_written_rules())?;
     }
 }

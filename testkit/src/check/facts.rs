@@ -3,11 +3,14 @@
 //! and the rules.
 
 use lambda_batch::fault::{Call, CallSite};
+use lambda_batch::reported::kafka_position;
 use lambda_batch::sqs::FifoPolicy;
 use lambda_batch::validate::{BatchView, FifoRule, ResponseCheck};
-use lambda_batch::{OrderingRule, RecordStatus};
+use lambda_batch::wire::partition_key;
+use lambda_batch::{OrderingRule, RecordStatus, compare_sequence_numbers};
 
 use super::rules::Rules;
+use super::view::RecordView;
 use crate::faults::RecordFault;
 use crate::harness::HarnessRun;
 use crate::strategy::SourceKind;
@@ -27,6 +30,9 @@ pub(crate) enum Why {
     Predicted,
     /// An earlier record of its FIFO batch or group is expected to fail.
     BehindFailure,
+    /// Reported after the handler's deadline guard stopped starting
+    /// records (see [`Rules::guarding_deadline`]).
+    Unstarted,
 }
 
 /// One record's facts.
@@ -77,61 +83,94 @@ fn status_in_words(calls: &[Call], index: usize) -> Option<String> {
 impl Facts {
     pub(crate) fn read(run: &HarnessRun, rules: &Rules) -> Facts {
         let source = run.batch.source;
-        let identities = run.batch.identities();
         let observed = run.observed();
         let known = observed || rules.failing_when.is_some();
         let batch_is_fifo = source.ordering() == OrderingRule::MessageGroup;
-        let mut records: Vec<RecordFacts> = identities
-            .into_iter()
-            .enumerate()
-            .map(|(index, identity)| {
-                let (id, key) = match identity {
-                    Some(identity) => (Some(identity.item_identifier), identity.ordering_key),
-                    None => (None, None),
-                };
-                let record = &run.batch.records()[index];
-                let retry = if id.is_none() {
-                    Some(Why::Unnamed)
-                } else if rules.decodes_payloads && payload_corrupted(run, index) {
-                    Some(Why::BadPayload)
-                } else if observed {
-                    (!handled(&run.calls, index))
-                        .then(|| status_in_words(&run.calls, index).map_or(Why::NotHandled, Why::Failed))
-                } else if let Some(predicate) = &rules.failing_when {
-                    predicate(record).then_some(Why::Predicted)
-                } else {
-                    None
-                };
-                RecordFacts { id, key, retry }
-            })
-            .collect();
-        // Without observed calls, a FIFO handler's records behind a failure
-        // are expected to be reported too.
-        if !observed && known {
-            match rules.fifo(batch_is_fifo) {
-                Some(FifoPolicy::SkipFailedGroup) => {
-                    let mut failed_groups: Vec<Option<String>> = Vec::new();
-                    for record in &mut records {
-                        if failed_groups.contains(&record.key) {
-                            record.retry.get_or_insert(Why::BehindFailure);
-                        } else if record.retry.is_some() {
-                            failed_groups.push(record.key.clone());
-                        }
-                    }
-                }
-                Some(_) => {
-                    if let Some(first) = records.iter().position(|record| record.retry.is_some()) {
-                        for record in &mut records[first + 1..] {
-                            record.retry.get_or_insert(Why::BehindFailure);
-                        }
-                    }
-                }
-                None => {}
-            }
-        }
+        let records = record_facts(run, rules, observed);
         let lambda_reads =
             run.response.as_ref().ok().map(|response| lambda_reads(run, rules, batch_is_fifo, response));
-        Facts { source, records, known, observed_by: run.observed_by(), batch_is_fifo, lambda_reads }
+        let mut facts =
+            Facts { source, records, known, observed_by: run.observed_by(), batch_is_fifo, lambda_reads };
+        if !observed && known {
+            facts.mark_unstarted(run, rules);
+            facts.mark_behind_failures(rules);
+        }
+        facts
+    }
+
+    /// Without observed calls, a deadline guard's records not started: when
+    /// the response came within the guard's margin of the deadline, the
+    /// records Lambda retries from the point where the handler stopped to
+    /// the end of the batch. The first record is always started.
+    fn mark_unstarted(&mut self, run: &HarnessRun, rules: &Rules) {
+        let Some(margin) = rules.deadline_margin else { return };
+        // The handler reads the deadline from the `Context` (whole
+        // milliseconds, written just before the run): it may see a little
+        // less time left than the harness's clock says.
+        if run.response.is_err() || run.time_left() >= margin + CLOCK_SLACK {
+            return;
+        }
+        let reported = run.reported();
+        let mut from = self.records.len();
+        while from > 1 && self.retried(run, &reported, from - 1) {
+            from -= 1;
+        }
+        for record in &mut self.records[from..] {
+            record.retry.get_or_insert(Why::Unstarted);
+        }
+    }
+
+    /// Without observed calls, a FIFO handler's records behind a failure
+    /// are expected to be reported too.
+    fn mark_behind_failures(&mut self, rules: &Rules) {
+        match rules.fifo(self.batch_is_fifo) {
+            Some(FifoPolicy::SkipFailedGroup) => {
+                let mut failed_groups: Vec<Option<String>> = Vec::new();
+                for record in &mut self.records {
+                    if failed_groups.contains(&record.key) {
+                        record.retry.get_or_insert(Why::BehindFailure);
+                    } else if record.retry.is_some() {
+                        failed_groups.push(record.key.clone());
+                    }
+                }
+            }
+            Some(_) => {
+                if let Some(first) = self.records.iter().position(|record| record.retry.is_some()) {
+                    for record in &mut self.records[first + 1..] {
+                        record.retry.get_or_insert(Why::BehindFailure);
+                    }
+                }
+            }
+            None => {}
+        }
+    }
+
+    /// Whether Lambda retries record `index` after reading `reported` (a
+    /// partial batch response): listed (SQS); at or after the lowest listed
+    /// sequence number (streams); at or after the lowest listed offset of
+    /// its partition (Kafka). A record with no usable identifier is retried
+    /// by a stream response that lists a record before it.
+    pub(crate) fn retried(&self, run: &HarnessRun, reported: &[String], index: usize) -> bool {
+        let record = &self.records[index];
+        let at_or_before = |r: &String| self.position(r).is_some_and(|position| position <= index);
+        match (self.source.ordering(), &record.id) {
+            (OrderingRule::StreamKey, Some(id)) => {
+                reported.iter().any(|r| compare_sequence_numbers(r, id).is_le())
+            }
+            (OrderingRule::StreamKey, None) => reported.iter().any(at_or_before),
+            (OrderingRule::KafkaPartition, Some(id)) => {
+                let Some((partition, offset)) = kafka_position(id) else { return false };
+                reported.iter().filter_map(|r| kafka_position(r)).any(|(p, o)| p == partition && o <= offset)
+            }
+            (OrderingRule::KafkaPartition, None) => {
+                let partition = partition_key(self.source, &run.batch.records()[index]).unwrap_or_default();
+                reported
+                    .iter()
+                    .any(|r| kafka_position(r).is_some_and(|(p, _)| p == partition) && at_or_before(r))
+            }
+            (_, Some(id)) => reported.iter().any(|r| r == id),
+            (_, None) => false,
+        }
     }
 
     /// Whether a record cannot be named.
@@ -157,6 +196,41 @@ impl Facts {
     pub(crate) fn position(&self, id: &str) -> Option<usize> {
         self.records.iter().position(|record| record.id.as_deref() == Some(id))
     }
+}
+
+/// How much earlier than the harness's clock a handler may see the
+/// deadline (see [`Facts::mark_unstarted`]).
+const CLOCK_SLACK: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Each record's name, ordering key, and whether it must be retried as
+/// far as the calls observed (or the rules' `failing_when`) tell.
+fn record_facts(run: &HarnessRun, rules: &Rules, observed: bool) -> Vec<RecordFacts> {
+    let source = run.batch.source;
+    run.batch
+        .identities()
+        .into_iter()
+        .enumerate()
+        .map(|(index, identity)| {
+            let (id, key) = match identity {
+                Some(identity) => (Some(identity.item_identifier), identity.ordering_key),
+                None => (None, None),
+            };
+            let record = &run.batch.records()[index];
+            let retry = if id.is_none() {
+                Some(Why::Unnamed)
+            } else if rules.decodes_payloads && payload_corrupted(run, index) {
+                Some(Why::BadPayload)
+            } else if observed {
+                (!handled(&run.calls, index))
+                    .then(|| status_in_words(&run.calls, index).map_or(Why::NotHandled, Why::Failed))
+            } else if let Some(predicate) = &rules.failing_when {
+                predicate(&RecordView::new(source, record)).then_some(Why::Predicted)
+            } else {
+                None
+            };
+            RecordFacts { id, key, retry }
+        })
+        .collect()
 }
 
 /// Whether the plan corrupted record `index`'s payload.

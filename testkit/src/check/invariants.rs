@@ -3,21 +3,18 @@
 use std::collections::{BTreeMap, HashSet};
 
 use lambda_batch::fault::CallSite;
-use lambda_batch::reported::kafka_position;
 use lambda_batch::validate::{Problem, Severity, Verdict as LambdaVerdict};
-use lambda_batch::wire::partition_key;
 use lambda_batch::{AllFailedPolicy, OrderingRule, RecordStatus, compare_sequence_numbers};
 use serde_json::Value;
 
-use super::Verdict;
 use super::facts::{Facts, Why};
+use super::hints;
+use super::report::Verdict;
 use super::rules::Rules;
 use crate::harness::{HarnessRun, InvocationError};
 
 /// One invariant.
 pub(crate) type Judge = fn(&HarnessRun, &Rules, &Facts) -> Verdict;
-
-const WRAP_IN_OBSERVE: &str = "wrap each record's work in `lambda_batch::observe(id, work)`";
 
 fn breaks_order(problem: &Problem) -> bool {
     matches!(problem, Problem::NotSuffix { .. } | Problem::GroupNotSuffix { .. })
@@ -44,34 +41,8 @@ pub(crate) fn accepted_by_lambda(run: &HarnessRun, _rules: &Rules, facts: &Facts
     }
 }
 
-/// Whether Lambda retries record `index` after reading `reported` (a
-/// partial batch response): listed (SQS); at or after the lowest listed
-/// sequence number (streams); at or after the lowest listed offset of its
-/// partition (Kafka). A record with no usable identifier is retried by a
-/// stream response that lists a record before it.
-fn retried(run: &HarnessRun, facts: &Facts, reported: &[String], index: usize) -> bool {
-    let record = &facts.records[index];
-    let at_or_before = |r: &String| facts.position(r).is_some_and(|position| position <= index);
-    match (facts.source.ordering(), &record.id) {
-        (OrderingRule::StreamKey, Some(id)) => {
-            reported.iter().any(|r| compare_sequence_numbers(r, id).is_le())
-        }
-        (OrderingRule::StreamKey, None) => reported.iter().any(at_or_before),
-        (OrderingRule::KafkaPartition, Some(id)) => {
-            let Some((partition, offset)) = kafka_position(id) else { return false };
-            reported.iter().filter_map(|r| kafka_position(r)).any(|(p, o)| p == partition && o <= offset)
-        }
-        (OrderingRule::KafkaPartition, None) => {
-            let partition = partition_key(facts.source, &run.batch.records()[index]).unwrap_or_default();
-            reported.iter().any(|r| kafka_position(r).is_some_and(|(p, _)| p == partition) && at_or_before(r))
-        }
-        (_, Some(id)) => reported.iter().any(|r| r == id),
-        (_, None) => false,
-    }
-}
-
 /// Nothing that must be retried is acknowledged.
-pub(crate) fn nothing_acknowledged_unhandled(run: &HarnessRun, _rules: &Rules, facts: &Facts) -> Verdict {
+pub(crate) fn nothing_acknowledged_unhandled(run: &HarnessRun, rules: &Rules, facts: &Facts) -> Verdict {
     let Ok(response) = &run.response else { return Verdict::Held };
     if facts.lambda_reads.as_ref().is_some_and(|read| *read.verdict() == LambdaVerdict::CompleteFailure) {
         return Verdict::Held;
@@ -79,7 +50,7 @@ pub(crate) fn nothing_acknowledged_unhandled(run: &HarnessRun, _rules: &Rules, f
     let reported = run.reported();
     for (index, record) in facts.records.iter().enumerate() {
         let Some(why) = &record.retry else { continue };
-        if retried(run, facts, &reported, index) {
+        if facts.retried(run, &reported, index) {
             continue;
         }
         let name = facts.name(index);
@@ -96,21 +67,33 @@ pub(crate) fn nothing_acknowledged_unhandled(run: &HarnessRun, _rules: &Rules, f
                  handler never decodes payloads, use `Rules::accepting_any_payload`)"
             ),
             Why::Failed(status) => format!(
-                "record {name} {status}, yet the response acknowledges it, so it would be lost: report it in \
-                 batchItemFailures"
+                "record {name} {status}, yet the response acknowledges it, so it would be lost: {}",
+                hints::REPORT_UNHANDLED
             ),
             Why::NotHandled => format!(
                 "record {name} was never handled (its work never ran to the end{}), yet the response \
-                 acknowledges it, so it would be lost",
-                if facts.observed_by == Some(CallSite::Observe) { ", or was not observed" } else { "" }
+                 acknowledges it, so it would be lost: {}",
+                if facts.observed_by == Some(CallSite::Observe) {
+                    ", or was not observed: give `observe` every record's work"
+                } else {
+                    ""
+                },
+                hints::REPORT_UNHANDLED
             ),
             Why::Predicted => format!(
                 "record {name} fails (your `failing_when` predicate says so), yet the response acknowledges it, \
-                 so it would be lost"
+                 so it would be lost: report it in batchItemFailures (or, if your handler does handle it, \
+                 correct the predicate)"
             ),
             Why::BehindFailure => format!(
                 "record {name} comes after a failed message of its FIFO batch or group, yet the response \
-                 acknowledges it, so it would be deleted before the earlier message and the order breaks"
+                 acknowledges it, so it would be deleted before the earlier message and the order breaks: {}",
+                hints::stop_after_failure(rules, facts)
+            ),
+            Why::Unstarted => format!(
+                "record {name} was not started before the deadline, yet the response acknowledges it, so it \
+                 would be lost: {}",
+                hints::REPORT_UNHANDLED
             ),
         };
         let hint = if facts.source.is_stream() {
@@ -132,8 +115,11 @@ pub(crate) fn exactly_the_failed_reported(run: &HarnessRun, rules: &Rules, facts
     }
     if !facts.known {
         return Verdict::NotChecked(format!(
-            "which records the handler handled is unknown (its calls were not observed), so over-reporting \
-             cannot be seen: {WRAP_IN_OBSERVE}, or say which records fail with `Rules::failing_when`"
+            "which records the handler handled is unknown (its per-record work was not observed and the rules \
+             have no `failing_when`), so a handler that reports records it handled (Lambda delivers them \
+             again) would pass: {}; or say which records your handler fails on its own with \
+             `Rules::failing_when(|record| ..)` (`record.json::<T>()` decodes any source's payload)",
+            hints::OBSERVE
         ));
     }
     let engine = facts.observed_by == Some(CallSite::Engine);
@@ -154,7 +140,8 @@ pub(crate) fn exactly_the_failed_reported(run: &HarnessRun, rules: &Rules, facts
         (0..facts.records.len()).filter(|&i| facts.records[i].retry.is_some()).collect();
     let id = |index: usize| facts.records[index].id.clone().unwrap_or_default();
     if facts.source.is_stream() && !engine {
-        return lowest_retried_is_first_failure(facts, &reported, &failing, response);
+        let waited = !run.took.is_zero();
+        return lowest_retried_is_first_failure(rules, waited, facts, &reported, &failing, response);
     }
     let expected: HashSet<String> = match facts.source.ordering() {
         OrderingRule::KafkaPartition if rules.checkpoint() => {
@@ -178,9 +165,14 @@ pub(crate) fn exactly_the_failed_reported(run: &HarnessRun, rules: &Rules, facts
     }
     missing.sort();
     extra.sort();
+    let hint = if extra.is_empty() {
+        hints::REPORT_UNHANDLED.to_owned()
+    } else {
+        hints::over_reported(rules, facts, !run.took.is_zero())
+    };
     Verdict::Broken(format!(
         "should be reported but are not: {missing:?}; reported but handled (Lambda would deliver them again): \
-         {extra:?}; response {response}"
+         {extra:?}: {hint}; response {response}"
     ))
 }
 
@@ -200,7 +192,8 @@ fn invocation_error_verdict(
         && rules.all_failed_policy() != AllFailedPolicy::Error
     {
         return Verdict::Broken(format!(
-            "the invocation failed ({}) although the all-failed policy is to report every record",
+            "the invocation failed ({}) although the all-failed policy is to report every record: when every \
+             record failed, return them all in batchItemFailures",
             error.error_type
         ));
     }
@@ -212,18 +205,14 @@ fn invocation_error_verdict(
     if facts.any_unnamed() || facts.all_fail() || timed_out {
         return Verdict::Held;
     }
-    let hint = match error.error_type.as_str() {
-        "Runtime.Panic" => {
-            " (a panic in one record's work fails the whole invocation: catch it per record: \
-             `futures::FutureExt::catch_unwind` around the observed work, or a tokio task per record \
-             spawned with `lambda_batch::observed_task`)"
-        }
-        "Sandbox.Timedout" => " (the invocation ran past its deadline)",
-        _ => "",
+    let fix = match error.error_type.as_str() {
+        "Runtime.Panic" => hints::CATCH_PANICS,
+        "Sandbox.Timedout" => hints::timed_out(engine),
+        _ => hints::REPORT_NOT_FAIL,
     };
     Verdict::Broken(format!(
-        "the invocation failed ({}: {}){hint}, so Lambda retries all {} records, but {handled:?} were \
-         handled and would be processed again: report only the records that failed",
+        "the invocation failed ({}: {}), so Lambda retries all {} records, but {handled:?} were handled and \
+         would be processed again: {fix}",
         error.error_type,
         error.message,
         facts.records.len()
@@ -233,6 +222,8 @@ fn invocation_error_verdict(
 /// Streams and Kafka, hand-written: Lambda retries from the lowest reported
 /// record (of each partition), so that must be the first failure.
 fn lowest_retried_is_first_failure(
+    rules: &Rules,
+    waited: bool,
     facts: &Facts,
     reported: &[String],
     failing: &[usize],
@@ -266,8 +257,10 @@ fn lowest_retried_is_first_failure(
                 );
                 return Verdict::Broken(format!(
                     "the response makes Lambda retry from {}, but {handled_from}: the records in between were \
-                     handled and would be processed again; response {response}",
-                    facts.name(from)
+                     handled and would be processed again: {}; {}; response {response}",
+                    facts.name(from),
+                    hints::checkpoint(facts),
+                    hints::over_reported(rules, facts, waited)
                 ));
             }
         }
@@ -282,22 +275,28 @@ pub(crate) fn calls_keep_order(run: &HarnessRun, rules: &Rules, facts: &Facts) -
         return if facts.records.is_empty() || run.response.is_err() {
             Verdict::Held
         } else {
-            Verdict::NotChecked(format!(
-                "no per-record calls were observed, so the order of the handler's work cannot be seen: \
-                 {WRAP_IN_OBSERVE}"
-            ))
+            Verdict::NotChecked(hints::unobserved_calls(rules, facts))
         };
     }
     if let Some(call) = run.calls.iter().find(|call| call.index >= facts.records.len()) {
         return Verdict::Broken(format!(
-            "`observe` was given `{}`, which names no record of this batch: give it the record's {}",
+            "`observe` was given `{}`, which names no record of this batch: give it the record's {}{}",
             call.id,
-            facts.source.identifier_field()
+            facts.source.identifier_field(),
+            if facts.source.ordering() == OrderingRule::KafkaPartition {
+                " as `<topic>-<partition>@<offset>`"
+            } else {
+                ""
+            }
         ));
     }
     let mut seen = HashSet::new();
     if let Some(call) = run.calls.iter().find(|call| !seen.insert(call.index)) {
-        return Verdict::Broken(format!("record {} was called twice", facts.name(call.index)));
+        return Verdict::Broken(format!(
+            "record {} was called twice: run each record's work once; to retry a record, report it and let \
+             Lambda deliver it again",
+            facts.name(call.index)
+        ));
     }
     if !rules.ordered(facts.batch_is_fifo) {
         return Verdict::Held;
@@ -317,23 +316,29 @@ pub(crate) fn calls_keep_order(run: &HarnessRun, rules: &Rules, facts: &Facts) -
             }
             if earlier.index > call.index {
                 return Verdict::Broken(format!(
-                    "{} started before the earlier record {} of its key",
-                    earlier.id, call.id
+                    "{} started before the earlier record {} of its key: {}",
+                    earlier.id,
+                    call.id,
+                    hints::ONE_AT_A_TIME
                 ));
             }
             match earlier.ended {
                 Some(ended) if ended <= call.started => {}
                 _ => {
                     return Verdict::Broken(format!(
-                        "{} started while {} of the same key was still running",
-                        call.id, earlier.id
+                        "{} started while {} of the same key was still running: {}",
+                        call.id,
+                        earlier.id,
+                        hints::ONE_AT_A_TIME
                     ));
                 }
             }
             if stops && !succeeded(earlier.index) {
                 return Verdict::Broken(format!(
-                    "{} ran although the earlier {} of its key did not succeed",
-                    call.id, earlier.id
+                    "{} ran although the earlier {} of its key did not succeed: {}",
+                    call.id,
+                    earlier.id,
+                    hints::stop_after_failure(rules, facts)
                 ));
             }
         }
@@ -348,7 +353,7 @@ pub(crate) fn nothing_reported_twice(run: &HarnessRun, _rules: &Rules, facts: &F
     }
     let mut seen = HashSet::new();
     match run.reported().into_iter().find(|id| !seen.insert(id.clone())) {
-        Some(id) => Verdict::Broken(format!("{id} is reported twice")),
+        Some(id) => Verdict::Broken(format!("{id} is reported twice: {}", hints::ENGINE_BUG)),
         None => Verdict::Held,
     }
 }
@@ -369,9 +374,10 @@ pub(crate) fn failures_in_record_order(run: &HarnessRun, _rules: &Rules, facts: 
             positions[..n].iter().find(|&&earlier| comparable(earlier, later) && earlier >= later)
         {
             return Verdict::Broken(format!(
-                "record {} is listed before record {}",
+                "record {} is listed before record {}: {}",
                 facts.name(earlier),
-                facts.name(later)
+                facts.name(later),
+                hints::ENGINE_BUG
             ));
         }
     }

@@ -3,11 +3,14 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use lambda_batch::AllFailedPolicy;
 use lambda_batch::sqs::{FifoPolicy, QueueKind, SqsConfig};
 use lambda_batch::stream::{StreamConfig, StreamPolicy};
-use serde_json::Value;
+
+use super::report::Invariant;
+use super::view::RecordView;
 
 /// The policy part of [`Rules`].
 #[derive(Debug, Clone, Copy)]
@@ -29,20 +32,27 @@ pub(crate) enum Policy {
 /// | Kinesis, DynamoDB Streams, Kafka: stop at the first failure (per partition for Kafka) and report it | [`Rules::stream_checkpoint`] |
 /// | Kinesis, DynamoDB Streams, Kafka: go on after a failure, report the failures | [`Rules::stream_continue`] |
 ///
-/// Two settings refine them: [`Rules::failing_when`] says which records
-/// your handler fails on its own (needed to check a hand-written handler
-/// whose per-record work is not wrapped in `lambda_batch::observe`), and
-/// [`Rules::accepting_any_payload`] says your handler does not decode
-/// payloads (then a corrupted payload may be handled).
+/// Settings refine them:
+/// - [`Rules::failing_when`] says which records your handler fails on its
+///   own (needed to check a hand-written handler whose per-record work is
+///   not wrapped in `lambda_batch::observe`);
+/// - [`Rules::guarding_deadline`] says such a handler stops starting
+///   records near the deadline and reports the ones it did not start;
+/// - [`Rules::accepting_any_payload`] says your handler does not decode
+///   payloads (then a corrupted payload may be handled);
+/// - [`Rules::accepting_unchecked`] accepts that an invariant cannot be
+///   checked (otherwise [`check`](super::check) fails: no silent pass).
 #[derive(Clone)]
 pub struct Rules {
     pub(crate) policy: Policy,
     pub(crate) decodes_payloads: bool,
     pub(crate) failing_when: Option<Predicate>,
+    pub(crate) deadline_margin: Option<Duration>,
+    pub(crate) unchecked: Vec<(Invariant, String)>,
 }
 
 /// Which clean records a handler fails (see [`Rules::failing_when`]).
-pub(crate) type Predicate = Arc<dyn Fn(&Value) -> bool + Send + Sync>;
+pub(crate) type Predicate = Arc<dyn Fn(&RecordView<'_>) -> bool + Send + Sync>;
 
 impl fmt::Debug for Rules {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -50,13 +60,21 @@ impl fmt::Debug for Rules {
             .field("policy", &self.policy)
             .field("decodes_payloads", &self.decodes_payloads)
             .field("failing_when", &self.failing_when.as_ref().map(|_| "(predicate)"))
+            .field("deadline_margin", &self.deadline_margin)
+            .field("unchecked", &self.unchecked)
             .finish()
     }
 }
 
 impl Rules {
     fn of(policy: Policy) -> Self {
-        Rules { policy, decodes_payloads: true, failing_when: None }
+        Rules {
+            policy,
+            decodes_payloads: true,
+            failing_when: None,
+            deadline_margin: None,
+            unchecked: Vec::new(),
+        }
     }
 
     /// An SQS standard-queue handler that reports every message it did not
@@ -93,14 +111,52 @@ impl Rules {
         Self::of(Policy::Stream(StreamConfig::new().with_stream_policy(StreamPolicy::Continue)))
     }
 
-    /// Says which records your handler fails on its own, from the record as
-    /// the event has it (e.g. `|record| record["body"] == "\"reject\""`):
-    /// with it, exactly which records must be reported is known without
-    /// observing the handler's calls. (Records whose payload the fault plan
-    /// corrupted are expected to fail anyway.)
-    pub fn failing_when(mut self, predicate: impl Fn(&Value) -> bool + Send + Sync + 'static) -> Self {
+    /// Says which records your handler fails on its own, from each record's
+    /// [`RecordView`]: its payload decoded for every source (SQS body,
+    /// Kinesis data, DynamoDB new image, Kafka value), e.g.
+    /// `|record| record.json::<Order>().is_some_and(|order| order.quantity == 0)`,
+    /// and the record as the event has it (`record.record()`, or
+    /// `record["body"]`). With it, exactly which records must be reported
+    /// is known without observing the handler's calls. (Records whose
+    /// payload the fault plan corrupted are expected to fail anyway.)
+    pub fn failing_when(
+        mut self,
+        predicate: impl Fn(&RecordView<'_>) -> bool + Send + Sync + 'static,
+    ) -> Self {
         self.failing_when = Some(Arc::new(predicate));
         self
+    }
+
+    /// Your handler, judged by [`Rules::failing_when`], has a deadline
+    /// guard: from `margin` before the deadline it starts no record and
+    /// reports the ones it did not start (it does not abandon a record
+    /// already running). When the response comes within `margin` of the
+    /// deadline, the records reported from the point where the handler
+    /// stopped to the end of the batch are taken as not started, not as
+    /// over-reporting. The first record is always started (the guard
+    /// cannot stop before anything ran), so a guard that also reports
+    /// records it handled is still caught there. A handler whose work is
+    /// observed needs none of this: its calls show what it started.
+    pub fn guarding_deadline(mut self, margin: Duration) -> Self {
+        self.deadline_margin = Some(margin);
+        self
+    }
+
+    /// Accepts that `invariant` cannot be checked for this handler, for
+    /// `reason` (e.g. `Invariant::CallsKeepOrder`, "a legacy handler we
+    /// cannot change yet"). Without it, an invariant that applies but
+    /// cannot be checked (a hand-written handler whose per-record work is
+    /// not observed) fails [`check`](super::check). The opt-out is named in
+    /// the [`CheckReport`](super::CheckReport); an invariant that can be
+    /// checked is checked anyway.
+    pub fn accepting_unchecked(mut self, invariant: Invariant, reason: impl Into<String>) -> Self {
+        self.unchecked.push((invariant, reason.into()));
+        self
+    }
+
+    /// The reason given for leaving `invariant` unchecked, if any.
+    pub(crate) fn unchecked_reason(&self, invariant: Invariant) -> Option<&str> {
+        self.unchecked.iter().find(|(opted, _)| *opted == invariant).map(|(_, reason)| reason.as_str())
     }
 
     /// Your handler does not decode payloads (it takes the body as text or

@@ -57,20 +57,29 @@ pub(crate) async fn kafka(event: LambdaEvent<KafkaEvent>, defect: Kafka) -> Resu
 }
 
 pub(crate) fn cases() -> Vec<Case> {
-    let kafka_case = |defect: Kafka, what: Option<&'static str>| Case {
+    let case = |defect: Kafka, rules: fn() -> Rules, what: Option<&'static str>| Case {
         source: "Kafka",
         written: Written::ByHand,
         defect: what,
         cases: 256,
         test: Box::new(move |runner| {
             outcome(runner.run(&(kafka_batch(data(), 1..20, 1..=3), fault_plan(20, 0.2)), |(batch, plan)| {
-                check(&run(|event| kafka(event, defect), &batch, &plan), Rules::stream_continue())
+                check(&run(|event| kafka(event, defect), &batch, &plan), rules())
             }))
         }),
     };
+    let kafka_case = |defect: Kafka, what: Option<&'static str>| case(defect, Rules::stream_continue, what);
     vec![
         kafka_case(Kafka::Correct, None),
         kafka_case(Kafka::ComparesOffsetsAsText, Some("offsets compared as text")),
         kafka_case(Kafka::ReportsTheHighestFailure, Some("checkpoint at the highest failure of a partition")),
+        // The same handler under checkpoint rules: its response is right
+        // (Lambda retries from the first failure), but it goes on running
+        // the partition's later records.
+        case(
+            Kafka::Correct,
+            Rules::stream_checkpoint,
+            Some("observed, checkpoint rules: goes on in a partition after its failure"),
+        ),
     ]
 }

@@ -32,3 +32,10 @@ pub(crate) fn data() -> BoxedStrategy<Vec<u8>> {
 pub(crate) fn decide(order: &Order) -> Result<(), Error> {
     if order.quantity == 0 { Err(format!("order {} is empty", order.id).into()) } else { Ok(()) }
 }
+
+/// The records every handler of the suite fails on its own, for
+/// `Rules::failing_when`: an empty order, whatever the source (the
+/// `RecordView` decodes each source's payload).
+pub(crate) fn empty_order(record: &RecordView<'_>) -> bool {
+    record.json::<Order>().is_some_and(|order| order.quantity == 0)
+}

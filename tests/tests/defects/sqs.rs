@@ -114,6 +114,9 @@ pub(crate) enum Fifo {
     ContinuesAfterFailure,
     /// Stops at a failure but reports only the failed message.
     ReportsOnlyTheFailure,
+    /// Reports the failure and every later message, as it should, but
+    /// still runs the later messages (before the failed one is retried).
+    RunsOnAfterFailure,
 }
 
 /// A FIFO handler: one message after another; at the first failure it
@@ -128,6 +131,9 @@ pub(crate) async fn fifo(event: LambdaEvent<SqsEvent>, defect: Fifo) -> Result<S
     for message in records {
         let id = message.message_id.clone().unwrap_or_default();
         if stopped {
+            if defect == Fifo::RunsOnAfterFailure {
+                work(&id, message.body.as_deref().unwrap_or_default(), Standard::Correct).await;
+            }
             if defect != Fifo::ReportsOnlyTheFailure {
                 response.add_failure(id);
             }
@@ -186,6 +192,10 @@ pub(crate) fn cases() -> Vec<Case> {
         fifo_case(
             Fifo::ReportsOnlyTheFailure,
             Some("FIFO reports the failure but not the messages after it"),
+        ),
+        fifo_case(
+            Fifo::RunsOnAfterFailure,
+            Some("observed, FIFO reports the right messages but runs those after a failure"),
         ),
     ]
 }
