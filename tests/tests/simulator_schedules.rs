@@ -6,6 +6,8 @@
 //! ```text
 //! cargo test --release -p lambda-batch-tests --test main simulator_schedules:: -- --nocapture
 //! ```
+//!
+//! `SCHEDULE_FAULTS=3` checks every schedule of up to 3 faults instead of 2.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
@@ -50,6 +52,13 @@ async fn sqs_charge(#[state] ledger: &Ledger, body: &str, meta: RecordMeta<'_>) 
     Ok(())
 }
 
+#[batch_handler(sqs_fifo)]
+async fn fifo_charge(#[state] ledger: &Ledger, body: &str, meta: RecordMeta<'_>) -> Result<(), String> {
+    let _ = body;
+    ledger.charge(meta.id);
+    Ok(())
+}
+
 #[batch_handler(kinesis)]
 async fn kinesis_charge(#[state] ledger: &Ledger, data: &str, meta: RecordMeta<'_>) -> Result<(), String> {
     let _ = data;
@@ -69,6 +78,11 @@ async fn async_charge(ledger: &Ledger, event: LambdaEvent<Value>) -> Result<Valu
     Ok(json!({"charged": event.payload["order"]}))
 }
 
+/// The most faults in one schedule: `SCHEDULE_FAULTS`, 2 by default.
+fn max_faults() -> usize {
+    std::env::var("SCHEDULE_FAULTS").ok().and_then(|n| n.parse().ok()).unwrap_or(2)
+}
+
 /// Every fault that can strike a batch may happen.
 const ANY_FAULT: InvocationFaults = InvocationFaults {
     record_failure: 0.5,
@@ -80,7 +94,7 @@ const ANY_FAULT: InvocationFaults = InvocationFaults {
 };
 
 fn sqs(idempotent: bool) -> sim::ScheduleSummary {
-    sim::every_fault_schedule(2, || {
+    sim::every_fault_schedule(max_faults(), || {
         let mut config = SqsSimConfig::new(QueueConfig::standard().with_dlq(3));
         config.faults = ANY_FAULT;
         config.trace = false;
@@ -95,8 +109,25 @@ fn sqs(idempotent: bool) -> sim::ScheduleSummary {
     })
 }
 
+fn fifo(idempotent: bool) -> sim::ScheduleSummary {
+    sim::every_fault_schedule(max_faults(), || {
+        let mut config = SqsSimConfig::new(QueueConfig::fifo().with_dlq(3));
+        config.faults = ANY_FAULT;
+        config.trace = false;
+        let mut sim = SqsSimulation::new(config).unwrap();
+        for (group, body) in [("g1", "a"), ("g1", "b"), ("g2", "c")] {
+            sim.send_fifo(0, group, body);
+        }
+        let ledger = Ledger::new(idempotent);
+        let report = sim.run(&mut lambda_function(|event| fifo_charge(&ledger, event)));
+        sim::check::nothing_lost(&report)?;
+        sim::check::fifo_order(&report)?;
+        sim::check::message_effects_exactly_once(&report, &ledger.effects())
+    })
+}
+
 fn kinesis(idempotent: bool) -> sim::ScheduleSummary {
-    sim::every_fault_schedule(2, || {
+    sim::every_fault_schedule(max_faults(), || {
         let mut config = StreamSimConfig::new(StreamKind::Kinesis);
         config.faults = InvocationFaults { lost_delete: 0.0, duplicate: 0.0, ..ANY_FAULT };
         config.maximum_retry_attempts = Some(2);
@@ -113,7 +144,7 @@ fn kinesis(idempotent: bool) -> sim::ScheduleSummary {
 }
 
 fn kafka(idempotent: bool) -> sim::ScheduleSummary {
-    sim::every_fault_schedule(2, || {
+    sim::every_fault_schedule(max_faults(), || {
         let mut config = KafkaSimConfig::new("orders", 2);
         config.faults = InvocationFaults { lost_delete: 0.0, duplicate: 0.0, ..ANY_FAULT };
         config.maximum_retry_attempts = Some(2);
@@ -130,7 +161,7 @@ fn kafka(idempotent: bool) -> sim::ScheduleSummary {
 }
 
 fn asynchronous(idempotent: bool) -> sim::ScheduleSummary {
-    sim::every_fault_schedule(2, || {
+    sim::every_fault_schedule(max_faults(), || {
         let config = AsyncConfig {
             faults: InvocationFaults { record_failure: 0.0, lost_delete: 0.0, ..ANY_FAULT },
             trace: false,
@@ -150,8 +181,13 @@ type Scenario = fn(bool) -> sim::ScheduleSummary;
 
 #[test]
 fn every_schedule_of_up_to_two_faults_holds_for_idempotent_handlers_and_breaks_the_others() {
-    let scenarios: [(&str, Scenario); 4] =
-        [("SQS standard", sqs), ("Kinesis", kinesis), ("Kafka", kafka), ("asynchronous", asynchronous)];
+    let scenarios: [(&str, Scenario); 5] = [
+        ("SQS standard", sqs),
+        ("SQS FIFO", fifo),
+        ("Kinesis", kinesis),
+        ("Kafka", kafka),
+        ("asynchronous", asynchronous),
+    ];
     for (source, scenario) in scenarios {
         let idempotent = scenario(true);
         println!("{source}, idempotent: {idempotent}");
