@@ -29,7 +29,12 @@
 //! The function is anything implementing [`Function`]: a closure over an
 //! [`Invocation`], or a real handler through [`lambda_function`] (a
 //! `#[batch_handler]` function runs unchanged, on events rendered exactly
-//! as Lambda sends them). Every run yields a [`Trace`] (JSON lines),
+//! as Lambda sends them). A real handler runs on the simulation's clock:
+//! its awaits take virtual time, invocations that overlap run together
+//! (copies of a message in flight at once: [`InvocationFaults::duplicate`],
+//! [`Timing::jitter`]), and Lambda stops one still running at the function
+//! timeout. [`every_fault_schedule`] runs a small scenario once per way its
+//! faults can fall. Every run yields a [`Trace`] (JSON lines),
 //! [`Metrics`] (CloudWatch names) and, with [`timeline::write_html`], a
 //! page with one lane per message. The same seed gives the same run.
 //!
