@@ -1,31 +1,5 @@
-//! Every fault schedule of a small scenario, instead of a random sample.
-//!
-//! A simulation draws its faults (a record failure, a timeout, a function
-//! error, a throttle, a lost delete, a duplicate) from its seed, each with
-//! its probability in [`InvocationFaults`](crate::sim::InvocationFaults).
-//! [`every_fault_schedule`] runs a scenario once per way those faults can
-//! fall instead: every fault kind with a probability above 0 may happen at
-//! every point where the simulation would draw it, and the runs cover
-//! every combination of up to `max_faults` of them (a probability of 1
-//! means "always", 0 "never"). Everything else (ids, jitter) still comes
-//! from the seed, so the scenario must be deterministic: the same
-//! simulation built the same way on each call.
-//!
-//! ```
-//! use lambda_batch_testkit::sim::{self, InvocationFaults, InvocationResult, QueueConfig, SqsSimConfig, SqsSimulation};
-//!
-//! let summary = sim::every_fault_schedule(2, || {
-//!     let mut config = SqsSimConfig::new(QueueConfig::standard().with_dlq(3));
-//!     config.faults = InvocationFaults { function_error: 0.5, lost_delete: 0.5, ..InvocationFaults::none() };
-//!     let mut sim = SqsSimulation::new(config).unwrap();
-//!     sim.send(0, "a");
-//!     sim.send(0, "b");
-//!     let report = sim.run(&mut |_: &sim::Invocation<'_>| InvocationResult::all_handled());
-//!     sim::check::nothing_lost(&report)
-//! });
-//! assert!(summary.broken.is_none(), "{summary}");
-//! println!("{summary}"); // checked 22 fault schedules (every one with at most 2 faults) in ..: all held
-//! ```
+//! Every fault schedule of a small scenario, instead of a random sample:
+//! [`every_fault_schedule`].
 
 use std::fmt;
 use std::panic::AssertUnwindSafe;
@@ -135,9 +109,36 @@ fn thousands(n: u64) -> String {
 }
 
 /// Runs `scenario` once for every fault schedule with at most
-/// `max_faults` faults (see the [module](self) documentation), fewest
-/// faults kept as the counterexample, and says what it found. A panic in
-/// the scenario counts as broken.
+/// `max_faults` faults, the broken schedule with the fewest faults kept as
+/// the counterexample, and says what it found. A panic in the scenario
+/// counts as broken.
+///
+/// A simulation draws its faults (a record failure, a timeout, a function
+/// error, a throttle, a lost delete, a duplicate) from its seed, each with
+/// its probability in [`InvocationFaults`](crate::sim::InvocationFaults).
+/// This runs a scenario once per way those faults can fall instead: every fault kind with a probability above 0 may happen at
+/// every point where the simulation would draw it, and the runs cover
+/// every combination of up to `max_faults` of them (a probability of 1
+/// means "always", 0 "never"). Everything else (ids, jitter) still comes
+/// from the seed, so the scenario must be deterministic: the same
+/// simulation built the same way on each call.
+///
+/// ```
+/// use lambda_batch_testkit::sim::{self, InvocationFaults, InvocationResult, QueueConfig, SqsSimConfig, SqsSimulation};
+///
+/// let summary = sim::every_fault_schedule(2, || {
+///     let mut config = SqsSimConfig::new(QueueConfig::standard().with_dlq(3));
+///     config.faults = InvocationFaults { function_error: 0.5, lost_delete: 0.5, ..InvocationFaults::none() };
+///     let mut sim = SqsSimulation::new(config).unwrap();
+///     sim.send(0, "a");
+///     sim.send(0, "b");
+///     let report = sim.run(&mut |_: &sim::Invocation<'_>| InvocationResult::all_handled());
+///     sim::check::nothing_lost(&report)
+/// });
+/// assert!(summary.broken.is_none(), "{summary}");
+/// // "checked N fault schedules (every one with at most 2 faults) in 0.01 s: all held"
+/// assert!(summary.to_string().ends_with("faults) in 0.00 s: all held") || summary.complete);
+/// ```
 pub fn every_fault_schedule<F>(max_faults: usize, mut scenario: F) -> ScheduleSummary
 where
     F: FnMut() -> Result<(), TestCaseError>,

@@ -96,7 +96,7 @@ impl Default for InvocationFaults {
 /// its invocation lasts `per_invocation + per_record × records`. A real
 /// handler ([`lambda_function`](crate::sim::lambda_function)) runs on the
 /// simulation's clock: its own waits (a `tokio::time::sleep` standing for a
-/// slow call, a [`RecordFault`](crate::RecordFault)-style delay) count too,
+/// slow call, a [`RecordFault::Slow`](crate::faults::RecordFault::Slow)-style delay) count too,
 /// it is killed at the function timeout with what it did so far kept, and
 /// invocations that overlap in time run together. `jitter` delays each
 /// record's call by a random 0 to `jitter` ms drawn from the seed, so that
