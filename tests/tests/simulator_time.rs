@@ -214,3 +214,41 @@ fn one_real_handler_runs_several_simulations_each_from_time_zero() {
         assert!(matches!(report.messages[0].end, SqsMessageEnd::Deleted(1_021)), "{:?}", report.messages[0]);
     }
 }
+
+/// Work whose time comes from the simulation's cost model; each record
+/// gets at most one second.
+#[batch_handler(sqs, record_timeout_ms = 1000)]
+async fn costed(body: &str) -> RecordOutcome {
+    let _ = body;
+    RecordOutcome::Success
+}
+
+#[test]
+fn a_cost_model_makes_one_record_slow_and_its_time_limit_sends_it_alone_to_the_dlq() {
+    let mut sim = SqsSimulation::new(config(QueueConfig::standard().with_dlq(2), 3_000)).unwrap();
+    for body in ["fast", "slow", "fast"] {
+        sim.send(0, body);
+    }
+    let mut function = lambda_function(costed).with_record_time(|record| {
+        if record.body() == Some("slow") { Duration::from_secs(20 * 60) } else { Duration::from_millis(100) }
+    });
+    let report = sim.run(&mut function);
+    // 100 ms, then the slow record cut at its 1 s limit, then 100 ms: the
+    // batch answers at 1.2 s + 23 ms, the slow message reported.
+    let first = report.trace.entries().iter().find_map(|entry| match &entry.event {
+        TraceEvent::Response { invocation: 1, outcome, retried, .. } => Some((entry.t, *outcome, *retried)),
+        _ => None,
+    });
+    assert_eq!(first, Some((1_223, "partial_success", 1)));
+    let slow = &report.messages[1];
+    assert!(matches!(slow.end, SqsMessageEnd::MovedToDlq(_)), "{slow:?}");
+    // Reported with the others, then alone: every record failed, so the
+    // engine fails the invocation (`all_failed = "error"`, the default).
+    assert_eq!(
+        slow.redelivery_causes(),
+        "invocation 1 reported it failed; invocation 2 failed (LambdaBatch.AllRecordsFailed)"
+    );
+    assert!(matches!(report.messages[0].end, SqsMessageEnd::Deleted(_)));
+    assert!(matches!(report.messages[2].end, SqsMessageEnd::Deleted(_)));
+    sim::check::progress(&report).unwrap();
+}

@@ -15,6 +15,7 @@ use lambda_batch::{BatchEvent, LambdaEvent, RecordStatus};
 use lambda_runtime::Diagnostic;
 use serde::Serialize;
 
+use crate::check::RecordView;
 use crate::harness::FromBatchJson;
 use crate::sim::core::clock::Millis;
 use crate::sim::core::function::clockwork::{Clockwork, InvocationFuture};
@@ -44,14 +45,47 @@ use crate::sim::core::function::render;
 /// thread): inside an async context every invocation fails with
 /// `Testkit.InsideAsyncContext` instead of blocking the runtime.
 pub fn lambda_function<'f, F, P>(handler: F) -> LambdaFunction<'f, F, P> {
-    LambdaFunction { handler, clockwork: None, payload: PhantomData }
+    LambdaFunction { handler, clockwork: None, record_time: None, payload: PhantomData }
 }
+
+/// How long one record's call takes, from the record as the handler sees
+/// it (see [`LambdaFunction::with_record_time`]).
+type RecordTime<'f> = Box<dyn Fn(&RecordView<'_>) -> Duration + 'f>;
 
 /// A real Lambda handler as a [`Function`]; see [`lambda_function`].
 pub struct LambdaFunction<'f, F, P> {
     handler: F,
     clockwork: Option<Clockwork<'f>>,
+    record_time: Option<RecordTime<'f>>,
     payload: PhantomData<fn(P)>,
+}
+
+impl<'f, F, P> LambdaFunction<'f, F, P> {
+    /// Each record's call waits `time(record)` first (on the simulation's
+    /// clock), as if the work took that long: a cost model of the
+    /// handler, e.g. a record whose body says `"slow"` takes 20 minutes.
+    /// Injected like the record faults: into a `#[batch_handler]`'s engine,
+    /// or a hand-written handler's `lambda_batch::observe`d work (without
+    /// `observe`, a hand-written handler's own awaits are its only time).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use lambda_batch::{batch_handler, RecordOutcome};
+    /// use lambda_batch_testkit::sim::lambda_function;
+    ///
+    /// #[batch_handler(sqs)]
+    /// async fn handle(body: &str) -> RecordOutcome { let _ = body; RecordOutcome::Success }
+    ///
+    /// let function = lambda_function(handle).with_record_time(|record| {
+    ///     if record.body() == Some("slow") { Duration::from_secs(20 * 60) } else { Duration::from_millis(5) }
+    /// });
+    /// # let _ = function;
+    /// ```
+    #[must_use]
+    pub fn with_record_time(mut self, time: impl Fn(&RecordView<'_>) -> Duration + 'f) -> Self {
+        self.record_time = Some(Box::new(time));
+        self
+    }
 }
 
 impl<F, P> std::fmt::Debug for LambdaFunction<'_, F, P> {
@@ -89,6 +123,18 @@ where
     /// The invocation's work as a future: the event rendered and read as
     /// `lambda_runtime` reads it, the handler called in the injector's
     /// scope, its response serialized.
+    /// Each record's time from [`LambdaFunction::with_record_time`] (empty
+    /// without it), read from the rendered event.
+    fn record_times(&self, invocation: &Invocation<'_>, event: &str) -> Vec<Duration> {
+        let (Some(time), Some(source)) = (&self.record_time, invocation.payload.source()) else {
+            return Vec::new();
+        };
+        let Ok(event) = BatchEvent::from_json(event) else { return Vec::new() };
+        let records = event.records().unwrap_or_default();
+        let read = |record: &str| serde_json::from_str(record).unwrap_or_default();
+        records.iter().map(|record| time(&RecordView::new(source, &read(record.get())))).collect()
+    }
+
     /// `deadline`: the invocation's deadline on the clockwork's clock, for
     /// the engine's guard (`None`: it reads the `Context` against the wall
     /// clock, as in production).
@@ -104,7 +150,8 @@ where
         };
         let mut cx = crate::context_with_budget(Duration::from_millis(invocation.timeout));
         invocation.request_id.clone_into(&mut cx.request_id);
-        let injector = injector(invocation, &text, deadline);
+        let times = self.record_times(invocation, &text);
+        let injector = injector(invocation, &text, &times, deadline);
         let called =
             std::panic::catch_unwind(AssertUnwindSafe(|| (self.handler)(LambdaEvent::new(payload, cx))));
         let Ok(handler) = called else {
@@ -194,10 +241,21 @@ fn parked(injector: &Injector) -> Vec<usize> {
 /// (`SourceKind::identify`), so `lambda_batch::observe` in a hand-written
 /// handler finds the record it is given. Without faults no lookup can
 /// change an outcome, and none is made.
-fn injector(invocation: &Invocation<'_>, event: &str, deadline: Option<Instant>) -> std::sync::Arc<Injector> {
-    let delays = invocation.record_delays.iter().enumerate().filter(|&(_, &ms)| ms > 0);
+fn injector(
+    invocation: &Invocation<'_>,
+    event: &str,
+    times: &[Duration],
+    deadline: Option<Instant>,
+) -> std::sync::Arc<Injector> {
+    let records = invocation.record_delays.len().max(times.len());
+    let delay = |index: usize| {
+        let jitter =
+            invocation.record_delays.get(index).map_or(Duration::ZERO, |&ms| Duration::from_millis(ms));
+        jitter + times.get(index).copied().unwrap_or_default()
+    };
+    let delays = (0..records).map(|index| (index, delay(index))).filter(|(_, delay)| !delay.is_zero());
     let mut faults: HashMap<usize, CallFault> =
-        delays.map(|(index, &ms)| (index, CallFault::Delay(Duration::from_millis(ms)))).collect();
+        delays.map(|(index, delay)| (index, CallFault::Delay(delay))).collect();
     faults.extend(invocation.failing_records.iter().map(|&index| (index, CallFault::Error)));
     let identifiers = match invocation.payload.source() {
         Some(source) if !faults.is_empty() => {
