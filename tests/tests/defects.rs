@@ -16,11 +16,11 @@
 //! ```
 
 mod generated;
-mod kafka;
-mod model;
+pub(crate) mod kafka;
+pub(crate) mod model;
 mod redelivery;
-mod sqs;
-mod streams;
+pub(crate) mod sqs;
+pub(crate) mod streams;
 mod suite;
 
 use suite::run_suite;

@@ -19,6 +19,7 @@ mod deadline;
 mod deadline_absurd;
 mod defects;
 mod duplicate_keys;
+mod exhaustive;
 mod fixtures;
 mod hostile_inputs;
 mod identity_tables;
