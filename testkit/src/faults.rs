@@ -212,11 +212,11 @@ const IDENTIFIER_FAULT_CHANCE: f64 = 0.2;
 /// 10,000): never in practice, but shrinking tries a clean record first, so
 /// a counterexample lists only the faults that matter.
 const ALL_FAULTED_CLEAN_ONE_IN: u32 = 10_000;
-/// Of the plans with an identifier fault, this many in four put it on one
+/// Of the plans with an identifier fault, this many in eight put it on one
 /// of the first two records (the rest anywhere): inside every batch, and
 /// kept when proptest shrinks the batch (which it does before the plan) to
 /// one or two records.
-const IDENTIFIER_FAULT_IN_FIRST_TWO: u32 = 3;
+const IDENTIFIER_FAULT_IN_FIRST_TWO: u32 = 7;
 
 /// Plans for batches of up to `records` records where each record has a
 /// fault with probability `probability` (0.0 to 1.0), of any kind: errors,
@@ -269,7 +269,7 @@ fn plans(
         prop_oneof![Just(RecordFault::MissingId), Just(RecordFault::EmptyId), Just(RecordFault::DuplicateId)];
     let index = prop_oneof![
         IDENTIFIER_FAULT_IN_FIRST_TWO => 0..records.clamp(1, 2),
-        4 - IDENTIFIER_FAULT_IN_FIRST_TWO => 0..records.max(1),
+        8 - IDENTIFIER_FAULT_IN_FIRST_TWO => 0..records.max(1),
     ];
     let identifier = proptest::option::weighted(IDENTIFIER_FAULT_CHANCE, (index, identifier_fault));
     let some =

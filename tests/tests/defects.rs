@@ -21,7 +21,7 @@ pub(crate) mod model;
 mod redelivery;
 pub(crate) mod sqs;
 pub(crate) mod streams;
-mod suite;
+pub(crate) mod suite;
 
 use suite::run_suite;
 

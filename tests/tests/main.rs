@@ -27,6 +27,7 @@ mod kafka;
 mod observe;
 mod outcomes_and_state;
 mod properties;
+mod rare_identifiers;
 mod record_reading;
 mod simulator_kafka;
 mod simulator_properties;
