@@ -94,7 +94,9 @@ pub fn sqs_batch(
                 let records = records
                     .into_iter()
                     .enumerate()
-                    .map(|(i, (body, receives, sent))| sqs_record(&message_id(i), &body, receives, sent, None))
+                    .map(|(i, (body, receives, sent))| {
+                        sqs_record(&message_id(i), &body, receives, sent, None)
+                    })
                     .collect::<Vec<_>>();
                 Batch::new(wire::SQS.kind, records)
             })
@@ -136,7 +138,13 @@ pub fn sqs_fifo_batch(
 
 /// An SQS record as Lambda sends it; `fifo`: its message group and
 /// sequence number.
-pub(crate) fn sqs_record(id: &str, body: &str, receives: u32, sent: u64, fifo: Option<(String, String)>) -> Value {
+pub(crate) fn sqs_record(
+    id: &str,
+    body: &str,
+    receives: u32,
+    sent: u64,
+    fifo: Option<(String, String)>,
+) -> Value {
     let mut record = crate::sqs::message(id, body);
     record["receiptHandle"] = json!(format!("AQEB{}", base64::engine::general_purpose::STANDARD.encode(id)));
     record["attributes"]["ApproximateReceiveCount"] = json!(receives.to_string());

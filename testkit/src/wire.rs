@@ -57,10 +57,12 @@ impl Field {
     pub fn show(&self, record: &Value) -> String {
         let value = get(record, self.path);
         let text = match self.encoding {
-            Encoding::Base64 => value.as_str().and_then(base64_decode).map(|bytes| match String::from_utf8(bytes) {
-                Ok(text) => text,
-                Err(error) => String::from_utf8_lossy(error.as_bytes()).into_owned(),
-            }),
+            Encoding::Base64 => {
+                value.as_str().and_then(base64_decode).map(|bytes| match String::from_utf8(bytes) {
+                    Ok(text) => text,
+                    Err(error) => String::from_utf8_lossy(error.as_bytes()).into_owned(),
+                })
+            }
             Encoding::Text => value.as_str().map(str::to_owned),
             Encoding::DynamoDbImage => None,
         };

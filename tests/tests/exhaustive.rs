@@ -6,8 +6,9 @@
 //! asserted): `cargo test -p lambda-batch-tests --test main exhaustive:: --
 //! --nocapture`.
 
+use lambda_batch::aws_events::{SqsBatchResponse, SqsEvent};
 use lambda_batch::dynamodb::NewImage;
-use lambda_batch::{Json, RecordOutcome, batch_handler};
+use lambda_batch::{Error, Json, LambdaEvent, RecordOutcome, batch_handler};
 use lambda_batch_testkit::check::Invariant;
 use lambda_batch_testkit::exhaustive::{Exhaustive, World, check_all};
 use lambda_batch_testkit::prelude::*;
@@ -133,3 +134,62 @@ fn every_planted_hand_written_defect_is_found() {
     }
 }
 
+/// A hand-written handler that does not call `observe` (no call fault
+/// reaches it); `swallow`: a body that does not decode is acknowledged.
+async fn unobserved_orders(event: LambdaEvent<SqsEvent>, swallow: bool) -> Result<SqsBatchResponse, Error> {
+    let mut response = SqsBatchResponse::default();
+    for message in &event.payload.records {
+        let id =
+            message.message_id.as_deref().filter(|id| !id.is_empty()).ok_or("a message has no messageId")?;
+        match serde_json::from_str::<Order>(message.body.as_deref().unwrap_or_default()) {
+            Ok(order) if decide(&order).is_ok() => {}
+            Err(_) if swallow => {}
+            _ => response.add_failure(id),
+        }
+    }
+    Ok(response)
+}
+
+#[test]
+fn an_unobserved_handler_gets_the_faults_in_the_event_and_a_failing_payload() {
+    let empty_order = |record: &Value| {
+        let body = record["body"].as_str().unwrap_or_default();
+        serde_json::from_str::<Order>(body).is_ok_and(|order| decide(&order).is_err())
+    };
+    let failing = json!({"id": 2, "quantity": 0});
+    let world = World::new(SourceKind::Sqs, [orders()[0].clone(), failing]).in_event_faults_only();
+    let rules = Rules::sqs().failing_when(empty_order);
+    let correct = check_all(|event| unobserved_orders(event, false), &world, rules.clone());
+    correct.assert_all_held();
+    assert!(correct.not_checked.iter().any(|(invariant, _)| *invariant == Invariant::CallsKeepOrder));
+    let swallowing = check_all(|event| unobserved_orders(event, true), &world, rules);
+    let (invariant, records, faults) = broken(&swallowing);
+    assert_eq!(invariant, Invariant::NothingAcknowledgedUnhandled, "{swallowing}");
+    assert_eq!((records, faults), (1, vec![(0, RecordFault::BadBody)]), "{swallowing}");
+}
+
+/// Every fault on every record, every grouping of 4 records: the world
+/// the default one is cut down from (see docs/DESIGN.md, "Exhaustive small
+/// worlds"). Tens of thousands of cases a source; slow in a debug build,
+/// so run it on demand: `cargo test --release -p lambda-batch-tests --test
+/// main exhaustive:: -- --ignored --nocapture`.
+#[test]
+#[ignore = "minutes in a debug build: run with --release -- --ignored"]
+fn every_fault_everywhere() {
+    let every_fault = [
+        RecordFault::Error,
+        RecordFault::Panic,
+        RecordFault::BadBody,
+        RecordFault::Slow(lambda_batch_testkit::exhaustive::SLOW),
+        RecordFault::Hang,
+        RecordFault::MissingId,
+        RecordFault::EmptyId,
+        RecordFault::DuplicateId,
+    ];
+    let world = |source| world(source).faults(every_fault, []).groups(4);
+    check_all(sqs_orders, &world(SourceKind::Sqs), sqs_orders::CONFIG).assert_all_held();
+    check_all(fifo_orders, &world(SourceKind::SqsFifo), fifo_orders::CONFIG).assert_all_held();
+    check_all(kinesis_orders, &world(SourceKind::Kinesis), kinesis_orders::CONFIG).assert_all_held();
+    check_all(dynamodb_orders, &world(SourceKind::DynamoDb), dynamodb_orders::CONFIG).assert_all_held();
+    check_all(kafka_orders, &world(SourceKind::Kafka), kafka_orders::CONFIG).assert_all_held();
+}

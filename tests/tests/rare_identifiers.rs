@@ -26,7 +26,9 @@ fn seeds() -> u64 {
 
 /// Runs `test` for every seed: the shrunk batch size of each seed that
 /// caught the defect, and how many seeds did not.
-fn sizes(test: impl Fn(&mut proptest::test_runner::TestRunner) -> Result<(), TestError<(Batch, FaultPlan)>>) -> (BTreeMap<usize, u64>, u64) {
+fn sizes(
+    test: impl Fn(&mut proptest::test_runner::TestRunner) -> Result<(), TestError<(Batch, FaultPlan)>>,
+) -> (BTreeMap<usize, u64>, u64) {
     let mut sizes = BTreeMap::new();
     let mut escaped = 0;
     for seed in 0..seeds() {
@@ -40,7 +42,8 @@ fn sizes(test: impl Fn(&mut proptest::test_runner::TestRunner) -> Result<(), Tes
 
 fn report(defect: &str, (sizes, escaped): (BTreeMap<usize, u64>, u64)) {
     let caught: u64 = sizes.values().sum();
-    let shrunk: Vec<String> = sizes.iter().map(|(records, seeds)| format!("{records} records: {seeds}")).collect();
+    let shrunk: Vec<String> =
+        sizes.iter().map(|(records, seeds)| format!("{records} records: {seeds}")).collect();
     println!("{defect}: caught on {caught}/{} seeds; shrunk to {}", caught + escaped, shrunk.join(", "));
     assert_eq!(escaped, 0, "{defect}: escaped {escaped} seeds");
 }
@@ -64,7 +67,10 @@ fn an_sqs_message_without_id_dropped_is_found_on_every_seed() {
         "SQS: message without an id dropped",
         sizes(|runner| {
             runner.run(&(sqs_batch(bodies(), 1..20), fault_plan(20, 0.2)), |(batch, plan)| {
-                check(&run(|event| standard(event, Standard::DropsUnnamedMessage), &batch, &plan), Rules::sqs())
+                check(
+                    &run(|event| standard(event, Standard::DropsUnnamedMessage), &batch, &plan),
+                    Rules::sqs(),
+                )
             })
         }),
     );

@@ -60,7 +60,8 @@ pub(crate) fn of_size(world: &World, size: usize) -> Vec<Case> {
 /// limited per batch, a record without a payload where the source has
 /// such records (a DynamoDB `REMOVE`) and each single fault.
 fn alphabet(world: &World) -> Vec<Letter> {
-    let mut alphabet: Vec<Letter> = (0..world.payloads.len()).map(|at| (Choice::Payload(at), false)).collect();
+    let mut alphabet: Vec<Letter> =
+        (0..world.payloads.len()).map(|at| (Choice::Payload(at), false)).collect();
     alphabet.extend(world.repeated_faults.iter().map(|&fault| (Choice::Fault(fault), false)));
     if crate::wire::paths(world.source).no_payload_when.is_some() {
         alphabet.push((Choice::NoPayload, true));

@@ -181,7 +181,7 @@ impl World {
 /// run against `rules` (a `#[batch_handler]`'s `CONFIG` or a [`Rules`]
 /// constructor) with [`check_report`], and stops at the first broken case.
 /// Prints the summary line ("exhaustive SQS FIFO, 1 to 4 records: checked
-/// 31,104 cases in 1.20 s, all held") and returns the report; call
+/// 2,240 cases in 0.15 s, all held") and returns the report; call
 /// [`Exhaustive::assert_all_held`] on it in a `#[test]`.
 ///
 /// `handler` is anything [`run`] takes.

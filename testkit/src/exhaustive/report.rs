@@ -60,7 +60,14 @@ pub struct Exhaustive {
 
 impl Exhaustive {
     pub(crate) fn new(source: SourceKind, records: usize) -> Self {
-        Exhaustive { source, records, cases: 0, elapsed: Duration::ZERO, broken: None, not_checked: Vec::new() }
+        Exhaustive {
+            source,
+            records,
+            cases: 0,
+            elapsed: Duration::ZERO,
+            broken: None,
+            not_checked: Vec::new(),
+        }
     }
 
     /// Counts a case; `true` when it broke an invariant (the first broken
@@ -92,11 +99,14 @@ impl Exhaustive {
         let not_checked = if self.not_checked.is_empty() {
             String::new()
         } else {
-            let names: Vec<String> = self.not_checked.iter().map(|(invariant, _)| invariant.to_string()).collect();
+            let names: Vec<String> =
+                self.not_checked.iter().map(|(invariant, _)| invariant.to_string()).collect();
             format!(" (not checked: {})", names.join(", "))
         };
         match &self.broken {
-            None => format!("{world}: checked {} cases in {time}, all held{not_checked}", thousands(self.cases)),
+            None => {
+                format!("{world}: checked {} cases in {time}, all held{not_checked}", thousands(self.cases))
+            }
             Some(counterexample) => {
                 let what = counterexample.report.broken.as_ref().map(|(invariant, _)| invariant.to_string());
                 let records = counterexample.run.batch.len();
