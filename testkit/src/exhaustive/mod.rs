@@ -10,18 +10,19 @@
 //! so it needs no shrinking. The first test to write for a handler:
 //!
 //! ```
-//! use lambda_batch::{batch_handler, Json, RecordOutcome};
+//! use lambda_batch::kinesis::Kinesis;
+//! use lambda_batch::{batch_handler, Json, RecordOutcome, Source};
 //! use lambda_batch_testkit::exhaustive::{World, check_all};
-//! use lambda_batch_testkit::prelude::*;
 //! use serde_json::json;
 //!
-//! #[batch_handler(sqs_fifo)]
+//! #[batch_handler(kinesis)]
 //! async fn handle(Json(quantity): Json<u32>) -> RecordOutcome {
 //!     if quantity == 0 { RecordOutcome::failure("empty") } else { RecordOutcome::Success }
 //! }
 //!
-//! // Every batch of 1 to 4 records carrying `1`, or a fault.
-//! let world = World::new(SourceKind::SqsFifo, [json!(1)]);
+//! // Every batch of 1 to 4 records carrying `1`, or a fault, in 1 or 2
+//! // partition keys.
+//! let world = World::new(Kinesis::KIND, [json!(1)]);
 //! check_all(handle, &world, handle::CONFIG).assert_all_held();
 //! ```
 //!
