@@ -15,6 +15,7 @@ mod batch_handler;
 mod concurrency;
 mod concurrent_invocations;
 mod contained_panics;
+mod counterexamples;
 mod deadline;
 mod deadline_absurd;
 mod defects;
