@@ -73,14 +73,25 @@ impl Batch {
 
 impl fmt::Debug for Batch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Shrunk counterexamples read best as the ids and payloads.
-        let records: Vec<String> = self
+        // Shrunk counterexamples read best as the ids and payloads, one
+        // record a line under `{:#?}` (as proptest prints them), payloads
+        // that are JSON shown as JSON rather than as escaped strings.
+        let records: Vec<Shown> = self
             .records()
             .iter()
             .enumerate()
-            .map(|(index, record)| describe_record(self.source, index, record))
+            .map(|(index, record)| Shown(describe_record(self.source, index, record)))
             .collect();
         f.debug_struct("Batch").field("source", &self.source).field("records", &records).finish()
+    }
+}
+
+/// Text that `Debug` writes as it is (no quotes, no escapes).
+struct Shown(String);
+
+impl fmt::Debug for Shown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
     }
 }
 

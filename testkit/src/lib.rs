@@ -8,6 +8,10 @@
 //!   ([`fault_plan`](faults::fault_plan)); only the faults that are in the
 //!   event, for a hand-written handler that does not call
 //!   `lambda_batch::observe` ([`payload_fault_plan`](faults::payload_fault_plan));
+//! - [`exhaustive`]: every batch of up to 4 records × every fault × every
+//!   grouping, checked one by one ([`check_all`](exhaustive::check_all)):
+//!   the first test to write, finished in seconds, with a smallest
+//!   counterexample;
 //! - [`harness::run`]: runs any batch handler (a `#[batch_handler]`
 //!   function or a hand-written one) on a batch with a fault plan, on a
 //!   paused tokio clock, failing the invocation on a panic or past the
@@ -59,6 +63,8 @@ mod batch;
 #[cfg(feature = "harness")]
 pub mod check;
 pub mod dynamodb;
+#[cfg(feature = "harness")]
+pub mod exhaustive;
 #[cfg(feature = "harness")]
 pub mod faults;
 #[cfg(feature = "harness")]

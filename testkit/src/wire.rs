@@ -49,15 +49,28 @@ pub struct Field {
 }
 
 impl Field {
-    /// The field's value in `record`, for a counterexample: base64 decoded
-    /// (as text, lossily) where it decodes, JSON otherwise.
+    /// The field's value in `record`, for a counterexample: a payload that
+    /// is JSON (an SQS body, base64-decoded Kinesis data or Kafka value) as
+    /// that JSON, unescaped (`{"id":1}`); other text as a quoted string
+    /// (`"{\"corrupt"`); bytes that are not UTF-8 lossily, quoted; anything
+    /// else (a DynamoDB image) as its JSON.
     pub fn show(&self, record: &Value) -> String {
         let value = get(record, self.path);
-        let decoded = match self.encoding {
-            Encoding::Base64 => value.as_str().and_then(base64_decode),
-            _ => None,
+        let text = match self.encoding {
+            Encoding::Base64 => {
+                value.as_str().and_then(base64_decode).map(|bytes| match String::from_utf8(bytes) {
+                    Ok(text) => text,
+                    Err(error) => String::from_utf8_lossy(error.as_bytes()).into_owned(),
+                })
+            }
+            Encoding::Text => value.as_str().map(str::to_owned),
+            Encoding::DynamoDbImage => None,
         };
-        decoded.map_or_else(|| value.to_string(), |bytes| format!("{:?}", String::from_utf8_lossy(&bytes)))
+        match text {
+            Some(text) if serde_json::from_str::<Value>(&text).is_ok() => text,
+            Some(text) => format!("{text:?}"),
+            None => value.to_string(),
+        }
     }
 }
 

@@ -20,13 +20,13 @@
 
 mod generated;
 mod guard;
-mod kafka;
-mod model;
+pub(crate) mod kafka;
+pub(crate) mod model;
 mod poison;
 mod redelivery;
-mod sqs;
-mod streams;
-mod suite;
+pub(crate) mod sqs;
+pub(crate) mod streams;
+pub(crate) mod suite;
 mod time;
 mod unobserved;
 

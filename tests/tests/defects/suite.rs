@@ -40,7 +40,8 @@ pub(crate) fn outcome<V: Debug>(result: Result<(), TestError<V>>) -> Result<(), 
     }
 }
 
-fn runner(seed: u64, cases: u32) -> TestRunner {
+/// A runner of `cases` cases seeded with `seed` (no failure persistence).
+pub(crate) fn runner(seed: u64, cases: u32) -> TestRunner {
     let mut bytes = [0u8; 32];
     bytes[..8].copy_from_slice(&seed.to_le_bytes());
     let config = Config { cases, failure_persistence: None, ..Config::default() };
