@@ -5,6 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::check::{CheckReport, Invariant};
+use crate::format::thousands;
 use crate::harness::HarnessRun;
 use crate::strategy::SourceKind;
 
@@ -56,6 +57,9 @@ pub struct Exhaustive {
     /// The invariants that apply but could not be checked, and why (each
     /// once).
     pub not_checked: Vec<(Invariant, String)>,
+    /// Those of them the rules do not accept unchecked
+    /// (`Rules::accepting_unchecked`): the check does not pass with them.
+    pub refused: Vec<(Invariant, String)>,
 }
 
 impl Exhaustive {
@@ -67,6 +71,7 @@ impl Exhaustive {
             elapsed: Duration::ZERO,
             broken: None,
             not_checked: Vec::new(),
+            refused: Vec::new(),
         }
     }
 
@@ -78,6 +83,10 @@ impl Exhaustive {
             if !self.not_checked.iter().any(|(known, _)| known == invariant) {
                 self.not_checked.push((*invariant, why.clone()));
             }
+            let accepted = report.opt_out(*invariant).is_some();
+            if !accepted && !self.refused.iter().any(|(known, _)| known == invariant) {
+                self.refused.push((*invariant, why.clone()));
+            }
         }
         if report.broken.is_none() {
             return false;
@@ -86,9 +95,10 @@ impl Exhaustive {
         true
     }
 
-    /// Whether every case held.
+    /// Whether every case held, and every invariant that applies was
+    /// checked or accepted unchecked by the rules.
     pub fn all_held(&self) -> bool {
-        self.broken.is_none()
+        self.broken.is_none() && self.refused.is_empty()
     }
 
     /// One line: the world, how many cases in how long, and whether all
@@ -104,16 +114,28 @@ impl Exhaustive {
             format!(" (not checked: {})", names.join(", "))
         };
         match &self.broken {
+            None if !self.refused.is_empty() => {
+                let names: Vec<String> =
+                    self.refused.iter().map(|(invariant, _)| invariant.to_string()).collect();
+                format!(
+                    "{world}: checked {} cases in {time}, none broke, but NOT CHECKED without an opt-out: {}",
+                    thousands(self.cases as u64),
+                    names.join(", ")
+                )
+            }
             None => {
-                format!("{world}: checked {} cases in {time}, all held{not_checked}", thousands(self.cases))
+                format!(
+                    "{world}: checked {} cases in {time}, all held{not_checked}",
+                    thousands(self.cases as u64)
+                )
             }
             Some(counterexample) => {
                 let what = counterexample.report.broken.as_ref().map(|(invariant, _)| invariant.to_string());
                 let records = counterexample.run.batch.len();
                 format!(
                     "{world}: checked {} cases in {time}, BROKEN at case {} ({records} record{}): {}",
-                    thousands(self.cases),
-                    thousands(counterexample.case),
+                    thousands(self.cases as u64),
+                    thousands(counterexample.case as u64),
                     if records == 1 { "" } else { "s" },
                     what.unwrap_or_default()
                 )
@@ -122,10 +144,11 @@ impl Exhaustive {
     }
 
     /// Panics with the summary and the first broken case, if a case broke
-    /// an invariant: for a plain `#[test]`.
+    /// an invariant or an invariant went unchecked without an opt-out: for
+    /// a plain `#[test]`.
     ///
     /// # Panics
-    /// When a case broke an invariant.
+    /// When a case broke an invariant, or one was not checked.
     #[allow(clippy::panic, reason = "a failed assertion in a test")]
     pub fn assert_all_held(&self) {
         if !self.all_held() {
@@ -141,33 +164,17 @@ impl fmt::Display for Exhaustive {
             write!(f, "{counterexample}")?;
         }
         for (invariant, why) in &self.not_checked {
-            writeln!(f, "not checked: {invariant}: {why}")?;
+            if self.refused.iter().any(|(refused, _)| refused == invariant) {
+                writeln!(
+                    f,
+                    "NOT CHECKED: {invariant}: {why}; or, to accept that it stays unchecked, opt out in the rules: \
+                     `.accepting_unchecked({}, \"why\")`",
+                    invariant.code()
+                )?;
+            } else {
+                writeln!(f, "not checked (accepted by the rules): {invariant}: {why}")?;
+            }
         }
         Ok(())
-    }
-}
-
-/// `31104` as `31,104`.
-fn thousands(number: usize) -> String {
-    let digits = number.to_string();
-    let mut out = String::new();
-    for (at, digit) in digits.chars().enumerate() {
-        if at > 0 && (digits.len() - at).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::thousands;
-
-    #[test]
-    fn thousands_are_separated() {
-        assert_eq!(thousands(7), "7");
-        assert_eq!(thousands(31_104), "31,104");
-        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 }

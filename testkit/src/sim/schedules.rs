@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use proptest::test_runner::TestCaseError;
 
+use crate::format::thousands;
 use crate::sim::core::rng::{Script, follow};
 
 /// [`every_fault_schedule`] stops after this many runs and says so.
@@ -94,18 +95,6 @@ impl fmt::Display for ScheduleSummary {
             (None, true) => f.write_str(": all held"),
         }
     }
-}
-
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
 }
 
 /// Runs `scenario` once for every fault schedule with at most
@@ -244,6 +233,5 @@ mod tests {
             seen,
             [[false, false, false], [false, false, true], [false, true, false], [true, false, false]]
         );
-        assert_eq!(thousands(31_104), "31,104");
     }
 }

@@ -71,15 +71,20 @@ impl<'f, F, P> LambdaFunction<'f, F, P> {
     /// ```
     /// use std::time::Duration;
     /// use lambda_batch::{batch_handler, RecordOutcome};
-    /// use lambda_batch_testkit::sim::lambda_function;
+    /// use lambda_batch_testkit::sim::{self, lambda_function, QueueConfig, SqsSimConfig, SqsSimulation};
     ///
     /// #[batch_handler(sqs)]
     /// async fn handle(body: &str) -> RecordOutcome { let _ = body; RecordOutcome::Success }
     ///
-    /// let function = lambda_function(handle).with_record_time(|record| {
+    /// let mut function = lambda_function(handle).with_record_time(|record| {
     ///     if record.body() == Some("slow") { Duration::from_secs(20 * 60) } else { Duration::from_millis(5) }
     /// });
-    /// # let _ = function;
+    /// let mut simulation = SqsSimulation::new(SqsSimConfig::new(QueueConfig::standard().with_dlq(1))).unwrap();
+    /// simulation.send(0, "slow");
+    /// let report = simulation.run(&mut function);
+    /// // The engine's deadline guard gives up on it before the 3 s timeout.
+    /// assert_eq!(report.metrics.dlq_messages_visible, 1);
+    /// sim::check::progress(&report).unwrap();
     /// ```
     #[must_use]
     pub fn with_record_time(mut self, time: impl Fn(&RecordView<'_>) -> Duration + 'f) -> Self {
