@@ -2,7 +2,7 @@
 //! few records (4 by default) × every choice for each record (each
 //! payload you give, and each fault) × every grouping of the records (FIFO
 //! message groups, stream keys, Kafka partitions), smallest first, each
-//! case checked with [`check_report`](crate::check::check_report).
+//! case checked with [`check_report`].
 //!
 //! Where proptest samples, this enumerates: no seed can miss a defect that
 //! shows in a batch of 4 records, and the first broken case is a smallest
