@@ -67,6 +67,7 @@ pub mod dynamodb;
 pub mod exhaustive;
 #[cfg(feature = "harness")]
 pub mod faults;
+#[cfg(feature = "harness")]
 mod format;
 #[cfg(feature = "harness")]
 pub mod harness;
