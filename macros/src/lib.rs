@@ -28,7 +28,10 @@ use proc_macro::TokenStream;
 
 /// Turns a function that handles ONE record into an AWS Lambda batch handler.
 ///
-/// See the `lambda_batch` crate documentation for the full guide.
+/// See the [`lambda_batch` crate documentation](https://docs.rs/lambda-batch)
+/// for the full guide. A handler with a `#[state]` parameter takes `&State`
+/// first: pass it to `lambda_runtime::service_fn` as a closure,
+/// `service_fn(|event| handle_order(&state, event))`.
 ///
 /// ```text
 /// #[batch_handler(sqs)]

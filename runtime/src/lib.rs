@@ -1,7 +1,7 @@
 //! Fault-tolerant AWS Lambda batch handlers.
 //!
 //! Write the code for ONE record; `#[batch_handler]` turns it into a Lambda
-//! handler for a whole SQS, Kinesis or DynamoDB Streams batch that reports
+//! handler for a whole SQS, Kinesis, DynamoDB Streams or Kafka batch that reports
 //! partial failures (`batchItemFailures`), keeps FIFO and stream checkpoint
 //! order, and isolates errors and panics per record.
 //!
@@ -22,6 +22,42 @@
 //! #[tokio::main]
 //! async fn main() -> Result<(), lambda_batch::Error> {
 //!     lambda_runtime::run(lambda_runtime::service_fn(handle_order)).await
+//! }
+//! ```
+//!
+//! A handler with state takes it as a `#[state]` parameter; the generated
+//! handler then takes `&State` first, so it is not a `service_fn` by itself:
+//! pass a closure. A poison sink takes the same `&State`, then the
+//! `&PoisonRecord<'_>` and the `&Context`:
+//!
+//! ```no_run
+//! use lambda_batch::{batch_handler, Context, PoisonRecord, RecordOutcome};
+//!
+//! /// What the handler shares across records and invocations.
+//! struct App { table: String }
+//!
+//! #[batch_handler(sqs, poison_sink = park)]
+//! async fn handle_order(#[state] app: &App, body: &str) -> RecordOutcome {
+//!     if body.is_empty() {
+//!         return RecordOutcome::poison("an empty order");
+//!     }
+//!     tracing::info!(table = %app.table, "order stored");
+//!     RecordOutcome::Success
+//! }
+//!
+//! /// Takes the records dropped as poison (here: logs them).
+//! async fn park(app: &App, poison: &PoisonRecord<'_>, _cx: &Context) -> Result<(), String> {
+//!     tracing::warn!(table = %app.table, id = poison.id, reason = poison.reason, "parked");
+//!     Ok(())
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), lambda_batch::Error> {
+//!     tracing_subscriber::fmt().init();
+//!     let app = App { table: "orders".to_owned() };
+//!     // The closure form: `service_fn(handle_order)` would not compile
+//!     // (rustc's E0593), the handler takes two arguments.
+//!     lambda_runtime::run(lambda_runtime::service_fn(|event| handle_order(&app, event))).await
 //! }
 //! ```
 //!
