@@ -64,6 +64,11 @@ check(len(lanes) == 24, f"24 message lanes drawn (found {len(lanes)})")
 check(re.search(r'm-0001 \[customer-a\]</text>', dom), "lane labels show the message id and group as they are")
 check(re.search(r'why: [^<]{10,}', dom), "failed attempts say why in their hover text")
 check(re.search(r'why: the invocation timed out', dom), "a timed-out invocation is named as such")
+check(re.search(r'held back behind a failed message of its FIFO group', dom), "the legend names held-back attempts")
+check(re.search(r'<rect [^>]*fill="#fbe3e3"[^>]*stroke-dasharray="3,2"><title>invocation \d+: held back, will come back', dom),
+      "a message held behind a failure of its group is drawn as held back, not as failed")
+check(re.search(r'receive \d+ of \d+: the next receive moves it to the DLQ', dom),
+      "an attempt one receive away from the DLQ says so")
 dlq = re.search(r'<text x="([\d.]+)" y="[\d.]+" fill="#7b3fb5">(DLQ after \d+ receives)</text>', dom)
 check(dlq, "the DLQ label is drawn")
 if svg and dlq:

@@ -165,6 +165,7 @@ impl Simulated for Sqs {
     fn report(self, world: World<SqsEvent>) -> SqsReport {
         SqsReport {
             fifo: self.queue.config().fifo,
+            max_receive_count: self.queue.config().max_receive_count,
             messages: self.queue.into_fates(),
             invocations: world.metrics.invocations,
             ended_at: world.now(),

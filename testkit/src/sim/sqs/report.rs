@@ -23,6 +23,8 @@ pub struct SqsReport {
     pub ended_at: Millis,
     /// Whether the queue is FIFO.
     pub fifo: bool,
+    /// The queue's redrive `maxReceiveCount` (`None`: no DLQ).
+    pub max_receive_count: Option<u32>,
 }
 
 /// How a message ended.

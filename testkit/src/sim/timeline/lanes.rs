@@ -16,6 +16,11 @@ pub(super) struct Attempt {
     pub(super) invocation: u64,
     /// When Lambda would stop the invocation (its start + the function timeout).
     pub(super) deadline: Option<Millis>,
+    /// FIFO: not handled at all, held back behind an earlier failed
+    /// message of its group in the same batch.
+    pub(super) held_back: bool,
+    /// Which receive of the message this was (1 for the first).
+    pub(super) receive: u32,
     /// Why it failed, from the trace (empty when it succeeded).
     pub(super) why: String,
 }
@@ -116,13 +121,18 @@ fn add_attempts(report: &SqsReport, seen: Invocations, lanes: &mut HashMap<Arc<s
         let partial = seen.why.get(&invocation).is_some_and(|_| seen.partial.contains(&invocation));
         for (id, from) in messages {
             let ok = seen.deleted.contains_key(&(Arc::clone(&id), invocation));
+            let mut held_back = false;
             let group = if report.fifo && partial { groups.get(&id).cloned().flatten() } else { None };
             let why = match (ok, group) {
                 (true, _) => String::new(),
                 (false, Some(group)) => match failed_groups.get(&group) {
-                    Some(first) => format!(
-                        "skipped, not handled: {first}, earlier in the batch and in its group {group}, failed (FIFO order)"
-                    ),
+                    Some(first) => {
+                        held_back = true;
+                        format!(
+                            "held back, not handled: {first}, earlier in the batch and in its group {group}, failed \
+                             (FIFO order)"
+                        )
+                    }
                     None => {
                         failed_groups.insert(group, Arc::clone(&id));
                         reason.clone()
@@ -132,7 +142,9 @@ fn add_attempts(report: &SqsReport, seen: Invocations, lanes: &mut HashMap<Arc<s
             };
             let lane = lanes.entry(id).or_default();
             let deadline = seen.deadlines.get(&invocation).copied();
-            lane.attempts.push(Attempt { from, to: to.unwrap_or(from), ok, invocation, deadline, why });
+            let receive = u32::try_from(lane.attempts.len() + 1).unwrap_or(u32::MAX);
+            let to = to.unwrap_or(from);
+            lane.attempts.push(Attempt { from, to, ok, invocation, deadline, held_back, receive, why });
         }
     }
 }

@@ -84,7 +84,7 @@ pub fn html(report: &SqsReport, title: &str) -> String {
         };
         line(&mut svg, x(message.sent_at), x(first), mid, colour, 3.0, &what);
         if let Some(lane) = lane {
-            lane_attempts(&mut svg, lane, &x, y);
+            lane_attempts(&mut svg, lane, &x, y, report.max_receive_count);
         }
         let last_failure = lane.and_then(|l| l.attempts.iter().rev().find(|a| !a.ok)).map(|a| a.why.as_str());
         end_marker(&mut svg, message.end, &x, mid, message.receive_count, last_failure);
@@ -109,30 +109,24 @@ fn lane_title(svg: &mut String, message: &SqsMessageFate, mid: f64) {
     );
 }
 
-/// A lane's invisible spells and attempts, the lane's top at `y`.
-fn lane_attempts(svg: &mut String, lane: &Lane, x: &impl Fn(Millis) -> f64, y: f64) {
+/// A lane's invisible spells and attempts, the lane's top at `y`;
+/// `max_receive_count`: the queue's redrive limit, if it has a DLQ.
+fn lane_attempts(
+    svg: &mut String,
+    lane: &Lane,
+    x: &impl Fn(Millis) -> f64,
+    y: f64,
+    max_receive_count: Option<u32>,
+) {
     let mid = y + LANE / 2.0;
     for &(from, to) in &lane.invisible {
         let tip = format!("invisible until the visibility timeout ends ({} ms)", to - from);
         line(svg, x(from), x(to), mid, "#f4b6b6", 3.0, &tip);
     }
     for attempt in &lane.attempts {
-        let Attempt { from, to, ok, invocation, deadline, ref why } = *attempt;
-        let margin = match deadline {
-            Some(deadline) if deadline > to => {
-                format!("\nanswered {} ms before the function timeout", deadline - to)
-            }
-            Some(_) => "\nstopped at the function timeout".to_owned(),
-            None => String::new(),
-        };
-        let (fill, tip) = if ok {
-            ("#3a9d4a", format!("invocation {invocation}: handled, deleted{margin}"))
-        } else {
-            ("#d43c3c", format!("invocation {invocation}: failed, will come back{margin}\nwhy: {why}"))
-        };
-        if let Some(deadline) = deadline {
+        if let Some(deadline) = attempt.deadline {
             // The function timeout: the gap before it is the time to spare.
-            let tip = format!("invocation {invocation}: the function timeout");
+            let tip = format!("invocation {}: the function timeout", attempt.invocation);
             let _ = write!(
                 svg,
                 r##"<rect x="{:.1}" y="{:.1}" width="1.5" height="{:.1}" fill="#888"><title>{}</title></rect>"##,
@@ -142,15 +136,55 @@ fn lane_attempts(svg: &mut String, lane: &Lane, x: &impl Fn(Millis) -> f64, y: f
                 escape(&tip)
             );
         }
-        let width = (x(to) - x(from)).max(3.0);
+        let (fill, stroke, tip) = attempt_look(attempt, max_receive_count);
+        let width = (x(attempt.to) - x(attempt.from)).max(3.0);
         let _ = write!(
             svg,
-            r#"<rect x="{:.1}" y="{:.1}" width="{width:.1}" height="{:.1}" fill="{fill}"><title>{}</title></rect>"#,
-            x(from),
+            r#"<rect x="{:.1}" y="{:.1}" width="{width:.1}" height="{:.1}" fill="{fill}"{stroke}><title>{}</title></rect>"#,
+            x(attempt.from),
             y + 4.0,
             LANE - 8.0,
             escape(&tip)
         );
+    }
+}
+
+/// How an attempt is drawn: fill, outline (attributes) and hover text.
+/// Handled is green, failed red, held back behind an earlier failure of
+/// its FIFO group pale with a dashed red outline; the last receive before
+/// the DLQ has a purple outline.
+fn attempt_look(attempt: &Attempt, max_receive_count: Option<u32>) -> (&'static str, &'static str, String) {
+    let Attempt { to, ok, invocation, deadline, held_back, receive, ref why, .. } = *attempt;
+    let margin = match deadline {
+        Some(deadline) if deadline > to => {
+            format!("\nanswered {} ms before the function timeout", deadline - to)
+        }
+        Some(_) => "\nstopped at the function timeout".to_owned(),
+        None => String::new(),
+    };
+    let last = max_receive_count.filter(|&max| receive >= max);
+    let receives = match (max_receive_count, last) {
+        (Some(max), Some(_)) => format!("\nreceive {receive} of {max}: the next receive moves it to the DLQ"),
+        (Some(max), None) => format!("\nreceive {receive} of {max}"),
+        (None, _) => format!("\nreceive {receive}"),
+    };
+    let outline = if last.is_some() && !ok { r##" stroke="#7b3fb5" stroke-width="2""## } else { "" };
+    if ok {
+        ("#3a9d4a", "", format!("invocation {invocation}: handled, deleted{margin}{receives}"))
+    } else if held_back {
+        let outline =
+            if outline.is_empty() { r##" stroke="#d43c3c" stroke-dasharray="3,2""## } else { outline };
+        (
+            "#fbe3e3",
+            outline,
+            format!("invocation {invocation}: held back, will come back{margin}{receives}\nwhy: {why}"),
+        )
+    } else {
+        (
+            "#d43c3c",
+            outline,
+            format!("invocation {invocation}: failed, will come back{margin}{receives}\nwhy: {why}"),
+        )
     }
 }
 
@@ -257,6 +291,8 @@ fn page(report: &SqsReport, title: &str, svg: &str, shown: usize) -> String {
 <span class="k" style="background:#f0a030"></span>blocked behind an earlier message of its FIFO group
 <span class="k" style="background:#3a9d4a"></span>attempt, handled
 <span class="k" style="background:#d43c3c"></span>attempt, failed
+<span class="k" style="background:#fbe3e3;outline:1px dashed #d43c3c"></span>attempt, held back behind a failed message of its FIFO group (not handled)
+<span class="k" style="background:#d43c3c;outline:2px solid #7b3fb5"></span>failed on its last receive before the DLQ
 <span class="k" style="background:#f4b6b6"></span>invisible (visibility timeout)
 <span class="k" style="background:#7b3fb5"></span>moved to the DLQ
 <span class="k" style="background:#888888;width:2px"></span>the attempt's function timeout (the gap before it: time to spare)</p>
