@@ -13,7 +13,27 @@
 /// that the record futures' `Send` still shows through to the callers.
 #[cfg(feature = "fault-injection")]
 pub(crate) fn current() -> Option<std::sync::Arc<crate::fault::Injector>> {
+    warn_if_deployed();
     crate::fault::current()
+}
+
+/// Says once per process, as an error in the function's log, that a test
+/// hook was compiled into a function running under Lambda (the Runtime API
+/// is set): a build that selected the testkit too, whose feature cargo
+/// unified into the function.
+#[cfg(feature = "fault-injection")]
+fn warn_if_deployed() {
+    static TOLD: std::sync::Once = std::sync::Once::new();
+    TOLD.call_once(|| {
+        if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
+            tracing::error!(
+                "this function was built with lambda-batch's `fault-injection` feature, a test hook: a build that \
+                 also built lambda-batch-testkit (a whole-workspace build) turned it on. It changes nothing unless \
+                 a test injects faults, but it does not belong in a deployed function: build the function's \
+                 package alone, e.g. `cargo lambda build --release -p <your package>`"
+            );
+        }
+    });
 }
 
 /// The invocation's deadline on tokio's clock, when the testkit's
