@@ -1,5 +1,5 @@
 //! The response validator against the documented SQS and stream response
-//! rules and the FIFO suffix rule (docs/aws-rules.md), and the engine's
+//! rules and the FIFO suffix rule (book/src/aws-rules.md), and the engine's
 //! responses checked by it.
 
 use crate::common;
