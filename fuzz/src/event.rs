@@ -1,5 +1,5 @@
 //! The event oracle: what records an event holds and what each one is
-//! called, written from the rules in README.md, docs/DESIGN.md ("The
+//! called, written from the rules in the guide (book/), docs/DESIGN.md ("The
 //! source model", "Reading a record leniently", "Kafka", "Streams") and
 //! book/src/aws-rules.md, over the ordered tree of [`crate::json`].
 
