@@ -44,8 +44,9 @@ fn markdown_files(dir: &Path, found: &mut Vec<PathBuf>) {
 fn snippets(root: &Path, files: &[PathBuf]) -> String {
     let mut out = String::new();
     for file in files {
-        let text = std::fs::read_to_string(file)
-            .unwrap_or_else(|error| panic!("cannot read {} to compile its snippets: {error}", file.display()));
+        let text = std::fs::read_to_string(file).unwrap_or_else(|error| {
+            panic!("cannot read {} to compile its snippets: {error}", file.display())
+        });
         let name = file.strip_prefix(root).unwrap_or(file).display().to_string();
         let mut block: Option<(usize, String)> = None;
         for (number, line) in text.lines().enumerate() {
