@@ -14,6 +14,11 @@ PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version
 
 command=$(grep -E '^cargo lambda build ' README.md | head -1)
 [ -n "$command" ] || { echo "FAIL: README.md shows no 'cargo lambda build' line in its Deploy section" >&2; exit 1; }
+# The guide and deploy/README.md show the same command: every copy must be
+# this one, so none of them drifts into a build that carries the hook.
+while IFS= read -r shown; do
+    [ "$shown" = "$command" ] || { echo "FAIL: a doc shows '$shown', the README '$command': make them the same" >&2; exit 1; }
+done < <(grep -rhE '^\s*cargo lambda build ' README.md book/src deploy/README.md | sed -E 's/^\s+//')
 echo "--- $command   (from README.md)"
 $command
 

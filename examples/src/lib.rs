@@ -12,3 +12,10 @@ pub mod telemetry;
 #[doc = include_str!(concat!(env!("OUT_DIR"), "/readme_snippets.md"))]
 #[cfg(doctest)]
 pub struct ReadmeSnippets;
+
+/// Every Rust block of the guide (`book/src/`, collected by `build.rs`, each
+/// labelled with its file and line), compiled (and run, unless marked
+/// `no_run`) as a doc test, so the guide cannot drift from the code.
+#[doc = include_str!(concat!(env!("OUT_DIR"), "/book_snippets.md"))]
+#[cfg(doctest)]
+pub struct BookSnippets;

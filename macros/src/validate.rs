@@ -285,7 +285,7 @@ fn check_policies(args: &Args, source: SourceArg, errors: &mut Errors) {
              `stop_at_first_failure` a failed record and every later record of the batch are reported for retry, \
              so a record running beside a failed one would run again even if it succeeded; remove `concurrency`, \
              or set `fifo_policy = \"skip_failed_group\"` to run message groups side by side (see \
-             docs/aws-rules.md#fifo-queues-the-suffix-rule)",
+             book/src/aws-rules.md#fifo-queues-the-suffix-rule)",
         );
     }
     if let (Some((_, span)), true) = (args.stream_policy, source.is_sqs()) {

@@ -1,6 +1,6 @@
 //! Stream sequence numbers: decimal strings of varying length, compared as
 //! whole numbers, never as plain strings (as strings `"100"` sorts before
-//! `"99"`). See `docs/aws-rules.md#streams-checkpoints-and-sequence-numbers`.
+//! `"99"`). See `book/src/aws-rules.md#streams-checkpoints-and-sequence-numbers`.
 
 use std::cmp::Ordering;
 

@@ -1,5 +1,5 @@
 //! The response validator against the documented SQS and stream response
-//! rules and the FIFO suffix rule (docs/aws-rules.md), and the engine's
+//! rules and the FIFO suffix rule (book/src/aws-rules.md), and the engine's
 //! responses checked by it.
 
 use crate::common;
@@ -60,7 +60,7 @@ fn sqs_complete_failure_forms() {
         assert!(!check.is_valid(), "{response}");
         let finding = &check.findings()[0];
         assert_eq!(finding.severity, Severity::Error, "{response}");
-        assert_eq!(finding.reference(), "docs/aws-rules.md#sqs-what-a-partial-batch-response-may-contain");
+        assert_eq!(finding.reference(), "book/src/aws-rules.md#sqs-what-a-partial-batch-response-may-contain");
         let text = finding.to_string();
         assert!(text.contains(message), "{response}: {finding}");
         assert!(text.contains("Lambda retries the whole batch") && text.contains("messageId"), "{text}");
@@ -129,7 +129,7 @@ fn fifo_suffix_rule() {
     assert!(
         matches!(&check.findings()[0].problem, Problem::NotSuffix { failed, deleted } if failed == "b1" && deleted == "a2")
     );
-    assert_eq!(check.findings()[0].reference(), "docs/aws-rules.md#fifo-queues-the-suffix-rule");
+    assert_eq!(check.findings()[0].reference(), "book/src/aws-rules.md#fifo-queues-the-suffix-rule");
     assert!(
         check.findings()[0].to_string().contains("report that message and every later message of the batch")
     );
@@ -226,7 +226,7 @@ mod streams {
             let finding = &check.findings()[0];
             assert_eq!(
                 finding.reference(),
-                "docs/aws-rules.md#streams-what-a-partial-batch-response-may-contain",
+                "book/src/aws-rules.md#streams-what-a-partial-batch-response-may-contain",
                 "{response}"
             );
             assert!(finding.to_string().contains(advice), "{response}: {finding}");
@@ -247,7 +247,7 @@ mod streams {
         assert!(matches!(check.findings()[0].problem, Problem::SeveralSequenceNumbers { count: 2 }));
         assert_eq!(
             check.findings()[0].reference(),
-            "docs/aws-rules.md#streams-checkpoints-and-sequence-numbers"
+            "book/src/aws-rules.md#streams-checkpoints-and-sequence-numbers"
         );
         let check = batch().check(&listing(&["100"]));
         assert_eq!(check.verdict(), &retried(&["100", "101"]));

@@ -182,12 +182,12 @@ impl fmt::Display for Problem {
 /// let check = BatchView::read(Sqs::KIND, &event)
 ///     .check_text(r#"{"batchItemFailures": [{"itemIdentifier": ""}]}"#);
 /// let finding = &check.findings()[0];
-/// assert_eq!(finding.reference(), "docs/aws-rules.md#sqs-what-a-partial-batch-response-may-contain");
+/// assert_eq!(finding.reference(), "book/src/aws-rules.md#sqs-what-a-partial-batch-response-may-contain");
 /// assert_eq!(
 ///     finding.to_string(),
 ///     "error: batchItemFailures[0].itemIdentifier is empty; Lambda retries the whole batch; set \
 ///      `itemIdentifier` to the `messageId` of the failed message, as a string \
-///      (see docs/aws-rules.md#sqs-what-a-partial-batch-response-may-contain)"
+///      (see book/src/aws-rules.md#sqs-what-a-partial-batch-response-may-contain)"
 /// );
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -204,24 +204,24 @@ impl Finding {
         Finding { severity, problem, source }
     }
 
-    /// The section of `docs/aws-rules.md`, in the lambda-batch repository,
+    /// The section of `book/src/aws-rules.md`, in the lambda-batch repository,
     /// that explains the rule the response breaks, as a relative link, e.g.
-    /// `"docs/aws-rules.md#fifo-queues-the-suffix-rule"`.
+    /// `"book/src/aws-rules.md#fifo-queues-the-suffix-rule"`.
     pub fn reference(&self) -> &'static str {
         match (self.source, &self.problem) {
             (_, Problem::NotSuffix { .. } | Problem::GroupNotSuffix { .. }) => {
-                "docs/aws-rules.md#fifo-queues-the-suffix-rule"
+                "book/src/aws-rules.md#fifo-queues-the-suffix-rule"
             }
             (kind, _) if kind.ordering() == OrderingRule::KafkaPartition => {
-                "docs/aws-rules.md#kafka-partial-batch-responses"
+                "book/src/aws-rules.md#kafka-partial-batch-responses"
             }
             (kind, _) if !kind.is_stream() => {
-                "docs/aws-rules.md#sqs-what-a-partial-batch-response-may-contain"
+                "book/src/aws-rules.md#sqs-what-a-partial-batch-response-may-contain"
             }
             (_, Problem::SeveralSequenceNumbers { .. } | Problem::Duplicate { .. }) => {
-                "docs/aws-rules.md#streams-checkpoints-and-sequence-numbers"
+                "book/src/aws-rules.md#streams-checkpoints-and-sequence-numbers"
             }
-            _ => "docs/aws-rules.md#streams-what-a-partial-batch-response-may-contain",
+            _ => "book/src/aws-rules.md#streams-what-a-partial-batch-response-may-contain",
         }
     }
 

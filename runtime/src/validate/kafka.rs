@@ -1,4 +1,4 @@
-//! The Kafka response rules (`docs/aws-rules.md#kafka-partial-batch-responses`):
+//! The Kafka response rules (`book/src/aws-rules.md#kafka-partial-batch-responses`):
 //! identifiers are `{"partition": "<topic>-<partition>", "offset": n}`
 //! objects, and Lambda retries each listed partition from its lowest listed
 //! offset, committing the offsets before it; partitions not listed are

@@ -1,6 +1,6 @@
 //! The Kinesis and DynamoDB Streams response rules
-//! (`docs/aws-rules.md#streams-what-a-partial-batch-response-may-contain`,
-//! `docs/aws-rules.md#streams-checkpoints-and-sequence-numbers`).
+//! (`book/src/aws-rules.md#streams-what-a-partial-batch-response-may-contain`,
+//! `book/src/aws-rules.md#streams-checkpoints-and-sequence-numbers`).
 
 use serde_json::Value;
 

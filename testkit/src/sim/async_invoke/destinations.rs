@@ -1,6 +1,6 @@
 //! What Lambda sends to the DLQ and the destinations when it gives up on
 //! (or finishes) an asynchronous event:
-//! `docs/aws-rules.md#asynchronous-invocation-retries-and-destinations`.
+//! `book/src/aws-rules.md#asynchronous-invocation-retries-and-destinations`.
 
 use serde_json::{Value, json};
 

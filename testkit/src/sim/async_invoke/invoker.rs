@@ -2,7 +2,7 @@
 //! them: attempts, retries after a function error, throttle backoff, the
 //! maximum event age, spontaneous duplicates, the DLQ and destinations.
 //!
-//! The rules modelled: `docs/aws-rules.md#asynchronous-invocation-retries-and-destinations`.
+//! The rules modelled: `book/src/aws-rules.md#asynchronous-invocation-retries-and-destinations`.
 
 use std::sync::Arc;
 

@@ -1,7 +1,7 @@
 //! Asynchronous invocation: Lambda's internal queue, retries, the DLQ and
 //! destinations, as a simulation for the run loop.
 //!
-//! The rules modelled: `docs/aws-rules.md#asynchronous-invocation-retries-and-destinations`.
+//! The rules modelled: `book/src/aws-rules.md#asynchronous-invocation-retries-and-destinations`.
 
 pub(crate) mod config;
 pub(crate) mod destinations;

@@ -1,7 +1,7 @@
 //! What stream and Kafka on-failure records share: the invocation record
 //! around the source's batch information
-//! (`docs/aws-rules.md#streams-retries-bisection-and-discarding`,
-//! `docs/aws-rules.md#kafka-retries`).
+//! (`book/src/aws-rules.md#streams-retries-bisection-and-discarding`,
+//! `book/src/aws-rules.md#kafka-retries`).
 
 use serde_json::{Value, json};
 

@@ -5,8 +5,8 @@
 //! the response read with the runtime's validator and applied partition by
 //! partition. The partitions themselves are in `partitions`.
 //!
-//! The rules modelled: `docs/aws-rules.md#kafka-partial-batch-responses`,
-//! `docs/aws-rules.md#kafka-retries`.
+//! The rules modelled: `book/src/aws-rules.md#kafka-partial-batch-responses`,
+//! `book/src/aws-rules.md#kafka-retries`.
 
 use lambda_batch::Source;
 use lambda_batch::kafka::Kafka;

@@ -3,7 +3,7 @@
 //!
 //! A FIFO queue delivers a group's messages in order and nothing more of
 //! a group while one of its messages is in flight:
-//! `docs/aws-rules.md#fifo-queues-ordering-and-message-groups`.
+//! `book/src/aws-rules.md#fifo-queues-ordering-and-message-groups`.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;

@@ -2,8 +2,8 @@
 //! receive counts, redrive to a DLQ, retention, FIFO message groups and
 //! deduplication. What polls the queue is in `sqs_mapping`.
 //!
-//! The rules modelled: `docs/aws-rules.md#sqs-visibility-timeout-redrive-and-retention`,
-//! `docs/aws-rules.md#fifo-queues-ordering-and-message-groups`.
+//! The rules modelled: `book/src/aws-rules.md#sqs-visibility-timeout-redrive-and-retention`,
+//! `book/src/aws-rules.md#fifo-queues-ordering-and-message-groups`.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;

@@ -5,8 +5,8 @@
 //! read with the runtime's validator. The shards themselves are in
 //! `stream::shards`.
 //!
-//! The rules modelled: `docs/aws-rules.md#streams-retries-bisection-and-discarding`,
-//! `docs/aws-rules.md#streams-what-a-partial-batch-response-may-contain`.
+//! The rules modelled: `book/src/aws-rules.md#streams-retries-bisection-and-discarding`,
+//! `book/src/aws-rules.md#streams-what-a-partial-batch-response-may-contain`.
 
 use lambda_batch::validate::{BatchView, Verdict};
 use serde_json::Value;

@@ -1,6 +1,6 @@
 //! The on-failure record of discarded stream records: the batch's
 //! metadata (`KinesisBatchInfo` or `DDBStreamBatchInfo`), no data
-//! (`docs/aws-rules.md#streams-retries-bisection-and-discarding`).
+//! (`book/src/aws-rules.md#streams-retries-bisection-and-discarding`).
 
 use serde_json::{Value, json};
 

@@ -3,7 +3,7 @@
 //! reads the shards (checkpoints, retries, bisection) is in
 //! `stream_mapping` and `cursors`.
 //!
-//! The rules modelled: `docs/aws-rules.md#streams-checkpoints-and-sequence-numbers`.
+//! The rules modelled: `book/src/aws-rules.md#streams-checkpoints-and-sequence-numbers`.
 
 use std::sync::Arc;
 
