@@ -60,7 +60,10 @@ fn sqs_complete_failure_forms() {
         assert!(!check.is_valid(), "{response}");
         let finding = &check.findings()[0];
         assert_eq!(finding.severity, Severity::Error, "{response}");
-        assert_eq!(finding.reference(), "book/src/aws-rules.md#sqs-what-a-partial-batch-response-may-contain");
+        assert_eq!(
+            finding.reference(),
+            "book/src/aws-rules.md#sqs-what-a-partial-batch-response-may-contain"
+        );
         let text = finding.to_string();
         assert!(text.contains(message), "{response}: {finding}");
         assert!(text.contains("Lambda retries the whole batch") && text.contains("messageId"), "{text}");
