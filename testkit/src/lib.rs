@@ -49,6 +49,57 @@
 //!     .unwrap();
 //! ```
 //!
+//! The first test to write runs the handler on every small batch instead
+//! of a sample; one per source (a Kinesis handler keyed by partition, a
+//! Kafka handler reading values, a DynamoDB Streams handler reading new
+//! images):
+//!
+//! ```
+//! use lambda_batch::dynamodb::{DynamoDb, NewImage};
+//! use lambda_batch::kafka::Kafka;
+//! use lambda_batch::kinesis::Kinesis;
+//! use lambda_batch::{batch_handler, Json, RecordOutcome, Source};
+//! use lambda_batch_testkit::exhaustive::{check_all, World};
+//! use lambda_batch_testkit::prelude::*;
+//! use serde_json::json;
+//!
+//! #[derive(serde::Deserialize)]
+//! struct Reading { celsius: i32 }
+//!
+//! #[batch_handler(kinesis)]
+//! async fn telemetry(Json(reading): Json<Reading>) -> RecordOutcome {
+//!     if reading.celsius > 100 { RecordOutcome::failure("sensor out of range") } else { RecordOutcome::Success }
+//! }
+//!
+//! #[batch_handler(kafka)]
+//! async fn clicks(value: &str) -> Result<(), String> {
+//!     if value.is_empty() { Err("an empty click".to_owned()) } else { Ok(()) }
+//! }
+//!
+//! #[derive(serde::Deserialize)]
+//! struct Order { id: String }
+//!
+//! #[batch_handler(dynamodb)]
+//! async fn orders(image: Option<NewImage<Order>>) -> Result<(), String> {
+//!     match image {
+//!         Some(NewImage(order)) if order.id.is_empty() => Err("an order without an id".to_owned()),
+//!         _ => Ok(()),
+//!     }
+//! }
+//!
+//! check_all(telemetry, &World::new(Kinesis::KIND, [json!({"celsius": 21})]), telemetry::CONFIG)
+//!     .assert_all_held();
+//! check_all(clicks, &World::new(Kafka::KIND, [json!({"page": "/"})]), clicks::CONFIG).assert_all_held();
+//! check_all(orders, &World::new(DynamoDb::KIND, [json!({"id": "o-1"})]), orders::CONFIG).assert_all_held();
+//! ```
+//!
+//! The simulator ([`sim`]) then runs the real handler over many invocations:
+//! retries, redeliveries, handler time against the function timeout, copies
+//! of a message in flight at once, and every fault schedule of a small
+//! scenario ([`sim::every_fault_schedule`]).
+//!
+//! The guide (`book/` in the repository) explains each part with examples.
+//!
 //! Fault injection uses lambda-batch's `fault-injection` feature, which this
 //! crate turns on: the engine looks up a task-local fault plan at its single
 //! call site, and so does `lambda_batch::observe` in a hand-written handler.
