@@ -63,14 +63,8 @@ KNOWN_EVENT_PROPERTIES = {
         "TumblingWindowInSeconds",
     },
     # https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-function-dynamodb.html
-    "DynamoDB": {
-        "BatchSize", "BisectBatchOnFunctionError", "DestinationConfig", "Enabled",
-        "FilterCriteria", "FunctionResponseTypes", "KmsKeyArn",
-        "MaximumBatchingWindowInSeconds", "MaximumRecordAgeInSeconds",
-        "MaximumRetryAttempts", "MetricsConfig", "ParallelizationFactor",
-        "StartingPosition", "StartingPositionTimestamp", "Stream",
-        "TumblingWindowInSeconds",
-    },
+    # (the same properties as a Kinesis event)
+    "DynamoDB": None,
     # https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-function-msk.html
     "MSK": {
         "BatchSize", "BisectBatchOnFunctionError", "ConsumerGroupId", "DestinationConfig",
@@ -90,6 +84,8 @@ KNOWN_EVENT_PROPERTIES = {
         "Topics",
     },
 }
+KNOWN_EVENT_PROPERTIES["DynamoDB"] = KNOWN_EVENT_PROPERTIES["Kinesis"]
+
 DOC_PAGE = {
     "SQS": "sam-property-function-sqs.html",
     "Kinesis": "sam-property-function-kinesis.html",

@@ -9,18 +9,7 @@ use lambda_batch_testkit::prelude::*;
 use lambda_batch_testkit::{dynamodb, kafka, kinesis, sqs};
 use serde_json::json;
 
-/// Reports the messages whose body is "bad"; `report_all`: every message
-/// when one is bad (over-reporting). Its work is not observed.
-async fn unobserved(event: LambdaEvent<SqsEvent>, report_all: bool) -> Result<SqsBatchResponse, Error> {
-    let mut response = SqsBatchResponse::default();
-    let any_bad = event.payload.records.iter().any(|m| m.body.as_deref() == Some("bad"));
-    for message in &event.payload.records {
-        if message.body.as_deref() == Some("bad") || report_all && any_bad {
-            response.add_failure(message.message_id.clone().unwrap_or_default());
-        }
-    }
-    Ok(response)
-}
+use crate::observe::unobserved;
 
 fn batch(bodies: &[&str]) -> Batch {
     let records = bodies.iter().enumerate().map(|(i, body)| sqs::message(&format!("m{i}"), body)).collect();

@@ -15,7 +15,7 @@ use lambda_batch_testkit::prelude::*;
 use serde_json::{Value, json};
 
 use crate::defects::kafka::{Kafka, kafka};
-use crate::defects::model::{Order, decide};
+use crate::defects::model::{Order, decide, outcome_of};
 use crate::defects::sqs::{Fifo, Standard, fifo, standard};
 use crate::defects::streams::{DynamoDb, Kinesis, dynamodb, kinesis};
 
@@ -23,13 +23,6 @@ use crate::defects::streams::{DynamoDb, Kinesis, dynamodb, kinesis};
 /// order the handler fails).
 fn orders() -> [Value; 1] {
     [json!({"id": 1, "quantity": 1})]
-}
-
-fn outcome_of(order: &Order) -> RecordOutcome {
-    match decide(order) {
-        Ok(()) => RecordOutcome::Success,
-        Err(error) => RecordOutcome::failure(error),
-    }
 }
 
 #[batch_handler(sqs, concurrency = 4)]

@@ -41,8 +41,11 @@ async fn observed(event: LambdaEvent<SqsEvent>, report_all: bool) -> Result<SqsB
     Ok(response)
 }
 
-/// The same without `observe`.
-async fn unobserved(event: LambdaEvent<SqsEvent>, report_all: bool) -> Result<SqsBatchResponse, Error> {
+/// The same without `observe` (also used by `check_gaps`).
+pub(crate) async fn unobserved(
+    event: LambdaEvent<SqsEvent>,
+    report_all: bool,
+) -> Result<SqsBatchResponse, Error> {
     let mut response = SqsBatchResponse::default();
     let any_bad = event.payload.records.iter().any(|m| m.body.as_deref() == Some("bad"));
     for message in &event.payload.records {

@@ -7,16 +7,9 @@ use lambda_batch::{Json, RecordMeta, RecordOutcome, batch_handler};
 use lambda_batch_testkit::prelude::*;
 use lambda_batch_testkit::sim::{self, lambda_function};
 
-use super::model::{Order, bodies, data, decide, orders};
+use super::model::{Order, bodies, data, orders, outcome_of};
 use super::redelivery::{Ledger, schedule, sqs_run};
 use super::suite::{Case, Test, Written, outcome};
-
-fn outcome_of(order: &Order) -> RecordOutcome {
-    match decide(order) {
-        Ok(()) => RecordOutcome::Success,
-        Err(error) => RecordOutcome::failure(error),
-    }
-}
 
 #[batch_handler(sqs, concurrency = 4)]
 async fn sqs_orders(Json(order): Json<Order>) -> RecordOutcome {

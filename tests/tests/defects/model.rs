@@ -1,7 +1,7 @@
 //! The business every handler of the suite does: decode an order, fail
 //! the empty ones.
 
-use lambda_batch::Error;
+use lambda_batch::{Error, RecordOutcome};
 use lambda_batch_testkit::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +29,14 @@ pub(crate) fn data() -> BoxedStrategy<Vec<u8>> {
 }
 
 /// The business rule: an empty order fails.
+/// [`decide`] as a `#[batch_handler]`'s outcome.
+pub(crate) fn outcome_of(order: &Order) -> RecordOutcome {
+    match decide(order) {
+        Ok(()) => RecordOutcome::Success,
+        Err(error) => RecordOutcome::failure(error),
+    }
+}
+
 pub(crate) fn decide(order: &Order) -> Result<(), Error> {
     if order.quantity == 0 { Err(format!("order {} is empty", order.id).into()) } else { Ok(()) }
 }

@@ -106,15 +106,10 @@ pub(super) fn references(tokens: &[Token], module: &[String]) -> Vec<Vec<String>
                 i = end + 1;
                 continue;
             }
-            first @ ("crate" | "super" | "self")
+            "crate" | "super" | "self"
                 if text(tokens, i + 1) == "::" && text(tokens, i.wrapping_sub(1)) != "in" =>
             {
-                let mut path = vec![first.to_owned()];
-                let mut j = i + 1;
-                while text(tokens, j) == "::" && is_name(text(tokens, j + 1)) {
-                    path.push(text(tokens, j + 1).to_owned());
-                    j += 2;
-                }
+                let (path, j) = path_at(tokens, i);
                 found.extend(absolute(&path, &here, &declared));
                 i = j;
                 continue;
@@ -125,12 +120,7 @@ pub(super) fn references(tokens: &[Token], module: &[String]) -> Vec<Vec<String>
             {
                 let candidate: Vec<String> = here.iter().cloned().chain([name.to_owned()]).collect();
                 if declared.contains(&candidate) {
-                    let mut path = vec![name.to_owned()];
-                    let mut j = i + 1;
-                    while text(tokens, j) == "::" && is_name(text(tokens, j + 1)) {
-                        path.push(text(tokens, j + 1).to_owned());
-                        j += 2;
-                    }
+                    let (path, j) = path_at(tokens, i);
                     found.extend(absolute(&path, &here, &declared));
                     i = j;
                     continue;
@@ -141,6 +131,17 @@ pub(super) fn references(tokens: &[Token], module: &[String]) -> Vec<Vec<String>
         i += 1;
     }
     found
+}
+
+/// The path `a::b::c` that starts at token `at`, and the token after it.
+fn path_at(tokens: &[Token], at: usize) -> (Vec<String>, usize) {
+    let mut path = vec![text(tokens, at).to_owned()];
+    let mut next = at + 1;
+    while text(tokens, next) == "::" && is_name(text(tokens, next + 1)) {
+        path.push(text(tokens, next + 1).to_owned());
+        next += 2;
+    }
+    (path, next)
 }
 
 /// The modules declared in a file (`mod x;` or `mod x { ... }`), as
