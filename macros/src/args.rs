@@ -24,6 +24,8 @@ pub(crate) struct Args {
     pub(crate) all_failed: Option<(AllFailedArg, Span)>,
     /// `poison_sink = path`.
     pub(crate) poison_sink: Option<Path>,
+    /// `idempotency = path`.
+    pub(crate) idempotency: Option<Path>,
     /// `max_receive_count = N`.
     pub(crate) max_receive_count: Option<(u32, Span)>,
     /// `drop_over_budget`.
@@ -101,7 +103,7 @@ pub(crate) enum AllFailedArg {
 /// Every option, as the errors list them (and as options.md documents them).
 const ACCEPTED: &str = "`sqs`, `sqs_fifo`, `kinesis`, `dynamodb`, `kafka`, `fifo_policy = \"...\"`, \
                         `stream_policy = \"...\"`, `all_failed = \"...\"`, `poison_sink = path`, \
-                        `max_receive_count = N`, `drop_over_budget`, `concurrency = N`, `deadline_margin_ms = N`, \
+                        `idempotency = path`, `max_receive_count = N`, `drop_over_budget`, `concurrency = N`, `deadline_margin_ms = N`, \
                         `record_timeout_ms = N`, `crate = \"...\"`";
 
 /// Parses the options, pushing every problem into `errors`.
@@ -130,7 +132,17 @@ fn parse_one(meta: &ParseNestedMeta<'_>, args: &mut Args, errors: &mut Errors) -
         "fifo_policy" => choice(meta, FIFO_POLICIES, &mut args.fifo_policy, errors),
         "stream_policy" => choice(meta, STREAM_POLICIES, &mut args.stream_policy, errors),
         "all_failed" => choice(meta, ALL_FAILED_POLICIES, &mut args.all_failed, errors),
-        "poison_sink" => poison_sink(meta, args, errors),
+        "poison_sink" => function_path(
+            meta,
+            "poison_sink",
+            "store_poison",
+            "async function",
+            &mut args.poison_sink,
+            errors,
+        ),
+        "idempotency" => {
+            function_path(meta, "idempotency", "idempotency", "function", &mut args.idempotency, errors)
+        }
         "drop_over_budget" => drop_over_budget(meta, args, errors),
         "max_receive_count" => number(meta, 1, "max_receive_count = 5", &mut args.max_receive_count, errors),
         "concurrency" => number(meta, 1, "concurrency = 16", &mut args.concurrency, errors),
@@ -222,21 +234,27 @@ fn choice<T: Copy>(
     Ok(())
 }
 
-/// `poison_sink = path`: the async function that keeps poison records.
-fn poison_sink(meta: &ParseNestedMeta<'_>, args: &mut Args, errors: &mut Errors) -> syn::Result<()> {
+/// `option = path`: a function the generated code calls
+/// (`poison_sink = store_poison`, `idempotency = idempotency`); `kind` says
+/// what it is in the error messages, `example` names one.
+fn function_path(
+    meta: &ParseNestedMeta<'_>,
+    option: &str,
+    example: &str,
+    kind: &str,
+    slot: &mut Option<Path>,
+    errors: &mut Errors,
+) -> syn::Result<()> {
     if !meta.input.peek(syn::Token![=]) {
-        return Err(meta.error("`poison_sink` needs a function: `poison_sink = my_sink`"));
+        return Err(meta.error(format!("`{option}` needs a function: `{option} = {example}`")));
     }
     let expr: syn::Expr = meta.value()?.parse()?;
     match expr {
-        syn::Expr::Path(path) if path.qself.is_none() && args.poison_sink.is_none() => {
-            args.poison_sink = Some(path.path);
+        syn::Expr::Path(path) if path.qself.is_none() && slot.is_none() => *slot = Some(path.path),
+        syn::Expr::Path(_) => errors.at_span(meta.path.span(), format!("`{option}` is given more than once")),
+        other => {
+            errors.at(other, format!("`{option}` takes the path of an {kind}, e.g. `{option} = {example}`"))
         }
-        syn::Expr::Path(_) => errors.at_span(meta.path.span(), "`poison_sink` is given more than once"),
-        other => errors.at(
-            other,
-            "`poison_sink` takes the path of an async function, e.g. `poison_sink = store_poison`",
-        ),
     }
     Ok(())
 }

@@ -23,6 +23,8 @@ pub(crate) struct Handler {
     pub(crate) state: Option<Type>,
     /// The `poison_sink` function, if any.
     pub(crate) poison_sink: Option<syn::Path>,
+    /// The `idempotency` function, if any.
+    pub(crate) idempotency: Option<syn::Path>,
 }
 
 /// One parameter of the record function.
@@ -85,6 +87,7 @@ pub(crate) fn validate(args: &Args, function: RecordFn, all_errors: &mut Errors)
         config,
         state,
         poison_sink: args.poison_sink.clone(),
+        idempotency: args.idempotency.clone(),
     })
 }
 

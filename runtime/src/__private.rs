@@ -18,3 +18,13 @@ pub use crate::policy::Limits;
 pub use crate::response::BatchResponse;
 pub use crate::sqs::{FifoPolicy, QueueKind, Sqs, SqsConfig, SqsRecord};
 pub use crate::stream::{StreamConfig, StreamPolicy};
+
+pub use crate::idempotency::BatchIdempotency;
+
+/// `settings` as the trait object `RecordHandler::idempotency` returns; a
+/// function so a wrong type is reported at the user's `idempotency = path`.
+pub fn as_batch_idempotency<S: crate::source::Source, I: BatchIdempotency<S>>(
+    settings: &I,
+) -> &dyn BatchIdempotency<S> {
+    settings
+}

@@ -5,6 +5,7 @@ use std::future::Future;
 
 use lambda_runtime::Context;
 
+use crate::idempotency::BatchIdempotency;
 use crate::kind::SourceKind;
 use crate::outcome::{IntoRecordOutcome, RecordOutcome};
 use crate::source::Source;
@@ -61,6 +62,17 @@ pub trait RecordHandler<S: Source> {
     ) -> impl Future<Output = Result<(), String>> + Send + 'a {
         let _ = (poison, cx);
         std::future::ready(Ok(()))
+    }
+
+    /// The handler's idempotency, if any: the engine then claims every
+    /// record's key before the batch runs, replays records completed
+    /// earlier, and records what happened after it (see
+    /// [`idempotency`](crate::idempotency)). The default has none.
+    /// `#[batch_handler(idempotency = path)]` returns `path()` (or
+    /// `path(&state)`); [`Idempotent`](crate::idempotency::Idempotent)
+    /// adds it to a hand-written handler.
+    fn idempotency(&self) -> Option<&dyn BatchIdempotency<S>> {
+        None
     }
 }
 

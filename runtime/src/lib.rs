@@ -79,6 +79,7 @@ mod event;
 mod extract;
 mod handler;
 mod hash;
+pub mod idempotency;
 mod identify;
 mod json;
 pub mod kafka;

@@ -66,6 +66,10 @@ pub enum RecordErrorKind {
     /// The record ran past its record timeout, or was still running at the
     /// invocation deadline.
     Timeout,
+    /// Idempotency kept the record from running now: its key is in
+    /// progress elsewhere, was used for a different payload, could not be
+    /// made, or the store could not claim it. It is retried.
+    Idempotency,
 }
 
 /// A record's failure: its kind and a message for the log.
@@ -101,6 +105,7 @@ impl fmt::Display for RecordError {
             RecordErrorKind::Extract => write!(f, "bad record: {}", self.message),
             RecordErrorKind::PoisonSink => write!(f, "poison sink failed: {}", self.message),
             RecordErrorKind::Timeout => write!(f, "timed out: {}", self.message),
+            RecordErrorKind::Idempotency => write!(f, "not run now: {}", self.message),
         }
     }
 }

@@ -13,7 +13,10 @@ use lambda_runtime::{Context, LambdaEvent};
 use crate::error::{BatchError, log_failure};
 use crate::event::BatchEvent;
 use crate::handler::RecordHandler;
+use crate::idempotency::settle_allowance;
+use crate::plan::BatchPlan;
 use crate::report::BatchReport;
+use crate::report::RecordStatus;
 use crate::response::BatchResponse;
 use crate::source::Source;
 
@@ -97,10 +100,31 @@ where
     let records = read_records::<S>(event)?;
     let plan = S::plan(config, &records);
     let observer = crate::observer::current();
-    let statuses = crate::engine::run::<S, H, _>(&records, &plan, handler, cx, &observer).await;
-    let report = BatchReport::new(records.into_iter().map(S::into_item_identifier), statuses, &plan);
+    let Some(idempotency) = handler.idempotency() else {
+        let statuses = crate::engine::run::<S, H, _>(&records, &plan, handler, cx, &observer, None).await;
+        return Ok(report::<S>(records, statuses, &plan));
+    };
+    let deadline = crate::engine::deadline::invocation_deadline(cx);
+    let margin = plan.limits.deadline_margin();
+    // Claims must be made before the cut-off to leave time for the records.
+    let claims = idempotency.claim(&records, cx, deadline.map(|d| d.checked_sub(margin).unwrap_or(d))).await;
+    let statuses =
+        crate::engine::run::<S, H, _>(&records, &plan, handler, cx, &observer, Some(&claims)).await;
+    // The results must be written before the response is due.
+    let settle_by = deadline.map(|d| d.checked_sub(margin / 2 - settle_allowance(margin)).unwrap_or(d));
+    idempotency.settle(&claims, &statuses, settle_by).await;
+    Ok(report::<S>(records, statuses, &plan))
+}
+
+/// The batch's report, logged.
+fn report<'e, S: Source>(
+    records: Vec<S::Record<'e>>,
+    statuses: Vec<RecordStatus>,
+    plan: &BatchPlan,
+) -> BatchReport<'e> {
+    let report = BatchReport::new(records.into_iter().map(S::into_item_identifier), statuses, plan);
     report.log_summary();
-    Ok(report)
+    report
 }
 
 /// Handles an invocation of source `S`: `process`, then the all-failed

@@ -38,13 +38,16 @@ pub enum RecordStatus {
     /// Not started: the invocation deadline (minus the margin) came first.
     /// Reported for retry instead of letting the invocation time out.
     OutOfTime,
+    /// Not run: its idempotency key completed in an earlier delivery, so it
+    /// counts as handled (see [`idempotency`](crate::idempotency)).
+    Replayed,
 }
 
 impl RecordStatus {
-    /// `true` if the record is reported for retry: everything but a success
-    /// or a poison record the sink took.
+    /// `true` if the record is reported for retry: everything but a success,
+    /// a replay, or a poison record the sink took.
     pub fn is_retried(&self) -> bool {
-        !matches!(self, RecordStatus::Succeeded | RecordStatus::Poison { .. })
+        !matches!(self, RecordStatus::Succeeded | RecordStatus::Replayed | RecordStatus::Poison { .. })
     }
 }
 
@@ -63,6 +66,8 @@ pub struct BatchCounts {
     pub poison: usize,
     /// Not started before the invocation deadline.
     pub out_of_time: usize,
+    /// Not run: handled in an earlier delivery (idempotency).
+    pub replayed: usize,
 }
 
 /// One record's identifier and status.
@@ -138,13 +143,15 @@ impl<'e> BatchReport<'e> {
                 RecordStatus::RetryLater { .. } => counts.retry_later += 1,
                 RecordStatus::Poison { .. } => counts.poison += 1,
                 RecordStatus::OutOfTime => counts.out_of_time += 1,
+                RecordStatus::Replayed => counts.replayed += 1,
             }
         }
         counts
     }
 
     pub(crate) fn log_summary(&self) {
-        let BatchCounts { succeeded, failed, skipped, retry_later, poison, out_of_time } = self.counts();
+        let BatchCounts { succeeded, failed, skipped, retry_later, poison, out_of_time, replayed } =
+            self.counts();
         tracing::info!(
             source = self.source.name(),
             records = self.records.len(),
@@ -154,6 +161,7 @@ impl<'e> BatchReport<'e> {
             retry_later,
             poison,
             out_of_time,
+            replayed,
             "batch handled"
         );
     }

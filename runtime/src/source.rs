@@ -98,4 +98,17 @@ pub trait BatchRecord {
     fn raw_json(&self) -> &str;
     /// The tracing span for handling this record.
     fn span(&self) -> tracing::Span;
+    /// The record's own idempotency key, unique among every delivery of
+    /// the source and the same on each redelivery: SQS `messageId`,
+    /// Kinesis and DynamoDB Streams `eventID`, Kafka topic, partition and
+    /// offset.
+    ///
+    /// # Errors
+    /// Why the record has none (for example a Kinesis record without
+    /// `eventID`).
+    fn idempotency_key(&self) -> Result<std::borrow::Cow<'_, str>, String>;
+    /// The part of the record that must be the same on every delivery under
+    /// one key: the SQS body, the Kinesis data, the DynamoDB keys and
+    /// images, the Kafka value (empty when the record has none).
+    fn idempotency_payload(&self) -> std::borrow::Cow<'_, [u8]>;
 }

@@ -22,6 +22,7 @@ impl Render<'_> {
         };
         let body = self.handle_body();
         let on_poison = self.on_poison();
+        let idempotency = self.idempotency();
         quote! {
             impl #lifetimes #private::RecordHandler<#marker> for #name #lifetimes {
                 fn handle<'a>(
@@ -33,8 +34,26 @@ impl Render<'_> {
                 }
 
                 #on_poison
+                #idempotency
             }
         }
+    }
+
+    /// `idempotency`, which returns what the `idempotency` function gives
+    /// (called with the state when the handler has one).
+    fn idempotency(&self) -> Option<TokenStream> {
+        let private = &self.private;
+        let marker = &self.source.marker;
+        let state_field = &self.names.state_field;
+        self.handler.idempotency.as_ref().map(|function| {
+            let state_arg = self.handler.state.as_ref().map(|_| quote!(self.#state_field));
+            let settings = quote_spanned! {function.span()=> #function(#state_arg) };
+            quote! {
+                fn idempotency(&self) -> ::core::option::Option<&dyn #private::BatchIdempotency<#marker>> {
+                    ::core::option::Option::Some(#private::as_batch_idempotency::<#marker, _>(#settings))
+                }
+            }
+        })
     }
 
     /// The `async move` block `handle` returns: every argument taken from

@@ -103,6 +103,23 @@ impl<'e> DynamoDbRecord<'e> {
 }
 
 impl BatchRecord for DynamoDbRecord<'_> {
+    fn idempotency_key(&self) -> Result<Cow<'_, str>, String> {
+        let record = self.event_record().map_err(|error| format!("the record cannot be read: {error}"))?;
+        match record.event_id.as_str() {
+            "" => Err("the DynamoDB Streams record has no `eventID`".to_owned()),
+            id => Ok(Cow::Borrowed(id)),
+        }
+    }
+
+    fn idempotency_payload(&self) -> Cow<'_, [u8]> {
+        let mut payload = Vec::new();
+        for image in self.image_values() {
+            payload.extend_from_slice(image.map_or("null", RawValue::get).as_bytes());
+            payload.push(b'\n');
+        }
+        Cow::Owned(payload)
+    }
+
     fn arrival_time(&self) -> Option<f64> {
         self.created
     }

@@ -8,6 +8,8 @@
 //!  | Observe   observer.start(index, record) -> fault?   observer.end  |
 //!  | +---------------------------------------------------------------+ |
 //!  | | Span      the record's tracing span around all below          | |
+//!  | | Claimed   idempotency: replayed -> Replayed, refused -> fails | |
+//!  | |           (nothing below runs); claimed or off -> below       | |
 //!  | | +-----------------------------------------------------------+ | |
 //!  | | | Settle    outcome -> status, logged                       | | |
 //!  | | | +-------------------------------------------------------+ | | |
@@ -26,7 +28,12 @@
 //!  | | | | | | | | | Handler   H::handle(record, cx)   | | | | | | | | |
 //! ```
 //!
-//! Why this order: the budget's answer is `Poison`, so it sits inside the
+//! Why this order: `Claimed` sits inside the span (its log lines name the
+//! record) and outside `Settle`: a replayed or refused record reaches
+//! neither the budget, nor the handler, nor the poison sink, and its status
+//! is decided there (`Replayed` is no handler outcome). The claims it reads
+//! were made for the whole batch before any record started, and are
+//! settled after the batch ([`crate::idempotency`]). The budget's answer is `Poison`, so it sits inside the
 //! sink (which hands poison to the handler's `on_poison`) and outside the
 //! timeout and the isolation (a record dropped for its receive count never
 //! calls the handler). The record timeout bounds the handler call; the
@@ -74,6 +81,7 @@ use tracing::Instrument;
 use super::guard::{bounded, isolated};
 use super::observe::{ApplyFault, Observer};
 use crate::handler::{PoisonRecord, RecordHandler};
+use crate::idempotency::{BatchClaims, Decision, Key};
 use crate::kind::SourceKind;
 use crate::outcome::{RecordError, RecordErrorKind, RecordOutcome};
 use crate::plan::BatchPlan;
@@ -125,22 +133,30 @@ pub(crate) trait Layer<S: Source, H: RecordHandler<S>, F: ApplyFault> {
 }
 
 /// The engine's layers, outermost first; see the module doc.
-pub(crate) type Stack<'o, O> = Observe<'o, O, Span<Settle<Sink<Budget<Timeout<Isolate<Inject<Handler>>>>>>>>;
+pub(crate) type Stack<'o, O> =
+    Observe<'o, O, Span<Claimed<'o, Settle<Sink<Budget<Timeout<Isolate<Inject<Handler>>>>>>>>>;
 
 /// The stack for a batch under `plan`, reporting to `observer`. The one
 /// place the order of the layers is decided.
-pub(crate) fn stack<'o, O: Observer>(plan: &BatchPlan, observer: &'o O) -> Stack<'o, O> {
+pub(crate) fn stack<'o, O: Observer>(
+    plan: &BatchPlan,
+    observer: &'o O,
+    claims: Option<&'o BatchClaims>,
+) -> Stack<'o, O> {
     Observe {
         observer,
-        inner: Span(Settle(Sink {
-            source: plan.source,
-            timeout: plan.limits.record_timeout(),
-            inner: Budget {
-                max_receive_count: plan.max_receive_count,
-                drop_over_budget: plan.drop_over_budget,
-                inner: Timeout { limit: plan.limits.record_timeout(), inner: Isolate(Inject(Handler)) },
-            },
-        })),
+        inner: Span(Claimed {
+            claims,
+            inner: Settle(Sink {
+                source: plan.source,
+                timeout: plan.limits.record_timeout(),
+                inner: Budget {
+                    max_receive_count: plan.max_receive_count,
+                    drop_over_budget: plan.drop_over_budget,
+                    inner: Timeout { limit: plan.limits.record_timeout(), inner: Isolate(Inject(Handler)) },
+                },
+            }),
+        }),
     }
 }
 
@@ -184,6 +200,43 @@ where
     async fn call<'a>(&'a self, req: Req<'a, S, H, F>) -> I::Output {
         let span = req.record.span();
         self.0.call(req).instrument(span).await
+    }
+}
+
+/// Runs a record only if idempotency claimed its key (or is off): a
+/// record whose key completed earlier is replayed (not run), one that must
+/// not run now fails with the reason.
+pub(crate) struct Claimed<'c, I> {
+    claims: Option<&'c BatchClaims>,
+    inner: I,
+}
+
+impl<S, H, F, I> Layer<S, H, F> for Claimed<'_, I>
+where
+    S: Source,
+    H: RecordHandler<S>,
+    F: ApplyFault,
+    I: Layer<S, H, F, Output = RecordStatus>,
+{
+    type Output = RecordStatus;
+
+    fn call<'a>(&'a self, req: Req<'a, S, H, F>) -> impl Future<Output = RecordStatus> + 'a {
+        let Some(claims) = self.claims else { return Either::Right(self.inner.call(req)) };
+        let key = claims.key(req.index);
+        match claims.decision(req.index) {
+            Decision::Run => Either::Right(self.inner.call(req)),
+            Decision::Replay => {
+                tracing::info!(
+                    key = key.map(Key::as_str),
+                    "record handled in an earlier delivery: replayed, not run"
+                );
+                Either::Left(ready(RecordStatus::Replayed))
+            }
+            Decision::Refuse(error) => {
+                tracing::warn!(error = %error, "record not run now");
+                Either::Left(ready(RecordStatus::Failed(error.clone())))
+            }
+        }
     }
 }
 

@@ -10,7 +10,7 @@
 //! [`BatchPlan`]; who watches is the observer the caller passes in.
 
 mod contain;
-mod deadline;
+pub(crate) mod deadline;
 mod guard;
 mod layer;
 pub(crate) mod observe;
@@ -28,6 +28,7 @@ use self::layer::{Layer, Req};
 use self::observe::Observer;
 use self::schedule::Schedule;
 use crate::handler::RecordHandler;
+use crate::idempotency::BatchClaims;
 use crate::outcome::{RecordError, RecordErrorKind};
 use crate::plan::{BatchPlan, StopRule};
 use crate::report::RecordStatus;
@@ -87,6 +88,7 @@ pub(crate) async fn run<'e, S, H, O>(
     handler: &H,
     cx: &Context,
     observer: &O,
+    claims: Option<&BatchClaims>,
 ) -> Vec<RecordStatus>
 where
     S: Source,
@@ -94,7 +96,7 @@ where
     O: Observer,
 {
     let deadline = Deadline::from_context(cx, plan.limits.deadline_margin());
-    let stack = layer::stack(plan, observer);
+    let stack = layer::stack(plan, observer, claims);
     // One timer for the whole batch: the abandon point.
     let mut abandon = pin!(deadline.map(|d| tokio::time::sleep_until(d.abandon)));
     let concurrency = plan.limits.concurrency();
@@ -230,5 +232,5 @@ impl<'r, R: BatchRecord> Progress<'r, R> {
 /// `true` if later records of the same order may go on: the record is done
 /// (handled, or dropped and acknowledged).
 fn keeps_order(status: &RecordStatus) -> bool {
-    matches!(status, RecordStatus::Succeeded | RecordStatus::Poison { .. })
+    !status.is_retried()
 }

@@ -214,6 +214,14 @@ fn decode_headers(raw: Option<&RawValue>) -> Result<Vec<KafkaHeader>, String> {
 }
 
 impl BatchRecord for KafkaRecord<'_> {
+    fn idempotency_key(&self) -> Result<Cow<'_, str>, String> {
+        Ok(Cow::Borrowed(&self.item_identifier))
+    }
+
+    fn idempotency_payload(&self) -> Cow<'_, [u8]> {
+        Cow::Borrowed(self.value().unwrap_or_default())
+    }
+
     fn arrival_time(&self) -> Option<f64> {
         self.timestamp.map(|ms| ms / 1000.0)
     }

@@ -114,6 +114,18 @@ impl<'e> KinesisRecord<'e> {
 }
 
 impl BatchRecord for KinesisRecord<'_> {
+    fn idempotency_key(&self) -> Result<Cow<'_, str>, String> {
+        let record = self.event_record().map_err(|error| format!("the record cannot be read: {error}"))?;
+        match record.event_id.as_deref() {
+            Some(id) if !id.is_empty() => Ok(Cow::Borrowed(id)),
+            _ => Err("the Kinesis record has no `eventID`".to_owned()),
+        }
+    }
+
+    fn idempotency_payload(&self) -> Cow<'_, [u8]> {
+        Cow::Borrowed(self.data().unwrap_or_default())
+    }
+
     fn arrival_time(&self) -> Option<f64> {
         self.arrival
     }

@@ -251,6 +251,14 @@ impl<'e> SqsRecord<'e> {
 }
 
 impl BatchRecord for SqsRecord<'_> {
+    fn idempotency_key(&self) -> Result<Cow<'_, str>, String> {
+        Ok(Cow::Borrowed(self.message_id()))
+    }
+
+    fn idempotency_payload(&self) -> Cow<'_, [u8]> {
+        Cow::Borrowed(self.body().unwrap_or_default().as_bytes())
+    }
+
     fn receive_count(&self) -> Option<u32> {
         self.fields().receive_count
     }
