@@ -141,7 +141,7 @@ fn parse_one(meta: &ParseNestedMeta<'_>, args: &mut Args, errors: &mut Errors) -
             errors,
         ),
         "idempotency" => {
-            function_path(meta, "idempotency", "idempotency", "function", &mut args.idempotency, errors)
+            function_path(meta, "idempotency", "idempotency", "a function", &mut args.idempotency, errors)
         }
         "drop_over_budget" => drop_over_budget(meta, args, errors),
         "max_receive_count" => number(meta, 1, "max_receive_count = 5", &mut args.max_receive_count, errors),
@@ -236,7 +236,7 @@ fn choice<T: Copy>(
 
 /// `option = path`: a function the generated code calls
 /// (`poison_sink = store_poison`, `idempotency = idempotency`); `kind` says
-/// what it is in the error messages, `example` names one.
+/// what it is in the error messages (with its article), `example` names one.
 fn function_path(
     meta: &ParseNestedMeta<'_>,
     option: &str,
@@ -253,7 +253,7 @@ fn function_path(
         syn::Expr::Path(path) if path.qself.is_none() && slot.is_none() => *slot = Some(path.path),
         syn::Expr::Path(_) => errors.at_span(meta.path.span(), format!("`{option}` is given more than once")),
         other => {
-            errors.at(other, format!("`{option}` takes the path of an {kind}, e.g. `{option} = {example}`"))
+            errors.at(other, format!("`{option}` takes the path of {kind}, e.g. `{option} = {example}`"))
         }
     }
     Ok(())

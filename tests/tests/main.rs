@@ -25,6 +25,7 @@ mod exhaustive;
 mod fixtures;
 mod hostile_inputs;
 mod idempotency;
+mod idempotency_async;
 mod identity_tables;
 mod kafka;
 mod observe;

@@ -47,10 +47,14 @@ impl Render<'_> {
         let state_field = &self.names.state_field;
         self.handler.idempotency.as_ref().map(|function| {
             let state_arg = self.handler.state.as_ref().map(|_| quote!(self.#state_field));
-            let settings = quote_spanned! {function.span()=> #function(#state_arg) };
+            // Spanned at the path, so a function of the wrong type is
+            // reported there.
+            let settings = quote_spanned! {function.span()=>
+                #private::as_batch_idempotency::<#marker, _>(#function(#state_arg))
+            };
             quote! {
                 fn idempotency(&self) -> ::core::option::Option<&dyn #private::BatchIdempotency<#marker>> {
-                    ::core::option::Option::Some(#private::as_batch_idempotency::<#marker, _>(#settings))
+                    ::core::option::Option::Some(#settings)
                 }
             }
         })

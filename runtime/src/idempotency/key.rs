@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::extract::FromRecord;
 use crate::source::{BatchRecord, Source};
+use crate::sqs::{Sqs, SqsRecord};
 
 /// A key as the store holds it: `<prefix>#<SHA-256 of the key, in hex>`.
 ///
@@ -88,6 +89,26 @@ impl<S: Source> RecordKey<S> for RecordIdKey {
     }
 }
 
+/// The key of an SQS FIFO message: the `MessageDeduplicationId` its
+/// sender chose (or SQS derived from the body), the same for a message
+/// sent twice within SQS's five-minute deduplication interval, which the
+/// message id is not.
+///
+/// A record without the attribute (a standard queue) fails with a message
+/// saying so.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DeduplicationIdKey;
+
+impl RecordKey<Sqs> for DeduplicationIdKey {
+    fn key<'r>(&self, record: &'r SqsRecord<'r>, _cx: &'r Context) -> Result<String, String> {
+        let message = record.message().map_err(|error| format!("the record cannot be read: {error}"))?;
+        match message.attributes.get("MessageDeduplicationId") {
+            Some(id) if !id.is_empty() => Ok(id.clone()),
+            _ => Err("the message has no `MessageDeduplicationId` attribute (is the queue FIFO?)".to_owned()),
+        }
+    }
+}
+
 /// A key from a function of the record: `key_fn(|record: &SqsRecord<'_>| ..)`.
 ///
 /// The function returns the key, or why there is none; an empty key is
@@ -97,10 +118,11 @@ impl<S: Source> RecordKey<S> for RecordIdKey {
 /// use lambda_batch::idempotency::key_fn;
 /// use lambda_batch::sqs::SqsRecord;
 ///
-/// // FIFO: key on the deduplication id the sender chose.
+/// // Key on a message attribute the sender sets.
 /// let key = key_fn(|record: &SqsRecord<'_>| {
 ///     let message = record.message().map_err(str::to_owned)?;
-///     message.attributes.get("MessageDeduplicationId").cloned().ok_or("no MessageDeduplicationId")
+///     let order = message.message_attributes.get("order-id").and_then(|value| value.string_value.clone());
+///     order.ok_or_else(|| "no order-id attribute".to_owned())
 /// });
 /// # let _ = key;
 /// ```

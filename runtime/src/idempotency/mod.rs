@@ -56,7 +56,9 @@ pub use self::invocation::{
     EventKey, EventKeyFn, IdempotencyError, IdempotentLayer, IdempotentService, RequestIdKey, event_key_fn,
     idempotent,
 };
-pub use self::key::{Key, KeyFn, KeyFrom, RecordIdKey, RecordKey, hash_hex, key_fn, key_from};
+pub use self::key::{
+    DeduplicationIdKey, Key, KeyFn, KeyFrom, RecordIdKey, RecordKey, hash_hex, key_fn, key_from,
+};
 pub use self::memory::MemoryStore;
 pub use self::store::{
     Claim, ClaimAnswer, Completion, Release, Store, StoreError, StoreErrorKind, Stored, StoredState,
