@@ -5,7 +5,7 @@ use std::future::Future;
 
 use lambda_runtime::Context;
 
-use crate::idempotency::BatchIdempotency;
+use crate::idempotency::batch::BatchIdempotency;
 use crate::kind::SourceKind;
 use crate::outcome::{IntoRecordOutcome, RecordOutcome};
 use crate::source::Source;

@@ -26,6 +26,7 @@ mod fixtures;
 mod hostile_inputs;
 mod idempotency;
 mod idempotency_async;
+mod idempotency_sources;
 mod identity_tables;
 mod kafka;
 mod observe;

@@ -1,5 +1,6 @@
 //! One record's way through the engine: a stack of layers, one concern
-//! each, composed in one place, [`stack`].
+//! each, composed in one place, [`super::stack::stack`] (the poison
+//! layers are in [`super::poison`]).
 //!
 //! ```text
 //!  engine::run: (index, &record, &handler, &cx)            RecordStatus
@@ -8,7 +9,8 @@
 //!  | Observe   observer.start(index, record) -> fault?   observer.end  |
 //!  | +---------------------------------------------------------------+ |
 //!  | | Span      the record's tracing span around all below          | |
-//!  | | Claimed   idempotency: replayed -> Replayed, refused -> fails | |
+//!  | | Claimed   (a layer of its own, between Span and Settle)       | |
+//!  | |           idempotency: replayed -> Replayed, refused -> fails | |
 //!  | |           (nothing below runs); claimed or off -> below       | |
 //!  | | +-----------------------------------------------------------+ | |
 //!  | | | Settle    outcome -> status, logged                       | | |
@@ -80,11 +82,10 @@ use tracing::Instrument;
 
 use super::guard::{bounded, isolated};
 use super::observe::{ApplyFault, Observer};
-use crate::handler::{PoisonRecord, RecordHandler};
-use crate::idempotency::{BatchClaims, Decision, Key};
-use crate::kind::SourceKind;
+use crate::handler::RecordHandler;
+use crate::idempotency::Key;
+use crate::idempotency::batch::{BatchClaims, Decision};
 use crate::outcome::{RecordError, RecordErrorKind, RecordOutcome};
-use crate::plan::BatchPlan;
 use crate::report::RecordStatus;
 use crate::source::{BatchRecord, Source};
 
@@ -132,39 +133,11 @@ pub(crate) trait Layer<S: Source, H: RecordHandler<S>, F: ApplyFault> {
     fn call<'a>(&'a self, req: Req<'a, S, H, F>) -> impl Future<Output = Self::Output> + 'a;
 }
 
-/// The engine's layers, outermost first; see the module doc.
-pub(crate) type Stack<'o, O> =
-    Observe<'o, O, Span<Claimed<'o, Settle<Sink<Budget<Timeout<Isolate<Inject<Handler>>>>>>>>>;
-
-/// The stack for a batch under `plan`, reporting to `observer`. The one
-/// place the order of the layers is decided.
-pub(crate) fn stack<'o, O: Observer>(
-    plan: &BatchPlan,
-    observer: &'o O,
-    claims: Option<&'o BatchClaims>,
-) -> Stack<'o, O> {
-    Observe {
-        observer,
-        inner: Span(Claimed {
-            claims,
-            inner: Settle(Sink {
-                source: plan.source,
-                timeout: plan.limits.record_timeout(),
-                inner: Budget {
-                    max_receive_count: plan.max_receive_count,
-                    drop_over_budget: plan.drop_over_budget,
-                    inner: Timeout { limit: plan.limits.record_timeout(), inner: Isolate(Inject(Handler)) },
-                },
-            }),
-        }),
-    }
-}
-
 /// Tells the observer when a record starts and how it ended; passes the
 /// fault it asks for down to [`Inject`].
 pub(crate) struct Observe<'o, O, I> {
-    observer: &'o O,
-    inner: I,
+    pub(super) observer: &'o O,
+    pub(super) inner: I,
 }
 
 impl<S, H, O, I> Layer<S, H, O::Fault> for Observe<'_, O, I>
@@ -186,7 +159,7 @@ where
 }
 
 /// Runs the layers below inside the record's tracing span.
-pub(crate) struct Span<I>(I);
+pub(crate) struct Span<I>(pub(super) I);
 
 impl<S, H, F, I> Layer<S, H, F> for Span<I>
 where
@@ -207,8 +180,8 @@ where
 /// record whose key completed earlier is replayed (not run), one that must
 /// not run now fails with the reason.
 pub(crate) struct Claimed<'c, I> {
-    claims: Option<&'c BatchClaims>,
-    inner: I,
+    pub(super) claims: Option<&'c BatchClaims>,
+    pub(super) inner: I,
 }
 
 impl<S, H, F, I> Layer<S, H, F> for Claimed<'_, I>
@@ -241,7 +214,7 @@ where
 }
 
 /// Turns the outcome into the record's status, logging it.
-pub(crate) struct Settle<I>(I);
+pub(crate) struct Settle<I>(pub(super) I);
 
 impl<S, H, F, I> Layer<S, H, F> for Settle<I>
 where
@@ -275,100 +248,10 @@ where
     }
 }
 
-/// Hands a poison record to the handler's poison sink before it is
-/// acknowledged; a sink that refuses it (an error, a panic, or running past
-/// the record timeout) fails the record instead, so it is retried rather
-/// than lost.
-pub(crate) struct Sink<I> {
-    /// Named in what the poison sink gets.
-    source: SourceKind,
-    /// The record timeout, which bounds the poison sink too (on a timer of
-    /// its own).
-    timeout: Option<Duration>,
-    inner: I,
-}
-
-impl<S, H, F, I> Layer<S, H, F> for Sink<I>
-where
-    S: Source,
-    H: RecordHandler<S>,
-    F: ApplyFault,
-    I: Layer<S, H, F, Output = RecordOutcome>,
-{
-    type Output = RecordOutcome;
-
-    async fn call<'a>(&'a self, req: Req<'a, S, H, F>) -> RecordOutcome {
-        let (record, handler, cx) = (req.record, req.handler, req.cx);
-        let reason = match self.inner.call(req).await {
-            RecordOutcome::Poison { reason } => reason,
-            other => return other,
-        };
-        let poison = PoisonRecord {
-            id: record.item_identifier(),
-            raw_json: record.raw_json(),
-            reason: &reason,
-            source: self.source,
-        };
-        let sink = isolated(|| handler.on_poison(&poison, cx), Err);
-        let sent = bounded(self.timeout, sink, |limit| {
-            Err(format!("the poison sink took longer than the record timeout of {} ms", limit.as_millis()))
-        })
-        .await;
-        match sent {
-            Ok(()) => RecordOutcome::Poison { reason },
-            Err(sink_error) => RecordOutcome::Failure(RecordError::new(
-                RecordErrorKind::PoisonSink,
-                format!("{sink_error} (while dropping it as poison: {reason})"),
-            )),
-        }
-    }
-}
-
-/// Drops a record received more times than the budget as poison, without
-/// calling the layers below.
-pub(crate) struct Budget<I> {
-    max_receive_count: Option<u32>,
-    drop_over_budget: bool,
-    inner: I,
-}
-
-impl<S, H, F, I> Layer<S, H, F> for Budget<I>
-where
-    S: Source,
-    H: RecordHandler<S>,
-    F: ApplyFault,
-    I: Layer<S, H, F, Output = RecordOutcome>,
-{
-    type Output = RecordOutcome;
-
-    fn call<'a>(&'a self, req: Req<'a, S, H, F>) -> impl Future<Output = RecordOutcome> + 'a {
-        match over_budget(req.record, self.max_receive_count) {
-            Some(reason) if H::HAS_POISON_SINK || self.drop_over_budget => {
-                Either::Left(ready(RecordOutcome::Poison { reason }))
-            }
-            Some(reason) => Either::Left(ready(RecordOutcome::Failure(RecordError::new(
-                RecordErrorKind::PoisonSink,
-                format!(
-                    "{reason}, but the handler has no poison sink to keep it, so it is failed rather than \
-                     dropped (the queue's redrive policy moves it to its dead-letter queue); give the handler a \
-                     poison sink, or choose to drop such records (`drop_over_budget`)"
-                ),
-            )))),
-            None => Either::Right(self.inner.call(req)),
-        }
-    }
-}
-
-/// The poison reason for a record received more times than allowed.
-fn over_budget<R: BatchRecord>(record: &R, max_receive_count: Option<u32>) -> Option<String> {
-    let (max, count) = (max_receive_count?, record.receive_count()?);
-    (count > max).then(|| format!("received {count} times, more than the budget of {max}"))
-}
-
 /// Fails the record if the layers below take longer than the record timeout.
 pub(crate) struct Timeout<I> {
-    limit: Option<Duration>,
-    inner: I,
+    pub(super) limit: Option<Duration>,
+    pub(super) inner: I,
 }
 
 impl<S, H, F, I> Layer<S, H, F> for Timeout<I>
@@ -392,7 +275,7 @@ where
 
 /// A panic while making or polling the call below becomes this record's
 /// failure.
-pub(crate) struct Isolate<I>(I);
+pub(crate) struct Isolate<I>(pub(super) I);
 
 impl<S, H, F, I> Layer<S, H, F> for Isolate<I>
 where
@@ -412,7 +295,7 @@ where
 }
 
 /// Applies the observer's fault, if any, to the handler's future.
-pub(crate) struct Inject<I>(I);
+pub(crate) struct Inject<I>(pub(super) I);
 
 impl<S, H, F, I> Layer<S, H, F> for Inject<I>
 where

@@ -6,7 +6,7 @@
 //! deadline); each record it starts goes through one stack of per-record
 //! layers (observation, span, settling, the poison sink, the receive-count
 //! budget, the record timeout, panic isolation, fault injection, the
-//! handler), composed in [`layer::stack`]. What to run is the source's
+//! handler), composed in [`stack::stack`]. What to run is the source's
 //! [`BatchPlan`]; who watches is the observer the caller passes in.
 
 mod contain;
@@ -14,7 +14,9 @@ pub(crate) mod deadline;
 mod guard;
 mod layer;
 pub(crate) mod observe;
+mod poison;
 mod schedule;
+mod stack;
 
 use std::pin::pin;
 
@@ -28,7 +30,7 @@ use self::layer::{Layer, Req};
 use self::observe::Observer;
 use self::schedule::Schedule;
 use crate::handler::RecordHandler;
-use crate::idempotency::BatchClaims;
+use crate::idempotency::batch::BatchClaims;
 use crate::outcome::{RecordError, RecordErrorKind};
 use crate::plan::{BatchPlan, StopRule};
 use crate::report::RecordStatus;
@@ -96,7 +98,7 @@ where
     O: Observer,
 {
     let deadline = Deadline::from_context(cx, plan.limits.deadline_margin());
-    let stack = layer::stack(plan, observer, claims);
+    let stack = stack::stack(plan, observer, claims);
     // One timer for the whole batch: the abandon point.
     let mut abandon = pin!(deadline.map(|d| tokio::time::sleep_until(d.abandon)));
     let concurrency = plan.limits.concurrency();

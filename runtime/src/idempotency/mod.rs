@@ -36,7 +36,7 @@
 //! For asynchronous invocations, [`IdempotentLayer`] wraps any
 //! `lambda_runtime` service, keyed on the request id.
 
-mod batch;
+pub(crate) mod batch;
 mod cache;
 mod clock;
 mod config;
@@ -47,8 +47,8 @@ mod memory;
 mod store;
 mod token;
 
+pub(crate) use self::batch::settle_allowance;
 pub use self::batch::{BatchClaims, BatchFuture, BatchIdempotency};
-pub(crate) use self::batch::{Decision, settle_allowance};
 pub use self::cache::CachedStore;
 pub use self::config::{DEFAULT_COMPLETED_EXPIRY, Idempotency, NO_DEADLINE_IN_PROGRESS_EXPIRY};
 pub use self::handler::Idempotent;
