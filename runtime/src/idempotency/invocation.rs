@@ -127,7 +127,7 @@ pub enum IdempotencyError {
 ///
 /// #[tokio::main]
 /// async fn main() -> Result<(), lambda_runtime::Error> {
-///     tracing_subscriber::fmt().json().init();
+///     tracing_subscriber::fmt().init();
 ///     let service = ServiceBuilder::new()
 ///         .layer(IdempotentLayer::new(Idempotency::new(MemoryStore::new())))
 ///         .service(service_fn(charge));

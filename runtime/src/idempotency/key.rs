@@ -163,7 +163,10 @@ where
 /// let key = key_from(|Json(order): Json<Order>| order.id.to_string());
 /// # let _ = key;
 /// ```
-pub fn key_from<X, F>(function: F) -> KeyFrom<X, F> {
+pub fn key_from<X, F, K>(function: F) -> KeyFrom<X, F>
+where
+    F: Fn(X) -> K,
+{
     KeyFrom { function, extract: std::marker::PhantomData }
 }
 
