@@ -74,8 +74,12 @@ async fn the_same_event_delivered_twice_at_once_runs_once() {
             service.clone().oneshot(invocation("r-1", json!({"slow": true}))).await
         });
     assert_eq!(first.unwrap(), json!({"run": 1}));
-    let error = second.unwrap_err().to_string();
-    assert!(error.contains("another invocation is handling the same key"), "{error}");
+    let diagnostic = lambda_runtime::Diagnostic::from(second.unwrap_err());
+    assert_eq!(diagnostic.error_type, "LambdaBatch.Idempotency.InProgress");
+    assert!(
+        diagnostic.error_message.contains("another invocation is handling the same key"),
+        "{diagnostic:?}"
+    );
     assert_eq!(runs.load(Ordering::SeqCst), 1);
 }
 

@@ -19,6 +19,7 @@ use serde::de::DeserializeOwned;
 use super::batch::in_progress_expiry;
 use super::clock::{after_ms, now_ms, within};
 use super::config::Idempotency;
+use super::error::{IdempotencyError, InvocationError};
 use super::key::{Key, hash_hex};
 use super::store::{Claim, ClaimAnswer, Completion, Release, Store, StoreError, StoredState};
 use super::token::claim_token;
@@ -64,53 +65,6 @@ where
     fn key(&self, event: &E, _cx: &Context) -> Result<String, String> {
         (self.0)(event).map(Into::into).map_err(|error| error.to_string())
     }
-}
-
-/// Why an idempotent invocation did not run (or did not answer from its
-/// stored response). Each fails the invocation, so Lambda retries it.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum IdempotencyError {
-    /// The key function gave no key, or an empty one.
-    #[error("the invocation has no idempotency key ({problem}); fix the key function, or the event")]
-    NoKey {
-        /// Why.
-        problem: String,
-    },
-    /// The event could not be serialized to hash it.
-    #[error("the event could not be serialized to hash its payload")]
-    Payload(#[source] serde_json::Error),
-    /// The key was used before for a different event.
-    #[error(
-        "the idempotency key {key} was already used for a different event; it is not replayed: give different \
-         events different keys"
-    )]
-    PayloadMismatch {
-        /// The key.
-        key: Key,
-    },
-    /// Another invocation holds the key right now.
-    #[error(
-        "another invocation is handling the same key ({key}) right now; this one fails so Lambda retries it \
-         (its claim expires in {expires_in_ms} ms at the latest)"
-    )]
-    InProgress {
-        /// The key.
-        key: Key,
-        /// How long until the other claim expires.
-        expires_in_ms: u64,
-    },
-    /// The stored response cannot be read as the handler's response type.
-    #[error("the stored response of key {key} cannot be read: {problem}")]
-    StoredResponse {
-        /// The key.
-        key: Key,
-        /// What is wrong with it.
-        problem: String,
-    },
-    /// The store failed; the invocation did not run without its claim.
-    #[error("the invocation did not run without its claim")]
-    Store(#[source] StoreError),
 }
 
 /// A `tower` layer making any `lambda_runtime` service idempotent: see
@@ -194,18 +148,18 @@ impl<Svc, St, K, E, R> Service<LambdaEvent<E>> for IdempotentService<Svc, St, K>
 where
     Svc: Service<LambdaEvent<E>, Response = R> + Clone + Send + 'static,
     Svc::Future: Send,
-    Svc::Error: Into<lambda_runtime::Error> + Send,
+    Svc::Error: Send,
     St: Store + 'static,
     K: EventKey<E> + 'static,
     E: Serialize + Send + Sync + 'static,
     R: Serialize + DeserializeOwned + Send + Sync + 'static,
 {
     type Response = R;
-    type Error = lambda_runtime::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<R, lambda_runtime::Error>> + Send>>;
+    type Error = InvocationError<Svc::Error>;
+    type Future = Pin<Box<dyn Future<Output = Result<R, Self::Error>> + Send>>;
 
     fn poll_ready(&mut self, cx: &mut TaskContext<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx).map_err(Into::into)
+        self.inner.poll_ready(cx).map_err(InvocationError::Handler)
     }
 
     fn call(&mut self, event: LambdaEvent<E>) -> Self::Future {
@@ -227,22 +181,21 @@ async fn call<Svc, St, K, E, R>(
     mut inner: Svc,
     idempotency: Arc<Idempotency<St, K>>,
     event: LambdaEvent<E>,
-) -> Result<R, lambda_runtime::Error>
+) -> Result<R, InvocationError<Svc::Error>>
 where
     Svc: Service<LambdaEvent<E>, Response = R>,
-    Svc::Error: Into<lambda_runtime::Error>,
     St: Store,
     K: EventKey<E>,
     E: Serialize,
     R: Serialize + DeserializeOwned,
 {
-    let held = match claim(&idempotency, &event).await? {
+    let held = match claim(&idempotency, &event).await.map_err(InvocationError::Idempotency)? {
         Claimed::Replay(response) => return Ok(response),
         Claimed::Held(held) => held,
     };
     let run = AssertUnwindSafe(inner.call(event)).catch_unwind().await;
     let result = match run {
-        Ok(result) => result.map_err(Into::into),
+        Ok(result) => result.map_err(InvocationError::Handler),
         Err(panic) => {
             release(&idempotency, &held).await;
             std::panic::resume_unwind(panic);

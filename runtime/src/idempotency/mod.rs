@@ -40,6 +40,7 @@ pub(crate) mod batch;
 mod cache;
 mod clock;
 mod config;
+mod error;
 mod handler;
 mod invocation;
 mod key;
@@ -51,10 +52,10 @@ pub(crate) use self::batch::settle_allowance;
 pub use self::batch::{BatchClaims, BatchFuture, BatchIdempotency};
 pub use self::cache::CachedStore;
 pub use self::config::{DEFAULT_COMPLETED_EXPIRY, Idempotency, NO_DEADLINE_IN_PROGRESS_EXPIRY};
+pub use self::error::{IdempotencyError, InvocationError};
 pub use self::handler::Idempotent;
 pub use self::invocation::{
-    EventKey, EventKeyFn, IdempotencyError, IdempotentLayer, IdempotentService, RequestIdKey, event_key_fn,
-    idempotent,
+    EventKey, EventKeyFn, IdempotentLayer, IdempotentService, RequestIdKey, event_key_fn, idempotent,
 };
 pub use self::key::{
     DeduplicationIdKey, Key, KeyFn, KeyFrom, RecordIdKey, RecordKey, hash_hex, key_fn, key_from,
