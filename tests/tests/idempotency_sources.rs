@@ -95,3 +95,43 @@ async fn a_fifo_message_can_be_keyed_on_its_deduplication_id() {
     let standard = statuses(&handler, &event([message("m3", "a")]), SqsConfig::new()).await;
     assert!(message_of(&standard[0]).contains("no `MessageDeduplicationId` attribute"), "{standard:?}");
 }
+
+#[tokio::test]
+async fn kafka_and_dynamodb_records_are_keyed_on_their_own_identity() {
+    use lambda_batch::dynamodb::{DynamoDb, DynamoDbRecord};
+    use lambda_batch::kafka::{Kafka, KafkaRecord};
+    use lambda_batch::stream::StreamConfig;
+    let runs = AtomicUsize::new(0);
+    let count = || {
+        runs.fetch_add(1, Ordering::SeqCst);
+        Ok::<(), String>(())
+    };
+    let kafka = Idempotent::new(
+        lambda_batch::handler_fn(|_: &KafkaRecord<'_>, _cx: &Context| count()),
+        Idempotency::new(MemoryStore::new()),
+    );
+    // The same offset twice is one record; another offset is another.
+    let clicks = lambda_batch_testkit::kafka::event([
+        lambda_batch_testkit::kafka::record("clicks", 0, 7, None, Some(b"a")),
+        lambda_batch_testkit::kafka::record("clicks", 0, 8, None, Some(b"a")),
+    ]);
+    Kafka::process(&kafka, &StreamConfig::new(), &clicks, &cx()).await.unwrap();
+    let again = Kafka::process(&kafka, &StreamConfig::new(), &clicks, &cx()).await.unwrap();
+    assert_eq!(again.counts().replayed, 2);
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
+    let dynamodb = Idempotent::new(
+        lambda_batch::handler_fn(|_: &DynamoDbRecord<'_>, _cx: &Context| count()),
+        Idempotency::new(MemoryStore::new()),
+    );
+    let changes = lambda_batch_testkit::dynamodb::event([lambda_batch_testkit::dynamodb::record(
+        "100",
+        "INSERT",
+        serde_json::json!({"id": {"S": "o-1"}}),
+        Some(serde_json::json!({"id": {"S": "o-1"}})),
+        None,
+    )]);
+    DynamoDb::process(&dynamodb, &StreamConfig::new(), &changes, &cx()).await.unwrap();
+    let again = DynamoDb::process(&dynamodb, &StreamConfig::new(), &changes, &cx()).await.unwrap();
+    assert_eq!(again.records()[0].status(), &RecordStatus::Replayed);
+    assert_eq!(runs.load(Ordering::SeqCst), 3);
+}
