@@ -68,6 +68,13 @@
 //! [`RecordHandler`] (or use [`handler_fn`]) and call
 //! [`BatchPipeline::handle`] (`Sqs::handle(..)`) or wrap it in a
 //! [`BatchService`]; [`validate`] tells what Lambda does with any response.
+//!
+//! Every source delivers at least once. `#[batch_handler(sqs, idempotency = path)]`
+//! (or [`idempotency::Idempotent`] by hand) claims every record's key in one
+//! store call before the batch, replays records handled before
+//! ([`RecordStatus::Replayed`]) and writes the results in one call after;
+//! [`idempotency::idempotent`] does the same for asynchronous invocations,
+//! keyed on the request id. See [`idempotency`].
 
 #![forbid(unsafe_code)]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
