@@ -94,50 +94,36 @@ impl<St> CachedStore<St> {
 }
 
 impl<St: Store> Store for CachedStore<St> {
-    fn claim<'a>(
-        &'a self,
-        claims: &'a [Claim<'a>],
-    ) -> impl Future<Output = Result<Vec<ClaimAnswer>, StoreError>> + Send + 'a {
-        async move {
-            let now = claims.first().map_or_else(now_ms, |claim| claim.now_ms);
-            let mut answers: Vec<Option<ClaimAnswer>> =
-                claims.iter().map(|claim| self.hit(claim.key, now).map(ClaimAnswer::Taken)).collect();
-            let missed: Vec<Claim<'a>> = claims
-                .iter()
-                .zip(&answers)
-                .filter(|(_, hit)| hit.is_none())
-                .map(|(claim, _)| *claim)
-                .collect();
-            if !missed.is_empty() {
-                let mut fetched = self.store.claim(&missed).await?.into_iter();
-                for answer in answers.iter_mut().filter(|answer| answer.is_none()) {
-                    *answer = fetched.next();
-                }
+    async fn claim<'a>(&'a self, claims: &'a [Claim<'a>]) -> Result<Vec<ClaimAnswer>, StoreError> {
+        let now = claims.first().map_or_else(now_ms, |claim| claim.now_ms);
+        let mut answers: Vec<Option<ClaimAnswer>> =
+            claims.iter().map(|claim| self.hit(claim.key, now).map(ClaimAnswer::Taken)).collect();
+        let missed: Vec<Claim<'a>> =
+            claims.iter().zip(&answers).filter(|(_, hit)| hit.is_none()).map(|(claim, _)| *claim).collect();
+        if !missed.is_empty() {
+            let mut fetched = self.store.claim(&missed).await?.into_iter();
+            for answer in answers.iter_mut().filter(|answer| answer.is_none()) {
+                *answer = fetched.next();
             }
-            for (claim, answer) in claims.iter().zip(&answers) {
-                if let Some(ClaimAnswer::Taken(stored)) = answer {
-                    if matches!(stored.state, StoredState::Completed { .. }) {
-                        self.remember(claim.key, stored.clone());
-                    }
-                }
-            }
-            // A store that answered fewer claims than asked leaves `None`s:
-            // the caller sees the short count and fails those records.
-            Ok(answers.into_iter().flatten().collect())
         }
+        for (claim, answer) in claims.iter().zip(&answers) {
+            if let Some(ClaimAnswer::Taken(stored)) = answer
+                && matches!(stored.state, StoredState::Completed { .. })
+            {
+                self.remember(claim.key, stored.clone());
+            }
+        }
+        // A store that answered fewer claims than asked leaves `None`s:
+        // the caller sees the short count and fails those records.
+        Ok(answers.into_iter().flatten().collect())
     }
 
-    fn complete<'a>(
-        &'a self,
-        completions: &'a [Completion<'a>],
-    ) -> impl Future<Output = Result<(), StoreError>> + Send + 'a {
-        async move {
-            self.store.complete(completions).await?;
-            for completion in completions {
-                self.remember(completion.key, completed(completion));
-            }
-            Ok(())
+    async fn complete<'a>(&'a self, completions: &'a [Completion<'a>]) -> Result<(), StoreError> {
+        self.store.complete(completions).await?;
+        for completion in completions {
+            self.remember(completion.key, completed(completion));
         }
+        Ok(())
     }
 
     fn release<'a>(
@@ -154,18 +140,16 @@ impl<St: Store> Store for CachedStore<St> {
         self.store.read(keys)
     }
 
-    fn settle<'a>(
+    async fn settle<'a>(
         &'a self,
         completions: &'a [Completion<'a>],
         releases: &'a [Release<'a>],
-    ) -> impl Future<Output = Result<(), StoreError>> + Send + 'a {
-        async move {
-            self.store.settle(completions, releases).await?;
-            for completion in completions {
-                self.remember(completion.key, completed(completion));
-            }
-            Ok(())
+    ) -> Result<(), StoreError> {
+        self.store.settle(completions, releases).await?;
+        for completion in completions {
+            self.remember(completion.key, completed(completion));
         }
+        Ok(())
     }
 }
 
