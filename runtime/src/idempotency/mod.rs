@@ -40,6 +40,8 @@ mod batch;
 mod cache;
 mod clock;
 mod config;
+#[cfg(feature = "dynamodb-store")]
+mod dynamodb;
 mod handler;
 mod invocation;
 mod key;
@@ -51,6 +53,8 @@ pub use self::batch::{BatchClaims, BatchFuture, BatchIdempotency};
 pub(crate) use self::batch::{Decision, settle_allowance};
 pub use self::cache::CachedStore;
 pub use self::config::{DEFAULT_COMPLETED_EXPIRY, Idempotency, NO_DEADLINE_IN_PROGRESS_EXPIRY};
+#[cfg(feature = "dynamodb-store")]
+pub use self::dynamodb::{DynamoDbStore, aws_sdk_dynamodb};
 pub use self::handler::Idempotent;
 pub use self::invocation::{
     EventKey, EventKeyFn, IdempotencyError, IdempotentLayer, IdempotentService, RequestIdKey, event_key_fn,
