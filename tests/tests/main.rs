@@ -24,6 +24,7 @@ mod duplicate_keys;
 mod exhaustive;
 mod fixtures;
 mod hostile_inputs;
+mod idempotency_dynamodb;
 mod identity_tables;
 mod kafka;
 mod observe;

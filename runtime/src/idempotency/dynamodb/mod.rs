@@ -26,7 +26,7 @@
 //! live item), and one `TransactWriteItems` settling them (a put of each
 //! result and a delete of each release, on condition that the claim is
 //! still this invocation's). Larger batches take one transaction per 100
-//! keys, sent at once. A transaction is all or nothing: when one key is
+//! keys, sent one after the other. A transaction is all or nothing: when one key is
 //! taken, DynamoDB cancels it and says why for each key, and the store
 //! sends a second one for the keys that were free.
 //!

@@ -5,7 +5,6 @@
 use std::collections::HashSet;
 
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
-use futures_util::future::join_all;
 
 use super::DynamoDbStore;
 use super::item::{MAX_ITEM_BYTES, TOKEN, item_size};
@@ -59,9 +58,12 @@ pub(super) async fn settle(
         writes.push(Write { key: release.key, action, size, completes: false });
     }
     let sizes: Vec<usize> = writes.iter().map(|write| write.size).collect();
-    let groups = chunks(&sizes);
-    let results = join_all(groups.into_iter().map(|group| settle_group(store, &writes[group]))).await;
-    problems.extend(results.into_iter().filter_map(Result::err));
+    // One group after the other, as the claims are.
+    for group in chunks(&sizes) {
+        if let Err(problem) = settle_group(store, &writes[group]).await {
+            problems.push(problem);
+        }
+    }
     combine(problems)
 }
 
@@ -129,6 +131,9 @@ async fn settle_group(store: &DynamoDbStore, writes: &[Write<'_>]) -> Result<(),
             }
         }
         pending = retry;
+        if pending.is_empty() {
+            break;
+        }
     }
     if pending.is_empty() && refused.is_empty() {
         return Ok(());
