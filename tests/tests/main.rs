@@ -25,6 +25,7 @@ mod exhaustive;
 mod fixtures;
 mod hostile_inputs;
 mod idempotency_dynamodb;
+mod idempotency_dynamodb_cancellations;
 mod identity_tables;
 mod kafka;
 mod observe;
