@@ -5,8 +5,10 @@
 # LAMBDA_BATCH_DYNAMODB_ENDPOINT and runs the store's integration tests
 # (tests/tests/idempotency_dynamodb*.rs: batches through the engine, keys in
 # flight, payload mismatches, releases, expired claims, 250-record batches,
-# lost claims, the asynchronous layer; the HTTP requests per batch counted),
-# failing if any says SKIPPED; then the idempotency bench, whose lines it
+# lost claims, the asynchronous layer; the HTTP requests per batch counted)
+# and the example payment function's binary (examples/tests/payments_api.rs:
+# a payment sent twice is charged once), failing if any says SKIPPED; then
+# the idempotency bench, whose lines it
 # prints (MemoryStore's cost per record, DynamoDbStore's round trips per
 # batch of 10, 100 and 250 records). Stops the server on exit.
 set -euo pipefail
@@ -45,23 +47,27 @@ export LAMBDA_BATCH_DYNAMODB_ENDPOINT="http://127.0.0.1:$port"
 # nowhere else.
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
 
-test_command='cargo test -p lambda-batch-tests --test main idempotency_dynamodb'
-echo "--- $test_command (LAMBDA_BATCH_DYNAMODB_ENDPOINT=$LAMBDA_BATCH_DYNAMODB_ENDPOINT)"
-out=$(mktemp)
-set +e
-$test_command 2>&1 | tee "$out"
-status=${PIPESTATUS[0]}
-set -e
-if grep -q "SKIPPED" "$out"; then
-    echo "a DynamoDB store test was skipped although the endpoint is set" >&2
-    status=1
-fi
-if ! grep -qE '^test result: ok\. [1-9][0-9]* passed' "$out"; then
-    echo "no DynamoDB store test ran: '$test_command' matched none" >&2
-    status=1
-fi
-rm -f "$out"
-[ "$status" -eq 0 ] || exit "$status"
+# The store's tests, then the example payment function (its binary, under
+# a loopback Lambda Runtime API) on the same server.
+for test_command in 'cargo test -p lambda-batch-tests --test main idempotency_dynamodb' \
+    'cargo test -p lambda-batch-examples --test main payments_api'; do
+    echo "--- $test_command (LAMBDA_BATCH_DYNAMODB_ENDPOINT=$LAMBDA_BATCH_DYNAMODB_ENDPOINT)"
+    out=$(mktemp)
+    set +e
+    $test_command 2>&1 | tee "$out"
+    status=${PIPESTATUS[0]}
+    set -e
+    if grep -q "SKIPPED" "$out"; then
+        echo "a DynamoDB test was skipped although the endpoint is set" >&2
+        status=1
+    fi
+    if ! grep -qE '^test result: ok\. [1-9][0-9]* passed' "$out"; then
+        echo "no test ran: '$test_command' matched none" >&2
+        status=1
+    fi
+    rm -f "$out"
+    [ "$status" -eq 0 ] || exit "$status"
+done
 
 bench_command='cargo bench -p lambda-batch-examples --bench idempotency'
 echo "--- $bench_command"
