@@ -15,9 +15,11 @@
 //! | `token` | S | who holds an in-progress claim (absent once completed) |
 //! | `response` | S | the stored response of an asynchronous invocation (optional) |
 //!
-//! DynamoDB's TTL deletes expired items late (typically within days), so
-//! the store never relies on it: a claim's condition treats an item whose
-//! `expires_at_ms` has passed as absent. TTL only keeps the table small.
+//! DynamoDB's TTL deletes expired items late (typically within two days,
+//! says the `UpdateTimeToLive` API reference) and expired items stay
+//! readable until then, so the store never relies on it: a claim's
+//! condition treats an item whose `expires_at_ms` has passed as absent.
+//! TTL only keeps the table small.
 //!
 //! # Round trips
 //!
