@@ -80,8 +80,9 @@ fn service_error(error: &impl ProvideErrorMetadata, table: &str, doing: &str) ->
                       with_key_attribute) in this account and region, or fix the table name";
         (StoreErrorKind::Unreachable, format!("{what}; {advice}"))
     } else if UNUSABLE.contains(&code) {
-        let advice = "allow the function's role dynamodb:GetItem, PutItem, DeleteItem, BatchGetItem and \
-                      ConditionCheckItem on the table, and check its credentials";
+        let advice = "allow the function's role dynamodb:PutItem, dynamodb:DeleteItem and dynamodb:BatchGetItem \
+                      on the table (the actions inside the store's transactions, and its reads), and check its \
+                      credentials";
         (StoreErrorKind::Unreachable, format!("{what}; {advice}"))
     } else {
         (StoreErrorKind::Other, what)

@@ -35,10 +35,9 @@
 //! # Permissions
 //!
 //! `TransactWriteItems` is authorized per action it contains: the
-//! function's role needs `dynamodb:PutItem`, `dynamodb:DeleteItem` and
-//! `dynamodb:ConditionCheckItem` for the transactions and
-//! `dynamodb:BatchGetItem` and `dynamodb:GetItem` for reads, on the table
-//! only.
+//! function's role needs `dynamodb:PutItem` and `dynamodb:DeleteItem` (the
+//! puts and deletes of its transactions) and `dynamodb:BatchGetItem` (its
+//! reads), on the table only.
 
 mod claim;
 mod error;
