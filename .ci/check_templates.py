@@ -19,7 +19,11 @@
   destination (`DestinationConfig.OnFailure.Destination`);
 - Kafka (MSK, SelfManagedKafka): provisioned mode (`ProvisionedPollerConfig`,
   which the error-handling settings need), bounded `MaximumRetryAttempts` and
-  an on-failure destination.
+  an on-failure destination;
+- an idempotency table (an AWS::DynamoDB::Table a function's environment
+  variable `IDEMPOTENCY_TABLE` names, for lambda_batch's DynamoDbStore): one
+  String partition key and no sort key, TTL enabled, and the function's
+  policies allowing dynamodb:PutItem, DeleteItem and BatchGetItem on it.
 
 Usage:
     check_templates.py TEMPLATE...   check these templates (exit 1 on a finding)
@@ -507,6 +511,105 @@ def check_stream_or_kafka(tpl, m, findings):
             "!GetAtt <Queue>.Arn}} (for a raw mapping, OnFailure: {Destination: <ARN>})."))
 
 
+# --- idempotency tables (lambda_batch::idempotency::DynamoDbStore) ----------
+
+IDEMPOTENCY_VARIABLE = "IDEMPOTENCY_TABLE"
+# What the store calls: its transactions' puts and deletes are authorized as
+# PutItem and DeleteItem, its reads are BatchGetItem.
+STORE_ACTIONS = ("dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchGetItem")
+# SAM policy templates that grant all of STORE_ACTIONS on their TableName.
+SAM_TABLE_POLICIES = ("DynamoDBCrudPolicy",)
+STORE_GUIDE = "book/src/idempotency-dynamodb.md"
+
+
+def idempotency_tables(tpl):
+    """(function, table) for each function whose IDEMPOTENCY_TABLE is !Ref a table."""
+    found = []
+    for fname, res in tpl.resources.items():
+        if (res or {}).get("Type") != "AWS::Serverless::Function":
+            continue
+        variables = ((tpl.props(fname).get("Environment") or {}).get("Variables")) or {}
+        table, _ = tpl.target(variables.get(IDEMPOTENCY_VARIABLE))
+        if table and tpl.resource_type(table) == "AWS::DynamoDB::Table":
+            found.append((fname, table))
+    return found
+
+
+def names_table(tpl, resource, table):
+    """True if an IAM Resource (string, intrinsic or list) covers `table`."""
+    if isinstance(resource, list):
+        return any(names_table(tpl, r, table) for r in resource)
+    if resource == "*":
+        return True
+    name, _ = tpl.target(resource)
+    if name == table:
+        return True
+    sub = resource.get("Fn::Sub") if isinstance(resource, dict) else None
+    return isinstance(sub, str) and ("${" + table + "}" in sub or "${" + table + ".Arn}" in sub)
+
+
+def granted_actions(tpl, function, table):
+    """The dynamodb actions the function's SAM Policies allow on `table`."""
+    actions = set()
+    policies = tpl.props(function).get("Policies") or []
+    for policy in policies if isinstance(policies, list) else [policies]:
+        if not isinstance(policy, dict):
+            continue
+        for template in SAM_TABLE_POLICIES:
+            if template in policy:
+                target, _ = tpl.target((policy[template] or {}).get("TableName"))
+                if target == table:
+                    actions.update(STORE_ACTIONS)
+        statements = policy.get("Statement") or []
+        for st in statements if isinstance(statements, list) else [statements]:
+            if not isinstance(st, dict) or st.get("Effect") != "Allow":
+                continue
+            if not names_table(tpl, st.get("Resource"), table):
+                continue
+            listed = st.get("Action") or []
+            for action in listed if isinstance(listed, list) else [listed]:
+                if action in ("*", "dynamodb:*"):
+                    actions.update(STORE_ACTIONS)
+                elif isinstance(action, str):
+                    actions.add(action)
+    return actions
+
+
+def check_idempotency_table(tpl, function, table, findings):
+    props = tpl.props(table)
+    keys = props.get("KeySchema") or []
+    types = {d.get("AttributeName"): d.get("AttributeType")
+             for d in props.get("AttributeDefinitions") or [] if isinstance(d, dict)}
+    hash_keys = [k.get("AttributeName") for k in keys if isinstance(k, dict) and k.get("KeyType") == "HASH"]
+    if len(keys) != 1 or len(hash_keys) != 1 or types.get(hash_keys[0]) != "S":
+        findings.append(Finding(
+            f"resource {table}, property KeySchema",
+            f"the idempotency table of {function} must have one String partition key and no "
+            f"sort key (KeySchema is {show([k.get('AttributeName') for k in keys if isinstance(k, dict)])}): "
+            "the store writes only the partition key, so every claim fails with a "
+            "ValidationException and every record fails.",
+            "Use KeySchema: [{AttributeName: id, KeyType: HASH}] with id of AttributeType S "
+            f"(another name needs DynamoDbStore::with_key_attribute; see {STORE_GUIDE})."))
+    ttl = props.get("TimeToLiveSpecification") or {}
+    if not isinstance(ttl, dict) or tpl.boolean(ttl.get("Enabled")) is not True:
+        findings.append(Finding(
+            f"resource {table}, property TimeToLiveSpecification",
+            f"the idempotency table of {function} has no TimeToLiveSpecification with Enabled: "
+            "true, so nothing ever leaves it: one item per record handled, kept forever.",
+            "Add TimeToLiveSpecification: {AttributeName: expiration, Enabled: true} (the "
+            "attribute the store writes; see DynamoDbStore::with_ttl_attribute)."))
+    missing = [a for a in STORE_ACTIONS if a not in granted_actions(tpl, function, table)]
+    if missing:
+        findings.append(Finding(
+            f"resource {function}, property Policies",
+            f"the function's policies do not allow {', '.join(missing)} on its idempotency "
+            f"table {table}: the store's calls that need them fail with AccessDeniedException "
+            "(TransactWriteItems is authorized per action it contains): without PutItem every "
+            "claim, so every record fails; without DeleteItem every settling that releases a "
+            "claim, its results included; without BatchGetItem every read.",
+            f"Allow {', '.join(STORE_ACTIONS)} on !GetAtt {table}.Arn in the function's Policies."))
+
+
 def function_timeout(tpl, function):
     """The function's Timeout: its own, else Globals (SAM), else AWS's 3 s."""
     rtype = tpl.resource_type(function)
@@ -542,6 +645,9 @@ def check_template(path):
         else:
             check_stream_or_kafka(tpl, m, findings)
             summary.append(f"{m.name}: {m.kind}")
+    for function, table in idempotency_tables(tpl):
+        check_idempotency_table(tpl, function, table, findings)
+        summary.append(f"{function}: idempotency table {table}")
     # One queue read by two mappings would report its redrive twice.
     unique, seen = [], set()
     for f in findings:
@@ -636,6 +742,19 @@ PLANTED = [
      "      EventSourceArn: !GetAtt OrdersQueue.Arn\n      FunctionName: !Ref OrdersFunction\n"
      "      BatchSize: 10\n\nOutputs:\n",
      ["resource RawMapping, property Properties.FunctionResponseTypes: the mapping has no FunctionResponseTypes"]),
+    ("idempotency table without TTL", "idempotent_payments",
+     "      TimeToLiveSpecification:\n        AttributeName: expiration\n        Enabled: true\n", "",
+     ["resource IdempotencyTable, property TimeToLiveSpecification: the idempotency table of "
+      "PaymentsFunction has no TimeToLiveSpecification"]),
+    ("idempotency table with a sort key", "idempotent_payments",
+     "        - AttributeName: id\n          KeyType: HASH\n",
+     "        - AttributeName: id\n          KeyType: HASH\n        - AttributeName: at\n          KeyType: RANGE\n",
+     ["resource IdempotencyTable, property KeySchema: the idempotency table of PaymentsFunction must "
+      "have one String partition key and no sort key"]),
+    ("idempotency policy without BatchGetItem", "idempotent_payments",
+     "                - dynamodb:BatchGetItem\n", "",
+     ["resource PaymentsFunction, property Policies: the function's policies do not allow "
+      "dynamodb:BatchGetItem on its idempotency table IdempotencyTable"]),
 ]
 
 

@@ -5,7 +5,8 @@
 #      (a misspelt FunctionResponseTypes / ReportBatchItemFailures /
 #      BisectBatchOnFunctionError, a FIFO batch size of 50, a visibility
 #      timeout under 6 x the function timeout, no redrive policy, no
-#      on-failure destination, unbounded retries, ...) is planted in a copy
+#      on-failure destination, unbounded retries, an idempotency table
+#      without TTL, ...) is planted in a copy
 #      of the templates and must fail with its message; the copies must pass
 #      unmodified;
 #   2. .ci/check_templates.py on the templates: what the project's rules

@@ -4,6 +4,7 @@
 pub mod clicks;
 pub mod inventory;
 pub mod orders;
+pub mod payments;
 pub mod telemetry;
 
 /// Every Rust block of the README (collected by `build.rs`), compiled (and

@@ -3,4 +3,5 @@
 //! runs one file's tests).
 
 mod clicks;
+mod payments_api;
 mod runtime_api;

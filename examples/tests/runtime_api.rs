@@ -10,10 +10,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// What the function posted back: the path (`.../response` or `.../error`) and body.
-type Posted = (String, String);
+pub(crate) type Posted = (String, String);
 
-/// Serves `events` one per `next` call, then leaves `next` hanging.
-fn serve(events: Vec<String>) -> (String, mpsc::Receiver<Posted>) {
+/// Serves `events` one per `next` call, then leaves `next` hanging
+/// (also used by `payments_api`).
+pub(crate) fn serve(events: Vec<String>) -> (String, mpsc::Receiver<Posted>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
     let address = listener.local_addr().expect("address").to_string();
     let (posted, received) = mpsc::channel();

@@ -26,6 +26,8 @@ mod fixtures;
 mod hostile_inputs;
 mod idempotency;
 mod idempotency_async;
+mod idempotency_dynamodb;
+mod idempotency_dynamodb_cancellations;
 mod idempotency_sources;
 mod identity_tables;
 mod kafka;

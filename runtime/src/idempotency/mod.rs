@@ -40,6 +40,8 @@ pub(crate) mod batch;
 mod cache;
 mod clock;
 mod config;
+#[cfg(feature = "dynamodb-store")]
+mod dynamodb;
 mod error;
 mod handler;
 mod invocation;
@@ -52,6 +54,8 @@ pub(crate) use self::batch::settle_allowance;
 pub use self::batch::{BatchClaims, BatchFuture, BatchIdempotency};
 pub use self::cache::CachedStore;
 pub use self::config::{DEFAULT_COMPLETED_EXPIRY, Idempotency, NO_DEADLINE_IN_PROGRESS_EXPIRY};
+#[cfg(feature = "dynamodb-store")]
+pub use self::dynamodb::{DynamoDbStore, aws_sdk_dynamodb};
 pub use self::error::{IdempotencyError, InvocationError};
 pub use self::handler::Idempotent;
 pub use self::invocation::{

@@ -20,7 +20,7 @@ use super::key::Key;
 /// `now_ms` it is given, so tests and the simulator control time.
 ///
 /// Two built in: [`MemoryStore`](super::MemoryStore) (one process only)
-/// and, with the `dynamodb` feature, `DynamoDbStore`. Wrap either in
+/// and, with the `dynamodb-store` feature, `DynamoDbStore`. Wrap either in
 /// [`CachedStore`](super::CachedStore) to answer completed keys from memory.
 pub trait Store: Send + Sync {
     /// Claims each key as in progress unless the store holds a live item

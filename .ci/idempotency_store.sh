@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# CI: the DynamoDB idempotency store (lambda_batch::idempotency::DynamoDbStore)
+# against a real DynamoDB API. Installs moto's server from PyPI, starts it on
+# 127.0.0.1 and a free port, exports its address as
+# LAMBDA_BATCH_DYNAMODB_ENDPOINT and runs the store's integration tests
+# (tests/tests/idempotency_dynamodb*.rs: batches through the engine, keys in
+# flight, payload mismatches, releases, expired claims, 250-record batches,
+# lost claims, the asynchronous layer; the HTTP requests per batch counted)
+# and the example payment function's binary (examples/tests/payments_api.rs:
+# a payment sent twice is charged once), failing if any says SKIPPED; then
+# the idempotency bench, whose lines it
+# prints (MemoryStore's cost per record, DynamoDbStore's round trips per
+# batch of 10, 100 and 250 records). Stops the server on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PIP_ROOT_USER_ACTION=ignore
+
+echo "--- installing moto's server (PyPI)"
+python3 -m pip install --quiet --disable-pip-version-check 'moto[server]>=5,<6'
+
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+log=$(mktemp)
+server_pid=
+stop() {
+    if [ -n "$server_pid" ]; then
+        kill "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+}
+trap 'status=$?; stop; if [ "$status" -ne 0 ]; then echo "--- moto server log (last 40 lines)"; tail -n 40 "$log"; fi; rm -f "$log"; exit "$status"' EXIT
+
+echo "--- moto server on 127.0.0.1:$port"
+python3 -m moto.server -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 60); do
+    if python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' "http://127.0.0.1:$port/moto-api/" 2>/dev/null; then
+        break
+    fi
+    kill -0 "$server_pid" 2>/dev/null || { echo "moto's server exited before listening" >&2; exit 1; }
+    sleep 0.5
+done
+python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' "http://127.0.0.1:$port/moto-api/" \
+    || { echo "moto's server does not answer on 127.0.0.1:$port" >&2; exit 1; }
+
+export LAMBDA_BATCH_DYNAMODB_ENDPOINT="http://127.0.0.1:$port"
+# Any credentials and region work against moto; set them so the SDK looks
+# nowhere else.
+export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
+
+# The store's tests, then the example payment function (its binary, under
+# a loopback Lambda Runtime API) on the same server.
+for test_command in 'cargo test -p lambda-batch-tests --test main idempotency_dynamodb' \
+    'cargo test -p lambda-batch-examples --test main payments_api'; do
+    echo "--- $test_command (LAMBDA_BATCH_DYNAMODB_ENDPOINT=$LAMBDA_BATCH_DYNAMODB_ENDPOINT)"
+    out=$(mktemp)
+    set +e
+    $test_command 2>&1 | tee "$out"
+    status=${PIPESTATUS[0]}
+    set -e
+    if grep -q "SKIPPED" "$out"; then
+        echo "a DynamoDB test was skipped although the endpoint is set" >&2
+        status=1
+    fi
+    if ! grep -qE '^test result: ok\. [1-9][0-9]* passed' "$out"; then
+        echo "no test ran: '$test_command' matched none" >&2
+        status=1
+    fi
+    rm -f "$out"
+    [ "$status" -eq 0 ] || exit "$status"
+done
+
+bench_command='cargo bench -p lambda-batch-examples --bench idempotency'
+echo "--- $bench_command"
+bench_log=$(mktemp)
+if ! $bench_command >"$bench_log" 2>&1; then
+    cat "$bench_log"; rm -f "$bench_log"
+    echo "the idempotency bench failed" >&2
+    exit 1
+fi
+# Its lines, without cargo's build output.
+sed -n '/^idempotency with MemoryStore/,$p' "$bench_log"
+if grep -q "SKIPPED" "$bench_log"; then
+    rm -f "$bench_log"
+    echo "the bench skipped DynamoDB although the endpoint is set" >&2
+    exit 1
+fi
+rm -f "$bench_log"

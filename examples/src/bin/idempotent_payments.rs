@@ -1,0 +1,14 @@
+//! The payment function as a Lambda binary: build it with `cargo lambda
+//! build` and deploy it with `deploy/idempotent_payments/template.yaml`
+//! (an SQS queue with a DLQ, and the DynamoDB table named by
+//! `IDEMPOTENCY_TABLE`).
+
+use lambda_batch_examples::payments::{Payments, charge};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_batch::Error> {
+    tracing_subscriber::fmt().without_time().with_target(false).init();
+    // Once per execution environment: the DynamoDB client and its connections.
+    let payments = Payments::from_env().await?;
+    lambda_runtime::run(lambda_runtime::service_fn(|event| charge(&payments, event))).await
+}
