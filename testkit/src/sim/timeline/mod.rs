@@ -17,6 +17,11 @@ use self::lanes::{Attempt, Lane, blocked_waits, lanes};
 use crate::sim::core::clock::Millis;
 use crate::sim::sqs::report::{SqsMessageEnd, SqsMessageFate, SqsReport};
 
+/// The fill of a replayed attempt.
+const REPLAYED: &str = "#2b7bb9";
+/// What a replayed attempt is, in the legend and its hover text.
+const REPLAYED_WORDS: &str = "replayed: handled in an earlier delivery, not run again";
+
 /// At most this many lanes are drawn (the rest are counted in the header).
 pub const MAX_LANES: usize = 400;
 
@@ -150,11 +155,12 @@ fn lane_attempts(
 }
 
 /// How an attempt is drawn: fill, outline (attributes) and hover text.
-/// Handled is green, failed red, held back behind an earlier failure of
-/// its FIFO group pale with a dashed red outline; the last receive before
-/// the DLQ has a purple outline.
+/// Handled is green, replayed (handled in an earlier delivery, not run
+/// again) blue, failed red, held back behind an earlier failure of its FIFO
+/// group pale with a dashed red outline; the last receive before the DLQ
+/// has a purple outline.
 fn attempt_look(attempt: &Attempt, max_receive_count: Option<u32>) -> (&'static str, &'static str, String) {
-    let Attempt { to, ok, invocation, deadline, held_back, receive, ref why, .. } = *attempt;
+    let Attempt { to, ok, invocation, deadline, held_back, receive, ref why, replayed, .. } = *attempt;
     let margin = match deadline {
         Some(deadline) if deadline > to => {
             format!("\nanswered {} ms before the function timeout", deadline - to)
@@ -169,7 +175,9 @@ fn attempt_look(attempt: &Attempt, max_receive_count: Option<u32>) -> (&'static 
         (None, _) => format!("\nreceive {receive}"),
     };
     let outline = if last.is_some() && !ok { r##" stroke="#7b3fb5" stroke-width="2""## } else { "" };
-    if ok {
+    if ok && replayed {
+        (REPLAYED, "", format!("invocation {invocation}: {REPLAYED_WORDS}; deleted{margin}{receives}"))
+    } else if ok {
         ("#3a9d4a", "", format!("invocation {invocation}: handled, deleted{margin}{receives}"))
     } else if held_back {
         let outline =
@@ -280,16 +288,19 @@ fn page(report: &SqsReport, title: &str, svg: &str, shown: usize) -> String {
     let metrics = &report.metrics;
     let hidden = report.messages.len() - shown;
     let more = if hidden > 0 { format!(" ({hidden} more not drawn)") } else { String::new() };
+    let replays: u32 = report.messages.iter().map(|message| message.replayed).sum();
+    let replays = if replays > 0 { format!(", {replays} deliveries replayed") } else { String::new() };
     format!(
         r#"<!doctype html>
 <html><head><meta charset="utf-8"><title>{title}</title>
 <style>body{{font-family:sans-serif;margin:20px}} td{{padding:2px 10px}} .k{{display:inline-block;width:24px;height:10px;margin:0 4px 0 14px}}</style>
 </head><body>
 <h2>{title}</h2>
-<p>{queue} queue, {messages} messages{more}, {invocations} invocations, {time} of virtual time. Hover a shape for details.</p>
+<p>{queue} queue, {messages} messages{more}, {invocations} invocations{replays}, {time} of virtual time. Hover a shape for details.</p>
 <p><span class="k" style="background:#bbbbbb"></span>waiting
 <span class="k" style="background:#f0a030"></span>blocked behind an earlier message of its FIFO group
 <span class="k" style="background:#3a9d4a"></span>attempt, handled
+<span class="k" style="background:{REPLAYED}"></span>attempt, {REPLAYED_WORDS}
 <span class="k" style="background:#d43c3c"></span>attempt, failed
 <span class="k" style="background:#fbe3e3;outline:1px dashed #d43c3c"></span>attempt, held back behind a failed message of its FIFO group (not handled)
 <span class="k" style="background:#d43c3c;outline:2px solid #7b3fb5"></span>failed on its last receive before the DLQ
