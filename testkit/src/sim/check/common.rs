@@ -65,11 +65,16 @@ pub(crate) struct Delivered {
 }
 
 /// What to do about an effect repeated although idempotency guarded it.
-pub(crate) const THE_WINDOW: &str = "a run whose completion was never written (the process stopped between      the effect and the end of its batch, or the store lost the write) leaves its key in progress until the      claim expires, and a delivery after that runs it again: no store closes this window, so make such an effect      idempotent where it lands (a conditional write, an idempotency key on the downstream call)";
+pub(crate) const THE_WINDOW: &str = "a run whose completion was never written (the process stopped between \
+     the effect and the end of its batch, or the store lost the write) leaves its key in progress until the \
+     claim expires, and a delivery after that runs it again: no store closes this window, so make such an effect \
+     idempotent where it lands (a conditional write, an idempotency key on the downstream call)";
 
 /// What to do about an acknowledged item whose effect never happened
 /// although the engine replayed it.
-pub(crate) const COMPLETED_WITHOUT_EFFECT: &str = "its idempotency key was completed without its effect:      complete a key only once its effect is done, and give each effect its own key (items that share a key      share one effect)";
+pub(crate) const COMPLETED_WITHOUT_EFFECT: &str = "its idempotency key was completed without its effect: \
+     complete a key only once its effect is done, and give each effect its own key (items that share a key \
+     share one effect)";
 
 /// What to do about a batch that runs out of time on every retry.
 pub(crate) const WATCH_THE_DEADLINE: &str = "the handler does not watch the deadline: stop starting records \
@@ -129,7 +134,9 @@ fn effect_problem(what: &str, item: &Delivered, done: u32) -> Option<String> {
         let fix = if *guarded {
             format!("idempotency guarded it, yet {THE_WINDOW}")
         } else {
-            format!("{MAKE_IDEMPOTENT} (with `lambda_batch::idempotency` on, a repeat means {THE_WINDOW})")
+            format!(
+                "{MAKE_IDEMPOTENT}, or let `lambda_batch::idempotency` do it (if it is on already: {THE_WINDOW})"
+            )
         };
         return Some(format!(
             "{what} {id}: its effect happened {done} times ({deliveries} deliveries{replays}{why}): {fix}"
