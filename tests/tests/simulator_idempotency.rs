@@ -8,8 +8,9 @@
 //! `cargo test -p lambda-batch-tests --test main simulator_idempotency -- --nocapture`
 //! prints the counts of each scenario.
 
-// mod asynchronous;
-// mod fifo;
+mod asynchronous;
+mod fifo;
+mod replayed;
 mod store_faults;
 mod window;
 

@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::future::Future;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use lambda_batch::idempotency::{
@@ -27,7 +27,9 @@ use crate::sim::idempotency::journal::{StoreEntry, WriteOutcome};
 /// many run at once, claims in it. A slow call waits on the simulation's
 /// clock (`tokio::time::sleep`: virtual time under
 /// [`lambda_function`](crate::sim::lambda_function)). Every item asked
-/// and answered is kept in its [`journal`](Self::journal).
+/// and answered is kept in its [`journal`](Self::journal). A clone is
+/// another handle to the same store (the same items, generator and
+/// journal): keep one to read the journal after the run.
 ///
 /// ```
 /// use lambda_batch::idempotency::{Idempotency, MemoryStore};
@@ -39,10 +41,22 @@ use crate::sim::idempotency::journal::{StoreEntry, WriteOutcome};
 /// assert!(idempotency.store().journal().is_empty());
 /// ```
 pub struct FaultyStore<St = MemoryStore> {
+    shared: Arc<Shared<St>>,
+}
+
+/// What every handle to one store shares.
+struct Shared<St> {
     store: St,
     faults: StoreFaults,
     rng: Mutex<SimRng>,
     journal: Mutex<Vec<StoreEntry>>,
+}
+
+impl<St> Clone for FaultyStore<St> {
+    /// Another handle to the same store.
+    fn clone(&self) -> Self {
+        FaultyStore { shared: Arc::clone(&self.shared) }
+    }
 }
 
 impl<St> FaultyStore<St> {
@@ -52,64 +66,69 @@ impl<St> FaultyStore<St> {
     /// A fault setting out of range ([`StoreFaults::validate`]).
     pub fn new(store: St, faults: StoreFaults) -> Result<Self, ConfigError> {
         faults.validate()?;
-        Ok(FaultyStore { store, faults, rng: Mutex::new(SimRng::new(0)), journal: Mutex::default() })
+        let shared = Shared { store, faults, rng: Mutex::new(SimRng::new(0)), journal: Mutex::default() };
+        Ok(FaultyStore { shared: Arc::new(shared) })
     }
 
-    /// The same store drawing its faults from `seed` (use the simulation's).
+    /// The store drawing its faults from `seed` (use the simulation's)
+    /// from now on, for every handle.
     #[must_use]
     pub fn with_seed(self, seed: u64) -> Self {
-        FaultyStore { rng: Mutex::new(SimRng::new(seed)), ..self }
+        *lock(&self.shared.rng) = SimRng::new(seed);
+        self
     }
 
     /// The store behind the faults (e.g. to read a [`MemoryStore`]'s items).
     pub fn store(&self) -> &St {
-        &self.store
+        &self.shared.store
     }
 
     /// The faults drawn.
     pub fn faults(&self) -> &StoreFaults {
-        &self.faults
+        &self.shared.faults
     }
 
     /// Every item asked and answered so far, in the order the calls came
     /// (reads are not kept).
     pub fn journal(&self) -> Vec<StoreEntry> {
-        lock(&self.journal).clone()
+        lock(&self.shared.journal).clone()
     }
 
     /// Whether `fault` happens now, with probability `p`.
     fn draw(&self, p: f64, fault: &'static str) -> bool {
-        lock(&self.rng).chance(p, fault)
+        lock(&self.shared.rng).chance(p, fault)
     }
 
     /// The call fails as a whole (unreachable, or throttled when `throttle`
     /// is drawn per call), or goes ahead.
     fn call_fails(&self, doing: &str, throttle: bool) -> Option<StoreError> {
-        if self.draw(self.faults.unreachable, "store.unreachable") {
+        if self.draw(self.shared.faults.unreachable, "store.unreachable") {
             return Some(StoreError::new(
                 StoreErrorKind::Unreachable,
                 format!("{doing}: injected by the simulation (`StoreFaults::unreachable`)"),
             ));
         }
-        (throttle && self.draw(self.faults.throttled, "store.throttled")).then(|| throttled(doing))
+        (throttle && self.draw(self.shared.faults.throttled, "store.throttled")).then(|| throttled(doing))
     }
 
     /// Waits `slow_by` ms (virtual time) if a slow answer is drawn.
     async fn maybe_slow(&self) {
-        if self.draw(self.faults.slow, "store.slow") {
-            tokio::time::sleep(Duration::from_millis(self.faults.slow_by)).await;
+        if self.draw(self.shared.faults.slow, "store.slow") {
+            tokio::time::sleep(Duration::from_millis(self.shared.faults.slow_by)).await;
         }
     }
 
     fn note(&self, entries: impl IntoIterator<Item = StoreEntry>) {
-        lock(&self.journal).extend(entries);
+        lock(&self.shared.journal).extend(entries);
     }
 
     /// Which of `items` writes are lost, or the error of a call that fails.
     fn write_faults(&self, doing: &str, items: usize) -> Result<Vec<bool>, StoreError> {
         match self.call_fails(doing, true) {
             Some(error) => Err(error),
-            None => Ok((0..items).map(|_| self.draw(self.faults.lost_write, "store.lost_write")).collect()),
+            None => {
+                Ok((0..items).map(|_| self.draw(self.shared.faults.lost_write, "store.lost_write")).collect())
+            }
         }
     }
 }
@@ -117,9 +136,9 @@ impl<St> FaultyStore<St> {
 impl<St: fmt::Debug> fmt::Debug for FaultyStore<St> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FaultyStore")
-            .field("store", &self.store)
-            .field("faults", &self.faults)
-            .field("journal", &lock(&self.journal).len())
+            .field("store", &self.shared.store)
+            .field("faults", &self.shared.faults)
+            .field("journal", &lock(&self.shared.journal).len())
             .finish_non_exhaustive()
     }
 }
@@ -186,9 +205,10 @@ impl<St: Store> FaultyStore<St> {
             return Err(error);
         }
         let refused: Vec<bool> =
-            claims.iter().map(|_| self.draw(self.faults.throttled, "store.throttled")).collect();
+            claims.iter().map(|_| self.draw(self.shared.faults.throttled, "store.throttled")).collect();
         let passed = kept(claims, &refused);
-        let mut answers = if passed.is_empty() { Vec::new() } else { self.store.claim(&passed).await? };
+        let mut answers =
+            if passed.is_empty() { Vec::new() } else { self.shared.store.claim(&passed).await? };
         if answers.len() == passed.len() {
             let mut inner = answers.into_iter();
             answers = refused
@@ -229,7 +249,7 @@ impl<St: Store> FaultyStore<St> {
         let result = if completions.is_empty() && releases.is_empty() {
             Ok(())
         } else {
-            self.store.settle(&completions, &releases).await
+            self.shared.store.settle(&completions, &releases).await
         };
         self.maybe_slow().await;
         result
@@ -266,7 +286,7 @@ impl<St: Store> Store for FaultyStore<St> {
             if let Some(error) = self.call_fails("reading keys", true) {
                 return Err(error);
             }
-            let read = self.store.read(keys).await;
+            let read = self.shared.store.read(keys).await;
             self.maybe_slow().await;
             read
         }

@@ -175,8 +175,9 @@ fn attempt_look(attempt: &Attempt, max_receive_count: Option<u32>) -> (&'static 
         (None, _) => format!("\nreceive {receive}"),
     };
     let outline = if last.is_some() && !ok { r##" stroke="#7b3fb5" stroke-width="2""## } else { "" };
-    if ok && replayed {
-        (REPLAYED, "", format!("invocation {invocation}: {REPLAYED_WORDS}; deleted{margin}{receives}"))
+    if replayed {
+        let then = if ok { "deleted".to_owned() } else { format!("not deleted, will come back\nwhy: {why}") };
+        (REPLAYED, "", format!("invocation {invocation}: {REPLAYED_WORDS}; {then}{margin}{receives}"))
     } else if ok {
         ("#3a9d4a", "", format!("invocation {invocation}: handled, deleted{margin}{receives}"))
     } else if held_back {
