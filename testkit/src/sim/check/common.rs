@@ -64,11 +64,13 @@ pub(crate) struct Delivered {
     pub(crate) guarded: bool,
 }
 
-/// What to do about an effect repeated although idempotency guarded it.
-pub(crate) const THE_WINDOW: &str = "a run whose completion was never written (the process stopped between \
-     the effect and the end of its batch, or the store lost the write) leaves its key in progress until the \
-     claim expires, and a delivery after that runs it again: no store closes this window, so make such an effect \
-     idempotent where it lands (a conditional write, an idempotency key on the downstream call)";
+/// Why an effect repeats under `lambda_batch::idempotency`, and what to do.
+pub(crate) const UNDER_IDEMPOTENCY: &str = "the key was not the same on every delivery (key on what stays the \
+     same, such as the message id, never the receive count or a random value), the result was forgotten before \
+     the item came back (`Idempotency::with_completed_expiry`), or a run's completion was never written (the \
+     process stopped between the effect and the end of its batch, or the store lost the write) and a delivery \
+     after its claim expired ran it again: no store closes that window, so make such an effect idempotent where \
+     it lands (a conditional write, an idempotency key on the downstream call)";
 
 /// What to do about an acknowledged item whose effect never happened
 /// although the engine replayed it.
@@ -132,10 +134,10 @@ fn effect_problem(what: &str, item: &Delivered, done: u32) -> Option<String> {
     let replays = if *replayed > 0 { format!(", replayed in {replayed}") } else { String::new() };
     if done > 1 {
         let fix = if *guarded {
-            format!("idempotency guarded it, yet {THE_WINDOW}")
+            format!("idempotency guarded it, yet it ran again: {UNDER_IDEMPOTENCY}")
         } else {
             format!(
-                "{MAKE_IDEMPOTENT}, or let `lambda_batch::idempotency` do it (if it is on already: {THE_WINDOW})"
+                "{MAKE_IDEMPOTENT}, or let `lambda_batch::idempotency` do it (if it is on already: {UNDER_IDEMPOTENCY})"
             )
         };
         return Some(format!(
