@@ -11,6 +11,7 @@
 mod asynchronous;
 mod fifo;
 mod replayed;
+mod schedules;
 mod store_faults;
 mod window;
 
