@@ -19,7 +19,7 @@ fn the_timeline_draws_a_replayed_attempt_with_its_legend_and_hover_text() {
     let html = sim::timeline::html(&report, "replays");
     let words = "replayed: handled in an earlier delivery, not run again";
     assert!(html.contains(&format!(r#"<span class="k" style="background:#2b7bb9"></span>attempt, {words}"#)));
-    let marks = html.matches(&format!(r##"fill="#2b7bb9"><title>invocation "##)).count();
+    let marks = html.matches(r##"fill="#2b7bb9"><title>invocation "##).count();
     assert_eq!(marks as u32, replays, "one replayed mark per replayed delivery");
     assert!(html.contains(&format!(": {words}; deleted")), "the hover text says what a replay is");
     assert!(html.contains(&format!(", {replays} deliveries replayed,")), "the header counts them");

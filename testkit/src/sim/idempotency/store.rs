@@ -198,6 +198,15 @@ fn claimed(claims: &[Claim<'_>], answers: &[ClaimAnswer]) -> Vec<StoreEntry> {
 }
 
 impl<St: Store> FaultyStore<St> {
+    async fn faulty_read(&self, keys: &[&Key]) -> Result<Vec<Option<Stored>>, StoreError> {
+        if let Some(error) = self.call_fails("reading keys", true) {
+            return Err(error);
+        }
+        let read = self.shared.store.read(keys).await;
+        self.maybe_slow().await;
+        read
+    }
+
     async fn faulty_claim(&self, claims: &[Claim<'_>]) -> Result<Vec<ClaimAnswer>, StoreError> {
         if let Some(error) = self.call_fails("claiming keys", false) {
             let failed = vec![ClaimAnswer::Failed(error.clone()); claims.len()];
@@ -282,14 +291,7 @@ impl<St: Store> Store for FaultyStore<St> {
         &'a self,
         keys: &'a [&'a Key],
     ) -> impl Future<Output = Result<Vec<Option<Stored>>, StoreError>> + Send + 'a {
-        async move {
-            if let Some(error) = self.call_fails("reading keys", true) {
-                return Err(error);
-            }
-            let read = self.shared.store.read(keys).await;
-            self.maybe_slow().await;
-            read
-        }
+        self.faulty_read(keys)
     }
 
     /// One call (one round trip), as a store that writes both in one
