@@ -191,7 +191,7 @@ fn case(
     run: impl Fn(&super::redelivery::Schedule) -> (sim::SqsReport, HashMap<String, u32>) + 'static,
 ) -> Case {
     Case {
-        source: "SQS standard (simulated)",
+        source: "SQS standard (simulated, idempotency)",
         written,
         defect,
         cases: 64,

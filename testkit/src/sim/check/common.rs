@@ -78,6 +78,10 @@ pub(crate) const COMPLETED_WITHOUT_EFFECT: &str = "its idempotency key was compl
      complete a key only once its effect is done, and give each effect its own key (items that share a key \
      share one effect)";
 
+/// What to do about an acknowledged item whose effect never happened.
+pub(crate) const ACKNOWLEDGED_WITHOUT_EFFECT: &str = "report an item failed until its effect is done, and \
+     never mark it done before (a claim completed before the effect skips it on every later delivery)";
+
 /// What to do about a batch that runs out of time on every retry.
 pub(crate) const WATCH_THE_DEADLINE: &str = "the handler does not watch the deadline: stop starting records \
      shortly before `Context::deadline` and report the ones not done as failures (a deadline guard; \
@@ -145,10 +149,10 @@ fn effect_problem(what: &str, item: &Delivered, done: u32) -> Option<String> {
         ));
     }
     if *acknowledged && done == 0 {
-        let fix = if *replayed > 0 { format!(": {COMPLETED_WITHOUT_EFFECT}") } else { String::new() };
+        let fix = if *replayed > 0 { COMPLETED_WITHOUT_EFFECT } else { ACKNOWLEDGED_WITHOUT_EFFECT };
         return Some(format!(
             "{what} {id} was acknowledged ({deliveries} deliveries{replays}{why}) but its effect never \
-             happened{fix}"
+             happened: {fix}"
         ));
     }
     None

@@ -110,9 +110,11 @@ pub enum TraceEvent {
         /// The invocation that replayed it.
         invocation: u64,
     },
-    /// The engine's idempotency did not run a record in this invocation
-    /// (its key in progress elsewhere, no claim because the store failed,
-    /// no key): it was reported failed and comes back.
+    /// The engine's idempotency did not run an SQS message in this
+    /// invocation (its key in progress elsewhere, no claim because the
+    /// store failed, no key): it was reported failed and comes back
+    /// ([`Redelivery::NotRun`](crate::sim::Redelivery::NotRun)). Stream and
+    /// Kafka records not run are retried with their batch, unnamed here.
     NotRun {
         /// The message id.
         id: Arc<str>,
