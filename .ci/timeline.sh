@@ -3,8 +3,10 @@
 # (writes target/lambda-batch-demo/timeline.html), loads the page in
 # Debian's headless Chromium, fails on any script error or console error
 # the page raises, checks the rendered DOM (every lane, the failure reasons
-# in the hover text, the DLQ label inside the drawing), and takes a
-# screenshot to target/lambda-batch-demo/timeline.png.
+# in the hover text, the DLQ label inside the drawing, the replayed
+# deliveries of the idempotent handler: their mark, legend entry, hover
+# text and count), and takes a screenshot to
+# target/lambda-batch-demo/timeline.png.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -69,6 +71,13 @@ check(re.search(r'<rect [^>]*fill="#fbe3e3"[^>]*stroke-dasharray="3,2"><title>in
       "a message held behind a failure of its group is drawn as held back, not as failed")
 check(re.search(r'receive \d+ of \d+: the next receive moves it to the DLQ', dom),
       "an attempt one receive away from the DLQ says so")
+replayed = "replayed: handled in an earlier delivery, not run again"
+check(re.search(r'<span class="k" style="background:#2b7bb9"></span>attempt, ' + replayed, dom),
+      "the legend names replayed attempts")
+marks = re.findall(r'<rect [^>]*fill="#2b7bb9"><title>invocation \d+: ' + replayed + '; deleted', dom)
+count = re.search(r'(\d+) deliveries replayed', dom)
+check(count and len(marks) == int(count.group(1)) > 0,
+      f"each replayed delivery has its own mark and hover text ({len(marks)} marks, header: {count.group(0) if count else 'no count'})")
 dlq = re.search(r'<text x="([\d.]+)" y="[\d.]+" fill="#7b3fb5">(DLQ after \d+ receives)</text>', dom)
 check(dlq, "the DLQ label is drawn")
 if svg and dlq:

@@ -25,7 +25,9 @@
 //!   rules accept that by name ([`Rules::accepting_unchecked`](check::Rules::accepting_unchecked));
 //!   [`check::check_report`] also says which invariants could not be
 //!   checked, why, and which opt-outs applied;
-//! - [`sim`]: a virtual-time simulator of Lambda's deliveries and retries;
+//! - [`sim`]: a virtual-time simulator of Lambda's deliveries and retries,
+//!   with an idempotency store that fails on purpose
+//!   ([`sim::FaultyStore`]) to prove a handler's effects happen once;
 //! - [`context`], [`sqs`], [`kinesis`], [`dynamodb`], [`kafka`]: hand-made events and a
 //!   Lambda-shaped `Context`;
 //! - [`wire`]: where the testkit writes each source's identifier, ordering

@@ -20,10 +20,11 @@
 
 mod generated;
 mod guard;
+mod idempotency;
 pub(crate) mod kafka;
 pub(crate) mod model;
 mod poison;
-mod redelivery;
+pub(crate) mod redelivery;
 pub(crate) mod sqs;
 pub(crate) mod streams;
 pub(crate) mod suite;
@@ -44,6 +45,7 @@ fn every_planted_defect_is_caught_and_every_correct_handler_passes() {
     cases.extend(guard::cases());
     cases.extend(time::cases());
     cases.extend(poison::cases());
+    cases.extend(idempotency::cases());
     let problems = run_suite(&cases, seeds);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -36,6 +36,7 @@ mod outcomes_and_state;
 mod properties;
 mod rare_identifiers;
 mod record_reading;
+mod simulator_idempotency;
 mod simulator_kafka;
 mod simulator_properties;
 mod simulator_schedules;

@@ -61,11 +61,12 @@ pub(crate) struct Facts {
     pub(crate) lambda_reads: Option<ResponseCheck>,
 }
 
-fn handled(calls: &[Call], index: usize) -> bool {
-    calls.iter().any(|call| {
-        call.index == index
-            && matches!(call.status, Some(RecordStatus::Succeeded | RecordStatus::Poison { .. }))
-    })
+/// Whether record `index` was handled: it succeeded, was parked as poison,
+/// or was replayed (handled in an earlier delivery): acknowledged, not retried.
+pub(crate) fn handled(calls: &[Call], index: usize) -> bool {
+    calls
+        .iter()
+        .any(|call| call.index == index && call.status.as_ref().is_some_and(|status| !status.is_retried()))
 }
 
 fn status_in_words(calls: &[Call], index: usize) -> Option<String> {
@@ -75,6 +76,7 @@ fn status_in_words(calls: &[Call], index: usize) -> Option<String> {
         Some(RecordStatus::Skipped { cause }) => format!("skipped behind record {cause}"),
         Some(RecordStatus::RetryLater { .. }) => "asked to be retried later".to_owned(),
         Some(RecordStatus::OutOfTime) => "not started before the deadline".to_owned(),
+        Some(RecordStatus::Replayed) => "replayed: handled in an earlier delivery, not run again".to_owned(),
         Some(other) => format!("{other:?}"),
         None => "never finished".to_owned(),
     })

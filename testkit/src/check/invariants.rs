@@ -4,10 +4,10 @@ use std::collections::{BTreeMap, HashSet};
 
 use lambda_batch::fault::CallSite;
 use lambda_batch::validate::{Problem, Severity, Verdict as LambdaVerdict};
-use lambda_batch::{AllFailedPolicy, OrderingRule, RecordStatus, compare_sequence_numbers};
+use lambda_batch::{AllFailedPolicy, OrderingRule, compare_sequence_numbers};
 use serde_json::Value;
 
-use super::facts::{Facts, Why};
+use super::facts::{Facts, Why, handled};
 use super::hints;
 use super::report::Verdict;
 use super::rules::Rules;
@@ -302,12 +302,8 @@ pub(crate) fn calls_keep_order(run: &HarnessRun, rules: &Rules, facts: &Facts) -
         return Verdict::Held;
     }
     let stops = rules.stops_after_failure(facts.batch_is_fifo);
-    let succeeded = |index: usize| {
-        run.calls.iter().any(|call| {
-            call.index == index
-                && matches!(call.status, Some(RecordStatus::Succeeded | RecordStatus::Poison { .. }))
-        })
-    };
+    // A replayed record counts as succeeded: handled in an earlier delivery.
+    let succeeded = |index: usize| handled(&run.calls, index);
     let key = |index: usize| &facts.records[index].key;
     for (position, call) in run.calls.iter().enumerate() {
         for earlier in &run.calls[..position] {

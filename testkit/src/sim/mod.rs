@@ -22,6 +22,16 @@
 //!   message and the destinations' invocation records, the same request id
 //!   on every retry, spontaneous duplicates.
 //!
+//! - [`FaultyStore`]: an idempotency store for handlers using
+//!   `lambda_batch::idempotency`, shared by every invocation of a run as a
+//!   DynamoDB table is, that is unreachable, throttled, slow or loses
+//!   writes as its [`StoreFaults`] say, drawn from a seed (and enumerated
+//!   by [`every_fault_schedule`]); its journal says what it was asked.
+//!   Records the engine replays (`RecordStatus::Replayed`: handled in an
+//!   earlier delivery, not run again) are counted in each fate
+//!   (`replayed`), traced, and drawn on the timeline; records its
+//!   idempotency did not run come back with [`Redelivery::NotRun`].
+//!
 //! The stream and Kafka simulations share their mapping settings:
 //! [`StreamSimConfig`] and [`KafkaSimConfig`] are one [`CursorSimConfig`]
 //! with their own `source` ([`StreamSource`], [`KafkaSource`]).
@@ -92,10 +102,14 @@
 // - `check/` (the invariants, by source) and `timeline/` (the SQS page)
 //   read the reports; `schedules` runs a scenario once per fault schedule
 //   (the generator's fault draws replaced by a script).
+// - `idempotency/` (the `FaultyStore`: `faults`, `journal`, `store`) stands
+//   beside the sources: the handler calls it, the simulation never does; it
+//   uses only `core`'s generator and errors.
 mod async_invoke;
 pub mod check;
 mod core;
 mod cursor;
+mod idempotency;
 mod kafka;
 mod schedules;
 mod sqs;
@@ -123,6 +137,7 @@ pub use self::core::progress::{Progress, ProgressFn};
 pub use self::core::trace::{Trace, TraceEntry, TraceEvent};
 pub use self::cursor::config::CursorSimConfig;
 pub use self::cursor::logs::StreamRecordEnd;
+pub use self::idempotency::{FaultyStore, StoreEntry, StoreFaults, WriteOutcome};
 pub use self::kafka::KafkaSimulation;
 pub use self::kafka::config::{KafkaSimConfig, KafkaSource};
 pub use self::kafka::report::{KafkaRecordFate, KafkaReport};

@@ -22,7 +22,9 @@ pub struct FaultSchedule {
 
 impl FaultSchedule {
     /// The faults that happened: (decision number from 1, the fault kind,
-    /// named as the [`InvocationFaults`](crate::sim::InvocationFaults) field).
+    /// named as the [`InvocationFaults`](crate::sim::InvocationFaults) field,
+    /// or `store.` and the [`StoreFaults`](crate::sim::StoreFaults) field for
+    /// a [`FaultyStore`](crate::sim::FaultyStore)'s).
     pub fn faults(&self) -> Vec<(usize, &'static str)> {
         let happened = self.decisions.iter().enumerate().filter(|(_, (yes, _))| *yes);
         happened.map(|(index, (_, fault))| (index + 1, *fault)).collect()
@@ -104,7 +106,9 @@ impl fmt::Display for ScheduleSummary {
 ///
 /// A simulation draws its faults (a record failure, a timeout, a function
 /// error, a throttle, a lost delete, a duplicate) from its seed, each with
-/// its probability in [`InvocationFaults`](crate::sim::InvocationFaults).
+/// its probability in [`InvocationFaults`](crate::sim::InvocationFaults);
+/// a [`FaultyStore`](crate::sim::FaultyStore) draws its own (unreachable,
+/// throttled, slow, lost write) as the handler calls it.
 /// This runs a scenario once per way those faults can fall instead: every fault kind with a probability above 0 may happen at
 /// every point where the simulation would draw it, and the runs cover
 /// every combination of up to `max_faults` of them (a probability of 1

@@ -57,7 +57,30 @@ pub(crate) struct Delivered {
     pub(crate) deliveries: u32,
     /// Why it came back, in words ("" when not known).
     pub(crate) why: String,
+    /// Deliveries in which the engine replayed it (handled earlier, not run).
+    pub(crate) replayed: u32,
+    /// Idempotency guarded it: some delivery was replayed, or not run
+    /// because its key was in progress or had no claim.
+    pub(crate) guarded: bool,
 }
+
+/// Why an effect repeats under `lambda_batch::idempotency`, and what to do.
+pub(crate) const UNDER_IDEMPOTENCY: &str = "the key was not the same on every delivery (key on what stays the \
+     same, such as the message id, never the receive count or a random value), the result was forgotten before \
+     the item came back (`Idempotency::with_completed_expiry`), or a run's completion was never written (the \
+     process stopped between the effect and the end of its batch, or the store lost the write) and a delivery \
+     after its claim expired ran it again: no store closes that window, so make such an effect idempotent where \
+     it lands (a conditional write, an idempotency key on the downstream call)";
+
+/// What to do about an acknowledged item whose effect never happened
+/// although the engine replayed it.
+pub(crate) const COMPLETED_WITHOUT_EFFECT: &str = "its idempotency key was completed without its effect: \
+     complete a key only once its effect is done, and give each effect its own key (items that share a key \
+     share one effect)";
+
+/// What to do about an acknowledged item whose effect never happened.
+pub(crate) const ACKNOWLEDGED_WITHOUT_EFFECT: &str = "report an item failed until its effect is done, and \
+     never mark it done before (a claim completed before the effect skips it on every later delivery)";
 
 /// What to do about a batch that runs out of time on every retry.
 pub(crate) const WATCH_THE_DEADLINE: &str = "the handler does not watch the deadline: stop starting records \
@@ -93,25 +116,44 @@ pub(crate) fn effects_once<'a>(
     effects: &'a HashMap<String, u32>,
 ) -> Result<(), TestCaseError> {
     let mut known: HashSet<&'a str> = HashSet::new();
-    for Delivered { id, acknowledged, deliveries, why } in items {
-        let done = effects.get(&id).copied().unwrap_or(0);
-        if let Some((key, _)) = effects.get_key_value(&id) {
+    for item in items {
+        let done = effects.get(&item.id).copied().unwrap_or(0);
+        if let Some((key, _)) = effects.get_key_value(&item.id) {
             known.insert(key);
         }
-        let why = if why.is_empty() { String::new() } else { format!("; it came back because {why}") };
-        if done > 1 {
-            return fail(format!(
-                "{what} {id}: its effect happened {done} times ({deliveries} deliveries{why}): {MAKE_IDEMPOTENT}"
-            ));
-        }
-        if acknowledged && done == 0 {
-            return fail(format!(
-                "{what} {id} was acknowledged ({deliveries} deliveries{why}) but its effect never happened"
-            ));
+        if let Some(problem) = effect_problem(what, &item, done) {
+            return fail(problem);
         }
     }
     match effects.keys().find(|id| !known.contains(id.as_str())) {
         Some(id) => fail(format!("an effect was recorded for {id}, which is no {what} of the run")),
         None => Ok(()),
     }
+}
+
+/// What is wrong with `item`'s effect, done `done` times, if anything.
+fn effect_problem(what: &str, item: &Delivered, done: u32) -> Option<String> {
+    let Delivered { id, acknowledged, deliveries, why, replayed, guarded } = item;
+    let why = if why.is_empty() { String::new() } else { format!("; it came back because {why}") };
+    let replays = if *replayed > 0 { format!(", replayed in {replayed}") } else { String::new() };
+    if done > 1 {
+        let fix = if *guarded {
+            format!("idempotency guarded it, yet it ran again: {UNDER_IDEMPOTENCY}")
+        } else {
+            format!(
+                "{MAKE_IDEMPOTENT}, or let `lambda_batch::idempotency` do it (if it is on already: {UNDER_IDEMPOTENCY})"
+            )
+        };
+        return Some(format!(
+            "{what} {id}: its effect happened {done} times ({deliveries} deliveries{replays}{why}): {fix}"
+        ));
+    }
+    if *acknowledged && done == 0 {
+        let fix = if *replayed > 0 { COMPLETED_WITHOUT_EFFECT } else { ACKNOWLEDGED_WITHOUT_EFFECT };
+        return Some(format!(
+            "{what} {id} was acknowledged ({deliveries} deliveries{replays}{why}) but its effect never \
+             happened: {fix}"
+        ));
+    }
+    None
 }

@@ -162,6 +162,8 @@ pub fn kafka_effects_exactly_once(
         acknowledged: matches!(record.end, StreamRecordEnd::Processed(_)),
         deliveries: record.deliveries,
         why: String::new(),
+        replayed: record.replayed,
+        guarded: record.replayed > 0,
     });
     effects_once("record", items, effects)
 }

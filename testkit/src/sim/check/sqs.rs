@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use proptest::test_runner::TestCaseError;
 
 use crate::sim::check::common::{Delivered, REPORT_OR_PARK, WATCH_THE_DEADLINE, effects_once, fail};
-use crate::sim::sqs::report::{Redelivery, SqsMessageEnd, SqsReport};
+use crate::sim::sqs::report::{Redelivery, SqsMessageEnd, SqsMessageFate, SqsReport};
 
 /// Every message ended (deleted, moved to the DLQ, expired, or dropped as
 /// a FIFO duplicate) and the metrics add up.
@@ -119,6 +119,9 @@ pub fn message_effects_exactly_once(
         acknowledged: matches!(message.end, SqsMessageEnd::Deleted(_)),
         deliveries: message.receive_count,
         why: message.redelivery_causes(),
+        replayed: message.replayed,
+        guarded: message.replayed > 0
+            || message.redeliveries.iter().any(|cause| matches!(cause, Redelivery::NotRun { .. })),
     });
     effects_once("message", items, effects)
 }
@@ -133,22 +136,38 @@ pub fn message_effects_exactly_once(
 /// guard: stop starting records shortly before the deadline and report
 /// the ones not done as failures (`#[batch_handler]` does this by itself).
 ///
+/// Nor must it have come back every time because idempotency did not run
+/// it ([`Redelivery::NotRun`]: the idempotency store unreachable or
+/// throttled, its key held by a claim that does not expire): a record
+/// never runs without its claim, so it never got a chance.
+///
 /// Timeouts drawn by [`InvocationFaults::timeout`](crate::sim::InvocationFaults::timeout)
 /// do not count: only the handler's own time does.
 ///
 /// # Errors
 /// The first message that only ever came back because its invocation ran
-/// out of time.
+/// out of time, or because idempotency never ran it.
 pub fn progress(report: &SqsReport) -> Result<(), TestCaseError> {
-    let stuck = report.messages.iter().find(|message| {
+    let never_through = |message: &&SqsMessageFate, cause: fn(&Redelivery) -> bool| {
         !matches!(message.end, SqsMessageEnd::Deleted(_) | SqsMessageEnd::Deduplicated(_))
             && message.redeliveries.len() >= 2
-            && message.redeliveries.iter().all(|cause| matches!(cause, Redelivery::OutOfTime { .. }))
-    });
-    match stuck {
-        Some(message) => fail(format!(
+            && message.redeliveries.iter().all(cause)
+    };
+    let out_of_time = |cause: &Redelivery| matches!(cause, Redelivery::OutOfTime { .. });
+    if let Some(message) = report.messages.iter().find(|message| never_through(message, out_of_time)) {
+        return fail(format!(
             "message {} was received {} times and never got through: every invocation it was in ran past the \
              function timeout and was stopped ({}); {WATCH_THE_DEADLINE}",
+            message.id,
+            message.receive_count,
+            message.redelivery_causes()
+        ));
+    }
+    let not_run = |cause: &Redelivery| matches!(cause, Redelivery::NotRun { .. });
+    match report.messages.iter().find(|message| never_through(message, not_run)) {
+        Some(message) => fail(format!(
+            "message {} was received {} times and never ran: idempotency did not run it in any of them ({}); \
+             {NEVER_CLAIMED}",
             message.id,
             message.receive_count,
             message.redelivery_causes()
@@ -156,3 +175,9 @@ pub fn progress(report: &SqsReport) -> Result<(), TestCaseError> {
         None => Ok(()),
     }
 }
+
+/// What to do about a message idempotency never let run.
+const NEVER_CLAIMED: &str = "a record runs only with its claim, so make the idempotency store reachable \
+     (its table, permissions and network) with the capacity for the load, and let a claim left by an invocation \
+     that died expire before the message runs out of receives (`Idempotency::with_in_progress_expiry`, the \
+     queue's `maxReceiveCount`)";

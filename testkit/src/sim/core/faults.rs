@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::sim::core::clock::Millis;
 use crate::sim::core::error::ConfigError;
-use crate::sim::core::function::invocation::{Completed, InvocationResult};
+use crate::sim::core::function::invocation::{Completed, InvocationResult, RecordNotes};
 use crate::sim::core::rng::SimRng;
 
 /// Fault probabilities, each drawn from the run's seeded generator.
@@ -165,8 +165,8 @@ pub(crate) enum Ended {
     Returned {
         /// The response.
         response: Value,
-        /// Records the poison sink took (indices into the batch).
-        parked: Vec<usize>,
+        /// What the engine said about some records.
+        notes: RecordNotes,
     },
     /// A function error (`Sandbox.Timedout` for a timeout).
     Failed {
@@ -177,13 +177,23 @@ pub(crate) enum Ended {
         /// It timed out because the function ran out of time (its own time
         /// and the [`Timing`] overran the timeout), not by a drawn fault.
         out_of_time: bool,
+        /// What the engine said about some records, when the function ran
+        /// to its end (empty when it was stopped at the timeout).
+        notes: RecordNotes,
     },
 }
 
 impl Ended {
     /// A timeout at the function timeout: drawn, or `out_of_time`.
-    pub(crate) fn timed_out(out_of_time: bool) -> Self {
-        Ended::Failed { error_type: "Sandbox.Timedout".into(), timed_out: true, out_of_time }
+    pub(crate) fn timed_out(out_of_time: bool, notes: RecordNotes) -> Self {
+        Ended::Failed { error_type: "Sandbox.Timedout".into(), timed_out: true, out_of_time, notes }
+    }
+
+    /// What the engine said about some records of the invocation.
+    pub(crate) fn notes(&self) -> &RecordNotes {
+        match self {
+            Ended::Returned { notes, .. } | Ended::Failed { notes, .. } => notes,
+        }
     }
 
     /// Applies the drawn faults to what the function returned after
@@ -197,27 +207,28 @@ impl Ended {
         records: usize,
         function_timeout: Millis,
     ) -> (Ended, Millis) {
-        let Some(Completed { result, parked }) = result else {
-            return (Ended::timed_out(true), function_timeout);
+        let Some(Completed { result, notes }) = result else {
+            return (Ended::timed_out(true, RecordNotes::default()), function_timeout);
         };
         let took = elapsed.saturating_add(timing.of(records));
         if took > function_timeout {
-            return (Ended::timed_out(true), function_timeout);
+            return (Ended::timed_out(true, notes), function_timeout);
         }
         if drawn.timeout {
-            return (Ended::timed_out(false), function_timeout);
+            return (Ended::timed_out(false, notes), function_timeout);
         }
-        let failed = |error_type: &str| Ended::Failed {
+        let failed = |error_type: &str, notes| Ended::Failed {
             error_type: error_type.into(),
             timed_out: false,
             out_of_time: false,
+            notes,
         };
         if drawn.function_error {
-            return (failed("Runtime.ExitError"), took);
+            return (failed("Runtime.ExitError", notes), took);
         }
         match result {
-            InvocationResult::Response(response) => (Ended::Returned { response, parked }, took),
-            InvocationResult::Error { error_type, .. } => (failed(&error_type), took),
+            InvocationResult::Response(response) => (Ended::Returned { response, notes }, took),
+            InvocationResult::Error { error_type, .. } => (failed(&error_type, notes), took),
         }
     }
 }

@@ -101,6 +101,28 @@ pub enum TraceEvent {
         /// The message id.
         id: Arc<str>,
     },
+    /// The engine replayed a record: handled in an earlier delivery (its
+    /// idempotency key completed), not run again, acknowledged like a
+    /// success.
+    Replayed {
+        /// The message id, sequence number or `<topic>-<partition>@<offset>`.
+        id: Arc<str>,
+        /// The invocation that replayed it.
+        invocation: u64,
+    },
+    /// The engine's idempotency did not run an SQS message in this
+    /// invocation (its key in progress elsewhere, no claim because the
+    /// store failed, no key): it was reported failed and comes back
+    /// ([`Redelivery::NotRun`](crate::sim::Redelivery::NotRun)). Stream and
+    /// Kafka records not run are retried with their batch, unnamed here.
+    NotRun {
+        /// The message id.
+        id: Arc<str>,
+        /// The invocation.
+        invocation: u64,
+        /// Why, as the engine said.
+        why: Arc<str>,
+    },
     /// SQS handed a message just received to another receive as well (a
     /// standard queue delivers at least once): it is in two batches at once.
     DeliveredTwice {

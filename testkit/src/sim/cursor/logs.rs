@@ -28,6 +28,9 @@ pub(crate) trait Logs {
     fn end(&mut self, log: u32, position: usize, end: StreamRecordEnd);
     /// Notes that the poison sink took the record at `position`.
     fn park(&mut self, log: u32, position: usize);
+    /// Counts a replay of the record at `position` (the engine did not run
+    /// it again: handled in an earlier delivery); returns its name in traces.
+    fn replayed(&mut self, log: u32, position: usize) -> Arc<str>;
     /// Notes that an invocation carrying the record at `position` ran out
     /// of time and was stopped at the function timeout.
     fn ran_out_of_time(&mut self, log: u32, position: usize);

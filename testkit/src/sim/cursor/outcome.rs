@@ -8,18 +8,38 @@ use serde_json::Value;
 
 use crate::sim::core::faults::Ended;
 use crate::sim::core::function::invocation::lists_nothing;
+use crate::sim::core::trace::TraceEvent;
 use crate::sim::core::world::World;
+use crate::sim::cursor::logs::Logs;
 
 /// Whether the invocation ran out of time (stopped at the function timeout).
 pub(crate) fn out_of_time(ended: &Ended) -> bool {
     matches!(ended, Ended::Failed { out_of_time: true, .. })
 }
 
-/// The records of the batch (indices) the engine handed to the poison sink.
+/// The records of the batch (indices) the engine handed to the poison sink
+/// in an invocation that returned (a failed one acknowledges nothing).
 pub(crate) fn parked(ended: &Ended) -> &[usize] {
     match ended {
-        Ended::Returned { parked, .. } => parked,
+        Ended::Returned { notes, .. } => &notes.parked,
         Ended::Failed { .. } => &[],
+    }
+}
+
+/// Counts and traces the records invocation `number` replayed (handled in
+/// an earlier delivery, not run again); `position` maps an index of the
+/// batch to its log and position.
+pub(crate) fn note_replays<L: Logs, E>(
+    ended: &Ended,
+    number: u64,
+    position: impl Fn(usize) -> Option<(u32, usize)>,
+    logs: &mut L,
+    world: &mut World<E>,
+) {
+    let now = world.now();
+    for (log, at) in ended.notes().replayed.iter().filter_map(|&index| position(index)) {
+        let id = logs.replayed(log, at);
+        world.trace.push(now, || TraceEvent::Replayed { id, invocation: number });
     }
 }
 
@@ -34,7 +54,7 @@ pub(crate) fn verdict<E>(
     check: impl FnOnce(&Value) -> Verdict,
 ) -> Option<Verdict> {
     match ended {
-        Ended::Failed { error_type, timed_out, out_of_time } => {
+        Ended::Failed { error_type, timed_out, out_of_time, .. } => {
             world.function_failed(number, records, error_type, timed_out, out_of_time);
             None
         }

@@ -18,7 +18,7 @@ use crate::sim::core::function::payload::{KafkaDelivery, Payload, split_kafka_it
 use crate::sim::core::world::{Call, Completion, World};
 use crate::sim::cursor::cursors::{Cursors, PAYLOAD_LIMIT, Poll, Room};
 use crate::sim::cursor::logs::Logs;
-use crate::sim::cursor::outcome::{out_of_time, parked, verdict};
+use crate::sim::cursor::outcome::{note_replays, out_of_time, parked, verdict};
 use crate::sim::kafka::config::{KafkaSimConfig, POLL_INTERVAL};
 use crate::sim::kafka::partitions::Partitions;
 
@@ -129,6 +129,7 @@ impl KafkaMapping {
                 partitions.park(partition, position);
             }
         }
+        note_replays(&ended, number, |index| positions.get(index).copied(), partitions, world);
         let read = verdict(ended, (number, records), report_batch_item_failures, world, |response| {
             batch_view(&slices, partitions).check(response).verdict().clone()
         });

@@ -118,6 +118,7 @@ impl Partitions {
                 deliveries: 0,
                 end: StreamRecordEnd::Pending,
                 parked: false,
+                replayed: 0,
                 out_of_time: 0,
             },
             value: value.into(),
@@ -222,6 +223,13 @@ impl Logs for Partitions {
     fn park(&mut self, partition: u32, position: usize) {
         let index = self.partitions[partition as usize].records[position] as usize;
         self.records[index].fate.parked = true;
+    }
+
+    fn replayed(&mut self, partition: u32, position: usize) -> Arc<str> {
+        let index = self.partitions[partition as usize].records[position] as usize;
+        let fate = &mut self.records[index].fate;
+        fate.replayed += 1;
+        fate.item_identifier().into()
     }
 
     fn ran_out_of_time(&mut self, partition: u32, position: usize) {

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::sim::core::clock::Millis;
 use crate::sim::core::faults::Ended;
-use crate::sim::core::function::invocation::lists_nothing;
+use crate::sim::core::function::invocation::{RecordNotes, lists_nothing};
 use crate::sim::core::function::payload::{Payload, SqsDelivery};
 use crate::sim::core::trace::TraceEvent;
 use crate::sim::core::world::{Call, Completion, World};
@@ -159,7 +159,7 @@ impl SqsMapping {
                 // timeout ends, their receive counts already raised.
                 if let Some(batch) = &self.batches[slot] {
                     for &message in &batch.messages {
-                        queue.note(message, number, Redelivery::Throttled);
+                        queue.message(message).note(number, Redelivery::Throttled);
                     }
                 }
                 self.release(slot);
@@ -193,9 +193,10 @@ impl SqsMapping {
         self.free_batches.push(slot);
         self.running_batches -= 1;
         let number = batch.number;
+        note_records(&batch.messages, number, ended.notes(), queue, world);
         let report_batch_item_failures = self.config.report_batch_item_failures;
         let delete: Vec<u32> = match ended {
-            Ended::Failed { error_type, timed_out, out_of_time } => {
+            Ended::Failed { error_type, timed_out, out_of_time, notes } => {
                 let cause = match (out_of_time, timed_out) {
                     (true, _) => Redelivery::OutOfTime { invocation: number },
                     (false, true) => Redelivery::TimedOut { invocation: number },
@@ -203,8 +204,8 @@ impl SqsMapping {
                         Redelivery::FunctionError { invocation: number, error_type: Arc::clone(&error_type) }
                     }
                 };
-                for &message in &batch.messages {
-                    queue.note(message, number, cause.clone());
+                for (index, &message) in batch.messages.iter().enumerate() {
+                    queue.message(message).note(number, cause_of(&notes, index, number, &cause));
                 }
                 world.function_failed(number, batch.messages.len(), error_type, timed_out, out_of_time);
                 if !report_batch_item_failures {
@@ -212,15 +213,18 @@ impl SqsMapping {
                 }
                 Vec::new()
             }
-            Ended::Returned { response, parked } if report_batch_item_failures => {
-                for &index in &parked {
+            Ended::Returned { response, notes } if report_batch_item_failures => {
+                for &index in &notes.parked {
                     if let Some(&message) = batch.messages.get(index) {
-                        queue.note_parked(message, number);
+                        queue.message(message).note_parked(number);
                     }
                 }
                 let (outcome, delete) = read_response(&batch.messages, &response, queue);
-                for &message in batch.messages.iter().filter(|m| !delete.contains(m)) {
-                    queue.note(message, number, Redelivery::Reported { invocation: number });
+                let reported = Redelivery::Reported { invocation: number };
+                for (index, &message) in
+                    batch.messages.iter().enumerate().filter(|(_, m)| !delete.contains(m))
+                {
+                    queue.message(message).note(number, cause_of(&notes, index, number, &reported));
                 }
                 world.responded(number, outcome, batch.messages.len() - delete.len());
                 self.scale_up();
@@ -256,6 +260,40 @@ impl SqsMapping {
     fn scale_up(&mut self) {
         let max = self.config.maximum_concurrency.unwrap_or(1000);
         self.concurrency = (self.concurrency + 1).min(max);
+    }
+}
+
+/// Notes in the messages' histories and the trace what the engine of
+/// invocation `number` said about its records: the ones it replayed, and
+/// the ones its idempotency did not run.
+fn note_records<E>(
+    messages: &[u32],
+    number: u64,
+    notes: &RecordNotes,
+    queue: &mut Queue,
+    world: &mut World<E>,
+) {
+    let now = world.now();
+    for &index in &notes.replayed {
+        let Some(&message) = messages.get(index) else { continue };
+        if queue.message(message).note_replayed(number) {
+            let id = Arc::clone(queue.id(message));
+            world.trace.push(now, || TraceEvent::Replayed { id, invocation: number });
+        }
+    }
+    for (index, why) in &notes.not_run {
+        let Some(&message) = messages.get(*index) else { continue };
+        let (id, why) = (Arc::clone(queue.id(message)), Arc::clone(why));
+        world.trace.push(now, || TraceEvent::NotRun { id, invocation: number, why });
+    }
+}
+
+/// Why record `index` of invocation `number` comes back: its idempotency
+/// did not run it, or `otherwise`.
+fn cause_of(notes: &RecordNotes, index: usize, number: u64, otherwise: &Redelivery) -> Redelivery {
+    match notes.not_run(index) {
+        Some(why) => Redelivery::NotRun { invocation: number, why: Arc::clone(why) },
+        None => otherwise.clone(),
     }
 }
 

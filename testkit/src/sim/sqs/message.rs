@@ -52,6 +52,7 @@ impl Message {
                 end: SqsMessageEnd::InQueue,
                 redeliveries: Vec::new(),
                 parked: false,
+                replayed: 0,
             },
             group: sent.group,
             deduplication_id: sent.deduplication_id,
@@ -83,6 +84,17 @@ impl Message {
         if self.state == (State::InFlight { invocation }) {
             self.fate.parked = true;
         }
+    }
+
+    /// Notes that the engine replayed it in `invocation` (handled in an
+    /// earlier delivery, not run again); `false` if it is no longer in
+    /// flight for that invocation.
+    pub(crate) fn note_replayed(&mut self, invocation: u64) -> bool {
+        let in_flight = self.state == (State::InFlight { invocation });
+        if in_flight {
+            self.fate.replayed += 1;
+        }
+        in_flight
     }
 
     /// Notes why its receive for `invocation` will end without a delete

@@ -225,16 +225,9 @@ impl Queue {
         world.trace.push(world.now(), || TraceEvent::DeliveredTwice { id });
     }
 
-    /// Notes that the poison sink took the message in `invocation` (it is
-    /// acknowledged and parked, not lost, once that invocation deletes it).
-    pub(crate) fn note_parked(&mut self, index: u32, invocation: u64) {
-        self.messages[index as usize].note_parked(invocation);
-    }
-
-    /// Notes why the current receive of a message in flight for
-    /// `invocation` will end without a delete (kept until it is visible again).
-    pub(crate) fn note(&mut self, index: u32, invocation: u64, cause: Redelivery) {
-        self.messages[index as usize].note(invocation, cause);
+    /// Message `index`, to note what happened to its current receive.
+    pub(crate) fn message(&mut self, index: u32) -> &mut Message {
+        &mut self.messages[index as usize]
     }
 
     /// One receive of a visible message: expiry, redrive to the DLQ, or
@@ -307,7 +300,7 @@ impl Queue {
             return;
         }
         if !self.config.fifo && world.rng.chance(world.faults.lost_delete, "lost_delete") {
-            self.note(index, invocation, Redelivery::DeleteLost);
+            self.messages[index as usize].note(invocation, Redelivery::DeleteLost);
             let id = Arc::clone(&self.messages[index as usize].fate.id);
             world.trace.push(now, || TraceEvent::DeleteLost { id });
             return;

@@ -65,6 +65,10 @@ pub struct SqsMessageFate {
     /// deleted it: acknowledged and parked there, not lost (a
     /// `#[batch_handler]`'s `RecordOutcome::poison`).
     pub parked: bool,
+    /// Deliveries in which the engine replayed it: handled in an earlier
+    /// delivery (its idempotency key completed), not run again, and
+    /// acknowledged like a success (`RecordStatus::Replayed`).
+    pub replayed: u32,
 }
 
 impl SqsMessageFate {
@@ -129,6 +133,15 @@ pub enum Redelivery {
     DeliveredTwice,
     /// Its batch was throttled until Lambda gave up on it.
     Throttled,
+    /// The invocation's idempotency did not run it (its key in progress in
+    /// another invocation, no claim because the idempotency store failed,
+    /// no key), so the handler reported it failed.
+    NotRun {
+        /// The invocation.
+        invocation: u64,
+        /// Why, as the engine said.
+        why: Arc<str>,
+    },
 }
 
 impl Redelivery {
@@ -139,7 +152,8 @@ impl Redelivery {
             | Redelivery::TimedOut { invocation }
             | Redelivery::OutOfTime { invocation }
             | Redelivery::Reported { invocation }
-            | Redelivery::StillRunning { invocation } => Some(*invocation),
+            | Redelivery::StillRunning { invocation }
+            | Redelivery::NotRun { invocation, .. } => Some(*invocation),
             Redelivery::DeleteLost | Redelivery::DeliveredTwice | Redelivery::Throttled => None,
         }
     }
@@ -187,6 +201,7 @@ impl Redelivery {
             Redelivery::DeleteLost => "its delete did not take".to_owned(),
             Redelivery::DeliveredTwice => "SQS delivered it to two batches at once".to_owned(),
             Redelivery::Throttled => "its batch was throttled until Lambda gave up".to_owned(),
+            Redelivery::NotRun { why, .. } => format!("{subject} did not run it ({why})"),
         }
     }
 }

@@ -16,7 +16,7 @@ use crate::sim::core::function::payload::{Payload, StreamDelivery};
 use crate::sim::core::world::{Call, Completion, World};
 use crate::sim::cursor::cursors::{Cursors, Poll};
 use crate::sim::cursor::logs::Logs;
-use crate::sim::cursor::outcome::{out_of_time, parked, verdict};
+use crate::sim::cursor::outcome::{note_replays, out_of_time, parked, verdict};
 use crate::sim::stream::config::{StreamKind, StreamSimConfig};
 use crate::sim::stream::shards::Shards;
 
@@ -105,6 +105,13 @@ impl StreamMapping {
                 shards.park(shard, from + index);
             }
         }
+        note_replays(
+            &ended,
+            number,
+            |index| (from + index < to).then_some((shard, from + index)),
+            shards,
+            world,
+        );
         let read = verdict(ended, (number, to - from), report_batch_item_failures, world, |response| {
             let ids = (from..to).map(|p| (shards.at(shard, p).sequence_number.to_string(), None));
             BatchView::of(kind, ids).check(response).verdict().clone()

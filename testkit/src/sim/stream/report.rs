@@ -47,6 +47,10 @@ pub struct StreamRecordFate {
     /// The engine handed it to the poison sink (in some invocation):
     /// acknowledged and parked there, not lost.
     pub parked: bool,
+    /// Deliveries in which the engine replayed it: handled in an earlier
+    /// delivery (its idempotency key completed), not run again, and
+    /// acknowledged like a success (`RecordStatus::Replayed`).
+    pub replayed: u32,
     /// Deliveries whose invocation ran out of time (the handler ran past
     /// the function timeout and was stopped there).
     pub out_of_time: u32,

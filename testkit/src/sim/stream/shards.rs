@@ -88,6 +88,7 @@ impl Shards {
                 deliveries: 0,
                 end: StreamRecordEnd::Pending,
                 parked: false,
+                replayed: 0,
                 out_of_time: 0,
             },
             data: data.into(),
@@ -188,6 +189,12 @@ impl Logs for Shards {
 
     fn park(&mut self, shard: u32, position: usize) {
         self.records[self.shards[shard as usize].records[position] as usize].fate.parked = true;
+    }
+
+    fn replayed(&mut self, shard: u32, position: usize) -> Arc<str> {
+        let fate = &mut self.records[self.shards[shard as usize].records[position] as usize].fate;
+        fate.replayed += 1;
+        Arc::clone(&fate.sequence_number)
     }
 
     fn ran_out_of_time(&mut self, shard: u32, position: usize) {

@@ -23,6 +23,8 @@ pub(super) struct Attempt {
     pub(super) receive: u32,
     /// Why it failed, from the trace (empty when it succeeded).
     pub(super) why: String,
+    /// The engine replayed it: handled in an earlier delivery, not run again.
+    pub(super) replayed: bool,
 }
 
 #[derive(Default)]
@@ -47,6 +49,10 @@ struct Invocations {
     why: HashMap<u64, String>,
     throttled: HashSet<u64>,
     partial: HashSet<u64>,
+    /// Messages the engine replayed, by invocation.
+    replayed: HashSet<(Arc<str>, u64)>,
+    /// Why idempotency did not run a message, by invocation.
+    not_run: HashMap<(Arc<str>, u64), Arc<str>>,
 }
 
 /// Each message's lane, by message id.
@@ -86,6 +92,12 @@ fn read_trace(report: &SqsReport, lanes: &mut HashMap<Arc<str>, Lane>) -> Invoca
             TraceEvent::Deleted { id, invocation } => {
                 seen.deleted.insert((Arc::clone(id), *invocation), entry.t);
             }
+            TraceEvent::Replayed { id, invocation } => {
+                seen.replayed.insert((Arc::clone(id), *invocation));
+            }
+            TraceEvent::NotRun { id, invocation, why } => {
+                seen.not_run.insert((Arc::clone(id), *invocation), Arc::clone(why));
+            }
             TraceEvent::VisibleAgain { id, .. } => {
                 let lane = lanes.entry(Arc::clone(id)).or_default();
                 if let Some(from) = lane.last_response.take() {
@@ -120,9 +132,15 @@ fn add_attempts(report: &SqsReport, seen: Invocations, lanes: &mut HashMap<Arc<s
         let mut failed_groups: HashMap<Arc<str>, Arc<str>> = HashMap::new();
         let partial = seen.why.get(&invocation).is_some_and(|_| seen.partial.contains(&invocation));
         for (id, from) in messages {
-            let ok = seen.deleted.contains_key(&(Arc::clone(&id), invocation));
+            let key = (Arc::clone(&id), invocation);
+            let ok = seen.deleted.contains_key(&key);
             let mut held_back = false;
             let group = if report.fifo && partial { groups.get(&id).cloned().flatten() } else { None };
+            // Its own reason: idempotency did not run it, or the invocation's.
+            let own = match seen.not_run.get(&key) {
+                Some(why) => format!("not run: idempotency did not run it in this delivery: {why}"),
+                None => reason.clone(),
+            };
             let why = match (ok, group) {
                 (true, _) => String::new(),
                 (false, Some(group)) => match failed_groups.get(&group) {
@@ -135,16 +153,18 @@ fn add_attempts(report: &SqsReport, seen: Invocations, lanes: &mut HashMap<Arc<s
                     }
                     None => {
                         failed_groups.insert(group, Arc::clone(&id));
-                        reason.clone()
+                        own
                     }
                 },
-                (false, None) => reason.clone(),
+                (false, None) => own,
             };
+            let replayed = seen.replayed.contains(&key);
             let lane = lanes.entry(id).or_default();
             let deadline = seen.deadlines.get(&invocation).copied();
             let receive = u32::try_from(lane.attempts.len() + 1).unwrap_or(u32::MAX);
             let to = to.unwrap_or(from);
-            lane.attempts.push(Attempt { from, to, ok, invocation, deadline, held_back, receive, why });
+            let attempt = Attempt { from, to, ok, invocation, deadline, held_back, receive, why, replayed };
+            lane.attempts.push(attempt);
         }
     }
 }

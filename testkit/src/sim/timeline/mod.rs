@@ -11,9 +11,11 @@ use std::io::{self, Write};
 
 use lambda_batch::SourceKind;
 
+mod attempts;
 mod lanes;
 
-use self::lanes::{Attempt, Lane, blocked_waits, lanes};
+use self::attempts::{REPLAYED, REPLAYED_WORDS, lane_attempts, lane_replays};
+use self::lanes::{blocked_waits, lanes};
 use crate::sim::core::clock::Millis;
 use crate::sim::sqs::report::{SqsMessageEnd, SqsMessageFate, SqsReport};
 
@@ -88,6 +90,11 @@ pub fn html(report: &SqsReport, title: &str) -> String {
         }
         let last_failure = lane.and_then(|l| l.attempts.iter().rev().find(|a| !a.ok)).map(|a| a.why.as_str());
         end_marker(&mut svg, message.end, &x, mid, message.receive_count, last_failure);
+        if let Some(lane) = lane {
+            // On top of the end marker, which a replay that deleted the
+            // message would otherwise hide.
+            lane_replays(&mut svg, lane, &x, y, report.max_receive_count);
+        }
     }
     svg.push_str("</svg>");
     page(report, title, &svg, shown)
@@ -107,85 +114,6 @@ fn lane_title(svg: &mut String, message: &SqsMessageFate, mid: f64) {
         escape(&tip),
         escape(&label)
     );
-}
-
-/// A lane's invisible spells and attempts, the lane's top at `y`;
-/// `max_receive_count`: the queue's redrive limit, if it has a DLQ.
-fn lane_attempts(
-    svg: &mut String,
-    lane: &Lane,
-    x: &impl Fn(Millis) -> f64,
-    y: f64,
-    max_receive_count: Option<u32>,
-) {
-    let mid = y + LANE / 2.0;
-    for &(from, to) in &lane.invisible {
-        let tip = format!("invisible until the visibility timeout ends ({} ms)", to - from);
-        line(svg, x(from), x(to), mid, "#f4b6b6", 3.0, &tip);
-    }
-    for attempt in &lane.attempts {
-        if let Some(deadline) = attempt.deadline {
-            // The function timeout: the gap before it is the time to spare.
-            let tip = format!("invocation {}: the function timeout", attempt.invocation);
-            let _ = write!(
-                svg,
-                r##"<rect x="{:.1}" y="{:.1}" width="1.5" height="{:.1}" fill="#888"><title>{}</title></rect>"##,
-                x(deadline),
-                y + 2.0,
-                LANE - 4.0,
-                escape(&tip)
-            );
-        }
-        let (fill, stroke, tip) = attempt_look(attempt, max_receive_count);
-        let width = (x(attempt.to) - x(attempt.from)).max(3.0);
-        let _ = write!(
-            svg,
-            r#"<rect x="{:.1}" y="{:.1}" width="{width:.1}" height="{:.1}" fill="{fill}"{stroke}><title>{}</title></rect>"#,
-            x(attempt.from),
-            y + 4.0,
-            LANE - 8.0,
-            escape(&tip)
-        );
-    }
-}
-
-/// How an attempt is drawn: fill, outline (attributes) and hover text.
-/// Handled is green, failed red, held back behind an earlier failure of
-/// its FIFO group pale with a dashed red outline; the last receive before
-/// the DLQ has a purple outline.
-fn attempt_look(attempt: &Attempt, max_receive_count: Option<u32>) -> (&'static str, &'static str, String) {
-    let Attempt { to, ok, invocation, deadline, held_back, receive, ref why, .. } = *attempt;
-    let margin = match deadline {
-        Some(deadline) if deadline > to => {
-            format!("\nanswered {} ms before the function timeout", deadline - to)
-        }
-        Some(_) => "\nstopped at the function timeout".to_owned(),
-        None => String::new(),
-    };
-    let last = max_receive_count.filter(|&max| receive >= max);
-    let receives = match (max_receive_count, last) {
-        (Some(max), Some(_)) => format!("\nreceive {receive} of {max}: the next receive moves it to the DLQ"),
-        (Some(max), None) => format!("\nreceive {receive} of {max}"),
-        (None, _) => format!("\nreceive {receive}"),
-    };
-    let outline = if last.is_some() && !ok { r##" stroke="#7b3fb5" stroke-width="2""## } else { "" };
-    if ok {
-        ("#3a9d4a", "", format!("invocation {invocation}: handled, deleted{margin}{receives}"))
-    } else if held_back {
-        let outline =
-            if outline.is_empty() { r##" stroke="#d43c3c" stroke-dasharray="3,2""## } else { outline };
-        (
-            "#fbe3e3",
-            outline,
-            format!("invocation {invocation}: held back, will come back{margin}{receives}\nwhy: {why}"),
-        )
-    } else {
-        (
-            "#d43c3c",
-            outline,
-            format!("invocation {invocation}: failed, will come back{margin}{receives}\nwhy: {why}"),
-        )
-    }
 }
 
 /// The lane's label: the message id as it is, and its FIFO group.
@@ -280,16 +208,19 @@ fn page(report: &SqsReport, title: &str, svg: &str, shown: usize) -> String {
     let metrics = &report.metrics;
     let hidden = report.messages.len() - shown;
     let more = if hidden > 0 { format!(" ({hidden} more not drawn)") } else { String::new() };
+    let replays: u32 = report.messages.iter().map(|message| message.replayed).sum();
+    let replays = if replays > 0 { format!(", {replays} deliveries replayed") } else { String::new() };
     format!(
         r#"<!doctype html>
 <html><head><meta charset="utf-8"><title>{title}</title>
 <style>body{{font-family:sans-serif;margin:20px}} td{{padding:2px 10px}} .k{{display:inline-block;width:24px;height:10px;margin:0 4px 0 14px}}</style>
 </head><body>
 <h2>{title}</h2>
-<p>{queue} queue, {messages} messages{more}, {invocations} invocations, {time} of virtual time. Hover a shape for details.</p>
+<p>{queue} queue, {messages} messages{more}, {invocations} invocations{replays}, {time} of virtual time. Hover a shape for details.</p>
 <p><span class="k" style="background:#bbbbbb"></span>waiting
 <span class="k" style="background:#f0a030"></span>blocked behind an earlier message of its FIFO group
 <span class="k" style="background:#3a9d4a"></span>attempt, handled
+<span class="k" style="background:{REPLAYED}"></span>attempt, {REPLAYED_WORDS}
 <span class="k" style="background:#d43c3c"></span>attempt, failed
 <span class="k" style="background:#fbe3e3;outline:1px dashed #d43c3c"></span>attempt, held back behind a failed message of its FIFO group (not handled)
 <span class="k" style="background:#d43c3c;outline:2px solid #7b3fb5"></span>failed on its last receive before the DLQ

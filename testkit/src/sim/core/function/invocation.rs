@@ -2,6 +2,8 @@
 //! ([`Invocation`]), what it returns ([`InvocationResult`]), and the
 //! [`Function`] trait the simulations invoke.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use crate::sim::core::clock::Millis;
@@ -132,21 +134,44 @@ pub trait Clocked {
     fn run_until(&mut self, until: Millis) -> Option<(usize, Option<Completed>, Millis)>;
 }
 
-/// What an invocation's work yields: the result, and the records (indices
-/// into the batch) the engine handed to the poison sink, acknowledged and
-/// parked rather than handled.
+/// What an invocation's work yields: the result, and what the engine
+/// said about some of its records.
 #[doc(hidden)]
 #[derive(Debug, Clone, PartialEq)]
 pub struct Completed {
     /// What the function returned.
     pub result: InvocationResult,
-    /// Records the poison sink took.
-    pub parked: Vec<usize>,
+    /// The records the engine parked, replayed or did not run.
+    pub notes: RecordNotes,
 }
 
 impl From<InvocationResult> for Completed {
     fn from(result: InvocationResult) -> Self {
-        Completed { result, parked: Vec::new() }
+        Completed { result, notes: RecordNotes::default() }
+    }
+}
+
+/// What the engine of a real handler said about some records of one
+/// invocation, by index into the batch (all empty for a closure, or a
+/// hand-written handler's work outside the engine).
+#[doc(hidden)]
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RecordNotes {
+    /// Handed to the poison sink: acknowledged and parked, not handled.
+    pub parked: Vec<usize>,
+    /// Replayed: handled in an earlier delivery (idempotency found its key
+    /// completed), not run again; acknowledged like a success.
+    pub replayed: Vec<usize>,
+    /// Not run in this delivery, and why: idempotency kept the record from
+    /// running (its key in progress elsewhere, no claim because the store
+    /// failed, no key). It fails, so it comes back.
+    pub not_run: Vec<(usize, Arc<str>)>,
+}
+
+impl RecordNotes {
+    /// Why record `index` was not run in this delivery, if it was not.
+    pub(crate) fn not_run(&self, index: usize) -> Option<&Arc<str>> {
+        self.not_run.iter().find(|(at, _)| *at == index).map(|(_, why)| why)
     }
 }
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use lambda_batch::fault::{CallFault, Injector};
-use lambda_batch::{BatchEvent, LambdaEvent, RecordStatus};
+use lambda_batch::{BatchEvent, LambdaEvent, RecordErrorKind, RecordStatus};
 use lambda_runtime::Diagnostic;
 use serde::Serialize;
 
@@ -19,7 +19,9 @@ use crate::check::RecordView;
 use crate::harness::FromBatchJson;
 use crate::sim::core::clock::Millis;
 use crate::sim::core::function::clockwork::{Clockwork, InvocationFuture};
-use crate::sim::core::function::invocation::{Clocked, Completed, Function, Invocation, InvocationResult};
+use crate::sim::core::function::invocation::{
+    Clocked, Completed, Function, Invocation, InvocationResult, RecordNotes,
+};
 use crate::sim::core::function::render;
 
 /// Runs a real Lambda handler: anything `lambda_runtime::service_fn`
@@ -170,7 +172,7 @@ where
                     InvocationResult::Error { error_type: error.error_type, message: error.message }
                 }
             };
-            Completed { result, parked: parked(&injector) }
+            Completed { result, notes: notes(&injector) }
         })
     }
 }
@@ -232,12 +234,22 @@ where
     }
 }
 
-/// The records of the batch the engine handed to the poison sink (their
-/// calls settled as poison), by index.
-fn parked(injector: &Injector) -> Vec<usize> {
-    let calls = injector.calls();
-    let poison = calls.iter().filter(|call| matches!(call.status, Some(RecordStatus::Poison { .. })));
-    poison.map(|call| call.index).filter(|&index| index != usize::MAX).collect()
+/// What the engine's calls of the batch say, by index: the records handed
+/// to the poison sink (settled as poison), the ones replayed, and the ones
+/// idempotency did not run.
+fn notes(injector: &Injector) -> RecordNotes {
+    let mut notes = RecordNotes::default();
+    for call in injector.calls().into_iter().filter(|call| call.index != usize::MAX) {
+        match call.status {
+            Some(RecordStatus::Poison { .. }) => notes.parked.push(call.index),
+            Some(RecordStatus::Replayed) => notes.replayed.push(call.index),
+            Some(RecordStatus::Failed(error)) if error.kind() == RecordErrorKind::Idempotency => {
+                notes.not_run.push((call.index, error.message().into()));
+            }
+            _ => {}
+        }
+    }
+    notes
 }
 
 /// The injector of an invocation's record faults and delays (a failing
