@@ -106,8 +106,10 @@ where
     };
     let deadline = crate::engine::deadline::invocation_deadline(cx);
     let margin = plan.limits.deadline_margin();
-    // Claims must be made before the cut-off to leave time for the records.
-    let claims = idempotency.claim(&records, cx, deadline.map(|d| d.checked_sub(margin).unwrap_or(d))).await;
+    // Claims expire at the deadline; they must be made before the cut-off,
+    // to leave time for the records.
+    let claim_by = deadline.map(|d| d.checked_sub(margin).unwrap_or(d));
+    let claims = idempotency.claim(&records, cx, deadline, claim_by).await;
     let statuses =
         crate::engine::run::<S, H, _>(&records, &plan, handler, cx, &observer, Some(&claims)).await;
     // The results must be written before the response is due.

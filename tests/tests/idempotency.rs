@@ -192,7 +192,11 @@ async fn an_abandoned_claim_expires_at_the_invocation_deadline_by_default() {
     // Before the deadline its retry is refused; after it, the retry runs.
     let early = statuses(&handler, &event([message("m1", "slow")]), SqsConfig::new()).await;
     assert_eq!(kind(&early[0]), Some(RecordErrorKind::Idempotency), "{early:?}");
-    tokio::time::sleep(Duration::from_millis(3_000)).await;
+    // Just before the deadline (after the cut-off): still refused.
+    tokio::time::sleep(Duration::from_millis(2_400)).await;
+    let before_deadline = statuses(&handler, &event([message("m1", "slow")]), SqsConfig::new()).await;
+    assert_eq!(kind(&before_deadline[0]), Some(RecordErrorKind::Idempotency), "{before_deadline:?}");
+    tokio::time::sleep(Duration::from_millis(200)).await;
     let late = statuses(&handler, &batch, SqsConfig::new()).await;
     assert_eq!(late, [RecordStatus::Succeeded]);
 }

@@ -33,13 +33,15 @@ pub type BatchFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
     note = "return `&Idempotency<S, K>` where `S: Store` and `K: RecordKey<Source>` (the default key names every source's records)"
 )]
 pub trait BatchIdempotency<S: Source>: Send + Sync {
-    /// Claims every record's key; decides each record.
+    /// Claims every record's key (the claims expiring at `deadline` unless
+    /// set otherwise; the call bounded by `claim_by`); decides each record.
     #[doc(hidden)]
     fn claim<'a, 'e: 'a>(
         &'a self,
         records: &'a [S::Record<'e>],
         cx: &'a Context,
         deadline: Option<Instant>,
+        claim_by: Option<Instant>,
     ) -> BatchFuture<'a, BatchClaims>;
 
     /// Completes the claims of records done, releases the others.
@@ -109,8 +111,9 @@ where
         records: &'a [S::Record<'e>],
         cx: &'a Context,
         deadline: Option<Instant>,
+        claim_by: Option<Instant>,
     ) -> BatchFuture<'a, BatchClaims> {
-        Box::pin(claim_batch::<S, St, K>(self, records, cx, deadline))
+        Box::pin(claim_batch::<S, St, K>(self, records, cx, deadline, claim_by))
     }
 
     fn settle<'a>(
@@ -139,6 +142,7 @@ async fn claim_batch<'e, S, St, K>(
     records: &[S::Record<'e>],
     cx: &Context,
     deadline: Option<Instant>,
+    claim_by: Option<Instant>,
 ) -> BatchClaims
 where
     S: Source,
@@ -189,7 +193,7 @@ where
         })
         .unzip();
     if !claims.is_empty() {
-        let answers = within(deadline, "claiming the batch's keys", idempotency.store.claim(&claims)).await;
+        let answers = within(claim_by, "claiming the batch's keys", idempotency.store.claim(&claims)).await;
         let decisions = decide(&claims, answers);
         drop(claims);
         for (index, (decision, claimed)) in to_claim.into_iter().zip(decisions) {

@@ -17,7 +17,9 @@ use super::store::{Claim, ClaimAnswer, Completion, Release, Store, StoreError, S
 /// The cache is per execution environment and holds at most `capacity`
 /// keys (the oldest leave first); an entry leaves when its result expires.
 /// In-progress claims are never cached: whether a key is in flight is
-/// always asked of the store.
+/// always asked of the store. A completion the store drops (its claim was
+/// taken over by another invocation after it expired) is still cached:
+/// the effect it stands for did happen.
 ///
 /// ```
 /// use lambda_batch::idempotency::{CachedStore, Idempotency, MemoryStore};

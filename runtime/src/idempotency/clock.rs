@@ -16,13 +16,22 @@ use super::store::{StoreError, StoreErrorKind};
 /// The wall clock and tokio's clock, read together once per process.
 static ANCHOR: OnceLock<(Duration, std::time::Instant)> = OnceLock::new();
 
-/// Now, in milliseconds since the Unix epoch.
-pub(crate) fn now_ms() -> u64 {
+/// Now, in milliseconds since the Unix epoch, as idempotency measures
+/// expiries: the wall clock in a deployed function, virtual time under a
+/// paused tokio clock (tests, the testkit's simulator). Use it when you
+/// write claims to a [`Store`](super::Store) yourself.
+pub fn now_ms() -> u64 {
     let (wall, at) = *ANCHOR.get_or_init(|| {
         (SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default(), std::time::Instant::now())
     });
-    let elapsed = Instant::now().into_std().saturating_duration_since(at);
-    u64::try_from((wall + elapsed).as_millis()).unwrap_or(u64::MAX)
+    // A paused runtime made before the anchor reads instants before it:
+    // count back from the anchor then, so time never stands still.
+    let tokio_now = Instant::now().into_std();
+    let now = match tokio_now.checked_duration_since(at) {
+        Some(elapsed) => wall.saturating_add(elapsed),
+        None => wall.saturating_sub(at.saturating_duration_since(tokio_now)),
+    };
+    u64::try_from(now.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// `now_ms` plus `duration`, saturating.

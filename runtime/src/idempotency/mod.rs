@@ -28,8 +28,9 @@
 //!
 //! **What no store can close**: if the process dies after a record's
 //! effect and before the batch's results are written, the claim expires
-//! and a retry runs the record again. The window is the record's own
-//! duration plus one store round trip; make effects idempotent at their
+//! and a retry runs the record again. Results are written once per batch,
+//! so the window runs from the effect to the end of the batch, plus one
+//! store round trip; make effects idempotent at their
 //! destination (a conditional write, an idempotency key on the payment
 //! API) where a second run costs money.
 //!
@@ -53,6 +54,7 @@ mod token;
 pub(crate) use self::batch::settle_allowance;
 pub use self::batch::{BatchClaims, BatchFuture, BatchIdempotency};
 pub use self::cache::CachedStore;
+pub use self::clock::now_ms;
 pub use self::config::{DEFAULT_COMPLETED_EXPIRY, Idempotency, NO_DEADLINE_IN_PROGRESS_EXPIRY};
 #[cfg(feature = "dynamodb-store")]
 pub use self::dynamodb::{DynamoDbStore, aws_sdk_dynamodb};
