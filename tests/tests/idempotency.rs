@@ -117,6 +117,9 @@ async fn the_same_message_twice_in_one_batch_runs_once() {
     // Its retry is replayed.
     let retry = statuses(&handler, &event([message("m1", "a")]), SqsConfig::new()).await;
     assert_eq!(retry, [RecordStatus::Replayed]);
+    // The whole batch again: both copies of a completed key are replayed.
+    let again = statuses(&handler, &batch, SqsConfig::new()).await;
+    assert_eq!(again, [RecordStatus::Replayed, RecordStatus::Replayed, RecordStatus::Replayed]);
 }
 
 #[tokio::test(start_paused = true)]

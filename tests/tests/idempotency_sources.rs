@@ -135,3 +135,32 @@ async fn kafka_and_dynamodb_records_are_keyed_on_their_own_identity() {
     assert_eq!(again.records()[0].status(), &RecordStatus::Replayed);
     assert_eq!(runs.load(Ordering::SeqCst), 3);
 }
+
+#[tokio::test(start_paused = true)]
+async fn records_running_concurrently_keep_their_claims_apart() {
+    use lambda_batch::Limits;
+    let handler = Idempotent::new(Effects::default(), Idempotency::new(MemoryStore::new()));
+    let concurrent = SqsConfig::new().with_limits(Limits::new().with_concurrency(4));
+    let batch = event([
+        message("m1", "slow"),
+        message("m2", "slow"),
+        message("m1", "slow"),
+        message("m3", "fail"),
+        message("m4", "slow"),
+    ]);
+    let first = statuses(&handler, &batch, concurrent).await;
+    assert_eq!(first[0], RecordStatus::Succeeded);
+    assert_eq!(
+        kind(&first[2]),
+        Some(RecordErrorKind::Idempotency),
+        "the copy of m1 ran beside it: {first:?}"
+    );
+    assert!(matches!(first[3], RecordStatus::Failed(_)));
+    let again = statuses(&handler, &batch, concurrent).await;
+    let replayed = again.iter().filter(|status| **status == RecordStatus::Replayed).count();
+    assert_eq!(replayed, 4, "m1 (both copies), m2 and m4 are replayed: {again:?}");
+    assert!(
+        matches!(again[3], RecordStatus::Failed(_)),
+        "m3's claim was released, so it ran (and failed) again"
+    );
+}

@@ -155,6 +155,8 @@ where
     let token = claim_token(&cx.request_id);
     let mut entries = Vec::with_capacity(records.len());
     let mut first_with_key: HashMap<Key, usize> = HashMap::new();
+    // (copy, first): records sharing a key with an earlier record.
+    let mut copies = Vec::new();
     for (index, record) in records.iter().enumerate() {
         let record = S::shorten(record);
         let payload_hash = hash_hex(&idempotency.key.payload(record));
@@ -166,11 +168,14 @@ where
             Ok(raw) => {
                 let key = Key::new(prefix, &raw);
                 let decision = match first_with_key.get(&key) {
-                    Some(&first) => refused(format!(
-                        "record {first} of this batch has the same idempotency key ({key}) and runs in this \
+                    Some(&first) => {
+                        copies.push((index, first));
+                        refused(format!(
+                            "record {first} of this batch has the same idempotency key ({key}) and runs in this \
                          invocation; this copy is failed so it is retried later (and then replayed if the first \
                          succeeded), never run twice"
-                    )),
+                        ))
+                    }
                     None => {
                         first_with_key.insert(key.clone(), index);
                         Decision::Run
@@ -201,7 +206,20 @@ where
             entries[index].claimed = claimed;
         }
     }
+    replay_copies_of_replays(&mut entries, &copies);
     BatchClaims { token, entries }
+}
+
+/// A copy of a record whose key completed before (same payload) is
+/// replayed too: nothing of it runs, so nothing needs a retry.
+fn replay_copies_of_replays(entries: &mut [Entry], copies: &[(usize, usize)]) {
+    for &(copy, first) in copies {
+        if entries[first].decision == Decision::Replay
+            && entries[first].payload_hash == entries[copy].payload_hash
+        {
+            entries[copy].decision = Decision::Replay;
+        }
+    }
 }
 
 fn no_key(problem: &str) -> Decision {
