@@ -295,11 +295,9 @@ async fn a_store_that_cannot_be_reached_fails_the_records_and_runs_none() {
         assert!(message_of(status).contains("could not be reached: connection refused"), "{status:?}");
     }
     assert!(handler.handler().done().is_empty());
-    assert_eq!(
-        handler.idempotency().store().calls.load(Ordering::Relaxed),
-        1,
-        "one claim call, nothing to settle"
-    );
+    // One claim call, then one release giving back whatever the failed call
+    // may have claimed; nothing to settle.
+    assert_eq!(handler.idempotency().store().calls.load(Ordering::Relaxed), 2);
 }
 
 /// A `MemoryStore` that counts its calls.

@@ -124,3 +124,75 @@ async fn a_panicking_handler_releases_its_claim_and_the_panic_goes_on() {
     let retry = service.oneshot(invocation("r-1", json!({}))).await.unwrap();
     assert_eq!(retry, json!("second run"));
 }
+
+#[tokio::test]
+async fn a_panic_while_making_the_future_also_releases_the_claim() {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&runs);
+    // The closure panics before it returns a future: inside `Service::call`.
+    let panicking = move |_event: LambdaEvent<Value>| {
+        if counted.fetch_add(1, Ordering::SeqCst) == 0 {
+            panic!("first call panics before its future exists");
+        }
+        std::future::ready(Ok::<_, lambda_runtime::Error>(json!("second run")))
+    };
+    let service = idempotent(Idempotency::new(MemoryStore::new()), panicking);
+    let first = tokio::spawn(service.clone().oneshot(invocation("r-1", json!({})))).await;
+    assert!(first.unwrap_err().is_panic());
+    let retry = service.oneshot(invocation("r-1", json!({}))).await.unwrap();
+    assert_eq!(retry, json!("second run"), "the claim was given back, so Lambda's retry ran");
+}
+
+#[tokio::test]
+async fn a_response_that_cannot_be_stored_still_completes_its_key() {
+    use std::collections::HashMap;
+    let runs = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&runs);
+    // A map with non-string keys: serde_json cannot write it.
+    let unwritable = move |_event: LambdaEvent<Value>| {
+        counted.fetch_add(1, Ordering::SeqCst);
+        std::future::ready(Ok::<_, lambda_runtime::Error>(HashMap::from([((1_u8, 2_u8), 3_u8)])))
+    };
+    let service = idempotent(Idempotency::new(MemoryStore::new()), unwritable);
+    assert!(service.clone().oneshot(invocation("r-1", json!({}))).await.is_ok());
+    let retry = service.oneshot(invocation("r-1", json!({}))).await;
+    let diagnostic = lambda_runtime::Diagnostic::from(retry.unwrap_err());
+    assert_eq!(diagnostic.error_type, "LambdaBatch.Idempotency.StoredResponse");
+    assert_eq!(
+        runs.load(Ordering::SeqCst),
+        1,
+        "the effect happened once: the retry fails instead of running"
+    );
+}
+
+/// An event with a map, as S3's `responseElements` or SNS's message
+/// attributes are: its order changes from one deserialization to the next.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+struct Tagged {
+    attributes: std::collections::HashMap<String, u32>,
+}
+
+#[tokio::test]
+async fn the_same_event_hashes_the_same_whatever_the_order_of_its_maps() {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&runs);
+    let handler = move |_event: LambdaEvent<Tagged>| {
+        let run = counted.fetch_add(1, Ordering::SeqCst) + 1;
+        std::future::ready(Ok::<_, lambda_runtime::Error>(json!({ "run": run })))
+    };
+    let mut service = idempotent(Idempotency::new(MemoryStore::new()), handler);
+    let tagged = |order: &mut dyn Iterator<Item = u32>| Tagged {
+        attributes: order.map(|n| (format!("attribute-{n}"), n)).collect(),
+    };
+    let (first, again) = (tagged(&mut (0..32)), tagged(&mut (0..32).rev()));
+    assert_ne!(
+        serde_json::to_string(&first).unwrap(),
+        serde_json::to_string(&again).unwrap(),
+        "the two maps must serialize in different orders for this test to mean anything"
+    );
+    let mut context = Context::default();
+    context.request_id = "r-1".to_owned();
+    service.ready().await.unwrap().call(LambdaEvent::new(first, context.clone())).await.unwrap();
+    let retry = service.ready().await.unwrap().call(LambdaEvent::new(again, context)).await;
+    assert_eq!(retry.unwrap(), json!({"run": 1}), "replayed, not refused as another payload");
+}

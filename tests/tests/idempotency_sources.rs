@@ -164,3 +164,24 @@ async fn records_running_concurrently_keep_their_claims_apart() {
         "m3's claim was released, so it ran (and failed) again"
     );
 }
+
+#[tokio::test]
+async fn a_poison_record_gives_its_key_back_so_a_copy_sent_again_runs() {
+    let runs = AtomicUsize::new(0);
+    let handler = Idempotent::new(
+        lambda_batch::handler_fn(|record: &lambda_batch::sqs::SqsRecord<'_>, _cx: &Context| {
+            runs.fetch_add(1, Ordering::SeqCst);
+            if record.body() == Some("bad") {
+                lambda_batch::RecordOutcome::poison("cannot be charged")
+            } else {
+                lambda_batch::RecordOutcome::Success
+            }
+        }),
+        Idempotency::new(MemoryStore::new()),
+    );
+    let batch = event([message("m1", "bad")]);
+    assert!(matches!(statuses(&handler, &batch, SqsConfig::new()).await[0], RecordStatus::Poison { .. }));
+    assert!(handler.idempotency().store().is_empty(), "the poison record's claim is released, not completed");
+    statuses(&handler, &batch, SqsConfig::new()).await;
+    assert_eq!(runs.load(Ordering::SeqCst), 2, "a copy of a poison record runs: its effect never happened");
+}

@@ -199,7 +199,14 @@ where
         .unzip();
     if !claims.is_empty() {
         let answers = within(claim_by, "claiming the batch's keys", idempotency.store.claim(&claims)).await;
+        // A failed or short answer may still have claimed some keys (a
+        // timeout after the store applied them): every record fails, so
+        // give back whatever this token may hold.
+        let ambiguous = !matches!(&answers, Ok(answers) if answers.len() == claims.len());
         let decisions = decide(&claims, answers);
+        if ambiguous {
+            release_attempted(&idempotency.store, &claims, &token, deadline).await;
+        }
         drop(claims);
         for (index, (decision, claimed)) in to_claim.into_iter().zip(decisions) {
             entries[index].decision = decision;
@@ -208,6 +215,26 @@ where
     }
     replay_copies_of_replays(&mut entries, &copies);
     BatchClaims { token, entries }
+}
+
+/// Releases every key of `claims` this `token` may hold (best effort,
+/// bounded by the deadline): after a claim call whose answer is unknown.
+async fn release_attempted<St: Store>(
+    store: &St,
+    claims: &[Claim<'_>],
+    token: &str,
+    deadline: Option<Instant>,
+) {
+    let releases: Vec<Release<'_>> = claims.iter().map(|claim| Release { key: claim.key, token }).collect();
+    if let Err(error) =
+        within(deadline, "giving back the claims of a failed claim call", store.release(&releases)).await
+    {
+        tracing::warn!(
+            error = %error,
+            keys = releases.len(),
+            "could not give back the claims of a failed claim call: any the store made expire at the deadline"
+        );
+    }
 }
 
 /// A copy of a record whose key completed before (same payload) is
@@ -290,7 +317,10 @@ async fn settle_batch<St: Store, K>(
     let mut releases = Vec::new();
     for (entry, status) in claims.entries.iter().zip(statuses) {
         let Some(key) = entry.key.as_ref().filter(|_| entry.claimed) else { continue };
-        if status.is_retried() {
+        // Only a record the handler succeeded with completes its key. A
+        // poison record is acknowledged, but its effect did not happen:
+        // a copy sent again (after a fix) must run, so its claim is released.
+        if *status != RecordStatus::Succeeded {
             releases.push(Release { key, token: &claims.token });
         } else {
             completions.push(Completion {

@@ -7,7 +7,8 @@ use std::collections::HashSet;
 
 use lambda_batch::idempotency::{ClaimAnswer, StoreErrorKind};
 use lambda_batch_testkit::sim::{
-    self, InvocationFaults, QueueConfig, Redelivery, SqsMessageEnd, StoreEntry, StoreFaults, lambda_function,
+    self, InvocationFaults, QueueConfig, Redelivery, SqsMessageEnd, StoreEntry, StoreFaults, WriteOutcome,
+    lambda_function,
 };
 
 use super::{Shop, charge, key_of, sqs_run, sqs_run_on};
@@ -101,9 +102,14 @@ fn a_store_never_reachable_runs_nothing_and_progress_says_why() {
     assert!(error.contains("was received 8 times and never ran: idempotency did not run it"), "{error}");
     assert!(error.contains("the idempotency store could not be reached"), "{error}");
     assert!(error.contains("make the idempotency store reachable"), "{error}");
-    let unreachable = |entry: &StoreEntry| {
-        matches!(entry, StoreEntry::Claim { answer: ClaimAnswer::Failed(error), .. }
-            if error.kind() == StoreErrorKind::Unreachable)
+    // Every call failed: the claims, and the releases that give back what
+    // a failed claim call may have claimed.
+    let unreachable = |entry: &StoreEntry| match entry {
+        StoreEntry::Claim { answer: ClaimAnswer::Failed(error), .. } => {
+            error.kind() == StoreErrorKind::Unreachable
+        }
+        StoreEntry::Release { write: WriteOutcome::Failed(kind), .. } => *kind == StoreErrorKind::Unreachable,
+        _ => false,
     };
     assert!(shop.idempotency.store().journal().iter().all(unreachable));
 }
