@@ -193,7 +193,12 @@ where
         Claimed::Replay(response) => return Ok(response),
         Claimed::Held(held) => held,
     };
-    let run = AssertUnwindSafe(inner.call(event)).catch_unwind().await;
+    // A panic while making the future, or while polling it, gives the
+    // claim back before it goes on, so Lambda's retry runs.
+    let run = match std::panic::catch_unwind(AssertUnwindSafe(|| inner.call(event))) {
+        Ok(future) => AssertUnwindSafe(future).catch_unwind().await,
+        Err(panic) => Err(panic),
+    };
     let result = match run {
         Ok(result) => result.map_err(InvocationError::Handler),
         Err(panic) => {
@@ -230,8 +235,7 @@ where
         return Err(IdempotencyError::NoKey { problem: "the key is empty".to_owned() });
     }
     let key = Key::new(idempotency.prefix_for(&cx.env_config.function_name), &raw);
-    let payload = serde_json::to_vec(&event.payload).map_err(IdempotencyError::Payload)?;
-    let payload_hash = hash_hex(&payload);
+    let payload_hash = hash_hex(&canonical_json(&event.payload).map_err(IdempotencyError::Payload)?);
     let token = claim_token(&cx.request_id);
     let now = now_ms();
     let deadline = crate::engine::deadline::invocation_deadline(cx);
@@ -266,7 +270,8 @@ where
         }
         StoredState::Completed { response: None } => Err(IdempotencyError::StoredResponse {
             key,
-            problem: "it was completed without a response (by a batch handler sharing the prefix?)"
+            problem: "it was completed without a response (the response could not be serialized, or a batch \
+                      handler shares the prefix)"
                 .to_owned(),
         }),
         StoredState::Completed { response: Some(json) } => match serde_json::from_str(&json) {
@@ -280,18 +285,24 @@ where
 }
 
 async fn complete<St: Store, K, R: Serialize>(idempotency: &Idempotency<St, K>, held: &Held, response: &R) {
-    let json = match serde_json::to_string(response) {
-        Ok(json) => json,
-        Err(error) => {
-            tracing::error!(key = %held.key, error = %error, "the response cannot be stored: releasing the claim");
-            return release(idempotency, held).await;
-        }
-    };
+    // A response that cannot be serialized still completes the key (with
+    // no response): the effect happened, so a retry must not run it again;
+    // it fails with `StoredResponse` instead.
+    let json = serde_json::to_string(response)
+        .inspect_err(|error| {
+            tracing::error!(
+                key = %held.key,
+                error = %error,
+                "the response cannot be serialized: the key is completed without it, so a retry fails rather than \
+                 running again"
+            );
+        })
+        .ok();
     let completion = Completion {
         key: &held.key,
         token: &held.token,
         payload_hash: &held.payload_hash,
-        response: Some(&json),
+        response: json.as_deref(),
         expires_at_ms: after_ms(now_ms(), idempotency.completed_expiry),
     };
     if let Err(error) = idempotency.store.complete(&[completion]).await {
@@ -313,4 +324,44 @@ async fn release<St: Store, K>(idempotency: &Idempotency<St, K>, held: &Held) {
             "the claim could not be released: Lambda's retry fails until it expires"
         );
     }
+}
+
+/// The event as JSON with every object's keys sorted, so the same event
+/// hashes the same however its maps were ordered (events hold `HashMap`s,
+/// whose order changes from one deserialization to the next).
+fn canonical_json<E: Serialize>(event: &E) -> Result<Vec<u8>, serde_json::Error> {
+    let mut out = Vec::new();
+    write_canonical(&serde_json::to_value(event)?, &mut out)?;
+    Ok(out)
+}
+
+fn write_canonical(value: &serde_json::Value, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+    match value {
+        serde_json::Value::Object(members) => {
+            let mut sorted: Vec<_> = members.iter().collect();
+            sorted.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            out.push(b'{');
+            for (position, (name, member)) in sorted.into_iter().enumerate() {
+                if position > 0 {
+                    out.push(b',');
+                }
+                serde_json::to_writer(&mut *out, name)?;
+                out.push(b':');
+                write_canonical(member, out)?;
+            }
+            out.push(b'}');
+        }
+        serde_json::Value::Array(items) => {
+            out.push(b'[');
+            for (position, item) in items.iter().enumerate() {
+                if position > 0 {
+                    out.push(b',');
+                }
+                write_canonical(item, out)?;
+            }
+            out.push(b']');
+        }
+        scalar => serde_json::to_writer(&mut *out, scalar)?,
+    }
+    Ok(())
 }
