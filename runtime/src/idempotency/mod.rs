@@ -17,8 +17,9 @@
 //!    retried later and replayed then. The same key with a different
 //!    payload fails with an error naming the key, never a silent replay.
 //! 3. After the batch, in one call, the claims of records that succeeded
-//!    (or were dropped as poison) are **completed** and the others are
-//!    **released**, so their retries run.
+//!    are **completed** and the others are **released**, so their retries
+//!    run. A record dropped as poison is released too: it is acknowledged,
+//!    but its effect never happened, so a copy sent again (after a fix) runs.
 //!
 //! A claim expires at the invocation's deadline unless
 //! [`Idempotency::with_in_progress_expiry`] says otherwise, so a claim
