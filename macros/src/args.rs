@@ -6,6 +6,8 @@ use syn::parse::Parser;
 use syn::spanned::Spanned;
 use syn::{LitStr, Path};
 
+use crate::choices::{ALL_FAILED_POLICIES, FIFO_POLICIES, STANDARD_POLICIES, STREAM_POLICIES};
+pub(crate) use crate::choices::{AllFailedArg, FifoPolicyArg, SourceArg, StandardPolicyArg, StreamPolicyArg};
 use crate::errors::Errors;
 
 /// The options, as written.
@@ -18,6 +20,8 @@ pub(crate) struct Args {
     pub(crate) source: Option<SourceArg>,
     /// `fifo_policy = "..."`.
     pub(crate) fifo_policy: Option<(FifoPolicyArg, Span)>,
+    /// `standard_policy = "..."`.
+    pub(crate) standard_policy: Option<(StandardPolicyArg, Span)>,
     /// `stream_policy = "..."`.
     pub(crate) stream_policy: Option<(StreamPolicyArg, Span)>,
     /// `all_failed = "..."`.
@@ -40,69 +44,9 @@ pub(crate) struct Args {
     pub(crate) krate: Option<Path>,
 }
 
-/// The event source a handler serves.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum SourceArg {
-    /// `sqs`: a standard or FIFO queue, told apart by the queue ARN.
-    Sqs,
-    /// `sqs_fifo`: a FIFO queue.
-    SqsFifo,
-    /// `kinesis`: a Kinesis data stream.
-    Kinesis,
-    /// `dynamodb`: a DynamoDB stream.
-    DynamoDb,
-    /// `kafka`: Amazon MSK or self-managed Kafka.
-    Kafka,
-}
-
-impl SourceArg {
-    /// The option that names this source.
-    pub(crate) fn keyword(self) -> &'static str {
-        match self {
-            SourceArg::Sqs => "sqs",
-            SourceArg::SqsFifo => "sqs_fifo",
-            SourceArg::Kinesis => "kinesis",
-            SourceArg::DynamoDb => "dynamodb",
-            SourceArg::Kafka => "kafka",
-        }
-    }
-
-    /// `sqs` or `sqs_fifo`.
-    pub(crate) fn is_sqs(self) -> bool {
-        matches!(self, SourceArg::Sqs | SourceArg::SqsFifo)
-    }
-}
-
-/// `stream_policy = "..."`: what a stream does after a failed record.
-#[derive(Clone, Copy)]
-pub(crate) enum StreamPolicyArg {
-    /// `"checkpoint"`: stop at the first failure and report only it.
-    Checkpoint,
-    /// `"continue"`: handle every record and report every failure.
-    Continue,
-}
-
-/// `fifo_policy = "..."`: what a FIFO queue does after a failed record.
-#[derive(Clone, Copy)]
-pub(crate) enum FifoPolicyArg {
-    /// `"stop_at_first_failure"`: report it and every later record.
-    StopAtFirstFailure,
-    /// `"skip_failed_group"`: skip only the rest of its message group.
-    SkipFailedGroup,
-}
-
-/// `all_failed = "..."`: the response when every record failed.
-#[derive(Clone, Copy)]
-pub(crate) enum AllFailedArg {
-    /// `"error"`: fail the invocation.
-    Error,
-    /// `"report_all"`: report every record for retry.
-    ReportAll,
-}
-
 /// Every option, as the errors list them (and as options.md documents them).
 const ACCEPTED: &str = "`sqs`, `sqs_fifo`, `kinesis`, `dynamodb`, `kafka`, `fifo_policy = \"...\"`, \
-                        `stream_policy = \"...\"`, `all_failed = \"...\"`, `poison_sink = path`, \
+                        `standard_policy = \"...\"`, `stream_policy = \"...\"`, `all_failed = \"...\"`, `poison_sink = path`, \
                         `idempotency = path`, `max_receive_count = N`, `drop_over_budget`, `concurrency = N`, `deadline_margin_ms = N`, \
                         `record_timeout_ms = N`, `crate = \"...\"`";
 
@@ -130,6 +74,7 @@ fn parse_one(meta: &ParseNestedMeta<'_>, args: &mut Args, errors: &mut Errors) -
         "dynamodb" => source(meta, SourceArg::DynamoDb, args, errors),
         "kafka" => source(meta, SourceArg::Kafka, args, errors),
         "fifo_policy" => choice(meta, FIFO_POLICIES, &mut args.fifo_policy, errors),
+        "standard_policy" => choice(meta, STANDARD_POLICIES, &mut args.standard_policy, errors),
         "stream_policy" => choice(meta, STREAM_POLICIES, &mut args.stream_policy, errors),
         "all_failed" => choice(meta, ALL_FAILED_POLICIES, &mut args.all_failed, errors),
         "poison_sink" => function_path(
@@ -160,20 +105,6 @@ fn parse_one(meta: &ParseNestedMeta<'_>, args: &mut Args, errors: &mut Errors) -
         }
     }
 }
-
-/// The values of `fifo_policy`.
-const FIFO_POLICIES: &[(&str, FifoPolicyArg)] = &[
-    ("stop_at_first_failure", FifoPolicyArg::StopAtFirstFailure),
-    ("skip_failed_group", FifoPolicyArg::SkipFailedGroup),
-];
-
-/// The values of `stream_policy`.
-const STREAM_POLICIES: &[(&str, StreamPolicyArg)] =
-    &[("checkpoint", StreamPolicyArg::Checkpoint), ("continue", StreamPolicyArg::Continue)];
-
-/// The values of `all_failed`.
-const ALL_FAILED_POLICIES: &[(&str, AllFailedArg)] =
-    &[("error", AllFailedArg::Error), ("report_all", AllFailedArg::ReportAll)];
 
 /// The option's name, or `""` when its path is not a single identifier.
 fn key_of(meta: &ParseNestedMeta<'_>) -> String {
@@ -214,7 +145,7 @@ fn source(
 }
 
 /// `key = "value"` where the value is one of `choices` (`fifo_policy`,
-/// `stream_policy`, `all_failed`).
+/// `standard_policy`, `stream_policy`, `all_failed`).
 fn choice<T: Copy>(
     meta: &ParseNestedMeta<'_>,
     choices: &[(&str, T)],

@@ -19,6 +19,7 @@
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::missing_docs_in_private_items)]
 
 mod args;
+mod choices;
 mod errors;
 mod expand;
 mod parse;

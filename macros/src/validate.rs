@@ -3,9 +3,13 @@
 use proc_macro2::Span;
 use syn::{FnArg, ReturnType, Type};
 
-use crate::args::{AllFailedArg, Args, FifoPolicyArg, SourceArg, StreamPolicyArg};
+use crate::args::{AllFailedArg, Args, FifoPolicyArg, SourceArg, StandardPolicyArg, StreamPolicyArg};
 use crate::errors::Errors;
 use crate::parse::{RecordFn, is_state_attr};
+
+mod policies;
+
+use self::policies::check_policies;
 
 /// Everything `expand` needs, all checked.
 pub(crate) struct Handler {
@@ -42,6 +46,8 @@ pub(crate) struct Config {
     pub(crate) source: SourceArg,
     /// `fifo_policy` (SQS).
     pub(crate) fifo_policy: FifoPolicyArg,
+    /// `standard_policy` (SQS standard queues).
+    pub(crate) standard_policy: StandardPolicyArg,
     /// `stream_policy` (Kinesis, DynamoDB Streams, Kafka).
     pub(crate) stream_policy: StreamPolicyArg,
     /// `all_failed`.
@@ -96,6 +102,7 @@ fn config(args: &Args, source: SourceArg) -> Config {
     Config {
         source,
         fifo_policy: args.fifo_policy.map_or(FifoPolicyArg::StopAtFirstFailure, |(p, _)| p),
+        standard_policy: args.standard_policy.map_or(StandardPolicyArg::Continue, |(p, _)| p),
         stream_policy: args.stream_policy.map_or(StreamPolicyArg::Checkpoint, |(p, _)| p),
         all_failed: args.all_failed.map_or(AllFailedArg::Error, |(p, _)| p),
         max_receive_count: args.max_receive_count.map(|(max, _)| max),
@@ -233,71 +240,6 @@ fn resolve_source(args: &Args, params: &[Param], errors: &mut Errors, report: bo
         );
     }
     None
-}
-
-/// Checks that each option applies to `source` and that the options agree
-/// with one another.
-fn check_policies(args: &Args, source: SourceArg, errors: &mut Errors) {
-    if let (Some((_, span)), false) = (args.fifo_policy, source.is_sqs()) {
-        errors.at_span(
-            span,
-            format!(
-                "`fifo_policy` applies to SQS FIFO queues, but this handler is for {}; streams use \
-                 `stream_policy = \"checkpoint\" | \"continue\"`",
-                family_name(source)
-            ),
-        );
-    }
-    if let (Some((_, span)), false) = (args.max_receive_count, source.is_sqs()) {
-        errors.at_span(
-            span,
-            format!(
-                "`max_receive_count` counts SQS deliveries (`ApproximateReceiveCount`); {} records have no \
-                 receive count",
-                family_name(source)
-            ),
-        );
-    }
-    match (args.max_receive_count, args.drop_over_budget, &args.poison_sink) {
-        (Some((max, span)), None, None) if source.is_sqs() => errors.at_span(
-            span,
-            format!(
-                "`max_receive_count = {max}` drops messages received more than {max} times, but this handler has no \
-                 `poison_sink` to keep them, so they would be lost: add `poison_sink = my_sink` (an async fn that \
-                 stores them), or `drop_over_budget` to drop them with only a log line"
-            ),
-        ),
-        (None, Some(span), _) => errors.at_span(
-            span,
-            "`drop_over_budget` only applies with `max_receive_count = N` (SQS): add the budget or remove it",
-        ),
-        (Some(_), Some(span), Some(_)) => errors.at_span(
-            span,
-            "`drop_over_budget` drops over-budget messages, but `poison_sink` already keeps them: remove one of \
-             the two",
-        ),
-        _ => {}
-    }
-    let stops_at_first = !matches!(args.fifo_policy, Some((FifoPolicyArg::SkipFailedGroup, _)));
-    if let (Some((n, span)), SourceArg::SqsFifo, true) = (args.concurrency, source, stops_at_first)
-        && n > 1
-    {
-        errors.at_span(
-            span,
-            "`concurrency` above 1 on a FIFO queue needs `fifo_policy = \"skip_failed_group\"`: with \
-             `stop_at_first_failure` a failed record and every later record of the batch are reported for retry, \
-             so a record running beside a failed one would run again even if it succeeded; remove `concurrency`, \
-             or set `fifo_policy = \"skip_failed_group\"` to run message groups side by side (see \
-             book/src/aws-rules.md#fifo-queues-the-suffix-rule)",
-        );
-    }
-    if let (Some((_, span)), true) = (args.stream_policy, source.is_sqs()) {
-        errors.at_span(
-            span,
-            "`stream_policy` applies to Kinesis, DynamoDB Streams and Kafka, but this handler is for SQS; FIFO queues use \
-             `fifo_policy = \"stop_at_first_failure\" | \"skip_failed_group\"`",
-        );
-    }
 }
 
 /// The source a parameter type belongs to, judged by its last path segment.

@@ -16,7 +16,7 @@ pub use crate::plan::BatchPlan;
 pub use crate::policy::AllFailedPolicy;
 pub use crate::policy::Limits;
 pub use crate::response::BatchResponse;
-pub use crate::sqs::{FifoPolicy, QueueKind, Sqs, SqsConfig, SqsRecord};
+pub use crate::sqs::{FifoPolicy, QueueKind, Sqs, SqsConfig, SqsRecord, StandardPolicy};
 pub use crate::stream::{StreamConfig, StreamPolicy};
 
 pub use crate::idempotency::BatchIdempotency;

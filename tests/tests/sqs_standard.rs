@@ -106,3 +106,33 @@ async fn message_group_ids_on_a_standard_queue_do_not_turn_on_fifo_rules() {
     assert_eq!(calls, ids(&["m1", "m2"]));
     assert_eq!(response_ids(report.unwrap()), Ok(ids(&["m1"])));
 }
+
+#[tokio::test]
+async fn stop_at_first_failure_reports_the_failed_record_and_every_later_one_without_calling_them() {
+    use lambda_batch::sqs::StandardPolicy;
+    let event = event([message("m1", "ok"), message("m2", "fail"), message("m3", "ok"), message("m4", "ok")]);
+    let config = SqsConfig::new()
+        .with_standard_policy(StandardPolicy::StopAtFirstFailure)
+        .with_limits(lambda_batch::Limits::new().with_concurrency(8));
+    let (report, calls) = run(&event, config).await;
+    assert_eq!(calls, ids(&["m1", "m2"]), "no record after the failure is called");
+    let report = report.unwrap();
+    assert!(!report.is_fifo(), "the queue is still a standard queue");
+    assert!(matches!(report.records()[2].status(), RecordStatus::Skipped { .. }));
+    assert_eq!(
+        report.counts(),
+        lambda_batch::BatchCounts { succeeded: 1, failed: 1, skipped: 2, ..Default::default() }
+    );
+    assert_eq!(response_ids(report), Ok(ids(&["m2", "m3", "m4"])));
+}
+
+#[tokio::test]
+async fn the_macro_option_standard_policy_stops_at_the_first_failure() {
+    #[lambda_batch::batch_handler(sqs, standard_policy = "stop_at_first_failure")]
+    fn stop_early(body: &str) -> Result<(), String> {
+        if body == "fail" { Err("refused".to_owned()) } else { Ok(()) }
+    }
+    let event = event([message("m1", "fail"), message("m2", "ok")]);
+    let response = stop_early(lambda_batch::LambdaEvent::new(event, lambda_batch_testkit::context())).await;
+    assert_eq!(common::outcome_ids(response), Ok(ids(&["m1", "m2"])));
+}

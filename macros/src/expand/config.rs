@@ -5,7 +5,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::args::{AllFailedArg, FifoPolicyArg, SourceArg, StreamPolicyArg};
+use crate::args::{AllFailedArg, FifoPolicyArg, SourceArg, StandardPolicyArg, StreamPolicyArg};
 use crate::validate::Config;
 
 /// The `CONFIG` constant's type and value, built from `config` with the
@@ -20,7 +20,7 @@ pub(super) fn type_and_value(config: &Config, private: &TokenStream) -> (TokenSt
     (ty, with_limits(config, private, value))
 }
 
-/// `SqsConfig::new().with_queue_kind(..).with_fifo_policy(..).with_all_failed_policy(..)`, then the
+/// `SqsConfig::new().with_queue_kind(..).with_fifo_policy(..).with_standard_policy(..).with_all_failed_policy(..)`, then the
 /// receive budget when one was given.
 fn sqs_config(config: &Config, private: &TokenStream) -> TokenStream {
     let queue = match config.source {
@@ -31,10 +31,14 @@ fn sqs_config(config: &Config, private: &TokenStream) -> TokenStream {
         FifoPolicyArg::StopAtFirstFailure => quote!(#private::FifoPolicy::StopAtFirstFailure),
         FifoPolicyArg::SkipFailedGroup => quote!(#private::FifoPolicy::SkipFailedGroup),
     };
+    let standard_policy = match config.standard_policy {
+        StandardPolicyArg::Continue => quote!(#private::StandardPolicy::Continue),
+        StandardPolicyArg::StopAtFirstFailure => quote!(#private::StandardPolicy::StopAtFirstFailure),
+    };
     let all_failed = all_failed_policy(config, private);
     let budget = config.max_receive_count.map(|max| quote!(.with_max_receive_count(#max)));
     let drop_over_budget = config.drop_over_budget.then(|| quote!(.with_drop_over_budget(true)));
-    quote!(#private::SqsConfig::new().with_queue_kind(#queue).with_fifo_policy(#fifo_policy).with_all_failed_policy(#all_failed) #budget #drop_over_budget)
+    quote!(#private::SqsConfig::new().with_queue_kind(#queue).with_fifo_policy(#fifo_policy).with_standard_policy(#standard_policy).with_all_failed_policy(#all_failed) #budget #drop_over_budget)
 }
 
 /// `StreamConfig::new().with_stream_policy(..).with_all_failed_policy(..)`, for Kinesis, DynamoDB

@@ -29,6 +29,27 @@ pub enum FifoPolicy {
     SkipFailedGroup,
 }
 
+/// What a failure does to later records of a standard (not FIFO) batch.
+///
+/// A standard queue promises no order, so by default every record runs and
+/// only the failed ones are reported. Some handlers still want to stop at
+/// the first failure: the records after it depend on it (a batch written in
+/// order by one producer), or a failure means a dependency is down and the
+/// rest would fail too. [`StopAtFirstFailure`](Self::StopAtFirstFailure)
+/// then reports the failed record and every later one without calling them,
+/// and runs the batch one record at a time. It has no effect on a FIFO
+/// queue, which follows [`FifoPolicy`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StandardPolicy {
+    /// Handle every record and report each failure (the default).
+    #[default]
+    Continue,
+    /// Stop at the first failure: report it and every later record, and call
+    /// no later record; the batch runs one record at a time.
+    StopAtFirstFailure,
+}
+
 /// The settings of an SQS batch handler.
 ///
 /// ```
@@ -43,6 +64,7 @@ pub enum FifoPolicy {
 pub struct SqsConfig {
     queue: QueueKind,
     fifo_policy: FifoPolicy,
+    standard_policy: StandardPolicy,
     all_failed: AllFailedPolicy,
     max_receive_count: Option<u32>,
     drop_over_budget: bool,
@@ -51,11 +73,12 @@ pub struct SqsConfig {
 
 impl SqsConfig {
     /// The defaults: detect FIFO from the ARN, stop at the first FIFO
-    /// failure, fail the invocation when every record failed.
+    /// failure, handle every record of a standard queue, fail the invocation when every record failed.
     pub const fn new() -> Self {
         SqsConfig {
             queue: QueueKind::Detect,
             fifo_policy: FifoPolicy::StopAtFirstFailure,
+            standard_policy: StandardPolicy::Continue,
             all_failed: AllFailedPolicy::Error,
             max_receive_count: None,
             drop_over_budget: false,
@@ -126,6 +149,12 @@ impl SqsConfig {
         self
     }
 
+    /// Sets what a failure does to later records of a standard queue.
+    pub const fn with_standard_policy(mut self, policy: StandardPolicy) -> Self {
+        self.standard_policy = policy;
+        self
+    }
+
     /// Sets what to do when every record failed.
     pub const fn with_all_failed_policy(mut self, policy: AllFailedPolicy) -> Self {
         self.all_failed = policy;
@@ -140,6 +169,11 @@ impl SqsConfig {
     /// The FIFO failure policy.
     pub const fn fifo_policy(&self) -> FifoPolicy {
         self.fifo_policy
+    }
+
+    /// The standard-queue failure policy.
+    pub const fn standard_policy(&self) -> StandardPolicy {
+        self.standard_policy
     }
 
     /// The all-failed policy.

@@ -7,7 +7,10 @@
 //! `#[batch_handler]`, one from [`handler_fn`](crate::handler_fn), or your own.
 //!
 //! Rules kept:
-//! - every record is handled, and failures are reported by `messageId`;
+//! - standard queue: every record is handled, and failures are reported by
+//!   `messageId` ([`StandardPolicy::Continue`]), or a failure stops the later
+//!   records, which are reported without being called
+//!   ([`StandardPolicy::StopAtFirstFailure`]);
 //! - FIFO (an `eventSourceARN` ending in `.fifo`, or [`QueueKind::Fifo`]):
 //!   after a failure, the later records are reported and not called
 //!   ([`FifoPolicy::StopAtFirstFailure`]), or only the later records of the
@@ -25,7 +28,7 @@ use std::borrow::Cow;
 pub use aws_lambda_events::sqs::SqsMessage;
 use serde_json::value::RawValue;
 
-pub use self::config::{FifoPolicy, QueueKind, SqsConfig};
+pub use self::config::{FifoPolicy, QueueKind, SqsConfig, StandardPolicy};
 pub use self::record::SqsRecord;
 use crate::error::BatchError;
 use crate::kind::SourceKind;
@@ -68,7 +71,12 @@ impl Source for Sqs {
         let fifo = config.queue_kind() == QueueKind::Fifo
             || records.iter().find_map(SqsRecord::queue_arn).is_some_and(|arn| arn.ends_with(".fifo"));
         let (source, stop, limits) = match (fifo, config.fifo_policy()) {
-            (false, _) => (Self::KIND, StopRule::Nothing, config.limits()),
+            (false, _) => match config.standard_policy() {
+                StandardPolicy::Continue => (Self::KIND, StopRule::Nothing, config.limits()),
+                StandardPolicy::StopAtFirstFailure => {
+                    (Self::KIND, StopRule::Everything, config.limits().with_concurrency(1))
+                }
+            },
             // Stop-at-first runs one record at a time: a record running
             // beside a failed one could succeed and still have to be reported.
             (true, FifoPolicy::StopAtFirstFailure) => {
