@@ -110,14 +110,58 @@ pub mod stream;
 pub mod validate;
 pub mod wire;
 
-/// The `aws_lambda_events` event types, for hand-written handlers and tests.
+/// The `aws_lambda_events` types a hand-written handler or a test needs:
+/// the events, their records, the responses and their failure entries, so
+/// that `lambda_batch` is the only import (its
+/// [`lambda_runtime`](crate::lambda_runtime) re-export runs the function).
+///
+/// The record types keep their `aws_lambda_events` names where these do not
+/// clash with this crate's own views of a record (`lambda_batch::kinesis::KinesisRecord`,
+/// `lambda_batch::kafka::KafkaRecord`): the Kafka record is
+/// `KafkaEventRecord`, DynamoDB's `EventRecord` and `StreamRecord` are
+/// `DynamoDbEventRecord` and `DynamoDbStreamRecord`.
+///
+/// ```no_run
+/// use lambda_batch::aws_events::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+/// use lambda_batch::lambda_runtime::{self, service_fn};
+/// use lambda_batch::{Error, LambdaEvent};
+///
+/// /// Reports every message whose body is empty.
+/// async fn handler(event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, Error> {
+///     let mut response = SqsBatchResponse::default();
+///     for message in event.payload.records {
+///         if message.body.as_deref().unwrap_or_default().is_empty() {
+///             tracing::warn!(id = ?message.message_id, "empty body");
+///             let mut failure = BatchItemFailure::default();
+///             failure.item_identifier = message.message_id.unwrap_or_default();
+///             response.batch_item_failures.push(failure);
+///         }
+///     }
+///     Ok(response)
+/// }
+///
+/// #[tokio::main]
+/// async fn main() -> Result<(), Error> {
+///     tracing_subscriber::fmt().init();
+///     lambda_runtime::run(service_fn(handler)).await
+/// }
+/// ```
 pub mod aws_events {
-    pub use aws_lambda_events::dynamodb::Event as DynamoDbEvent;
-    pub use aws_lambda_events::kafka::KafkaEvent;
-    pub use aws_lambda_events::kinesis::KinesisEvent;
-    pub use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
-    pub use aws_lambda_events::streams::{DynamoDbEventResponse, KinesisEventResponse};
+    pub use aws_lambda_events::dynamodb::{
+        Event as DynamoDbEvent, EventRecord as DynamoDbEventRecord, StreamRecord as DynamoDbStreamRecord,
+    };
+    pub use aws_lambda_events::kafka::{KafkaEvent, KafkaRecord as KafkaEventRecord};
+    pub use aws_lambda_events::kinesis::{KinesisEvent, KinesisEventRecord};
+    pub use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+    pub use aws_lambda_events::streams::{
+        DynamoDbBatchItemFailure, DynamoDbEventResponse, KinesisBatchItemFailure, KinesisEventResponse,
+    };
 }
+
+/// The `lambda_runtime` crate this version of lambda-batch is built
+/// against (`lambda_batch::lambda_runtime::run(service_fn(..))`), so the
+/// two never disagree on a version.
+pub use lambda_runtime;
 
 #[doc(hidden)]
 pub mod __private;
