@@ -47,6 +47,7 @@ mod source_model;
 mod sqs_event_reading;
 mod sqs_fifo;
 mod sqs_standard;
+mod standard_policy_check;
 mod streams;
 mod structure;
 mod ui;

@@ -9,7 +9,7 @@ use lambda_batch::validate::{BatchView, FifoRule, ResponseCheck};
 use lambda_batch::wire::partition_key;
 use lambda_batch::{OrderingRule, RecordStatus, compare_sequence_numbers};
 
-use super::rules::Rules;
+use super::rules::{HeldBack, Rules};
 use super::view::RecordView;
 use crate::faults::RecordFault;
 use crate::harness::HarnessRun;
@@ -122,11 +122,12 @@ impl Facts {
         }
     }
 
-    /// Without observed calls, a FIFO handler's records behind a failure
-    /// are expected to be reported too.
+    /// Without observed calls, the records a failure holds back (FIFO, or
+    /// a standard queue stopping at the first failure) are expected to be
+    /// reported too.
     fn mark_behind_failures(&mut self, rules: &Rules) {
-        match rules.fifo(self.batch_is_fifo) {
-            Some(FifoPolicy::SkipFailedGroup) => {
+        match rules.held_back(self.batch_is_fifo) {
+            HeldBack::SameGroup => {
                 let mut failed_groups: Vec<Option<String>> = Vec::new();
                 for record in &mut self.records {
                     if failed_groups.contains(&record.key) {
@@ -136,14 +137,14 @@ impl Facts {
                     }
                 }
             }
-            Some(_) => {
+            HeldBack::Everything => {
                 if let Some(first) = self.records.iter().position(|record| record.retry.is_some()) {
                     for record in &mut self.records[first + 1..] {
                         record.retry.get_or_insert(Why::BehindFailure);
                     }
                 }
             }
-            None => {}
+            HeldBack::Nothing => {}
         }
     }
 

@@ -6,7 +6,7 @@ use lambda_batch::OrderingRule;
 use lambda_batch::sqs::FifoPolicy;
 
 use super::facts::Facts;
-use super::rules::Rules;
+use super::rules::{HeldBack, Rules};
 
 /// How to let the checks see a hand-written handler's work.
 pub(crate) const OBSERVE: &str = "wrap each record's work (decoding included) in \
@@ -81,6 +81,13 @@ pub(crate) fn checkpoint(facts: &Facts) -> &'static str {
 
 /// A record of a FIFO group or stream key ran after an earlier one failed.
 pub(crate) fn stop_after_failure(rules: &Rules, facts: &Facts) -> &'static str {
+    let standard_stop = rules.fifo(facts.batch_is_fifo).is_none()
+        && rules.held_back(facts.batch_is_fifo) == HeldBack::Everything;
+    if standard_stop {
+        return "your rules stop at the first failure (`StandardPolicy::StopAtFirstFailure`): report the failed \
+                message and every later message of the batch without running them, or follow `Rules::sqs` if \
+                going on is intended";
+    }
     match (facts.source.ordering(), rules.fifo(facts.batch_is_fifo)) {
         (_, Some(FifoPolicy::SkipFailedGroup)) => {
             "after a failure, run no later message of its group: report the failed message and every later \

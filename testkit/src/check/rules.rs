@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lambda_batch::AllFailedPolicy;
-use lambda_batch::sqs::{FifoPolicy, QueueKind, SqsConfig};
+use lambda_batch::sqs::{FifoPolicy, QueueKind, SqsConfig, StandardPolicy};
 use lambda_batch::stream::{StreamConfig, StreamPolicy};
 
 use super::report::Invariant;
@@ -19,6 +19,19 @@ pub(crate) enum Policy {
     Stream(StreamConfig),
 }
 
+/// Which later SQS records a failure holds back: reported for retry
+/// without being run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HeldBack {
+    /// None: every record runs (a standard queue's default).
+    Nothing,
+    /// Every later record (FIFO stop-at-first, or a standard queue's
+    /// `StandardPolicy::StopAtFirstFailure`).
+    Everything,
+    /// The later records of the failed message's group (FIFO skip-group).
+    SameGroup,
+}
+
 /// What the handler promises, for [`check`](super::check).
 ///
 /// A `#[batch_handler]` passes its `CONFIG` (`check(&run, handler::CONFIG)`).
@@ -27,6 +40,7 @@ pub(crate) enum Policy {
 /// | handler | rules |
 /// |---|---|
 /// | SQS standard: report every failed message | [`Rules::sqs`] |
+/// | SQS standard: stop at the first failure, report it and every later message | `Rules::from(SqsConfig::new().with_standard_policy(StandardPolicy::StopAtFirstFailure))` |
 /// | SQS FIFO: stop at the first failure, report it and every later message | [`Rules::sqs_fifo`] |
 /// | SQS FIFO: skip only the failed message's group | [`Rules::sqs_fifo_per_group`] |
 /// | Kinesis, DynamoDB Streams, Kafka: stop at the first failure (per partition for Kafka) and report it | [`Rules::stream_checkpoint`] |
@@ -181,6 +195,19 @@ impl Rules {
                 Some(config.fifo_policy())
             }
             _ => None,
+        }
+    }
+
+    /// Which later SQS records a failure holds back (nothing for streams,
+    /// whose reported records follow from the checkpoint).
+    pub(crate) fn held_back(&self, batch_is_fifo: bool) -> HeldBack {
+        match (self.policy, self.fifo(batch_is_fifo)) {
+            (_, Some(FifoPolicy::SkipFailedGroup)) => HeldBack::SameGroup,
+            (_, Some(_)) => HeldBack::Everything,
+            (Policy::Sqs(config), None) if config.standard_policy() == StandardPolicy::StopAtFirstFailure => {
+                HeldBack::Everything
+            }
+            _ => HeldBack::Nothing,
         }
     }
 
