@@ -77,10 +77,12 @@
 //! keyed on the request id. See [`idempotency`].
 
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod dynamodb;
 mod engine;
+pub mod envelope;
 mod error;
 mod event;
 mod extract;
