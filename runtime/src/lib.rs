@@ -90,6 +90,7 @@ mod handler;
 mod hash;
 pub mod idempotency;
 mod identify;
+mod inflate;
 mod json;
 pub mod kafka;
 mod kind;

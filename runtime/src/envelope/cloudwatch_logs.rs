@@ -14,15 +14,10 @@ use lambda_runtime::Context;
 use serde::Deserialize;
 
 use crate::extract::{ExtractError, FromRecord};
+use crate::inflate::{MAX_DECOMPRESSED_BYTES, read_capped};
 use crate::kinesis::{Kinesis, KinesisRecord};
 
 const EXTRACTOR: &str = "CloudWatchLogs";
-
-/// The most bytes the gzip data of one record may decompress to: 32 MiB.
-/// A Kinesis record holds at most a few MiB of compressed data and log
-/// batches compress about tenfold; data that expands past this (a
-/// compression bomb) fails its record instead of taking the memory.
-pub const MAX_DECOMPRESSED_BYTES: usize = 32 * 1024 * 1024;
 
 /// CloudWatch Logs subscription data from a Kinesis record: log events, or
 /// the control message CloudWatch Logs sends to check the stream.
@@ -158,7 +153,7 @@ pub(crate) fn parse(compressed: &[u8], limit: usize) -> Result<CloudWatchLogs, S
             &compressed[..compressed.len().min(2)]
         ));
     }
-    let json = super::read_capped(MultiGzDecoder::new(compressed), limit, "the gzip data in `kinesis.data`")?;
+    let json = read_capped(MultiGzDecoder::new(compressed), limit, "the gzip data in `kinesis.data`")?;
     let subscription: Subscription = serde_json::from_slice(&json).map_err(|error| {
         format!("the decompressed `kinesis.data` is not CloudWatch Logs subscription JSON: {error}")
     })?;

@@ -36,32 +36,8 @@ mod eventbridge;
 mod s3;
 mod sns;
 
-pub use self::cloudwatch_logs::{
-    CloudWatchLogs, LogEvent, MAX_DECOMPRESSED_BYTES, SubscriptionData,
-};
+pub use self::cloudwatch_logs::{CloudWatchLogs, LogEvent, SubscriptionData};
+pub use crate::inflate::MAX_DECOMPRESSED_BYTES;
 pub use self::eventbridge::FromEventBridge;
 pub use self::s3::{S3EventRecord, S3Notification, S3TestEvent};
 pub use self::sns::{FromSns, SnsAttribute};
-
-use std::io::Read;
-
-/// Reads `reader` (a decompressor) to its end, failing once it would give
-/// more than `limit` bytes: a small compressed payload that expands without
-/// bound (a "gzip bomb") fails instead of taking the function's memory.
-///
-/// `what` names the data in the message ("the gzip data").
-pub(crate) fn read_capped(reader: impl Read, limit: usize, what: &str) -> Result<Vec<u8>, String> {
-    let mut out = Vec::new();
-    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
-    reader
-        .take(cap)
-        .read_to_end(&mut out)
-        .map_err(|error| format!("{what} does not decompress: {error}"))?;
-    if out.len() > limit {
-        return Err(format!(
-            "{what} decompresses to more than {limit} bytes, the most lambda-batch reads: a corrupt or hostile \
-             payload (a compression bomb), failed rather than read whole"
-        ));
-    }
-    Ok(out)
-}

@@ -25,8 +25,14 @@
 //! ([`EventError::RecordsAndKafkaRecords`](crate::EventError::RecordsAndKafkaRecords),
 //! [`EventError::KafkaRecordUnderOtherPartition`](crate::EventError::KafkaRecordUnderOtherPartition)).
 
+#[cfg(feature = "avro")]
+mod avro;
 mod extract;
+#[cfg(any(feature = "avro", feature = "protobuf"))]
+mod framing;
 pub(crate) mod position;
+#[cfg(feature = "protobuf")]
+mod protobuf;
 mod record;
 
 use std::borrow::Cow;
@@ -34,7 +40,17 @@ use std::borrow::Cow;
 pub use aws_lambda_events::kafka::KafkaRecord as KafkaEventRecord;
 use serde_json::value::RawValue;
 
+#[cfg(feature = "avro")]
+pub use self::avro::{Avro, AvroKey, WriterSchema};
 pub use self::extract::{Headers, Key};
+#[cfg(any(feature = "avro", feature = "protobuf"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "avro", feature = "protobuf"))))]
+pub use self::framing::WireFormat;
+#[cfg(any(feature = "avro", feature = "protobuf"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "avro", feature = "protobuf"))))]
+pub use crate::inflate::MAX_DECOMPRESSED_BYTES;
+#[cfg(feature = "protobuf")]
+pub use self::protobuf::{Protobuf, ProtobufKey};
 pub use self::record::{KafkaHeader, KafkaRecord};
 use crate::error::BatchError;
 use crate::kind::SourceKind;
