@@ -24,7 +24,6 @@ use crate::extract::{ExtractError, FromRecord};
 /// ```
 /// use std::sync::LazyLock;
 /// use apache_avro::Schema;
-use apache_avro::reader::datum::GenericDatumReader;
 /// use lambda_batch::kafka::WriterSchema;
 ///
 /// #[derive(serde::Deserialize)]
@@ -66,7 +65,6 @@ pub trait WriterSchema {
 /// ```
 /// # use std::sync::LazyLock;
 /// # use apache_avro::Schema;
-use apache_avro::reader::datum::GenericDatumReader;
 /// use lambda_batch::batch_handler;
 /// use lambda_batch::kafka::{Avro, WriterSchema};
 ///
@@ -96,7 +94,6 @@ pub struct Avro<T>(pub T);
 /// ```
 /// # use std::sync::LazyLock;
 /// # use apache_avro::Schema;
-use apache_avro::reader::datum::GenericDatumReader;
 /// use lambda_batch::batch_handler;
 /// use lambda_batch::kafka::{Avro, AvroKey, WriterSchema};
 ///
