@@ -116,6 +116,7 @@ mod batch;
 #[cfg(feature = "harness")]
 pub mod check;
 pub mod dynamodb;
+pub mod envelope;
 #[cfg(feature = "harness")]
 pub mod exhaustive;
 #[cfg(feature = "harness")]
