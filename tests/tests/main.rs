@@ -21,6 +21,7 @@ mod deadline;
 mod deadline_absurd;
 mod defects;
 mod duplicate_keys;
+mod envelopes;
 mod exhaustive;
 mod fixtures;
 mod hostile_inputs;

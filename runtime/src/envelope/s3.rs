@@ -127,8 +127,7 @@ impl TryFrom<Notification> for S3Notification {
             })),
             Some(other) => Err(format!("no `Records` array, and its `Event` is `{other}`, not `{TEST_EVENT}`")),
             None => Err(format!(
-                "no `Records` array and no `Event` field (an `{TEST_EVENT}`); through SNS without raw message \
-                 delivery take `FromSns<S3Notification>`, through EventBridge take `FromEventBridge<T>`"
+                "no `Records` array and no `Event` field: neither an event notification nor an `{TEST_EVENT}`"
             )),
         }
     }
@@ -139,7 +138,13 @@ impl<'r> FromRecord<'r, Sqs> for S3Notification {
     fn from_record(record: &'r SqsRecord<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {
         let body = record.body_text().map_err(|message| ExtractError::new(EXTRACTOR, message))?;
         serde_json::from_str(body).map_err(|error| {
-            ExtractError::new(EXTRACTOR, format_args!("the body is not an S3 event notification: {error}"))
+            ExtractError::new(
+                EXTRACTOR,
+                format_args!(
+                    "the body is not an S3 event notification: {error} (through SNS without raw message delivery, \
+                     take `FromSns<S3Notification>`; through EventBridge, `FromEventBridge<T>`)"
+                ),
+            )
         })
     }
 }
