@@ -21,6 +21,7 @@ mod deadline;
 mod deadline_absurd;
 mod defects;
 mod duplicate_keys;
+mod envelope_properties;
 mod envelopes;
 mod exhaustive;
 mod fixtures;
