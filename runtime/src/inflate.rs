@@ -15,10 +15,7 @@ pub const MAX_DECOMPRESSED_BYTES: usize = 32 * 1024 * 1024;
 pub(crate) fn read_capped(reader: impl Read, limit: usize, what: &str) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
-    reader
-        .take(cap)
-        .read_to_end(&mut out)
-        .map_err(|error| format!("{what} does not decompress: {error}"))?;
+    reader.take(cap).read_to_end(&mut out).map_err(|error| format!("{what} does not decompress: {error}"))?;
     if out.len() > limit {
         return Err(format!(
             "{what} decompresses to more than {limit} bytes, the most lambda-batch reads: a corrupt or hostile \

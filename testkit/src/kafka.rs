@@ -57,7 +57,8 @@ mod formats {
     /// The Confluent schema id the strategies use.
     pub const CONFLUENT_SCHEMA_ID: u32 = 100_042;
     /// The AWS Glue schema version id the strategies use.
-    pub const GLUE_SCHEMA_VERSION_ID: [u8; 16] = *b"\x6b\x0f\x1e\x2a\x39\x4d\x4e\x5f\x8a\x9b\xac\xbd\xce\xdf\xe0\xf1";
+    pub const GLUE_SCHEMA_VERSION_ID: [u8; 16] =
+        *b"\x6b\x0f\x1e\x2a\x39\x4d\x4e\x5f\x8a\x9b\xac\xbd\xce\xdf\xe0\xf1";
 
     /// The formats the strategies draw from: plain, Confluent, Glue, and
     /// Glue with zlib.
@@ -142,7 +143,9 @@ mod formats {
         schema: &apache_avro::Schema,
         format: WireFormat,
     ) -> Result<Vec<u8>, apache_avro::Error> {
-        let datum = apache_avro::writer::datum::GenericDatumWriter::builder(schema).build()?.write_ser_to_vec(value)?;
+        let datum = apache_avro::writer::datum::GenericDatumWriter::builder(schema)
+            .build()?
+            .write_ser_to_vec(value)?;
         Ok(frame(format, &datum, None))
     }
 

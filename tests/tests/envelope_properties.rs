@@ -80,7 +80,10 @@ fn sns_envelopes_hold_under_the_strategy_and_reading_the_body_raw_is_caught() {
             check(&run(from_sns, &batch, &faults), from_sns::CONFIG)
         })
         .unwrap();
-    assert_caught(every_record_handled(sqs_batch(sns_body(orders()), 1..6), from_sns_read_as_raw), "raw SNS body");
+    assert_caught(
+        every_record_handled(sqs_batch(sns_body(orders()), 1..6), from_sns_read_as_raw),
+        "raw SNS body",
+    );
 }
 
 #[batch_handler(sqs, all_failed = "report_all")]
@@ -97,7 +100,8 @@ async fn from_eventbridge_whole_event(Json(order): Json<Order>) -> Result<(), St
 #[test]
 fn eventbridge_envelopes_hold_and_reading_the_whole_event_is_caught() {
     every_record_handled(sqs_batch(eventbridge_body(orders()), 1..6), from_eventbridge).unwrap();
-    let whole = every_record_handled(sqs_batch(eventbridge_body(orders()), 1..6), from_eventbridge_whole_event);
+    let whole =
+        every_record_handled(sqs_batch(eventbridge_body(orders()), 1..6), from_eventbridge_whole_event);
     assert_caught(whole, "the whole EventBridge event read as detail");
 }
 
@@ -126,7 +130,10 @@ async fn from_s3_without_test_event(notification: S3Notification) -> Result<(), 
 fn s3_envelopes_hold_and_failing_on_the_test_event_is_caught() {
     let keys = "[a-z]{1,6}( [a-z]{1,6})?/[a-z]{1,6}\\.csv";
     every_record_handled(sqs_batch(s3_body(keys), 1..6), from_s3).unwrap();
-    assert_caught(every_record_handled(sqs_batch(s3_body(keys), 1..6), from_s3_without_test_event), "S3 test event");
+    assert_caught(
+        every_record_handled(sqs_batch(s3_body(keys), 1..6), from_s3_without_test_event),
+        "S3 test event",
+    );
 }
 
 #[derive(Deserialize)]
@@ -135,8 +142,9 @@ struct LogLine {
 }
 
 fn log_lines() -> impl Strategy<Value = Vec<String>> {
-    proptest::collection::vec(prop_oneof![Just("INFO"), Just("ERROR")], 1..4)
-        .prop_map(|levels| levels.into_iter().map(|level| format!(r#"{{"level":"{level}","msg":"m"}}"#)).collect())
+    proptest::collection::vec(prop_oneof![Just("INFO"), Just("ERROR")], 1..4).prop_map(|levels| {
+        levels.into_iter().map(|level| format!(r#"{{"level":"{level}","msg":"m"}}"#)).collect()
+    })
 }
 
 #[batch_handler(kinesis, all_failed = "report_all")]
@@ -185,7 +193,8 @@ static ORDER_SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     .unwrap()
 });
 static USER_SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
-    Schema::parse_str(r#"{"type": "record", "name": "UserId", "fields": [{"name": "id", "type": "long"}]}"#).unwrap()
+    Schema::parse_str(r#"{"type": "record", "name": "UserId", "fields": [{"name": "id", "type": "long"}]}"#)
+        .unwrap()
 });
 
 impl WriterSchema for Order {
@@ -209,7 +218,9 @@ async fn from_avro(Avro(order): Avro<Order>, AvroKey(user): AvroKey<UserId>) -> 
 #[batch_handler(kafka, all_failed = "report_all")]
 async fn from_avro_assuming_confluent(value: &[u8]) -> Result<(), String> {
     let mut datum = value.get(5..).ok_or("shorter than a Confluent prefix")?;
-    let reader = apache_avro::reader::datum::GenericDatumReader::builder(&ORDER_SCHEMA).build().map_err(|e| e.to_string())?;
+    let reader = apache_avro::reader::datum::GenericDatumReader::builder(&ORDER_SCHEMA)
+        .build()
+        .map_err(|e| e.to_string())?;
     let value = reader.read_value(&mut datum).map_err(|e| e.to_string())?;
     let order: Order = apache_avro::from_value(&value).map_err(|e| e.to_string())?;
     if order.item.is_empty() || !datum.is_empty() { Err("bad order".to_owned()) } else { Ok(()) }
@@ -220,7 +231,10 @@ fn avro_values_and_keys_hold_in_every_wire_format_and_assuming_one_is_caught() {
     let keys = avro_value((0i64..100).prop_map(|id| UserId { id }), &USER_SCHEMA).prop_map(Some);
     let batches = || kafka_keyed_batch(keys.clone(), avro_value(orders(), &ORDER_SCHEMA), 1..6, 1..=2);
     every_record_handled(batches(), from_avro).unwrap();
-    assert_caught(every_record_handled(batches(), from_avro_assuming_confluent), "Avro read as Confluent always");
+    assert_caught(
+        every_record_handled(batches(), from_avro_assuming_confluent),
+        "Avro read as Confluent always",
+    );
 }
 
 #[derive(Clone, PartialEq, prost::Message)]
@@ -233,7 +247,11 @@ struct Click {
 
 #[batch_handler(kafka, all_failed = "report_all")]
 async fn from_protobuf(Protobuf(click): Protobuf<Click>) -> Result<(), String> {
-    if click.page.starts_with('/') { Ok(()) } else { Err(format!("a page that is no path: {:?}", click.page)) }
+    if click.page.starts_with('/') {
+        Ok(())
+    } else {
+        Err(format!("a page that is no path: {:?}", click.page))
+    }
 }
 
 /// Defect: decodes the value as a plain message, prefix and all.
@@ -248,5 +266,8 @@ fn protobuf_values_hold_in_every_wire_format_and_ignoring_prefixes_is_caught() {
     let clicks = ("/[a-z]{0,6}", any::<i64>()).prop_map(|(page, millis)| Click { page, millis });
     let batches = || kafka_batch(protobuf_value(clicks.clone()), 1..6, 1..=2);
     every_record_handled(batches(), from_protobuf).unwrap();
-    assert_caught(every_record_handled(batches(), from_protobuf_ignoring_prefixes), "Protobuf prefixes ignored");
+    assert_caught(
+        every_record_handled(batches(), from_protobuf_ignoring_prefixes),
+        "Protobuf prefixes ignored",
+    );
 }

@@ -25,7 +25,8 @@ const S3_IN_SQS: &str = include_str!("../fixtures/envelopes/s3-in-sqs.json");
 // with Kinesis Data Streams" example
 // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/SubscriptionFilters.html),
 // each gzip-compressed and base64-encoded in `kinesis.data`.
-const CLOUDWATCH_LOGS_IN_KINESIS: &str = include_str!("../fixtures/envelopes/cloudwatch-logs-in-kinesis.json");
+const CLOUDWATCH_LOGS_IN_KINESIS: &str =
+    include_str!("../fixtures/envelopes/cloudwatch-logs-in-kinesis.json");
 
 #[derive(Debug, PartialEq, Deserialize)]
 struct Order {
@@ -48,7 +49,8 @@ fn kinesis<T: for<'r> FromRecord<'r, Kinesis>>(event: &str) -> Vec<Result<T, Ext
 }
 
 fn sqs_event(bodies: &[&str]) -> String {
-    let records = bodies.iter().enumerate().map(|(i, body)| lambda_batch_testkit::sqs::message(&format!("m{i}"), body));
+    let records =
+        bodies.iter().enumerate().map(|(i, body)| lambda_batch_testkit::sqs::message(&format!("m{i}"), body));
     lambda_batch_testkit::sqs::event_json(records)
 }
 
@@ -76,8 +78,13 @@ fn a_body_that_is_not_an_sns_notification_says_why() {
     let confirmation = r#"{"Type":"SubscriptionConfirmation","MessageId":"1","TopicArn":"arn:aws:sns:us-west-2:123456789012:MyTopic","Message":"You have chosen to subscribe","SubscribeURL":"https://sns.example/confirm"}"#;
     let bad_message = lambda_batch_testkit::envelope::sns_notification("n-1", "not json", None);
     let event = sqs_event(&["plain text", confirmation, &bad_message, r#"{"Message": 3}"#]);
-    let errors: Vec<String> = sqs::<FromSns<Order>>(&event).into_iter().map(|r| r.unwrap_err().to_string()).collect();
-    assert!(errors[0].starts_with("the body is not an SNS notification: it is not a JSON object"), "{}", errors[0]);
+    let errors: Vec<String> =
+        sqs::<FromSns<Order>>(&event).into_iter().map(|r| r.unwrap_err().to_string()).collect();
+    assert!(
+        errors[0].starts_with("the body is not an SNS notification: it is not a JSON object"),
+        "{}",
+        errors[0]
+    );
     assert!(errors[1].contains("`SubscriptionConfirmation`, not a `Notification`"), "{}", errors[1]);
     assert!(errors[2].contains("`Message` is not valid JSON for `"), "{}", errors[2]);
     assert!(errors[3].starts_with("the body is not an SNS notification"), "{}", errors[3]);
@@ -108,17 +115,30 @@ fn a_body_that_is_not_an_eventbridge_event_says_what_is_missing() {
     let no_type = r#"{"source":"com.example.shop","detail":{}}"#;
     let wrong_detail = r#"{"detail-type":"Order Placed","source":"shop","detail":{"state":1}}"#;
     let event = sqs_event(&[no_detail, no_type, wrong_detail]);
-    let errors: Vec<String> =
-        sqs::<FromEventBridge<InstanceState>>(&event).into_iter().map(|r| r.unwrap_err().to_string()).collect();
-    assert!(errors[0].contains("not an EventBridge event: no `detail` field (does the rule use an input transformer"));
+    let errors: Vec<String> = sqs::<FromEventBridge<InstanceState>>(&event)
+        .into_iter()
+        .map(|r| r.unwrap_err().to_string())
+        .collect();
+    assert!(
+        errors[0]
+            .contains("not an EventBridge event: no `detail` field (does the rule use an input transformer")
+    );
     assert!(errors[1].contains("no `detail-type` field"), "{}", errors[1]);
     assert!(errors[2].contains("`detail` (Order Placed from shop) is not valid JSON for"), "{}", errors[2]);
 }
 
 #[test]
 fn eventbridge_events_are_read_from_kinesis_too() {
-    let body = lambda_batch_testkit::envelope::eventbridge_event("Order Placed", "shop", serde_json::json!({"id": 1, "item": "pen"}));
-    let record = lambda_batch_testkit::kinesis::record(&lambda_batch_testkit::kinesis::sequence_number(1), "k", body.as_bytes());
+    let body = lambda_batch_testkit::envelope::eventbridge_event(
+        "Order Placed",
+        "shop",
+        serde_json::json!({"id": 1, "item": "pen"}),
+    );
+    let record = lambda_batch_testkit::kinesis::record(
+        &lambda_batch_testkit::kinesis::sequence_number(1),
+        "k",
+        body.as_bytes(),
+    );
     let event = lambda_batch_testkit::kinesis::event_json([record]);
     let event = kinesis::<FromEventBridge<Order>>(&event).remove(0).unwrap();
     assert_eq!((event.detail.id, event.detail_type.as_str()), (1, "Order Placed"));
@@ -128,7 +148,9 @@ fn eventbridge_events_are_read_from_kinesis_too() {
 fn s3_notifications_give_records_the_test_event_and_the_sns_chain() {
     let found = sqs::<S3Notification>(S3_IN_SQS);
     match found[0].as_ref().unwrap() {
-        S3Notification::Test(test) => assert_eq!((test.event.as_str(), test.bucket.as_str()), ("s3:TestEvent", "amzn-s3-demo-bucket")),
+        S3Notification::Test(test) => {
+            assert_eq!((test.event.as_str(), test.bucket.as_str()), ("s3:TestEvent", "amzn-s3-demo-bucket"))
+        }
         other => panic!("the test event read as {other:?}"),
     }
     let S3Notification::Records(records) = found[1].as_ref().unwrap() else { panic!("no records") };
@@ -144,13 +166,22 @@ fn s3_notifications_give_records_the_test_event_and_the_sns_chain() {
 fn a_body_that_is_not_an_s3_notification_says_why() {
     let other_event = r#"{"Service":"Amazon S3","Event":"s3:Other"}"#;
     let event = sqs_event(&["{}", other_event]);
-    let errors: Vec<String> = sqs::<S3Notification>(&event).into_iter().map(|r| r.unwrap_err().to_string()).collect();
-    assert!(errors[0].starts_with("the body is not an S3 event notification: no `Records` array and no `Event`"), "{}", errors[0]);
+    let errors: Vec<String> =
+        sqs::<S3Notification>(&event).into_iter().map(|r| r.unwrap_err().to_string()).collect();
+    assert!(
+        errors[0].starts_with("the body is not an S3 event notification: no `Records` array and no `Event`"),
+        "{}",
+        errors[0]
+    );
     assert!(errors[1].contains("its `Event` is `s3:Other`, not `s3:TestEvent`"), "{}", errors[1]);
     // Through SNS the error names the chain.
     let sns = lambda_batch_testkit::envelope::sns_notification("n", "{}", None);
     let error = sqs::<FromSns<S3Notification>>(&sqs_event(&[&sns])).remove(0).unwrap_err().to_string();
-    assert!(error.contains("`Message` is not valid JSON for `") && error.contains("S3Notification`: no `Records`"), "{error}");
+    assert!(
+        error.contains("`Message` is not valid JSON for `")
+            && error.contains("S3Notification`: no `Records`"),
+        "{error}"
+    );
     assert!(errors[0].contains("through SNS without raw message delivery, take `FromSns<S3Notification>`"));
 }
 
@@ -170,7 +201,11 @@ fn cloudwatch_logs_give_the_control_message_and_the_log_events() {
 
 fn kinesis_event(data: &[&[u8]]) -> String {
     let records = data.iter().enumerate().map(|(i, data)| {
-        lambda_batch_testkit::kinesis::record(&lambda_batch_testkit::kinesis::sequence_number(i as u64), "k", data)
+        lambda_batch_testkit::kinesis::record(
+            &lambda_batch_testkit::kinesis::sequence_number(i as u64),
+            "k",
+            data,
+        )
     });
     lambda_batch_testkit::kinesis::event_json(records)
 }
@@ -186,7 +221,8 @@ fn data_that_is_not_cloudwatch_logs_says_why() {
         &gzip(br#"{"messageType":"OTHER"}"#),
         &truncated[..truncated.len() / 2],
     ]);
-    let errors: Vec<String> = kinesis::<CloudWatchLogs>(&event).into_iter().map(|r| r.unwrap_err().to_string()).collect();
+    let errors: Vec<String> =
+        kinesis::<CloudWatchLogs>(&event).into_iter().map(|r| r.unwrap_err().to_string()).collect();
     assert!(errors[0].contains("it is not gzip (it starts with [7b, 22]"), "{}", errors[0]);
     assert!(errors[1].contains("is not CloudWatch Logs subscription JSON"), "{}", errors[1]);
     assert!(errors[2].contains("no `messageType` field"), "{}", errors[2]);
@@ -204,7 +240,10 @@ fn a_gzip_bomb_fails_its_record_without_reading_it_whole() {
     let bomb = gzip(&json);
     assert!(bomb.len() < 200 * 1024, "the bomb is small: {}", bomb.len());
     let error = kinesis::<CloudWatchLogs>(&kinesis_event(&[&bomb])).remove(0).unwrap_err().to_string();
-    assert!(error.contains("decompresses to more than 33554432 bytes") && error.contains("compression bomb"), "{error}");
+    assert!(
+        error.contains("decompresses to more than 33554432 bytes") && error.contains("compression bomb"),
+        "{error}"
+    );
 }
 
 #[batch_handler(sqs, all_failed = "report_all")]
@@ -217,5 +256,8 @@ async fn a_body_that_is_not_the_envelope_fails_that_record_alone() {
     let event = BatchEvent::from_json(SNS_IN_SQS).unwrap();
     let response = orders_from_sns(LambdaEvent::new(event, lambda_batch_testkit::context())).await.unwrap();
     let json = serde_json::to_value(response).unwrap();
-    assert_eq!(json, serde_json::json!({"batchItemFailures": [{"itemIdentifier": "0b1c2d3e-aaaa-4bbb-8ccc-0123456789ab"}]}));
+    assert_eq!(
+        json,
+        serde_json::json!({"batchItemFailures": [{"itemIdentifier": "0b1c2d3e-aaaa-4bbb-8ccc-0123456789ab"}]})
+    );
 }

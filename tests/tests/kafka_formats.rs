@@ -75,7 +75,9 @@ struct Counter {
     count: i64,
 }
 
-fn extract<T: for<'r> FromRecord<'r, Kafka>>(records: Vec<serde_json::Value>) -> Vec<Result<T, ExtractError>> {
+fn extract<T: for<'r> FromRecord<'r, Kafka>>(
+    records: Vec<serde_json::Value>,
+) -> Vec<Result<T, ExtractError>> {
     let event = lambda_batch_testkit::kafka::event(records);
     let records = Kafka::read_records(&event).unwrap();
     let cx = lambda_batch_testkit::context();
@@ -83,7 +85,11 @@ fn extract<T: for<'r> FromRecord<'r, Kafka>>(records: Vec<serde_json::Value>) ->
 }
 
 fn values(values: &[&[u8]]) -> Vec<serde_json::Value> {
-    values.iter().enumerate().map(|(i, value)| record("orders", 0, i as u64, Some(b"k"), Some(value))).collect()
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, value)| record("orders", 0, i as u64, Some(b"k"), Some(value)))
+        .collect()
 }
 
 fn order(note: Option<&str>) -> Order {
@@ -93,8 +99,10 @@ fn order(note: Option<&str>) -> Order {
 #[test]
 fn avro_values_decode_plain_and_behind_every_prefix() {
     for note in [None, Some("gift")] {
-        let encoded: Vec<Vec<u8>> =
-            every_wire_format().iter().map(|format| avro_bytes(&order(note), Order::writer_schema(), *format).unwrap()).collect();
+        let encoded: Vec<Vec<u8>> = every_wire_format()
+            .iter()
+            .map(|format| avro_bytes(&order(note), Order::writer_schema(), *format).unwrap())
+            .collect();
         // Without a note, the plain datum starts with 0x00 (the union's null
         // branch) and is still read as plain.
         assert_eq!(encoded[0][0] == 0, note.is_none());
@@ -109,7 +117,8 @@ fn avro_values_decode_plain_and_behind_every_prefix() {
 fn avro_keys_decode_like_values() {
     let format = WireFormat::Confluent { schema_id: 9 };
     let key = avro_bytes(&order(Some("key")), Order::writer_schema(), format).unwrap();
-    let records = vec![record("orders", 0, 1, Some(&key), Some(b"v")), record("orders", 0, 2, None, Some(b"v"))];
+    let records =
+        vec![record("orders", 0, 1, Some(&key), Some(b"v")), record("orders", 0, 2, None, Some(b"v"))];
     let mut decoded = extract::<AvroKey<Order>>(records);
     assert_eq!(decoded.remove(0).unwrap().0, order(Some("key")));
     assert_eq!(decoded.remove(0).unwrap_err().to_string(), "the record has no `key` to decode as Avro");
@@ -125,12 +134,23 @@ fn broken_avro_values_fail_with_the_prefix_and_the_reason() {
     let mut bad_magic = confluent.clone();
     bad_magic[0] = 0x01;
     let glue_bad_compression = [&[0x03, 0x07][..], &[0u8; 16], b"\x02\x0ao-1\x06"].concat();
-    let decoded = extract::<Avro<Order>>(values(&[truncated, &wrong_schema, &bad_magic, &glue_bad_compression, b""]));
+    let decoded =
+        extract::<Avro<Order>>(values(&[truncated, &wrong_schema, &bad_magic, &glue_bad_compression, b""]));
     let errors: Vec<String> = decoded.into_iter().map(|result| result.unwrap_err().to_string()).collect();
-    assert!(errors[0].starts_with("the value has a Confluent prefix (schema id 7), but what follows is not an Avro datum of `"), "{}", errors[0]);
+    assert!(
+        errors[0].starts_with(
+            "the value has a Confluent prefix (schema id 7), but what follows is not an Avro datum of `"
+        ),
+        "{}",
+        errors[0]
+    );
     assert!(errors[1].contains("Confluent prefix (schema id 8)"), "{}", errors[1]);
     assert!(errors[2].starts_with("the value is not an Avro datum of `"), "{}", errors[2]);
-    assert!(errors[3].contains("its compression byte is 0x07, neither 0x00 (none) nor 0x05 (zlib)"), "{}", errors[3]);
+    assert!(
+        errors[3].contains("its compression byte is 0x07, neither 0x00 (none) nor 0x05 (zlib)"),
+        "{}",
+        errors[3]
+    );
     assert!(errors[4].starts_with("the value is not an Avro datum of `"), "{}", errors[4]);
 }
 
@@ -139,7 +159,10 @@ fn an_avro_datum_with_bytes_left_over_is_from_another_schema() {
     let mut datum = avro_bytes(&order(Some("gift")), Order::writer_schema(), WireFormat::Plain).unwrap();
     datum.extend_from_slice(b"\x02\x04");
     let error = extract::<Avro<Order>>(values(&[&datum])).remove(0).unwrap_err().to_string();
-    assert!(error.contains("2 bytes are left after the datum: it was written with another schema"), "{error}");
+    assert!(
+        error.contains("2 bytes are left after the datum: it was written with another schema"),
+        "{error}"
+    );
 }
 
 fn click() -> Click {
@@ -148,8 +171,13 @@ fn click() -> Click {
 
 #[test]
 fn protobuf_values_decode_plain_and_behind_every_prefix() {
-    let encoded: Vec<Vec<u8>> = every_wire_format().iter().map(|format| protobuf_bytes(&click(), *format)).collect();
-    assert_eq!(&encoded[1][..6], &[0, 0, 1, 0x86, 0xca, 0], "Confluent: magic byte, schema id, message indexes [0]");
+    let encoded: Vec<Vec<u8>> =
+        every_wire_format().iter().map(|format| protobuf_bytes(&click(), *format)).collect();
+    assert_eq!(
+        &encoded[1][..6],
+        &[0, 0, 1, 0x86, 0xca, 0],
+        "Confluent: magic byte, schema id, message indexes [0]"
+    );
     let decoded = extract::<Protobuf<Click>>(values(&encoded.iter().map(Vec::as_slice).collect::<Vec<_>>()));
     for (format, result) in every_wire_format().iter().zip(decoded) {
         assert_eq!(result.unwrap().0, click(), "{format}");
@@ -168,8 +196,10 @@ fn protobuf_message_indexes_other_than_the_first_are_skipped() {
 
 #[test]
 fn protobuf_keys_decode_like_values() {
-    let key = protobuf_bytes(&Counter { count: 42 }, WireFormat::Glue { schema_version_id: [1; 16], zlib: false });
-    let records = vec![record("orders", 0, 1, Some(&key), Some(b"v")), record("orders", 0, 2, None, Some(b"v"))];
+    let key =
+        protobuf_bytes(&Counter { count: 42 }, WireFormat::Glue { schema_version_id: [1; 16], zlib: false });
+    let records =
+        vec![record("orders", 0, 1, Some(&key), Some(b"v")), record("orders", 0, 2, None, Some(b"v"))];
     let mut decoded = extract::<ProtobufKey<Counter>>(records);
     assert_eq!(decoded.remove(0).unwrap().0.count, 42);
     assert_eq!(decoded.remove(0).unwrap_err().to_string(), "the record has no `key` to decode as Protobuf");
@@ -184,20 +214,47 @@ fn broken_protobuf_values_fail_with_the_prefix_and_the_reason() {
     bad_magic[0] = 0x01;
     let glue_zlib = protobuf_bytes(&click(), WireFormat::Glue { schema_version_id: [2; 16], zlib: true });
     let corrupt_zlib = [&glue_zlib[..18], b"not zlib data"].concat();
-    let decoded =
-        extract::<Protobuf<Click>>(values(&[truncated, &wrong_schema, &bad_magic, &corrupt_zlib, &confluent[..3]]));
+    let decoded = extract::<Protobuf<Click>>(values(&[
+        truncated,
+        &wrong_schema,
+        &bad_magic,
+        &corrupt_zlib,
+        &confluent[..3],
+    ]));
     let errors: Vec<String> = decoded.into_iter().map(|result| result.unwrap_err().to_string()).collect();
-    assert!(errors[0].starts_with("the value (a Confluent prefix (schema id 5)) is not a Protobuf message of `"), "{}", errors[0]);
-    assert!(errors[1].contains("(a Confluent prefix (schema id 6)) is not a Protobuf message"), "{}", errors[1]);
-    assert!(errors[2].starts_with("the value (no schema registry prefix) is not a Protobuf message of `"), "{}", errors[2]);
-    assert!(errors[3].contains("the zlib data of the value (AWS Glue compression byte 0x05) does not decompress"), "{}", errors[3]);
+    assert!(
+        errors[0].starts_with("the value (a Confluent prefix (schema id 5)) is not a Protobuf message of `"),
+        "{}",
+        errors[0]
+    );
+    assert!(
+        errors[1].contains("(a Confluent prefix (schema id 6)) is not a Protobuf message"),
+        "{}",
+        errors[1]
+    );
+    assert!(
+        errors[2].starts_with("the value (no schema registry prefix) is not a Protobuf message of `"),
+        "{}",
+        errors[2]
+    );
+    assert!(
+        errors[3].contains("the zlib data of the value (AWS Glue compression byte 0x05) does not decompress"),
+        "{}",
+        errors[3]
+    );
     assert!(errors[4].contains("starts with the Confluent magic byte 0x00 but has 3 bytes"), "{}", errors[4]);
 }
 
 #[test]
 fn wire_formats_name_themselves() {
-    let glue = WireFormat::Glue { schema_version_id: *b"\x6b\x0f\x1e\x2a\x39\x4d\x4e\x5f\x8a\x9b\xac\xbd\xce\xdf\xe0\xf1", zlib: true };
-    assert_eq!(glue.to_string(), "an AWS Glue prefix (schema version 6b0f1e2a-394d-4e5f-8a9b-acbdcedfe0f1, zlib-compressed)");
+    let glue = WireFormat::Glue {
+        schema_version_id: *b"\x6b\x0f\x1e\x2a\x39\x4d\x4e\x5f\x8a\x9b\xac\xbd\xce\xdf\xe0\xf1",
+        zlib: true,
+    };
+    assert_eq!(
+        glue.to_string(),
+        "an AWS Glue prefix (schema version 6b0f1e2a-394d-4e5f-8a9b-acbdcedfe0f1, zlib-compressed)"
+    );
     assert_eq!(WireFormat::detect(&[0x03, 0x05]), WireFormat::Plain, "too short for a Glue header");
 }
 

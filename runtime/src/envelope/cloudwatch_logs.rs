@@ -164,9 +164,11 @@ pub(crate) fn parse(compressed: &[u8], limit: usize) -> Result<CloudWatchLogs, S
             "the CloudWatch Logs subscription data has `messageType` `{other}`, neither `DATA_MESSAGE` nor \
              `CONTROL_MESSAGE`"
         )),
-        None => Err("the decompressed `kinesis.data` is not CloudWatch Logs subscription JSON: no `messageType` \
+        None => {
+            Err("the decompressed `kinesis.data` is not CloudWatch Logs subscription JSON: no `messageType` \
                      field"
-            .to_owned()),
+                .to_owned())
+        }
     }
 }
 

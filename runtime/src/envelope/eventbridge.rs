@@ -132,9 +132,12 @@ const TRANSFORMER_HINT: &str = "does the rule use an input transformer? then tak
 /// and parses its `detail` as `T`.
 fn parse<'a, T: Deserialize<'a>>(text: &'a str, what: &str) -> Result<FromEventBridge<T>, String> {
     let event: Event<'a> = serde_json::from_str(text).map_err(|error| {
-        format!("{what} is not an EventBridge event: it is not a JSON object of one ({error}; {TRANSFORMER_HINT})")
+        format!(
+            "{what} is not an EventBridge event: it is not a JSON object of one ({error}; {TRANSFORMER_HINT})"
+        )
     })?;
-    let missing = |field: &str| format!("{what} is not an EventBridge event: no `{field}` field ({TRANSFORMER_HINT})");
+    let missing =
+        |field: &str| format!("{what} is not an EventBridge event: no `{field}` field ({TRANSFORMER_HINT})");
     let detail = event.detail.ok_or_else(|| missing("detail"))?;
     let detail_type = event.detail_type.ok_or_else(|| missing("detail-type"))?;
     let source = event.source.ok_or_else(|| missing("source"))?;
@@ -171,7 +174,9 @@ impl<'r, T: Deserialize<'r>> FromRecord<'r, Kinesis> for FromEventBridge<T> {
         let text = std::str::from_utf8(data).map_err(|error| {
             ExtractError::new(
                 EXTRACTOR,
-                format_args!("the decoded `kinesis.data` is not an EventBridge event: it is not UTF-8 ({error})"),
+                format_args!(
+                    "the decoded `kinesis.data` is not an EventBridge event: it is not UTF-8 ({error})"
+                ),
             )
         })?;
         parse(text, "the decoded `kinesis.data`").map_err(|message| ExtractError::new(EXTRACTOR, message))

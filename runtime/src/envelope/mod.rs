@@ -37,7 +37,7 @@ mod s3;
 mod sns;
 
 pub use self::cloudwatch_logs::{CloudWatchLogs, LogEvent, SubscriptionData};
-pub use crate::inflate::MAX_DECOMPRESSED_BYTES;
 pub use self::eventbridge::FromEventBridge;
 pub use self::s3::{S3EventRecord, S3Notification, S3TestEvent};
 pub use self::sns::{FromSns, SnsAttribute};
+pub use crate::inflate::MAX_DECOMPRESSED_BYTES;

@@ -125,7 +125,9 @@ impl TryFrom<Notification> for S3Notification {
                 request_id: notification.request_id.unwrap_or_default(),
                 host_id: notification.host_id.unwrap_or_default(),
             })),
-            Some(other) => Err(format!("no `Records` array, and its `Event` is `{other}`, not `{TEST_EVENT}`")),
+            Some(other) => {
+                Err(format!("no `Records` array, and its `Event` is `{other}`, not `{TEST_EVENT}`"))
+            }
             None => Err(format!(
                 "no `Records` array and no `Event` field: neither an event notification nor an `{TEST_EVENT}`"
             )),

@@ -170,7 +170,9 @@ pub(crate) fn parse<T: DeserializeOwned>(text: &str) -> Result<FromSns<T>, Strin
         return Err(format!("the body is not an SNS notification: no `Message` field ({RAW_DELIVERY_HINT})"));
     };
     let Some(topic_arn) = notification.topic_arn else {
-        return Err(format!("the body is not an SNS notification: no `TopicArn` field ({RAW_DELIVERY_HINT})"));
+        return Err(format!(
+            "the body is not an SNS notification: no `TopicArn` field ({RAW_DELIVERY_HINT})"
+        ));
     };
     let parsed = serde_json::from_str(&message).map_err(|error| {
         format!(

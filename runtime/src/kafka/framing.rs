@@ -78,8 +78,12 @@ impl WireFormat {
     /// plain when they do not decode after the prefix.
     pub fn detect(bytes: &[u8]) -> WireFormat {
         match *bytes {
-            [CONFLUENT_MAGIC, a, b, c, d, ..] => WireFormat::Confluent { schema_id: u32::from_be_bytes([a, b, c, d]) },
-            [GLUE_VERSION, compression @ (GLUE_UNCOMPRESSED | GLUE_ZLIB), ref rest @ ..] if rest.len() >= 16 => {
+            [CONFLUENT_MAGIC, a, b, c, d, ..] => {
+                WireFormat::Confluent { schema_id: u32::from_be_bytes([a, b, c, d]) }
+            }
+            [GLUE_VERSION, compression @ (GLUE_UNCOMPRESSED | GLUE_ZLIB), ref rest @ ..]
+                if rest.len() >= 16 =>
+            {
                 let mut id = [0u8; 16];
                 id.copy_from_slice(&rest[..16]);
                 WireFormat::Glue { schema_version_id: id, zlib: compression == GLUE_ZLIB }
@@ -114,7 +118,8 @@ pub(crate) fn strip<'a>(bytes: &'a [u8], format: WireFormat, what: &str) -> Resu
         WireFormat::Glue { zlib: false, .. } => Ok(Cow::Borrowed(&bytes[GLUE_HEADER..])),
         WireFormat::Glue { zlib: true, .. } => {
             let what = format!("the zlib data of {what} (AWS Glue compression byte 0x05)");
-            read_capped(ZlibDecoder::new(&bytes[GLUE_HEADER..]), MAX_DECOMPRESSED_BYTES, &what).map(Cow::Owned)
+            read_capped(ZlibDecoder::new(&bytes[GLUE_HEADER..]), MAX_DECOMPRESSED_BYTES, &what)
+                .map(Cow::Owned)
         }
     }
 }

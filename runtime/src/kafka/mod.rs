@@ -46,13 +46,13 @@ pub use self::extract::{Headers, Key};
 #[cfg(any(feature = "avro", feature = "protobuf"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "avro", feature = "protobuf"))))]
 pub use self::framing::WireFormat;
-#[cfg(any(feature = "avro", feature = "protobuf"))]
-#[cfg_attr(docsrs, doc(cfg(any(feature = "avro", feature = "protobuf"))))]
-pub use crate::inflate::MAX_DECOMPRESSED_BYTES;
 #[cfg(feature = "protobuf")]
 pub use self::protobuf::{Protobuf, ProtobufKey};
 pub use self::record::{KafkaHeader, KafkaRecord};
 use crate::error::BatchError;
+#[cfg(any(feature = "avro", feature = "protobuf"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "avro", feature = "protobuf"))))]
+pub use crate::inflate::MAX_DECOMPRESSED_BYTES;
 use crate::kind::SourceKind;
 use crate::plan::BatchPlan;
 use crate::response::IdentifierShape;

@@ -124,9 +124,8 @@ pub(crate) fn decode<T: Message + Default>(bytes: &[u8], what: &str) -> Result<T
                 .map_err(|error| format!("the AWS Glue message index is cut short: {error}"))?;
         }
     }
-    T::decode(message).map_err(|error| {
-        format!("{what} ({format}) is not a Protobuf message of `{type_name}`: {error}")
-    })
+    T::decode(message)
+        .map_err(|error| format!("{what} ({format}) is not a Protobuf message of `{type_name}`: {error}"))
 }
 
 /// The decoded `value`.
@@ -140,10 +139,10 @@ impl<'r, T: Message + Default> FromRecord<'r, Kafka> for Protobuf<T> {
 /// The decoded `key`.
 impl<'r, T: Message + Default> FromRecord<'r, Kafka> for ProtobufKey<T> {
     fn from_record(record: &'r KafkaRecord<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {
-        let key = record
-            .key()
-            .map_err(|message| ExtractError::new("ProtobufKey", message))?
-            .ok_or_else(|| ExtractError::new("ProtobufKey", "the record has no `key` to decode as Protobuf"))?;
+        let key =
+            record.key().map_err(|message| ExtractError::new("ProtobufKey", message))?.ok_or_else(|| {
+                ExtractError::new("ProtobufKey", "the record has no `key` to decode as Protobuf")
+            })?;
         decode(key, "the key").map(ProtobufKey).map_err(|message| ExtractError::new("ProtobufKey", message))
     }
 }
