@@ -261,3 +261,20 @@ async fn a_body_that_is_not_the_envelope_fails_that_record_alone() {
         serde_json::json!({"batchItemFailures": [{"itemIdentifier": "0b1c2d3e-aaaa-4bbb-8ccc-0123456789ab"}]})
     );
 }
+
+/// The source is inferred from an envelope only one source carries.
+#[batch_handler]
+async fn inferred_sqs(order: FromSns<Order>) -> Result<(), String> {
+    if order.item.is_empty() { Err("no item".to_owned()) } else { Ok(()) }
+}
+
+#[batch_handler]
+async fn inferred_kinesis(logs: CloudWatchLogs) {
+    let _ = logs;
+}
+
+#[test]
+fn the_source_is_inferred_from_sns_s3_and_cloudwatch_envelopes() {
+    let _: lambda_batch::sqs::SqsConfig = inferred_sqs::CONFIG;
+    let _: lambda_batch::stream::StreamConfig = inferred_kinesis::CONFIG;
+}
