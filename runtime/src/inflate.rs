@@ -7,6 +7,10 @@ use std::io::Read;
 /// Registry value). A Lambda event is at most a few MiB and such payloads
 /// compress about tenfold; one that expands past this (a compression bomb)
 /// fails its record instead of taking the function's memory.
+///
+/// ```
+/// assert_eq!(lambda_batch::envelope::MAX_DECOMPRESSED_BYTES, 32 << 20);
+/// ```
 pub const MAX_DECOMPRESSED_BYTES: usize = 32 * 1024 * 1024;
 
 /// Reads `reader` (a decompressor) to its end, failing once it would give

@@ -181,6 +181,11 @@ pub fn s3_test_event() -> String {
 }
 
 /// gzip-compressed `bytes`, as CloudWatch Logs compresses its data.
+///
+/// ```
+/// let data = lambda_batch_testkit::envelope::gzip(b"hello");
+/// assert_eq!(&data[..2], &[0x1f, 0x8b]);
+/// ```
 pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
     // Writing to a Vec cannot fail.
@@ -221,6 +226,11 @@ pub fn cloudwatch_logs_data<M: AsRef<str>>(messages: &[M]) -> Vec<u8> {
 
 /// Kinesis data (before base64) that is the `CONTROL_MESSAGE` CloudWatch
 /// Logs sends to check a subscription's stream.
+///
+/// ```
+/// let data = lambda_batch_testkit::envelope::cloudwatch_logs_control();
+/// assert_eq!(&data[..2], &[0x1f, 0x8b]);
+/// ```
 pub fn cloudwatch_logs_control() -> Vec<u8> {
     let data = json!({
         "messageType": "CONTROL_MESSAGE",
@@ -250,6 +260,14 @@ mod strategies {
 
     /// SQS bodies that are SNS notifications whose `Message` is the JSON
     /// of a value from `messages` (a subject half the time).
+    ///
+    /// ```
+    /// use lambda_batch_testkit::envelope::sns_body;
+    /// use lambda_batch_testkit::prelude::*;
+    /// let mut runner = prop::test_runner::TestRunner::default();
+    /// let body = sns_body(0u32..10).new_tree(&mut runner).unwrap().current();
+    /// assert!(body.contains(r#""Type":"Notification""#));
+    /// ```
     #[must_use = "a strategy generates nothing until a test runner uses it"]
     pub fn sns_body<T, S>(messages: S) -> BoxedStrategy<String>
     where
@@ -267,6 +285,14 @@ mod strategies {
 
     /// SQS (or, as bytes, Kinesis) bodies that are EventBridge events
     /// whose `detail` is a value from `details`.
+    ///
+    /// ```
+    /// use lambda_batch_testkit::envelope::eventbridge_body;
+    /// use lambda_batch_testkit::prelude::*;
+    /// let mut runner = prop::test_runner::TestRunner::default();
+    /// let body = eventbridge_body(Just(7)).new_tree(&mut runner).unwrap().current();
+    /// assert!(body.ends_with(r#""detail":7}"#) || body.contains(r#""detail":7"#));
+    /// ```
     #[must_use = "a strategy generates nothing until a test runner uses it"]
     pub fn eventbridge_body<T, S>(details: S) -> BoxedStrategy<String>
     where
@@ -285,6 +311,14 @@ mod strategies {
     /// comes from `keys` (URL-encoded as S3 does), and, one time in eight,
     /// the `s3:TestEvent` S3 sends when the notification is configured: a
     /// handler must not fail on it.
+    ///
+    /// ```
+    /// use lambda_batch_testkit::envelope::s3_body;
+    /// use lambda_batch_testkit::prelude::*;
+    /// let mut runner = prop::test_runner::TestRunner::default();
+    /// let body = s3_body("[a-z]{1,4}/[a-z]{1,4}\\.csv").new_tree(&mut runner).unwrap().current();
+    /// assert!(body.contains("Records") || body.contains("s3:TestEvent"));
+    /// ```
     #[must_use = "a strategy generates nothing until a test runner uses it"]
     pub fn s3_body(keys: impl Strategy<Value = String> + 'static) -> BoxedStrategy<String> {
         prop_oneof![
@@ -298,6 +332,15 @@ mod strategies {
     /// `DATA_MESSAGE` of the log lines from `messages` (gzip-compressed),
     /// and, one time in eight, the `CONTROL_MESSAGE` CloudWatch Logs sends
     /// to check the stream: a handler must not take it for log lines.
+    ///
+    /// ```
+    /// use lambda_batch_testkit::envelope::cloudwatch_logs;
+    /// use lambda_batch_testkit::prelude::*;
+    /// let mut runner = prop::test_runner::TestRunner::default();
+    /// let lines = prop::collection::vec("[a-z ]{1,20}", 1..4);
+    /// let data = cloudwatch_logs(lines).new_tree(&mut runner).unwrap().current();
+    /// assert_eq!(&data[..2], &[0x1f, 0x8b]); // gzip
+    /// ```
     #[must_use = "a strategy generates nothing until a test runner uses it"]
     pub fn cloudwatch_logs(messages: impl Strategy<Value = Vec<String>> + 'static) -> BoxedStrategy<Vec<u8>> {
         prop_oneof![

@@ -62,6 +62,11 @@ mod formats {
 
     /// The formats the strategies draw from: plain, Confluent, Glue, and
     /// Glue with zlib.
+    ///
+    /// ```
+    /// use lambda_batch_testkit::kafka::{every_wire_format, WireFormat};
+    /// assert_eq!(every_wire_format()[0], WireFormat::Plain);
+    /// ```
     pub fn every_wire_format() -> [WireFormat; 4] {
         [
             WireFormat::Plain,
@@ -135,6 +140,13 @@ mod formats {
 
     /// `value` as an Avro datum of `schema`, framed as `format` says.
     ///
+    /// ```
+    /// use lambda_batch_testkit::kafka::{avro_bytes, WireFormat};
+    /// let schema = apache_avro::Schema::parse_str(r#""long""#).unwrap();
+    /// let bytes = avro_bytes(&21i64, &schema, WireFormat::Confluent { schema_id: 1 }).unwrap();
+    /// assert_eq!(bytes, [0, 0, 0, 0, 1, 42]);
+    /// ```
+    ///
     /// # Errors
     /// The value does not fit the schema.
     #[cfg(feature = "avro")]
@@ -151,6 +163,12 @@ mod formats {
 
     /// `message` encoded with prost, framed as `format` says (message
     /// index 0: the schema's first message).
+    ///
+    /// ```
+    /// use lambda_batch_testkit::kafka::{protobuf_bytes, WireFormat};
+    /// // A message with no fields set encodes to no bytes.
+    /// assert_eq!(protobuf_bytes(&(), WireFormat::Confluent { schema_id: 1 }), [0, 0, 0, 0, 1, 0]);
+    /// ```
     #[cfg(feature = "protobuf")]
     pub fn protobuf_bytes<T: prost::Message>(message: &T, format: WireFormat) -> Vec<u8> {
         frame(format, &message.encode_to_vec(), Some(0))
@@ -180,6 +198,16 @@ mod strategies {
     /// [`kafka_keyed_batch`](crate::strategy::kafka_keyed_batch) keys.
     /// Values that do not fit the schema are rejected (proptest reports
     /// too many rejects, naming this).
+    ///
+    /// ```
+    /// use std::sync::LazyLock;
+    /// use lambda_batch_testkit::kafka::avro_value;
+    /// use lambda_batch_testkit::prelude::*;
+    /// static SCHEMA: LazyLock<apache_avro::Schema> = LazyLock::new(|| apache_avro::Schema::parse_str(r#""long""#).unwrap());
+    /// let mut runner = prop::test_runner::TestRunner::default();
+    /// let value = avro_value(0i64..10, &SCHEMA).new_tree(&mut runner).unwrap().current();
+    /// assert!(!value.is_empty());
+    /// ```
     #[cfg(feature = "avro")]
     #[must_use = "a strategy generates nothing until a test runner uses it"]
     pub fn avro_value<T, S>(values: S, schema: &'static apache_avro::Schema) -> BoxedStrategy<Vec<u8>>
@@ -196,6 +224,15 @@ mod strategies {
 
     /// Protobuf messages from `messages`, each plain, Confluent-framed,
     /// Glue-framed or Glue-framed and zlib-compressed (drawn per message).
+    ///
+    /// ```
+    /// use lambda_batch_testkit::kafka::protobuf_value;
+    /// use lambda_batch_testkit::prelude::*;
+    /// let mut runner = prop::test_runner::TestRunner::default();
+    /// // `()` is prost's empty message.
+    /// let value = protobuf_value(Just(())).new_tree(&mut runner).unwrap().current();
+    /// assert!(value.is_empty() || value[0] == 0x00 || value[0] == 0x03);
+    /// ```
     #[cfg(feature = "protobuf")]
     #[must_use = "a strategy generates nothing until a test runner uses it"]
     pub fn protobuf_value<T, S>(messages: S) -> BoxedStrategy<Vec<u8>>

@@ -316,6 +316,14 @@ pub fn kafka_batch(
 /// Kafka batches as [`kafka_batch`]'s, with each record's key drawn from
 /// `key` (`None`: a record without a key), for handlers that decode keys
 /// (`AvroKey<T>`, `ProtobufKey<T>`).
+///
+/// ```
+/// use lambda_batch_testkit::prelude::*;
+/// let keys = prop::option::of(Just(b"user-1".to_vec()));
+/// let mut runner = prop::test_runner::TestRunner::default();
+/// let batch = kafka_keyed_batch(keys, Just(b"v".to_vec()), 3, 1..=2).new_tree(&mut runner).unwrap().current();
+/// assert_eq!(batch.records().len(), 3);
+/// ```
 #[must_use = "a strategy generates nothing until a test runner uses it"]
 pub fn kafka_keyed_batch(
     key: impl Strategy<Value = Option<Vec<u8>>> + 'static,

@@ -58,6 +58,12 @@ pub enum CloudWatchLogs {
 
 impl CloudWatchLogs {
     /// The subscription data, whichever the message type.
+    ///
+    /// ```
+    /// use lambda_batch::envelope::{CloudWatchLogs, SubscriptionData};
+    /// let logs = CloudWatchLogs::Control(SubscriptionData::new("", ""));
+    /// assert!(logs.data().log_events.is_empty());
+    /// ```
     pub fn data(&self) -> &SubscriptionData {
         match self {
             CloudWatchLogs::Data(data) | CloudWatchLogs::Control(data) => data,
