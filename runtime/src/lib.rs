@@ -69,6 +69,13 @@
 //! [`BatchPipeline::handle`] (`Sqs::handle(..)`) or wrap it in a
 //! [`BatchService`]; [`validate`] tells what Lambda does with any response.
 //!
+//! A payload another service wrapped (an SNS notification or an EventBridge
+//! event in an SQS message, an S3 event notification, CloudWatch Logs
+//! subscription data in Kinesis) is unwrapped by the extractors of
+//! [`envelope`]; Kafka values and keys in Avro or Protobuf, with or without
+//! a Confluent or AWS Glue prefix, by `kafka::Avro<T>` and
+//! `kafka::Protobuf<T>` (features `avro` and `protobuf`).
+//!
 //! Every source delivers at least once. `#[batch_handler(sqs, idempotency = path)]`
 //! (or [`idempotency::Idempotent`] by hand) claims every record's key in one
 //! store call before the batch, replays records handled before
