@@ -262,12 +262,16 @@ fn source_named_by(ty: &Type) -> Option<SourceArg> {
                 segment.ident.to_string()
             };
             match name.as_str() {
-                "SqsMessage" | "SqsRecord" => Some(SourceArg::Sqs),
-                "KinesisEventRecord" | "KinesisRecord" => Some(SourceArg::Kinesis),
+                // Envelopes that only one source carries (`FromEventBridge`
+                // comes in SQS and Kinesis records alike: it names none).
+                "SqsMessage" | "SqsRecord" | "FromSns" | "S3Notification" => Some(SourceArg::Sqs),
+                "KinesisEventRecord" | "KinesisRecord" | "CloudWatchLogs" => Some(SourceArg::Kinesis),
                 "EventRecord" | "DynamoDbRecord" | "NewImage" | "OldImage" | "Keys" | "EventName" => {
                     Some(SourceArg::DynamoDb)
                 }
-                "KafkaRecord" | "KafkaEventRecord" => Some(SourceArg::Kafka),
+                "KafkaRecord" | "KafkaEventRecord" | "Avro" | "AvroKey" | "Protobuf" | "ProtobufKey" => {
+                    Some(SourceArg::Kafka)
+                }
                 _ => None,
             }
         }

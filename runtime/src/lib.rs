@@ -69,6 +69,13 @@
 //! [`BatchPipeline::handle`] (`Sqs::handle(..)`) or wrap it in a
 //! [`BatchService`]; [`validate`] tells what Lambda does with any response.
 //!
+//! A payload another service wrapped (an SNS notification or an EventBridge
+//! event in an SQS message, an S3 event notification, CloudWatch Logs
+//! subscription data in Kinesis) is unwrapped by the extractors of
+//! [`envelope`]; Kafka values and keys in Avro or Protobuf, with or without
+//! a Confluent or AWS Glue prefix, by `kafka::Avro<T>` and
+//! `kafka::Protobuf<T>` (features `avro` and `protobuf`).
+//!
 //! Every source delivers at least once. `#[batch_handler(sqs, idempotency = path)]`
 //! (or [`idempotency::Idempotent`] by hand) claims every record's key in one
 //! store call before the batch, replays records handled before
@@ -77,10 +84,12 @@
 //! keyed on the request id. See [`idempotency`].
 
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod dynamodb;
 mod engine;
+pub mod envelope;
 mod error;
 mod event;
 mod extract;
@@ -88,6 +97,7 @@ mod handler;
 mod hash;
 pub mod idempotency;
 mod identify;
+mod inflate;
 mod json;
 pub mod kafka;
 mod kind;

@@ -30,6 +30,10 @@
 //!   ([`sim::FaultyStore`]) to prove a handler's effects happen once;
 //! - [`context`], [`sqs`], [`kinesis`], [`dynamodb`], [`kafka`]: hand-made events and a
 //!   Lambda-shaped `Context`;
+//! - [`envelope`]: SQS bodies and Kinesis data wrapped as AWS wraps them
+//!   (SNS, EventBridge, S3, CloudWatch Logs), with strategies; features
+//!   `avro` and `protobuf` add Kafka values in those formats behind
+//!   Confluent and AWS Glue prefixes ([`kafka`]);
 //! - [`wire`]: where the testkit writes each source's identifier, ordering
 //!   key and payload (the one table of field paths; events are written by
 //!   `lambda_batch::wire`, in Lambda's key order).
@@ -116,6 +120,7 @@ mod batch;
 #[cfg(feature = "harness")]
 pub mod check;
 pub mod dynamodb;
+pub mod envelope;
 #[cfg(feature = "harness")]
 pub mod exhaustive;
 #[cfg(feature = "harness")]

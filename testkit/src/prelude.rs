@@ -11,6 +11,6 @@ pub use crate::check::{CheckReport, Invariant, RecordView, Rules, check, check_r
 pub use crate::faults::{FaultPlan, RecordFault, fault_plan, payload_fault_plan};
 pub use crate::harness::{HarnessRun, run};
 pub use crate::strategy::{
-    Batch, SourceKind, dynamodb_batch, json_body, json_data, kafka_batch, kinesis_batch, sqs_batch,
-    sqs_fifo_batch,
+    Batch, SourceKind, dynamodb_batch, json_body, json_data, kafka_batch, kafka_keyed_batch, kinesis_batch,
+    sqs_batch, sqs_fifo_batch,
 };

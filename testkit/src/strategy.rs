@@ -308,7 +308,30 @@ pub fn kafka_batch(
     records: impl Into<SizeRange>,
     partitions: std::ops::RangeInclusive<u32>,
 ) -> KafkaBatchStrategy {
-    let record = (0..*partitions.end().max(&1), proptest::option::weighted(0.9, 0u8..4), value, 1u64..20);
+    let users = proptest::option::weighted(0.9, 0u8..4);
+    let keys = users.prop_map(|user| user.map(|user| format!("user-{user}").into_bytes()));
+    kafka_keyed_batch(keys, value, records, partitions)
+}
+
+/// Kafka batches as [`kafka_batch`]'s, with each record's key drawn from
+/// `key` (`None`: a record without a key), for handlers that decode keys
+/// (`AvroKey<T>`, `ProtobufKey<T>`).
+///
+/// ```
+/// use lambda_batch_testkit::prelude::*;
+/// let keys = prop::option::of(Just(b"user-1".to_vec()));
+/// let mut runner = prop::test_runner::TestRunner::default();
+/// let batch = kafka_keyed_batch(keys, Just(b"v".to_vec()), 3, 1..=2).new_tree(&mut runner).unwrap().current();
+/// assert_eq!(batch.records().len(), 3);
+/// ```
+#[must_use = "a strategy generates nothing until a test runner uses it"]
+pub fn kafka_keyed_batch(
+    key: impl Strategy<Value = Option<Vec<u8>>> + 'static,
+    value: impl Strategy<Value = Vec<u8>> + 'static,
+    records: impl Into<SizeRange>,
+    partitions: std::ops::RangeInclusive<u32>,
+) -> KafkaBatchStrategy {
+    let record = (0..*partitions.end().max(&1), key, value, 1u64..20);
     let start = prop_oneof![Just(0u64), Just(7), Just(95), Just(9_990), Just(123_456_789)];
     KafkaBatchStrategy(
         (vec(record, records), start)
@@ -316,12 +339,11 @@ pub fn kafka_batch(
                 let mut next: std::collections::HashMap<u32, u64> = std::collections::HashMap::new();
                 let records = records
                     .into_iter()
-                    .map(|(partition, user, value, gap)| {
+                    .map(|(partition, key, value, gap)| {
                         // Partition p starts p * 10 offsets after `start`:
                         // offsets near 10, 100, 1000... cross a digit count.
                         let offset = next.entry(partition).or_insert(start + u64::from(partition) * 10);
                         *offset += gap;
-                        let key = user.map(|user| format!("user-{user}").into_bytes());
                         crate::kafka::record("orders", partition, *offset, key.as_deref(), Some(&value))
                     })
                     .collect::<Vec<_>>();

@@ -25,8 +25,14 @@
 //! ([`EventError::RecordsAndKafkaRecords`](crate::EventError::RecordsAndKafkaRecords),
 //! [`EventError::KafkaRecordUnderOtherPartition`](crate::EventError::KafkaRecordUnderOtherPartition)).
 
+#[cfg(feature = "avro")]
+mod avro;
 mod extract;
+#[cfg(any(feature = "avro", feature = "protobuf"))]
+mod framing;
 pub(crate) mod position;
+#[cfg(feature = "protobuf")]
+mod protobuf;
 mod record;
 
 use std::borrow::Cow;
@@ -34,9 +40,19 @@ use std::borrow::Cow;
 pub use aws_lambda_events::kafka::KafkaRecord as KafkaEventRecord;
 use serde_json::value::RawValue;
 
+#[cfg(feature = "avro")]
+pub use self::avro::{Avro, AvroKey, WriterSchema};
 pub use self::extract::{Headers, Key};
+#[cfg(any(feature = "avro", feature = "protobuf"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "avro", feature = "protobuf"))))]
+pub use self::framing::WireFormat;
+#[cfg(feature = "protobuf")]
+pub use self::protobuf::{Protobuf, ProtobufKey};
 pub use self::record::{KafkaHeader, KafkaRecord};
 use crate::error::BatchError;
+#[cfg(any(feature = "avro", feature = "protobuf"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "avro", feature = "protobuf"))))]
+pub use crate::inflate::MAX_DECOMPRESSED_BYTES;
 use crate::kind::SourceKind;
 use crate::plan::BatchPlan;
 use crate::response::IdentifierShape;
