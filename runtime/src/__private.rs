@@ -16,6 +16,11 @@ pub use crate::plan::BatchPlan;
 pub use crate::policy::AllFailedPolicy;
 pub use crate::policy::Limits;
 pub use crate::response::BatchResponse;
+pub use crate::returned::returned;
+/// The traits the generated call of the record function brings in scope.
+pub mod returns {
+    pub use crate::returned::{BoxedErrorReturn, ErrorReturn, PlainReturn};
+}
 pub use crate::sqs::{FifoPolicy, QueueKind, Sqs, SqsConfig, SqsRecord};
 pub use crate::stream::{StreamConfig, StreamPolicy};
 

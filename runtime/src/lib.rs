@@ -101,6 +101,7 @@ mod policy;
 mod report;
 pub mod reported;
 mod response;
+mod returned;
 mod scan;
 mod sequence;
 mod service;
@@ -129,7 +130,7 @@ pub use lambda_runtime::{Context, Error, LambdaEvent};
 
 pub use crate::error::{BatchError, EventError};
 pub use crate::event::BatchEvent;
-pub use crate::extract::{ExtractError, FromRecord, Json, RecordMeta};
+pub use crate::extract::{ExtractError, FromRecord, Json, OptionalPayload, RecordMeta};
 pub use crate::handler::{HandlerFn, PoisonRecord, RecordHandler, handler_fn};
 pub use crate::kind::{OrderingRule, RecordIdentity, SourceKind};
 pub use crate::observe::{InjectedFailure, observe, observed_task};

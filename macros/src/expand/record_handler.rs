@@ -95,7 +95,10 @@ impl Render<'_> {
     }
 
     /// The call of `name::record` (awaited if async), turned into a
-    /// `RecordOutcome` by `IntoRecordOutcome`.
+    /// `RecordOutcome`: an error that is a `std::error::Error` (or holds
+    /// one) keeps its causes, anything else goes through
+    /// `IntoRecordOutcome` (runtime/src/returned.rs explains the method
+    /// lookup that chooses).
     fn call_record_fn(&self) -> TokenStream {
         let name = self.name();
         let private = &self.private;
@@ -107,7 +110,12 @@ impl Render<'_> {
         };
         match &self.handler.output {
             Some(ty) => quote_spanned! {ty.span()=>
-                <#ty as #private::IntoRecordOutcome>::into_record_outcome(#call)
+                {
+                    #[allow(unused_imports)]
+                    use #private::returns::{BoxedErrorReturn as _, ErrorReturn as _, PlainReturn as _};
+                    let value: #ty = #call;
+                    (&&&#private::returned(&value)).return_kind().into_outcome(value)
+                }
             },
             None => quote! {
                 <() as #private::IntoRecordOutcome>::into_record_outcome(#call)
