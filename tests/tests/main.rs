@@ -22,6 +22,8 @@ mod deadline_absurd;
 mod defects;
 mod duplicate_keys;
 mod exhaustive;
+mod failure_log;
+mod fallible_extractors;
 mod fixtures;
 mod hostile_inputs;
 mod idempotency;
