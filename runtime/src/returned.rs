@@ -2,14 +2,15 @@
 //! returned into its [`RecordOutcome`], keeping an error's causes when the
 //! error has them.
 //!
-//! [`IntoRecordOutcome`] takes any `E: Display` and keeps its text only: a
+//! [`IntoRecordOutcome`](crate::IntoRecordOutcome) takes any `E: Display` and keeps its text only: a
 //! trait cannot also have an impl for `E: std::error::Error` (the two
 //! overlap). The generated call picks the richest conversion by
 //! method-resolution order ("autoref specialization"), on the concrete
 //! return type it knows:
 //!
 //! ```text
-//! (&&&returned(&value)).return_kind().into_outcome(value)
+//! let plain = <R as IntoRecordOutcome>::into_record_outcome;
+//! (&&&returned(&value)).return_kind().into_outcome(value, plain)
 //!   Self = &&Returned<Result<T, E>>, E: Error                       -> ErrorTag (causes kept)
 //!   Self =  &Returned<Result<T, E>>, E: AsRef<dyn Error + Send + Sync>
 //!           (Box<dyn Error + Send + Sync>, anyhow::Error, eyre::Report) -> BoxedErrorTag (causes kept)
@@ -18,15 +19,17 @@
 //!
 //! Method lookup tries `&&Returned`, then `&Returned`, then `Returned`,
 //! and stops at the first whose trait is implemented, so a type that is
-//! both an `Error` and `Display` takes the first. A return type that fits
-//! none reaches [`PlainTag::into_outcome`], whose `IntoRecordOutcome` bound
-//! gives the usual message. A hand-written handler calls
-//! [`RecordOutcome::failure_from`] instead.
+//! both an `Error` and `Display` takes the first. Every allowed return
+//! type is `IntoRecordOutcome` (an `Error` is `Display`), and the generated
+//! code names that conversion (`plain`, which only [`PlainTag`] calls):
+//! a return type that is not allowed is reported there, on the type, with
+//! `IntoRecordOutcome`'s message, and nowhere else. A hand-written handler
+//! calls [`RecordOutcome::failure_from`] instead.
 
 use std::error::Error;
 use std::marker::PhantomData;
 
-use crate::outcome::{IntoRecordOutcome, RecordError, RecordErrorKind, RecordOutcome};
+use crate::outcome::{RecordError, RecordErrorKind, RecordOutcome};
 
 /// The success side of a `Result` a record function may return: `()` or a
 /// [`RecordOutcome`].
@@ -90,8 +93,12 @@ impl<R> PlainReturn for Returned<R> {}
 pub struct ErrorTag;
 
 impl ErrorTag {
-    /// The outcome, with the error's causes.
-    pub fn into_outcome<T: OkValue, E: Error>(self, value: Result<T, E>) -> RecordOutcome {
+    /// The outcome, with the error's causes (`_plain` is not called).
+    pub fn into_outcome<T: OkValue, E: Error>(
+        self,
+        value: Result<T, E>,
+        _plain: fn(Result<T, E>) -> RecordOutcome,
+    ) -> RecordOutcome {
         match value {
             Ok(ok) => ok.into_outcome(),
             Err(error) => RecordOutcome::Failure(RecordError::from_error(RecordErrorKind::Handler, &error)),
@@ -103,10 +110,11 @@ impl ErrorTag {
 pub struct BoxedErrorTag;
 
 impl BoxedErrorTag {
-    /// The outcome, with the error's causes.
+    /// The outcome, with the error's causes (`_plain` is not called).
     pub fn into_outcome<T: OkValue, E: AsRef<dyn Error + Send + Sync>>(
         self,
         value: Result<T, E>,
+        _plain: fn(Result<T, E>) -> RecordOutcome,
     ) -> RecordOutcome {
         match value {
             Ok(ok) => ok.into_outcome(),
@@ -117,12 +125,13 @@ impl BoxedErrorTag {
     }
 }
 
-/// Converts through [`IntoRecordOutcome`] (the error's text only).
+/// Converts through [`IntoRecordOutcome`](crate::IntoRecordOutcome) (the error's text only).
 pub struct PlainTag;
 
 impl PlainTag {
-    /// The outcome.
-    pub fn into_outcome<R: IntoRecordOutcome>(self, value: R) -> RecordOutcome {
-        value.into_record_outcome()
+    /// The outcome: `plain(value)`, the return type's
+    /// [`IntoRecordOutcome::into_record_outcome`](crate::IntoRecordOutcome::into_record_outcome).
+    pub fn into_outcome<R>(self, value: R, plain: fn(R) -> RecordOutcome) -> RecordOutcome {
+        plain(value)
     }
 }

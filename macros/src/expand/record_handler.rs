@@ -114,7 +114,10 @@ impl Render<'_> {
                     #[allow(unused_imports)]
                     use #private::returns::{BoxedErrorReturn as _, ErrorReturn as _, PlainReturn as _};
                     let value: #ty = #call;
-                    (&&&#private::returned(&value)).return_kind().into_outcome(value)
+                    // Names the type's `IntoRecordOutcome`, so a return type
+                    // that is none of those allowed is reported on it.
+                    let plain = <#ty as #private::IntoRecordOutcome>::into_record_outcome;
+                    (&&&#private::returned(&value)).return_kind().into_outcome(value, plain)
                 }
             },
             None => quote! {

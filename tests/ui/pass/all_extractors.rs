@@ -31,7 +31,7 @@ pub fn fallible_sqs(
     text: Option<&str>,
     message: Result<&SqsMessage, ExtractError>,
 ) -> Result<RecordOutcome, std::io::Error> {
-    let _ = (order.map(|Json(order)| order.id), body?.len(), text, message.is_ok());
+    let _ = (order.map(|Json(order)| order.id), body.map(str::len).ok(), text, message.is_ok());
     Ok(RecordOutcome::Success)
 }
 
