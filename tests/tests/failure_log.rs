@@ -8,8 +8,9 @@ use std::error::Error;
 use std::time::Duration;
 
 use lambda_batch::aws_events::SqsBatchResponse;
+use lambda_batch::idempotency::{Idempotency, Idempotent, MemoryStore, key_fn};
 use lambda_batch::kinesis::Kinesis;
-use lambda_batch::sqs::Sqs;
+use lambda_batch::sqs::{Sqs, SqsRecord};
 use lambda_batch::stream::StreamConfig;
 use lambda_batch::{BatchEvent, BatchPipeline, Context, Json, LambdaEvent, PoisonRecord, RecordOutcome, batch_handler};
 use lambda_batch_testkit::prelude::*;
@@ -123,6 +124,46 @@ async fn each_failed_record_is_one_error_event_with_its_fields_and_no_other_reco
     }
 }
 
+/// Sleeps as many milliseconds as the body says.
+#[batch_handler(sqs, all_failed = "report_all")]
+async fn sleepy(body: &str) {
+    tokio::time::sleep(Duration::from_millis(body.parse().unwrap())).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_record_abandoned_at_the_deadline_and_one_refused_by_idempotency_are_one_event_each() {
+    let (captured, _guard) = capture_events();
+    // Deadline in 2 s: "slow" is still running at the abandon point, "late"
+    // never starts (out of time: retried, not failed).
+    let batch = sqs::event([
+        sqs::message("quick", "100"),
+        sqs::message("slow", "60000"),
+        sqs::message("late", "100"),
+    ]);
+    let budget = lambda_batch_testkit::context_with_budget(Duration::from_millis(2000));
+    let report = Sqs::process(&sleepy {}, &sleepy::CONFIG, &batch, &budget).await.unwrap();
+    assert_eq!(report.counts().failed, 1);
+
+    let no_key = Idempotency::new(MemoryStore::new())
+        .with_key(key_fn(|_: &SqsRecord<'_>| Err::<String, _>("no order id in the body")));
+    let refused = Idempotent::new(sleepy {}, no_key);
+    let batch = sqs::event([sqs::message("keyless", "1")]);
+    Sqs::process(&refused, &sleepy::CONFIG, &batch, &cx()).await.unwrap();
+
+    let events = captured.events();
+    let by_record = loud_events_by_record(&events);
+    assert_eq!(by_record.keys().collect::<Vec<_>>(), ["keyless", "slow"], "{events:#?}");
+    for (id, kind) in [("slow", "timeout"), ("keyless", "idempotency")] {
+        assert_eq!(by_record[id].len(), 1, "{id}: {events:#?}");
+        let event = &by_record[id][0];
+        assert_eq!(
+            (event.level, event.field("message"), event.field("error_kind")),
+            (Level::ERROR, Some("record failed"), Some(kind)),
+            "{event:?}"
+        );
+    }
+}
+
 #[batch_handler(kinesis)]
 fn readings(text: &str) -> Result<(), String> {
     if text == "bad" { Err("a bad reading".to_owned()) } else { Ok(()) }
@@ -154,6 +195,9 @@ async fn under_the_json_formatter_a_failed_record_is_one_line_with_every_field()
     let failed: Vec<_> = lines.iter().filter(|line| line["message"] == "record failed").collect();
     assert_eq!(failed.len(), 1, "{lines:#?}");
     let line = failed[0];
+    if std::env::var_os("SHOW_JSON_LINE").is_some() {
+        eprintln!("{line}");
+    }
     assert_eq!(line["level"], "ERROR");
     assert_eq!(line["record_id"], "handler");
     assert_eq!(line["source"], "sqs");
