@@ -195,9 +195,6 @@ async fn under_the_json_formatter_a_failed_record_is_one_line_with_every_field()
     let failed: Vec<_> = lines.iter().filter(|line| line["message"] == "record failed").collect();
     assert_eq!(failed.len(), 1, "{lines:#?}");
     let line = failed[0];
-    if std::env::var_os("SHOW_JSON_LINE").is_some() {
-        eprintln!("{line}");
-    }
     assert_eq!(line["level"], "ERROR");
     assert_eq!(line["record_id"], "handler");
     assert_eq!(line["source"], "sqs");
