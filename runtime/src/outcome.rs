@@ -43,10 +43,24 @@ impl RecordOutcome {
     ///
     /// ```
     /// use lambda_batch::RecordOutcome;
-    /// let parse = "x1".parse::<u32>().unwrap_err();
-    /// let io = std::io::Error::new(std::io::ErrorKind::InvalidData, parse);
-    /// let RecordOutcome::Failure(error) = RecordOutcome::failure_from(&io) else { unreachable!() };
-    /// assert_eq!(error.causes(), ["invalid digit found in string"]);
+    ///
+    /// #[derive(Debug)]
+    /// struct BadQuantity(std::num::ParseIntError);
+    /// impl std::fmt::Display for BadQuantity {
+    ///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    ///         f.write_str("the quantity is not a number")
+    ///     }
+    /// }
+    /// impl std::error::Error for BadQuantity {
+    ///     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+    ///         Some(&self.0)
+    ///     }
+    /// }
+    ///
+    /// let error = BadQuantity("x1".parse::<u32>().unwrap_err());
+    /// let RecordOutcome::Failure(failure) = RecordOutcome::failure_from(&error) else { unreachable!() };
+    /// assert_eq!(failure.message(), "the quantity is not a number");
+    /// assert_eq!(failure.causes(), ["invalid digit found in string"]);
     /// ```
     pub fn failure_from<E: Error + ?Sized>(error: &E) -> Self {
         RecordOutcome::Failure(RecordError::from_error(RecordErrorKind::Handler, error))
@@ -131,11 +145,12 @@ impl RecordError {
     /// its `source()` chain as the causes.
     ///
     /// ```
-    /// use lambda_batch::{RecordError, RecordErrorKind};
-    /// let parse = "x1".parse::<u32>().unwrap_err();
-    /// let io = std::io::Error::new(std::io::ErrorKind::InvalidData, parse);
-    /// let error = RecordError::from_error(RecordErrorKind::Handler, &io);
+    /// use lambda_batch::{ExtractError, RecordError, RecordErrorKind};
+    /// let cause = "x1".parse::<u32>().unwrap_err();
+    /// let extract = ExtractError::new("Json", "the body is not an order").with_source(cause);
+    /// let error = RecordError::from_error(RecordErrorKind::Extract, &extract);
     /// assert_eq!(error.causes(), ["invalid digit found in string"]);
+    /// assert_eq!(error.to_string(), "bad record: the body is not an order: invalid digit found in string");
     /// ```
     pub fn from_error<E: Error + ?Sized>(kind: RecordErrorKind, error: &E) -> Self {
         let mut causes = Vec::new();

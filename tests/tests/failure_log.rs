@@ -12,7 +12,9 @@ use lambda_batch::idempotency::{Idempotency, Idempotent, MemoryStore, key_fn};
 use lambda_batch::kinesis::Kinesis;
 use lambda_batch::sqs::{Sqs, SqsRecord};
 use lambda_batch::stream::StreamConfig;
-use lambda_batch::{BatchEvent, BatchPipeline, Context, Json, LambdaEvent, PoisonRecord, RecordOutcome, batch_handler};
+use lambda_batch::{
+    BatchEvent, BatchPipeline, Context, Json, LambdaEvent, PoisonRecord, RecordOutcome, batch_handler,
+};
 use lambda_batch_testkit::prelude::*;
 use lambda_batch_testkit::{kinesis, sqs};
 use tracing::Level;
@@ -95,7 +97,11 @@ async fn each_failed_record_is_one_error_event_with_its_fields_and_no_other_reco
     let events = captured.events();
     let by_record = loud_events_by_record(&events);
     let ids: Vec<&str> = by_record.keys().map(String::as_str).collect();
-    assert_eq!(ids, ["extract", "handler", "panic", "sink", "timeout"], "one entry per failed record: {events:#?}");
+    assert_eq!(
+        ids,
+        ["extract", "handler", "panic", "sink", "timeout"],
+        "one entry per failed record: {events:#?}"
+    );
     for (id, events) in &by_record {
         assert_eq!(events.len(), 1, "record {id} is logged loudly {} times: {events:#?}", events.len());
         let event = &events[0];

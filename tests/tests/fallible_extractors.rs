@@ -66,7 +66,8 @@ fn sqs_orders(
 async fn sqs_option_and_result_of_json_see_good_and_bad_bodies() {
     let seen = Seen::default();
     let batch = sqs::event([sqs::message("m1", r#"{"id": 7}"#), sqs::message("m2", "not json")]);
-    let report = Sqs::process(&sqs_orders::with_state(&seen), &sqs_orders::CONFIG, &batch, &cx()).await.unwrap();
+    let report =
+        Sqs::process(&sqs_orders::with_state(&seen), &sqs_orders::CONFIG, &batch, &cx()).await.unwrap();
     let lines = seen.lines();
     assert_eq!(lines[0], "Some(7) 7");
     assert!(
@@ -107,7 +108,10 @@ async fn kinesis_option_and_result_see_json_utf8_and_base64_failures() {
     assert_eq!(report.response().failures().count(), 0, "no extractor failed a record");
     let lines = seen.lines();
     assert_eq!(lines[0], r#"Some(1) Ok(9) Some("{\"id\": 1}") Ok("{\"id\": 1}")"#);
-    assert!(lines[1].starts_with("None Ok(2) None Err(\"&str error: `kinesis.data` is not UTF-8 <- invalid utf-8"));
+    assert!(
+        lines[1]
+            .starts_with("None Ok(2) None Err(\"&str error: `kinesis.data` is not UTF-8 <- invalid utf-8")
+    );
     assert!(lines[2].starts_with("None Err(\"&[u8] error: "), "{lines:?}");
     assert!(lines[2].contains("None Err(\"&str error: "), "{lines:?}");
 }
@@ -184,7 +188,8 @@ async fn dynamodb_result_of_images_and_option_keeps_failing_on_a_bad_image() {
     ]);
     let seen = Seen::default();
     let config = StreamConfig::new().with_stream_policy(StreamPolicy::Continue);
-    let report = DynamoDb::process(&dynamodb_orders::with_state(&seen), &config, &batch, &cx()).await.unwrap();
+    let report =
+        DynamoDb::process(&dynamodb_orders::with_state(&seen), &config, &batch, &cx()).await.unwrap();
     assert_eq!(report.response().failures().count(), 0);
     let lines = seen.lines();
     assert_eq!(lines[0], "Ok(1) Ok(None)");
@@ -194,7 +199,8 @@ async fn dynamodb_result_of_images_and_option_keeps_failing_on_a_bad_image() {
     assert!(lines[2].starts_with("Err(\"NewImage error: the record has no `dynamodb.NewImage`"), "{lines:?}");
 
     let seen = Seen::default();
-    let report = DynamoDb::process(&dynamodb_optional::with_state(&seen), &config, &batch, &cx()).await.unwrap();
+    let report =
+        DynamoDb::process(&dynamodb_optional::with_state(&seen), &config, &batch, &cx()).await.unwrap();
     assert_eq!(seen.lines(), ["Some(1)", "None"], "the bad image never reached the function");
     match report.records()[1].status() {
         RecordStatus::Failed(error) => {
@@ -240,12 +246,19 @@ async fn with_boxed_error(body: &str) -> Result<(), Box<dyn Error + Send + Sync>
 
 #[batch_handler(sqs)]
 fn with_text_error(body: &str) -> Result<RecordOutcome, String> {
-    if body == "down" { Err("the stock service is unreachable".to_owned()) } else { Ok(RecordOutcome::Success) }
+    if body == "down" {
+        Err("the stock service is unreachable".to_owned())
+    } else {
+        Ok(RecordOutcome::Success)
+    }
 }
 
 /// The failed record's error, from a batch `later`, `down`, `ok`.
 fn failure_of(report: &lambda_batch::BatchReport<'_>) -> lambda_batch::RecordError {
-    assert!(matches!(report.records()[0].status(), RecordStatus::RetryLater { .. } | RecordStatus::Succeeded));
+    assert!(matches!(
+        report.records()[0].status(),
+        RecordStatus::RetryLater { .. } | RecordStatus::Succeeded
+    ));
     assert_eq!(report.records()[2].status(), &RecordStatus::Succeeded);
     match report.records()[1].status() {
         RecordStatus::Failed(error) => error.clone(),
@@ -255,7 +268,8 @@ fn failure_of(report: &lambda_batch::BatchReport<'_>) -> lambda_batch::RecordErr
 
 #[tokio::test]
 async fn result_of_record_outcome_and_error_types_keep_their_causes() {
-    let batch = sqs::event([sqs::message("m1", "later"), sqs::message("m2", "down"), sqs::message("m3", "ok")]);
+    let batch =
+        sqs::event([sqs::message("m1", "later"), sqs::message("m2", "down"), sqs::message("m3", "ok")]);
     let report = Sqs::process(&with_error_type {}, &with_error_type::CONFIG, &batch, &cx()).await.unwrap();
     assert!(matches!(report.records()[0].status(), RecordStatus::RetryLater { .. }));
     let error = failure_of(&report);
@@ -273,12 +287,15 @@ async fn result_of_record_outcome_and_error_types_keep_their_causes() {
 
 #[tokio::test]
 async fn hand_written_handlers_keep_causes_with_failure_from() {
-    let handler = lambda_batch::handler_fn(|record: &lambda_batch::sqs::SqsRecord<'_>, _cx: &lambda_batch::Context| {
-        match record.body() {
-            Some("down") => RecordOutcome::failure_from(&Unreachable(std::io::Error::other("connection refused"))),
-            _ => RecordOutcome::Success,
-        }
-    });
+    let handler =
+        lambda_batch::handler_fn(|record: &lambda_batch::sqs::SqsRecord<'_>, _cx: &lambda_batch::Context| {
+            match record.body() {
+                Some("down") => {
+                    RecordOutcome::failure_from(&Unreachable(std::io::Error::other("connection refused")))
+                }
+                _ => RecordOutcome::Success,
+            }
+        });
     let batch = sqs::event([sqs::message("m1", "ok"), sqs::message("m2", "down"), sqs::message("m3", "ok")]);
     let report = Sqs::process(&handler, &Default::default(), &batch, &cx()).await.unwrap();
     assert_eq!(failure_of(&report).causes(), ["connection refused"]);
