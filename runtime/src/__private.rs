@@ -17,9 +17,12 @@ pub use crate::policy::AllFailedPolicy;
 pub use crate::policy::Limits;
 pub use crate::response::BatchResponse;
 pub use crate::returned::returned;
-/// The traits the generated call of the record function brings in scope.
+/// The traits the generated call of the record function brings in scope,
+/// and the types they name.
 pub mod returns {
-    pub use crate::returned::{BoxedErrorReturn, ErrorReturn, PlainReturn};
+    pub use crate::returned::{
+        BoxedErrorReturn, BoxedErrorTag, ErrorReturn, ErrorTag, OkValue, PlainReturn, PlainTag, Returned,
+    };
 }
 pub use crate::sqs::{FifoPolicy, QueueKind, Sqs, SqsConfig, SqsRecord};
 pub use crate::stream::{StreamConfig, StreamPolicy};
