@@ -130,7 +130,8 @@ pub use lambda_runtime::{Context, Error, LambdaEvent};
 
 pub use crate::error::{BatchError, EventError};
 pub use crate::event::BatchEvent;
-pub use crate::extract::{ExtractError, FromRecord, Json, OptionalPayload, RecordMeta};
+pub use crate::extract::OptionalPayload;
+pub use crate::extract::{ExtractError, FromRecord, Json, RecordMeta};
 pub use crate::handler::{HandlerFn, PoisonRecord, RecordHandler, handler_fn};
 pub use crate::kind::{OrderingRule, RecordIdentity, SourceKind};
 pub use crate::observe::{InjectedFailure, observe, observed_task};
