@@ -239,6 +239,11 @@ impl<'r, S: Source, T: FromRecord<'r, S>> FromRecord<'r, S> for Result<T, Extrac
 ///     }
 /// }
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`Option<{Self}>` cannot be a #[batch_handler] parameter: `{Self}` is not a payload extractor",
+    label = "`Option<T>` takes a payload extractor only",
+    note = "`Option<T>` is `None` when a payload extractor (`Json<T>`, `&str`, `&[u8]`, Kafka's `Key` or `Headers`) cannot read the record; to get any other extractor's error, take `Result<{Self}, ExtractError>`"
+)]
 pub trait OptionalPayload {}
 
 impl<'r, S: Source, T: FromRecord<'r, S> + OptionalPayload> FromRecord<'r, S> for Option<T> {
