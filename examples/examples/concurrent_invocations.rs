@@ -26,7 +26,7 @@ use tracing::Instrument;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_batch::Error> {
-    tracing_subscriber::fmt().without_time().with_target(false).init();
+    lambda_runtime::tracing::init_default_subscriber();
     // Created once per execution environment, shared by every invocation.
     let projection = Arc::new(Projection::default());
     let handler = service_fn({

@@ -3,5 +3,6 @@
 //! runs one file's tests).
 
 mod clicks;
+mod json_logs;
 mod payments_api;
 mod runtime_api;

@@ -242,15 +242,17 @@ fn resolve_source(args: &Args, params: &[Param], errors: &mut Errors, report: bo
     None
 }
 
-/// The source a parameter type belongs to, judged by its last path segment.
+/// The source a parameter type belongs to, judged by its last path segment
+/// (inside `Option<..>` and `Result<.., E>`, the fallible forms).
 fn source_named_by(ty: &Type) -> Option<SourceArg> {
     match ty {
         Type::Reference(reference) => source_named_by(&reference.elem),
         Type::Paren(paren) => source_named_by(&paren.elem),
         Type::Path(path) => {
             let segment = path.path.segments.last()?;
-            let name = if segment.ident == "Option" {
-                // `Option<NewImage<T>>` and friends.
+            let name = if segment.ident == "Option" || segment.ident == "Result" {
+                // `Option<NewImage<T>>`, `Result<&SqsMessage, ExtractError>`
+                // and friends: the extractor inside.
                 let syn::PathArguments::AngleBracketed(args) = &segment.arguments else {
                     return None;
                 };

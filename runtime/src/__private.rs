@@ -16,6 +16,14 @@ pub use crate::plan::BatchPlan;
 pub use crate::policy::AllFailedPolicy;
 pub use crate::policy::Limits;
 pub use crate::response::BatchResponse;
+pub use crate::returned::returned;
+/// The traits the generated call of the record function brings in scope,
+/// and the types they name.
+pub mod returns {
+    pub use crate::returned::{
+        BoxedErrorReturn, BoxedErrorTag, ErrorReturn, ErrorTag, OkValue, PlainReturn, PlainTag, Returned,
+    };
+}
 pub use crate::sqs::{FifoPolicy, QueueKind, Sqs, SqsConfig, SqsRecord, StandardPolicy};
 pub use crate::stream::{StreamConfig, StreamPolicy};
 

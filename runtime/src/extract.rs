@@ -1,7 +1,9 @@
 //! Extractors: the parameter types a record function may take.
 
+use std::error::Error;
 use std::fmt;
 use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 
 use lambda_runtime::Context;
 
@@ -11,7 +13,8 @@ use crate::source::Source;
 /// A record payload parsed as JSON into `T` with serde.
 ///
 /// For SQS it is the message body. A body that is not valid JSON for `T`
-/// fails that record only, and the serde error is logged.
+/// fails that record only, and the serde error is logged; take
+/// `Option<Json<T>>` or `Result<Json<T>, ExtractError>` to decide yourself.
 ///
 /// ```
 /// use lambda_batch::Json;
@@ -44,22 +47,50 @@ impl<T> DerefMut for Json<T> {
 }
 
 /// Why a parameter could not be extracted from a record. It fails that
-/// record only.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// record only, unless the record function takes the parameter as
+/// `Result<T, ExtractError>` (then it decides) or `Option<T>`.
+///
+/// It keeps its cause (the serde or UTF-8 error, ...) as its
+/// [`source`](Error::source), shared so the error stays `Clone`.
+///
+/// ```
+/// use lambda_batch::ExtractError;
+/// use std::error::Error;
+/// let cause = serde_json::from_str::<u32>("x").unwrap_err();
+/// let error = ExtractError::new("Json", "the body is not valid JSON for `u32`").with_source(cause);
+/// assert_eq!(error.extractor(), "Json");
+/// assert_eq!(error.to_string(), "the body is not valid JSON for `u32`");
+/// assert_eq!(error.source().unwrap().to_string(), "expected value at line 1 column 1");
+/// ```
+#[derive(Debug, Clone)]
 pub struct ExtractError {
     extractor: &'static str,
     message: String,
+    source: Option<Arc<dyn Error + Send + Sync>>,
 }
 
 impl ExtractError {
-    /// A new error for `extractor` (for example `"Json<Order>"`).
+    /// A new error for `extractor` (for example `"Json<Order>"`), without a
+    /// cause.
     pub fn new(extractor: &'static str, message: impl fmt::Display) -> Self {
-        ExtractError { extractor, message: message.to_string() }
+        ExtractError { extractor, message: message.to_string(), source: None }
+    }
+
+    /// The same error, caused by `source` (returned by
+    /// [`source`](Error::source); its text is not repeated in the message).
+    #[must_use]
+    pub fn with_source(self, source: impl Into<Box<dyn Error + Send + Sync>>) -> Self {
+        ExtractError { source: Some(Arc::from(source.into())), ..self }
     }
 
     /// The extractor that failed.
     pub fn extractor(&self) -> &'static str {
         self.extractor
+    }
+
+    /// What went wrong, without the cause.
+    pub fn message(&self) -> &str {
+        &self.message
     }
 }
 
@@ -69,7 +100,11 @@ impl fmt::Display for ExtractError {
     }
 }
 
-impl std::error::Error for ExtractError {}
+impl Error for ExtractError {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        self.source.as_deref().map(|source| source as &(dyn Error + 'static))
+    }
+}
 
 /// A parameter type `#[batch_handler]` can fill from a record of source `S`.
 ///
@@ -78,11 +113,19 @@ impl std::error::Error for ExtractError {}
 /// `&[u8]` and `&str` (the decoded `data`), `&KinesisEventRecord`,
 /// `&KinesisRecord`. For DynamoDB Streams: `NewImage<T>`, `OldImage<T>`,
 /// `Keys<T>` (and `Option` of each), `EventName`, `&EventRecord`,
-/// `&DynamoDbRecord`. For all: `&Context`.
+/// `&DynamoDbRecord`. For Kafka: [`Json<T>`], `&[u8]`, `&str`, `Key`,
+/// `Headers`, `&KafkaEventRecord`, `&KafkaRecord`. For all: `&Context`,
+/// [`RecordMeta`].
+///
+/// Fallible forms: `Result<T, ExtractError>` for any extractor `T` (never
+/// fails the record: the function gets the error), and `Option<T>` for the
+/// payload extractors (those implementing [`OptionalPayload`]: `None` when
+/// the payload cannot be read as `T`).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a parameter of a #[batch_handler] for this event source",
     label = "unsupported parameter type",
-    note = "SQS takes `Json<T>`, `&str` (body), `&SqsMessage`, `&SqsRecord`; Kinesis takes `Json<T>`, `&[u8]` or `&str` (decoded data), `&KinesisEventRecord`, `&KinesisRecord`; DynamoDB takes `NewImage<T>`, `OldImage<T>`, `Keys<T>` (or `Option` of them), `EventName`, `&EventRecord`, `&DynamoDbRecord`; Kafka takes `Json<T>`, `&[u8]` or `&str` (decoded value), `Key`, `Headers`, `&KafkaEventRecord`, `&KafkaRecord`; every source takes `&Context` and `RecordMeta`"
+    note = "SQS takes `Json<T>`, `&str` (body), `&SqsMessage`, `&SqsRecord`; Kinesis takes `Json<T>`, `&[u8]` or `&str` (decoded data), `&KinesisEventRecord`, `&KinesisRecord`; DynamoDB takes `NewImage<T>`, `OldImage<T>`, `Keys<T>` (or `Option` of them), `EventName`, `&EventRecord`, `&DynamoDbRecord`; Kafka takes `Json<T>`, `&[u8]` or `&str` (decoded value), `Key`, `Headers`, `&KafkaEventRecord`, `&KafkaRecord`; every source takes `&Context` and `RecordMeta`",
+    note = "`Result<T, ExtractError>` takes any of them without failing the record; `Option<T>` takes a payload extractor (`Json<T>`, `&str`, `&[u8]`, `Key`, `Headers`, ...: see `OptionalPayload`) and is `None` when the payload cannot be read"
 )]
 pub trait FromRecord<'r, S: Source>: Sized {
     /// Extracts the parameter from `record`.
@@ -145,8 +188,70 @@ impl<'r, S: Source> FromRecord<'r, S> for RecordMeta<'r> {
 }
 
 impl From<ExtractError> for RecordOutcome {
-    /// A parameter that could not be extracted fails its record.
+    /// A parameter that could not be extracted fails its record, with the
+    /// extraction error's causes.
     fn from(error: ExtractError) -> Self {
-        RecordOutcome::Failure(RecordError::new(RecordErrorKind::Extract, error.to_string()))
+        RecordOutcome::Failure(RecordError::from_error(RecordErrorKind::Extract, &error))
     }
 }
+
+/// Any extractor as `Result<T, ExtractError>`: the record function gets the
+/// error instead of the record failing, and decides (log and skip, return
+/// [`RecordOutcome::poison`], send it elsewhere).
+///
+/// ```
+/// use lambda_batch::{batch_handler, ExtractError, Json, RecordOutcome};
+/// #[derive(serde::Deserialize)]
+/// struct Order { id: u64 }
+/// #[batch_handler(sqs)]
+/// fn orders(order: Result<Json<Order>, ExtractError>) -> RecordOutcome {
+///     match order {
+///         Ok(Json(order)) => { tracing::info!(order.id, "stored"); RecordOutcome::Success }
+///         Err(error) => RecordOutcome::poison(error),
+///     }
+/// }
+/// ```
+impl<'r, S: Source, T: FromRecord<'r, S>> FromRecord<'r, S> for Result<T, ExtractError> {
+    fn from_record(record: &'r S::Record<'r>, cx: &'r Context) -> Result<Self, ExtractError> {
+        Ok(T::from_record(record, cx))
+    }
+}
+
+/// A payload extractor: `Option<Self>` is a parameter too, `None` when the
+/// record's payload cannot be read as `Self` (not valid JSON for `T`, not
+/// UTF-8, not base64...), instead of failing the record.
+///
+/// Implemented by [`Json<T>`], `&str`, `&[u8]`, and Kafka's `Key` and
+/// `Headers`. Not by DynamoDB's `NewImage<T>`, `OldImage<T>` and `Keys<T>`:
+/// their own `Option` means "the record has no such image" (`None`), while
+/// an image that does not fit `T` still fails the record; take
+/// `Result<Option<NewImage<T>>, ExtractError>` to get that error too.
+///
+/// ```
+/// use lambda_batch::{batch_handler, Json};
+/// #[derive(serde::Deserialize)]
+/// struct Reading { celsius: f64 }
+/// #[batch_handler(kinesis)]
+/// fn readings(reading: Option<Json<Reading>>, raw: &[u8]) {
+///     match reading {
+///         Some(Json(reading)) => tracing::info!(reading.celsius, "read"),
+///         None => tracing::warn!(bytes = raw.len(), "not a reading: skipped"),
+///     }
+/// }
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`Option<{Self}>` cannot be a #[batch_handler] parameter: `{Self}` is not a payload extractor",
+    label = "`Option<T>` takes a payload extractor only",
+    note = "`Option<T>` is `None` when a payload extractor (`Json<T>`, `&str`, `&[u8]`, Kafka's `Key` or `Headers`) cannot read the record; to get any other extractor's error, take `Result<{Self}, ExtractError>`"
+)]
+pub trait OptionalPayload {}
+
+impl<'r, S: Source, T: FromRecord<'r, S> + OptionalPayload> FromRecord<'r, S> for Option<T> {
+    fn from_record(record: &'r S::Record<'r>, cx: &'r Context) -> Result<Self, ExtractError> {
+        Ok(T::from_record(record, cx).ok())
+    }
+}
+
+impl<T> OptionalPayload for Json<T> {}
+impl OptionalPayload for &str {}
+impl OptionalPayload for &[u8] {}

@@ -74,6 +74,18 @@ impl SourceKind {
         }
     }
 
+    /// The source's name in log fields (the `source` field of a failed
+    /// record's log event): `sqs` (standard and FIFO), `kinesis`,
+    /// `dynamodb`, `kafka`.
+    pub const fn log_name(self) -> &'static str {
+        match self {
+            SourceKind::Sqs | SourceKind::SqsFifo => "sqs",
+            SourceKind::Kinesis => "kinesis",
+            SourceKind::DynamoDb => "dynamodb",
+            SourceKind::Kafka => "kafka",
+        }
+    }
+
     /// The kind of an SQS queue: [`SqsFifo`](SourceKind::SqsFifo) when
     /// `fifo`, [`Sqs`](SourceKind::Sqs) otherwise.
     pub const fn sqs_queue(fifo: bool) -> SourceKind {

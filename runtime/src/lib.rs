@@ -111,6 +111,7 @@ mod policy;
 mod report;
 pub mod reported;
 mod response;
+mod returned;
 mod scan;
 mod sequence;
 mod service;
@@ -183,6 +184,7 @@ pub use lambda_runtime::{Context, Error, LambdaEvent};
 
 pub use crate::error::{BatchError, EventError};
 pub use crate::event::BatchEvent;
+pub use crate::extract::OptionalPayload;
 pub use crate::extract::{ExtractError, FromRecord, Json, RecordMeta};
 pub use crate::handler::{HandlerFn, PoisonRecord, RecordHandler, handler_fn};
 pub use crate::kind::{OrderingRule, RecordIdentity, SourceKind};

@@ -24,6 +24,8 @@ mod duplicate_keys;
 mod envelope_properties;
 mod envelopes;
 mod exhaustive;
+mod failure_log;
+mod fallible_extractors;
 mod fixtures;
 mod hostile_inputs;
 mod idempotency;

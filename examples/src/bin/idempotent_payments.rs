@@ -7,7 +7,9 @@ use lambda_batch_examples::payments::{Payments, charge};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_batch::Error> {
-    tracing_subscriber::fmt().without_time().with_target(false).init();
+    // Lambda's log level and format (`AWS_LAMBDA_LOG_FORMAT=JSON`: one JSON object per
+    // line, so each failed record is one line with its fields).
+    lambda_runtime::tracing::init_default_subscriber();
     // Once per execution environment: the DynamoDB client and its connections.
     let payments = Payments::from_env().await?;
     lambda_runtime::run(lambda_runtime::service_fn(|event| charge(&payments, event))).await

@@ -6,6 +6,8 @@ use lambda_batch_examples::orders::handle_order;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_batch::Error> {
-    tracing_subscriber::fmt().without_time().with_target(false).init();
+    // Lambda's log level and format (`AWS_LAMBDA_LOG_FORMAT=JSON`: one JSON object per
+    // line, so each failed record is one line with its fields).
+    lambda_runtime::tracing::init_default_subscriber();
     lambda_runtime::run(lambda_runtime::service_fn(handle_order)).await
 }

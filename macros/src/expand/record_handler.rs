@@ -95,7 +95,10 @@ impl Render<'_> {
     }
 
     /// The call of `name::record` (awaited if async), turned into a
-    /// `RecordOutcome` by `IntoRecordOutcome`.
+    /// `RecordOutcome`: an error that is a `std::error::Error` (or holds
+    /// one) keeps its causes, anything else goes through
+    /// `IntoRecordOutcome` (runtime/src/returned.rs explains the method
+    /// lookup that chooses).
     fn call_record_fn(&self) -> TokenStream {
         let name = self.name();
         let private = &self.private;
@@ -107,7 +110,15 @@ impl Render<'_> {
         };
         match &self.handler.output {
             Some(ty) => quote_spanned! {ty.span()=>
-                <#ty as #private::IntoRecordOutcome>::into_record_outcome(#call)
+                {
+                    #[allow(unused_imports)]
+                    use #private::returns::{BoxedErrorReturn as _, ErrorReturn as _, PlainReturn as _};
+                    let value: #ty = #call;
+                    // Names the type's `IntoRecordOutcome`, so a return type
+                    // that is none of those allowed is reported on it.
+                    let plain = <#ty as #private::IntoRecordOutcome>::into_record_outcome;
+                    (&&&#private::returned(&value)).return_kind().into_outcome(value, plain)
+                }
             },
             None => quote! {
                 <() as #private::IntoRecordOutcome>::into_record_outcome(#call)

@@ -15,16 +15,15 @@ fn decode<T: DeserializeOwned>(
     extractor: &'static str,
 ) -> Result<T, ExtractError> {
     let item: serde_dynamo::Item = serde_json::from_str(raw.get()).map_err(|error| {
-        ExtractError::new(
-            extractor,
-            format_args!("`dynamodb.{field}` is not a DynamoDB attribute map: {error}"),
-        )
+        ExtractError::new(extractor, format_args!("`dynamodb.{field}` is not a DynamoDB attribute map"))
+            .with_source(error)
     })?;
     serde_dynamo::from_item(item).map_err(|error| {
         ExtractError::new(
             extractor,
-            format_args!("`dynamodb.{field}` does not fit `{}`: {error}", std::any::type_name::<T>()),
+            format_args!("`dynamodb.{field}` does not fit `{}`", std::any::type_name::<T>()),
         )
+        .with_source(error)
     })
 }
 
@@ -52,6 +51,9 @@ macro_rules! image_extractor {
             }
         }
 
+        /// `None` when the record has no such image; an image that does
+        /// not fit `T` still fails the record (this is not
+        /// [`OptionalPayload`](crate::extract::OptionalPayload)'s meaning).
         impl<'r, T: DeserializeOwned> FromRecord<'r, DynamoDb> for Option<$wrapper<T>> {
             fn from_record(record: &'r DynamoDbRecord<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {
                 record.image_values()[$index]

@@ -81,6 +81,7 @@ use lambda_runtime::Context;
 use tracing::Instrument;
 
 use super::guard::{bounded, isolated};
+use super::log::record_failed;
 use super::observe::{ApplyFault, Observer};
 use crate::handler::RecordHandler;
 use crate::idempotency::Key;
@@ -206,14 +207,15 @@ where
                 Either::Left(ready(RecordStatus::Replayed))
             }
             Decision::Refuse(error) => {
-                tracing::warn!(error = %error, "record not run now");
+                record_failed(req.record, S::KIND, error);
                 Either::Left(ready(RecordStatus::Failed(error.clone())))
             }
         }
     }
 }
 
-/// Turns the outcome into the record's status, logging it.
+/// Turns the outcome into the record's status, logging it: a failure is
+/// its record's one log event ([`record_failed`]).
 pub(crate) struct Settle<I>(pub(super) I);
 
 impl<S, H, F, I> Layer<S, H, F> for Settle<I>
@@ -233,7 +235,7 @@ where
                 RecordStatus::Succeeded
             }
             RecordOutcome::Failure(error) => {
-                tracing::warn!(error = %error, kind = ?error.kind(), "record failed");
+                record_failed(record, S::KIND, &error);
                 RecordStatus::Failed(error)
             }
             RecordOutcome::RetryLater { reason } => {

@@ -13,6 +13,7 @@ mod contain;
 pub(crate) mod deadline;
 mod guard;
 mod layer;
+mod log;
 pub(crate) mod observe;
 mod poison;
 mod schedule;
@@ -31,6 +32,7 @@ use self::observe::Observer;
 use self::schedule::Schedule;
 use crate::handler::RecordHandler;
 use crate::idempotency::batch::BatchClaims;
+use crate::kind::SourceKind;
 use crate::outcome::{RecordError, RecordErrorKind};
 use crate::plan::{BatchPlan, StopRule};
 use crate::report::RecordStatus;
@@ -146,7 +148,7 @@ where
             None => {
                 // The abandon point: give up on what still runs.
                 drop(std::mem::take(&mut in_flight));
-                progress.abandon(observer);
+                progress.abandon(observer, S::KIND);
             }
         }
     }
@@ -213,11 +215,11 @@ impl<'r, R: BatchRecord> Progress<'r, R> {
 
     /// The abandon point: the records still running fail (the observer is
     /// told), the waiting ones are out of time.
-    fn abandon<O: Observer>(&mut self, observer: &O) {
+    fn abandon<O: Observer>(&mut self, observer: &O, source: SourceKind) {
         for index in self.running.drain(..) {
-            tracing::warn!(index, "record abandoned at the invocation deadline");
             let error =
                 RecordError::new(RecordErrorKind::Timeout, "still running at the invocation deadline");
+            log::record_failed(&self.records[index], source, &error);
             let status = RecordStatus::Failed(error);
             observer.abandoned(index, &status);
             self.statuses[index] = Some(status);

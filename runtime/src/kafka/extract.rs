@@ -4,7 +4,7 @@ use lambda_runtime::Context;
 use serde::Deserialize;
 
 use super::{Kafka, KafkaEventRecord, KafkaHeader, KafkaRecord};
-use crate::extract::{ExtractError, FromRecord, Json};
+use crate::extract::{ExtractError, FromRecord, Json, OptionalPayload};
 
 /// The record's key, base64-decoded; `None` when the record has no key.
 ///
@@ -45,9 +45,8 @@ impl<'r> FromRecord<'r, Kafka> for &'r [u8] {
 /// The decoded `value` as UTF-8 text.
 impl<'r> FromRecord<'r, Kafka> for &'r str {
     fn from_record(record: &'r KafkaRecord<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {
-        std::str::from_utf8(value(record, "&str")?).map_err(|error| {
-            ExtractError::new("&str", format_args!("the decoded `value` is not UTF-8: {error}"))
-        })
+        std::str::from_utf8(value(record, "&str")?)
+            .map_err(|error| ExtractError::new("&str", "the decoded `value` is not UTF-8").with_source(error))
     }
 }
 
@@ -57,14 +56,19 @@ impl<'r, T: Deserialize<'r>> FromRecord<'r, Kafka> for Json<T> {
         serde_json::from_slice(value(record, "Json")?).map(Json).map_err(|error| {
             ExtractError::new(
                 "Json",
-                format_args!(
-                    "the decoded `value` is not valid JSON for `{}`: {error}",
-                    std::any::type_name::<T>()
-                ),
+                format_args!("the decoded `value` is not valid JSON for `{}`", std::any::type_name::<T>()),
             )
+            .with_source(error)
         })
     }
 }
+
+/// `Option<Key>` is `None` when the key cannot be decoded (a record
+/// without a key is `Some(Key(None))`).
+impl OptionalPayload for Key<'_> {}
+
+/// `Option<Headers>` is `None` when the headers cannot be decoded.
+impl OptionalPayload for Headers<'_> {}
 
 impl<'r> FromRecord<'r, Kafka> for Key<'r> {
     fn from_record(record: &'r KafkaRecord<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {

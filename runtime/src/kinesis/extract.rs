@@ -22,7 +22,7 @@ impl<'r> FromRecord<'r, Kinesis> for &'r [u8] {
 impl<'r> FromRecord<'r, Kinesis> for &'r str {
     fn from_record(record: &'r KinesisRecord<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {
         std::str::from_utf8(data(record, "&str")?)
-            .map_err(|error| ExtractError::new("&str", format_args!("`kinesis.data` is not UTF-8: {error}")))
+            .map_err(|error| ExtractError::new("&str", "`kinesis.data` is not UTF-8").with_source(error))
     }
 }
 
@@ -33,10 +33,11 @@ impl<'r, T: Deserialize<'r>> FromRecord<'r, Kinesis> for Json<T> {
             ExtractError::new(
                 "Json",
                 format_args!(
-                    "the decoded `kinesis.data` is not valid JSON for `{}`: {error}",
+                    "the decoded `kinesis.data` is not valid JSON for `{}`",
                     std::any::type_name::<T>()
                 ),
             )
+            .with_source(error)
         })
     }
 }

@@ -20,8 +20,9 @@ impl<'r, T: Deserialize<'r>> FromRecord<'r, Sqs> for Json<T> {
         serde_json::from_str(body).map(Json).map_err(|error| {
             ExtractError::new(
                 "Json",
-                format_args!("the body is not valid JSON for `{}`: {error}", std::any::type_name::<T>()),
+                format_args!("the body is not valid JSON for `{}`", std::any::type_name::<T>()),
             )
+            .with_source(error)
         })
     }
 }

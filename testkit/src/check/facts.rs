@@ -72,7 +72,7 @@ pub(crate) fn handled(calls: &[Call], index: usize) -> bool {
 fn status_in_words(calls: &[Call], index: usize) -> Option<String> {
     let call = calls.iter().rev().find(|call| call.index == index)?;
     Some(match &call.status {
-        Some(RecordStatus::Failed(error)) => format!("failed: {}", error.message()),
+        Some(RecordStatus::Failed(error)) => format!("failed ({error})"),
         Some(RecordStatus::Skipped { cause }) => format!("skipped behind record {cause}"),
         Some(RecordStatus::RetryLater { .. }) => "asked to be retried later".to_owned(),
         Some(RecordStatus::OutOfTime) => "not started before the deadline".to_owned(),

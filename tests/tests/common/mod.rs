@@ -5,6 +5,8 @@ use std::cell::RefCell;
 use std::marker::PhantomData;
 use std::sync::{Mutex, Once};
 
+pub mod events;
+
 use lambda_batch::BatchPipeline;
 use lambda_batch::sqs::Sqs;
 use tracing_subscriber::filter::dynamic_filter_fn;
@@ -142,6 +144,15 @@ impl std::io::Write for ThisThreadsCapture {
 /// be cached as "never" while a capturing thread's subscriber lives: that
 /// test would then miss its events.
 pub fn capture_logs() -> (Captured, CaptureGuard) {
+    install_subscriber();
+    let logs = Captured::default();
+    let previous = CAPTURE.with_borrow_mut(|capture| capture.replace(logs.clone()));
+    (logs, CaptureGuard { previous, _this_thread: PhantomData })
+}
+
+/// Installs the process-wide subscriber once: the text capture above and
+/// the structured ones of [`events`].
+fn install_subscriber() {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
         // Asked at every event and span (a dynamic filter: a call site's
@@ -154,10 +165,8 @@ pub fn capture_logs() -> (Captured, CaptureGuard) {
             .with_writer(|| ThisThreadsCapture)
             .with_ansi(false)
             .with_filter(capturing);
-        tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer))
+        let subscriber = tracing_subscriber::registry().with(layer).with(events::layers());
+        tracing::subscriber::set_global_default(subscriber)
             .expect("no other global subscriber in the test binary");
     });
-    let logs = Captured::default();
-    let previous = CAPTURE.with_borrow_mut(|capture| capture.replace(logs.clone()));
-    (logs, CaptureGuard { previous, _this_thread: PhantomData })
 }

@@ -1,0 +1,67 @@
+//! The example function under Lambda's JSON log format
+//! (`AWS_LAMBDA_LOG_FORMAT=JSON`, read by
+//! `lambda_runtime::tracing::init_default_subscriber`): each failed record
+//! is one JSON line with the fields a log query needs.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::runtime_api::serve;
+
+#[test]
+fn under_the_json_log_format_each_failed_record_is_one_json_line_with_its_fields() {
+    let order = |id: u32, quantity: u32| {
+        format!(r#"{{\"id\":{id},\"sku\":\"B\",\"quantity\":{quantity},\"warehouse\":0}}"#)
+    };
+    let attributes = r#""attributes":{"ApproximateReceiveCount":"3"}"#;
+    let batch = format!(
+        r#"{{"Records":[{{"messageId":"m1","body":"{}",{attributes}}},{{"messageId":"m2","body":"{}",{attributes}}},{{"messageId":"m3","body":"nope",{attributes}}}]}}"#,
+        order(1, 1),
+        order(2, 0)
+    );
+    let (address, posted) = serve(vec![batch]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sqs_orders"))
+        .env("AWS_LAMBDA_RUNTIME_API", &address)
+        .env("AWS_LAMBDA_FUNCTION_NAME", "orders")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+        .env("AWS_LAMBDA_LOG_LEVEL", "INFO")
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the example function");
+    let answered = posted.recv_timeout(Duration::from_secs(60));
+    let _ = child.kill();
+    let mut logs = String::new();
+    child.stdout.take().expect("stdout").read_to_string(&mut logs).expect("the function's logs");
+    let _ = child.wait();
+    let (_, body) = answered.expect("the function answered");
+    assert_eq!(body, r#"{"batchItemFailures":[{"itemIdentifier":"m2"},{"itemIdentifier":"m3"}]}"#);
+
+    let lines: Vec<serde_json::Value> = logs
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|error| panic!("not JSON ({error}): {line}")))
+        .collect();
+    let failed: Vec<&serde_json::Value> =
+        lines.iter().filter(|line| line["fields"]["message"] == "record failed").collect();
+    assert_eq!(failed.len(), 2, "one line per failed record:\n{logs}");
+    let of = |id: &str| failed.iter().find(|line| line["fields"]["record_id"] == id).copied();
+    let handler = of("m2").unwrap_or_else(|| panic!("m2's line:\n{logs}"));
+    assert_eq!(handler["level"], "ERROR");
+    assert_eq!(handler["fields"]["source"], "sqs");
+    assert_eq!(handler["fields"]["error_kind"], "handler");
+    assert_eq!(handler["fields"]["error"], "order 2 has quantity 0");
+    assert_eq!(handler["fields"]["attempt"], 3);
+    let extract = of("m3").unwrap_or_else(|| panic!("m3's line:\n{logs}"));
+    assert_eq!(extract["fields"]["error_kind"], "extract");
+    assert!(
+        extract["fields"]["error"]
+            .as_str()
+            .is_some_and(|error| error.starts_with("the body is not valid JSON")),
+        "{extract}"
+    );
+    assert_eq!(extract["fields"]["causes"], "expected ident at line 1 column 2", "{extract}");
+}
