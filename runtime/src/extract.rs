@@ -114,8 +114,11 @@ impl Error for ExtractError {
 /// `&KinesisRecord`. For DynamoDB Streams: `NewImage<T>`, `OldImage<T>`,
 /// `Keys<T>` (and `Option` of each), `EventName`, `&EventRecord`,
 /// `&DynamoDbRecord`. For Kafka: [`Json<T>`], `&[u8]`, `&str`, `Key`,
-/// `Headers`, `&KafkaEventRecord`, `&KafkaRecord`. For all: `&Context`,
-/// [`RecordMeta`].
+/// `Headers`, `&KafkaEventRecord`, `&KafkaRecord` (and, with the `avro` or
+/// `protobuf` feature, `Avro<T>`, `AvroKey<T>`, `Protobuf<T>`,
+/// `ProtobufKey<T>`). The envelopes of [`crate::envelope`]: `FromSns<T>` and
+/// `S3Notification` for SQS, `FromEventBridge<T>` for SQS and Kinesis,
+/// `CloudWatchLogs` for Kinesis. For all: `&Context`, [`RecordMeta`].
 ///
 /// Fallible forms: `Result<T, ExtractError>` for any extractor `T` (never
 /// fails the record: the function gets the error), and `Option<T>` for the
@@ -124,7 +127,7 @@ impl Error for ExtractError {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a parameter of a #[batch_handler] for this event source",
     label = "unsupported parameter type",
-    note = "SQS takes `Json<T>`, `&str` (body), `&SqsMessage`, `&SqsRecord`; Kinesis takes `Json<T>`, `&[u8]` or `&str` (decoded data), `&KinesisEventRecord`, `&KinesisRecord`; DynamoDB takes `NewImage<T>`, `OldImage<T>`, `Keys<T>` (or `Option` of them), `EventName`, `&EventRecord`, `&DynamoDbRecord`; Kafka takes `Json<T>`, `&[u8]` or `&str` (decoded value), `Key`, `Headers`, `&KafkaEventRecord`, `&KafkaRecord`; every source takes `&Context` and `RecordMeta`",
+    note = "SQS takes `Json<T>`, `&str` (body), `&SqsMessage`, `&SqsRecord`; Kinesis takes `Json<T>`, `&[u8]` or `&str` (decoded data), `&KinesisEventRecord`, `&KinesisRecord`; DynamoDB takes `NewImage<T>`, `OldImage<T>`, `Keys<T>` (or `Option` of them), `EventName`, `&EventRecord`, `&DynamoDbRecord`; Kafka takes `Json<T>`, `&[u8]` or `&str` (decoded value), `Key`, `Headers`, `&KafkaEventRecord`, `&KafkaRecord`; envelopes: `FromSns<T>`, `S3Notification` (SQS), `FromEventBridge<T>` (SQS, Kinesis), `CloudWatchLogs` (Kinesis); Kafka with the `avro` or `protobuf` feature takes `Avro<T>`, `AvroKey<T>`, `Protobuf<T>`, `ProtobufKey<T>`; every source takes `&Context` and `RecordMeta`",
     note = "`Result<T, ExtractError>` takes any of them without failing the record; `Option<T>` takes a payload extractor (`Json<T>`, `&str`, `&[u8]`, `Key`, `Headers`, ...: see `OptionalPayload`) and is `None` when the payload cannot be read"
 )]
 pub trait FromRecord<'r, S: Source>: Sized {
@@ -242,7 +245,7 @@ impl<'r, S: Source, T: FromRecord<'r, S>> FromRecord<'r, S> for Result<T, Extrac
 #[diagnostic::on_unimplemented(
     message = "`Option<{Self}>` cannot be a #[batch_handler] parameter: `{Self}` is not a payload extractor",
     label = "`Option<T>` takes a payload extractor only",
-    note = "`Option<T>` is `None` when a payload extractor (`Json<T>`, `&str`, `&[u8]`, Kafka's `Key` or `Headers`) cannot read the record; to get any other extractor's error, take `Result<{Self}, ExtractError>`"
+    note = "`Option<T>` is `None` when a payload extractor (`Json<T>`, `&str`, `&[u8]`, Kafka's `Key` or `Headers`, an envelope, `Avro<T>`, `Protobuf<T>`) cannot read the record; to get any other extractor's error, take `Result<{Self}, ExtractError>`"
 )]
 pub trait OptionalPayload {}
 

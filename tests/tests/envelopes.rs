@@ -278,3 +278,21 @@ fn the_source_is_inferred_from_sns_s3_and_cloudwatch_envelopes() {
     let _: lambda_batch::sqs::SqsConfig = inferred_sqs::CONFIG;
     let _: lambda_batch::stream::StreamConfig = inferred_kinesis::CONFIG;
 }
+
+#[test]
+fn option_of_an_envelope_is_none_for_a_record_that_is_not_it() {
+    let found = sqs::<Option<FromSns<Order>>>(SNS_IN_SQS);
+    let ids: Vec<Option<u64>> = found.into_iter().map(|result| result.unwrap().map(|sns| sns.id)).collect();
+    assert_eq!(ids, [Some(7), Some(8), None], "raw message delivery is not an SNS notification");
+    let event = sqs_event(&["plain text"]);
+    assert!(sqs::<Option<FromEventBridge<Order>>>(&event)[0].as_ref().unwrap().is_none());
+    assert!(sqs::<Option<S3Notification>>(&event)[0].as_ref().unwrap().is_none());
+    let logs = kinesis::<Option<CloudWatchLogs>>(CLOUDWATCH_LOGS_IN_KINESIS);
+    assert!(logs.iter().all(|result| matches!(result, Ok(Some(_)))));
+    let not_logs = lambda_batch_testkit::kinesis::event_json([lambda_batch_testkit::kinesis::record(
+        "1",
+        "k",
+        b"not gzip",
+    )]);
+    assert!(kinesis::<Option<CloudWatchLogs>>(&not_logs)[0].as_ref().unwrap().is_none());
+}

@@ -275,3 +275,17 @@ fn records_the_schema_registry_delivers_as_json_are_read_by_json() {
     assert_eq!(key["userId"], "u-42");
     assert_eq!(records[0].event_record().unwrap().offset, 15);
 }
+
+#[test]
+fn option_of_avro_and_protobuf_is_none_for_a_value_that_does_not_decode() {
+    let good =
+        avro_bytes(&order(None), Order::writer_schema(), WireFormat::Confluent { schema_id: 3 }).unwrap();
+    let decoded = extract::<Option<Avro<Order>>>(values(&[&good, b"\x00\x00"]));
+    let decoded: Vec<Option<Order>> =
+        decoded.into_iter().map(|result| result.unwrap().map(|Avro(o)| o)).collect();
+    assert_eq!(decoded, [Some(order(None)), None]);
+    let good = protobuf_bytes(&click(), WireFormat::Confluent { schema_id: 5 });
+    let decoded = extract::<Option<Protobuf<Click>>>(values(&[&good, &good[..3]]));
+    let decoded: Vec<bool> = decoded.into_iter().map(|result| result.unwrap().is_some()).collect();
+    assert_eq!(decoded, [true, false]);
+}

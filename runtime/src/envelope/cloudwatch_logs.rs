@@ -13,7 +13,7 @@ use flate2::read::MultiGzDecoder;
 use lambda_runtime::Context;
 use serde::Deserialize;
 
-use crate::extract::{ExtractError, FromRecord};
+use crate::extract::{ExtractError, FromRecord, OptionalPayload};
 use crate::inflate::{MAX_DECOMPRESSED_BYTES, read_capped};
 use crate::kinesis::{Kinesis, KinesisRecord};
 
@@ -179,6 +179,9 @@ pub(crate) fn parse(compressed: &[u8], limit: usize) -> Result<CloudWatchLogs, S
 }
 
 /// The decoded Kinesis `data`, decompressed and read.
+/// `Option<CloudWatchLogs>`: `None` when the data is not CloudWatch Logs subscription data.
+impl OptionalPayload for CloudWatchLogs {}
+
 impl<'r> FromRecord<'r, Kinesis> for CloudWatchLogs {
     fn from_record(record: &'r KinesisRecord<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {
         let data = record.data().map_err(|message| ExtractError::new(EXTRACTOR, message))?;

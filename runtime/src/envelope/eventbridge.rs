@@ -14,7 +14,7 @@ use lambda_runtime::Context;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::extract::{ExtractError, FromRecord};
+use crate::extract::{ExtractError, FromRecord, OptionalPayload};
 use crate::kinesis::{Kinesis, KinesisRecord};
 use crate::sqs::{Sqs, SqsRecord};
 
@@ -160,6 +160,9 @@ fn parse<'a, T: Deserialize<'a>>(text: &'a str, what: &str) -> Result<FromEventB
 }
 
 /// The SQS body read as an EventBridge event.
+/// `Option<FromEventBridge<T>>`: `None` when the record is not an EventBridge event with a `T` in its `detail`.
+impl<T> OptionalPayload for FromEventBridge<T> {}
+
 impl<'r, T: Deserialize<'r>> FromRecord<'r, Sqs> for FromEventBridge<T> {
     fn from_record(record: &'r SqsRecord<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {
         let body = record.body_text().map_err(|message| ExtractError::new(EXTRACTOR, message))?;

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 pub use aws_lambda_events::s3::S3EventRecord;
 
-use crate::extract::{ExtractError, FromRecord};
+use crate::extract::{ExtractError, FromRecord, OptionalPayload};
 use crate::sqs::{Sqs, SqsRecord};
 
 const EXTRACTOR: &str = "S3Notification";
@@ -136,6 +136,9 @@ impl TryFrom<Notification> for S3Notification {
 }
 
 /// The SQS body read as an S3 event notification.
+/// `Option<S3Notification>`: `None` when the body is not an S3 event notification.
+impl OptionalPayload for S3Notification {}
+
 impl<'r> FromRecord<'r, Sqs> for S3Notification {
     fn from_record(record: &'r SqsRecord<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {
         let body = record.body_text().map_err(|message| ExtractError::new(EXTRACTOR, message))?;

@@ -18,7 +18,7 @@ use lambda_runtime::Context;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::extract::{ExtractError, FromRecord};
+use crate::extract::{ExtractError, FromRecord, OptionalPayload};
 use crate::sqs::{Sqs, SqsRecord};
 
 const EXTRACTOR: &str = "FromSns";
@@ -191,6 +191,9 @@ pub(crate) fn parse<T: DeserializeOwned>(text: &str) -> Result<FromSns<T>, Strin
 }
 
 /// The SQS body read as an SNS notification.
+/// `Option<FromSns<T>>`: `None` when the body is not an SNS notification whose `Message` is a `T`.
+impl<T> OptionalPayload for FromSns<T> {}
+
 impl<'r, T: DeserializeOwned> FromRecord<'r, Sqs> for FromSns<T> {
     fn from_record(record: &'r SqsRecord<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {
         let body = record.body_text().map_err(|message| ExtractError::new(EXTRACTOR, message))?;

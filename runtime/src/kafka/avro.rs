@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 
 use super::framing::{self, WireFormat};
 use super::{Kafka, KafkaRecord};
-use crate::extract::{ExtractError, FromRecord};
+use crate::extract::{ExtractError, FromRecord, OptionalPayload};
 
 /// The Avro schema a type's values were written with, for [`Avro<T>`] and
 /// [`AvroKey<T>`].
@@ -187,6 +187,12 @@ pub(crate) fn decode<T: DeserializeOwned + WriterSchema>(bytes: &[u8], what: &st
 }
 
 /// The decoded `value`.
+/// `Option<Avro<T>>`: `None` when the value does not decode.
+impl<T> OptionalPayload for Avro<T> {}
+
+/// `Option<AvroKey<T>>`: `None` when the key does not decode.
+impl<T> OptionalPayload for AvroKey<T> {}
+
 impl<'r, T: DeserializeOwned + WriterSchema> FromRecord<'r, Kafka> for Avro<T> {
     fn from_record(record: &'r KafkaRecord<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {
         let value = record.value().map_err(|message| ExtractError::new("Avro", message))?;

@@ -8,7 +8,7 @@ use prost::Message;
 
 use super::framing::{self, WireFormat};
 use super::{Kafka, KafkaRecord};
-use crate::extract::{ExtractError, FromRecord};
+use crate::extract::{ExtractError, FromRecord, OptionalPayload};
 
 /// A Kafka record's `value`, a Protocol Buffers message decoded with prost
 /// into `T` (a `#[derive(prost::Message)]` type, or one prost-build
@@ -129,6 +129,12 @@ pub(crate) fn decode<T: Message + Default>(bytes: &[u8], what: &str) -> Result<T
 }
 
 /// The decoded `value`.
+/// `Option<Protobuf<T>>`: `None` when the value does not decode.
+impl<T> OptionalPayload for Protobuf<T> {}
+
+/// `Option<ProtobufKey<T>>`: `None` when the key does not decode.
+impl<T> OptionalPayload for ProtobufKey<T> {}
+
 impl<'r, T: Message + Default> FromRecord<'r, Kafka> for Protobuf<T> {
     fn from_record(record: &'r KafkaRecord<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {
         let value = record.value().map_err(|message| ExtractError::new("Protobuf", message))?;
