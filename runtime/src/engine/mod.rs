@@ -12,6 +12,7 @@
 mod contain;
 pub(crate) mod deadline;
 mod guard;
+pub(crate) mod hooks;
 mod layer;
 pub(crate) mod observe;
 mod poison;
@@ -98,7 +99,7 @@ where
     O: Observer,
 {
     let deadline = Deadline::from_context(cx, plan.limits.deadline_margin());
-    let stack = stack::stack(plan, observer, claims);
+    let stack = stack::stack(plan, observer, claims, deadline.map(|d| d.cut_off));
     // One timer for the whole batch: the abandon point.
     let mut abandon = pin!(deadline.map(|d| tokio::time::sleep_until(d.abandon)));
     let concurrency = plan.limits.concurrency();
