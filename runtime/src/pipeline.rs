@@ -10,6 +10,7 @@ use std::future::Future;
 
 use lambda_runtime::{Context, LambdaEvent};
 
+use crate::engine::deadline::Deadline;
 use crate::engine::hooks::end_batch;
 use crate::error::{BatchError, log_failure};
 use crate::event::BatchEvent;
@@ -103,13 +104,14 @@ where
     let started = tokio::time::Instant::now();
     let records = read_records::<S>(event)?;
     let plan = S::plan(config, &records);
+    let deadline = Deadline::from_context(cx, plan.limits.deadline_margin());
     let oldest_arrival = handler.metrics().and_then(|_| oldest_arrival(&records));
     let statuses = run::<S, H>(handler, &records, &plan, cx).await;
     let report = report::<S>(records, statuses, &plan);
     if let Some(metrics) = handler.metrics() {
         metrics.publish(&report, &BatchTimes::now(started.elapsed(), oldest_arrival));
     }
-    end_batch::<S, H>(handler, &report, cx, &plan.limits).await;
+    end_batch::<S, H>(handler, &report, cx, &plan.limits, deadline).await;
     Ok(report)
 }
 

@@ -23,6 +23,7 @@ mod defects;
 mod duplicate_keys;
 mod exhaustive;
 mod fixtures;
+mod hooks;
 mod hostile_inputs;
 mod idempotency;
 mod idempotency_async;

@@ -69,14 +69,19 @@ where
 }
 
 /// Calls the handler's `on_batch_end` with the batch's report, isolated and
-/// bounded by the record timeout and the deadline's abandon point.
-pub(crate) async fn end_batch<S, H>(handler: &H, report: &BatchReport<'_>, cx: &Context, limits: &Limits)
-where
+/// bounded by the record timeout and the `deadline`'s abandon point (the
+/// invocation's, read once when it started).
+pub(crate) async fn end_batch<S, H>(
+    handler: &H,
+    report: &BatchReport<'_>,
+    cx: &Context,
+    limits: &Limits,
+    deadline: Option<Deadline>,
+) where
     S: Source,
     H: RecordHandler<S>,
 {
-    let abandon = Deadline::from_context(cx, limits.deadline_margin()).map(|d| d.abandon);
-    let limit = bound(limits.record_timeout(), abandon);
+    let limit = bound(limits.record_timeout(), deadline.map(|d| d.abandon));
     watched("on_batch_end", None, limit, || handler.on_batch_end(report, cx)).await;
 }
 
