@@ -4,7 +4,7 @@
 //!
 //! [`run`] schedules records (order per key, stop rules, concurrency, the
 //! deadline); each record it starts goes through one stack of per-record
-//! layers (observation, span, settling, the poison sink, the receive-count
+//! layers (observation, span, the user's hooks, idempotency claims, settling, the poison sink, the receive-count
 //! budget, the record timeout, panic isolation, fault injection, the
 //! handler), composed in [`stack::stack`]. What to run is the source's
 //! [`BatchPlan`]; who watches is the observer the caller passes in.
