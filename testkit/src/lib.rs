@@ -30,6 +30,8 @@
 //!   ([`sim::FaultyStore`]) to prove a handler's effects happen once;
 //! - [`context`], [`sqs`], [`kinesis`], [`dynamodb`], [`kafka`]: hand-made events and a
 //!   Lambda-shaped `Context`;
+//! - [`emf`]: a checker for CloudWatch Embedded Metric Format lines, such
+//!   as `lambda_batch::metrics` writes;
 //! - [`wire`]: where the testkit writes each source's identifier, ordering
 //!   key and payload (the one table of field paths; events are written by
 //!   `lambda_batch::wire`, in Lambda's key order).
@@ -116,6 +118,7 @@ mod batch;
 #[cfg(feature = "harness")]
 pub mod check;
 pub mod dynamodb;
+pub mod emf;
 #[cfg(feature = "harness")]
 pub mod exhaustive;
 #[cfg(feature = "harness")]

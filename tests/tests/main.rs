@@ -32,6 +32,7 @@ mod idempotency_dynamodb_cancellations;
 mod idempotency_sources;
 mod identity_tables;
 mod kafka;
+mod metrics;
 mod observe;
 mod outcomes_and_state;
 mod properties;
