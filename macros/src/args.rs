@@ -183,7 +183,9 @@ fn parse_one(meta: &ParseNestedMeta<'_>, args: &mut Args, errors: &mut Errors) -
             &mut args.hooks.on_batch_end,
             errors,
         ),
-        "metrics" => function_path(meta, "metrics", "metrics", "a function", &mut args.metrics, errors),
+        "metrics" => {
+            function_path(meta, "metrics", "orders_metrics", "a function", &mut args.metrics, errors)
+        }
         "drop_over_budget" => drop_over_budget(meta, args, errors),
         "max_receive_count" => number(meta, 1, "max_receive_count = 5", &mut args.max_receive_count, errors),
         "concurrency" => number(meta, 1, "concurrency = 16", &mut args.concurrency, errors),

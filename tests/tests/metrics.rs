@@ -96,7 +96,8 @@ fn check_batch<S: BatchPipeline>(config: &S::Config, event: &BatchEvent) -> Resu
 
 #[test]
 fn every_line_for_random_batches_of_every_source_is_valid_emf_and_holds_the_counts() {
-    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig { cases: 32, ..ProptestConfig::default() });
+    let mut runner =
+        proptest::test_runner::TestRunner::new(ProptestConfig { cases: 32, ..ProptestConfig::default() });
     let sqs = SqsConfig::new().with_all_failed_policy(AllFailedPolicy::ReportAll);
     let streams = StreamConfig::new()
         .with_stream_policy(StreamPolicy::Continue)

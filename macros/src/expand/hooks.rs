@@ -2,8 +2,8 @@
 //! and `metrics` of the `RecordHandler` impl, each calling the function
 //! its option names (with the state first when the handler has one).
 
-use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
 use syn::Path;
 use syn::spanned::Spanned;
 
@@ -25,7 +25,7 @@ impl Render<'_> {
                     #cx: &#private::Context,
                 ) -> ::core::result::Result<(), ::std::string::String>
             };
-            self.hook_method(function, signature, quote!(#record, status, #cx))
+            self.hook_method(function, signature, &[record, &format_ident!("status"), cx])
         });
         let on_failure = hooks.on_failure.as_ref().map(|function| {
             let signature = quote! {
@@ -36,7 +36,7 @@ impl Render<'_> {
                     #cx: &#private::Context,
                 ) -> ::core::result::Result<(), ::std::string::String>
             };
-            self.hook_method(function, signature, quote!(#record, error, #cx))
+            self.hook_method(function, signature, &[record, &format_ident!("error"), cx])
         });
         let on_batch_end = hooks.on_batch_end.as_ref().map(|function| {
             let signature = quote! {
@@ -46,20 +46,23 @@ impl Render<'_> {
                     #cx: &#private::Context,
                 ) -> ::core::result::Result<(), ::std::string::String>
             };
-            self.hook_method(function, signature, quote!(report, #cx))
+            self.hook_method(function, signature, &[&format_ident!("report"), cx])
         });
         quote!(#on_success #on_failure #on_batch_end)
     }
 
     /// One hook method: `signature`, whose body awaits `function(args)`
     /// (the state first) and reports its error as text. Spanned at the
-    /// path, so a function of the wrong type is reported there.
-    fn hook_method(&self, function: &Path, signature: TokenStream, args: TokenStream) -> TokenStream {
+    /// path (the arguments too, keeping their hygiene), so a function of
+    /// the wrong type is reported there.
+    fn hook_method(&self, function: &Path, signature: TokenStream, args: &[&Ident]) -> TokenStream {
+        let at = function.span();
+        let args = args.iter().map(|arg| Ident::new(&arg.to_string(), arg.span().located_at(at)));
         let state_field = &self.names.state_field;
         let state_arg = self.handler.state.as_ref().map(|_| quote!(self.#state_field,));
         quote_spanned! {function.span()=>
             #signature {
-                match #function(#state_arg #args).await {
+                match #function(#state_arg #(#args),*).await {
                     ::core::result::Result::Ok(()) => ::core::result::Result::Ok(()),
                     ::core::result::Result::Err(error) => {
                         ::core::result::Result::Err(::std::string::ToString::to_string(&error))
