@@ -8,6 +8,8 @@ use syn::{LitStr, Path};
 
 use crate::errors::Errors;
 
+pub(crate) mod hooks;
+
 /// The options, as written.
 #[derive(Default)]
 ///
@@ -27,7 +29,7 @@ pub(crate) struct Args {
     /// `idempotency = path`.
     pub(crate) idempotency: Option<Path>,
     /// `on_success = path`, `on_failure = path`, `on_batch_end = path`.
-    pub(crate) hooks: Hooks,
+    pub(crate) hooks: hooks::Hooks,
     /// `metrics = path`.
     pub(crate) metrics: Option<Path>,
     /// `max_receive_count = N`.
@@ -42,17 +44,6 @@ pub(crate) struct Args {
     pub(crate) record_timeout_ms: Option<(u32, Span)>,
     /// `crate = "path"`.
     pub(crate) krate: Option<Path>,
-}
-
-/// The hook functions given, each called after what it is named for.
-#[derive(Default, Clone)]
-pub(crate) struct Hooks {
-    /// `on_success = path`.
-    pub(crate) on_success: Option<Path>,
-    /// `on_failure = path`.
-    pub(crate) on_failure: Option<Path>,
-    /// `on_batch_end = path`.
-    pub(crate) on_batch_end: Option<Path>,
 }
 
 /// The event source a handler serves.
@@ -159,33 +150,7 @@ fn parse_one(meta: &ParseNestedMeta<'_>, args: &mut Args, errors: &mut Errors) -
         "idempotency" => {
             function_path(meta, "idempotency", "idempotency", "a function", &mut args.idempotency, errors)
         }
-        "on_success" => function_path(
-            meta,
-            "on_success",
-            "record_done",
-            "an async function",
-            &mut args.hooks.on_success,
-            errors,
-        ),
-        "on_failure" => function_path(
-            meta,
-            "on_failure",
-            "record_failed",
-            "an async function",
-            &mut args.hooks.on_failure,
-            errors,
-        ),
-        "on_batch_end" => function_path(
-            meta,
-            "on_batch_end",
-            "batch_done",
-            "an async function",
-            &mut args.hooks.on_batch_end,
-            errors,
-        ),
-        "metrics" => {
-            function_path(meta, "metrics", "orders_metrics", "a function", &mut args.metrics, errors)
-        }
+        "on_success" | "on_failure" | "on_batch_end" | "metrics" => hooks::option(meta, args, errors),
         "drop_over_budget" => drop_over_budget(meta, args, errors),
         "max_receive_count" => number(meta, 1, "max_receive_count = 5", &mut args.max_receive_count, errors),
         "concurrency" => number(meta, 1, "concurrency = 16", &mut args.concurrency, errors),
@@ -362,10 +327,6 @@ fn unknown_option_message(key: &str) -> String {
         }
         "parallel" | "parallelism" | "max_concurrency" | "workers" => " (write `concurrency = N`)",
         "timeout" | "record_timeout" | "timeout_ms" => " (write `record_timeout_ms = N`)",
-        "on_error" | "on_fail" | "on_record_failure" => " (write `on_failure = path`)",
-        "on_ok" | "on_record_success" => " (write `on_success = path`)",
-        "on_end" | "after_batch" | "on_batch_done" => " (write `on_batch_end = path`)",
-        "emf" | "cloudwatch_metrics" | "metric" => " (write `metrics = path`)",
         "deadline_margin" | "margin" | "margin_ms" => " (write `deadline_margin_ms = N`)",
         "source" => " (name the source directly: `sqs`, `sqs_fifo`, `kinesis`, `dynamodb` or `kafka`)",
         "msk" | "kafka_msk" | "self_managed_kafka" => " (for Amazon MSK or self-managed Kafka write `kafka`)",
@@ -374,7 +335,7 @@ fn unknown_option_message(key: &str) -> String {
         "checkpoint" | "bisect" => {
             " (write `stream_policy = \"checkpoint\"` or `stream_policy = \"continue\"`)"
         }
-        _ => "",
+        other => hooks::hint(other),
     };
     let shown = if key.is_empty() { "this option" } else { key };
     format!("unknown #[batch_handler] option `{shown}`{hint}; accepted options: {ACCEPTED}")

@@ -26,7 +26,7 @@ pub(crate) struct Handler {
     /// The `idempotency` function, if any.
     pub(crate) idempotency: Option<syn::Path>,
     /// The hook functions given.
-    pub(crate) hooks: crate::args::Hooks,
+    pub(crate) hooks: crate::args::hooks::Hooks,
     /// The `metrics` function, if any.
     pub(crate) metrics: Option<syn::Path>,
 }
