@@ -7,7 +7,7 @@
 //!
 //! Every line has these metrics, under the namespace given to
 //! [`Metrics::new`] and one dimension set: `Service` (when given with
-//! [`Metrics::with_service`]), `EventSource` (the [`SourceKind`] name, such
+//! [`Metrics::with_service`]), `EventSource` (the [`SourceKind`](crate::SourceKind) name, such
 //! as `SQS FIFO`) and the dimensions added with [`Metrics::with_dimension`]:
 //!
 //! | metric | unit | what |
