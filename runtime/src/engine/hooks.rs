@@ -13,6 +13,7 @@
 //! bounded, like the handler.
 
 use std::future::Future;
+use std::pin::pin;
 use std::time::Duration;
 
 use futures_util::FutureExt;
@@ -52,7 +53,7 @@ where
         let (record, handler, cx) = (req.record, req.handler, req.cx);
         let status = self.inner.call(req).await;
         // The record is borrowed for the stack's `'a`, the status only here.
-        let limit = bound(self.timeout, self.cut_off);
+        let limit = || bound(self.timeout, self.cut_off);
         let id = Some(record.item_identifier());
         match &status {
             RecordStatus::Succeeded | RecordStatus::Replayed => {
@@ -81,7 +82,7 @@ pub(crate) async fn end_batch<S, H>(
     S: Source,
     H: RecordHandler<S>,
 {
-    let limit = bound(limits.record_timeout(), deadline.map(|d| d.abandon));
+    let limit = || bound(limits.record_timeout(), deadline.map(|d| d.abandon));
     watched("on_batch_end", None, limit, || handler.on_batch_end(report, cx)).await;
 }
 
@@ -98,22 +99,31 @@ fn bound(timeout: Option<Duration>, until: Option<Instant>) -> Option<Duration> 
 /// Runs the hook `make` makes, isolated and bounded by `limit`; whatever
 /// goes wrong is logged as a warning naming `hook` and the record `id`,
 /// and goes no further.
+///
+/// A hook that is done at its first poll (the default no-op, most hooks
+/// that only count or log) needs no bound: the clock is read and the timer
+/// made only for one that is not.
 async fn watched<Fut>(
     hook: &'static str,
     id: Option<&str>,
-    limit: Option<Duration>,
+    limit: impl FnOnce() -> Option<Duration>,
     make: impl FnOnce() -> Fut,
 ) where
     Fut: Future<Output = Result<(), String>>,
 {
-    let call = isolated(
+    let mut call = pin!(isolated(
         || make().map(|done| done.map_err(|error| format!("returned an error: {error}"))),
         |panic| Err(format!("panicked: {panic}")),
-    );
-    let done = bounded(limit, call, |limit| {
-        Err(format!("did not finish within its bound of {} ms and was dropped", limit.as_millis()))
-    })
-    .await;
+    ));
+    let done = match call.as_mut().now_or_never() {
+        Some(done) => done,
+        None => {
+            bounded(limit(), call, |limit| {
+                Err(format!("did not finish within its bound of {} ms and was dropped", limit.as_millis()))
+            })
+            .await
+        }
+    };
     if let Err(error) = done {
         tracing::warn!(
             hook,
