@@ -337,3 +337,61 @@ async fn the_macro_option_writes_one_line_per_invocation() {
     let line: Value = serde_json::from_str(&lines[0]).unwrap();
     assert_eq!((&line["RecordsSucceeded"], &line["RecordsFailed"]), (&json!(1), &json!(1)));
 }
+
+/// Set in the child process of
+/// [`lines_go_to_standard_output_whole_one_per_invocation`]: write the
+/// lines.
+const IN_CHILD: &str = "LAMBDA_BATCH_TESTS_METRICS_STDOUT_CHILD";
+
+#[test]
+fn lines_go_to_standard_output_whole_one_per_invocation() {
+    if std::env::var_os(IN_CHILD).is_some() {
+        // Four invocations at once on four threads, writing to the real
+        // standard output.
+        let runtime =
+            tokio::runtime::Builder::new_multi_thread().worker_threads(4).enable_time().build().unwrap();
+        let handler = Arc::new(Measured(Metrics::new("StdoutTest").unwrap()));
+        return runtime.block_on(async {
+            let tasks: Vec<_> = (0..4)
+                .map(|i| {
+                    let handler = Arc::clone(&handler);
+                    tokio::spawn(async move {
+                        let batch = lambda_batch_testkit::sqs::event(
+                            (0..50).map(|j| lambda_batch_testkit::sqs::message(&format!("m{i}-{j}"), "body")),
+                        );
+                        Sqs::process(&*handler, &SqsConfig::new(), &batch, &cx()).await.unwrap();
+                    })
+                })
+                .collect();
+            for task in tasks {
+                task.await.unwrap();
+            }
+        });
+    }
+    let module = module_path!().split_once("::").map_or(module_path!(), |(_crate, path)| path);
+    let name = format!("{module}::lines_go_to_standard_output_whole_one_per_invocation");
+    let child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([name.as_str(), "--exact", "--test-threads=1"])
+        .env(IN_CHILD, "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&child.stdout);
+    assert!(
+        child.status.success(),
+        "the child process failed:\n{stdout}{}",
+        String::from_utf8_lossy(&child.stderr)
+    );
+    assert!(stdout.contains("test result: ok. 1 passed"), "the child did not run {name}:\n{stdout}");
+    // The test harness writes `test name ... ` before the test and `ok`
+    // after it, so a line may start after that prefix.
+    let lines: Vec<&str> = stdout
+        .lines()
+        .filter(|line| line.contains("\"_aws\""))
+        .map(|line| &line[line.find('{').unwrap()..])
+        .collect();
+    assert_eq!(lines.len(), 4, "{stdout}");
+    for line in lines {
+        assert_eq!(check_line(line), Ok(()), "{line}");
+        assert_eq!(serde_json::from_str::<Value>(line).unwrap()["BatchSize"], json!(50));
+    }
+}
