@@ -140,7 +140,7 @@ impl Metrics {
     }
 }
 
-/// `duration` in milliseconds, with the fraction.
+/// `duration` in milliseconds, to the microsecond.
 fn millis(duration: Duration) -> f64 {
-    duration.as_secs_f64() * 1000.0
+    duration.as_micros() as f64 / 1000.0
 }
