@@ -10,6 +10,8 @@ use crate::choices::{ALL_FAILED_POLICIES, FIFO_POLICIES, STANDARD_POLICIES, STRE
 pub(crate) use crate::choices::{AllFailedArg, FifoPolicyArg, SourceArg, StandardPolicyArg, StreamPolicyArg};
 use crate::errors::Errors;
 
+pub(crate) mod hooks;
+
 /// The options, as written.
 #[derive(Default)]
 ///
@@ -30,6 +32,10 @@ pub(crate) struct Args {
     pub(crate) poison_sink: Option<Path>,
     /// `idempotency = path`.
     pub(crate) idempotency: Option<Path>,
+    /// `on_success = path`, `on_failure = path`, `on_batch_end = path`.
+    pub(crate) hooks: hooks::Hooks,
+    /// `metrics = path`.
+    pub(crate) metrics: Option<Path>,
     /// `max_receive_count = N`.
     pub(crate) max_receive_count: Option<(u32, Span)>,
     /// `drop_over_budget`.
@@ -47,7 +53,8 @@ pub(crate) struct Args {
 /// Every option, as the errors list them (and as options.md documents them).
 const ACCEPTED: &str = "`sqs`, `sqs_fifo`, `kinesis`, `dynamodb`, `kafka`, `fifo_policy = \"...\"`, \
                         `standard_policy = \"...\"`, `stream_policy = \"...\"`, `all_failed = \"...\"`, `poison_sink = path`, \
-                        `idempotency = path`, `max_receive_count = N`, `drop_over_budget`, `concurrency = N`, `deadline_margin_ms = N`, \
+                        `idempotency = path`, `on_success = path`, `on_failure = path`, `on_batch_end = path`, \
+                        `metrics = path`, `max_receive_count = N`, `drop_over_budget`, `concurrency = N`, `deadline_margin_ms = N`, \
                         `record_timeout_ms = N`, `crate = \"...\"`";
 
 /// Parses the options, pushing every problem into `errors`.
@@ -88,6 +95,7 @@ fn parse_one(meta: &ParseNestedMeta<'_>, args: &mut Args, errors: &mut Errors) -
         "idempotency" => {
             function_path(meta, "idempotency", "idempotency", "a function", &mut args.idempotency, errors)
         }
+        "on_success" | "on_failure" | "on_batch_end" | "metrics" => hooks::option(meta, args, errors),
         "drop_over_budget" => drop_over_budget(meta, args, errors),
         "max_receive_count" => number(meta, 1, "max_receive_count = 5", &mut args.max_receive_count, errors),
         "concurrency" => number(meta, 1, "concurrency = 16", &mut args.concurrency, errors),
@@ -258,7 +266,7 @@ fn unknown_option_message(key: &str) -> String {
         "checkpoint" | "bisect" => {
             " (write `stream_policy = \"checkpoint\"` or `stream_policy = \"continue\"`)"
         }
-        _ => "",
+        other => hooks::hint(other),
     };
     let shown = if key.is_empty() { "this option" } else { key };
     format!("unknown #[batch_handler] option `{shown}`{hint}; accepted options: {ACCEPTED}")

@@ -10,6 +10,7 @@
 
 mod config;
 mod fallback;
+mod hooks;
 mod record_handler;
 
 use proc_macro2::{Ident, Span, TokenStream};

@@ -29,6 +29,10 @@ pub(crate) struct Handler {
     pub(crate) poison_sink: Option<syn::Path>,
     /// The `idempotency` function, if any.
     pub(crate) idempotency: Option<syn::Path>,
+    /// The hook functions given.
+    pub(crate) hooks: crate::args::hooks::Hooks,
+    /// The `metrics` function, if any.
+    pub(crate) metrics: Option<syn::Path>,
 }
 
 /// One parameter of the record function.
@@ -94,6 +98,8 @@ pub(crate) fn validate(args: &Args, function: RecordFn, all_errors: &mut Errors)
         state,
         poison_sink: args.poison_sink.clone(),
         idempotency: args.idempotency.clone(),
+        hooks: args.hooks.clone(),
+        metrics: args.metrics.clone(),
     })
 }
 

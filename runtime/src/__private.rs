@@ -28,6 +28,15 @@ pub use crate::sqs::{FifoPolicy, QueueKind, Sqs, SqsConfig, SqsRecord, StandardP
 pub use crate::stream::{StreamConfig, StreamPolicy};
 
 pub use crate::idempotency::BatchIdempotency;
+pub use crate::metrics::Metrics;
+pub use crate::outcome::RecordError;
+pub use crate::report::{BatchReport, RecordStatus};
+
+/// `metrics` as is; a function so a wrong type is reported at the user's
+/// `metrics = path`.
+pub fn as_metrics(metrics: &Metrics) -> &Metrics {
+    metrics
+}
 
 /// `settings` as the trait object `RecordHandler::idempotency` returns; a
 /// function so a wrong type is reported at the user's `idempotency = path`.

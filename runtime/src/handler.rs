@@ -7,7 +7,9 @@ use lambda_runtime::Context;
 
 use crate::idempotency::batch::BatchIdempotency;
 use crate::kind::SourceKind;
-use crate::outcome::{IntoRecordOutcome, RecordOutcome};
+use crate::metrics::Metrics;
+use crate::outcome::{IntoRecordOutcome, RecordError, RecordOutcome};
+use crate::report::{BatchReport, RecordStatus};
 use crate::source::Source;
 
 /// Handles one record of source `S`.
@@ -72,6 +74,74 @@ pub trait RecordHandler<S: Source> {
     /// `path(&state)`); [`Idempotent`](crate::idempotency::Idempotent)
     /// adds it to a hand-written handler.
     fn idempotency(&self) -> Option<&dyn BatchIdempotency<S>> {
+        None
+    }
+
+    /// Called after a record is handled (`status` is
+    /// [`Succeeded`](RecordStatus::Succeeded)) or replayed by idempotency
+    /// ([`Replayed`](RecordStatus::Replayed)): count it, tell another
+    /// system. It cannot change the record's status: an `Err`, a panic, or
+    /// running past its time bound (the record timeout, if any, and the
+    /// invocation deadline's cut-off) is logged and ignored. Records that
+    /// end otherwise (retry later, poison, skipped, out of time) call
+    /// neither hook; every record is in [`on_batch_end`](Self::on_batch_end)'s
+    /// report.
+    ///
+    /// The default does nothing. `#[batch_handler(on_success = path)]` calls
+    /// `path(record, status, cx)` (with `&State` first for a stateful
+    /// handler).
+    fn on_success<'a>(
+        &'a self,
+        record: &'a S::Record<'a>,
+        status: &'a RecordStatus,
+        cx: &'a Context,
+    ) -> impl Future<Output = Result<(), String>> + Send + 'a {
+        let _ = (record, status, cx);
+        std::future::ready(Ok(()))
+    }
+
+    /// Called after a record fails ([`RecordStatus::Failed`]: an error, a
+    /// panic, a timeout, a parameter that could not be extracted, a refused
+    /// idempotency claim, a poison sink that refused it), with the error.
+    /// Like [`on_success`](Self::on_success), it cannot change the record's
+    /// status.
+    ///
+    /// The default does nothing. `#[batch_handler(on_failure = path)]` calls
+    /// `path(record, error, cx)` (with `&State` first for a stateful
+    /// handler).
+    fn on_failure<'a>(
+        &'a self,
+        record: &'a S::Record<'a>,
+        error: &'a RecordError,
+        cx: &'a Context,
+    ) -> impl Future<Output = Result<(), String>> + Send + 'a {
+        let _ = (record, error, cx);
+        std::future::ready(Ok(()))
+    }
+
+    /// Called once after the batch, with its report, before the response is
+    /// returned: flush a buffer, log a summary of your own. It cannot change
+    /// the response: an `Err`, a panic, or running past its time bound is
+    /// logged and ignored.
+    ///
+    /// The default does nothing. `#[batch_handler(on_batch_end = path)]`
+    /// calls `path(report, cx)` (with `&State` first for a stateful
+    /// handler).
+    fn on_batch_end<'a>(
+        &'a self,
+        report: &'a BatchReport<'a>,
+        cx: &'a Context,
+    ) -> impl Future<Output = Result<(), String>> + Send + 'a {
+        let _ = (report, cx);
+        std::future::ready(Ok(()))
+    }
+
+    /// The handler's metrics, if any: one line in CloudWatch Embedded
+    /// Metric Format is printed per invocation (see
+    /// [`metrics`](crate::metrics)). The default has none.
+    /// `#[batch_handler(metrics = path)]` returns `path()` (or
+    /// `path(&state)`).
+    fn metrics(&self) -> Option<&Metrics> {
         None
     }
 }

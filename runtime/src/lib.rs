@@ -102,6 +102,7 @@ mod json;
 pub mod kafka;
 mod kind;
 pub mod kinesis;
+pub mod metrics;
 mod observe;
 mod observer;
 mod outcome;

@@ -10,10 +10,13 @@ use std::future::Future;
 
 use lambda_runtime::{Context, LambdaEvent};
 
+use crate::engine::deadline::Deadline;
+use crate::engine::hooks::end_batch;
 use crate::error::{BatchError, log_failure};
 use crate::event::BatchEvent;
 use crate::handler::RecordHandler;
 use crate::idempotency::settle_allowance;
+use crate::metrics::{BatchTimes, oldest_arrival};
 use crate::plan::BatchPlan;
 use crate::report::BatchReport;
 use crate::report::RecordStatus;
@@ -86,7 +89,8 @@ pub(crate) fn read_records<S: Source>(event: &BatchEvent) -> Result<Vec<S::Recor
 }
 
 /// Handles a batch of source `S` under `config` and reports each record's
-/// status.
+/// status; then writes the metrics line, if the handler has metrics, and
+/// calls `on_batch_end`.
 pub(crate) async fn process<'e, S, H>(
     handler: &H,
     config: &S::Config,
@@ -97,25 +101,47 @@ where
     S: Source,
     H: RecordHandler<S>,
 {
+    let started = tokio::time::Instant::now();
     let records = read_records::<S>(event)?;
     let plan = S::plan(config, &records);
+    let deadline = Deadline::from_context(cx, plan.limits.deadline_margin());
+    let oldest_arrival = handler.metrics().and_then(|_| oldest_arrival(&records));
+    let statuses = run::<S, H>(handler, &records, &plan, cx).await;
+    let report = report::<S>(records, statuses, &plan);
+    if let Some(metrics) = handler.metrics() {
+        metrics.publish(&report, &BatchTimes::now(started.elapsed(), oldest_arrival));
+    }
+    end_batch::<S, H>(handler, &report, cx, &plan.limits, deadline).await;
+    Ok(report)
+}
+
+/// Runs the engine on `records`, with the handler's idempotency around it
+/// if it has one: claims before, results written after.
+async fn run<S, H>(
+    handler: &H,
+    records: &[S::Record<'_>],
+    plan: &BatchPlan,
+    cx: &Context,
+) -> Vec<RecordStatus>
+where
+    S: Source,
+    H: RecordHandler<S>,
+{
     let observer = crate::observer::current();
     let Some(idempotency) = handler.idempotency() else {
-        let statuses = crate::engine::run::<S, H, _>(&records, &plan, handler, cx, &observer, None).await;
-        return Ok(report::<S>(records, statuses, &plan));
+        return crate::engine::run::<S, H, _>(records, plan, handler, cx, &observer, None).await;
     };
     let deadline = crate::engine::deadline::invocation_deadline(cx);
     let margin = plan.limits.deadline_margin();
     // Claims expire at the deadline; they must be made before the cut-off,
     // to leave time for the records.
     let claim_by = deadline.map(|d| d.checked_sub(margin).unwrap_or(d));
-    let claims = idempotency.claim(&records, cx, deadline, claim_by).await;
-    let statuses =
-        crate::engine::run::<S, H, _>(&records, &plan, handler, cx, &observer, Some(&claims)).await;
+    let claims = idempotency.claim(records, cx, deadline, claim_by).await;
+    let statuses = crate::engine::run::<S, H, _>(records, plan, handler, cx, &observer, Some(&claims)).await;
     // The results must be written before the response is due.
     let settle_by = deadline.map(|d| d.checked_sub(margin / 2 - settle_allowance(margin)).unwrap_or(d));
     idempotency.settle(&claims, &statuses, settle_by).await;
-    Ok(report::<S>(records, statuses, &plan))
+    statuses
 }
 
 /// The batch's report, logged.

@@ -34,6 +34,8 @@
 //!   (SNS, EventBridge, S3, CloudWatch Logs), with strategies; features
 //!   `avro` and `protobuf` add Kafka values in those formats behind
 //!   Confluent and AWS Glue prefixes ([`kafka`]);
+//! - [`emf`]: a checker for CloudWatch Embedded Metric Format lines, such
+//!   as `lambda_batch::metrics` writes;
 //! - [`wire`]: where the testkit writes each source's identifier, ordering
 //!   key and payload (the one table of field paths; events are written by
 //!   `lambda_batch::wire`, in Lambda's key order).
@@ -120,6 +122,7 @@ mod batch;
 #[cfg(feature = "harness")]
 pub mod check;
 pub mod dynamodb;
+pub mod emf;
 pub mod envelope;
 #[cfg(feature = "harness")]
 pub mod exhaustive;

@@ -23,6 +23,8 @@ impl Render<'_> {
         let body = self.handle_body();
         let on_poison = self.on_poison();
         let idempotency = self.idempotency();
+        let hooks = self.hook_methods();
+        let metrics = self.metrics_method();
         quote! {
             impl #lifetimes #private::RecordHandler<#marker> for #name #lifetimes {
                 fn handle<'a>(
@@ -35,6 +37,8 @@ impl Render<'_> {
 
                 #on_poison
                 #idempotency
+                #hooks
+                #metrics
             }
         }
     }

@@ -9,7 +9,10 @@
 //!  | Observe   observer.start(index, record) -> fault?   observer.end  |
 //!  | +---------------------------------------------------------------+ |
 //!  | | Span      the record's tracing span around all below          | |
-//!  | | Claimed   (a layer of its own, between Span and Settle)       | |
+//!  | | Hooks     status -> on_success (Succeeded, Replayed) or       | |
+//!  | |           on_failure (Failed); isolated, bounded, the         | |
+//!  | |           status unchanged (engine::hooks)                    | |
+//!  | | Claimed   (a layer of its own, between Hooks and Settle)      | |
 //!  | |           idempotency: replayed -> Replayed, refused -> fails | |
 //!  | |           (nothing below runs); claimed or off -> below       | |
 //!  | | +-----------------------------------------------------------+ | |
@@ -30,7 +33,11 @@
 //!  | | | | | | | | | Handler   H::handle(record, cx)   | | | | | | | | |
 //! ```
 //!
-//! Why this order: `Claimed` sits inside the span (its log lines name the
+//! Why this order: `Hooks` sits inside the span (its warnings name the
+//! record) and outside everything that decides the status: a replayed
+//! record calls `on_success`, a refused claim `on_failure`, and the poison
+//! sink runs before it (a sink that refuses makes the record fail, which
+//! calls `on_failure`). `Claimed` sits inside the span (its log lines name the
 //! record) and outside `Settle`: a replayed or refused record reaches
 //! neither the budget, nor the handler, nor the poison sink, and its status
 //! is decided there (`Replayed` is no handler outcome). The claims it reads

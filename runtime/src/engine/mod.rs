@@ -4,7 +4,7 @@
 //!
 //! [`run`] schedules records (order per key, stop rules, concurrency, the
 //! deadline); each record it starts goes through one stack of per-record
-//! layers (observation, span, settling, the poison sink, the receive-count
+//! layers (observation, span, the user's hooks, idempotency claims, settling, the poison sink, the receive-count
 //! budget, the record timeout, panic isolation, fault injection, the
 //! handler), composed in [`stack::stack`]. What to run is the source's
 //! [`BatchPlan`]; who watches is the observer the caller passes in.
@@ -12,6 +12,7 @@
 mod contain;
 pub(crate) mod deadline;
 mod guard;
+pub(crate) mod hooks;
 mod layer;
 mod log;
 pub(crate) mod observe;
@@ -100,7 +101,7 @@ where
     O: Observer,
 {
     let deadline = Deadline::from_context(cx, plan.limits.deadline_margin());
-    let stack = stack::stack(plan, observer, claims);
+    let stack = stack::stack(plan, observer, claims, deadline.map(|d| d.cut_off));
     // One timer for the whole batch: the abandon point.
     let mut abandon = pin!(deadline.map(|d| tokio::time::sleep_until(d.abandon)));
     let concurrency = plan.limits.concurrency();

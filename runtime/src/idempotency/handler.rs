@@ -6,7 +6,9 @@ use lambda_runtime::Context;
 
 use super::batch::BatchIdempotency;
 use crate::handler::{PoisonRecord, RecordHandler};
-use crate::outcome::RecordOutcome;
+use crate::metrics::Metrics;
+use crate::outcome::{RecordError, RecordOutcome};
+use crate::report::{BatchReport, RecordStatus};
 use crate::source::Source;
 
 /// A [`RecordHandler`] with idempotency: the engine claims the batch's
@@ -77,5 +79,35 @@ where
 
     fn idempotency(&self) -> Option<&dyn BatchIdempotency<S>> {
         Some(&self.idempotency)
+    }
+
+    fn on_success<'a>(
+        &'a self,
+        record: &'a S::Record<'a>,
+        status: &'a RecordStatus,
+        cx: &'a Context,
+    ) -> impl Future<Output = Result<(), String>> + Send + 'a {
+        self.handler.on_success(record, status, cx)
+    }
+
+    fn on_failure<'a>(
+        &'a self,
+        record: &'a S::Record<'a>,
+        error: &'a RecordError,
+        cx: &'a Context,
+    ) -> impl Future<Output = Result<(), String>> + Send + 'a {
+        self.handler.on_failure(record, error, cx)
+    }
+
+    fn on_batch_end<'a>(
+        &'a self,
+        report: &'a BatchReport<'a>,
+        cx: &'a Context,
+    ) -> impl Future<Output = Result<(), String>> + Send + 'a {
+        self.handler.on_batch_end(report, cx)
+    }
+
+    fn metrics(&self) -> Option<&Metrics> {
+        self.handler.metrics()
     }
 }
