@@ -121,6 +121,10 @@ impl RecordErrorKind {
     }
 }
 
+/// The most causes a `RecordError` keeps from an error's `source()` chain
+/// (a chain that loops would otherwise never end).
+const MAX_CAUSES: usize = 32;
+
 /// A record's failure: its kind, a message, and the causes behind it.
 ///
 /// The causes are the error's `source()` chain, kept as text (a record's
@@ -153,9 +157,11 @@ impl RecordError {
     /// assert_eq!(error.to_string(), "bad record: the body is not an order: invalid digit found in string");
     /// ```
     pub fn from_error<E: Error + ?Sized>(kind: RecordErrorKind, error: &E) -> Self {
+        // At most `MAX_CAUSES`: a chain that loops back on itself must not
+        // keep the record busy for ever.
         let mut causes = Vec::new();
         let mut next = error.source();
-        while let Some(cause) = next {
+        while let Some(cause) = next.filter(|_| causes.len() < MAX_CAUSES) {
             causes.push(cause.to_string());
             next = cause.source();
         }

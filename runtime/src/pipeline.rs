@@ -7,6 +7,7 @@
 //! `tower::Service`, and `#[batch_handler]` calls [`BatchPipeline::handle`].
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 
 use lambda_runtime::{Context, LambdaEvent};
 
@@ -16,7 +17,7 @@ use crate::error::{BatchError, log_failure};
 use crate::event::BatchEvent;
 use crate::handler::RecordHandler;
 use crate::idempotency::settle_allowance;
-use crate::metrics::{BatchTimes, oldest_arrival};
+use crate::metrics::{BatchTimes, Metrics, oldest_arrival};
 use crate::plan::BatchPlan;
 use crate::report::BatchReport;
 use crate::report::RecordStatus;
@@ -105,14 +106,34 @@ where
     let records = read_records::<S>(event)?;
     let plan = S::plan(config, &records);
     let deadline = Deadline::from_context(cx, plan.limits.deadline_margin());
-    let oldest_arrival = handler.metrics().and_then(|_| oldest_arrival(&records));
+    let metrics = metrics_of::<S, H>(handler);
+    let oldest_arrival = metrics.and_then(|_| oldest_arrival(&records));
     let statuses = run::<S, H>(handler, &records, &plan, cx).await;
     let report = report::<S>(records, statuses, &plan);
-    if let Some(metrics) = handler.metrics() {
-        metrics.publish(&report, &BatchTimes::now(started.elapsed(), oldest_arrival));
+    if let Some(metrics) = metrics {
+        let times = BatchTimes::now(started.elapsed(), oldest_arrival);
+        let published = std::panic::catch_unwind(AssertUnwindSafe(|| metrics.publish(&report, &times)));
+        if published.is_err() {
+            tracing::warn!(
+                "the metrics output panicked: no metrics line for this invocation (the response is not changed)"
+            );
+        }
     }
     end_batch::<S, H>(handler, &report, cx, &plan.limits, deadline).await;
     Ok(report)
+}
+
+/// The handler's metrics settings, if it has them. The user's function
+/// behind `metrics = path` runs here: a panic in it is logged and means no
+/// metrics line, never a failed invocation.
+fn metrics_of<S: Source, H: RecordHandler<S>>(handler: &H) -> Option<&Metrics> {
+    match std::panic::catch_unwind(AssertUnwindSafe(|| handler.metrics())) {
+        Ok(metrics) => metrics,
+        Err(_) => {
+            tracing::warn!("the handler's metrics function panicked: no metrics line for this invocation");
+            None
+        }
+    }
 }
 
 /// Runs the engine on `records`, with the handler's idempotency around it

@@ -300,3 +300,27 @@ async fn hand_written_handlers_keep_causes_with_failure_from() {
     let report = Sqs::process(&handler, &Default::default(), &batch, &cx()).await.unwrap();
     assert_eq!(failure_of(&report).causes(), ["connection refused"]);
 }
+
+/// An error whose `source()` is itself: a chain that never ends.
+#[derive(Debug)]
+struct Looping;
+
+static LOOPING: Looping = Looping;
+
+impl std::fmt::Display for Looping {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("looping")
+    }
+}
+
+impl Error for Looping {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        Some(&LOOPING)
+    }
+}
+
+#[test]
+fn a_cause_chain_that_loops_is_cut_short() {
+    let error = lambda_batch::RecordError::from_error(RecordErrorKind::Handler, &Looping);
+    assert_eq!(error.causes().len(), 32, "the chain is cut at 32 causes");
+}

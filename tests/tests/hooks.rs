@@ -231,7 +231,9 @@ async fn without_a_record_timeout_hanging_hooks_end_by_the_deadline_and_change_n
     assert_eq!(statuses, [RecordStatus::Succeeded], "the hook's record is not abandoned");
     assert!(failures.is_empty());
     let elapsed = started.elapsed();
-    assert!(elapsed >= Duration::from_millis(1740) && elapsed <= Duration::from_millis(1760), "{elapsed:?}");
+    // The deadline is read from the wall clock while time here is paused:
+    // a busy machine may take a little off the front, never add to the end.
+    assert!(elapsed >= Duration::from_millis(1600) && elapsed <= Duration::from_millis(1760), "{elapsed:?}");
 }
 
 #[tokio::test]

@@ -289,3 +289,16 @@ fn option_of_avro_and_protobuf_is_none_for_a_value_that_does_not_decode() {
     let decoded: Vec<bool> = decoded.into_iter().map(|result| result.unwrap().is_some()).collect();
     assert_eq!(decoded, [true, false]);
 }
+
+#[test]
+fn an_avro_value_claiming_a_huge_string_fails_its_record_without_allocating_it() {
+    // An `Order`: no note (the union's null branch, 0x00), then an `id`
+    // string whose zig-zag length is 400,000,000 (0x80 0xd8 0xb8 0xfd 0x02),
+    // then nothing. With apache-avro's default cap this asks for 400 MB.
+    let claim: &[u8] = &[0x00, 0x80, 0xd8, 0xb8, 0xfd, 0x02];
+    let decoded = extract::<Avro<Order>>(values(&[claim]));
+    let error = decoded.into_iter().next().unwrap().unwrap_err().to_string();
+    // Refused before allocating (under apache-avro's default cap of 512 MiB
+    // the 400 MB buffer would be allocated, then found empty).
+    assert!(error.contains("allocate"), "{error}");
+}

@@ -338,6 +338,42 @@ async fn the_macro_option_writes_one_line_per_invocation() {
     assert_eq!((&line["RecordsSucceeded"], &line["RecordsFailed"]), (&json!(1), &json!(1)));
 }
 
+/// A handler whose metrics function panics (a settings `expect` that
+/// failed, say), and one whose output panics.
+struct PanickingMetrics(Option<Metrics>);
+
+impl RecordHandler<lambda_batch::sqs::Sqs> for PanickingMetrics {
+    fn handle<'a>(
+        &'a self,
+        record: &'a lambda_batch::sqs::SqsRecord<'a>,
+        _cx: &'a Context,
+    ) -> impl Future<Output = RecordOutcome> + Send + 'a {
+        std::future::ready(if record.body() == Some("fail") {
+            RecordOutcome::failure("scripted")
+        } else {
+            RecordOutcome::Success
+        })
+    }
+
+    fn metrics(&self) -> Option<&Metrics> {
+        Some(self.0.as_ref().expect("scripted: the metrics settings were invalid"))
+    }
+}
+
+#[tokio::test]
+async fn metrics_that_panic_never_change_the_response() {
+    let batch = lambda_batch_testkit::sqs::event([
+        lambda_batch_testkit::sqs::message("m0", "ok"),
+        lambda_batch_testkit::sqs::message("m1", "fail"),
+    ]);
+    let output_panics =
+        Metrics::new("LambdaBatchTests").unwrap().with_output(|_| panic!("scripted: the output broke"));
+    for handler in [PanickingMetrics(None), PanickingMetrics(Some(output_panics))] {
+        let response = Sqs::handle(&handler, &SqsConfig::new(), LambdaEvent::new(batch.clone(), cx())).await;
+        assert_eq!(crate::common::outcome_ids(response), Ok(vec!["m1".to_owned()]));
+    }
+}
+
 /// Set in the child process of
 /// [`lines_go_to_standard_output_whole_one_per_invocation`]: write the
 /// lines.

@@ -178,10 +178,10 @@ pub(crate) fn parse(compressed: &[u8], limit: usize) -> Result<CloudWatchLogs, S
     }
 }
 
-/// The decoded Kinesis `data`, decompressed and read.
 /// `Option<CloudWatchLogs>`: `None` when the data is not CloudWatch Logs subscription data.
 impl OptionalPayload for CloudWatchLogs {}
 
+/// The decoded Kinesis `data`, decompressed and read.
 impl<'r> FromRecord<'r, Kinesis> for CloudWatchLogs {
     fn from_record(record: &'r KinesisRecord<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {
         let data = record.data().map_err(|message| ExtractError::new(EXTRACTOR, message))?;

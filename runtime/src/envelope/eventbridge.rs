@@ -159,10 +159,10 @@ fn parse<'a, T: Deserialize<'a>>(text: &'a str, what: &str) -> Result<FromEventB
     })
 }
 
-/// The SQS body read as an EventBridge event.
 /// `Option<FromEventBridge<T>>`: `None` when the record is not an EventBridge event with a `T` in its `detail`.
 impl<T> OptionalPayload for FromEventBridge<T> {}
 
+/// The SQS body read as an EventBridge event.
 impl<'r, T: Deserialize<'r>> FromRecord<'r, Sqs> for FromEventBridge<T> {
     fn from_record(record: &'r SqsRecord<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {
         let body = record.body_text().map_err(|message| ExtractError::new(EXTRACTOR, message))?;

@@ -135,10 +135,10 @@ impl TryFrom<Notification> for S3Notification {
     }
 }
 
-/// The SQS body read as an S3 event notification.
 /// `Option<S3Notification>`: `None` when the body is not an S3 event notification.
 impl OptionalPayload for S3Notification {}
 
+/// The SQS body read as an S3 event notification.
 impl<'r> FromRecord<'r, Sqs> for S3Notification {
     fn from_record(record: &'r SqsRecord<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {
         let body = record.body_text().map_err(|message| ExtractError::new(EXTRACTOR, message))?;

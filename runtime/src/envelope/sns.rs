@@ -190,10 +190,10 @@ pub(crate) fn parse<T: DeserializeOwned>(text: &str) -> Result<FromSns<T>, Strin
     })
 }
 
-/// The SQS body read as an SNS notification.
 /// `Option<FromSns<T>>`: `None` when the body is not an SNS notification whose `Message` is a `T`.
 impl<T> OptionalPayload for FromSns<T> {}
 
+/// The SQS body read as an SNS notification.
 impl<'r, T: DeserializeOwned> FromRecord<'r, Sqs> for FromSns<T> {
     fn from_record(record: &'r SqsRecord<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {
         let body = record.body_text().map_err(|message| ExtractError::new(EXTRACTOR, message))?;

@@ -143,8 +143,22 @@ macro_rules! wrapper {
 wrapper!(Avro);
 wrapper!(AvroKey);
 
+/// The most apache-avro may allocate for one string, bytes or array of a
+/// datum: a few bytes that claim a huge length then fail that record with
+/// an error instead of asking for the library's default of 512 MiB (which
+/// a small function cannot give, and an allocation failure aborts the
+/// process, so the whole batch would be retried). Kafka records delivered
+/// to Lambda are at most 6 MB, so no real datum comes near it. The limit
+/// is process-wide in apache-avro and the first setting wins: an
+/// application that sets its own before the first record keeps it.
+pub const MAX_AVRO_ALLOCATION_BYTES: usize = 32 * 1024 * 1024;
+
 /// Decodes one datum that must take all of `bytes`.
 fn datum<T: DeserializeOwned + WriterSchema>(mut bytes: &[u8]) -> Result<T, String> {
+    static CAPPED: std::sync::Once = std::sync::Once::new();
+    CAPPED.call_once(|| {
+        apache_avro::util::max_allocation_bytes(MAX_AVRO_ALLOCATION_BYTES);
+    });
     let value = GenericDatumReader::builder(T::writer_schema())
         .build()
         .and_then(|reader| reader.read_value(&mut bytes))
@@ -186,13 +200,13 @@ pub(crate) fn decode<T: DeserializeOwned + WriterSchema>(bytes: &[u8], what: &st
     })
 }
 
-/// The decoded `value`.
 /// `Option<Avro<T>>`: `None` when the value does not decode.
 impl<T> OptionalPayload for Avro<T> {}
 
 /// `Option<AvroKey<T>>`: `None` when the key does not decode.
 impl<T> OptionalPayload for AvroKey<T> {}
 
+/// The decoded `value`.
 impl<'r, T: DeserializeOwned + WriterSchema> FromRecord<'r, Kafka> for Avro<T> {
     fn from_record(record: &'r KafkaRecord<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {
         let value = record.value().map_err(|message| ExtractError::new("Avro", message))?;

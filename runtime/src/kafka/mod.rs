@@ -41,7 +41,7 @@ pub use aws_lambda_events::kafka::KafkaRecord as KafkaEventRecord;
 use serde_json::value::RawValue;
 
 #[cfg(feature = "avro")]
-pub use self::avro::{Avro, AvroKey, WriterSchema};
+pub use self::avro::{Avro, AvroKey, MAX_AVRO_ALLOCATION_BYTES, WriterSchema};
 pub use self::extract::{Headers, Key};
 #[cfg(any(feature = "avro", feature = "protobuf"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "avro", feature = "protobuf"))))]

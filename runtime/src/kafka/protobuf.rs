@@ -128,13 +128,13 @@ pub(crate) fn decode<T: Message + Default>(bytes: &[u8], what: &str) -> Result<T
         .map_err(|error| format!("{what} ({format}) is not a Protobuf message of `{type_name}`: {error}"))
 }
 
-/// The decoded `value`.
 /// `Option<Protobuf<T>>`: `None` when the value does not decode.
 impl<T> OptionalPayload for Protobuf<T> {}
 
 /// `Option<ProtobufKey<T>>`: `None` when the key does not decode.
 impl<T> OptionalPayload for ProtobufKey<T> {}
 
+/// The decoded `value`.
 impl<'r, T: Message + Default> FromRecord<'r, Kafka> for Protobuf<T> {
     fn from_record(record: &'r KafkaRecord<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {
         let value = record.value().map_err(|message| ExtractError::new("Protobuf", message))?;

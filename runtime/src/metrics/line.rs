@@ -56,7 +56,12 @@ impl BatchTimes {
 
 /// The earliest arrival time among `records`, in epoch seconds.
 pub(crate) fn oldest_arrival<R: BatchRecord>(records: &[R]) -> Option<f64> {
-    records.iter().filter_map(BatchRecord::arrival_time).filter(|t| t.is_finite()).reduce(f64::min)
+    // Kafka writes -1 for a record without a timestamp: not an arrival.
+    records
+        .iter()
+        .filter_map(BatchRecord::arrival_time)
+        .filter(|t| t.is_finite() && *t > 0.0)
+        .reduce(f64::min)
 }
 
 impl Metrics {
