@@ -273,9 +273,15 @@ async fn inferred_kinesis(logs: CloudWatchLogs) {
     let _ = logs;
 }
 
+#[batch_handler]
+async fn inferred_from_s3(notification: S3Notification) {
+    let _ = notification;
+}
+
 #[test]
 fn the_source_is_inferred_from_sns_s3_and_cloudwatch_envelopes() {
     let _: lambda_batch::sqs::SqsConfig = inferred_sqs::CONFIG;
+    let _: lambda_batch::sqs::SqsConfig = inferred_from_s3::CONFIG;
     let _: lambda_batch::stream::StreamConfig = inferred_kinesis::CONFIG;
 }
 

@@ -302,3 +302,14 @@ fn an_avro_value_claiming_a_huge_string_fails_its_record_without_allocating_it()
     // the 400 MB buffer would be allocated, then found empty).
     assert!(error.contains("allocate"), "{error}");
 }
+
+#[lambda_batch::batch_handler]
+async fn inferred_from_avro(Avro(order): Avro<Order>, Protobuf(click): Protobuf<Click>) {
+    let _ = (order, click);
+}
+
+#[test]
+fn the_source_is_inferred_from_the_avro_and_protobuf_extractors() {
+    // Kafka handlers take a `StreamConfig` whose policy is per partition.
+    let _: lambda_batch::stream::StreamConfig = inferred_from_avro::CONFIG;
+}

@@ -86,12 +86,13 @@ pub(crate) fn nothing_acknowledged_unhandled(run: &HarnessRun, rules: &Rules, fa
                  correct the predicate)"
             ),
             Why::BehindFailure => format!(
-                "record {name} comes after a failed message{}, yet the response acknowledges it, so it would \
-                 be deleted before the earlier message and the order breaks: {}",
+                "record {name} comes after a failed message{}: {}",
                 if facts.batch_is_fifo {
-                    " of its FIFO batch or group"
+                    " of its FIFO batch or group, yet the response acknowledges it, so it would be deleted \
+                     before the earlier message and the order breaks"
                 } else {
-                    " and the rules stop at the first failure"
+                    " and the rules stop at the first failure, yet the response acknowledges it, although the \
+                     rules hold back every record after a failure"
                 },
                 hints::stop_after_failure(rules, facts)
             ),
