@@ -233,6 +233,27 @@ fn settings_that_would_make_an_invalid_line_are_refused_when_built() {
     assert_eq!(check_line(&lines.take()[0]), Ok(()));
 }
 
+#[test]
+fn names_cloudwatch_would_drop_are_refused_when_built() {
+    let refused = |result: Result<Metrics, MetricsError>, what: &str, problem: &str| match result {
+        Err(MetricsError::InvalidCharacter { what: found, problem: why, .. }) => {
+            assert_eq!(found, what);
+            assert!(why.contains(problem), "{why}");
+        }
+        other => panic!("expected an invalid {what}, got {other:?}"),
+    };
+    refused(Metrics::new("AWS/Orders"), "namespace", "AWS/");
+    refused(Metrics::new("Orders!"), "namespace", "letters, digits");
+    refused(Metrics::new("   "), "namespace", "only spaces");
+    let orders = || Metrics::new("Shop/Orders #1: eu-west_1").unwrap();
+    refused(orders().with_service("caf\u{e9}"), "service", "outside ASCII");
+    refused(orders().with_dimension("Stage", " "), "dimension value", "only spaces");
+    refused(orders().with_dimension(":Stage", "prod"), "dimension name", "starts with `:`");
+    refused(orders().with_dimension("Stage", "a\tb"), "dimension value", "control character");
+    let message = orders().with_dimension(":Stage", "prod").unwrap_err().to_string();
+    assert!(message.contains("CloudWatch would drop the metrics"), "{message}");
+}
+
 /// A valid line, as the engine writes it, to break.
 fn valid_line() -> Value {
     let handler = Measured(metrics(&Lines::default()));

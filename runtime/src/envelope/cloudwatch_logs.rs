@@ -97,6 +97,10 @@ pub struct SubscriptionData {
     /// The log events, oldest first.
     #[serde(default)]
     pub log_events: Vec<LogEvent>,
+    /// `messageType`, read in the same pass (a separate `#[serde(flatten)]`
+    /// wrapper would buffer the whole decompressed object first).
+    #[serde(default)]
+    message_type: Option<String>,
 }
 
 impl SubscriptionData {
@@ -109,6 +113,7 @@ impl SubscriptionData {
             log_stream: log_stream.into(),
             subscription_filters: Vec::new(),
             log_events: Vec::new(),
+            message_type: None,
         }
     }
 }
@@ -138,15 +143,6 @@ impl LogEvent {
     }
 }
 
-/// The JSON as read, `messageType` apart.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Subscription {
-    message_type: Option<String>,
-    #[serde(flatten)]
-    data: SubscriptionData,
-}
-
 /// The gzip magic number (RFC 1952, section 2.3.1).
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
@@ -160,12 +156,12 @@ pub(crate) fn parse(compressed: &[u8], limit: usize) -> Result<CloudWatchLogs, S
         ));
     }
     let json = read_capped(MultiGzDecoder::new(compressed), limit, "the gzip data in `kinesis.data`")?;
-    let subscription: Subscription = serde_json::from_slice(&json).map_err(|error| {
+    let mut data: SubscriptionData = serde_json::from_slice(&json).map_err(|error| {
         format!("the decompressed `kinesis.data` is not CloudWatch Logs subscription JSON: {error}")
     })?;
-    match subscription.message_type.as_deref() {
-        Some("DATA_MESSAGE") => Ok(CloudWatchLogs::Data(subscription.data)),
-        Some("CONTROL_MESSAGE") => Ok(CloudWatchLogs::Control(subscription.data)),
+    match data.message_type.take().as_deref() {
+        Some("DATA_MESSAGE") => Ok(CloudWatchLogs::Data(data)),
+        Some("CONTROL_MESSAGE") => Ok(CloudWatchLogs::Control(data)),
         Some(other) => Err(format!(
             "the CloudWatch Logs subscription data has `messageType` `{other}`, neither `DATA_MESSAGE` nor \
              `CONTROL_MESSAGE`"

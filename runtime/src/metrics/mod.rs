@@ -106,6 +106,19 @@ pub enum MetricsError {
         /// The most allowed.
         max: usize,
     },
+    /// A namespace, a dimension name or a dimension value that CloudWatch
+    /// would drop: not ASCII, a control character, only spaces, a dimension
+    /// name starting with `:`, or a namespace outside its character set or
+    /// starting with `AWS/`.
+    #[error("the metrics {what} `{name}` {problem}: CloudWatch would drop the metrics; choose another")]
+    InvalidCharacter {
+        /// What it names (`namespace`, `dimension name`, ...).
+        what: &'static str,
+        /// The name given.
+        name: String,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
     /// One more dimension would pass [`MAX_DIMENSIONS`] in the set.
     #[error(
         "the dimension `{name}` would be number {} of the dimension set, which allows at most \
@@ -246,5 +259,37 @@ fn checked(what: &'static str, name: String, max: usize) -> Result<String, Metri
     if length > max {
         return Err(MetricsError::TooLong { what, name, length, max });
     }
-    Ok(name)
+    match character_problem(what, &name) {
+        Some(problem) => Err(MetricsError::InvalidCharacter { what, name, problem }),
+        None => Ok(name),
+    }
+}
+
+/// Why CloudWatch would drop `name` as a `what`, if it would: names and
+/// values are ASCII without control characters and not only spaces;
+/// dimension names do not start with `:`; namespaces use letters, digits
+/// and `. - _ / # :` and spaces, and do not start with `AWS/` (see
+/// <https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_Dimension.html>
+/// and the `Namespace` of
+/// <https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricData.html>).
+fn character_problem(what: &str, name: &str) -> Option<&'static str> {
+    if !name.is_ascii() {
+        return Some("has characters outside ASCII");
+    }
+    if name.bytes().any(|byte| byte.is_ascii_control()) {
+        return Some("has a control character");
+    }
+    if name.trim().is_empty() {
+        return Some("is only spaces");
+    }
+    match what {
+        "dimension name" if name.starts_with(':') => Some("starts with `:`"),
+        "namespace" if name.starts_with("AWS/") => {
+            Some("starts with `AWS/`, which AWS keeps for its own namespaces")
+        }
+        "namespace" if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b" .-_/#:".contains(&b)) => {
+            Some("has a character other than letters, digits, spaces and `. - _ / # :`")
+        }
+        _ => None,
+    }
 }
