@@ -125,7 +125,7 @@ pub mod wire;
 /// The `aws_lambda_events` types a hand-written handler or a test needs:
 /// the events, their records, the responses and their failure entries, so
 /// that `lambda_batch` is the only import (its
-/// [`lambda_runtime`](crate::lambda_runtime) re-export runs the function).
+/// [`lambda_runtime`] re-export runs the function).
 ///
 /// The record types keep their `aws_lambda_events` names where these do not
 /// clash with this crate's own views of a record (`lambda_batch::kinesis::KinesisRecord`,
