@@ -1,8 +1,6 @@
 //! `Avro<T>` and `AvroKey<T>`: Kafka values and keys in Avro's binary
 //! encoding (feature `avro`).
 
-use std::ops::{Deref, DerefMut};
-
 use apache_avro::Schema;
 use apache_avro::reader::datum::GenericDatumReader;
 use lambda_runtime::Context;
@@ -117,31 +115,8 @@ pub struct Avro<T>(pub T);
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct AvroKey<T>(pub T);
 
-macro_rules! wrapper {
-    ($name:ident) => {
-        impl<T> $name<T> {
-            /// The decoded value.
-            pub fn into_inner(self) -> T {
-                self.0
-            }
-        }
-
-        impl<T> Deref for $name<T> {
-            type Target = T;
-            fn deref(&self) -> &T {
-                &self.0
-            }
-        }
-
-        impl<T> DerefMut for $name<T> {
-            fn deref_mut(&mut self) -> &mut T {
-                &mut self.0
-            }
-        }
-    };
-}
-wrapper!(Avro);
-wrapper!(AvroKey);
+decoded_wrapper!(Avro);
+decoded_wrapper!(AvroKey);
 
 /// The most apache-avro may allocate for one string, bytes or array of a
 /// datum: a few bytes that claim a huge length then fail that record with

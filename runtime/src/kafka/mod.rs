@@ -25,6 +25,34 @@
 //! ([`EventError::RecordsAndKafkaRecords`](crate::EventError::RecordsAndKafkaRecords),
 //! [`EventError::KafkaRecordUnderOtherPartition`](crate::EventError::KafkaRecordUnderOtherPartition)).
 
+/// `into_inner`, `Deref` and `DerefMut` for the decoded-payload wrappers
+/// (`Avro<T>`, `AvroKey<T>`, `Protobuf<T>`, `ProtobufKey<T>`), written once
+/// for all four. Defined before the modules that use it.
+#[cfg(any(feature = "avro", feature = "protobuf"))]
+macro_rules! decoded_wrapper {
+    ($name:ident) => {
+        impl<T> $name<T> {
+            /// The decoded value.
+            pub fn into_inner(self) -> T {
+                self.0
+            }
+        }
+
+        impl<T> std::ops::Deref for $name<T> {
+            type Target = T;
+            fn deref(&self) -> &T {
+                &self.0
+            }
+        }
+
+        impl<T> std::ops::DerefMut for $name<T> {
+            fn deref_mut(&mut self) -> &mut T {
+                &mut self.0
+            }
+        }
+    };
+}
+
 #[cfg(feature = "avro")]
 mod avro;
 mod extract;

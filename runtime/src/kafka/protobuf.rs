@@ -1,8 +1,6 @@
 //! `Protobuf<T>` and `ProtobufKey<T>`: Kafka values and keys that are
 //! Protocol Buffers messages (feature `protobuf`).
 
-use std::ops::{Deref, DerefMut};
-
 use lambda_runtime::Context;
 use prost::Message;
 
@@ -65,31 +63,8 @@ pub struct Protobuf<T>(pub T);
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ProtobufKey<T>(pub T);
 
-macro_rules! wrapper {
-    ($name:ident) => {
-        impl<T> $name<T> {
-            /// The decoded message.
-            pub fn into_inner(self) -> T {
-                self.0
-            }
-        }
-
-        impl<T> Deref for $name<T> {
-            type Target = T;
-            fn deref(&self) -> &T {
-                &self.0
-            }
-        }
-
-        impl<T> DerefMut for $name<T> {
-            fn deref_mut(&mut self) -> &mut T {
-                &mut self.0
-            }
-        }
-    };
-}
-wrapper!(Protobuf);
-wrapper!(ProtobufKey);
+decoded_wrapper!(Protobuf);
+decoded_wrapper!(ProtobufKey);
 
 /// Skips Confluent's message indexes: a zig-zag varint count, then that
 /// many zig-zag varint indexes; a count of 0 stands for `[0]`.
