@@ -144,9 +144,15 @@ async fn the_oldest_record_age_comes_from_each_sources_arrival_time() {
     let keys = json!({"id": {"S": "1"}});
     let change = dynamodb::record("1", "INSERT", keys, None, None);
     DynamoDb::process(&handler, &stream, &dynamodb::event([change]), &cx()).await.unwrap();
-    let records = [kafka::record("t", 0, 7, None, Some(b"x")), kafka::record("t", 0, 5, None, Some(b"x"))];
+    // Kafka: the older record second, hours older, and one without a
+    // timestamp (-1), which is no arrival.
+    let mut kafka_older = kafka::record("t", 0, 5, None, Some(b"x"));
+    kafka_older["timestamp"] = json!(1_650_000_000_000_u64);
+    let mut no_timestamp = kafka::record("t", 0, 9, None, Some(b"x"));
+    no_timestamp["timestamp"] = json!(-1);
+    let records = [kafka::record("t", 0, 7, None, Some(b"x")), kafka_older, no_timestamp];
     Kafka::process(&handler, &stream, &kafka::event(records), &cx()).await.unwrap();
-    let arrivals = [1_600_000_000_000.0, 1_700_000_000_123.0, 1_700_000_000_000.0, 1_700_000_000_005.0];
+    let arrivals = [1_600_000_000_000.0, 1_700_000_000_123.0, 1_700_000_000_000.0, 1_650_000_000_000.0];
     let lines = lines.take();
     assert_eq!(lines.len(), arrivals.len());
     for (line, arrival) in lines.iter().zip(arrivals) {
