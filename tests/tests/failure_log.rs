@@ -4,7 +4,6 @@
 //! needs, also as one JSON line; the cause chain in the testkit's reports.
 
 use std::collections::BTreeMap;
-use std::error::Error;
 use std::time::Duration;
 
 use lambda_batch::aws_events::SqsBatchResponse;
@@ -19,28 +18,13 @@ use lambda_batch_testkit::prelude::*;
 use lambda_batch_testkit::{kinesis, sqs};
 use tracing::Level;
 
+use crate::common::Unreachable;
 use crate::common::cx;
 use crate::common::events::{Event, capture_events};
 
 #[derive(serde::Deserialize)]
 struct Order {
     id: u64,
-}
-
-/// An error with a cause.
-#[derive(Debug)]
-struct Unreachable(std::io::Error);
-
-impl std::fmt::Display for Unreachable {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the stock service is unreachable")
-    }
-}
-
-impl Error for Unreachable {
-    fn source(&self) -> Option<&(dyn Error + 'static)> {
-        Some(&self.0)
-    }
 }
 
 async fn sink_down(_poison: &PoisonRecord<'_>, _cx: &Context) -> Result<(), String> {

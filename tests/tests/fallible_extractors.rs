@@ -17,6 +17,7 @@ use lambda_batch::{
 use lambda_batch_testkit::{dynamodb, kafka, kinesis, sqs};
 use serde_json::json;
 
+use crate::common::Unreachable;
 use crate::common::cx;
 
 #[derive(Debug, serde::Deserialize)]
@@ -208,22 +209,6 @@ async fn dynamodb_result_of_images_and_option_keeps_failing_on_a_bad_image() {
             assert_eq!(error.causes().len(), 1, "the serde_dynamo error: {error}");
         }
         other => panic!("a bad image fails the record under `Option<NewImage<T>>`, got {other:?}"),
-    }
-}
-
-/// An error with a cause.
-#[derive(Debug)]
-struct Unreachable(std::io::Error);
-
-impl std::fmt::Display for Unreachable {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the stock service is unreachable")
-    }
-}
-
-impl Error for Unreachable {
-    fn source(&self) -> Option<&(dyn Error + 'static)> {
-        Some(&self.0)
     }
 }
 

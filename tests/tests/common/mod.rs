@@ -170,3 +170,20 @@ fn install_subscriber() {
             .expect("no other global subscriber in the test binary");
     });
 }
+
+/// An error with a cause (`source()`): "the stock service is unreachable",
+/// caused by the I/O error it holds.
+#[derive(Debug)]
+pub struct Unreachable(pub std::io::Error);
+
+impl std::fmt::Display for Unreachable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the stock service is unreachable")
+    }
+}
+
+impl std::error::Error for Unreachable {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
