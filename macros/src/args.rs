@@ -42,6 +42,8 @@ pub(crate) struct Args {
     pub(crate) drop_over_budget: Option<Span>,
     /// `concurrency = N`.
     pub(crate) concurrency: Option<(u32, Span)>,
+    /// `parallel`.
+    pub(crate) parallel: Option<Span>,
     /// `deadline_margin_ms = N`.
     pub(crate) deadline_margin_ms: Option<(u32, Span)>,
     /// `record_timeout_ms = N`.
@@ -54,7 +56,7 @@ pub(crate) struct Args {
 const ACCEPTED: &str = "`sqs`, `sqs_fifo`, `kinesis`, `dynamodb`, `kafka`, `fifo_policy = \"...\"`, \
                         `standard_policy = \"...\"`, `stream_policy = \"...\"`, `all_failed = \"...\"`, `poison_sink = path`, \
                         `idempotency = path`, `on_success = path`, `on_failure = path`, `on_batch_end = path`, \
-                        `metrics = path`, `max_receive_count = N`, `drop_over_budget`, `concurrency = N`, `deadline_margin_ms = N`, \
+                        `metrics = path`, `max_receive_count = N`, `drop_over_budget`, `concurrency = N`, `parallel`, `deadline_margin_ms = N`, \
                         `record_timeout_ms = N`, `crate = \"...\"`";
 
 /// Parses the options, pushing every problem into `errors`.
@@ -99,6 +101,7 @@ fn parse_one(meta: &ParseNestedMeta<'_>, args: &mut Args, errors: &mut Errors) -
         "drop_over_budget" => drop_over_budget(meta, args, errors),
         "max_receive_count" => number(meta, 1, "max_receive_count = 5", &mut args.max_receive_count, errors),
         "concurrency" => number(meta, 1, "concurrency = 16", &mut args.concurrency, errors),
+        "parallel" => parallel(meta, args, errors),
         "deadline_margin_ms" => {
             number(meta, 0, "deadline_margin_ms = 1000", &mut args.deadline_margin_ms, errors)
         }
@@ -208,6 +211,16 @@ fn drop_over_budget(meta: &ParseNestedMeta<'_>, args: &mut Args, errors: &mut Er
     Ok(())
 }
 
+/// `parallel`: run the record function on the blocking thread pool.
+fn parallel(meta: &ParseNestedMeta<'_>, args: &mut Args, errors: &mut Errors) -> syn::Result<()> {
+    no_value(meta, "parallel")?;
+    let span = meta.path.span();
+    if args.parallel.replace(span).is_some() {
+        errors.at_span(span, "`parallel` is given more than once");
+    }
+    Ok(())
+}
+
 /// `key = N`, a whole number of at least `min`; `example` shows one in the
 /// errors.
 fn number(
@@ -256,7 +269,11 @@ fn unknown_option_message(key: &str) -> String {
         "raise_on_entire_batch_failure" | "throw_on_full_batch_failure" | "report_all" => {
             " (to return every id instead of an error write `all_failed = \"report_all\"`)"
         }
-        "parallel" | "parallelism" | "max_concurrency" | "workers" => " (write `concurrency = N`)",
+        "max_concurrency" => " (write `concurrency = N`)",
+        "parallelism" | "workers" | "threads" | "cpu" | "blocking" => {
+            " (write `parallel` to run a CPU-bound record function on every core, `concurrency = N` for records \
+             that wait)"
+        }
         "timeout" | "record_timeout" | "timeout_ms" => " (write `record_timeout_ms = N`)",
         "deadline_margin" | "margin" | "margin_ms" => " (write `deadline_margin_ms = N`)",
         "source" => " (name the source directly: `sqs`, `sqs_fifo`, `kinesis`, `dynamodb` or `kafka`)",

@@ -7,8 +7,10 @@ use crate::args::{AllFailedArg, Args, FifoPolicyArg, SourceArg, StandardPolicyAr
 use crate::errors::Errors;
 use crate::parse::{RecordFn, is_state_attr};
 
+mod parallel;
 mod policies;
 
+use self::parallel::check_parallel;
 use self::policies::check_policies;
 
 /// Everything `expand` needs, all checked.
@@ -62,6 +64,8 @@ pub(crate) struct Config {
     pub(crate) drop_over_budget: bool,
     /// `concurrency`.
     pub(crate) concurrency: Option<u32>,
+    /// `parallel`: the record function runs through `Parallel`.
+    pub(crate) parallel: bool,
     /// `deadline_margin_ms`.
     pub(crate) deadline_margin_ms: Option<u32>,
     /// `record_timeout_ms`.
@@ -85,6 +89,7 @@ pub(crate) fn validate(args: &Args, function: RecordFn, all_errors: &mut Errors)
     // follow-on "which source?" error (the bad option may have been it).
     let source =
         resolve_source(args, &params, errors, options_ok).or((!options_ok).then_some(SourceArg::Sqs));
+    check_parallel(args, &function, &params, source, errors);
     let valid = errors.is_empty();
     all_errors.append(std::mem::take(errors));
     let is_async = function.sig.asyncness.is_some();
@@ -114,6 +119,7 @@ fn config(args: &Args, source: SourceArg) -> Config {
         max_receive_count: args.max_receive_count.map(|(max, _)| max),
         drop_over_budget: args.drop_over_budget.is_some(),
         concurrency: args.concurrency.map(|(n, _)| n),
+        parallel: args.parallel.is_some(),
         deadline_margin_ms: args.deadline_margin_ms.map(|(n, _)| n),
         record_timeout_ms: args.record_timeout_ms.map(|(n, _)| n),
     }

@@ -30,6 +30,7 @@ pub use crate::stream::{StreamConfig, StreamPolicy};
 pub use crate::idempotency::BatchIdempotency;
 pub use crate::metrics::Metrics;
 pub use crate::outcome::RecordError;
+pub use crate::parallel::Parallel;
 pub use crate::report::{BatchReport, RecordStatus};
 
 /// `metrics` as is; a function so a wrong type is reported at the user's
@@ -44,4 +45,20 @@ pub fn as_batch_idempotency<S: crate::source::Source, I: BatchIdempotency<S>>(
     settings: &I,
 ) -> &dyn BatchIdempotency<S> {
     settings
+}
+
+/// A value a `parallel` record function takes: it moves to a worker
+/// thread, so it must be `Send` and own its data.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot move to a worker thread, which `parallel` needs",
+    label = "not `Send`",
+    note = "`parallel` runs the record function on another thread: take parameters that are `Send` and own their data, or remove `parallel`"
+)]
+pub trait ParallelArg: Send + 'static {}
+
+impl<T: Send + 'static> ParallelArg for T {}
+
+/// `value`, checked to be a [`ParallelArg`]; spanned at the parameter's type.
+pub fn parallel_arg<T: ParallelArg>(value: T) -> T {
+    value
 }

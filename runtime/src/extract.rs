@@ -245,7 +245,7 @@ impl<'r, S: Source, T: FromRecord<'r, S>> FromRecord<'r, S> for Result<T, Extrac
 #[diagnostic::on_unimplemented(
     message = "`Option<{Self}>` cannot be a #[batch_handler] parameter: `{Self}` is not a payload extractor",
     label = "`Option<T>` takes a payload extractor only",
-    note = "`Option<T>` is `None` when a payload extractor (`Json<T>`, `&str`, `&[u8]`, Kafka's `Key` or `Headers`, an envelope, `Avro<T>`, `Protobuf<T>`) cannot read the record; to get any other extractor's error, take `Result<{Self}, ExtractError>`"
+    note = "`Option<T>` is `None` when a payload extractor (`Json<T>`, `&str`, `String`, `&[u8]`, `Vec<u8>`, Kafka's `Key` or `Headers`, an envelope, `Avro<T>`, `Protobuf<T>`) cannot read the record; to get any other extractor's error, take `Result<{Self}, ExtractError>`"
 )]
 pub trait OptionalPayload {}
 
@@ -258,3 +258,5 @@ impl<'r, S: Source, T: FromRecord<'r, S> + OptionalPayload> FromRecord<'r, S> fo
 impl<T> OptionalPayload for Json<T> {}
 impl OptionalPayload for &str {}
 impl OptionalPayload for &[u8] {}
+impl OptionalPayload for String {}
+impl OptionalPayload for Vec<u8> {}

@@ -82,6 +82,10 @@
 //! ([`RecordStatus::Replayed`]) and writes the results in one call after;
 //! [`idempotency::idempotent`] does the same for asynchronous invocations,
 //! keyed on the request id. See [`idempotency`].
+//!
+//! A record function that computes more than it waits can use every core:
+//! `#[batch_handler(sqs, parallel)]` (or [`parallel::Parallel`] by hand)
+//! runs records on tokio's blocking threads, under the same order rules.
 
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -106,6 +110,7 @@ pub mod metrics;
 mod observe;
 mod observer;
 mod outcome;
+pub mod parallel;
 mod pipeline;
 mod plan;
 mod policy;

@@ -30,6 +30,8 @@ pub enum AllFailedPolicy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     concurrency: usize,
+    /// Records in flight per core; 0 when `concurrency` is a fixed number.
+    per_core: usize,
     deadline_margin: std::time::Duration,
     record_timeout: Option<std::time::Duration>,
 }
@@ -48,7 +50,12 @@ impl Limits {
 
     /// One record at a time, the default margin, no per-record timeout.
     pub const fn new() -> Self {
-        Limits { concurrency: 1, deadline_margin: Self::DEFAULT_DEADLINE_MARGIN, record_timeout: None }
+        Limits {
+            concurrency: 1,
+            per_core: 0,
+            deadline_margin: Self::DEFAULT_DEADLINE_MARGIN,
+            record_timeout: None,
+        }
     }
 
     /// Up to `n` records in flight (0 counts as 1). Records that must keep
@@ -56,6 +63,18 @@ impl Limits {
     /// still run one after the other.
     pub const fn with_concurrency(mut self, n: usize) -> Self {
         self.concurrency = if n == 0 { 1 } else { n };
+        self.per_core = 0;
+        self
+    }
+
+    /// Up to `n` records in flight per core this process may use (0 counts
+    /// as 1), for CPU-bound records run with
+    /// [`Parallel`](crate::parallel::Parallel): `n = 2` keeps every core
+    /// busy while the engine hands out the next record. The count is read
+    /// when the batch runs ([`cores`](crate::parallel::cores)); the order
+    /// rules are those of [`with_concurrency`](Self::with_concurrency).
+    pub const fn with_concurrency_per_core(mut self, n: usize) -> Self {
+        self.per_core = if n == 0 { 1 } else { n };
         self
     }
 
@@ -71,9 +90,20 @@ impl Limits {
         self
     }
 
-    /// The concurrency limit (at least 1).
-    pub const fn concurrency(&self) -> usize {
-        self.concurrency
+    /// The concurrency limit (at least 1): the fixed number, or the number
+    /// per core times the cores.
+    pub fn concurrency(&self) -> usize {
+        if self.per_core > 0 {
+            self.per_core.saturating_mul(crate::parallel::cores())
+        } else {
+            self.concurrency
+        }
+    }
+
+    /// Records in flight per core, when set by
+    /// [`with_concurrency_per_core`](Self::with_concurrency_per_core).
+    pub const fn concurrency_per_core(&self) -> Option<usize> {
+        if self.per_core > 0 { Some(self.per_core) } else { None }
     }
 
     /// The deadline margin.

@@ -1,14 +1,16 @@
 //! Bounded concurrency that keeps order, on tokio's paused clock: random
-//! batches under N in {1, 2, 8, 64}, checked record by record.
+//! batches under N in {1, 2, 8, 64}, checked record by record; each test
+//! runs twice, once with records that await and once with records whose
+//! blocking work runs on worker threads through `Parallel` (the `parallel`
+//! mode, where the same rules must hold with real threads).
 
 use crate::common;
-use lambda_batch::{BatchEvent, SourceKind};
-
-use lambda_batch::BatchPipeline;
-use std::sync::Mutex;
+use lambda_batch::{BatchEvent, BatchPipeline, SourceKind};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use lambda_batch::kinesis::{Kinesis, KinesisRecord};
+use lambda_batch::parallel::Parallel;
 use lambda_batch::sqs::{FifoPolicy, QueueKind, Sqs, SqsConfig, SqsRecord};
 use lambda_batch::stream::{StreamConfig, StreamPolicy};
 use lambda_batch::validate::{BatchView, FifoRule};
@@ -24,19 +26,56 @@ enum Event {
     End(usize),
 }
 
+/// How a record's work runs: awaiting `ms` of tokio's (paused) clock, or
+/// blocking a worker thread for `ms` × 100 µs through `Parallel::always()`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Mode {
+    Awaits,
+    Parallel,
+}
+
+const MODES: [Mode; 2] = [Mode::Awaits, Mode::Parallel];
+
+/// Every record's blocking work goes to the pool.
+static WORKERS: Parallel = Parallel::always();
+
 /// Sleeps and fails as each payload says: `"<ok|fail>:<ms>"`.
-#[derive(Default)]
 struct Recorder {
-    log: Mutex<Vec<Event>>,
+    log: Arc<Mutex<Vec<Event>>>,
+    mode: Mode,
 }
 
 impl Recorder {
+    fn new(mode: Mode) -> Self {
+        Recorder { log: Arc::default(), mode }
+    }
+
     async fn run(&self, index: usize, payload: &str) -> RecordOutcome {
-        self.log.lock().unwrap().push(Event::Start(index));
         let (verdict, ms) = payload.split_once(':').unwrap();
-        tokio::time::sleep(Duration::from_millis(ms.parse().unwrap())).await;
-        self.log.lock().unwrap().push(Event::End(index));
-        if verdict == "fail" { RecordOutcome::failure("scripted") } else { RecordOutcome::Success }
+        let (fails, ms): (bool, u64) = (verdict == "fail", ms.parse().unwrap());
+        let log = Arc::clone(&self.log);
+        let outcome = move || {
+            log.lock().unwrap().push(Event::End(index));
+            if fails { RecordOutcome::failure("scripted") } else { RecordOutcome::Success }
+        };
+        self.log.lock().unwrap().push(Event::Start(index));
+        match self.mode {
+            Mode::Awaits => {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                outcome()
+            }
+            Mode::Parallel => {
+                let work = move || {
+                    std::thread::sleep(Duration::from_micros(ms * 100));
+                    outcome()
+                };
+                WORKERS.run(work).await
+            }
+        }
+    }
+
+    fn into_log(self) -> Vec<Event> {
+        self.log.lock().unwrap().clone()
     }
 }
 
@@ -142,18 +181,23 @@ fn sqs_event(batch: &[(String, String)], fifo: bool) -> Value {
 const LIMITS: [usize; 4] = [1, 2, 8, 64];
 const SEEDS: u64 = 40;
 
-async fn run_sqs(value: &Value, config: SqsConfig) -> (Vec<Event>, Vec<RecordStatus>, Value) {
-    let recorder = Recorder::default();
+async fn run_sqs(value: &Value, config: SqsConfig, mode: Mode) -> (Vec<Event>, Vec<RecordStatus>, Value) {
+    let recorder = Recorder::new(mode);
     let event = lambda_batch::BatchEvent::from(value);
     let report: BatchReport<'_> = Sqs::process(&recorder, &config, &event, &common::cx()).await.unwrap();
     let statuses = report.records().iter().map(|r| r.status().clone()).collect();
     let response = serde_json::to_value(report.into_response().unwrap()).unwrap();
-    let log = recorder.log.into_inner().unwrap();
-    (log, statuses, response)
+    (recorder.into_log(), statuses, response)
 }
 
 #[tokio::test(start_paused = true)]
 async fn sqs_standard_runs_up_to_n_at_once_and_reports_exactly_the_failures_in_order() {
+    for mode in MODES {
+        sqs_standard_runs_up_to_n_at_once_and_reports_exactly_the_failures_in_order_in(mode).await;
+    }
+}
+
+async fn sqs_standard_runs_up_to_n_at_once_and_reports_exactly_the_failures_in_order_in(mode: Mode) {
     for limit in LIMITS {
         for seed in 0..SEEDS {
             let batch = random_batch(seed);
@@ -161,7 +205,7 @@ async fn sqs_standard_runs_up_to_n_at_once_and_reports_exactly_the_failures_in_o
                 .with_all_failed_policy(AllFailedPolicy::ReportAll)
                 .with_limits(Limits::new().with_concurrency(limit));
             let value = sqs_event(&batch, false);
-            let (log, statuses, response) = run_sqs(&value, config).await;
+            let (log, statuses, response) = run_sqs(&value, config, mode).await;
             check_log(&log, &batch.iter().map(|b| b.0.clone()).collect::<Vec<_>>(), limit, false);
             let mut calls = called(&log);
             calls.sort_unstable();
@@ -187,6 +231,12 @@ async fn sqs_standard_runs_up_to_n_at_once_and_reports_exactly_the_failures_in_o
 
 #[tokio::test(start_paused = true)]
 async fn sqs_fifo_skip_group_is_parallel_across_groups_and_sequential_within_one() {
+    for mode in MODES {
+        sqs_fifo_skip_group_is_parallel_across_groups_and_sequential_within_one_in(mode).await;
+    }
+}
+
+async fn sqs_fifo_skip_group_is_parallel_across_groups_and_sequential_within_one_in(mode: Mode) {
     let mut saw_parallel_groups = false;
     for limit in LIMITS {
         for seed in 0..SEEDS {
@@ -197,7 +247,7 @@ async fn sqs_fifo_skip_group_is_parallel_across_groups_and_sequential_within_one
                 .with_all_failed_policy(AllFailedPolicy::ReportAll)
                 .with_limits(Limits::new().with_concurrency(limit));
             let value = sqs_event(&batch, true);
-            let (log, statuses, response) = run_sqs(&value, config).await;
+            let (log, statuses, response) = run_sqs(&value, config, mode).await;
             check_log(&log, &keys, limit, true);
             saw_parallel_groups |= max_in_flight(&log) > 1;
             // Within a group: nothing after the first failure is called.
@@ -233,13 +283,19 @@ fn max_in_flight(log: &[Event]) -> usize {
 
 #[tokio::test(start_paused = true)]
 async fn sqs_fifo_stopping_at_the_first_failure_runs_one_record_at_a_time() {
+    for mode in MODES {
+        sqs_fifo_stopping_at_the_first_failure_runs_one_record_at_a_time_in(mode).await;
+    }
+}
+
+async fn sqs_fifo_stopping_at_the_first_failure_runs_one_record_at_a_time_in(mode: Mode) {
     for seed in 0..SEEDS {
         let batch = random_batch(seed);
         let config = SqsConfig::new()
             .with_all_failed_policy(AllFailedPolicy::ReportAll)
             .with_limits(Limits::new().with_concurrency(64));
         let value = sqs_event(&batch, true);
-        let (log, _, response) = run_sqs(&value, config).await;
+        let (log, _, response) = run_sqs(&value, config, mode).await;
         assert!(max_in_flight(&log) <= 1, "seed {seed}: FIFO stop-at-first must not overlap records");
         let first_failure = batch.iter().position(|b| b.1.starts_with("fail"));
         let expected_calls: Vec<usize> = (0..=first_failure.unwrap_or(batch.len() - 1)).collect();
@@ -257,7 +313,8 @@ async fn sqs_fifo_stopping_at_the_first_failure_runs_one_record_at_a_time() {
     let config =
         SqsConfig::new().with_queue_kind(QueueKind::Fifo).with_limits(Limits::new().with_concurrency(8));
     let (log, _, _) =
-        run_sqs(&sqs_event(&batch, false), config.with_all_failed_policy(AllFailedPolicy::ReportAll)).await;
+        run_sqs(&sqs_event(&batch, false), config.with_all_failed_policy(AllFailedPolicy::ReportAll), mode)
+            .await;
     assert!(max_in_flight(&log) <= 1);
 }
 
@@ -274,6 +331,12 @@ fn kinesis_event(batch: &[(String, String)]) -> Value {
 
 #[tokio::test(start_paused = true)]
 async fn streams_run_in_parallel_across_keys_and_checkpoint_at_the_lowest_record_not_done() {
+    for mode in MODES {
+        streams_run_in_parallel_across_keys_and_checkpoint_at_the_lowest_record_not_done_in(mode).await;
+    }
+}
+
+async fn streams_run_in_parallel_across_keys_and_checkpoint_at_the_lowest_record_not_done_in(mode: Mode) {
     for limit in LIMITS {
         for seed in 0..SEEDS {
             let batch = random_batch(seed);
@@ -281,13 +344,13 @@ async fn streams_run_in_parallel_across_keys_and_checkpoint_at_the_lowest_record
             let value = kinesis_event(&batch);
             let event = lambda_batch::BatchEvent::from(&value);
             for policy in [StreamPolicy::Checkpoint, StreamPolicy::Continue] {
-                let recorder = Recorder::default();
+                let recorder = Recorder::new(mode);
                 let config = StreamConfig::new()
                     .with_stream_policy(policy)
                     .with_all_failed_policy(AllFailedPolicy::ReportAll)
                     .with_limits(Limits::new().with_concurrency(limit));
                 let report = Kinesis::process(&recorder, &config, &event, &common::cx()).await.unwrap();
-                let log = recorder.log.into_inner().unwrap();
+                let log = recorder.into_log();
                 check_log(&log, &keys, limit, true);
                 let not_done: Vec<usize> = report
                     .records()

@@ -40,6 +40,7 @@ mod kafka_formats;
 mod metrics;
 mod observe;
 mod outcomes_and_state;
+mod parallel;
 mod properties;
 mod rare_identifiers;
 mod record_reading;

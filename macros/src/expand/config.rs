@@ -64,15 +64,22 @@ fn all_failed_policy(config: &Config, private: &TokenStream) -> TokenStream {
 /// given; returns `value` as is otherwise.
 fn with_limits(config: &Config, private: &TokenStream, value: TokenStream) -> TokenStream {
     if config.concurrency.is_none()
+        && !config.parallel
         && config.deadline_margin_ms.is_none()
         && config.record_timeout_ms.is_none()
     {
         return value;
     }
-    let concurrency = config.concurrency.map(|n| {
-        let n = n as usize;
-        quote!(.with_concurrency(#n))
-    });
+    let concurrency = match (config.concurrency, config.parallel) {
+        (Some(n), _) => {
+            let n = n as usize;
+            Some(quote!(.with_concurrency(#n)))
+        }
+        // Two records per core: each core computes one while the engine
+        // hands it the next.
+        (None, true) => Some(quote!(.with_concurrency_per_core(2))),
+        (None, false) => None,
+    };
     let margin = config.deadline_margin_ms.map(|ms| {
         let ms = u64::from(ms);
         quote!(.with_deadline_margin(::core::time::Duration::from_millis(#ms)))

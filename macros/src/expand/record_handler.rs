@@ -71,10 +71,44 @@ impl Render<'_> {
         let extractions =
             self.handler.params.iter().zip(&self.names.args).map(|(param, arg)| self.extraction(param, arg));
         let outcome = self.call_record_fn();
+        if self.handler.config.parallel {
+            return self.parallel_body(extractions.collect(), outcome);
+        }
         quote_spanned! {self.name().span()=>
             async move {
                 #(#extractions)*
                 #outcome
+            }
+        }
+    }
+
+    /// Under `parallel`: the arguments are taken from the record on the
+    /// engine's task, then moved (a `&Context` as a copy) into the closure
+    /// that `Parallel::run` runs inline or on a worker thread.
+    fn parallel_body(&self, extractions: Vec<TokenStream>, outcome: TokenStream) -> TokenStream {
+        let private = &self.private;
+        let params = || self.handler.params.iter().zip(&self.names.args);
+        // `&Context` is the only reference `parallel` accepts (checked in
+        // validate/parallel.rs): the worker gets its own copy.
+        let is_context = |param: &Param| matches!(param.ty, syn::Type::Reference(_));
+        let moves = params().map(|(param, arg)| {
+            let ty = &param.ty;
+            if is_context(param) {
+                quote_spanned! {ty.span()=> let #arg: #private::Context = ::core::clone::Clone::clone(#arg); }
+            } else {
+                quote_spanned! {ty.span()=> let #arg = #private::parallel_arg(#arg); }
+            }
+        });
+        let lends = params().filter(|(param, _)| is_context(param)).map(|(_, arg)| quote!(let #arg = &#arg;));
+        quote_spanned! {self.name().span()=>
+            async move {
+                #(#extractions)*
+                #(#moves)*
+                static PARALLEL: #private::Parallel = #private::Parallel::new();
+                PARALLEL.run(move || -> #private::RecordOutcome {
+                    #(#lends)*
+                    #outcome
+                }).await
             }
         }
     }

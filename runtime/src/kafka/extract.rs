@@ -50,6 +50,23 @@ impl<'r> FromRecord<'r, Kafka> for &'r str {
     }
 }
 
+/// The decoded `value`, copied: for record functions that keep it or move
+/// it to another thread (`parallel`).
+impl<'r> FromRecord<'r, Kafka> for Vec<u8> {
+    fn from_record(record: &'r KafkaRecord<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {
+        value(record, "Vec<u8>").map(<[u8]>::to_vec)
+    }
+}
+
+/// The decoded `value` as UTF-8 text, copied.
+impl<'r> FromRecord<'r, Kafka> for String {
+    fn from_record(record: &'r KafkaRecord<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {
+        String::from_utf8(value(record, "String")?.to_vec()).map_err(|error| {
+            ExtractError::new("String", "the decoded `value` is not UTF-8").with_source(error)
+        })
+    }
+}
+
 /// The decoded `value` parsed as JSON.
 impl<'r, T: Deserialize<'r>> FromRecord<'r, Kafka> for Json<T> {
     fn from_record(record: &'r KafkaRecord<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {

@@ -26,6 +26,22 @@ impl<'r> FromRecord<'r, Kinesis> for &'r str {
     }
 }
 
+/// The decoded `data`, copied: for record functions that keep it or move
+/// it to another thread (`parallel`).
+impl<'r> FromRecord<'r, Kinesis> for Vec<u8> {
+    fn from_record(record: &'r KinesisRecord<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {
+        data(record, "Vec<u8>").map(<[u8]>::to_vec)
+    }
+}
+
+/// The decoded `data` as UTF-8 text, copied.
+impl<'r> FromRecord<'r, Kinesis> for String {
+    fn from_record(record: &'r KinesisRecord<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {
+        String::from_utf8(data(record, "String")?.to_vec())
+            .map_err(|error| ExtractError::new("String", "`kinesis.data` is not UTF-8").with_source(error))
+    }
+}
+
 /// The decoded `data` parsed as JSON.
 impl<'r, T: Deserialize<'r>> FromRecord<'r, Kinesis> for Json<T> {
     fn from_record(record: &'r KinesisRecord<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {

@@ -13,6 +13,14 @@ impl<'r> FromRecord<'r, Sqs> for &'r str {
     }
 }
 
+/// The raw body, copied: for record functions that keep it or move it to
+/// another thread (`parallel`).
+impl<'r> FromRecord<'r, Sqs> for String {
+    fn from_record(record: &'r SqsRecord<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {
+        record.body_text().map(str::to_owned).map_err(|message| ExtractError::new("String", message))
+    }
+}
+
 /// The body parsed as JSON.
 impl<'r, T: Deserialize<'r>> FromRecord<'r, Sqs> for Json<T> {
     fn from_record(record: &'r SqsRecord<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {

@@ -1,0 +1,243 @@
+//! CPU-bound record work on every core, without giving up the ordering
+//! rules.
+//!
+//! The engine runs the records of an invocation on one task: under
+//! `concurrency = N` their futures take turns on one thread, which is what
+//! I/O-bound records need and all a CPU-bound record function can use.
+//! [`Parallel::run`] moves a record's work to tokio's blocking thread pool
+//! (`spawn_blocking`), so up to `concurrency` records compute at once, one
+//! per core. The engine's scheduling does not change: it still decides which
+//! record may start (FIFO message groups and stream keys one record at a
+//! time, the stop rules, the deadline's cut-off), isolates panics (a panic
+//! on a worker is resumed in the record's future, where the engine catches
+//! it), and bounds each record by its timeout.
+//!
+//! Moving work to another thread costs a few microseconds, more than a
+//! trivial record takes. [`Parallel`] therefore times the work it runs and
+//! keeps a moving average: while records take less than
+//! [`Parallel::OFFLOAD_ABOVE`], it runs them inline on the engine's task,
+//! exactly as without `parallel`; once they take longer, it moves them to
+//! the pool. Both paths run the same closure, once.
+//!
+//! `#[batch_handler(parallel)]` uses this for you; a hand-written
+//! [`RecordHandler`](crate::RecordHandler) calls [`Parallel::run`] with the
+//! values it took from the record, and sets its concurrency with
+//! [`Limits::with_concurrency_per_core`](crate::Limits::with_concurrency_per_core).
+//!
+//! What a thread cannot do: a running closure cannot be stopped. A record
+//! that runs past its record timeout, or is still running at the
+//! invocation's abandon point, is reported failed (and so delivered again)
+//! while its closure runs to its end on the worker, whose result is then
+//! dropped. Its effects may therefore happen twice, as with any record that
+//! fails after acting; make such records idempotent.
+
+use std::panic::resume_unwind;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// Runs record work inline or on the blocking thread pool, whichever is
+/// faster for the work seen so far. One per record function (a `static`
+/// works: [`Parallel::new`] is `const`).
+///
+/// ```
+/// use lambda_batch::parallel::Parallel;
+/// use lambda_batch::sqs::{Sqs, SqsRecord};
+/// use lambda_batch::{Context, RecordHandler, RecordOutcome};
+///
+/// /// Hashes each body many times: CPU-bound work.
+/// fn digest(body: String) -> u64 {
+///     (0..10_000u64).fold(body.len() as u64, |h, i| h.rotate_left(5) ^ i.wrapping_mul(0x9e37_79b9))
+/// }
+///
+/// static DIGESTS: Parallel = Parallel::new();
+///
+/// struct Digester;
+///
+/// impl RecordHandler<Sqs> for Digester {
+///     async fn handle(&self, record: &SqsRecord<'_>, _cx: &Context) -> RecordOutcome {
+///         // Take what the work needs out of the record: it may run on
+///         // another thread, so it owns its data.
+///         let Some(body) = record.body().map(str::to_owned) else {
+///             return RecordOutcome::failure("the message has no body");
+///         };
+///         let digest = DIGESTS.run(move || digest(body)).await;
+///         if digest == 0 { RecordOutcome::failure("empty digest") } else { RecordOutcome::Success }
+///     }
+/// }
+/// # let _ = Digester;
+/// ```
+#[derive(Debug)]
+pub struct Parallel {
+    /// Moving average of the work's duration in nanoseconds;
+    /// [`UNMEASURED`] before the first run.
+    pace: AtomicU64,
+    /// Made by [`Parallel::always`]: never inline.
+    always: bool,
+}
+
+/// No work measured yet.
+const UNMEASURED: u64 = u64::MAX;
+
+impl Default for Parallel {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Parallel {
+    /// Work that takes longer than this on average runs on the pool;
+    /// shorter work runs inline. About twice what handing work to a pool
+    /// thread and back costs on a Lambda-sized machine (measured by the
+    /// `parallel` benchmark).
+    pub const OFFLOAD_ABOVE: Duration = Duration::from_micros(10);
+
+    /// Nothing measured yet: the first run is inline and sets the pace.
+    pub const fn new() -> Self {
+        Parallel { pace: AtomicU64::new(UNMEASURED), always: false }
+    }
+
+    /// Always runs work on the pool, never inline: for work known to be
+    /// heavy, where the first records should not run inline while the pace
+    /// is learnt.
+    pub const fn always() -> Self {
+        Parallel { pace: AtomicU64::new(UNMEASURED), always: true }
+    }
+
+    /// Runs `work` and returns its result: inline, or on tokio's blocking
+    /// thread pool so that other records' work runs on the other cores.
+    ///
+    /// A panic in `work` is resumed here, so the engine reports the record
+    /// as panicked, as it would inline. Outside a tokio runtime `work` runs
+    /// inline.
+    ///
+    /// # Panics
+    ///
+    /// Resumes `work`'s panic. Panics if the runtime shuts down before the
+    /// pool ran `work` (the engine then fails the record, so it is
+    /// delivered again).
+    #[allow(clippy::panic, reason = "a record whose work never ran must fail, not succeed")]
+    pub async fn run<F, T>(&self, work: F) -> T
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let runtime = match tokio::runtime::Handle::try_current() {
+            Ok(runtime) if self.offloads() => runtime,
+            _ => {
+                let start = Instant::now();
+                let value = work();
+                self.learn(start.elapsed());
+                return value;
+            }
+        };
+        let job = runtime.spawn_blocking(move || {
+            let start = Instant::now();
+            let value = work();
+            (value, start.elapsed())
+        });
+        match job.await {
+            Ok((value, took)) => {
+                self.learn(took);
+                value
+            }
+            Err(error) if error.is_panic() => resume_unwind(error.into_panic()),
+            Err(_) => panic!(
+                "the tokio runtime shut down before a worker ran this record's work; the record fails and \
+                 will be delivered again"
+            ),
+        }
+    }
+
+    /// `true` when the work seen so far is slow enough to be worth moving
+    /// to another thread.
+    pub fn offloads(&self) -> bool {
+        let pace = self.pace.load(Ordering::Relaxed);
+        self.always || (pace != UNMEASURED && pace > Self::OFFLOAD_ABOVE.as_nanos() as u64)
+    }
+
+    /// Folds one run's duration into the moving average (weight 1/8: a
+    /// change of pace shows within a few records). Concurrent updates may
+    /// lose one sample, which an average can afford.
+    fn learn(&self, took: Duration) {
+        let took = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX - 1);
+        let pace = match self.pace.load(Ordering::Relaxed) {
+            UNMEASURED => took,
+            pace => pace - pace / 8 + took / 8,
+        };
+        self.pace.store(pace, Ordering::Relaxed);
+    }
+}
+
+/// How many threads this process may run at once (1 if unknown): what
+/// [`Limits::with_concurrency_per_core`](crate::Limits::with_concurrency_per_core)
+/// multiplies. Read once.
+pub fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spin(duration: Duration) -> u64 {
+        let start = Instant::now();
+        let mut turns = 0u64;
+        while start.elapsed() < duration {
+            turns = std::hint::black_box(turns + 1);
+        }
+        turns
+    }
+
+    #[tokio::test]
+    async fn short_work_stays_inline_and_long_work_moves_to_the_pool() {
+        let parallel = Parallel::new();
+        assert!(!parallel.offloads(), "nothing measured yet");
+        let here = std::thread::current().id();
+        let ran_on = parallel.run(|| std::thread::current().id()).await;
+        assert_eq!(ran_on, here, "the first run is inline");
+        assert!(!parallel.offloads(), "trivial work stays inline");
+        for _ in 0..4 {
+            parallel.run(|| spin(Duration::from_micros(200))).await;
+        }
+        assert!(parallel.offloads(), "200 µs work moves to the pool");
+        let ran_on = parallel.run(|| std::thread::current().id()).await;
+        assert_ne!(ran_on, here, "it ran on a pool thread");
+        for _ in 0..64 {
+            parallel.run(|| ()).await;
+        }
+        assert!(!parallel.offloads(), "once work is trivial again it comes back inline");
+    }
+
+    #[tokio::test]
+    async fn a_panic_on_a_worker_is_resumed_in_the_caller() {
+        let parallel = Parallel::new();
+        parallel.learn(Duration::from_millis(1));
+        assert!(parallel.offloads());
+        let future = std::panic::AssertUnwindSafe(parallel.run(|| -> u8 { panic!("worker boom") }));
+        let payload = futures_util::FutureExt::catch_unwind(future).await.expect_err("the panic comes back");
+        assert_eq!(payload.downcast_ref::<&str>(), Some(&"worker boom"));
+    }
+
+    #[test]
+    fn outside_a_runtime_work_runs_inline() {
+        let parallel = Parallel::new();
+        parallel.learn(Duration::from_millis(1));
+        let value = futures_util::FutureExt::now_or_never(parallel.run(|| 7)).expect("no await needed");
+        assert_eq!(value, 7);
+    }
+
+    #[tokio::test]
+    async fn always_never_runs_inline() {
+        static ALWAYS: Parallel = Parallel::always();
+        let here = std::thread::current().id();
+        for _ in 0..3 {
+            assert_ne!(ALWAYS.run(|| std::thread::current().id()).await, here);
+        }
+    }
+
+    #[test]
+    fn there_is_at_least_one_core() {
+        assert!(cores() >= 1);
+    }
+}
