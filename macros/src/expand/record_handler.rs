@@ -96,7 +96,7 @@ impl Render<'_> {
             if is_context(param) {
                 quote_spanned! {ty.span()=> let #arg: #private::Context = ::core::clone::Clone::clone(#arg); }
             } else {
-                quote_spanned! {ty.span()=> let #arg = #private::parallel_arg(#arg); }
+                quote_spanned! {ty.span()=> let #arg = #private::parallel_arg::<#ty>(#arg); }
             }
         });
         let lends = params().filter(|(param, _)| is_context(param)).map(|(_, arg)| quote!(let #arg = &#arg;));

@@ -1,7 +1,7 @@
 use lambda_batch::batch_handler;
 
 #[batch_handler(sqs)]
-async fn handle(body: String, count: u32) -> Result<(), String> {
+async fn handle(body: std::path::PathBuf, count: u32) -> Result<(), String> {
     let _ = (body, count);
     Ok(())
 }
