@@ -177,6 +177,7 @@ pub fn cores() -> usize {
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used, clippy::panic, reason = "a test fails loudly on what it does not expect")]
 mod tests {
     use super::*;
 
