@@ -78,6 +78,28 @@ async fn dynamodb_checkpoint(image: Option<NewImage<Order>>) -> RecordOutcome {
     image.map_or(RecordOutcome::Success, |NewImage(order)| decide(&order))
 }
 
+/// `decide` after ~50 µs of blocking work, so `parallel` moves it to
+/// worker threads (past its first, inline record).
+fn decide_on_a_worker(order: &Order) -> RecordOutcome {
+    std::thread::sleep(std::time::Duration::from_micros(50));
+    decide(order)
+}
+
+#[batch_handler(sqs, parallel, all_failed = "report_all")]
+fn sqs_orders_parallel(Json(order): Json<Order>) -> RecordOutcome {
+    decide_on_a_worker(&order)
+}
+
+#[batch_handler(sqs_fifo, fifo_policy = "skip_failed_group", parallel)]
+fn fifo_skip_parallel(Json(order): Json<Order>) -> RecordOutcome {
+    decide_on_a_worker(&order)
+}
+
+#[batch_handler(kinesis, parallel)]
+fn kinesis_checkpoint_parallel(Json(order): Json<Order>) -> RecordOutcome {
+    decide_on_a_worker(&order)
+}
+
 fn bodies() -> BoxedStrategy<String> {
     json_body(order())
 }
@@ -131,6 +153,21 @@ proptest! {
     #[test]
     fn kafka_checkpointing_concurrently(batch in kafka_batch(json_data(order()), 0..30, 1..=4), plan in fault_plan(30, 0.2)) {
         check(&run(kafka_concurrent, &batch, &plan), kafka_concurrent::CONFIG)?;
+    }
+
+    #[test]
+    fn sqs_standard_parallel(batch in sqs_batch(bodies(), 0..30), plan in fault_plan(30, 0.2)) {
+        check(&run(sqs_orders_parallel, &batch, &plan), sqs_orders_parallel::CONFIG)?;
+    }
+
+    #[test]
+    fn sqs_fifo_skip_failed_group_parallel(batch in sqs_fifo_batch(bodies(), 0..10, 1..=4), plan in fault_plan(10, 0.2)) {
+        check(&run(fifo_skip_parallel, &batch, &plan), fifo_skip_parallel::CONFIG)?;
+    }
+
+    #[test]
+    fn kinesis_checkpointing_parallel(batch in kinesis_batch(json_data(order()), 0..30, 1..=4), plan in fault_plan(30, 0.2)) {
+        check(&run(kinesis_checkpoint_parallel, &batch, &plan), kinesis_checkpoint_parallel::CONFIG)?;
     }
 
     #[test]
