@@ -188,8 +188,9 @@ fn measure(case: &Case, generated: &Path, by_hand: &Path, blocks: usize) -> Resu
     let (_, answered) = first_response(by_hand, &event)?;
     if answered != expected {
         return Err(format!(
-            "{} and {} answer differently, so they do not do the same work:\n  generated: {expected}\n  by hand:   {answered}",
-            case.generated, case.by_hand
+            "{} and {} answer differently, so they do not do the same work; make \
+             benches/baselines/src/bin/{}.rs do what the example does:\n  generated: {expected}\n  by hand:   {answered}",
+            case.generated, case.by_hand, case.by_hand
         ));
     }
     let (mut generated_times, mut by_hand_times) = (Vec::new(), Vec::new());
