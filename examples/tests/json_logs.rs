@@ -3,11 +3,11 @@
 //! `lambda_runtime::tracing::init_default_subscriber`): each failed record
 //! is one JSON line with the fields a log query needs.
 
-use std::io::Read;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
-use crate::runtime_api::serve;
+use lambda_batch_cold_start::function::{Function, lambda_command};
+use lambda_batch_cold_start::runtime_api::RuntimeApi;
 
 #[test]
 fn under_the_json_log_format_each_failed_record_is_one_json_line_with_its_fields() {
@@ -20,25 +20,17 @@ fn under_the_json_log_format_each_failed_record_is_one_json_line_with_its_fields
         order(1, 1),
         order(2, 0)
     );
-    let (address, posted) = serve(vec![batch]);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sqs_orders"))
-        .env("AWS_LAMBDA_RUNTIME_API", &address)
-        .env("AWS_LAMBDA_FUNCTION_NAME", "orders")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
-        .env("AWS_LAMBDA_LOG_LEVEL", "INFO")
-        .env_remove("RUST_LOG")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the example function");
-    let answered = posted.recv_timeout(Duration::from_secs(60));
-    let _ = child.kill();
-    let mut logs = String::new();
-    child.stdout.take().expect("stdout").read_to_string(&mut logs).expect("the function's logs");
-    let _ = child.wait();
-    let (_, body) = answered.expect("the function answered");
+    let api = RuntimeApi::serve(vec![batch]).expect("a loopback Runtime API");
+    let function = Function::spawn(
+        lambda_command(env!("CARGO_BIN_EXE_sqs_orders"), api.address(), "orders")
+            .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+            .env("AWS_LAMBDA_LOG_LEVEL", "INFO")
+            .stdout(Stdio::piped()),
+    )
+    .expect("start the example function");
+    let answered = api.posted(Duration::from_secs(60));
+    let logs = function.stop().expect("the function's logs");
+    let body = answered.expect("the function answered").body;
     assert_eq!(body, r#"{"batchItemFailures":[{"itemIdentifier":"m2"},{"itemIdentifier":"m3"}]}"#);
 
     let lines: Vec<serde_json::Value> = logs

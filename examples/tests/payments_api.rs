@@ -5,8 +5,8 @@
 //! passes). A payment sent twice, in two messages of two invocations, is
 //! charged once; the same payment id with another amount is refused.
 
-use std::io::{Read, Write};
-use std::process::{Child, Command, Stdio};
+use std::io::Write;
+use std::process::Stdio;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use lambda_batch::idempotency::DynamoDbStore;
@@ -15,20 +15,10 @@ use lambda_batch::idempotency::aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
 };
 use lambda_batch::idempotency::aws_sdk_dynamodb::{Client, Config};
-
-use crate::runtime_api::serve;
+use lambda_batch_cold_start::function::{Function, lambda_command};
+use lambda_batch_cold_start::runtime_api::RuntimeApi;
 
 const ENDPOINT_VARIABLE: &str = "LAMBDA_BATCH_DYNAMODB_ENDPOINT";
-
-/// The function's process, stopped when dropped.
-struct Function(Child);
-
-impl Drop for Function {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 async fn create_table(endpoint: &str) -> String {
     let config = Config::builder()
@@ -94,37 +84,30 @@ async fn a_payment_sent_twice_is_charged_once_across_invocations() {
         // The same payment id with another amount: a bug upstream.
         batch(&[("m5", payment("p-1", 9999)), ("m6", payment("p-4", 300))]),
     ];
-    let (address, posted) = serve(events);
-    let child = Command::new(env!("CARGO_BIN_EXE_idempotent_payments"))
-        .env("AWS_LAMBDA_RUNTIME_API", &address)
-        .env("AWS_LAMBDA_FUNCTION_NAME", "payments")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("IDEMPOTENCY_TABLE", &table)
-        .env("AWS_ENDPOINT_URL_DYNAMODB", &endpoint)
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the payment function");
-    let mut function = Function(child);
+    let api = RuntimeApi::serve(events).expect("a loopback Runtime API");
+    let function = Function::spawn(
+        lambda_command(env!("CARGO_BIN_EXE_idempotent_payments"), api.address(), "payments")
+            .env("IDEMPOTENCY_TABLE", &table)
+            .env("AWS_ENDPOINT_URL_DYNAMODB", &endpoint)
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped()),
+    )
+    .expect("start the payment function");
 
     let mut answers = Vec::new();
     for _ in 0..3 {
-        let (path, body) = posted.recv_timeout(Duration::from_secs(60)).expect("the function answered");
-        assert!(path.ends_with("/response"), "{path}: {body}");
-        answers.push(body);
+        let posted = api.posted(Duration::from_secs(60)).expect("the function answered");
+        assert!(posted.path.ends_with("/response"), "{}: {}", posted.path, posted.body);
+        answers.push(posted.body);
     }
     assert_eq!(answers[0], r#"{"batchItemFailures":[{"itemIdentifier":"m2"}]}"#, "the zero payment fails");
     assert_eq!(answers[1], r#"{"batchItemFailures":[]}"#, "p-1 replayed, p-3 charged");
     assert_eq!(answers[2], r#"{"batchItemFailures":[{"itemIdentifier":"m5"}]}"#, "another amount is refused");
 
-    let _ = function.0.kill();
-    let mut logs = String::new();
-    function.0.stdout.take().expect("stdout").read_to_string(&mut logs).expect("the function's logs");
+    let logs = function.stop().expect("the function's logs");
     let charged = |id: &str| {
         logs.lines()
             .filter(|line| line.contains("charged") && line.contains(&format!("payment={id}")))
