@@ -32,7 +32,7 @@
 //! fails after acting; make such records idempotent.
 
 use std::panic::resume_unwind;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// Runs record work inline or on the blocking thread pool, whichever is
@@ -71,12 +71,18 @@ pub struct Parallel {
     /// Moving average of the work's duration in nanoseconds;
     /// [`UNMEASURED`] before the first run.
     pace: AtomicU64,
+    /// Inline runs so far, to time one in [`SAMPLE`].
+    inline_runs: AtomicU32,
     /// Made by [`Parallel::always`]: never inline.
     always: bool,
 }
 
 /// No work measured yet.
 const UNMEASURED: u64 = u64::MAX;
+
+/// One inline run in this many is timed: reading the clock twice costs
+/// about a tenth of a trivial record.
+const SAMPLE: u32 = 8;
 
 impl Default for Parallel {
     fn default() -> Self {
@@ -93,14 +99,14 @@ impl Parallel {
 
     /// Nothing measured yet: the first run is inline and sets the pace.
     pub const fn new() -> Self {
-        Parallel { pace: AtomicU64::new(UNMEASURED), always: false }
+        Parallel { pace: AtomicU64::new(UNMEASURED), inline_runs: AtomicU32::new(0), always: false }
     }
 
     /// Always runs work on the pool, never inline: for work known to be
     /// heavy, where the first records should not run inline while the pace
     /// is learnt.
     pub const fn always() -> Self {
-        Parallel { pace: AtomicU64::new(UNMEASURED), always: true }
+        Parallel { pace: AtomicU64::new(UNMEASURED), inline_runs: AtomicU32::new(0), always: true }
     }
 
     /// Runs `work` and returns its result: inline, or on tokio's blocking
@@ -121,15 +127,10 @@ impl Parallel {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let runtime = match tokio::runtime::Handle::try_current() {
-            Ok(runtime) if self.offloads() => runtime,
-            _ => {
-                let start = Instant::now();
-                let value = work();
-                self.learn(start.elapsed());
-                return value;
-            }
-        };
+        if !self.offloads() {
+            return self.run_inline(work);
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else { return self.run_inline(work) };
         let job = runtime.spawn_blocking(move || {
             let start = Instant::now();
             let value = work();
@@ -146,6 +147,26 @@ impl Parallel {
                  will be delivered again"
             ),
         }
+    }
+
+    /// Runs `work` here, timing one run in [`SAMPLE`] (the first one
+    /// always). A timed run slower than [`Self::OFFLOAD_ABOVE`] moves the
+    /// pace there at once, so heavy work leaves the engine's thread after
+    /// one record rather than after an average has caught up.
+    fn run_inline<T>(&self, work: impl FnOnce() -> T) -> T {
+        if self.inline_runs.fetch_add(1, Ordering::Relaxed) % SAMPLE != 0 {
+            return work();
+        }
+        let start = Instant::now();
+        let value = work();
+        let took = start.elapsed();
+        if took > Self::OFFLOAD_ABOVE {
+            let took = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX - 1);
+            self.pace.store(took, Ordering::Relaxed);
+        } else {
+            self.learn(took);
+        }
+        value
     }
 
     /// `true` when the work seen so far is slow enough to be worth moving
@@ -198,10 +219,10 @@ mod tests {
         let ran_on = parallel.run(|| std::thread::current().id()).await;
         assert_eq!(ran_on, here, "the first run is inline");
         assert!(!parallel.offloads(), "trivial work stays inline");
-        for _ in 0..4 {
+        for _ in 0..SAMPLE {
             parallel.run(|| spin(Duration::from_micros(200))).await;
         }
-        assert!(parallel.offloads(), "200 µs work moves to the pool");
+        assert!(parallel.offloads(), "200 µs work moves to the pool once a timed run sees it");
         let ran_on = parallel.run(|| std::thread::current().id()).await;
         assert_ne!(ran_on, here, "it ran on a pool thread");
         for _ in 0..64 {

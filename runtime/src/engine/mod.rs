@@ -20,7 +20,9 @@ mod poison;
 mod schedule;
 mod stack;
 
-use std::pin::pin;
+use std::future::Future;
+use std::pin::{Pin, pin};
+use std::task::Poll;
 
 use futures_util::FutureExt;
 use futures_util::future::{Either, select};
@@ -109,32 +111,35 @@ where
     let ordered = plan.ordered && concurrency > 1;
     let mut progress = Progress::new(records, ordered);
     let mut in_flight = FuturesUnordered::new();
-    // One record at a time (the default) runs in this slot, on this
-    // future's own state: no task allocation per record.
-    let mut single = std::pin::pin!(None);
+    // The first record in flight runs in this slot, on this future's own
+    // state: one record at a time (the default), and records that finish
+    // without waiting under any concurrency, allocate no task.
+    let mut single = pin!(None);
     loop {
-        if deadline.is_some_and(|d| tokio::time::Instant::now() >= d.cut_off) {
-            progress.out_of_time();
-        }
         while in_flight.len() + usize::from(single.is_some()) < concurrency {
+            if deadline.is_some_and(|d| tokio::time::Instant::now() >= d.cut_off) {
+                progress.out_of_time();
+                break;
+            }
             let Some(index) = progress.start_next() else { break };
             let req = Req::new(index, S::shorten(&records[index]), handler, cx);
             let future = stack.call(req).map(move |status| (index, status));
-            if concurrency == 1 {
-                single.set(Some(future));
-            } else {
+            if single.is_some() {
                 in_flight.push(future);
+                continue;
+            }
+            single.set(Some(future));
+            // A record that does not wait (synchronous work, a replay)
+            // finishes on its first poll, here.
+            if let Some((index, status)) = poll_once(single.as_mut()).await {
+                single.set(None);
+                progress.finish(index, status, plan.stop);
             }
         }
         if in_flight.is_empty() && single.is_none() {
             break;
         }
-        let next = async {
-            match single.as_mut().as_pin_mut() {
-                Some(future) => Some(future.await),
-                None => in_flight.next().await,
-            }
-        };
+        let next = next_finished(single.as_mut(), &mut in_flight);
         let finished = match abandon.as_mut().as_pin_mut() {
             Some(timer) => match select(pin!(next), timer).await {
                 Either::Left((done, _)) => Some(done),
@@ -142,18 +147,52 @@ where
             },
             None => Some(next.await),
         };
-        single.set(None);
         match finished {
-            Some(Some((index, status))) => progress.finish(index, status, plan.stop),
-            Some(None) => break,
+            Some((from_single, done)) => {
+                if from_single {
+                    single.set(None);
+                }
+                if let Some((index, status)) = done {
+                    progress.finish(index, status, plan.stop);
+                }
+            }
             None => {
                 // The abandon point: give up on what still runs.
+                single.set(None);
                 drop(std::mem::take(&mut in_flight));
                 progress.abandon(observer, S::KIND);
             }
         }
     }
     progress.into_statuses()
+}
+
+/// The first record to finish, of the slot's and those in flight, and
+/// whether it was the slot's.
+async fn next_finished<F: Future>(
+    slot: Pin<&mut Option<F>>,
+    in_flight: &mut FuturesUnordered<F>,
+) -> (bool, Option<F::Output>) {
+    match slot.as_pin_mut() {
+        Some(future) if in_flight.is_empty() => (true, Some(future.await)),
+        Some(future) => match select(future, in_flight.next()).await {
+            Either::Left((done, _)) => (true, Some(done)),
+            Either::Right((done, _)) => (false, done),
+        },
+        None => (false, in_flight.next().await),
+    }
+}
+
+/// Polls the future in `slot` once: its output if it finished (the slot
+/// is left for the caller to empty), `None` if it waits or there is none.
+async fn poll_once<F: Future>(mut slot: Pin<&mut Option<F>>) -> Option<F::Output> {
+    std::future::poll_fn(|cx| {
+        Poll::Ready(slot.as_mut().as_pin_mut().and_then(|future| match future.poll(cx) {
+            Poll::Ready(output) => Some(output),
+            Poll::Pending => None,
+        }))
+    })
+    .await
 }
 
 /// Where each record of a running batch stands: its status once known, the
