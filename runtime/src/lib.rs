@@ -94,7 +94,6 @@ mod error;
 mod event;
 mod extract;
 mod handler;
-mod hash;
 pub mod idempotency;
 mod identify;
 mod inflate;

@@ -7,7 +7,7 @@ use crate::kind::{OrderingRule, SourceKind};
 use crate::outcome::RecordError;
 use crate::plan::{BatchPlan, ResponseRule};
 use crate::policy::AllFailedPolicy;
-use crate::response::{BatchResponse, IdentifierShape};
+use crate::response::{BatchResponse, IdentifierShape, ResponseSize};
 
 /// What happened to one record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -175,20 +175,20 @@ impl<'e> BatchReport<'e> {
         let shape = self.shape;
         match self.rule {
             ResponseRule::EveryRetried => {
-                let count = retried.clone().count();
-                BatchResponse::from_failures(retried.map(|r| &*r.id), count, shape)
+                let ids = retried.map(|r| &*r.id);
+                BatchResponse::from_failures(ids.clone(), ResponseSize::of(ids), shape)
             }
-            ResponseRule::LowestRetried => BatchResponse::from_failures(
-                retried
+            // One identifier, or one per partition: distinct by construction.
+            ResponseRule::LowestRetried => {
+                let lowest = retried
                     .min_by(|a, b| crate::sequence::compare_sequence_numbers(&a.id, &b.id))
-                    .map(|r| &*r.id),
-                1,
-                shape,
-            ),
+                    .map(|r| &*r.id);
+                BatchResponse::from_distinct_failures(lowest, ResponseSize::of(lowest.into_iter()), shape)
+            }
             ResponseRule::LowestRetriedPerPartition => {
                 let lowest = crate::response::lowest_per_partition(retried.map(|r| &*r.id));
-                let count = lowest.len();
-                BatchResponse::from_failures(lowest, count, shape)
+                let size = ResponseSize::of(lowest.iter().copied());
+                BatchResponse::from_distinct_failures(lowest, size, shape)
             }
         }
     }

@@ -182,6 +182,16 @@ impl<'r, R: BatchRecord> Progress<'r, R> {
     /// The next record to start, if one is ready; records a failure stops
     /// on the way are skipped (and reported so).
     fn start_next(&mut self) -> Option<usize> {
+        // A failure stopped every later record, and records start in batch
+        // order: every record not started yet is skipped, in one go.
+        if let Some(cause) = self.stops.after
+            && let Some(rest) = self.schedule.take_unordered_rest()
+        {
+            for status in &mut self.statuses[rest] {
+                *status = Some(RecordStatus::Skipped { cause });
+            }
+            return None;
+        }
         loop {
             let index = self.schedule.next_ready()?;
             let record = &self.records[index];
