@@ -48,7 +48,15 @@ pub(crate) struct ResponseSize {
 impl ResponseSize {
     /// The size of a response listing `ids`.
     pub(crate) fn of<'a>(ids: impl Iterator<Item = &'a str>) -> Self {
-        ids.fold(ResponseSize::default(), |size, id| ResponseSize { ids: size.ids + 1, bytes: size.bytes + id.len() })
+        let mut size = ResponseSize::default();
+        ids.for_each(|id| size.add(id));
+        size
+    }
+
+    /// Counts one more identifier, `id`.
+    pub(crate) fn add(&mut self, id: &str) {
+        self.ids += 1;
+        self.bytes += id.len();
     }
 }
 
