@@ -160,7 +160,8 @@ where
 /// schedule of those waiting, the stops failures set, and those running.
 struct Progress<'r, R> {
     records: &'r [R],
-    statuses: Vec<Option<RecordStatus>>,
+    /// Each record's status; `OutOfTime` until it is known.
+    statuses: Vec<RecordStatus>,
     schedule: Schedule,
     stops: Stops<'r>,
     running: Vec<usize>,
@@ -172,7 +173,7 @@ impl<'r, R: BatchRecord> Progress<'r, R> {
     fn new(records: &'r [R], ordered: bool) -> Self {
         Progress {
             records,
-            statuses: records.iter().map(|_| None).collect(),
+            statuses: vec![RecordStatus::OutOfTime; records.len()],
             schedule: Schedule::new(records.iter().map(BatchRecord::ordering_key), ordered),
             stops: Stops::default(),
             running: Vec::new(),
@@ -188,7 +189,7 @@ impl<'r, R: BatchRecord> Progress<'r, R> {
             && let Some(rest) = self.schedule.take_unordered_rest()
         {
             for status in &mut self.statuses[rest] {
-                *status = Some(RecordStatus::Skipped { cause });
+                *status = RecordStatus::Skipped { cause };
             }
             return None;
         }
@@ -196,7 +197,7 @@ impl<'r, R: BatchRecord> Progress<'r, R> {
             let index = self.schedule.next_ready()?;
             let record = &self.records[index];
             if let Some(cause) = self.stops.blocker(index, || record.ordering_key()) {
-                self.statuses[index] = Some(RecordStatus::Skipped { cause });
+                self.statuses[index] = RecordStatus::Skipped { cause };
                 self.schedule.finish(index);
                 continue;
             }
@@ -212,7 +213,7 @@ impl<'r, R: BatchRecord> Progress<'r, R> {
             let records = self.records;
             self.stops.record(rule, index, || records[index].ordering_key());
         }
-        self.statuses[index] = Some(status);
+        self.statuses[index] = status;
         self.running.retain(|&i| i != index);
         self.schedule.finish(index);
     }
@@ -220,7 +221,7 @@ impl<'r, R: BatchRecord> Progress<'r, R> {
     /// The cut-off passed: no waiting record starts.
     fn out_of_time(&mut self) {
         for index in self.schedule.drain() {
-            self.statuses[index] = Some(RecordStatus::OutOfTime);
+            self.statuses[index] = RecordStatus::OutOfTime;
         }
     }
 
@@ -233,14 +234,14 @@ impl<'r, R: BatchRecord> Progress<'r, R> {
             log::record_failed(&self.records[index], source, &error);
             let status = RecordStatus::Failed(error);
             observer.abandoned(index, &status);
-            self.statuses[index] = Some(status);
+            self.statuses[index] = status;
         }
         self.out_of_time();
     }
 
     /// Each record's status, in record order.
     fn into_statuses(self) -> Vec<RecordStatus> {
-        self.statuses.into_iter().map(|status| status.unwrap_or(RecordStatus::OutOfTime)).collect()
+        self.statuses
     }
 }
 
