@@ -201,7 +201,8 @@ fn fifo_short_circuit(runtime: &tokio::runtime::Runtime) {
     for _ in 0..5 {
         end_to_end.push(time_per_item(1, 6, || drop(run_generated(runtime, bytes.clone(), false))));
         floor.push(time_per_item(1, 6, || {
-            let _: serde::de::IgnoredAny = serde_json::from_slice(std::hint::black_box(&bytes)).expect("JSON");
+            let _: serde::de::IgnoredAny =
+                serde_json::from_slice(std::hint::black_box(&bytes)).expect("JSON");
         }));
         engine.push(time_per_item(1, 6, || drop(handle_read_event(runtime, &parsed))));
         hand.push(time_per_item(1, 6, || drop(hand_written_read(&sqs_event))));
@@ -235,10 +236,9 @@ fn peak_heap(runtime: &tokio::runtime::Runtime) {
     let size = big.len();
     let ratio = |peak: usize| peak as f64 / size as f64;
     println!("peak heap for a {:.2} MB standard-queue event, input bytes included:", size as f64 / 1e6);
-    for (keep_input, how) in [
-        (false, "input freed once read, as lambda_runtime does"),
-        (true, "input kept to the end"),
-    ] {
+    for (keep_input, how) in
+        [(false, "input freed once read, as lambda_runtime does"), (true, "input kept to the end")]
+    {
         let generated = peak_of(|| drop(run_generated(runtime, big.clone(), keep_input)));
         let hand = peak_of(|| drop(hand_written(big.clone(), keep_input)));
         println!(
@@ -295,7 +295,9 @@ fn main() {
     if std::env::var_os("PROFILE_SKIP").is_some() {
         let bytes = event(10_000, true, true);
         let parsed: BatchEvent = serde_json::from_slice(&bytes).expect("event");
-        for _ in 0..3000 { drop(handle_read_event(&runtime, &parsed)); }
+        for _ in 0..3000 {
+            drop(handle_read_event(&runtime, &parsed));
+        }
         return;
     }
     fifo_short_circuit(&runtime);

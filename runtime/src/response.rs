@@ -130,7 +130,8 @@ impl BatchResponse {
         size: ResponseSize,
         shape: IdentifierShape,
     ) -> Self {
-        let mut seen: HashSet<&str, FxBuildHasher> = HashSet::with_capacity_and_hasher(size.ids, FxBuildHasher);
+        let mut seen: HashSet<&str, FxBuildHasher> =
+            HashSet::with_capacity_and_hasher(size.ids, FxBuildHasher);
         Self::from_distinct_failures(ids.into_iter().filter(|id| seen.insert(id)), size, shape)
     }
 
@@ -259,4 +260,18 @@ pub(crate) fn lowest_per_partition<'a>(ids: impl Iterator<Item = &'a str>) -> Ve
         }
     }
     lowest.into_iter().map(|(_, _, id)| id).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_repeated_identifier_is_listed_once_in_record_order_and_empty_ones_never() {
+        let ids = ["m2", "m1", "", "m2", "m3", "m1"];
+        let response =
+            BatchResponse::from_failures(ids, ResponseSize::of(ids.into_iter()), IdentifierShape::Text);
+        let listed: Vec<&str> = response.failures().map(|id| id.as_str()).collect();
+        assert_eq!(listed, ["m2", "m1", "m3"]);
+    }
 }
