@@ -292,14 +292,6 @@ fn hashes() {
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    if std::env::var_os("PROFILE_SKIP").is_some() {
-        let bytes = event(10_000, true, true);
-        let parsed: BatchEvent = serde_json::from_slice(&bytes).expect("event");
-        for _ in 0..3000 {
-            drop(handle_read_event(&runtime, &parsed));
-        }
-        return;
-    }
     fifo_short_circuit(&runtime);
     peak_heap(&runtime);
     hashes();
