@@ -6,45 +6,20 @@
 //! - `floor`: only validating the JSON (`serde::de::IgnoredAny`).
 //!
 //! Batch sizes 10, 1,000, 10,000; standard and FIFO (10 groups); ~1.1 KB
-//! records; 10% failing. Also the FIFO cost per short-circuited record and
-//! the peak heap for one ~6 MB event. Plain release binary (no criterion):
+//! records; 10% failing. (The FIFO cost per short-circuited record and the
+//! peak heap are measured by the `skip_and_heap` bench.) Plain release binary (no criterion):
 //! ratios measured side by side matter more here than absolute statistics,
 //! and it adds no dependency. Run:
 //! `cargo bench -p lambda-batch-examples --bench event_path`.
 
-#![allow(unsafe_code, reason = "a counting global allocator measures peak heap")]
-
 use lambda_batch::BatchPipeline;
 use lambda_batch::sqs::Sqs;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_batch::{BatchEvent, Json, LambdaEvent, batch_handler};
 use serde::Deserialize;
 use serde_json::json;
-
-/// Counts live and peak heap bytes.
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-        PEAK.fetch_max(live, Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
 
 #[derive(Debug, Deserialize)]
 #[allow(dead_code)]
@@ -197,42 +172,5 @@ fn main() {
     let handle = time_per_record(n, 300, || drop(handle_read_event(&runtime, &parsed)));
     println!(
         "standard 1,000, ns per record: reading the event {read:.0}, handling it and writing the response {handle:.0}"
-    );
-
-    // FIFO short-circuit: the first record fails, the other 9,999 are skipped.
-    let n = 10_000;
-    let bytes = event(n, true, true);
-    let total = time_per_record(n, 30, || drop(run_generated(&runtime, &bytes))) * n as f64;
-    let read = time_per_record(n, 30, || {
-        std::hint::black_box(floor(&bytes));
-    }) * n as f64;
-    let parsed: BatchEvent = serde_json::from_slice(&bytes).expect("event");
-    let engine_only = time_per_record(n, 30, || drop(handle_read_event(&runtime, &parsed))) * n as f64;
-    println!(
-        "FIFO short-circuit, {} skipped records: end to end {:.0} ns each ({:.0} ns above the JSON floor); engine only, event already read: {:.0} ns each",
-        n - 1,
-        total / (n - 1) as f64,
-        (total - read) / (n - 1) as f64,
-        engine_only / (n - 1) as f64
-    );
-
-    // Peak heap for one ~6 MB event, input bytes included.
-    let big = event(6_500, false, false);
-    let size = big.len();
-    let before = LIVE.load(Ordering::Relaxed);
-    PEAK.store(before, Ordering::Relaxed);
-    drop(run_generated(&runtime, &big));
-    let peak = PEAK.load(Ordering::Relaxed) - before + size;
-    PEAK.store(LIVE.load(Ordering::Relaxed), Ordering::Relaxed);
-    let hand_before = LIVE.load(Ordering::Relaxed);
-    drop(hand_written(&big));
-    let hand_peak = PEAK.load(Ordering::Relaxed) - hand_before + size;
-    println!(
-        "peak heap for a {:.2} MB event (input bytes included): generated {:.2} MB = {:.2}x the event; hand-written {:.2} MB = {:.2}x",
-        size as f64 / 1e6,
-        peak as f64 / 1e6,
-        peak as f64 / size as f64,
-        hand_peak as f64 / 1e6,
-        hand_peak as f64 / size as f64
     );
 }

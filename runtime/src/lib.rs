@@ -98,7 +98,6 @@ mod error;
 mod event;
 mod extract;
 mod handler;
-mod hash;
 pub mod idempotency;
 mod identify;
 mod inflate;

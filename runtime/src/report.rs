@@ -7,7 +7,7 @@ use crate::kind::{OrderingRule, SourceKind};
 use crate::outcome::RecordError;
 use crate::plan::{BatchPlan, ResponseRule};
 use crate::policy::AllFailedPolicy;
-use crate::response::{BatchResponse, IdentifierShape};
+use crate::response::{BatchResponse, IdentifierShape, ResponseSize};
 
 /// What happened to one record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,6 +70,21 @@ pub struct BatchCounts {
     pub replayed: usize,
 }
 
+impl BatchCounts {
+    /// Counts one more record that ended with `status`.
+    fn add(&mut self, status: &RecordStatus) {
+        match status {
+            RecordStatus::Succeeded => self.succeeded += 1,
+            RecordStatus::Failed(_) => self.failed += 1,
+            RecordStatus::Skipped { .. } => self.skipped += 1,
+            RecordStatus::RetryLater { .. } => self.retry_later += 1,
+            RecordStatus::Poison { .. } => self.poison += 1,
+            RecordStatus::OutOfTime => self.out_of_time += 1,
+            RecordStatus::Replayed => self.replayed += 1,
+        }
+    }
+}
+
 /// One record's identifier and status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordReport<'e> {
@@ -95,6 +110,10 @@ impl RecordReport<'_> {
 #[derive(Debug, Clone)]
 pub struct BatchReport<'e> {
     records: Vec<RecordReport<'e>>,
+    /// How many records ended in each status.
+    counts: BatchCounts,
+    /// The identifiers of the records to retry: how many, how long in all.
+    retried: ResponseSize,
     all_failed: AllFailedPolicy,
     rule: ResponseRule,
     shape: IdentifierShape,
@@ -107,9 +126,26 @@ impl<'e> BatchReport<'e> {
         statuses: Vec<RecordStatus>,
         plan: &BatchPlan,
     ) -> Self {
-        let records = ids.into_iter().zip(statuses).map(|(id, status)| RecordReport { id, status }).collect();
+        // Counted while the records are written (rather than in a pass of
+        // their own each time they are asked for): no more passes over a
+        // large batch's reports than the response needs.
+        let mut counts = BatchCounts::default();
+        let mut retried = ResponseSize::default();
+        let records = ids
+            .into_iter()
+            .zip(statuses)
+            .map(|(id, status)| {
+                counts.add(&status);
+                if status.is_retried() {
+                    retried.add(&id);
+                }
+                RecordReport { id, status }
+            })
+            .collect();
         BatchReport {
             records,
+            counts,
+            retried,
             all_failed: plan.all_failed,
             rule: plan.response,
             shape: plan.shape,
@@ -134,19 +170,7 @@ impl<'e> BatchReport<'e> {
 
     /// How many records ended in each status.
     pub fn counts(&self) -> BatchCounts {
-        let mut counts = BatchCounts::default();
-        for record in &self.records {
-            match record.status {
-                RecordStatus::Succeeded => counts.succeeded += 1,
-                RecordStatus::Failed(_) => counts.failed += 1,
-                RecordStatus::Skipped { .. } => counts.skipped += 1,
-                RecordStatus::RetryLater { .. } => counts.retry_later += 1,
-                RecordStatus::Poison { .. } => counts.poison += 1,
-                RecordStatus::OutOfTime => counts.out_of_time += 1,
-                RecordStatus::Replayed => counts.replayed += 1,
-            }
-        }
-        counts
+        self.counts
     }
 
     pub(crate) fn log_summary(&self) {
@@ -175,20 +199,19 @@ impl<'e> BatchReport<'e> {
         let shape = self.shape;
         match self.rule {
             ResponseRule::EveryRetried => {
-                let count = retried.clone().count();
-                BatchResponse::from_failures(retried.map(|r| &*r.id), count, shape)
+                BatchResponse::from_failures(retried.map(|r| &*r.id), self.retried, shape)
             }
-            ResponseRule::LowestRetried => BatchResponse::from_failures(
-                retried
+            // One identifier, or one per partition: distinct by construction.
+            ResponseRule::LowestRetried => {
+                let lowest = retried
                     .min_by(|a, b| crate::sequence::compare_sequence_numbers(&a.id, &b.id))
-                    .map(|r| &*r.id),
-                1,
-                shape,
-            ),
+                    .map(|r| &*r.id);
+                BatchResponse::from_distinct_failures(lowest, ResponseSize::of(lowest.into_iter()), shape)
+            }
             ResponseRule::LowestRetriedPerPartition => {
                 let lowest = crate::response::lowest_per_partition(retried.map(|r| &*r.id));
-                let count = lowest.len();
-                BatchResponse::from_failures(lowest, count, shape)
+                let size = ResponseSize::of(lowest.iter().copied());
+                BatchResponse::from_distinct_failures(lowest, size, shape)
             }
         }
     }

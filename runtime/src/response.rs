@@ -1,6 +1,9 @@
 //! The partial batch response, valid by construction.
 
+use std::collections::HashSet;
 use std::fmt;
+
+use rustc_hash::FxBuildHasher;
 
 use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
@@ -30,6 +33,30 @@ impl<'a> ItemIdentifier<'a> {
     /// For a Kafka record, its partition (`<topic>-<partition>`) and offset.
     pub fn kafka_position(&self) -> Option<(&'a str, i64)> {
         split_kafka_identifier(self.0)
+    }
+}
+
+/// How many identifiers a response may list, and their length in all.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct ResponseSize {
+    /// How many identifiers.
+    pub(crate) ids: usize,
+    /// Their length in all, in bytes.
+    pub(crate) bytes: usize,
+}
+
+impl ResponseSize {
+    /// The size of a response listing `ids`.
+    pub(crate) fn of<'a>(ids: impl Iterator<Item = &'a str>) -> Self {
+        let mut size = ResponseSize::default();
+        ids.for_each(|id| size.add(id));
+        size
+    }
+
+    /// Counts one more identifier, `id`.
+    pub(crate) fn add(&mut self, id: &str) {
+        self.ids += 1;
+        self.bytes += id.len();
     }
 }
 
@@ -96,17 +123,32 @@ pub struct BatchResponse {
 impl BatchResponse {
     /// Builds a response from identifiers read from records, in record
     /// order, keeping the first of any repeated identifier and leaving out
-    /// empty ones (which the record readers never produce).
-    /// `expected` is how many there may be (to size the buffers once).
+    /// empty ones (which the record readers never produce). `size` is how
+    /// many there may be and their length in all (to size the buffers once).
     pub(crate) fn from_failures<'a>(
         ids: impl IntoIterator<Item = &'a str>,
-        expected: usize,
+        size: ResponseSize,
         shape: IdentifierShape,
     ) -> Self {
-        let mut response = BatchResponse { text: String::new(), ends: Vec::with_capacity(expected), shape };
-        let mut seen = crate::hash::StrSet::with_capacity_and_hasher(expected, Default::default());
+        let mut seen: HashSet<&str, FxBuildHasher> =
+            HashSet::with_capacity_and_hasher(size.ids, FxBuildHasher);
+        Self::from_distinct_failures(ids.into_iter().filter(|id| seen.insert(id)), size, shape)
+    }
+
+    /// [`from_failures`](Self::from_failures) for identifiers known to be
+    /// distinct (one per stream partition, say): none is looked up again.
+    pub(crate) fn from_distinct_failures<'a>(
+        ids: impl IntoIterator<Item = &'a str>,
+        size: ResponseSize,
+        shape: IdentifierShape,
+    ) -> Self {
+        let mut response = BatchResponse {
+            text: String::with_capacity(size.bytes),
+            ends: Vec::with_capacity(size.ids),
+            shape,
+        };
         for id in ids {
-            if !id.is_empty() && seen.insert(id) {
+            if !id.is_empty() {
                 response.text.push_str(id);
                 response.ends.push(response.text.len());
             }
@@ -218,4 +260,18 @@ pub(crate) fn lowest_per_partition<'a>(ids: impl Iterator<Item = &'a str>) -> Ve
         }
     }
     lowest.into_iter().map(|(_, _, id)| id).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_repeated_identifier_is_listed_once_in_record_order_and_empty_ones_never() {
+        let ids = ["m2", "m1", "", "m2", "m3", "m1"];
+        let response =
+            BatchResponse::from_failures(ids, ResponseSize::of(ids.into_iter()), IdentifierShape::Text);
+        let listed: Vec<&str> = response.failures().map(|id| id.as_str()).collect();
+        assert_eq!(listed, ["m2", "m1", "m3"]);
+    }
 }

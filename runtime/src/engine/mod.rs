@@ -199,7 +199,8 @@ async fn poll_once<F: Future>(mut slot: Pin<&mut Option<F>>) -> Option<F::Output
 /// schedule of those waiting, the stops failures set, and those running.
 struct Progress<'r, R> {
     records: &'r [R],
-    statuses: Vec<Option<RecordStatus>>,
+    /// Each record's status; `OutOfTime` until it is known.
+    statuses: Vec<RecordStatus>,
     schedule: Schedule,
     stops: Stops<'r>,
     running: Vec<usize>,
@@ -211,7 +212,7 @@ impl<'r, R: BatchRecord> Progress<'r, R> {
     fn new(records: &'r [R], ordered: bool) -> Self {
         Progress {
             records,
-            statuses: records.iter().map(|_| None).collect(),
+            statuses: vec![RecordStatus::OutOfTime; records.len()],
             schedule: Schedule::new(records.iter().map(BatchRecord::ordering_key), ordered),
             stops: Stops::default(),
             running: Vec::new(),
@@ -221,11 +222,21 @@ impl<'r, R: BatchRecord> Progress<'r, R> {
     /// The next record to start, if one is ready; records a failure stops
     /// on the way are skipped (and reported so).
     fn start_next(&mut self) -> Option<usize> {
+        // A failure stopped every later record, and records start in batch
+        // order: every record not started yet is skipped, in one go.
+        if let Some(cause) = self.stops.after
+            && let Some(rest) = self.schedule.take_unordered_rest()
+        {
+            for status in &mut self.statuses[rest] {
+                *status = RecordStatus::Skipped { cause };
+            }
+            return None;
+        }
         loop {
             let index = self.schedule.next_ready()?;
             let record = &self.records[index];
             if let Some(cause) = self.stops.blocker(index, || record.ordering_key()) {
-                self.statuses[index] = Some(RecordStatus::Skipped { cause });
+                self.statuses[index] = RecordStatus::Skipped { cause };
                 self.schedule.finish(index);
                 continue;
             }
@@ -241,7 +252,7 @@ impl<'r, R: BatchRecord> Progress<'r, R> {
             let records = self.records;
             self.stops.record(rule, index, || records[index].ordering_key());
         }
-        self.statuses[index] = Some(status);
+        self.statuses[index] = status;
         self.running.retain(|&i| i != index);
         self.schedule.finish(index);
     }
@@ -249,7 +260,7 @@ impl<'r, R: BatchRecord> Progress<'r, R> {
     /// The cut-off passed: no waiting record starts.
     fn out_of_time(&mut self) {
         for index in self.schedule.drain() {
-            self.statuses[index] = Some(RecordStatus::OutOfTime);
+            self.statuses[index] = RecordStatus::OutOfTime;
         }
     }
 
@@ -262,14 +273,14 @@ impl<'r, R: BatchRecord> Progress<'r, R> {
             log::record_failed(&self.records[index], source, &error);
             let status = RecordStatus::Failed(error);
             observer.abandoned(index, &status);
-            self.statuses[index] = Some(status);
+            self.statuses[index] = status;
         }
         self.out_of_time();
     }
 
     /// Each record's status, in record order.
     fn into_statuses(self) -> Vec<RecordStatus> {
-        self.statuses.into_iter().map(|status| status.unwrap_or(RecordStatus::OutOfTime)).collect()
+        self.statuses
     }
 }
 

@@ -3,6 +3,7 @@
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::ops::Range;
 
 /// Hands out record indices in batch order, never two of the same key at
 /// once, and never one whose predecessor of the same key is unfinished.
@@ -69,6 +70,15 @@ impl Schedule {
         }
     }
 
+    /// Without order between records: every record not yet handed out
+    /// (emptying the schedule); with order, `None` (nothing taken).
+    pub(crate) fn take_unordered_rest(&mut self) -> Option<Range<usize>> {
+        match self {
+            Schedule::Unordered { next, len } => Some(std::mem::replace(next, *len)..*len),
+            Schedule::Ordered { .. } => None,
+        }
+    }
+
     /// Every record not yet handed out, in batch order (emptying the schedule).
     pub(crate) fn drain(&mut self) -> Vec<usize> {
         match self {
@@ -118,6 +128,17 @@ mod tests {
             (schedule.next_ready(), schedule.next_ready(), schedule.next_ready()),
             (Some(0), Some(1), Some(2))
         );
+    }
+
+    #[test]
+    fn the_unordered_rest_is_what_was_never_handed_out() {
+        let mut schedule = Schedule::new([None, None, None].into_iter(), false);
+        assert_eq!(schedule.next_ready(), Some(0));
+        assert_eq!(schedule.take_unordered_rest(), Some(1..3));
+        assert_eq!(schedule.next_ready(), None);
+        let mut ordered = Schedule::new([None, None].into_iter(), true);
+        assert_eq!(ordered.take_unordered_rest(), None, "an ordered schedule gives nothing");
+        assert_eq!(ordered.next_ready(), Some(0));
     }
 
     #[test]
