@@ -122,7 +122,9 @@ fn borrowed_floor(bytes: &[u8], fifo: bool) -> Vec<u8> {
     let mut response = SqsBatchResponse::default();
     let mut stopped = false;
     for message in &event.records {
-        if stopped || serde_json::from_str::<Order>(&message.body).map_or(true, |order| check(&order).is_err()) {
+        if stopped
+            || serde_json::from_str::<Order>(&message.body).map_or(true, |order| check(&order).is_err())
+        {
             response.add_failure(message.message_id.as_ref());
             stopped = fifo;
         }
@@ -200,7 +202,15 @@ fn main() {
     );
     println!(
         "{:<10} {:>7} {:>9} {:>12} {:>8} {:>8} {:>9} {:>10} {:>9}",
-        "source", "records", "generated", "hand-written", "borrowed", "JSON", "gen/hand", "gen/borrow", "gen/JSON"
+        "source",
+        "records",
+        "generated",
+        "hand-written",
+        "borrowed",
+        "JSON",
+        "gen/hand",
+        "gen/borrow",
+        "gen/JSON"
     );
     for fifo in [false, true] {
         for records in [10, 1_000, 10_000] {
@@ -208,12 +218,17 @@ fn main() {
             let answer = run_generated(&runtime, &bytes);
             assert_eq!(answer, hand_written(&bytes), "both answer the same");
             assert_eq!(answer, borrowed_floor(&bytes, fifo), "the floor answers the same");
-            let times = interleaved(records, &mut [
-                &mut || drop(run_generated(&runtime, &bytes)),
-                &mut || drop(hand_written(&bytes)),
-                &mut || drop(borrowed_floor(&bytes, fifo)),
-                &mut || { std::hint::black_box(floor(&bytes)); },
-            ]);
+            let times = interleaved(
+                records,
+                &mut [
+                    &mut || drop(run_generated(&runtime, &bytes)),
+                    &mut || drop(hand_written(&bytes)),
+                    &mut || drop(borrowed_floor(&bytes, fifo)),
+                    &mut || {
+                        std::hint::black_box(floor(&bytes));
+                    },
+                ],
+            );
             print_row(if fifo { "sqs fifo" } else { "sqs" }, records, &times);
         }
     }
@@ -222,12 +237,17 @@ fn main() {
         let answer = kafka::run_generated(&runtime, &bytes);
         assert!(kafka::same_failures(&answer, &kafka::hand_written(&bytes)), "both answer the same");
         assert!(kafka::same_failures(&answer, &kafka::borrowed_floor(&bytes)), "the floor answers the same");
-        let times = interleaved(records, &mut [
-            &mut || drop(kafka::run_generated(&runtime, &bytes)),
-            &mut || drop(kafka::hand_written(&bytes)),
-            &mut || drop(kafka::borrowed_floor(&bytes)),
-            &mut || { std::hint::black_box(floor(&bytes)); },
-        ]);
+        let times = interleaved(
+            records,
+            &mut [
+                &mut || drop(kafka::run_generated(&runtime, &bytes)),
+                &mut || drop(kafka::hand_written(&bytes)),
+                &mut || drop(kafka::borrowed_floor(&bytes)),
+                &mut || {
+                    std::hint::black_box(floor(&bytes));
+                },
+            ],
+        );
         print_row("kafka", records, &times);
     }
 

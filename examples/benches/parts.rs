@@ -138,7 +138,9 @@ fn main() {
         assert_eq!(read(&records), expected, "{name} reads what the scanner reads");
     }
     let times = per_record(&records, &readers);
-    println!("reading an SQS record's messageId and decoded body, ns per record (standard 1,000; median of 7 blocks)");
+    println!(
+        "reading an SQS record's messageId and decoded body, ns per record (standard 1,000; median of 7 blocks)"
+    );
     for ((name, _), ns) in readers.iter().zip(&times) {
         println!("{name:<32} {ns:>7.0} {:>7.2}x scan.rs", ns / times[0]);
     }

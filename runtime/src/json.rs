@@ -4,7 +4,6 @@ use std::borrow::Cow;
 
 use serde_json::value::RawValue;
 
-
 /// The values of the members named `names` in the JSON object `raw`, as
 /// raw JSON (`null` as absent), in one walk over its members; `None` if
 /// `raw` is not an object.
@@ -25,7 +24,10 @@ pub(crate) fn members<'e, const N: usize>(
 /// [`members`] as JSON text, taken from `text` (a JSON object serde_json
 /// validated) without parsing the values again. The walk stops as soon as
 /// every name is found.
-pub(crate) fn member_texts<'e, const N: usize>(text: &'e str, names: [&str; N]) -> Option<[Option<&'e str>; N]> {
+pub(crate) fn member_texts<'e, const N: usize>(
+    text: &'e str,
+    names: [&str; N],
+) -> Option<[Option<&'e str>; N]> {
     let mut found: [Option<Option<&'e str>>; N] = [None; N];
     let mut missing = N;
     for (key, value) in crate::scan::Members::of(text)? {

@@ -41,7 +41,14 @@ pub(crate) fn sqs_event(records: usize, fifo: bool, fail_first_only: bool) -> Ve
         .map(|i| {
             let fail = if fail_first_only { i == 0 } else { i % 10 == 9 };
             let body = order(i, 5, fail).to_string();
-            let id = format!("{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}", i * 2_654_435_761 % (1 << 32), i % 65_536, i % 4096, (i * 7) % 4096, i * 97);
+            let id = format!(
+                "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
+                i * 2_654_435_761 % (1 << 32),
+                i % 65_536,
+                i % 4096,
+                (i * 7) % 4096,
+                i * 97
+            );
             let mut record = if fifo {
                 lambda_batch_testkit::sqs::fifo_message(&id, &format!("group-{}", i % 10), &body)
             } else {
@@ -66,7 +73,13 @@ pub(crate) fn kafka_event(records: usize) -> Vec<u8> {
         let partition = (i % KAFKA_PARTITIONS) as u32;
         let offset = 1_000_000 + (i / KAFKA_PARTITIONS) as u64;
         let key = format!("order-{i:012}");
-        lambda_batch_testkit::kafka::record("orders", partition, offset, Some(key.as_bytes()), Some(value.as_bytes()))
+        lambda_batch_testkit::kafka::record(
+            "orders",
+            partition,
+            offset,
+            Some(key.as_bytes()),
+            Some(value.as_bytes()),
+        )
     });
     lambda_batch_testkit::kafka::event_json(records).into_bytes()
 }
