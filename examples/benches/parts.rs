@@ -97,9 +97,12 @@ fn sonic_borrowed(records: &[&str]) -> usize {
         .sum()
 }
 
+/// Reads every record's id and body; returns their total length.
+type Reader = fn(&[&str]) -> usize;
+
 /// Nanoseconds per record: the median of 7 interleaved blocks, each the
 /// fastest of its runs.
-fn per_record(records: &[&str], readers: &[(&str, fn(&[&str]) -> usize)]) -> Vec<f64> {
+fn per_record(records: &[&str], readers: &[(&str, Reader)]) -> Vec<f64> {
     let mut times = vec![Vec::new(); readers.len()];
     for _ in 0..7 {
         for ((_, read), block) in readers.iter().zip(&mut times) {
@@ -126,7 +129,7 @@ fn main() {
     let bytes = events::sqs_event(1_000, false, false);
     let event = BatchEvent::from_slice(&bytes).expect("event");
     let records: Vec<&str> = event.records().expect("records").iter().map(|raw| raw.get()).collect();
-    let readers: [(&str, fn(&[&str]) -> usize); 5] = [
+    let readers: [(&str, Reader); 5] = [
         ("scan.rs (SqsRecord)", scanner),
         ("serde_json, Cow<str> fields", serde_borrowed),
         ("serde_json, &RawValue fields", serde_raw),
