@@ -35,7 +35,6 @@ mod events;
 #[path = "event_path/kafka.rs"]
 mod kafka;
 
-
 #[batch_handler(sqs, all_failed = "report_all")]
 fn generated(Json(order): Json<Order>) -> Result<(), &'static str> {
     check(&order)
