@@ -155,7 +155,7 @@ impl Parallel {
     /// pace there at once, so heavy work leaves the engine's thread after
     /// one record rather than after an average has caught up.
     fn run_inline<T>(&self, work: impl FnOnce() -> T) -> T {
-        if self.inline_runs.fetch_add(1, Ordering::Relaxed) % SAMPLE != 0 {
+        if !self.inline_runs.fetch_add(1, Ordering::Relaxed).is_multiple_of(SAMPLE) {
             return work();
         }
         let start = Instant::now();
