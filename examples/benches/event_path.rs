@@ -24,7 +24,7 @@ use lambda_batch::sqs::Sqs;
 use std::borrow::Cow;
 use std::time::Instant;
 
-use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
+use aws_lambda_events::sqs::SqsBatchResponse;
 use lambda_batch::{BatchEvent, Json, LambdaEvent, batch_handler};
 use serde::Deserialize;
 
@@ -42,31 +42,7 @@ fn generated(Json(order): Json<Order>) -> Result<(), &'static str> {
 
 /// What a careful user writes today without lambda-batch.
 fn hand_written(bytes: &[u8]) -> Vec<u8> {
-    let event: SqsEvent = serde_json::from_slice(bytes).expect("event");
-    let mut response = SqsBatchResponse::default();
-    let fifo = event
-        .records
-        .first()
-        .and_then(|r| r.event_source_arn.as_deref())
-        .is_some_and(|a| a.ends_with(".fifo"));
-    let mut stopped = false;
-    for message in &event.records {
-        let id = message.message_id.clone().unwrap_or_default();
-        if stopped {
-            response.add_failure(id);
-            continue;
-        }
-        let ok = message
-            .body
-            .as_deref()
-            .and_then(|b| serde_json::from_str::<Order>(b).ok())
-            .is_some_and(|o| check(&o).is_ok());
-        if !ok {
-            response.add_failure(id);
-            stopped = fifo;
-        }
-    }
-    serde_json::to_vec(&response).expect("response")
+    events::hand_written_read(&serde_json::from_slice(bytes).expect("event"))
 }
 
 fn floor(bytes: &[u8]) -> usize {

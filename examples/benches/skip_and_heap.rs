@@ -26,11 +26,9 @@ use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
+use aws_lambda_events::sqs::SqsEvent;
 use lambda_batch::sqs::Sqs;
 use lambda_batch::{BatchEvent, BatchPipeline, Json, LambdaEvent, batch_handler};
-use serde::Deserialize;
-use serde_json::json;
 
 /// Counts live and peak heap bytes.
 struct Counting;
@@ -53,58 +51,15 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
-#[derive(Debug, Deserialize)]
-#[allow(dead_code)]
-struct Order {
-    order_id: String,
-    customer: String,
-    items: Vec<Item>,
-    fail: bool,
-}
+#[path = "event_path/events.rs"]
+#[allow(dead_code, reason = "the Kafka events serve the event_path bench")]
+mod events;
 
-#[derive(Debug, Deserialize)]
-#[allow(dead_code)]
-struct Item {
-    sku: String,
-    quantity: u32,
-    price_cents: u64,
-}
-
-fn check(order: &Order) -> Result<(), &'static str> {
-    if order.fail { Err("rejected") } else { Ok(()) }
-}
+use self::events::{Order, check, hand_written_read, message_id, sqs_event as event};
 
 #[batch_handler(sqs, all_failed = "report_all")]
 fn generated(Json(order): Json<Order>) -> Result<(), &'static str> {
     check(&order)
-}
-
-/// What a careful user writes without lambda-batch, on an event already read.
-fn hand_written_read(event: &SqsEvent) -> Vec<u8> {
-    let mut response = SqsBatchResponse::default();
-    let fifo = event
-        .records
-        .first()
-        .and_then(|r| r.event_source_arn.as_deref())
-        .is_some_and(|a| a.ends_with(".fifo"));
-    let mut stopped = false;
-    for message in &event.records {
-        let id = message.message_id.clone().unwrap_or_default();
-        if stopped {
-            response.add_failure(id);
-            continue;
-        }
-        let ok = message
-            .body
-            .as_deref()
-            .and_then(|b| serde_json::from_str::<Order>(b).ok())
-            .is_some_and(|o| check(&o).is_ok());
-        if !ok {
-            response.add_failure(id);
-            stopped = fifo;
-        }
-    }
-    serde_json::to_vec(&response).expect("response")
 }
 
 /// The hand-written handler, event bytes in: under `lambda_runtime` the
@@ -134,40 +89,6 @@ fn handle_read_event(runtime: &tokio::runtime::Runtime, event: &BatchEvent) -> V
     let report =
         runtime.block_on(Sqs::process(&generated {}, &generated::CONFIG, event, &cx)).expect("report");
     serde_json::to_vec(&report.into_response().expect("response")).expect("response bytes")
-}
-
-/// A deterministic event: ~1.1 KB records, every 10th failing (or only the
-/// first); FIFO with 10 groups.
-fn event(records: usize, fifo: bool, fail_first_only: bool) -> Vec<u8> {
-    let records: Vec<_> = (0..records)
-        .map(|i| {
-            let fail = if fail_first_only { i == 0 } else { i % 10 == 9 };
-            let items: Vec<_> = (0..5)
-                .map(|k| json!({"sku": format!("SKU-{:08}-{k}", i * 7 + k), "quantity": (i + k) % 9 + 1, "price_cents": 1999 + k * 100}))
-                .collect();
-            let body = json!({"order_id": format!("order-{i:012}"), "customer": format!("customer-{:06}@example.com", i % 977), "items": items, "fail": fail});
-            let mut record = if fifo {
-                lambda_batch_testkit::sqs::fifo_message(&message_id(i), &format!("group-{}", i % 10), &body.to_string())
-            } else {
-                lambda_batch_testkit::sqs::message(&message_id(i), &body.to_string())
-            };
-            record["md5OfBody"] = json!(format!("{:032x}", i * 31_337));
-            record
-        })
-        .collect();
-    lambda_batch_testkit::sqs::event_json(records).into_bytes()
-}
-
-/// A deterministic SQS `messageId` (a UUID's shape).
-fn message_id(i: usize) -> String {
-    format!(
-        "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
-        i * 2_654_435_761 % (1 << 32),
-        i % 65_536,
-        i % 4096,
-        (i * 7) % 4096,
-        i * 97
-    )
 }
 
 /// Nanoseconds per item of `f`: the fastest of `rounds` runs (on a shared

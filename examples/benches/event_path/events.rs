@@ -1,5 +1,7 @@
-//! The benchmarks' deterministic events and the order their records carry.
+//! The benchmarks' deterministic events, the order their records carry, and
+//! the hand-written SQS handler they are measured against.
 
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -41,14 +43,7 @@ pub(crate) fn sqs_event(records: usize, fifo: bool, fail_first_only: bool) -> Ve
         .map(|i| {
             let fail = if fail_first_only { i == 0 } else { i % 10 == 9 };
             let body = order(i, 5, fail).to_string();
-            let id = format!(
-                "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
-                i * 2_654_435_761 % (1 << 32),
-                i % 65_536,
-                i % 4096,
-                (i * 7) % 4096,
-                i * 97
-            );
+            let id = message_id(i);
             let mut record = if fifo {
                 lambda_batch_testkit::sqs::fifo_message(&id, &format!("group-{}", i % 10), &body)
             } else {
@@ -59,6 +54,46 @@ pub(crate) fn sqs_event(records: usize, fifo: bool, fail_first_only: bool) -> Ve
         })
         .collect();
     lambda_batch_testkit::sqs::event_json(records).into_bytes()
+}
+
+/// What a careful user writes without lambda-batch, on an event already read.
+pub(crate) fn hand_written_read(event: &SqsEvent) -> Vec<u8> {
+    let mut response = SqsBatchResponse::default();
+    let fifo = event
+        .records
+        .first()
+        .and_then(|r| r.event_source_arn.as_deref())
+        .is_some_and(|a| a.ends_with(".fifo"));
+    let mut stopped = false;
+    for message in &event.records {
+        let id = message.message_id.clone().unwrap_or_default();
+        if stopped {
+            response.add_failure(id);
+            continue;
+        }
+        let ok = message
+            .body
+            .as_deref()
+            .and_then(|b| serde_json::from_str::<Order>(b).ok())
+            .is_some_and(|o| check(&o).is_ok());
+        if !ok {
+            response.add_failure(id);
+            stopped = fifo;
+        }
+    }
+    serde_json::to_vec(&response).expect("response")
+}
+
+/// A deterministic SQS `messageId` (a UUID's shape).
+pub(crate) fn message_id(i: usize) -> String {
+    format!(
+        "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
+        i * 2_654_435_761 % (1 << 32),
+        i % 65_536,
+        i % 4096,
+        (i * 7) % 4096,
+        i * 97
+    )
 }
 
 /// The partitions of a Kafka event.
