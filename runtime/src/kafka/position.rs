@@ -7,18 +7,16 @@ use std::borrow::Cow;
 
 use serde_json::value::RawValue;
 
-use crate::json::{member_texts, string_text};
+use crate::json::{members, string_field};
 
-/// A non-negative integer field (`partition`, `offset`), from its JSON
-/// text (validated JSON: no sign `+`, no leading zeros, so Rust's integer
-/// syntax reads exactly JSON's whole numbers).
-pub(crate) fn position(text: Option<&str>) -> Result<i64, &'static str> {
-    let text = text.ok_or("absent")?;
-    match text.parse::<i64>() {
-        Ok(number) if number >= 0 => Ok(number),
-        Ok(_) => Err("negative"),
-        Err(_) if text == "null" => Err("null"),
-        Err(_) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => Err("too large"),
+/// A non-negative integer field (`partition`, `offset`).
+pub(crate) fn position(raw: Option<&RawValue>) -> Result<i64, &'static str> {
+    let raw = raw.ok_or("absent")?;
+    match serde_json::from_str::<Option<i64>>(raw.get()) {
+        Ok(Some(number)) if number >= 0 => Ok(number),
+        Ok(Some(_)) => Err("negative"),
+        Ok(None) => Err("null"),
+        Err(_) if raw.get().bytes().all(|b| b.is_ascii_digit()) => Err("too large"),
         Err(_) => Err("not a whole number"),
     }
 }
@@ -47,7 +45,7 @@ pub(crate) fn position_problem(name: &'static str, problem: &'static str, record
 /// A record's `topic` (a non-empty string) and `partition` (a whole number
 /// from 0), when both can be read.
 pub(crate) fn topic_and_partition(raw: &RawValue) -> Option<(Cow<'_, str>, i64)> {
-    let [topic, partition] = member_texts(raw.get(), ["topic", "partition"])?;
-    let topic = string_text(topic?).ok().filter(|topic| !topic.is_empty())?;
+    let [topic, partition] = members(raw, ["topic", "partition"])?;
+    let topic = string_field(topic?).ok().filter(|topic| !topic.is_empty())?;
     Some((topic, position(partition).ok()?))
 }
