@@ -30,7 +30,7 @@ pub use crate::stream::{StreamConfig, StreamPolicy};
 pub use crate::idempotency::BatchIdempotency;
 pub use crate::metrics::Metrics;
 pub use crate::outcome::RecordError;
-pub use crate::parallel::Parallel;
+pub use crate::parallel::{IN_FLIGHT_PER_CORE, Parallel};
 pub use crate::report::{BatchReport, RecordStatus};
 
 /// `metrics` as is; a function so a wrong type is reported at the user's

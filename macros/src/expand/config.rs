@@ -75,9 +75,7 @@ fn with_limits(config: &Config, private: &TokenStream, value: TokenStream) -> To
             let n = n as usize;
             Some(quote!(.with_concurrency(#n)))
         }
-        // Two records per core: each core computes one while the engine
-        // hands it the next.
-        (None, true) => Some(quote!(.with_concurrency_per_core(2))),
+        (None, true) => Some(quote!(.with_concurrency_per_core(#private::IN_FLIGHT_PER_CORE))),
         (None, false) => None,
     };
     let margin = config.deadline_margin_ms.map(|ms| {

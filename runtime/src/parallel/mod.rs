@@ -31,6 +31,9 @@
 //! dropped. Its effects may therefore happen twice, as with any record that
 //! fails after acting; make such records idempotent.
 
+pub(crate) mod crew;
+mod handoff;
+
 use std::panic::resume_unwind;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -131,6 +134,13 @@ impl Parallel {
         if !self.offloads() {
             return self.run_inline(work);
         }
+        if let Some(crew) = crew::current() {
+            let (job, handoff) = handoff::handoff(work);
+            crew.hand_over(job);
+            let (value, took) = handoff.await;
+            self.learn(took);
+            return value;
+        }
         let Ok(runtime) = tokio::runtime::Handle::try_current() else { return self.run_inline(work) };
         let job = runtime.spawn_blocking(move || {
             let start = Instant::now();
@@ -189,6 +199,13 @@ impl Parallel {
         self.pace.store(pace, Ordering::Relaxed);
     }
 }
+
+/// Records in flight per core that `#[batch_handler(parallel)]` sets when
+/// no `concurrency = N` is given. A deep queue keeps every core busy while
+/// the engine settles finished records and hands over the next ones in
+/// groups (see the crew's module); records not yet started when the
+/// deadline's cut-off comes are reported failed and delivered again.
+pub const IN_FLIGHT_PER_CORE: usize = 8;
 
 /// How many threads this process may run at once (1 if unknown): what
 /// [`Limits::with_concurrency_per_core`](crate::Limits::with_concurrency_per_core)

@@ -1,0 +1,246 @@
+//! The invocation's crew: the threads that run its records' work.
+//!
+//! Each invocation the engine runs gets a crew of its own ([`scope`]). Work
+//! handed to it waits in one queue, in the order the engine started the
+//! records; up to one runner per core takes it from there. A runner is a
+//! task on tokio's blocking pool that runs jobs one after another and ends
+//! once the queue has stayed empty for [`LINGER`]. So between records no
+//! thread is woken or put to sleep, and the pool's threads are free again
+//! when the batch is done. Being tokio blocking tasks, runners also hold
+//! tokio's paused test clock while they work, so a paused-clock test sees
+//! their work as taking no time, as it sees inline work.
+//!
+//! Two things keep the hand-off cheap:
+//! - no thread per record: runners take the next job themselves;
+//! - wake-ups in groups: while more jobs wait in the queue than runners are
+//!   working, a finished record's waker is kept, and the kept ones are woken
+//!   together when the queue runs low. The engine then settles several
+//!   records and starts as many in one turn, while the runners still have a
+//!   job each.
+//!
+//! A record that never returns holds its runner. A runner busy with one job
+//! for longer than [`STUCK_AFTER`] is not counted, so the next record handed
+//! over, or the next job a runner finishes, starts a runner in its place.
+//! Wake-ups are never kept while a runner is stuck.
+
+use std::collections::VecDeque;
+use std::{mem, ptr};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::task::Waker;
+use std::time::{Duration, Instant};
+
+use super::handoff::Job;
+
+/// How long a runner waits for more work before it ends: longer than the
+/// engine takes to settle a record and hand over the next.
+const LINGER: Duration = Duration::from_millis(1);
+
+/// How long a runner out of work keeps looking before it sleeps.
+const SPIN: Duration = Duration::from_micros(50);
+
+/// A runner busy with one job for this long is taken as stuck, and another
+/// runner may start beside it.
+const STUCK_AFTER: Duration = Duration::from_millis(20);
+
+tokio::task_local! {
+    /// The crew of the invocation being run on this task.
+    static CREW: Crew;
+}
+
+/// Runs `future` (one invocation's records) with a crew of its own, made
+/// on first use.
+pub(crate) async fn scope<F: Future>(future: F) -> F::Output {
+    CREW.scope(Crew::default(), future).await
+}
+
+/// The crew of the invocation run on this task; `None` outside the engine
+/// or outside a tokio runtime.
+pub(super) fn current() -> Option<Arc<Shared>> {
+    CREW.try_with(|crew| crew.shared.get_or_init(Shared::new).clone()).ok().flatten()
+}
+
+/// One invocation's crew; nothing is allocated until work is handed over.
+#[derive(Default)]
+struct Crew {
+    shared: OnceLock<Option<Arc<Shared>>>,
+}
+
+/// The queue and the runners, shared by the engine's task and the runners.
+pub(super) struct Shared {
+    runtime: tokio::runtime::Handle,
+    /// What [`Runner::busy_since`] counts from.
+    epoch: Instant,
+    state: Mutex<State>,
+    /// Jobs in the queue, readable without the lock.
+    queued: AtomicUsize,
+    /// Signalled when a job is queued while a runner waits.
+    more: Condvar,
+}
+
+#[derive(Default)]
+struct State {
+    /// Jobs not yet taken, oldest first.
+    queue: VecDeque<Job>,
+    /// The runners alive.
+    runners: Vec<Arc<Runner>>,
+    /// Wakers of finished records, to be woken when the queue runs low.
+    kept: Vec<Waker>,
+    /// Runners waiting for a job.
+    idle: usize,
+}
+
+/// One runner's progress, read by whoever counts the working runners.
+#[derive(Default)]
+struct Runner {
+    /// When the job it runs started, in microseconds from the crew's epoch
+    /// plus one; 0 while it has no job.
+    busy_since: AtomicU64,
+}
+
+impl Shared {
+    fn new() -> Option<Arc<Self>> {
+        let runtime = tokio::runtime::Handle::try_current().ok()?;
+        Some(Arc::new(Shared { runtime, epoch: Instant::now(), state: Mutex::default(), queued: AtomicUsize::new(0), more: Condvar::new() }))
+    }
+
+    /// Locks the state. No job runs under the lock, so a poisoned lock
+    /// still holds a consistent state.
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Microseconds since the epoch, plus one (0 means idle).
+    fn now(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_micros()).unwrap_or(u64::MAX - 1) + 1
+    }
+
+    /// Queues `job` and starts a runner if fewer than one per core are
+    /// working.
+    pub(super) fn hand_over(self: &Arc<Self>, job: Job) {
+        let mut state = self.lock();
+        state.queue.push_back(job);
+        self.queued.fetch_add(1, Ordering::Relaxed);
+        if state.idle > 0 {
+            drop(state);
+            self.more.notify_one();
+            return;
+        }
+        let runner = (self.working(&state) < super::cores()).then(|| Self::add_runner(&mut state));
+        drop(state);
+        if let Some(runner) = runner {
+            self.spawn(runner);
+        }
+    }
+
+    /// Counts a new runner in; [`Self::spawn`] starts it.
+    fn add_runner(state: &mut State) -> Arc<Runner> {
+        let runner = Arc::new(Runner::default());
+        state.runners.push(Arc::clone(&runner));
+        runner
+    }
+
+    /// Starts `runner` on tokio's blocking pool. Detached: it ends by
+    /// itself once the queue is empty.
+    fn spawn(self: &Arc<Self>, runner: Arc<Runner>) {
+        let shared = Arc::clone(self);
+        drop(self.runtime.spawn_blocking(move || shared.serve(&runner)));
+    }
+
+    /// Runners alive and not stuck.
+    fn working(&self, state: &State) -> usize {
+        let stuck_since = self.now().saturating_sub(STUCK_AFTER.as_micros() as u64);
+        state
+            .runners
+            .iter()
+            .filter(|runner| {
+                let since = runner.busy_since.load(Ordering::Relaxed);
+                since == 0 || since > stuck_since
+            })
+            .count()
+    }
+
+    /// A runner: takes jobs until the queue has stayed empty for [`LINGER`].
+    fn serve(self: &Arc<Self>, me: &Arc<Runner>) {
+        while let Some(job) = self.next_job(me) {
+            let waker = job();
+            me.busy_since.store(0, Ordering::Relaxed);
+            if let Some(waker) = waker {
+                self.finished(waker);
+            }
+        }
+    }
+
+    /// The next job, marking `me` busy; waits up to [`LINGER`] for one
+    /// (asleep, so that the engine's thread gets this core), and `None`
+    /// once none came: `me` is then counted out.
+    fn next_job(&self, me: &Runner) -> Option<Job> {
+        let mut state = self.lock();
+        let mut waited = false;
+        let mut spun = false;
+        loop {
+            if let Some(job) = state.queue.pop_front() {
+                self.queued.fetch_sub(1, Ordering::Relaxed);
+                me.busy_since.store(self.now(), Ordering::Relaxed);
+                return Some(job);
+            }
+            let kept = mem::take(&mut state.kept);
+            if waited {
+                state.runners.retain(|runner| !ptr::eq(Arc::as_ptr(runner), me));
+                drop(state);
+                kept.into_iter().for_each(Waker::wake);
+                return None;
+            }
+            if !kept.is_empty() {
+                drop(state);
+                kept.into_iter().for_each(Waker::wake);
+                state = self.lock();
+                continue;
+            }
+            if !spun {
+                spun = true;
+                drop(state);
+                self.spin();
+                state = self.lock();
+                continue;
+            }
+            state.idle += 1;
+            let (again, timeout) = self.more.wait_timeout(state, LINGER).unwrap_or_else(PoisonError::into_inner);
+            state = again;
+            state.idle -= 1;
+            waited = timeout.timed_out();
+        }
+    }
+
+    /// Waits a little for a job without sleeping: waking a sleeping
+    /// thread costs more than a short record takes.
+    fn spin(&self) {
+        let start = Instant::now();
+        while self.queued.load(Ordering::Relaxed) == 0 && start.elapsed() < SPIN {
+            for _ in 0..64 {
+                std::hint::spin_loop();
+            }
+        }
+    }
+
+    /// A record's work is done: wakes the record, now or with the next
+    /// ones (while enough jobs wait to keep every runner busy), and starts
+    /// a runner in place of a stuck one if jobs wait.
+    fn finished(self: &Arc<Self>, waker: Waker) {
+        let mut state = self.lock();
+        let working = self.working(&state);
+        if state.queue.len() > working && working == state.runners.len() {
+            state.kept.push(waker);
+            return;
+        }
+        let mut wake = mem::take(&mut state.kept);
+        wake.push(waker);
+        let runner = (working < super::cores() && !state.queue.is_empty()).then(|| Self::add_runner(&mut state));
+        drop(state);
+        wake.into_iter().for_each(Waker::wake);
+        if let Some(runner) = runner {
+            self.spawn(runner);
+        }
+    }
+}
+
