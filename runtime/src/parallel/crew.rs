@@ -88,6 +88,8 @@ struct State {
     kept: Vec<Waker>,
     /// Runners waiting for a job.
     idle: usize,
+    /// The watch is on (see [`Shared::watch`]).
+    watched: bool,
 }
 
 /// One runner's progress, read by whoever counts the working runners.
@@ -115,21 +117,51 @@ impl Shared {
         u64::try_from(self.epoch.elapsed().as_micros()).unwrap_or(u64::MAX - 1) + 1
     }
 
-    /// Queues `job` and starts a runner if fewer than one per core are
-    /// working.
+    /// Queues `job`: wakes a waiting runner, or starts one if fewer than
+    /// one per core are working, and puts the watch on.
     pub(super) fn hand_over(self: &Arc<Self>, job: Job) {
         let mut state = self.lock();
         state.queue.push_back(job);
         self.queued.fetch_add(1, Ordering::Relaxed);
-        if state.idle > 0 {
-            drop(state);
-            self.more.notify_one();
-            return;
-        }
-        let runner = (self.working(&state) < super::cores()).then(|| Self::add_runner(&mut state));
+        let wake_idle = state.idle > 0;
+        let runner = if wake_idle { None } else { self.top_up(&mut state) };
+        let watch = !mem::replace(&mut state.watched, true);
         drop(state);
+        if wake_idle {
+            self.more.notify_one();
+        }
         if let Some(runner) = runner {
             self.spawn(runner);
+        }
+        if watch {
+            let shared = Arc::clone(self);
+            drop(self.runtime.spawn_blocking(move || shared.watch()));
+        }
+    }
+
+    /// A new runner, counted in, if jobs wait and fewer than one per core
+    /// are working; [`Self::spawn`] starts it.
+    fn top_up(&self, state: &mut State) -> Option<Arc<Runner>> {
+        (!state.queue.is_empty() && self.working(state) < super::cores()).then(|| Self::add_runner(state))
+    }
+
+    /// The watch: while jobs wait, looks every half [`STUCK_AFTER`] for
+    /// runners stuck in a job and starts others in their place. Without
+    /// it, records queued behind records that never return would wait for
+    /// them, when nothing else is handed over or finishes.
+    fn watch(self: &Arc<Self>) {
+        loop {
+            std::thread::sleep(STUCK_AFTER / 2);
+            let mut state = self.lock();
+            if state.queue.is_empty() {
+                state.watched = false;
+                return;
+            }
+            let runner = self.top_up(&mut state);
+            drop(state);
+            if let Some(runner) = runner {
+                self.spawn(runner);
+            }
         }
     }
 
@@ -235,7 +267,7 @@ impl Shared {
         }
         let mut wake = mem::take(&mut state.kept);
         wake.push(waker);
-        let runner = (working < super::cores() && !state.queue.is_empty()).then(|| Self::add_runner(&mut state));
+        let runner = self.top_up(&mut state);
         drop(state);
         wake.into_iter().for_each(Waker::wake);
         if let Some(runner) = runner {
@@ -244,3 +276,97 @@ impl Shared {
     }
 }
 
+
+#[cfg(test)]
+#[allow(clippy::expect_used, clippy::panic, reason = "a test fails loudly on what it does not expect")]
+mod tests {
+    use super::*;
+    use crate::parallel::Parallel;
+    use futures_util::stream::{FuturesUnordered, StreamExt};
+
+    /// Runs `work` for each of `jobs`, `in_flight` at a time, within one
+    /// crew, like the engine; returns the values in the order they came.
+    async fn run_all<T: Send + 'static>(
+        jobs: Vec<Box<dyn FnOnce() -> T + Send>>,
+        in_flight: usize,
+    ) -> Vec<T> {
+        static ALWAYS: Parallel = Parallel::always();
+        scope(async {
+            let mut jobs = jobs.into_iter();
+            let mut running = FuturesUnordered::new();
+            let mut values = Vec::new();
+            loop {
+                while running.len() < in_flight {
+                    let Some(job) = jobs.next() else { break };
+                    running.push(ALWAYS.run(job));
+                }
+                let Some(value) = running.next().await else { break };
+                values.push(value);
+            }
+            values
+        })
+        .await
+    }
+
+    fn spin(duration: Duration) {
+        let start = Instant::now();
+        while start.elapsed() < duration {
+            std::hint::spin_loop();
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_record_hears_of_its_work_even_when_wake_ups_are_grouped() {
+        let jobs = (0..500u32)
+            .map(|i| {
+                Box::new(move || {
+                    spin(Duration::from_micros(20));
+                    i
+                }) as Box<dyn FnOnce() -> u32 + Send>
+            })
+            .collect();
+        let done = tokio::time::timeout(Duration::from_secs(30), run_all(jobs, 32)).await;
+        let mut values = done.expect("a record never heard that its work was done");
+        values.sort_unstable();
+        assert_eq!(values, (0..500).collect::<Vec<_>>());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn records_stuck_on_every_runner_do_not_hold_up_the_others() {
+        let stuck = super::super::cores();
+        let started = Instant::now();
+        let jobs = (0..stuck + 20)
+            .map(|i| {
+                Box::new(move || {
+                    if i < stuck {
+                        std::thread::sleep(Duration::from_secs(2));
+                    }
+                    (i, started.elapsed())
+                }) as Box<dyn FnOnce() -> (usize, Duration) + Send>
+            })
+            .collect();
+        let values = run_all(jobs, stuck + 20).await;
+        let quick_done = values.iter().filter(|(i, _)| *i >= stuck).map(|(_, at)| *at).max().expect("quick records");
+        assert!(
+            quick_done < Duration::from_secs(1),
+            "records queued behind {stuck} stuck ones finished only after {quick_done:?}: no runner replaced the stuck ones"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn runners_end_once_the_queue_stays_empty() {
+        static ALWAYS: Parallel = Parallel::always();
+        let shared = scope(async {
+            ALWAYS.run(|| ()).await;
+            current().expect("a crew inside the scope")
+        })
+        .await;
+        tokio::time::sleep(LINGER * 20).await;
+        assert!(shared.lock().runners.is_empty(), "a runner outlived the work by more than its linger time");
+    }
+
+    #[test]
+    fn outside_the_engine_there_is_no_crew() {
+        assert!(current().is_none());
+    }
+}
