@@ -325,7 +325,7 @@ mod tests {
                 }) as Box<dyn FnOnce() -> u32 + Send>
             })
             .collect();
-        let done = tokio::time::timeout(Duration::from_secs(30), run_all(jobs, 32)).await;
+        let done = tokio::time::timeout(Duration::from_secs(10), run_all(jobs, 32)).await;
         let mut values = done.expect("a record never heard that its work was done");
         values.sort_unstable();
         assert_eq!(values, (0..500).collect::<Vec<_>>());
