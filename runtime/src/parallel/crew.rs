@@ -24,11 +24,11 @@
 //! Wake-ups are never kept while a runner is stuck.
 
 use std::collections::VecDeque;
-use std::{mem, ptr};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::Waker;
 use std::time::{Duration, Instant};
+use std::{mem, ptr};
 
 use super::handoff::Job;
 
@@ -103,7 +103,13 @@ struct Runner {
 impl Shared {
     fn new() -> Option<Arc<Self>> {
         let runtime = tokio::runtime::Handle::try_current().ok()?;
-        Some(Arc::new(Shared { runtime, epoch: Instant::now(), state: Mutex::default(), queued: AtomicUsize::new(0), more: Condvar::new() }))
+        Some(Arc::new(Shared {
+            runtime,
+            epoch: Instant::now(),
+            state: Mutex::default(),
+            queued: AtomicUsize::new(0),
+            more: Condvar::new(),
+        }))
     }
 
     /// Locks the state. No job runs under the lock, so a poisoned lock
@@ -237,7 +243,8 @@ impl Shared {
                 continue;
             }
             state.idle += 1;
-            let (again, timeout) = self.more.wait_timeout(state, LINGER).unwrap_or_else(PoisonError::into_inner);
+            let (again, timeout) =
+                self.more.wait_timeout(state, LINGER).unwrap_or_else(PoisonError::into_inner);
             state = again;
             state.idle -= 1;
             waited = timeout.timed_out();
@@ -275,7 +282,6 @@ impl Shared {
         }
     }
 }
-
 
 #[cfg(test)]
 #[allow(clippy::expect_used, clippy::panic, reason = "a test fails loudly on what it does not expect")]
@@ -346,7 +352,8 @@ mod tests {
             })
             .collect();
         let values = run_all(jobs, stuck + 20).await;
-        let quick_done = values.iter().filter(|(i, _)| *i >= stuck).map(|(_, at)| *at).max().expect("quick records");
+        let quick_done =
+            values.iter().filter(|(i, _)| *i >= stuck).map(|(_, at)| *at).max().expect("quick records");
         assert!(
             quick_done < Duration::from_secs(1),
             "records queued behind {stuck} stuck ones finished only after {quick_done:?}: no runner replaced the stuck ones"

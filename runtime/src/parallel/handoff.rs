@@ -121,7 +121,8 @@ mod tests {
     fn a_panic_comes_back_in_the_record() {
         let (job, handoff) = handoff(|| -> u8 { panic!("work boom") });
         let _ = job();
-        let payload = AssertUnwindSafe(handoff).catch_unwind().now_or_never().expect("done").expect_err("panics");
+        let payload =
+            AssertUnwindSafe(handoff).catch_unwind().now_or_never().expect("done").expect_err("panics");
         assert_eq!(payload.downcast_ref::<&str>(), Some(&"work boom"));
     }
 }
