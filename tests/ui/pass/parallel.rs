@@ -22,5 +22,5 @@ fn main() {
     let _ = lambda_runtime::service_fn(groups);
     let _ = lambda_runtime::service_fn(readings);
     assert_eq!(groups::CONFIG.limits().concurrency(), 3);
-    assert_eq!(priced::CONFIG.limits().concurrency_per_core(), Some(2));
+    assert_eq!(priced::CONFIG.limits().concurrency_per_core(), Some(lambda_batch::parallel::IN_FLIGHT_PER_CORE));
 }
