@@ -87,7 +87,7 @@ for binary in "$target"/lambda/*/bootstrap; do
     fi
     if grep -q -a -F "$H2_MARKER" "$binary"; then
         if [ "$h2_allowed" -eq 0 ]; then
-            echo "FAIL: $function ($size bytes) contains h2 (the HTTP/2 client, text '$H2_MARKER'): a build selected it with a package that enables lambda-batch's dynamodb-store feature (the AWS SDK turns on hyper's http2); build each function package with a command of its own" >&2
+            echo "FAIL: $function ($size bytes) contains h2 (the HTTP/2 client, text '$H2_MARKER'): its package, or another package of the same command, enables lambda-batch's dynamodb-store feature (the AWS SDK turns on hyper's http2): keep that feature in the packages of H2_ALLOWED's functions and build each function package with a command of its own" >&2
             status=1
             continue
         fi
