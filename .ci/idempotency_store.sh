@@ -6,7 +6,8 @@
 # (tests/tests/idempotency_dynamodb*.rs: batches through the engine, keys in
 # flight, payload mismatches, releases, expired claims, 250-record batches,
 # lost claims, the asynchronous layer; the HTTP requests per batch counted)
-# and the example payment function's binary (examples/tests/payments_api.rs:
+# and the example payment function's binary
+# (examples/idempotent-payments/tests/payments_api.rs:
 # a payment sent twice is charged once), failing if any says SKIPPED; then
 # the idempotency bench, whose lines it
 # prints (MemoryStore's cost per record, DynamoDbStore's round trips per
@@ -20,7 +21,7 @@ export LAMBDA_BATCH_DYNAMODB_ENDPOINT="$MOTO_ENDPOINT"
 # The store's tests, then the example payment function (its binary, under
 # a loopback Lambda Runtime API) on the same server.
 for test_command in 'cargo test -p lambda-batch-tests --test main idempotency_dynamodb' \
-    'cargo test -p lambda-batch-examples --test main payments_api'; do
+    'cargo test -p lambda-batch-idempotent-payments --test payments_api'; do
     echo "--- $test_command (LAMBDA_BATCH_DYNAMODB_ENDPOINT=$LAMBDA_BATCH_DYNAMODB_ENDPOINT)"
     out=$(mktemp)
     set +e

@@ -4,5 +4,4 @@
 
 mod clicks;
 mod json_logs;
-mod payments_api;
 mod runtime_api;

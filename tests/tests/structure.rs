@@ -168,7 +168,7 @@ fn source_kinds_are_named_in_few_places() {
     let variants = ["Sqs", "SqsFifo", "Kinesis", "DynamoDb", "Kafka"];
     let naming: Vec<String> = SOURCE_FOLDERS
         .iter()
-        .chain(["fuzz/src", "examples/src"].iter())
+        .chain(["fuzz/src", "examples/src", "examples/idempotent-payments/src"].iter())
         .flat_map(|folder| rust_files(&workspace().join(folder)))
         .filter(|file| {
             let text = read(file);

@@ -6,6 +6,11 @@
 //! carrying the same payment count as one; the same id with a different
 //! body is refused, never replayed. The table, its TTL and the function's
 //! permissions are in `deploy/idempotent_payments/template.yaml`.
+//!
+//! The only example package with lambda-batch's `dynamodb-store` feature:
+//! cargo unifies features per package, so a function sharing a package
+//! with this one would carry the AWS SDK's dependency features too (hyper's
+//! `http2`, and so `h2`, in its Runtime API client).
 
 use std::time::Duration;
 

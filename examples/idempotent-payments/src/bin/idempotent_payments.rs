@@ -1,9 +1,9 @@
 //! The payment function as a Lambda binary: build it with `cargo lambda
-//! build` and deploy it with `deploy/idempotent_payments/template.yaml`
-//! (an SQS queue with a DLQ, and the DynamoDB table named by
-//! `IDEMPOTENCY_TABLE`).
+//! build -p lambda-batch-idempotent-payments` (its package alone) and
+//! deploy it with `deploy/idempotent_payments/template.yaml` (an SQS queue
+//! with a DLQ, and the DynamoDB table named by `IDEMPOTENCY_TABLE`).
 
-use lambda_batch_examples::payments::{Payments, charge};
+use lambda_batch_idempotent_payments::{Payments, charge};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_batch::Error> {

@@ -1,8 +1,8 @@
 //! The idempotent payment function, unchanged, against the loopback Lambda
-//! Runtime API of `runtime_api` and a real DynamoDB API (moto's server,
-//! started by `.ci/idempotency_store.sh`, which exports its address as
-//! `LAMBDA_BATCH_DYNAMODB_ENDPOINT`; without it the test says SKIPPED and
-//! passes). A payment sent twice, in two messages of two invocations, is
+//! Runtime API (`lambda_batch_cold_start::runtime_api`) and a real DynamoDB
+//! API (moto's server, started by `.ci/idempotency_store.sh`, which exports
+//! its address as `LAMBDA_BATCH_DYNAMODB_ENDPOINT`; without it the test
+//! says SKIPPED and passes). A payment sent twice, in two messages of two invocations, is
 //! charged once; the same payment id with another amount is refused.
 
 use std::io::Write;
