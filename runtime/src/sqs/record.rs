@@ -180,7 +180,14 @@ impl<'e> SqsRecord<'e> {
                 let start = offset(raw, id);
                 let span = u32::try_from(start).ok().zip(u32::try_from(start + id.len()).ok());
                 let (id_start, id_end) = span.ok_or_else(too_large)?;
-                SqsRecord { raw, id_start, id_end, index: index_u32, body: OnceLock::new(), later: OnceLock::new() }
+                SqsRecord {
+                    raw,
+                    id_start,
+                    id_end,
+                    index: index_u32,
+                    body: OnceLock::new(),
+                    later: OnceLock::new(),
+                }
             }
             Cow::Owned(id) => {
                 let later = OnceLock::from(Later::boxed(Some(id.into_boxed_str())));
