@@ -347,10 +347,10 @@ mod tests {
 
     #[test]
     fn an_escaped_id_is_decoded_and_kept_to_the_report() {
-        let record = SqsRecord::parse(3, r#"{"messageId":"m\u0031","body":"b"}"#).unwrap();
+        let record = SqsRecord::parse(3, r#"{"messageId":"m\u0031","body":"b"}"#).expect("an id");
         assert_eq!((record.message_id(), record.index(), record.body()), ("m1", 3, Some("b")));
         assert_eq!(record.into_message_id(), "m1");
-        let plain = SqsRecord::parse(0, r#"{"messageId":"m2"}"#).unwrap();
+        let plain = SqsRecord::parse(0, r#"{"messageId":"m2"}"#).expect("an id");
         assert!(matches!(plain.into_message_id(), Cow::Borrowed("m2")));
     }
 }
