@@ -337,6 +337,7 @@ impl BatchRecord for SqsRecord<'_> {
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used, reason = "a test fails loudly on what it does not expect")]
 mod tests {
     use super::*;
 
