@@ -132,17 +132,33 @@ const MAX_CAUSES: usize = 32;
 /// type need not be `Send`, `Sync` or `'static`). `Display` shows the
 /// message with its kind, then every cause (`bad record: the body is not
 /// valid JSON for `Order`: expected value at line 1 column 1`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecordError {
+#[derive(Clone, PartialEq, Eq)]
+pub struct RecordError(Box<ErrorParts>);
+
+/// A [`RecordError`]'s parts, boxed: a failure is rare, and one word keeps
+/// every [`RecordStatus`](crate::RecordStatus) (and so a batch's report)
+/// small.
+#[derive(Clone, PartialEq, Eq)]
+struct ErrorParts {
     kind: RecordErrorKind,
     message: String,
     causes: Box<[String]>,
 }
 
+impl fmt::Debug for RecordError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecordError")
+            .field("kind", &self.0.kind)
+            .field("message", &self.0.message)
+            .field("causes", &self.0.causes)
+            .finish()
+    }
+}
+
 impl RecordError {
     /// A new record error, without causes.
     pub fn new(kind: RecordErrorKind, message: impl Into<String>) -> Self {
-        RecordError { kind, message: message.into(), causes: Box::default() }
+        RecordError(Box::new(ErrorParts { kind, message: message.into(), causes: Box::default() }))
     }
 
     /// A record error from `error`: its `Display` text as the message, and
@@ -165,39 +181,40 @@ impl RecordError {
             causes.push(cause.to_string());
             next = cause.source();
         }
-        RecordError { kind, message: error.to_string(), causes: causes.into() }
+        RecordError(Box::new(ErrorParts { kind, message: error.to_string(), causes: causes.into() }))
     }
 
     /// How the record failed.
     pub fn kind(&self) -> RecordErrorKind {
-        self.kind
+        self.0.kind
     }
 
     /// The message (the handler's error, the panic payload, or the
     /// extraction error), without its causes.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 
     /// The causes behind the message, outermost first (the error's
     /// `source()`, its source, ...); empty when the error had none or only
     /// its text was kept (`E: Display` that is not a `std::error::Error`).
     pub fn causes(&self) -> &[String] {
-        &self.causes
+        &self.0.causes
     }
 }
 
 impl fmt::Display for RecordError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.kind {
-            RecordErrorKind::Handler => f.write_str(&self.message)?,
-            RecordErrorKind::Panic => write!(f, "handler panicked: {}", self.message)?,
-            RecordErrorKind::Extract => write!(f, "bad record: {}", self.message)?,
-            RecordErrorKind::PoisonSink => write!(f, "poison sink failed: {}", self.message)?,
-            RecordErrorKind::Timeout => write!(f, "timed out: {}", self.message)?,
-            RecordErrorKind::Idempotency => write!(f, "not run now: {}", self.message)?,
+        let ErrorParts { kind, message, causes } = &*self.0;
+        match kind {
+            RecordErrorKind::Handler => f.write_str(message)?,
+            RecordErrorKind::Panic => write!(f, "handler panicked: {message}")?,
+            RecordErrorKind::Extract => write!(f, "bad record: {message}")?,
+            RecordErrorKind::PoisonSink => write!(f, "poison sink failed: {message}")?,
+            RecordErrorKind::Timeout => write!(f, "timed out: {message}")?,
+            RecordErrorKind::Idempotency => write!(f, "not run now: {message}")?,
         }
-        self.causes.iter().try_for_each(|cause| write!(f, ": {cause}"))
+        causes.iter().try_for_each(|cause| write!(f, ": {cause}"))
     }
 }
 

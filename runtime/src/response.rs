@@ -214,11 +214,17 @@ impl Serialize for BatchResponse {
         impl Serialize for Failure<'_> {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 let mut map = serializer.serialize_map(Some(1))?;
-                match (self.1, self.0.kafka_position()) {
-                    (IdentifierShape::KafkaPosition, Some((partition, offset))) => {
+                // Only a Kafka identifier is split (text ones are written as
+                // they are, without looking for an `@`).
+                let position = match self.1 {
+                    IdentifierShape::KafkaPosition => self.0.kafka_position(),
+                    IdentifierShape::Text => None,
+                };
+                match position {
+                    Some((partition, offset)) => {
                         map.serialize_entry("itemIdentifier", &KafkaPosition(partition, offset))?;
                     }
-                    _ => map.serialize_entry("itemIdentifier", self.0.as_str())?,
+                    None => map.serialize_entry("itemIdentifier", self.0.as_str())?,
                 }
                 map.end()
             }
