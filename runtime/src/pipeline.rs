@@ -108,7 +108,9 @@ where
     let deadline = Deadline::from_context(cx, plan.limits.deadline_margin());
     let metrics = metrics_of::<S, H>(handler);
     let oldest_arrival = metrics.and_then(|_| oldest_arrival(&records));
-    let statuses = run::<S, H>(handler, &records, &plan, cx).await;
+    // Records' work moved to other threads (`parallel`) goes to this
+    // invocation's own crew of threads.
+    let statuses = crate::parallel::crew::scope(run::<S, H>(handler, &records, &plan, cx)).await;
     let report = report::<S>(records, statuses, &plan);
     if let Some(metrics) = metrics {
         let times = BatchTimes::now(started.elapsed(), oldest_arrival);

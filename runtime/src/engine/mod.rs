@@ -102,25 +102,6 @@ where
     H: RecordHandler<S>,
     O: Observer,
 {
-    // Records' work moved to other threads (`parallel`) goes to this
-    // invocation's own crew of threads.
-    crate::parallel::crew::scope(run_records::<S, H, O>(records, plan, handler, cx, observer, claims)).await
-}
-
-/// [`run`]'s scheduling loop.
-async fn run_records<'e, S, H, O>(
-    records: &[S::Record<'e>],
-    plan: &BatchPlan,
-    handler: &H,
-    cx: &Context,
-    observer: &O,
-    claims: Option<&BatchClaims>,
-) -> Vec<RecordStatus>
-where
-    S: Source,
-    H: RecordHandler<S>,
-    O: Observer,
-{
     let deadline = Deadline::from_context(cx, plan.limits.deadline_margin());
     let stack = stack::stack(plan, observer, claims, deadline.map(|d| d.cut_off));
     // One timer for the whole batch: the abandon point.

@@ -1,14 +1,16 @@
 //! The invocation's crew: the threads that run its records' work.
 //!
-//! Each invocation the engine runs gets a crew of its own ([`scope`]). Work
-//! handed to it waits in one queue, in the order the engine started the
-//! records; up to one runner per core takes it from there. A runner is a
-//! task on tokio's blocking pool that runs jobs one after another and ends
-//! once the queue has stayed empty for [`LINGER`]. So between records no
-//! thread is woken or put to sleep, and the pool's threads are free again
-//! when the batch is done. Being tokio blocking tasks, runners also hold
-//! tokio's paused test clock while they work, so a paused-clock test sees
-//! their work as taking no time, as it sees inline work.
+//! Each invocation gets a crew of its own ([`scope`], entered by the
+//! pipeline around the engine). Work handed to it waits in one queue, in
+//! the order the engine started the records; up to one runner per core
+//! takes it from there. A runner is a task on tokio's blocking pool that
+//! runs jobs one after another; out of work, it spins for [`SPIN`], then
+//! sleeps up to [`LINGER`] for more, then ends. So while records keep
+//! coming no thread is put to sleep and woken per record, and the pool's
+//! threads are free again soon after the batch is done. Being tokio
+//! blocking tasks, runners also hold tokio's paused test clock while they
+//! work, so a paused-clock test sees their work as taking no time, as it
+//! sees inline work.
 //!
 //! Two things keep the hand-off cheap:
 //! - no thread per record: runners take the next job themselves;
@@ -19,8 +21,9 @@
 //!   job each.
 //!
 //! A record that never returns holds its runner. A runner busy with one job
-//! for longer than [`STUCK_AFTER`] is not counted, so the next record handed
-//! over, or the next job a runner finishes, starts a runner in its place.
+//! for longer than [`STUCK_AFTER`] is not counted as working, so a record
+//! handed over, a job finishing, or the watch ([`Shared::watch`], every
+//! half `STUCK_AFTER` while jobs wait) starts a runner in its place.
 //! Wake-ups are never kept while a runner is stuck.
 
 use std::collections::VecDeque;
