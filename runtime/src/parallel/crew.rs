@@ -14,6 +14,9 @@
 //!
 //! Two things keep the hand-off cheap:
 //! - no thread per record: runners take the next job themselves;
+//! - a sleeping runner is woken once, by the first job queued after it
+//!   fell asleep, not by every job queued while it wakes up (a wake-up is
+//!   a system call on the engine's thread);
 //! - wake-ups in groups: while more jobs wait in the queue than runners are
 //!   working, a finished record's waker is kept, and the kept ones are woken
 //!   together when the queue runs low. The engine then settles several
@@ -27,11 +30,12 @@
 //! Wake-ups are never kept while a runner is stuck.
 
 use std::collections::VecDeque;
+use std::mem;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::Waker;
+use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
-use std::{mem, ptr};
 
 use super::handoff::Job;
 
@@ -77,8 +81,6 @@ pub(super) struct Shared {
     state: Mutex<State>,
     /// Jobs in the queue, readable without the lock.
     queued: AtomicUsize,
-    /// Signalled when a job is queued while a runner waits.
-    more: Condvar,
 }
 
 #[derive(Default)]
@@ -89,8 +91,9 @@ struct State {
     runners: Vec<Arc<Runner>>,
     /// Wakers of finished records, to be woken when the queue runs low.
     kept: Vec<Waker>,
-    /// Runners waiting for a job.
-    idle: usize,
+    /// Runners asleep waiting for a job and not yet woken: each is woken
+    /// once, by the first job queued after it fell asleep.
+    asleep: Vec<Arc<Runner>>,
     /// The watch is on (see [`Shared::watch`]).
     watched: bool,
 }
@@ -101,6 +104,17 @@ struct Runner {
     /// When the job it runs started, in microseconds from the crew's epoch
     /// plus one; 0 while it has no job.
     busy_since: AtomicU64,
+    /// Its thread, known once it runs; woken by [`Runner::wake`].
+    thread: OnceLock<Thread>,
+}
+
+impl Runner {
+    /// Wakes the runner from [`Shared::sleep`].
+    fn wake(&self) {
+        if let Some(thread) = self.thread.get() {
+            thread.unpark();
+        }
+    }
 }
 
 impl Shared {
@@ -111,7 +125,6 @@ impl Shared {
             epoch: Instant::now(),
             state: Mutex::default(),
             queued: AtomicUsize::new(0),
-            more: Condvar::new(),
         }))
     }
 
@@ -132,12 +145,12 @@ impl Shared {
         let mut state = self.lock();
         state.queue.push_back(job);
         self.queued.fetch_add(1, Ordering::Relaxed);
-        let wake_idle = state.idle > 0;
-        let runner = if wake_idle { None } else { self.top_up(&mut state) };
+        let sleeper = state.asleep.pop();
+        let runner = if sleeper.is_some() { None } else { self.top_up(&mut state) };
         let watch = !mem::replace(&mut state.watched, true);
         drop(state);
-        if wake_idle {
-            self.more.notify_one();
+        if let Some(sleeper) = sleeper {
+            sleeper.wake();
         }
         if let Some(runner) = runner {
             self.spawn(runner);
@@ -203,6 +216,7 @@ impl Shared {
 
     /// A runner: takes jobs until the queue has stayed empty for [`LINGER`].
     fn serve(self: &Arc<Self>, me: &Arc<Runner>) {
+        let _ = me.thread.set(thread::current());
         while let Some(job) = self.next_job(me) {
             let waker = job();
             me.busy_since.store(0, Ordering::Relaxed);
@@ -215,7 +229,7 @@ impl Shared {
     /// The next job, marking `me` busy; waits up to [`LINGER`] for one
     /// (asleep, so that the engine's thread gets this core), and `None`
     /// once none came: `me` is then counted out.
-    fn next_job(&self, me: &Runner) -> Option<Job> {
+    fn next_job(&self, me: &Arc<Runner>) -> Option<Job> {
         let mut state = self.lock();
         let mut waited = false;
         let mut spun = false;
@@ -227,7 +241,7 @@ impl Shared {
             }
             let kept = mem::take(&mut state.kept);
             if waited {
-                state.runners.retain(|runner| !ptr::eq(Arc::as_ptr(runner), me));
+                state.runners.retain(|runner| !Arc::ptr_eq(runner, me));
                 drop(state);
                 kept.into_iter().for_each(Waker::wake);
                 return None;
@@ -245,12 +259,32 @@ impl Shared {
                 state = self.lock();
                 continue;
             }
-            state.idle += 1;
-            let (again, timeout) =
-                self.more.wait_timeout(state, LINGER).unwrap_or_else(PoisonError::into_inner);
-            state = again;
-            state.idle -= 1;
-            waited = timeout.timed_out();
+            (state, waited) = self.sleep(me, state);
+        }
+    }
+
+    /// Puts `me` to sleep until a job is queued (see [`Self::hand_over`])
+    /// or [`LINGER`] has passed; returns the lock again and whether the
+    /// time ran out. Whoever queues a job takes a sleeper off the list and
+    /// wakes it, so one job wakes one runner, once.
+    fn sleep<'a>(
+        &'a self,
+        me: &Arc<Runner>,
+        mut state: MutexGuard<'a, State>,
+    ) -> (MutexGuard<'a, State>, bool) {
+        let until = Instant::now() + LINGER;
+        state.asleep.push(Arc::clone(me));
+        loop {
+            drop(state);
+            thread::park_timeout(until.saturating_duration_since(Instant::now()));
+            state = self.lock();
+            let Some(at) = state.asleep.iter().position(|runner| Arc::ptr_eq(runner, me)) else {
+                return (state, false);
+            };
+            if Instant::now() >= until {
+                state.asleep.swap_remove(at);
+                return (state, true);
+            }
         }
     }
 
