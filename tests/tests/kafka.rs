@@ -254,6 +254,20 @@ async fn a_bad_value_fails_its_record_alone() {
 }
 
 #[tokio::test]
+async fn a_key_and_value_whose_slashes_are_escaped_decode_like_any_other() {
+    // JSON lets a writer escape `/` as `\/`; base64 uses `/`, and a value
+    // read straight from the event's text must not lose such a record.
+    let _serial = SERIAL.lock().await;
+    take_calls();
+    let text = event_json([record("orders", 0, 1, Some(&[0xfb, 0xff]), Some(br#"{"id": 5, "note": "???"}"#))]);
+    assert!(text.contains("Ij8/PyJ9") && text.contains("+/8="), "the key and value have slashes to escape: {text}");
+    let event: BatchEvent = serde_json::from_str(&text.replace('/', "\\/")).unwrap();
+    let response = call(typed, event).await;
+    assert_eq!(response, Ok(failures(&[])));
+    assert_eq!(take_calls(), ["5 Some(\"\u{fffd}\u{fffd}\") Some(\"testkit\")"]);
+}
+
+#[tokio::test]
 async fn an_event_whose_records_are_not_partitions_fails_clearly() {
     for text in [r#"{"records": [1, 2]}"#, r#"{"records": {"orders-0": {"offset": 1}}}"#] {
         let event = BatchEvent::from_json(text).unwrap();

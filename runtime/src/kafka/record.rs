@@ -181,6 +181,14 @@ fn decode(raw: Option<&RawValue>, field: &str) -> Result<Option<Vec<u8>>, String
     if raw.get() == "null" {
         return Ok(None);
     }
+    // Base64 needs no JSON escapes, so a well-formed value decodes straight
+    // from the event's text; only one that does not (an escaped `\/`, or
+    // not base64 at all) is read as a JSON string first.
+    if let Some(quoted) = raw.get().strip_prefix('"').and_then(|rest| rest.strip_suffix('"'))
+        && let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(quoted.as_bytes())
+    {
+        return Ok(Some(bytes));
+    }
     let text =
         string_field(raw).map_err(|found| format!("`{field}` is a JSON {found}, not a base64 string"))?;
     base64::engine::general_purpose::STANDARD
