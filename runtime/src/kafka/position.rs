@@ -49,3 +49,43 @@ pub(crate) fn topic_and_partition(raw: &RawValue) -> Option<(Cow<'_, str>, i64)>
     let topic = string_field(topic?).ok().filter(|topic| !topic.is_empty())?;
     Some((topic, position(partition).ok()?))
 }
+
+#[cfg(test)]
+#[allow(clippy::expect_used, reason = "a test fails loudly on what it does not expect")]
+mod tests {
+    use super::*;
+
+    /// `text` as a record's raw member value.
+    fn raw(text: &str) -> Box<RawValue> {
+        RawValue::from_string(text.to_owned()).expect("valid JSON")
+    }
+
+    #[test]
+    fn accepts_exactly_the_numbers_serde_json_reads_as_unsigned() {
+        // serde_json reads `-0` as the float -0.0, which no integer type
+        // takes: a position is refused where a `u64` field would be.
+        assert!(serde_json::from_str::<u64>("-0").is_err(), "serde_json refuses -0 for u64");
+        for text in ["-0", "-0.0", "0.0", "1.0", "1e2", "-1", "\"7\"", "true", "[]", "9223372036854775808"] {
+            assert!(serde_json::from_str::<u64>(text).is_err() || text.starts_with('9'), "{text}");
+            assert!(position(Some(&raw(text))).is_err(), "{text} is refused");
+        }
+        for text in ["0", "7", "9223372036854775807"] {
+            let expected = serde_json::from_str::<u64>(text).expect("unsigned");
+            assert_eq!(position(Some(&raw(text))).map(|n| n as u64), Ok(expected), "{text}");
+        }
+        let offset = raw("-0");
+        let problem = position(Some(&offset)).expect_err("-0 is refused");
+        let record = raw(r#"{"topic":"t","partition":0,"offset":-0}"#);
+        assert_eq!(position_problem("offset", problem, &record), "`offset` is not a whole number");
+        assert_eq!(position(Some(&raw("null"))), Err("null"));
+        assert_eq!(position(None), Err("absent"));
+    }
+
+    #[test]
+    fn a_partition_of_minus_zero_is_no_partition() {
+        let record = raw(r#"{"topic":"t","partition":-0,"offset":1}"#);
+        assert_eq!(topic_and_partition(&record), None);
+        let record = raw(r#"{"topic":"t","partition":0,"offset":1}"#);
+        assert_eq!(topic_and_partition(&record), Some((Cow::Borrowed("t"), 0)));
+    }
+}
