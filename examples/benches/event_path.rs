@@ -148,17 +148,6 @@ fn print_row(source: &str, records: usize, times: &[f64]) {
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    if let Ok(which) = std::env::var("PROBE") {
-        let bytes = if which == "kafka" { events::kafka_event(1000) } else { event(1000, false, false) };
-        let start = Instant::now();
-        let mut n = 0;
-        while start.elapsed().as_secs() < 4 {
-            if which == "kafka" { drop(kafka::run_generated(&runtime, &bytes)); } else { drop(run_generated(&runtime, &bytes)); }
-            n += 1;
-        }
-        println!("{:.0} ns/record", start.elapsed().as_nanos() as f64 / (n * 1000) as f64);
-        return;
-    }
     println!(
         "event path, ns per record (median of 5 interleaved blocks, each the fastest of its runs), event bytes in -> response bytes out"
     );

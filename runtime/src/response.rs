@@ -238,7 +238,13 @@ impl Serialize for BatchResponse {
 /// The text form of a Kafka record's identifier,
 /// `<topic>-<partition>@<offset>` (`@` cannot appear in a topic name).
 pub(crate) fn kafka_identifier(topic: &str, partition: i64, offset: i64) -> String {
-    format!("{}@{offset}", kafka_partition_key(topic, partition))
+    use std::fmt::Write as _;
+    // One allocation of the right size: this runs once per record.
+    let mut id = String::with_capacity(topic.len() + 2 * 20 + 2);
+    id.push_str(topic);
+    // Writing to a `String` cannot fail.
+    let _ = write!(id, "-{partition}@{offset}");
+    id
 }
 
 /// A Kafka partition's key, `<topic>-<partition>`: its key in the event's

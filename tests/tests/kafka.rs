@@ -259,8 +259,12 @@ async fn a_key_and_value_whose_slashes_are_escaped_decode_like_any_other() {
     // read straight from the event's text must not lose such a record.
     let _serial = SERIAL.lock().await;
     take_calls();
-    let text = event_json([record("orders", 0, 1, Some(&[0xfb, 0xff]), Some(br#"{"id": 5, "note": "???"}"#))]);
-    assert!(text.contains("Ij8/PyJ9") && text.contains("+/8="), "the key and value have slashes to escape: {text}");
+    let text =
+        event_json([record("orders", 0, 1, Some(&[0xfb, 0xff]), Some(br#"{"id": 5, "note": "???"}"#))]);
+    assert!(
+        text.contains("Ij8/PyJ9") && text.contains("+/8="),
+        "the key and value have slashes to escape: {text}"
+    );
     let event: BatchEvent = serde_json::from_str(&text.replace('/', "\\/")).unwrap();
     let response = call(typed, event).await;
     assert_eq!(response, Ok(failures(&[])));

@@ -27,7 +27,8 @@ pub struct KafkaRecord<'e> {
     offset: i64,
     /// `<topic>-<partition>@<offset>`; the partition is the part before `@`.
     item_identifier: String,
-    timestamp: Option<f64>,
+    /// `timestamp` as received, read as a number when asked for.
+    timestamp: Option<&'e RawValue>,
     key: Option<&'e RawValue>,
     value: Option<&'e RawValue>,
     headers: Option<&'e RawValue>,
@@ -74,7 +75,7 @@ impl<'e> KafkaRecord<'e> {
             topic,
             partition,
             offset,
-            timestamp: timestamp.and_then(|raw| serde_json::from_str::<f64>(raw.get()).ok()),
+            timestamp,
             key,
             value,
             headers,
@@ -114,7 +115,7 @@ impl<'e> KafkaRecord<'e> {
 
     /// The record's `timestamp`, in epoch milliseconds.
     pub fn timestamp_ms(&self) -> Option<f64> {
-        self.timestamp
+        self.timestamp.and_then(|raw| serde_json::from_str::<f64>(raw.get()).ok())
     }
 
     /// The record's `value`, base64-decoded on first use.
@@ -231,7 +232,7 @@ impl BatchRecord for KafkaRecord<'_> {
     }
 
     fn arrival_time(&self) -> Option<f64> {
-        self.timestamp.map(|ms| ms / 1000.0)
+        self.timestamp_ms().map(|ms| ms / 1000.0)
     }
 
     fn raw_json(&self) -> &str {
