@@ -275,15 +275,23 @@ impl<'de> Visitor<'de> for KafkaRecordsVisitor {
 /// `key`, the partition it sits under. A record whose topic or partition
 /// cannot be read is left to the Kafka reader, which names what is wrong.
 fn under_other_partition(key: &str, first: usize, records: &[Box<RawValue>]) -> Option<Shape> {
+    // The records of a partition all say the same topic and partition: the
+    // key is written out again only when they change.
+    let mut checked: Option<(std::borrow::Cow<'_, str>, i64)> = None;
     records.iter().enumerate().find_map(|(offset, raw)| {
         let (topic, partition) = crate::kafka::position::topic_and_partition(raw)?;
-        (crate::response::kafka_partition_key(&topic, partition) != key).then(|| {
-            Shape::KafkaRecordUnderOtherPartition {
-                index: first + offset,
-                key: key.to_owned(),
-                topic: topic.into_owned(),
-                partition,
-            }
+        if checked.as_ref().is_some_and(|(t, p)| *t == topic && *p == partition) {
+            return None;
+        }
+        if crate::response::kafka_partition_key(&topic, partition) == key {
+            checked = Some((topic, partition));
+            return None;
+        }
+        Some(Shape::KafkaRecordUnderOtherPartition {
+            index: first + offset,
+            key: key.to_owned(),
+            topic: topic.into_owned(),
+            partition,
         })
     })
 }

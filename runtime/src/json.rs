@@ -1,35 +1,8 @@
 //! Small JSON helpers for reading records leniently.
 
 use std::borrow::Cow;
-use std::fmt;
 
-use serde::de::{Deserialize, Deserializer, Visitor};
 use serde_json::value::RawValue;
-
-/// A JSON string, borrowed from the event when it has no escapes.
-struct CowStr<'e>(Cow<'e, str>);
-
-impl<'de> Deserialize<'de> for CowStr<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct CowStrVisitor;
-        impl<'de> Visitor<'de> for CowStrVisitor {
-            type Value = CowStr<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(CowStr(Cow::Borrowed(v)))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(CowStr(Cow::Owned(v.to_owned())))
-            }
-            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
-                Ok(CowStr(Cow::Owned(v)))
-            }
-        }
-        deserializer.deserialize_str(CowStrVisitor)
-    }
-}
 
 /// The values of the members named `names` in the JSON object `raw`, as
 /// raw JSON (`null` as absent), in one walk over its members; `None` if
@@ -43,15 +16,32 @@ pub(crate) fn members<'e, const N: usize>(
     raw: &'e RawValue,
     names: [&str; N],
 ) -> Option<[Option<&'e RawValue>; N]> {
-    let mut found: [Option<Option<&'e RawValue>>; N] = [None; N];
-    for (key, value) in crate::scan::Members::of(raw.get())? {
+    // The text is a member of validated JSON, so it parses; were it not,
+    // the member would read as absent.
+    Some(member_texts(raw.get(), names)?.map(|text| text.and_then(|text| serde_json::from_str(text).ok())))
+}
+
+/// [`members`] as JSON text, taken from `text` (a JSON object serde_json
+/// validated) without parsing the values again. The walk stops as soon as
+/// every name is found.
+pub(crate) fn member_texts<'e, const N: usize>(
+    text: &'e str,
+    names: [&str; N],
+) -> Option<[Option<&'e str>; N]> {
+    let mut found: [Option<Option<&'e str>>; N] = [None; N];
+    let mut missing = N;
+    for (key, value) in crate::scan::Members::of(text)? {
         if let Some(slot) = names
             .iter()
             .zip(found.iter_mut())
             .find_map(|(name, slot)| (slot.is_none() && key.is(name)).then_some(slot))
         {
             // `null` reads as absent, as serde reads `Option` fields.
-            *slot = Some(serde_json::from_str::<Option<&RawValue>>(value).ok().flatten());
+            *slot = Some((value != "null").then_some(value));
+            missing -= 1;
+            if missing == 0 {
+                break;
+            }
         }
     }
     Some(found.map(Option::flatten))
@@ -67,7 +57,12 @@ pub(crate) fn member_is_null(raw: &RawValue, name: &str) -> bool {
 
 /// A JSON value that should be a string: its text, or the JSON type found.
 pub(crate) fn string_field(raw: &RawValue) -> Result<Cow<'_, str>, &'static str> {
-    serde_json::from_str::<CowStr<'_>>(raw.get()).map(|s| s.0).map_err(|_| crate::scan::json_type(raw.get()))
+    string_text(raw.get())
+}
+
+/// [`string_field`] on a value's JSON text.
+pub(crate) fn string_text(text: &str) -> Result<Cow<'_, str>, &'static str> {
+    crate::scan::string(text).ok_or_else(|| crate::scan::json_type(text))
 }
 
 /// A value parsed from a record's JSON on first use, and kept (boxed: a

@@ -9,7 +9,7 @@ use serde_json::value::RawValue;
 use super::KafkaEventRecord;
 use super::position::{position, position_problem};
 use crate::error::BatchError;
-use crate::json::{LazyParse, members, string_field};
+use crate::json::{LazyParse, member_texts, string_text};
 use crate::source::BatchRecord;
 
 /// One Kafka record of the batch, as the engine reads it.
@@ -27,11 +27,12 @@ pub struct KafkaRecord<'e> {
     offset: i64,
     /// `<topic>-<partition>@<offset>`; the partition is the part before `@`.
     item_identifier: String,
-    /// `timestamp` as received, read as a number when asked for.
-    timestamp: Option<&'e RawValue>,
-    key: Option<&'e RawValue>,
-    value: Option<&'e RawValue>,
-    headers: Option<&'e RawValue>,
+    /// The JSON text of `timestamp`, read as a number when asked for.
+    timestamp: Option<&'e str>,
+    /// The JSON text of `key`, `value` and `headers` (`null` as absent).
+    key: Option<&'e str>,
+    value: Option<&'e str>,
+    headers: Option<&'e str>,
     decoded_key: OnceLock<Result<Option<Vec<u8>>, String>>,
     decoded_value: OnceLock<Result<Vec<u8>, String>>,
     decoded_headers: OnceLock<Result<Vec<KafkaHeader>, String>>,
@@ -56,10 +57,12 @@ impl<'e> KafkaRecord<'e> {
     /// numbers from 0) is missing or unusable.
     pub fn parse(index: usize, raw: &'e RawValue) -> Result<Self, BatchError> {
         let broken = |problem| BatchError::MissingItemIdentifier { index, field: super::ID_FIELD, problem };
+        // One walk over the members, values taken as text (serde_json
+        // validated them while reading the event): no serde call per field.
         let [topic, partition, offset, timestamp, key, value, headers] =
-            members(raw, ["topic", "partition", "offset", "timestamp", "key", "value", "headers"])
+            member_texts(raw.get(), ["topic", "partition", "offset", "timestamp", "key", "value", "headers"])
                 .ok_or_else(|| broken("the record is not a JSON object"))?;
-        let topic = match topic.map(string_field) {
+        let topic = match topic.map(string_text) {
             None => return Err(broken("`topic` is absent")),
             Some(Err(_)) => return Err(broken("`topic` is not a string")),
             Some(Ok(topic)) if topic.is_empty() => return Err(broken("`topic` is empty")),
@@ -115,7 +118,9 @@ impl<'e> KafkaRecord<'e> {
 
     /// The record's `timestamp`, in epoch milliseconds.
     pub fn timestamp_ms(&self) -> Option<f64> {
-        self.timestamp.and_then(|raw| serde_json::from_str::<f64>(raw.get()).ok())
+        // A JSON number's text is in Rust's float syntax; any other value
+        // (a string, `true`) does not parse.
+        self.timestamp.and_then(|text| text.parse::<f64>().ok()).filter(|ms| ms.is_finite())
     }
 
     /// The record's `value`, base64-decoded on first use.
@@ -177,21 +182,18 @@ impl<'e> KafkaRecord<'e> {
 }
 
 /// Decodes a base64 field; `Ok(None)` when absent or `null`.
-fn decode(raw: Option<&RawValue>, field: &str) -> Result<Option<Vec<u8>>, String> {
-    let Some(raw) = raw else { return Ok(None) };
-    if raw.get() == "null" {
-        return Ok(None);
-    }
+fn decode(text: Option<&str>, field: &str) -> Result<Option<Vec<u8>>, String> {
+    let Some(text) = text else { return Ok(None) };
     // Base64 needs no JSON escapes, so a well-formed value decodes straight
     // from the event's text; only one that does not (an escaped `\/`, or
     // not base64 at all) is read as a JSON string first.
-    if let Some(quoted) = raw.get().strip_prefix('"').and_then(|rest| rest.strip_suffix('"'))
+    if let Some(quoted) = text.strip_prefix('"').and_then(|rest| rest.strip_suffix('"'))
         && let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(quoted.as_bytes())
     {
         return Ok(Some(bytes));
     }
     let text =
-        string_field(raw).map_err(|found| format!("`{field}` is a JSON {found}, not a base64 string"))?;
+        string_text(text).map_err(|found| format!("`{field}` is a JSON {found}, not a base64 string"))?;
     base64::engine::general_purpose::STANDARD
         .decode(text.as_bytes())
         .map(Some)
@@ -200,11 +202,11 @@ fn decode(raw: Option<&RawValue>, field: &str) -> Result<Option<Vec<u8>>, String
 
 /// Decodes `headers`: `[{"name": [104, 105]}, ...]` (bytes as numbers, which
 /// Java-based producers may write as signed bytes, -128 to 127).
-fn decode_headers(raw: Option<&RawValue>) -> Result<Vec<KafkaHeader>, String> {
-    let Some(raw) = raw else { return Ok(Vec::new()) };
+fn decode_headers(text: Option<&str>) -> Result<Vec<KafkaHeader>, String> {
+    let Some(text) = text else { return Ok(Vec::new()) };
     let shape = || "`headers` is not a list of `{\"name\": [bytes]}` objects".to_owned();
     let list: Option<Vec<std::collections::BTreeMap<String, Vec<i64>>>> =
-        serde_json::from_str(raw.get()).map_err(|_| shape())?;
+        serde_json::from_str(text).map_err(|_| shape())?;
     let mut headers = Vec::new();
     for entry in list.unwrap_or_default() {
         for (name, bytes) in entry {
