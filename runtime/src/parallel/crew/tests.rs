@@ -1,0 +1,91 @@
+//! Tests of the crew: grouped wake-ups, stuck runners, lingering.
+
+#![allow(clippy::expect_used, clippy::panic, reason = "a test fails loudly on what it does not expect")]
+
+use super::*;
+use crate::parallel::Parallel;
+use futures_util::stream::{FuturesUnordered, StreamExt};
+
+/// Runs `work` for each of `jobs`, `in_flight` at a time, within one
+/// crew, like the engine; returns the values in the order they came.
+async fn run_all<T: Send + 'static>(jobs: Vec<Box<dyn FnOnce() -> T + Send>>, in_flight: usize) -> Vec<T> {
+    static ALWAYS: Parallel = Parallel::always();
+    scope(async {
+        let mut jobs = jobs.into_iter();
+        let mut running = FuturesUnordered::new();
+        let mut values = Vec::new();
+        loop {
+            while running.len() < in_flight {
+                let Some(job) = jobs.next() else { break };
+                running.push(ALWAYS.run(job));
+            }
+            let Some(value) = running.next().await else { break };
+            values.push(value);
+        }
+        values
+    })
+    .await
+}
+
+fn spin(duration: Duration) {
+    let start = Instant::now();
+    while start.elapsed() < duration {
+        std::hint::spin_loop();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_record_hears_of_its_work_even_when_wake_ups_are_grouped() {
+    let jobs = (0..500u32)
+        .map(|i| {
+            Box::new(move || {
+                spin(Duration::from_micros(20));
+                i
+            }) as Box<dyn FnOnce() -> u32 + Send>
+        })
+        .collect();
+    let done = tokio::time::timeout(Duration::from_secs(10), run_all(jobs, 32)).await;
+    let mut values = done.expect("a record never heard that its work was done");
+    values.sort_unstable();
+    assert_eq!(values, (0..500).collect::<Vec<_>>());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_stuck_on_every_runner_do_not_hold_up_the_others() {
+    let stuck = super::super::cores();
+    let started = Instant::now();
+    let jobs = (0..stuck + 20)
+        .map(|i| {
+            Box::new(move || {
+                if i < stuck {
+                    std::thread::sleep(Duration::from_secs(2));
+                }
+                (i, started.elapsed())
+            }) as Box<dyn FnOnce() -> (usize, Duration) + Send>
+        })
+        .collect();
+    let values = run_all(jobs, stuck + 20).await;
+    let quick_done =
+        values.iter().filter(|(i, _)| *i >= stuck).map(|(_, at)| *at).max().expect("quick records");
+    assert!(
+        quick_done < Duration::from_secs(1),
+        "records queued behind {stuck} stuck ones finished only after {quick_done:?}: no runner replaced the stuck ones"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runners_end_once_the_queue_stays_empty() {
+    static ALWAYS: Parallel = Parallel::always();
+    let shared = scope(async {
+        ALWAYS.run(|| ()).await;
+        current().expect("a crew inside the scope")
+    })
+    .await;
+    tokio::time::sleep(LINGER * 20).await;
+    assert!(shared.lock().runners.is_empty(), "a runner outlived the work by more than its linger time");
+}
+
+#[test]
+fn outside_the_engine_there_is_no_crew() {
+    assert!(current().is_none());
+}
