@@ -5,7 +5,9 @@
 //! calibrated at start), on a standard queue and on a FIFO queue with 10
 //! message groups (`fifo_policy = "skip_failed_group"`: each group keeps its
 //! order); the standard queue again at ~200 µs per record; then 1,000 trivial records (a small JSON body read, nothing
-//! computed), where `parallel` must cost next to nothing. Each figure is the
+//! computed), where `parallel` must cost next to nothing. Each row is run
+//! again with `parallel = "engine_helps"` (the engine's thread runs
+//! records' work too, beside one worker fewer). Each figure is the
 //! median of 9 interleaved blocks (sequential, parallel, sequential, ...),
 //! each block the fastest of 3 batches. The runtime is tokio's multi-thread
 //! runtime with one worker per core, as `#[tokio::main]` builds it in a
@@ -57,6 +59,11 @@ fn heavy_parallel(Json(job): Json<Job>) -> Result<(), String> {
     heavy(&job)
 }
 
+#[batch_handler(sqs, parallel = "engine_helps", all_failed = "report_all")]
+fn heavy_helped(Json(job): Json<Job>) -> Result<(), String> {
+    heavy(&job)
+}
+
 #[batch_handler(sqs_fifo, fifo_policy = "skip_failed_group", all_failed = "report_all")]
 fn heavy_fifo_sequential(Json(job): Json<Job>) -> Result<(), String> {
     heavy(&job)
@@ -67,6 +74,11 @@ fn heavy_fifo_parallel(Json(job): Json<Job>) -> Result<(), String> {
     heavy(&job)
 }
 
+#[batch_handler(sqs_fifo, fifo_policy = "skip_failed_group", parallel = "engine_helps", all_failed = "report_all")]
+fn heavy_fifo_helped(Json(job): Json<Job>) -> Result<(), String> {
+    heavy(&job)
+}
+
 #[batch_handler(sqs, all_failed = "report_all")]
 fn trivial_sequential(Json(job): Json<Job>) -> Result<(), String> {
     trivial(&job)
@@ -74,6 +86,11 @@ fn trivial_sequential(Json(job): Json<Job>) -> Result<(), String> {
 
 #[batch_handler(sqs, parallel, all_failed = "report_all")]
 fn trivial_parallel(Json(job): Json<Job>) -> Result<(), String> {
+    trivial(&job)
+}
+
+#[batch_handler(sqs, parallel = "engine_helps", all_failed = "report_all")]
+fn trivial_helped(Json(job): Json<Job>) -> Result<(), String> {
     trivial(&job)
 }
 
@@ -190,12 +207,26 @@ fn main() {
             || batch!(runtime, heavy_parallel, &standard, &answer),
         ),
     );
+    print_row(
+        "  the same, engine_helps",
+        compare(
+            || batch!(runtime, heavy_sequential, &standard, &answer),
+            || batch!(runtime, heavy_helped, &standard, &answer),
+        ),
+    );
     let answer = expected!(runtime, heavy_fifo_sequential, &fifo);
     print_row(
         "~20 µs of CPU, FIFO, 10 groups",
         compare(
             || batch!(runtime, heavy_fifo_sequential, &fifo, &answer),
             || batch!(runtime, heavy_fifo_parallel, &fifo, &answer),
+        ),
+    );
+    print_row(
+        "  the same, engine_helps",
+        compare(
+            || batch!(runtime, heavy_fifo_sequential, &fifo, &answer),
+            || batch!(runtime, heavy_fifo_helped, &fifo, &answer),
         ),
     );
     // Ten times the work per record: the hand-off's cost is amortised.
@@ -209,6 +240,13 @@ fn main() {
             || batch!(runtime, heavy_parallel, &standard, &answer),
         ),
     );
+    print_row(
+        "  the same, engine_helps",
+        compare(
+            || batch!(runtime, heavy_sequential, &standard, &answer),
+            || batch!(runtime, heavy_helped, &standard, &answer),
+        ),
+    );
     ROUNDS.store(rounds, Ordering::Relaxed);
     let answer = expected!(runtime, trivial_sequential, &standard);
     print_row(
@@ -216,6 +254,13 @@ fn main() {
         compare(
             || batch!(runtime, trivial_sequential, &standard, &answer),
             || batch!(runtime, trivial_parallel, &standard, &answer),
+        ),
+    );
+    print_row(
+        "  the same, engine_helps",
+        compare(
+            || batch!(runtime, trivial_sequential, &standard, &answer),
+            || batch!(runtime, trivial_helped, &standard, &answer),
         ),
     );
 }

@@ -6,8 +6,10 @@ use syn::parse::Parser;
 use syn::spanned::Spanned;
 use syn::{LitStr, Path};
 
-use crate::choices::{ALL_FAILED_POLICIES, FIFO_POLICIES, STANDARD_POLICIES, STREAM_POLICIES};
-pub(crate) use crate::choices::{AllFailedArg, FifoPolicyArg, SourceArg, StandardPolicyArg, StreamPolicyArg};
+use crate::choices::{ALL_FAILED_POLICIES, FIFO_POLICIES, PARALLEL_MODES, STANDARD_POLICIES, STREAM_POLICIES};
+pub(crate) use crate::choices::{
+    AllFailedArg, FifoPolicyArg, ParallelArg, SourceArg, StandardPolicyArg, StreamPolicyArg,
+};
 use crate::errors::Errors;
 
 pub(crate) mod hooks;
@@ -42,8 +44,8 @@ pub(crate) struct Args {
     pub(crate) drop_over_budget: Option<Span>,
     /// `concurrency = N`.
     pub(crate) concurrency: Option<(u32, Span)>,
-    /// `parallel`.
-    pub(crate) parallel: Option<Span>,
+    /// `parallel` or `parallel = "engine_helps"`.
+    pub(crate) parallel: Option<(ParallelArg, Span)>,
     /// `deadline_margin_ms = N`.
     pub(crate) deadline_margin_ms: Option<(u32, Span)>,
     /// `record_timeout_ms = N`.
@@ -56,7 +58,7 @@ pub(crate) struct Args {
 const ACCEPTED: &str = "`sqs`, `sqs_fifo`, `kinesis`, `dynamodb`, `kafka`, `fifo_policy = \"...\"`, \
                         `standard_policy = \"...\"`, `stream_policy = \"...\"`, `all_failed = \"...\"`, `poison_sink = path`, \
                         `idempotency = path`, `on_success = path`, `on_failure = path`, `on_batch_end = path`, \
-                        `metrics = path`, `max_receive_count = N`, `drop_over_budget`, `concurrency = N`, `parallel`, `deadline_margin_ms = N`, \
+                        `metrics = path`, `max_receive_count = N`, `drop_over_budget`, `concurrency = N`, `parallel`, `parallel = \"engine_helps\"`, `deadline_margin_ms = N`, \
                         `record_timeout_ms = N`, `crate = \"...\"`";
 
 /// Parses the options, pushing every problem into `errors`.
@@ -211,13 +213,29 @@ fn drop_over_budget(meta: &ParseNestedMeta<'_>, args: &mut Args, errors: &mut Er
     Ok(())
 }
 
-/// `parallel`: run the record function on the blocking thread pool.
+/// `parallel`: run the record function on the invocation's crew;
+/// `parallel = "engine_helps"`: with the engine's thread helping.
 fn parallel(meta: &ParseNestedMeta<'_>, args: &mut Args, errors: &mut Errors) -> syn::Result<()> {
-    no_value(meta, "parallel")?;
-    let span = meta.path.span();
-    if args.parallel.replace(span).is_some() {
-        errors.at_span(span, "`parallel` is given more than once");
+    if meta.input.peek(syn::Token![=]) {
+        let lit = string_value(meta, "parallel")?;
+        let written = lit.value();
+        match PARALLEL_MODES.iter().find(|(name, _)| *name == written) {
+            Some((_, mode)) => set_once(&mut args.parallel, (*mode, meta.path.span()), meta, errors),
+            None => errors.at(
+                &lit,
+                format!(
+                    "unknown parallel mode \"{written}\": write `parallel` for one worker thread per core, or \
+                     `parallel = \"engine_helps\"` to let the engine's thread run records' work too"
+                ),
+            ),
+        }
+        return Ok(());
     }
+    if meta.input.peek(syn::token::Paren) {
+        skip_value(meta)?;
+        return Err(meta.error("`parallel` takes no list: write `parallel` or `parallel = \"engine_helps\"`"));
+    }
+    set_once(&mut args.parallel, (ParallelArg::Crew, meta.path.span()), meta, errors);
     Ok(())
 }
 

@@ -1,5 +1,5 @@
 //! The options that take one of a fixed set of values (the source keyword,
-//! `fifo_policy`, `standard_policy`, `stream_policy`, `all_failed`), and the
+//! `fifo_policy`, `standard_policy`, `stream_policy`, `all_failed`, `parallel`), and the
 //! names users write for each value.
 
 /// The event source a handler serves.
@@ -70,6 +70,19 @@ pub(crate) enum AllFailedArg {
     /// `"report_all"`: report every record for retry.
     ReportAll,
 }
+
+/// `parallel` or `parallel = "..."`: who runs the record function's work.
+#[derive(Clone, Copy)]
+pub(crate) enum ParallelArg {
+    /// `parallel`: the invocation's crew, one runner per core.
+    Crew,
+    /// `parallel = "engine_helps"`: the engine's thread too, beside one
+    /// runner fewer.
+    EngineHelps,
+}
+
+/// The values of `parallel = "..."` (`parallel` alone is [`ParallelArg::Crew`]).
+pub(crate) const PARALLEL_MODES: &[(&str, ParallelArg)] = &[("engine_helps", ParallelArg::EngineHelps)];
 
 /// The values of `fifo_policy`.
 pub(crate) const FIFO_POLICIES: &[(&str, FifoPolicyArg)] = &[

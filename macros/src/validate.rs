@@ -3,7 +3,9 @@
 use proc_macro2::Span;
 use syn::{FnArg, ReturnType, Type};
 
-use crate::args::{AllFailedArg, Args, FifoPolicyArg, SourceArg, StandardPolicyArg, StreamPolicyArg};
+use crate::args::{
+    AllFailedArg, Args, FifoPolicyArg, ParallelArg, SourceArg, StandardPolicyArg, StreamPolicyArg,
+};
 use crate::errors::Errors;
 use crate::parse::{RecordFn, is_state_attr};
 
@@ -64,8 +66,9 @@ pub(crate) struct Config {
     pub(crate) drop_over_budget: bool,
     /// `concurrency`.
     pub(crate) concurrency: Option<u32>,
-    /// `parallel`: the record function runs through `Parallel`.
-    pub(crate) parallel: bool,
+    /// `parallel`: the record function runs through `Parallel`, helped
+    /// by the engine's thread under `parallel = "engine_helps"`.
+    pub(crate) parallel: Option<ParallelArg>,
     /// `deadline_margin_ms`.
     pub(crate) deadline_margin_ms: Option<u32>,
     /// `record_timeout_ms`.
@@ -119,7 +122,7 @@ fn config(args: &Args, source: SourceArg) -> Config {
         max_receive_count: args.max_receive_count.map(|(max, _)| max),
         drop_over_budget: args.drop_over_budget.is_some(),
         concurrency: args.concurrency.map(|(n, _)| n),
-        parallel: args.parallel.is_some(),
+        parallel: args.parallel.map(|(mode, _)| mode),
         deadline_margin_ms: args.deadline_margin_ms.map(|(n, _)| n),
         record_timeout_ms: args.record_timeout_ms.map(|(n, _)| n),
     }

@@ -64,13 +64,13 @@ fn all_failed_policy(config: &Config, private: &TokenStream) -> TokenStream {
 /// given; returns `value` as is otherwise.
 fn with_limits(config: &Config, private: &TokenStream, value: TokenStream) -> TokenStream {
     if config.concurrency.is_none()
-        && !config.parallel
+        && config.parallel.is_none()
         && config.deadline_margin_ms.is_none()
         && config.record_timeout_ms.is_none()
     {
         return value;
     }
-    let concurrency = match (config.concurrency, config.parallel) {
+    let concurrency = match (config.concurrency, config.parallel.is_some()) {
         (Some(n), _) => {
             let n = n as usize;
             Some(quote!(.with_concurrency(#n)))

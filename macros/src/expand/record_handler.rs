@@ -6,6 +6,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::{Names, Render, SourceItems};
+use crate::args::ParallelArg;
 use crate::validate::Param;
 
 impl Render<'_> {
@@ -71,7 +72,7 @@ impl Render<'_> {
         let extractions =
             self.handler.params.iter().zip(&self.names.args).map(|(param, arg)| self.extraction(param, arg));
         let outcome = self.call_record_fn();
-        if self.handler.config.parallel {
+        if self.handler.config.parallel.is_some() {
             return self.parallel_body(extractions.collect(), outcome);
         }
         quote_spanned! {self.name().span()=>
@@ -99,12 +100,16 @@ impl Render<'_> {
                 quote_spanned! {ty.span()=> let #arg = #private::parallel_arg::<#ty>(#arg); }
             }
         });
+        let parallel = match self.handler.config.parallel {
+            Some(ParallelArg::EngineHelps) => quote!(#private::Parallel::new().engine_helps()),
+            _ => quote!(#private::Parallel::new()),
+        };
         let lends = params().filter(|(param, _)| is_context(param)).map(|(_, arg)| quote!(let #arg = &#arg;));
         quote_spanned! {self.name().span()=>
             async move {
                 #(#extractions)*
                 #(#moves)*
-                static PARALLEL: #private::Parallel = #private::Parallel::new();
+                static PARALLEL: #private::Parallel = #parallel;
                 PARALLEL.run(move || -> #private::RecordOutcome {
                     #(#lends)*
                     #outcome

@@ -19,7 +19,7 @@ pub(super) fn check_parallel(
     source: Option<SourceArg>,
     errors: &mut Errors,
 ) {
-    let Some(span) = args.parallel else { return };
+    let Some((_, span)) = args.parallel else { return };
     if let Some(asyncness) = &function.sig.asyncness {
         errors.at(
             asyncness,

@@ -96,6 +96,9 @@ struct State {
     asleep: Vec<Arc<Runner>>,
     /// The watch is on (see [`Shared::watch`]).
     watched: bool,
+    /// The engine's thread runs queued work too (as of the last job
+    /// handed over): one runner fewer.
+    engine_helps: bool,
 }
 
 /// One runner's progress, read by whoever counts the working runners.
@@ -140,9 +143,12 @@ impl Shared {
     }
 
     /// Queues `job`: wakes a waiting runner, or starts one if fewer than
-    /// one per core are working, and puts the watch on.
-    pub(super) fn hand_over(self: &Arc<Self>, job: Job) {
+    /// one per core are working, and puts the watch on. `engine_helps`:
+    /// the engine's thread runs queued work too (see [`Self::help`]), so
+    /// one runner fewer is started.
+    pub(super) fn hand_over(self: &Arc<Self>, job: Job, engine_helps: bool) {
         let mut state = self.lock();
+        state.engine_helps = engine_helps;
         state.queue.push_back(job);
         self.queued.fetch_add(1, Ordering::Relaxed);
         let sleeper = state.asleep.pop();
@@ -164,7 +170,25 @@ impl Shared {
     /// A new runner, counted in, if jobs wait and fewer than one per core
     /// are working; [`Self::spawn`] starts it.
     fn top_up(&self, state: &mut State) -> Option<Arc<Runner>> {
-        (!state.queue.is_empty() && self.working(state) < super::cores()).then(|| Self::add_runner(state))
+        let runners = if state.engine_helps { super::cores().saturating_sub(1).max(1) } else { super::cores() };
+        (!state.queue.is_empty() && self.working(state) < runners).then(|| Self::add_runner(state))
+    }
+
+    /// The engine's thread helps: runs the oldest queued job here, if more
+    /// jobs wait than runners are working (each working runner keeps one
+    /// to take next, so the engine's thread does not take the work the
+    /// runners would have done anyway and leave them idle).
+    pub(super) fn help(self: &Arc<Self>) {
+        let mut state = self.lock();
+        if state.queue.len() <= self.working(&state) {
+            return;
+        }
+        let Some(job) = state.queue.pop_front() else { return };
+        self.queued.fetch_sub(1, Ordering::Relaxed);
+        drop(state);
+        if let Some(waker) = job() {
+            waker.wake();
+        }
     }
 
     /// The watch: while jobs wait, looks every half [`STUCK_AFTER`] for

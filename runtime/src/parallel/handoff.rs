@@ -1,8 +1,8 @@
 //! One record's work handed to the crew, and the future that waits for it.
 //!
 //! [`handoff`] wraps the work in a [`Job`] for a runner and returns the
-//! [`Handoff`] the record awaits. The job runs the work once, catching its
-//! panic, and leaves the result (and the time it took) in a slot the two
+//! [`Handoff`] the record awaits. The job runs the work once, inside the
+//! record's tracing span and catching its panic, and leaves the result (and the time it took) in a slot the two
 //! share; it returns the record's waker for the runner to wake, now or a
 //! little later (see [`super::crew`]). A record dropped before its job ran
 //! (timed out, abandoned at the deadline) marks the slot, and the job then
@@ -45,12 +45,15 @@ where
 {
     let slot = Arc::new(Mutex::new(Slot { done: None, waker: None, abandoned: false }));
     let shared = Arc::clone(&slot);
+    // The record's span, so that what the work logs names its record on
+    // whichever thread runs it.
+    let span = tracing::Span::current();
     let job: Job = Box::new(move || {
         if lock(&shared).abandoned {
             return None;
         }
         let start = Instant::now();
-        let value = catch_unwind(AssertUnwindSafe(work));
+        let value = span.in_scope(|| catch_unwind(AssertUnwindSafe(work)));
         let took = start.elapsed();
         let mut slot = lock(&shared);
         slot.done = Some((value, took));
