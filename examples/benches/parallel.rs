@@ -74,7 +74,12 @@ fn heavy_fifo_parallel(Json(job): Json<Job>) -> Result<(), String> {
     heavy(&job)
 }
 
-#[batch_handler(sqs_fifo, fifo_policy = "skip_failed_group", parallel = "engine_helps", all_failed = "report_all")]
+#[batch_handler(
+    sqs_fifo,
+    fifo_policy = "skip_failed_group",
+    parallel = "engine_helps",
+    all_failed = "report_all"
+)]
 fn heavy_fifo_helped(Json(job): Json<Job>) -> Result<(), String> {
     heavy(&job)
 }

@@ -6,7 +6,9 @@ use syn::parse::Parser;
 use syn::spanned::Spanned;
 use syn::{LitStr, Path};
 
-use crate::choices::{ALL_FAILED_POLICIES, FIFO_POLICIES, PARALLEL_MODES, STANDARD_POLICIES, STREAM_POLICIES};
+use crate::choices::{
+    ALL_FAILED_POLICIES, FIFO_POLICIES, PARALLEL_MODES, STANDARD_POLICIES, STREAM_POLICIES,
+};
 pub(crate) use crate::choices::{
     AllFailedArg, FifoPolicyArg, ParallelArg, SourceArg, StandardPolicyArg, StreamPolicyArg,
 };

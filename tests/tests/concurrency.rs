@@ -1,8 +1,9 @@
 //! Bounded concurrency that keeps order, on tokio's paused clock: random
 //! batches under N in {1, 2, 8, 64}, checked record by record; each test
-//! runs twice, once with records that await and once with records whose
-//! blocking work runs on worker threads through `Parallel` (the `parallel`
-//! mode, where the same rules must hold with real threads).
+//! runs three times: with records that await, with records whose blocking
+//! work runs on worker threads through `Parallel` (the `parallel` mode,
+//! where the same rules must hold with real threads), and the same with
+//! the engine's thread helping (`parallel = "engine_helps"`).
 
 use crate::common;
 use lambda_batch::{BatchEvent, BatchPipeline, SourceKind};
@@ -27,17 +28,22 @@ enum Event {
 }
 
 /// How a record's work runs: awaiting `ms` of tokio's (paused) clock, or
-/// blocking a worker thread for `ms` × 100 µs through `Parallel::always()`.
+/// blocking a thread for `ms` × 100 µs through `Parallel::always()`, on
+/// worker threads only or with the engine's thread helping.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Mode {
     Awaits,
     Parallel,
+    EngineHelps,
 }
 
-const MODES: [Mode; 2] = [Mode::Awaits, Mode::Parallel];
+const MODES: [Mode; 3] = [Mode::Awaits, Mode::Parallel, Mode::EngineHelps];
 
 /// Every record's blocking work goes to the pool.
 static WORKERS: Parallel = Parallel::always();
+
+/// The same, with the engine's thread running queued work too.
+static HELPED: Parallel = Parallel::always().engine_helps();
 
 /// Sleeps and fails as each payload says: `"<ok|fail>:<ms>"`.
 struct Recorder {
@@ -64,12 +70,13 @@ impl Recorder {
                 tokio::time::sleep(Duration::from_millis(ms)).await;
                 outcome()
             }
-            Mode::Parallel => {
+            Mode::Parallel | Mode::EngineHelps => {
                 let work = move || {
                     std::thread::sleep(Duration::from_micros(ms * 100));
                     outcome()
                 };
-                WORKERS.run(work).await
+                let parallel = if self.mode == Mode::Parallel { &WORKERS } else { &HELPED };
+                parallel.run(work).await
             }
         }
     }

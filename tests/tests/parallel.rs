@@ -1,7 +1,9 @@
 //! `parallel`: record work on worker threads, in real time, under the same
 //! rules as without it: FIFO groups in order, one record's panic failing it
 //! alone, the record timeout and the deadline guard still ending the
-//! invocation in time, and the same response as the sequential handler.
+//! invocation in time, and the same response as the sequential handler;
+//! with `parallel = "engine_helps"` too, where the engine's thread also
+//! runs work.
 //! (The order rules under every concurrency limit are checked on worker
 //! threads too, in `concurrency.rs`.)
 
@@ -28,6 +30,9 @@ struct Job {
     group: u32,
     seq: u32,
     ms: u64,
+    /// Microseconds of work on top of `ms`.
+    #[serde(default)]
+    us: u64,
     #[serde(default)]
     fail: bool,
     #[serde(default)]
@@ -39,7 +44,7 @@ type Log = Mutex<Vec<(u32, u32, Instant, Instant, ThreadId)>>;
 
 fn work(log: &Log, job: &Job) -> Result<(), String> {
     let started = Instant::now();
-    std::thread::sleep(Duration::from_millis(job.ms));
+    std::thread::sleep(Duration::from_millis(job.ms) + Duration::from_micros(job.us));
     assert!(!job.panic, "scripted panic in group {}", job.group);
     log.lock().unwrap().push((job.group, job.seq, started, Instant::now(), std::thread::current().id()));
     if job.fail { Err(format!("scripted failure in group {}", job.group)) } else { Ok(()) }
@@ -59,30 +64,74 @@ fn fifo_sequential(Json(job): Json<Job>) -> Result<(), String> {
     work(&SEQUENTIAL_LOG, &job)
 }
 
-/// 4 groups of 6 records, 3 ms each; group 2 fails at its third record.
-fn fifo_batch() -> lambda_batch::BatchEvent {
+static HELPED_LOG: Log = Mutex::new(Vec::new());
+
+#[batch_handler(
+    sqs_fifo,
+    fifo_policy = "skip_failed_group",
+    parallel = "engine_helps",
+    all_failed = "report_all"
+)]
+fn fifo_helped(Json(job): Json<Job>) -> Result<(), String> {
+    work(&HELPED_LOG, &job)
+}
+
+/// 4 groups of 6 records, each working `ms` + `us`; group 2 fails at its
+/// third record.
+fn fifo_batch(ms: u64, us: u64) -> lambda_batch::BatchEvent {
     event((0..24).map(|i| {
         let (group, seq) = (i % 4, i / 4);
-        let body = serde_json::json!({"group": group, "seq": seq, "ms": 3, "fail": group == 2 && seq == 2});
+        let fail = group == 2 && seq == 2;
+        let body = serde_json::json!({"group": group, "seq": seq, "ms": ms, "us": us, "fail": fail});
         fifo_message(&format!("m{i}"), &format!("g{group}"), &body.to_string())
     }))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifo_groups_run_side_by_side_on_workers_each_in_order_with_the_same_response() {
-    let batch = fifo_batch();
-    let cx = common::cx();
-    let report = Sqs::process(&fifo_parallel {}, &fifo_parallel::CONFIG, &batch, &cx).await.unwrap();
+    let batch = fifo_batch(3, 0);
+    let report =
+        Sqs::process(&fifo_parallel {}, &fifo_parallel::CONFIG, &batch, &common::cx()).await.unwrap();
+    let log = check_fifo_run(report, &batch, &FIFO_LOG).await;
+    let engine = std::thread::current().id();
+    assert!(log.iter().any(|entry| entry.4 != engine), "some records ran on a worker thread");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_engine_helping_fifo_groups_keep_their_order_and_the_engines_thread_runs_work_too() {
+    // 300 µs each: over `OFFLOAD_ABOVE`, under `ENGINE_HELPS_BELOW`.
+    let batch = fifo_batch(0, 300);
+    let report = Sqs::process(&fifo_helped {}, &fifo_helped::CONFIG, &batch, &common::cx()).await.unwrap();
+    let log = check_fifo_run(report, &batch, &HELPED_LOG).await;
+    let engine = std::thread::current().id();
+    // The first record runs inline to set the pace; the engine's thread
+    // only runs others' work when it helps.
+    let on_engine = log.iter().filter(|entry| entry.4 == engine).count();
+    assert!(on_engine > 1, "the engine's thread ran {on_engine} record(s): it did not help");
+    assert!(log.iter().any(|entry| entry.4 != engine), "some records ran on a worker thread");
+    let at_once =
+        log.iter().map(|a| log.iter().filter(|b| b.2 <= a.2 && a.2 < b.3).count()).max().unwrap_or(0);
+    let cores = lambda_batch::parallel::cores();
+    assert!(at_once <= cores, "{at_once} records worked at once on {cores} cores: one worker too many");
+}
+
+/// Checks a FIFO run of [`fifo_batch`]: the same response as the
+/// sequential handler's, every group in order, groups side by side;
+/// returns the run's log.
+async fn check_fifo_run(
+    report: lambda_batch::BatchReport<'_>,
+    batch: &lambda_batch::BatchEvent,
+    log: &Log,
+) -> Vec<(u32, u32, Instant, Instant, ThreadId)> {
     let parallel = outcome_ids(report.into_response());
-    let report = Sqs::process(&fifo_sequential {}, &fifo_sequential::CONFIG, &batch, &cx).await.unwrap();
+    let cx = common::cx();
+    let report = Sqs::process(&fifo_sequential {}, &fifo_sequential::CONFIG, batch, &cx).await.unwrap();
     assert_eq!(parallel, outcome_ids(report.into_response()), "the same response as without `parallel`");
     // Group 2: its failed third record and the three after it.
     assert_eq!(parallel, Ok(ids(&["m10", "m14", "m18", "m22"])));
 
-    let log = FIFO_LOG.lock().unwrap().clone();
+    let log = log.lock().unwrap().clone();
     assert_eq!(log.len(), 24 - 3, "every record ran once, except the three after group 2's failure");
-    let engine = std::thread::current().id();
-    assert!(log.iter().any(|entry| entry.4 != engine), "some records ran on a worker thread");
     let mut by_group: HashMap<u32, Vec<_>> = HashMap::new();
     for entry in &log {
         by_group.entry(entry.0).or_default().push(*entry);
@@ -95,6 +144,7 @@ async fn fifo_groups_run_side_by_side_on_workers_each_in_order_with_the_same_res
     }
     let overlapped = log.iter().any(|a| log.iter().any(|b| a.0 != b.0 && a.2 < b.3 && b.2 < a.3));
     assert!(overlapped, "records of different groups ran at the same time");
+    log
 }
 
 static PANIC_LOG: Log = Mutex::new(Vec::new());
@@ -128,15 +178,19 @@ async fn a_record_that_panics_on_a_worker_fails_alone() {
     assert!(PANIC_LOG.lock().unwrap().iter().any(|entry| entry.4 != engine), "work ran on worker threads");
 }
 
-/// Blocks a worker thread for as many milliseconds as the body says.
-struct Blocking;
+/// Blocks a thread for as many milliseconds as the body says, through
+/// its `Parallel`.
+struct Blocking(&'static Parallel);
 
 static BLOCKING: Parallel = Parallel::always();
+
+/// The same, with the engine's thread helping.
+static BLOCKING_HELPED: Parallel = Parallel::always().engine_helps();
 
 impl RecordHandler<Sqs> for Blocking {
     async fn handle(&self, record: &SqsRecord<'_>, _cx: &Context) -> RecordOutcome {
         let ms: u64 = record.body().unwrap_or_default().parse().unwrap_or_default();
-        BLOCKING
+        self.0
             .run(move || {
                 std::thread::sleep(Duration::from_millis(ms));
                 RecordOutcome::Success
@@ -154,7 +208,7 @@ async fn a_record_past_its_timeout_on_a_worker_fails_and_the_invocation_does_not
     let batch = event([message("m0", "1500"), message("m1", "5")]);
     let limits = Limits::new().with_concurrency_per_core(2).with_record_timeout(Duration::from_millis(100));
     let started = Instant::now();
-    let report = Sqs::process(&Blocking, &config(limits), &batch, &common::cx()).await.unwrap();
+    let report = Sqs::process(&Blocking(&BLOCKING), &config(limits), &batch, &common::cx()).await.unwrap();
     // Far less than the 1.5 s the worker still spends on record 0.
     assert!(started.elapsed() < Duration::from_millis(1200), "{:?}", started.elapsed());
     assert!(
@@ -165,6 +219,20 @@ async fn a_record_past_its_timeout_on_a_worker_fails_and_the_invocation_does_not
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_deadline_guard_abandons_work_on_workers_and_starts_nothing_past_the_cut_off() {
+    the_deadline_guard_abandons_work_on_workers_and_starts_nothing_past_the_cut_off_with(&BLOCKING).await;
+}
+
+/// Work that takes longer than `ENGINE_HELPS_BELOW` on average stays off
+/// the engine's thread, so the guard acts as without the engine helping.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_engine_helping_the_deadline_guard_still_abandons_heavy_work() {
+    the_deadline_guard_abandons_work_on_workers_and_starts_nothing_past_the_cut_off_with(&BLOCKING_HELPED)
+        .await;
+}
+
+async fn the_deadline_guard_abandons_work_on_workers_and_starts_nothing_past_the_cut_off_with(
+    parallel: &'static Parallel,
+) {
     // Deadline in 1.5 s, margin 1 s: nothing starts after ~500 ms, and at
     // ~1 s what still runs is abandoned. Two at a time: m0 runs 2.5 s, m1
     // 200 ms, m2 400 ms (starts at ~200 ms, ends at ~600 ms), so m3 would
@@ -174,7 +242,7 @@ async fn the_deadline_guard_abandons_work_on_workers_and_starts_nothing_past_the
     let cx = lambda_batch_testkit::context_with_budget(Duration::from_millis(1500));
     let limits = Limits::new().with_concurrency(2).with_deadline_margin(Duration::from_millis(1000));
     let started = Instant::now();
-    let report = Sqs::process(&Blocking, &config(limits), &batch, &cx).await.unwrap();
+    let report = Sqs::process(&Blocking(parallel), &config(limits), &batch, &cx).await.unwrap();
     let elapsed = started.elapsed();
     assert!(elapsed < Duration::from_millis(1500), "the invocation ended before its deadline: {elapsed:?}");
     assert!(

@@ -170,7 +170,8 @@ impl Shared {
     /// A new runner, counted in, if jobs wait and fewer than one per core
     /// are working; [`Self::spawn`] starts it.
     fn top_up(&self, state: &mut State) -> Option<Arc<Runner>> {
-        let runners = if state.engine_helps { super::cores().saturating_sub(1).max(1) } else { super::cores() };
+        let runners =
+            if state.engine_helps { super::cores().saturating_sub(1).max(1) } else { super::cores() };
         (!state.queue.is_empty() && self.working(state) < runners).then(|| Self::add_runner(state))
     }
 

@@ -114,14 +114,24 @@ impl Parallel {
 
     /// Nothing measured yet: the first run is inline and sets the pace.
     pub const fn new() -> Self {
-        Parallel { pace: AtomicU64::new(UNMEASURED), inline_runs: AtomicU32::new(0), always: false, engine_helps: false }
+        Parallel {
+            pace: AtomicU64::new(UNMEASURED),
+            inline_runs: AtomicU32::new(0),
+            always: false,
+            engine_helps: false,
+        }
     }
 
     /// Always runs work on other threads, never inline: for work known to be
     /// heavy, where the first records should not run inline while the pace
     /// is learnt.
     pub const fn always() -> Self {
-        Parallel { pace: AtomicU64::new(UNMEASURED), inline_runs: AtomicU32::new(0), always: true, engine_helps: false }
+        Parallel {
+            pace: AtomicU64::new(UNMEASURED),
+            inline_runs: AtomicU32::new(0),
+            always: true,
+            engine_helps: false,
+        }
     }
 
     /// Lets the engine's own thread run queued work too, beside one runner
@@ -319,6 +329,18 @@ mod tests {
         for _ in 0..3 {
             assert_ne!(ALWAYS.run(|| std::thread::current().id()).await, here);
         }
+    }
+
+    #[test]
+    fn the_engine_helps_only_with_work_known_to_be_light() {
+        let parallel = Parallel::new().engine_helps();
+        assert!(!parallel.helps_now(), "nothing measured yet: the work may be heavy");
+        parallel.learn(Duration::from_micros(300));
+        assert!(parallel.helps_now(), "300 µs on average: under the bound");
+        for _ in 0..64 {
+            parallel.learn(Duration::from_millis(5));
+        }
+        assert!(!parallel.helps_now(), "5 ms on average: over the bound, the engine's thread stays free");
     }
 
     #[test]
