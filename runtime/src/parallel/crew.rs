@@ -3,7 +3,8 @@
 //! Each invocation gets a crew of its own ([`scope`], entered by the
 //! pipeline around the engine). Work handed to it waits in one queue, in
 //! the order the engine started the records; up to one runner per core
-//! takes it from there. A runner is a task on tokio's blocking pool that
+//! takes it from there (one fewer when the engine's thread helps, see
+//! [`Shared::help`]). A runner is a task on tokio's blocking pool that
 //! runs jobs one after another; out of work, it spins for [`SPIN`], then
 //! sleeps up to [`LINGER`] for more, then ends. So while records keep
 //! coming no thread is put to sleep and woken per record, and the pool's

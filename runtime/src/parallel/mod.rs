@@ -22,6 +22,11 @@
 //! exactly as without `parallel`; once they take longer, it moves them to
 //! the pool. Both paths run the same closure, once.
 //!
+//! With [`Parallel::engine_helps`] (`parallel = "engine_helps"`), the
+//! engine's own thread runs queued work too, beside one runner fewer: no
+//! third thread then takes turns on the cores, which makes light work
+//! faster, at the price its documentation gives.
+//!
 //! `#[batch_handler(parallel)]` uses this for you; a hand-written
 //! [`RecordHandler`](crate::RecordHandler) calls [`Parallel::run`] with the
 //! values it took from the record, and sets its concurrency with

@@ -26,6 +26,12 @@ fn standard_stops(_body: String) {}
 #[batch_handler(sqs, parallel, parallel)]
 fn twice(_body: String) {}
 
+#[batch_handler(sqs, parallel = "fast")]
+fn unknown_mode(_body: String) {}
+
+#[batch_handler(sqs, parallel(engine_helps))]
+fn list_form(_body: String) {}
+
 // A parameter that is not `Send` cannot move either.
 #[derive(serde::Deserialize)]
 struct Shared(#[serde(skip)] Option<Rc<u8>>);

@@ -17,10 +17,18 @@ fn groups(_body: String) {}
 #[batch_handler(kinesis, parallel)]
 fn readings(Json(_reading): Json<serde_json::Value>) {}
 
+// The engine's thread runs records' work too.
+#[batch_handler(sqs, parallel = "engine_helps")]
+fn helped(Json(order): Json<Order>) -> Result<(), String> {
+    if order.id == 0 { Err("no order".to_owned()) } else { Ok(()) }
+}
+
 fn main() {
     let _ = lambda_runtime::service_fn(priced);
     let _ = lambda_runtime::service_fn(groups);
     let _ = lambda_runtime::service_fn(readings);
+    let _ = lambda_runtime::service_fn(helped);
+    assert_eq!(helped::CONFIG.limits().concurrency_per_core(), Some(lambda_batch::parallel::IN_FLIGHT_PER_CORE));
     assert_eq!(groups::CONFIG.limits().concurrency(), 3);
     assert_eq!(priced::CONFIG.limits().concurrency_per_core(), Some(lambda_batch::parallel::IN_FLIGHT_PER_CORE));
 }
