@@ -100,6 +100,16 @@ fn kinesis_checkpoint_parallel(Json(order): Json<Order>) -> RecordOutcome {
     decide_on_a_worker(&order)
 }
 
+#[batch_handler(sqs_fifo, fifo_policy = "skip_failed_group", parallel = "engine_helps")]
+fn fifo_skip_engine_helps(Json(order): Json<Order>) -> RecordOutcome {
+    decide_on_a_worker(&order)
+}
+
+#[batch_handler(kinesis, parallel = "engine_helps")]
+fn kinesis_checkpoint_engine_helps(Json(order): Json<Order>) -> RecordOutcome {
+    decide_on_a_worker(&order)
+}
+
 fn bodies() -> BoxedStrategy<String> {
     json_body(order())
 }
@@ -163,11 +173,13 @@ proptest! {
     #[test]
     fn sqs_fifo_skip_failed_group_parallel(batch in sqs_fifo_batch(bodies(), 0..10, 1..=4), plan in fault_plan(10, 0.2)) {
         check(&run(fifo_skip_parallel, &batch, &plan), fifo_skip_parallel::CONFIG)?;
+        check(&run(fifo_skip_engine_helps, &batch, &plan), fifo_skip_engine_helps::CONFIG)?;
     }
 
     #[test]
     fn kinesis_checkpointing_parallel(batch in kinesis_batch(json_data(order()), 0..30, 1..=4), plan in fault_plan(30, 0.2)) {
         check(&run(kinesis_checkpoint_parallel, &batch, &plan), kinesis_checkpoint_parallel::CONFIG)?;
+        check(&run(kinesis_checkpoint_engine_helps, &batch, &plan), kinesis_checkpoint_engine_helps::CONFIG)?;
     }
 
     #[test]
