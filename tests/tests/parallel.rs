@@ -101,13 +101,16 @@ async fn fifo_groups_run_side_by_side_on_workers_each_in_order_with_the_same_res
 async fn with_the_engine_helping_fifo_groups_keep_their_order_and_the_engines_thread_runs_work_too() {
     // 300 µs each: over `OFFLOAD_ABOVE`, under `ENGINE_HELPS_BELOW`.
     let batch = fifo_batch(0, 300);
+    // A first batch teaches `Parallel` the pace (its first record runs
+    // inline, and on a busy machine it may sleep far longer than asked),
+    // so every record of the second one is handed over.
+    Sqs::process(&fifo_helped {}, &fifo_helped::CONFIG, &batch, &common::cx()).await.unwrap();
+    HELPED_LOG.lock().unwrap().clear();
     let report = Sqs::process(&fifo_helped {}, &fifo_helped::CONFIG, &batch, &common::cx()).await.unwrap();
     let log = check_fifo_run(report, &batch, &HELPED_LOG).await;
     let engine = std::thread::current().id();
-    // The first record runs inline to set the pace; the engine's thread
-    // only runs others' work when it helps.
     let on_engine = log.iter().filter(|entry| entry.4 == engine).count();
-    assert!(on_engine > 1, "the engine's thread ran {on_engine} record(s): it did not help");
+    assert!(on_engine > 0, "the engine's thread ran no record's work: it did not help");
     assert!(log.iter().any(|entry| entry.4 != engine), "some records ran on a worker thread");
     let at_once =
         log.iter().map(|a| log.iter().filter(|b| b.2 <= a.2 && a.2 < b.3).count()).max().unwrap_or(0);

@@ -179,10 +179,14 @@ impl Shared {
     /// The engine's thread helps: runs the oldest queued job here, if more
     /// jobs wait than runners are working (each working runner keeps one
     /// to take next, so the engine's thread does not take the work the
-    /// runners would have done anyway and leave them idle).
+    /// runners would have done anyway and leave them idle), and fewer
+    /// runners work than there are cores (a runner started while the work
+    /// was too heavy for help may still be on: the engine's thread then
+    /// stays out, so no more than one job per core runs at once).
     pub(super) fn help(self: &Arc<Self>) {
         let mut state = self.lock();
-        if state.queue.len() <= self.working(&state) {
+        let working = self.working(&state);
+        if state.queue.len() <= working || working >= super::cores() {
             return;
         }
         let Some(job) = state.queue.pop_front() else { return };
