@@ -3,8 +3,9 @@
 //! [`handoff`] wraps the work in a [`Job`] for a runner and returns the
 //! [`Handoff`] the record awaits. The job runs the work once, inside the
 //! record's tracing span and catching its panic, and leaves the result
-//! (and the time it took) in a slot the two share; it returns the record's waker for the runner to wake, now or a
-//! little later (see [`super::crew`]). A record dropped before its job ran
+//! (and the time it took) in a slot the two share; it returns the
+//! record's waker for the runner to wake, now or a little later (see
+//! [`super::crew`]). A record dropped before its job ran
 //! (timed out, abandoned at the deadline) marks the slot, and the job then
 //! does not run the work at all.
 
