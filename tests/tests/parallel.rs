@@ -150,6 +150,38 @@ async fn check_fifo_run(
     log
 }
 
+#[batch_handler(sqs, parallel = "engine_helps", all_failed = "report_all")]
+fn logs_its_work(Json(job): Json<Job>) -> Result<(), String> {
+    std::thread::sleep(Duration::from_micros(job.us));
+    tracing::info!(seq = job.seq, "worked");
+    Ok(())
+}
+
+/// Work logs inside its own record's span, also when the engine's thread
+/// runs it while polling another record. (Only the engine's thread is
+/// captured here: it is the test's thread.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_the_work_logs_names_its_own_record_when_the_engines_thread_runs_it() {
+    let batch = event((0..40).map(|i| {
+        let body = serde_json::json!({"group": 0, "seq": i, "ms": 0, "us": 300});
+        message(&format!("m{i}"), &body.to_string())
+    }));
+    // The first batch teaches `Parallel` the pace, as above.
+    Sqs::process(&logs_its_work {}, &logs_its_work::CONFIG, &batch, &common::cx()).await.unwrap();
+    let (captured, _guard) = common::events::capture_events();
+    Sqs::process(&logs_its_work {}, &logs_its_work::CONFIG, &batch, &common::cx()).await.unwrap();
+    let lines: Vec<serde_json::Value> =
+        captured.json_lines().into_iter().filter(|line| line["message"] == "worked").collect();
+    assert!(!lines.is_empty(), "the engine's thread ran no record's work");
+    for line in &lines {
+        assert_eq!(
+            line["span"]["message_id"],
+            format!("m{}", line["seq"]),
+            "logged in another record's span: {line}"
+        );
+    }
+}
+
 static PANIC_LOG: Log = Mutex::new(Vec::new());
 
 #[batch_handler(sqs, parallel, all_failed = "report_all")]
