@@ -95,6 +95,7 @@ pub mod dynamodb;
 mod engine;
 pub mod envelope;
 mod error;
+mod escaped_json;
 mod event;
 mod extract;
 mod handler;

@@ -21,9 +21,14 @@ impl<'r> FromRecord<'r, Sqs> for String {
     }
 }
 
-/// The body parsed as JSON.
+/// The body parsed as JSON: straight from the event's escaped text when
+/// that gives exactly what parsing the decoded body gives (no decoded copy
+/// is made), else from the decoded body.
 impl<'r, T: Deserialize<'r>> FromRecord<'r, Sqs> for Json<T> {
     fn from_record(record: &'r SqsRecord<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {
+        if let Some(value) = record.escaped_body().and_then(|text| crate::escaped_json::from_escaped(text).ok()) {
+            return Ok(Json(value));
+        }
         let body = record.body_text().map_err(|message| ExtractError::new("Json", message))?;
         serde_json::from_str(body).map(Json).map_err(|error| {
             ExtractError::new(

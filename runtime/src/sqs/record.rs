@@ -272,6 +272,19 @@ impl<'e> SqsRecord<'e> {
         }
     }
 
+    /// The text between the quotes of a `body` that has escapes, while it
+    /// has not been decoded: for parsing a JSON body straight from it.
+    /// `None` if the body was decoded already, has no escapes (then it is
+    /// borrowed as it is), or is no string.
+    pub(crate) fn escaped_body(&self) -> Option<&'e str> {
+        if self.body.get().is_some() {
+            return None;
+        }
+        let (_, value) = Members::of(self.raw)?.find(|(key, _)| key.is("body"))?;
+        let contents = value.strip_prefix('"')?.strip_suffix('"')?;
+        contents.contains('\\').then_some(contents)
+    }
+
     /// The FIFO `MessageGroupId` attribute, if present.
     pub fn message_group_id(&self) -> Option<&str> {
         self.fields().group_id.as_ref().map(|text| text.get(self.raw))
