@@ -101,6 +101,20 @@ impl<'t> Members<'t> {
     }
 }
 
+impl<'t> Members<'t> {
+    /// The text from the start of the first member `name`'s value to the
+    /// end of the object's text, found without reading that value (for a
+    /// reader that finds the value's end itself).
+    pub(crate) fn find_from(mut self, name: &str) -> Option<&'t str> {
+        loop {
+            if self.key()?.is(name) {
+                return self.text.get(self.position..);
+            }
+            self.value()?;
+        }
+    }
+}
+
 /// A value found by [`Members::find_decoded`].
 #[derive(Debug)]
 pub(crate) enum Found<'t> {

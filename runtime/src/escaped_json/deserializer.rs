@@ -5,14 +5,17 @@ use serde::de::{self, Deserializer, IntoDeserializer, Visitor};
 
 use super::GaveUp;
 use super::access::Variant;
-use super::reader::{Kind, Reader, Text};
+use super::reader::{Kind, Reader, Text, number};
 
 /// The number methods of the deserializer: each reads a number (serde_json
 /// reads every number type the same way, then the visitor converts).
 macro_rules! numbers {
-    ($($method:ident)*) => {
+    ($plain_too:literal: $($method:ident)*) => {
         $(fn $method<V: Visitor<'r>>(self, visitor: V) -> Result<V::Value, GaveUp> {
-            self.value(&[Kind::Number], visitor)
+            if self.peek_kind()? != Kind::Number {
+                return Err(GaveUp);
+            }
+            number(self.number_text(), visitor, $plain_too, |json, visitor| json.$method(visitor))
         })*
     };
 }
@@ -129,9 +132,11 @@ impl<'r> Deserializer<'r> for &mut Reader<'r> {
         Err(GaveUp)
     }
 
-    numbers! {
-        deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_i128
-        deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_u128
+    numbers! { true:
+        deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64
+        deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64
         deserialize_f32 deserialize_f64
     }
+
+    numbers! { false: deserialize_i128 deserialize_u128 }
 }

@@ -56,9 +56,10 @@ impl de::Error for GaveUp {
 /// 128), so the quick path never recurses further than serde_json would.
 pub(crate) const MAX_DEPTH: usize = 100;
 
-/// `T` parsed from `escaped`, the text between the quotes of a JSON string
-/// that holds a JSON document, exactly as serde_json parses the decoded
-/// document; [`GaveUp`] when that is left to serde_json.
+/// `T` parsed from `escaped`, the text of a JSON string that holds a JSON
+/// document, from just after its opening quote (the string ends at its
+/// closing quote; what follows is not read), exactly as serde_json parses
+/// the decoded document; [`GaveUp`] when that is left to serde_json.
 pub(crate) fn from_escaped<'r, T: de::Deserialize<'r>>(escaped: &'r str) -> Result<T, GaveUp> {
     if numbers_keep_their_text() {
         return Err(GaveUp);

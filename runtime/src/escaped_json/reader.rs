@@ -38,10 +38,11 @@ impl<'r> Reader<'r> {
         Reader { text, at: 0, depth: 0, scratch: String::new() }
     }
 
-    /// `true` once only whitespace is left.
+    /// `true` once only whitespace is left before the string's closing
+    /// quote.
     pub(super) fn at_end(&mut self) -> bool {
         self.skip_whitespace();
-        self.at == self.text.len()
+        self.text.as_bytes().get(self.at) == Some(&b'"')
     }
 
     /// The string [`Reader::string`] decoded last.
@@ -51,10 +52,11 @@ impl<'r> Reader<'r> {
 
     /// The document's character at `at` (as a byte: the structural ones
     /// are ASCII) and how many bytes of escaped text it takes; `None` for a
-    /// `\u` escape or the end.
+    /// `\u` escape, the string's closing quote, or the end of the text.
     fn unit_at(&self, at: usize) -> Option<(u8, usize)> {
         let bytes = self.text.as_bytes();
         match *bytes.get(at)? {
+            b'"' => None,
             b'\\' => {
                 let byte = match *bytes.get(at + 1)? {
                     b'"' => b'"',
@@ -118,8 +120,8 @@ impl<'r> Reader<'r> {
         self.expect(b'"')?;
         let start = self.at;
         let bytes = self.text.as_bytes();
-        let first = start + memchr::memchr(b'\\', bytes.get(start..).ok_or(GaveUp)?).ok_or(GaveUp)?;
-        if bytes.get(first + 1) == Some(&b'"') {
+        let first = start + memchr::memchr2(b'\\', b'"', bytes.get(start..).ok_or(GaveUp)?).ok_or(GaveUp)?;
+        if bytes.get(first) == Some(&b'\\') && bytes.get(first + 1) == Some(&b'"') {
             // No escape before the closing quote: no escape in the string
             // and no control character either (the escaped text has none
             // unescaped), so it is the string's text as it is.
@@ -138,7 +140,11 @@ impl<'r> Reader<'r> {
         loop {
             let bytes = self.text.as_bytes();
             let at = self.at;
-            let escape = at + memchr::memchr(b'\\', bytes.get(at..).ok_or(GaveUp)?).ok_or(GaveUp)?;
+            let escape = at + memchr::memchr2(b'\\', b'"', bytes.get(at..).ok_or(GaveUp)?).ok_or(GaveUp)?;
+            if bytes.get(escape) == Some(&b'"') {
+                // The end of the text holding the document, inside one of its strings.
+                return Err(GaveUp);
+            }
             self.scratch.push_str(self.text.get(at..escape).ok_or(GaveUp)?);
             match bytes.get(escape + 1).ok_or(GaveUp)? {
                 b'"' => {
@@ -190,7 +196,7 @@ impl<'r> Reader<'r> {
 
     /// The text of the number that starts here (its characters are all
     /// plain).
-    fn number_text(&mut self) -> &'r str {
+    pub(super) fn number_text(&mut self) -> &'r str {
         let bytes = self.text.as_bytes();
         let start = self.at;
         let mut end = start;
@@ -211,7 +217,9 @@ impl<'r> Reader<'r> {
             Kind::Null => self.literal("null").and_then(|()| visitor.visit_unit()),
             Kind::Bool if self.literal("true").is_ok() => visitor.visit_bool(true),
             Kind::Bool => self.literal("false").and_then(|()| visitor.visit_bool(false)),
-            Kind::Number => number(self.number_text(), visitor),
+            Kind::Number => number(self.number_text(), visitor, true, |json, visitor| {
+                de::Deserializer::deserialize_any(json, visitor)
+            }),
             Kind::String => match self.string()? {
                 Text::Borrowed(text) => visitor.visit_borrowed_str(text),
                 Text::Decoded => visitor.visit_str(self.decoded()),
@@ -253,17 +261,29 @@ impl<'r> Reader<'r> {
     }
 }
 
+/// How serde_json reads a number for one deserializer method.
+pub(super) type ByJson<'r, V> =
+    fn(&mut serde_json::Deserializer<serde_json::de::StrRead<'r>>, V) -> Result<<V as Visitor<'r>>::Value, serde_json::Error>;
+
 /// A number, as serde_json reads it: a plain non-negative integer that fits
-/// in 64 bits directly, anything else by serde_json itself.
-fn number<'r, V: Visitor<'r>>(text: &'r str, visitor: V) -> Result<V::Value, GaveUp> {
-    let plain = text.len() <= 19
+/// in 64 bits directly, when `plain_too` (serde_json hands such an integer to
+/// `visit_u64` for every method but the 128-bit ones), anything else by
+/// serde_json itself, with the same method (`by_json`).
+pub(super) fn number<'r, V: Visitor<'r>>(
+    text: &'r str,
+    visitor: V,
+    plain_too: bool,
+    by_json: ByJson<'r, V>,
+) -> Result<V::Value, GaveUp> {
+    let plain = plain_too
+        && text.len() <= 19
         && text.bytes().all(|byte| byte.is_ascii_digit())
         && (text.len() == 1 || !text.starts_with('0'));
     if let Some(value) = plain.then(|| text.parse::<u64>().ok()).flatten() {
         return visitor.visit_u64(value);
     }
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    let value = de::Deserializer::deserialize_any(&mut deserializer, visitor).map_err(|_| GaveUp)?;
+    let value = by_json(&mut deserializer, visitor).map_err(|_| GaveUp)?;
     deserializer.end().map_err(|_| GaveUp)?;
     Ok(value)
 }

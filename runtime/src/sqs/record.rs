@@ -272,17 +272,15 @@ impl<'e> SqsRecord<'e> {
         }
     }
 
-    /// The text between the quotes of a `body` that has escapes, while it
-    /// has not been decoded: for parsing a JSON body straight from it.
-    /// `None` if the body was decoded already, has no escapes (then it is
-    /// borrowed as it is), or is no string.
+    /// The record's text from just after the opening quote of a string
+    /// `body` that has not been decoded yet: for parsing a JSON body
+    /// straight from its escaped text, which ends at the string's closing
+    /// quote. `None` once the body was decoded, or if it is no string.
     pub(crate) fn escaped_body(&self) -> Option<&'e str> {
         if self.body.get().is_some() {
             return None;
         }
-        let (_, value) = Members::of(self.raw)?.find(|(key, _)| key.is("body"))?;
-        let contents = value.strip_prefix('"')?.strip_suffix('"')?;
-        contents.contains('\\').then_some(contents)
+        Members::of(self.raw)?.find_from("body")?.strip_prefix('"')
     }
 
     /// The FIFO `MessageGroupId` attribute, if present.
