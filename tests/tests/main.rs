@@ -35,6 +35,7 @@ mod idempotency_dynamodb;
 mod idempotency_dynamodb_cancellations;
 mod idempotency_sources;
 mod identity_tables;
+mod json_bodies;
 mod kafka;
 mod kafka_formats;
 mod metrics;
