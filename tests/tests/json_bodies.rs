@@ -120,6 +120,33 @@ fn document(valid: impl Strategy<Value = String>) -> impl Strategy<Value = Strin
     )
 }
 
+/// A scalar token, valid or nearly: numbers with leading zeros, stray
+/// points and exponents, truncated literals, strings with every escape,
+/// unknown escapes and lone surrogates.
+fn token() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "-?0?[0-9]{0,21}(\\.[0-9]{0,2})?([eE][-+]?[0-9]{0,3})?",
+        prop::sample::select(&["true", "false", "null", "tru", "nul", "fals", "truex", "-", "1.", ".5", "+1"][..])
+            .prop_map(str::to_owned),
+        text().prop_map(|text| serde_json::to_string(&text).expect("a string")),
+        "\"([a-z \u{e9}\u{1f600}]|\\\\[\"\\\\/bfnrtux]|\\\\u[0-9a-fA-F]{4}|\\\\u[dD][89abAB][0-9a-f]{2}){0,6}\"?",
+    ]
+}
+
+/// Text close to JSON: arrays and objects of tokens (valid when every
+/// token is), and loose sequences of tokens and punctuation.
+fn near_json() -> impl Strategy<Value = String> {
+    let punctuation = prop::sample::select(&["{", "}", "[", "]", ":", ",", " ", "\n", "\t"][..]).prop_map(str::to_owned);
+    prop_oneof![
+        prop::collection::vec(token(), 0..5).prop_map(|tokens| format!("[{}]", tokens.join(","))),
+        prop::collection::vec((token(), token()), 0..4).prop_map(|members| {
+            let members: Vec<_> = members.iter().map(|(key, value)| format!("{key}:{value}")).collect();
+            format!("{{{}}}", members.join(", "))
+        }),
+        prop::collection::vec(prop_oneof![token(), punctuation], 1..10).prop_map(|parts| parts.concat()),
+    ]
+}
+
 /// How the event escapes the body: as serde_json does, with `\/` and `\u`
 /// for every character outside ASCII, or with `\u` for every character.
 #[derive(Debug, Clone, Copy)]
@@ -195,6 +222,19 @@ proptest! {
         agree::<Value>(&record, &cx)?;
         agree::<Vec<Value>>(&record, &cx)?;
         agree::<BTreeMap<String, Option<f64>>>(&record, &cx)?;
+    }
+
+    #[test]
+    fn text_close_to_json_reads_as_serde_json_reads_it(body in near_json(), escaping in escaping()) {
+        let json = record_json(&body, escaping);
+        let record = SqsRecord::parse(0, &json).expect("an id");
+        let cx = Context::default();
+        agree::<Value>(&record, &cx)?;
+        agree::<Vec<Option<f64>>>(&record, &cx)?;
+        agree::<Vec<u64>>(&record, &cx)?;
+        agree::<Vec<i128>>(&record, &cx)?;
+        agree::<Vec<String>>(&record, &cx)?;
+        agree::<BTreeMap<String, Value>>(&record, &cx)?;
     }
 
     #[test]
