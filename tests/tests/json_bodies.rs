@@ -193,9 +193,11 @@ fn agree<'r, T>(record: &'r SqsRecord<'r>, cx: &'r Context) -> Result<Option<T>,
 where
     T: Deserialize<'r> + PartialEq + std::fmt::Debug,
 {
+    // Read first: once the body was decoded (by `body()`), `Json` parses
+    // the decoded copy.
+    let read = <Json<T> as FromRecord<'r, Sqs>>::from_record(record, cx);
     let body = record.body().expect("a string body");
-    let expected = serde_json::from_str::<T>(body);
-    match (<Json<T> as FromRecord<'r, Sqs>>::from_record(record, cx), expected) {
+    match (read, serde_json::from_str::<T>(body)) {
         (Ok(Json(read)), Ok(expected)) => {
             prop_assert_eq!(&read, &expected, "body {}", body);
             Ok(Some(read))
