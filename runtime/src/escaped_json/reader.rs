@@ -294,8 +294,7 @@ pub(super) fn number<'r, V: Visitor<'r>>(
 /// (serde_json refuses it in a string).
 fn document_unicode_escape(text: &str) -> Result<(char, usize), GaveUp> {
     let unit = |at: usize| -> Option<u32> {
-        let digits = text.get(at..at + 7)?.strip_prefix("\\\\u")?;
-        u32::from_str_radix(digits, 16).ok()
+        hex_digits(text.get(at..at + 7)?.strip_prefix("\\\\u")?)
     };
     let decoded = match unit(0).ok_or(GaveUp)? {
         high @ 0xD800..=0xDBFF => {
@@ -312,8 +311,7 @@ fn document_unicode_escape(text: &str) -> Result<(char, usize), GaveUp> {
 /// refuses it.
 fn unicode_escape(text: &str) -> Option<(char, usize)> {
     let unit = |at: usize| -> Option<u32> {
-        let digits = text.get(at..at + 6)?.strip_prefix("\\u")?;
-        u32::from_str_radix(digits, 16).ok()
+        hex_digits(text.get(at..at + 6)?.strip_prefix("\\u")?)
     };
     match unit(0)? {
         high @ 0xD800..=0xDBFF => {
@@ -324,3 +322,8 @@ fn unicode_escape(text: &str) -> Option<(char, usize)> {
     }
 }
 
+/// The value of four hexadecimal digits (`from_str_radix` alone would also
+/// take a sign).
+fn hex_digits(digits: &str) -> Option<u32> {
+    digits.bytes().all(|byte| byte.is_ascii_hexdigit()).then(|| u32::from_str_radix(digits, 16).ok())?
+}
