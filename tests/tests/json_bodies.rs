@@ -148,26 +148,37 @@ fn near_json() -> impl Strategy<Value = String> {
 }
 
 /// How the event escapes the body: as serde_json does, with `\/` and `\u`
-/// for every character outside ASCII, or with `\u` for every character.
+/// for every character outside ASCII, with `\u` for every character, or
+/// with `\u` for characters picked at random (the bits of the number say
+/// which: the first of every 64, and so on).
 #[derive(Debug, Clone, Copy)]
 enum Escaping {
     SerdeJson,
     Verbose,
     EveryCharacter,
+    Some(u64),
 }
 
 fn escaping() -> impl Strategy<Value = Escaping> {
-    prop_oneof![Just(Escaping::SerdeJson), Just(Escaping::Verbose), Just(Escaping::EveryCharacter)]
+    prop_oneof![
+        Just(Escaping::SerdeJson),
+        Just(Escaping::Verbose),
+        Just(Escaping::EveryCharacter),
+        any::<u64>().prop_map(Escaping::Some),
+    ]
 }
 
 /// An SQS record whose body is `body`, escaped as `escaping` says.
 fn record_json(body: &str, escaping: Escaping) -> String {
     let quoted = match escaping {
         Escaping::SerdeJson => serde_json::to_string(body).expect("a string"),
-        Escaping::Verbose | Escaping::EveryCharacter => {
+        Escaping::Verbose | Escaping::EveryCharacter | Escaping::Some(_) => {
             let mut out = String::from("\"");
-            for character in body.chars() {
-                let plain = matches!(escaping, Escaping::Verbose) && matches!(character, ' '..='~');
+            for (at, character) in body.chars().enumerate() {
+                let plain = match escaping {
+                    Escaping::Some(bits) => bits & (1 << (at % 64)) == 0 && matches!(character, ' '..='~'),
+                    escaping => matches!(escaping, Escaping::Verbose) && matches!(character, ' '..='~'),
+                };
                 match character {
                     '"' if plain => out.push_str("\\\""),
                     '\\' if plain => out.push_str("\\\\"),
@@ -269,5 +280,25 @@ fn a_json_body_is_read_from_the_event_without_a_decoded_copy() {
             "{escaping:?}: the name was not borrowed from the event's text"
         );
         assert_eq!(order.note.as_deref(), Some("caf\u{e9} \"quoted\""));
+    }
+}
+
+/// A `"` or `\` of the document written as a `\u` escape inside one of its
+/// strings is that character: it ends the string or starts an escape,
+/// exactly as in the decoded body.
+#[test]
+fn a_quote_or_backslash_written_as_a_unicode_escape_means_what_it_means_decoded() {
+    let cx = Context::default();
+    for quoted in [
+        r#""[\"a\u0022, \"]""#,
+        r#""[\"a\u0022, 1]""#,
+        r#""[\"a\u005c\", 1]""#,
+        r#""[\"a\u005c\u0022\", 1]""#,
+        r#""[\"a\u005cn\"]""#,
+        r#""{\"k\u0022:1}""#,
+    ] {
+        let json = format!(r#"{{"messageId":"m1","body":{quoted}}}"#);
+        let record = SqsRecord::parse(0, &json).expect("an id");
+        agree::<Value>(&record, &cx).unwrap_or_else(|error| panic!("{quoted}: {error}"));
     }
 }

@@ -181,8 +181,11 @@ impl<'r> Reader<'r> {
                 b'u' => {
                     // A character escaped in the string's own text.
                     let (decoded, width) = unicode_escape(self.text.get(escape..).ok_or(GaveUp)?).ok_or(GaveUp)?;
-                    if decoded < ' ' {
-                        // A control character inside a string: serde_json refuses it.
+                    if decoded < ' ' || decoded == '"' || decoded == '\\' {
+                        // A control character inside a string (serde_json
+                        // refuses it), or the document's own quote or
+                        // backslash written as a `\u` escape (ending the
+                        // string or starting an escape): left to serde_json.
                         return Err(GaveUp);
                     }
                     self.scratch.push(decoded);
