@@ -52,13 +52,27 @@ async fn sqs_budget(r: &SqsRecord<'_>) -> RecordOutcome {
     body(r).await
 }
 
+/// `Json` may read the body straight from the event's escaped text: what it
+/// read must be what serde_json reads from the decoded body. A difference
+/// aborts the process (a panic here would be contained as the record's
+/// failure), so libFuzzer reports it as a crash.
+fn same_as_serde_json(value: &serde_json::Value, r: &SqsRecord<'_>) {
+    let expected = r.body().and_then(|body| serde_json::from_str::<serde_json::Value>(body).ok());
+    if expected.as_ref() != Some(value) {
+        eprintln!("Json read {value:?}; serde_json reads {expected:?} from the body {:?}", r.body());
+        std::process::abort();
+    }
+}
+
 #[batch_handler(sqs)]
-async fn sqs_json(_value: Json<serde_json::Value>, r: &SqsRecord<'_>) -> RecordOutcome {
+async fn sqs_json(Json(value): Json<serde_json::Value>, r: &SqsRecord<'_>) -> RecordOutcome {
+    same_as_serde_json(&value, r);
     body(r).await
 }
 
 #[batch_handler(sqs_fifo, fifo_policy = "skip_failed_group", all_failed = "report_all")]
-async fn fifo_json_report_all(_value: Json<serde_json::Value>, r: &SqsRecord<'_>) -> RecordOutcome {
+async fn fifo_json_report_all(Json(value): Json<serde_json::Value>, r: &SqsRecord<'_>) -> RecordOutcome {
+    same_as_serde_json(&value, r);
     body(r).await
 }
 
