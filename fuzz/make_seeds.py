@@ -284,6 +284,27 @@ def validator_seeds():
     return blobs
 
 
+def json_body_seeds():
+    """Escaped texts of JSON bodies, as serde_json and other encoders write them."""
+    documents = [
+        {"shapes": ["Unit", {"Newtype": 5}, {"Newtype": None}, {"Tuple": [1, "a"]},
+                    {"Struct": {"big": 340282366920938463463374607431768211455, "ratio": 0.5}}],
+         "names": {"a": "b", "caf\u00e9": "\u00e9"}, "flag": True},
+        [1, None, 2, 18446744073709551615], {"k": "caf\u00e9 \"q\" \\ / \n \u0001 \U0001f600"},
+        {"order_id": "order-000000000001", "items": [{"sku": "SKU-1", "quantity": 2, "price_cents": 1999}],
+         "fail": False, "ratio": -1.5e-7},
+    ]
+    blobs = []
+    for document in documents:
+        text = json.dumps(document, separators=(",", ":"))
+        blobs.append(json.dumps(text)[1:-1])
+        blobs.append(json.dumps(text, ensure_ascii=False)[1:-1])
+        blobs.append(json.dumps(json.dumps(document, indent=1))[1:-1].replace("/", "\\/"))
+    # A quote or backslash of the document written as a \u escape.
+    blobs += ['[\\"a\\u0022, \\"]', '[\\"a\\u005c\\", 1]', '{\\"k\\u0022:1}', '\\u005b1]']
+    return blobs
+
+
 def main():
     fixture = fixtures()
     events = list(fixture.values()) + [dumps(e) for e in SQS_EVENTS + KINESIS_EVENTS + DYNAMODB_EVENTS + KAFKA_EVENTS]
@@ -295,6 +316,7 @@ def main():
                                            + [fixture["example-dynamodb-event.json"].decode()], 6))
     write("kafka_handler", with_variants(KAFKA_EVENTS + ODD_EVENTS[13:19], 8))
     write("validator", validator_seeds())
+    write("json_body", json_body_seeds())
 
 
 if __name__ == "__main__":

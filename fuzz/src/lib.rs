@@ -9,6 +9,7 @@ pub mod event;
 pub mod event_reading;
 pub mod handlers;
 pub mod json;
+pub mod json_body;
 pub mod known;
 pub mod mutate;
 pub mod stats;
