@@ -16,6 +16,13 @@ use crate::source::Source;
 /// fails that record only, and the serde error is logged; take
 /// `Option<Json<T>>` or `Result<Json<T>, ExtractError>` to decide yourself.
 ///
+/// The result is always serde_json's. For SQS the body's JSON is usually
+/// read straight from the event's escaped text (no decoded copy is made,
+/// and `&str` fields without escapes borrow from the event); for a body
+/// that this reader leaves to serde_json (rare: a quote written as
+/// `\u0022`, or serde_json's `arbitrary_precision` feature in the build),
+/// the body is decoded and `T`'s `Deserialize` runs again on the copy.
+///
 /// ```
 /// use lambda_batch::Json;
 /// #[derive(serde::Deserialize)]
