@@ -48,7 +48,11 @@ const VARIANTS: [Variant; 6] = [
     Variant { continue_: true, ..Variant::new("dynamodb, continue", Src::DynamoDb) },
     Variant { report_all: true, ..Variant::new("dynamodb, report_all", Src::DynamoDb) },
     Variant { concurrency: 4, ..Variant::new("dynamodb, concurrency = 4", Src::DynamoDb) },
-    Variant { continue_: true, concurrency: 4, ..Variant::new("dynamodb, continue, concurrency = 4", Src::DynamoDb) },
+    Variant {
+        continue_: true,
+        concurrency: 4,
+        ..Variant::new("dynamodb, continue, concurrency = 4", Src::DynamoDb)
+    },
     Variant { sink: true, ..Variant::new("dynamodb, poison_sink", Src::DynamoDb) },
 ];
 

@@ -58,7 +58,11 @@ const VARIANTS: [Variant; 8] = [
     Variant { continue_: true, ..Variant::new("kafka, continue", Src::Kafka) },
     Variant { report_all: true, ..Variant::new("kafka, report_all", Src::Kafka) },
     Variant { concurrency: 4, ..Variant::new("kafka, concurrency = 4", Src::Kafka) },
-    Variant { continue_: true, concurrency: 4, ..Variant::new("kafka, continue, concurrency = 4", Src::Kafka) },
+    Variant {
+        continue_: true,
+        concurrency: 4,
+        ..Variant::new("kafka, continue, concurrency = 4", Src::Kafka)
+    },
     Variant { sink: true, ..Variant::new("kafka, poison_sink", Src::Kafka) },
     Variant { json: true, ..Variant::new("kafka, Json<Value>", Src::Kafka) },
     Variant {

@@ -58,7 +58,11 @@ const VARIANTS: [Variant; 8] = [
     Variant { continue_: true, ..Variant::new("kinesis, continue", Src::Kinesis) },
     Variant { report_all: true, ..Variant::new("kinesis, report_all", Src::Kinesis) },
     Variant { concurrency: 4, ..Variant::new("kinesis, concurrency = 4", Src::Kinesis) },
-    Variant { continue_: true, concurrency: 4, ..Variant::new("kinesis, continue, concurrency = 4", Src::Kinesis) },
+    Variant {
+        continue_: true,
+        concurrency: 4,
+        ..Variant::new("kinesis, continue, concurrency = 4", Src::Kinesis)
+    },
     Variant { sink: true, ..Variant::new("kinesis, poison_sink", Src::Kinesis) },
     Variant { json: true, ..Variant::new("kinesis, Json<Value>", Src::Kinesis) },
     Variant {

@@ -57,7 +57,8 @@ pub fn shape<'a>(doc: &Doc, root: &'a J) -> Shape<'a> {
                 };
                 let elsewhere = items.iter().any(|record| {
                     record.is_object()
-                        && kafka_partition(doc, record).is_some_and(|(topic, p)| format!("{topic}-{p}") != *key)
+                        && kafka_partition(doc, record)
+                            .is_some_and(|(topic, p)| format!("{topic}-{p}") != *key)
                 });
                 if elsewhere {
                     return Shape::Invalid("a Kafka record under another partition's key");

@@ -1,7 +1,7 @@
 //! The `event_reading` target's checks.
 
-use lambda_batch::validate::BatchView;
 use lambda_batch::dynamodb::DynamoDb;
+use lambda_batch::validate::BatchView;
 use lambda_batch::{BatchError, BatchEvent, OrderingRule, Source, SourceKind};
 use serde::de::IgnoredAny;
 
@@ -16,7 +16,10 @@ pub fn check(data: &[u8]) {
         Ok(event) => event,
         Err(error) => {
             if let Ok(doc) = &doc {
-                assert!(doc.lone, "serde_json reads this JSON but BatchEvent::from_slice rejects it: {error}");
+                assert!(
+                    doc.lone,
+                    "serde_json reads this JSON but BatchEvent::from_slice rejects it: {error}"
+                );
             }
             stats::count("event: not read (not JSON)");
             return;
@@ -41,9 +44,15 @@ pub fn check(data: &[u8]) {
             for kind in SourceKind::ALL {
                 match kind.identify_event(&event) {
                     Err(BatchError::InvalidEvent(_)) => {}
-                    other => panic!("{kind}: the event is not a batch ({why}), identify_event gave {other:?}"),
+                    other => {
+                        panic!("{kind}: the event is not a batch ({why}), identify_event gave {other:?}")
+                    }
                 }
-                assert_eq!(BatchView::read(kind, &event).ids().count(), 0, "{kind}: a view of no batch is empty");
+                assert_eq!(
+                    BatchView::read(kind, &event).ids().count(),
+                    0,
+                    "{kind}: a view of no batch is empty"
+                );
             }
             stats::count("event: invalid, agreed");
             return;
@@ -59,7 +68,9 @@ pub fn check(data: &[u8]) {
         // The raw text the engine keeps for a record reads back to the
         // oracle's record (same members, same order, same values).
         match json::read(raw.get().as_bytes()) {
-            Ok(back) => assert!(back.root == **record, "record {index}: raw text {} is not the record", raw.get()),
+            Ok(back) => {
+                assert!(back.root == **record, "record {index}: raw text {} is not the record", raw.get())
+            }
             Err(why) => panic!("record {index}: its raw text does not read back ({why:?}): {}", raw.get()),
         }
     }
@@ -86,10 +97,14 @@ fn check_kind(kind: SourceKind, doc: &json::Doc, records: &[&J], event: &BatchEv
         None => {
             let identities = match result {
                 Ok(identities) => identities,
-                Err(error) => panic!("{kind}: every record has an identifier, identify_event failed: {error}"),
+                Err(error) => {
+                    panic!("{kind}: every record has an identifier, identify_event failed: {error}")
+                }
             };
             assert_eq!(identities.len(), records.len());
-            for (index, ((identity, expected), record)) in identities.iter().zip(&expected).zip(records).enumerate() {
+            for (index, ((identity, expected), record)) in
+                identities.iter().zip(&expected).zip(records).enumerate()
+            {
                 assert_eq!(
                     Some(&identity.item_identifier),
                     expected.as_ref(),
@@ -109,13 +124,20 @@ fn check_ordering_key(kind: SourceKind, doc: &json::Doc, record: &J, found: Opti
                 OrderingRule::MessageGroup => crate::known::message_group(doc, record).map(str::to_owned),
                 _ => expected,
             };
-            assert_eq!(found, expected.as_deref(), "{kind}: ordering key of record {index} {}", crate::show(record));
+            assert_eq!(
+                found,
+                expected.as_deref(),
+                "{kind}: ordering key of record {index} {}",
+                crate::show(record)
+            );
         }
         OrderingKey::Unknown if kind == DynamoDb::KIND => match (event::dynamodb_keys(record), found) {
             (None, None) => {}
             (Some(keys), Some(text)) => match json::read(text.as_bytes()) {
                 Ok(back) => assert!(back.root == *keys, "DynamoDB: ordering key of record {index} is {text}"),
-                Err(why) => panic!("DynamoDB: ordering key of record {index} does not read ({why:?}): {text}"),
+                Err(why) => {
+                    panic!("DynamoDB: ordering key of record {index} does not read ({why:?}): {text}")
+                }
             },
             (keys, found) => {
                 panic!("DynamoDB: record {index} has Keys {keys:?} but the ordering key is {found:?}")

@@ -190,7 +190,9 @@ pub async fn record(index: usize, id: &str, payload: Option<&[u8]>) -> RecordOut
         Decision::Ok => RecordOutcome::Success,
         Decision::Err => RecordOutcome::failure("fuzz: the payload says E"),
         Decision::Panic => panic!("{DELIBERATE} in a record function"),
-        Decision::Poison(verdict) => RecordOutcome::poison(format!("fuzz-poison index={index} sink={}", verdict.word())),
+        Decision::Poison(verdict) => {
+            RecordOutcome::poison(format!("fuzz-poison index={index} sink={}", verdict.word()))
+        }
         Decision::RetryLater => RecordOutcome::retry_later(),
     }
 }
@@ -267,7 +269,10 @@ pub fn check(
         Err(error) => {
             // lambda_runtime fails before the handler runs.
             if let Ok(doc) = &doc {
-                assert!(doc.lone, "serde_json reads this JSON but BatchEvent::from_slice rejects it: {error}");
+                assert!(
+                    doc.lone,
+                    "serde_json reads this JSON but BatchEvent::from_slice rejects it: {error}"
+                );
             }
             stats::count("handler: not JSON");
             return;
@@ -286,8 +291,12 @@ pub fn check(
         Err(error) => {
             let kind = error.error_type();
             assert!(
-                ["LambdaBatch.InvalidEvent", "LambdaBatch.MissingItemIdentifier", "LambdaBatch.AllRecordsFailed"]
-                    .contains(&kind),
+                [
+                    "LambdaBatch.InvalidEvent",
+                    "LambdaBatch.MissingItemIdentifier",
+                    "LambdaBatch.AllRecordsFailed"
+                ]
+                .contains(&kind),
                 "{}: unexpected error type {kind}",
                 variant.name
             );
@@ -308,7 +317,8 @@ fn read_response(variant: &Variant, response: &BatchResponse) -> Vec<String> {
     let value = serde_json::to_value(response).expect("a response serializes");
     let object = value.as_object().expect("the response is an object");
     assert_eq!(object.len(), 1, "{}: the response has one key: {value}", variant.name);
-    let entries = object.get("batchItemFailures").and_then(Value::as_array).expect("batchItemFailures is an array");
+    let entries =
+        object.get("batchItemFailures").and_then(Value::as_array).expect("batchItemFailures is an array");
     let mut ids = Vec::new();
     for entry in entries {
         let entry = entry.as_object().expect("an entry is an object");
@@ -465,12 +475,18 @@ impl Judge<'_> {
         for call in self.calls {
             assert!(call.index < n, "{name}: called for record {} of {n}", call.index);
             assert!(called[call.index].is_none(), "{name}: record {} called twice", call.index);
-            assert_eq!(call.id, ids[call.index], "{name}: record {} seen under another identifier", call.index);
+            assert_eq!(
+                call.id, ids[call.index],
+                "{name}: record {} seen under another identifier",
+                call.index
+            );
             called[call.index] = Some(call.decision);
         }
         let mut sunk: HashMap<usize, SinkVerdict> = HashMap::new();
         for sink in self.sinks {
-            let index = sink.index.unwrap_or_else(|| panic!("{name}: the sink got a record no function dropped: {sink:?}"));
+            let index = sink
+                .index
+                .unwrap_or_else(|| panic!("{name}: the sink got a record no function dropped: {sink:?}"));
             assert!(index < n && sink.id == ids[index], "{name}: the sink got {sink:?}");
             assert!(sunk.insert(index, sink.verdict).is_none(), "{name}: record {index} sunk twice");
         }
@@ -480,7 +496,11 @@ impl Judge<'_> {
                 Decision::Err | Decision::Panic => St::Failed,
                 Decision::RetryLater => St::NotDone,
                 Decision::Poison(verdict) if v.sink => {
-                    assert_eq!(sunk.get(&index), Some(&verdict), "{name}: poison record {index} and the sink");
+                    assert_eq!(
+                        sunk.get(&index),
+                        Some(&verdict),
+                        "{name}: poison record {index} and the sink"
+                    );
                     if verdict == SinkVerdict::Accept { St::Done } else { St::Failed }
                 }
                 Decision::Poison(_) => St::Done,
@@ -510,10 +530,14 @@ impl Judge<'_> {
                 let expected = if let Some(e) = blocked {
                     assert!(called[i].is_none(), "{name}: record {i} was called after record {e} stopped it");
                     St::NotDone
-                } else if let Some(max) =
-                    v.budget.filter(|max| known::receive_count(self.doc, records[i]).is_some_and(|c| c > *max))
+                } else if let Some(max) = v
+                    .budget
+                    .filter(|max| known::receive_count(self.doc, records[i]).is_some_and(|c| c > *max))
                 {
-                    assert!(called[i].is_none(), "{name}: record {i} is over the budget of {max} but was called");
+                    assert!(
+                        called[i].is_none(),
+                        "{name}: record {i} is over the budget of {max} but was called"
+                    );
                     St::Done
                 } else if v.json && !self.extracts(records[i]) {
                     assert!(
@@ -539,9 +563,13 @@ impl Judge<'_> {
                 status.push(called[i].map_or(St::NotDone, |d| fate(i, d)));
             }
             for i in 0..n {
-                let stoppers: Vec<usize> = (0..i).filter(|&e| status[e] != St::Done && blocks(e, i)).collect();
+                let stoppers: Vec<usize> =
+                    (0..i).filter(|&e| status[e] != St::Done && blocks(e, i)).collect();
                 if called[i].is_none() {
-                    assert!(!stoppers.is_empty(), "{name}: record {i} was never called and nothing stopped it");
+                    assert!(
+                        !stoppers.is_empty(),
+                        "{name}: record {i} was never called and nothing stopped it"
+                    );
                 }
                 let same_queue = ordered && !(v.src == Src::DynamoDb);
                 if called[i].is_some() && same_queue {
@@ -607,7 +635,8 @@ impl Judge<'_> {
             (Src::Kafka, true) => {
                 let mut lowest: Vec<(String, i64)> = Vec::new();
                 for &i in &not_done {
-                    let (topic, partition, offset) = event::kafka_position(self.doc, records[i]).expect("named");
+                    let (topic, partition, offset) =
+                        event::kafka_position(self.doc, records[i]).expect("named");
                     let key = format!("{topic}-{partition}");
                     match lowest.iter_mut().find(|(k, _)| *k == key) {
                         Some(entry) => entry.1 = entry.1.min(offset),
@@ -618,7 +647,12 @@ impl Judge<'_> {
                 let mut got = listed.to_vec();
                 expected.sort();
                 got.sort();
-                assert_eq!(got, expected, "{name}: the lowest offset not done of each partition, {}", context());
+                assert_eq!(
+                    got,
+                    expected,
+                    "{name}: the lowest offset not done of each partition, {}",
+                    context()
+                );
             }
             _ => {
                 let mut expected: Vec<&str> = Vec::new();
@@ -627,7 +661,12 @@ impl Judge<'_> {
                         expected.push(&ids[i]);
                     }
                 }
-                assert_eq!(listed, expected.as_slice(), "{name}: every record not done, in order, once; {}", context());
+                assert_eq!(
+                    listed,
+                    expected.as_slice(),
+                    "{name}: every record not done, in order, once; {}",
+                    context()
+                );
             }
         }
     }

@@ -85,7 +85,8 @@ const KEYS: &[&str] = &[
     "x",
 ];
 
-const PAYLOADS: &[&str] = &["ok", "E", "Err", "P", "P!", "Xa", "Xe", "Xp", "Xe1", "R", "R2", "{\"a\":1}", "[]", "E2y"];
+const PAYLOADS: &[&str] =
+    &["ok", "E", "Err", "P", "P!", "Xa", "Xe", "Xp", "Xe1", "R", "R2", "{\"a\":1}", "[]", "E2y"];
 
 const TEXTS: &[&str] = &[
     "",
@@ -441,7 +442,10 @@ fn mutate_json(text: &[u8], rng: &mut Rng, other: Option<&J>) -> Option<Vec<u8>>
         if std::env::var_os("LAMBDA_BATCH_FUZZ_CHECK_MUTATOR").is_some() {
             // Self-check: the new spelling reads back to the same tree.
             let back = json::read(out.as_bytes()).map(|back| back.root);
-            assert!(back.as_ref().is_ok_and(|back| same(back, &doc.root)), "respelled {out} reads back as {back:?}");
+            assert!(
+                back.as_ref().is_ok_and(|back| same(back, &doc.root)),
+                "respelled {out} reads back as {back:?}"
+            );
         }
         return Some(out.into_bytes());
     }
@@ -491,7 +495,8 @@ pub fn mutate(data: &mut [u8], size: usize, max_size: usize, seed: u32, layout: 
             let pair = if event_tree.is_none() || rng.below(2) == 0 {
                 mutate_json(event, &mut rng, None).map(|event| (event, response.to_vec()))
             } else {
-                mutate_json(response, &mut rng, event_tree.as_ref()).map(|response| (event.to_vec(), response))
+                mutate_json(response, &mut rng, event_tree.as_ref())
+                    .map(|response| (event.to_vec(), response))
             };
             pair.map(|(event, response)| [&[pick][..], &event, &[0], &response].concat())
         }

@@ -126,7 +126,9 @@ fn records(mode: Mode, event: &Value) -> Vec<Rec> {
         (Some(_), None) => Vec::new(),
         (None, Some(Value::Object(partitions))) => {
             let in_place = partitions.iter().all(|(key, partition)| {
-                partition.as_array().is_some_and(|records| records.iter().all(|record| !elsewhere(key, record)))
+                partition
+                    .as_array()
+                    .is_some_and(|records| records.iter().all(|record| !elsewhere(key, record)))
             });
             if in_place {
                 partitions.values().flat_map(|p| p.as_array().into_iter().flatten()).collect()
@@ -150,9 +152,13 @@ fn records(mode: Mode, event: &Value) -> Vec<Rec> {
                     Some(Rec { id: id.to_owned(), group, position: None })
                 }
                 Mode::Kinesis | Mode::DynamoDb => {
-                    let (outer, field) =
-                        if mode == Mode::Kinesis { ("kinesis", "sequenceNumber") } else { ("dynamodb", "SequenceNumber") };
-                    let id = record.get(outer)?.as_object()?.get(field)?.as_str().filter(|n| is_decimal(n))?;
+                    let (outer, field) = if mode == Mode::Kinesis {
+                        ("kinesis", "sequenceNumber")
+                    } else {
+                        ("dynamodb", "SequenceNumber")
+                    };
+                    let id =
+                        record.get(outer)?.as_object()?.get(field)?.as_str().filter(|n| is_decimal(n))?;
                     Some(Rec { id: id.to_owned(), group: None, position: None })
                 }
                 Mode::Kafka => {

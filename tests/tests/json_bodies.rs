@@ -103,8 +103,8 @@ fn order_document() -> impl Strategy<Value = String> {
 /// A document: valid JSON (compact or pretty), or one with a mistake
 /// (a character inserted, or the text cut short).
 fn document(valid: impl Strategy<Value = String>) -> impl Strategy<Value = String> {
-    (valid, 0..4u8, any::<prop::sample::Index>(), prop::sample::select(&b"{}[]:,\"\\ 0-.eE+tfnu"[..])).prop_map(
-        |(document, change, at, inserted)| {
+    (valid, 0..4u8, any::<prop::sample::Index>(), prop::sample::select(&b"{}[]:,\"\\ 0-.eE+tfnu"[..]))
+        .prop_map(|(document, change, at, inserted)| {
             let mut cut = at.index(document.len() + 1);
             while !document.is_char_boundary(cut) {
                 cut -= 1;
@@ -116,8 +116,7 @@ fn document(valid: impl Strategy<Value = String>) -> impl Strategy<Value = Strin
                     .map_or(document.clone(), |value| serde_json::to_string_pretty(&value).expect("pretty")),
                 _ => document,
             }
-        },
-    )
+        })
 }
 
 /// A scalar token, valid or nearly: numbers with leading zeros, stray
@@ -126,8 +125,10 @@ fn document(valid: impl Strategy<Value = String>) -> impl Strategy<Value = Strin
 fn token() -> impl Strategy<Value = String> {
     prop_oneof![
         "-?0?[0-9]{0,21}(\\.[0-9]{0,2})?([eE][-+]?[0-9]{0,3})?",
-        prop::sample::select(&["true", "false", "null", "tru", "nul", "fals", "truex", "-", "1.", ".5", "+1"][..])
-            .prop_map(str::to_owned),
+        prop::sample::select(
+            &["true", "false", "null", "tru", "nul", "fals", "truex", "-", "1.", ".5", "+1"][..]
+        )
+        .prop_map(str::to_owned),
         text().prop_map(|text| serde_json::to_string(&text).expect("a string")),
         "\"([a-z \u{e9}\u{1f600}]|\\\\[\"\\\\/bfnrtux]|\\\\u[0-9a-fA-F]{4}|\\\\u[dD][89abAB][0-9a-f]{2}){0,6}\"?",
     ]
@@ -136,7 +137,8 @@ fn token() -> impl Strategy<Value = String> {
 /// Text close to JSON: arrays and objects of tokens (valid when every
 /// token is), and loose sequences of tokens and punctuation.
 fn near_json() -> impl Strategy<Value = String> {
-    let punctuation = prop::sample::select(&["{", "}", "[", "]", ":", ",", " ", "\n", "\t"][..]).prop_map(str::to_owned);
+    let punctuation =
+        prop::sample::select(&["{", "}", "[", "]", ":", ",", " ", "\n", "\t"][..]).prop_map(str::to_owned);
     prop_oneof![
         prop::collection::vec(token(), 0..5).prop_map(|tokens| format!("[{}]", tokens.join(","))),
         prop::collection::vec((token(), token()), 0..4).prop_map(|members| {
@@ -274,7 +276,8 @@ fn a_json_body_is_read_from_the_event_without_a_decoded_copy() {
         let json = record_json(&body, escaping);
         let record = SqsRecord::parse(0, &json).expect("an id");
         let cx = Context::default();
-        let Json(order) = <Json<Order<'_>> as FromRecord<'_, Sqs>>::from_record(&record, &cx).expect("an order");
+        let Json(order) =
+            <Json<Order<'_>> as FromRecord<'_, Sqs>>::from_record(&record, &cx).expect("an order");
         assert!(
             json.as_bytes().as_ptr_range().contains(&order.name.as_ptr()),
             "{escaping:?}: the name was not borrowed from the event's text"

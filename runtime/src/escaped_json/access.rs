@@ -1,7 +1,9 @@
 //! The elements of arrays, the members of objects and the variants of
 //! enums, read from escaped text.
 
-use serde::de::{self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor};
+use serde::de::{
+    self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
+};
 
 use super::GaveUp;
 use super::reader::{Reader, Text};

@@ -52,7 +52,11 @@ impl<'r> Deserializer<'r> for &mut Reader<'r> {
         self.value(&[Kind::Null], visitor)
     }
 
-    fn deserialize_unit_struct<V: Visitor<'r>>(self, _name: &'static str, visitor: V) -> Result<V::Value, GaveUp> {
+    fn deserialize_unit_struct<V: Visitor<'r>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, GaveUp> {
         self.value(&[Kind::Null], visitor)
     }
 
@@ -95,7 +99,11 @@ impl<'r> Deserializer<'r> for &mut Reader<'r> {
         }
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'r>>(self, name: &'static str, visitor: V) -> Result<V::Value, GaveUp> {
+    fn deserialize_newtype_struct<V: Visitor<'r>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, GaveUp> {
         // serde_json's raw values are serde_json's own.
         if name.starts_with("$serde_json") {
             return Err(GaveUp);

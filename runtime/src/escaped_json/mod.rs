@@ -75,9 +75,10 @@ pub(crate) fn from_escaped<'r, T: de::Deserialize<'r>>(escaped: &'r str) -> Resu
 /// which the quick path does not imitate.
 fn numbers_keep_their_text() -> bool {
     static KEEPS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *KEEPS.get_or_init(|| serde_json::from_str::<serde_json::Number>("1.10").is_ok_and(|n| n.to_string() == "1.10"))
+    *KEEPS.get_or_init(|| {
+        serde_json::from_str::<serde_json::Number>("1.10").is_ok_and(|n| n.to_string() == "1.10")
+    })
 }
-
 
 #[cfg(test)]
 mod tests;

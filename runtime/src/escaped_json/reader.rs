@@ -180,7 +180,8 @@ impl<'r> Reader<'r> {
                 }
                 b'u' => {
                     // A character escaped in the string's own text.
-                    let (decoded, width) = unicode_escape(self.text.get(escape..).ok_or(GaveUp)?).ok_or(GaveUp)?;
+                    let (decoded, width) =
+                        unicode_escape(self.text.get(escape..).ok_or(GaveUp)?).ok_or(GaveUp)?;
                     if decoded < ' ' || decoded == '"' || decoded == '\\' {
                         // A control character inside a string (serde_json
                         // refuses it), or the document's own quote or
@@ -234,7 +235,11 @@ impl<'r> Reader<'r> {
 
     /// Reads an array or object, whose opening bracket is next, with
     /// `read`, and its closing bracket `close`.
-    pub(super) fn nested<T>(&mut self, close: u8, read: impl FnOnce(&mut Self) -> Result<T, GaveUp>) -> Result<T, GaveUp> {
+    pub(super) fn nested<T>(
+        &mut self,
+        close: u8,
+        read: impl FnOnce(&mut Self) -> Result<T, GaveUp>,
+    ) -> Result<T, GaveUp> {
         if self.depth >= MAX_DEPTH {
             return Err(GaveUp);
         }
@@ -265,8 +270,10 @@ impl<'r> Reader<'r> {
 }
 
 /// How serde_json reads a number for one deserializer method.
-pub(super) type ByJson<'r, V> =
-    fn(&mut serde_json::Deserializer<serde_json::de::StrRead<'r>>, V) -> Result<<V as Visitor<'r>>::Value, serde_json::Error>;
+pub(super) type ByJson<'r, V> = fn(
+    &mut serde_json::Deserializer<serde_json::de::StrRead<'r>>,
+    V,
+) -> Result<<V as Visitor<'r>>::Value, serde_json::Error>;
 
 /// A number, as serde_json reads it: a plain non-negative integer that fits
 /// in 64 bits directly, when `plain_too` (serde_json hands such an integer to
@@ -296,9 +303,7 @@ pub(super) fn number<'r, V: Visitor<'r>>(
 /// and how many bytes of escaped text it took. A lone surrogate gives up
 /// (serde_json refuses it in a string).
 fn document_unicode_escape(text: &str) -> Result<(char, usize), GaveUp> {
-    let unit = |at: usize| -> Option<u32> {
-        hex_digits(text.get(at..at + 7)?.strip_prefix("\\\\u")?)
-    };
+    let unit = |at: usize| -> Option<u32> { hex_digits(text.get(at..at + 7)?.strip_prefix("\\\\u")?) };
     let decoded = match unit(0).ok_or(GaveUp)? {
         high @ 0xD800..=0xDBFF => {
             let low = unit(7).filter(|low| (0xDC00..=0xDFFF).contains(low)).ok_or(GaveUp)?;
@@ -313,9 +318,7 @@ fn document_unicode_escape(text: &str) -> Result<(char, usize), GaveUp> {
 /// and how many bytes it took; `None` for a lone surrogate, as serde_json
 /// refuses it.
 fn unicode_escape(text: &str) -> Option<(char, usize)> {
-    let unit = |at: usize| -> Option<u32> {
-        hex_digits(text.get(at..at + 6)?.strip_prefix("\\u")?)
-    };
+    let unit = |at: usize| -> Option<u32> { hex_digits(text.get(at..at + 6)?.strip_prefix("\\u")?) };
     match unit(0)? {
         high @ 0xD800..=0xDBFF => {
             let low = unit(6).filter(|low| (0xDC00..=0xDFFF).contains(low))?;

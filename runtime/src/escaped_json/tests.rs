@@ -134,7 +134,10 @@ fn it_gives_up_wherever_serde_json_would_refuse_or_read_differently() {
 
 #[test]
 fn escapes_outside_strings_are_whitespace_or_left_to_serde_json() {
-    assert_eq!(from_escaped::<Vec<u8>>(r#"[1,\n2,\t3,\r4]"}"#).expect("whitespace escapes"), vec![1, 2, 3, 4]);
+    assert_eq!(
+        from_escaped::<Vec<u8>>(r#"[1,\n2,\t3,\r4]"}"#).expect("whitespace escapes"),
+        vec![1, 2, 3, 4]
+    );
     // A `\u` escape outside a string is legal in the string, but left to serde_json.
     assert!(from_escaped::<Vec<u8>>(r#"\u005b1]""#).is_err());
     // An escape that is no JSON escape, or text that ends early, never panics.

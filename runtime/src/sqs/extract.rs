@@ -26,7 +26,9 @@ impl<'r> FromRecord<'r, Sqs> for String {
 /// is made), else from the decoded body.
 impl<'r, T: Deserialize<'r>> FromRecord<'r, Sqs> for Json<T> {
     fn from_record(record: &'r SqsRecord<'r>, _cx: &'r Context) -> Result<Self, ExtractError> {
-        if let Some(value) = record.escaped_body().and_then(|text| crate::escaped_json::from_escaped(text).ok()) {
+        if let Some(value) =
+            record.escaped_body().and_then(|text| crate::escaped_json::from_escaped(text).ok())
+        {
             return Ok(Json(value));
         }
         let body = record.body_text().map_err(|message| ExtractError::new("Json", message))?;
