@@ -4,6 +4,7 @@ use serde::de::{self, Visitor};
 
 use super::access::{Elements, Members};
 use super::{GaveUp, MAX_DEPTH};
+use crate::scan;
 
 /// The JSON type of the value about to be read.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -181,7 +182,7 @@ impl<'r> Reader<'r> {
                 b'u' => {
                     // A character escaped in the string's own text.
                     let (decoded, width) =
-                        unicode_escape(self.text.get(escape..).ok_or(GaveUp)?).ok_or(GaveUp)?;
+                        scan::unicode_escape(self.text.get(escape..).ok_or(GaveUp)?).ok_or(GaveUp)?;
                     if decoded < ' ' || decoded == '"' || decoded == '\\' {
                         // A control character inside a string (serde_json
                         // refuses it), or the document's own quote or
@@ -303,7 +304,7 @@ pub(super) fn number<'r, V: Visitor<'r>>(
 /// and how many bytes of escaped text it took. A lone surrogate gives up
 /// (serde_json refuses it in a string).
 fn document_unicode_escape(text: &str) -> Result<(char, usize), GaveUp> {
-    let unit = |at: usize| -> Option<u32> { hex_digits(text.get(at..at + 7)?.strip_prefix("\\\\u")?) };
+    let unit = |at: usize| -> Option<u32> { scan::hex_digits(text.get(at..at + 7)?.strip_prefix("\\\\u")?) };
     let decoded = match unit(0).ok_or(GaveUp)? {
         high @ 0xD800..=0xDBFF => {
             let low = unit(7).filter(|low| (0xDC00..=0xDFFF).contains(low)).ok_or(GaveUp)?;
@@ -312,24 +313,4 @@ fn document_unicode_escape(text: &str) -> Result<(char, usize), GaveUp> {
         code => (char::from_u32(code), 7),
     };
     Ok((decoded.0.ok_or(GaveUp)?, decoded.1))
-}
-
-/// A `\uXXXX` escape (or a surrogate pair of two) at the start of `text`,
-/// and how many bytes it took; `None` for a lone surrogate, as serde_json
-/// refuses it.
-fn unicode_escape(text: &str) -> Option<(char, usize)> {
-    let unit = |at: usize| -> Option<u32> { hex_digits(text.get(at..at + 6)?.strip_prefix("\\u")?) };
-    match unit(0)? {
-        high @ 0xD800..=0xDBFF => {
-            let low = unit(6).filter(|low| (0xDC00..=0xDFFF).contains(low))?;
-            Some((char::from_u32(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))?, 12))
-        }
-        code => Some((char::from_u32(code)?, 6)),
-    }
-}
-
-/// The value of four hexadecimal digits (`from_str_radix` alone would also
-/// take a sign).
-fn hex_digits(digits: &str) -> Option<u32> {
-    digits.bytes().all(|byte| byte.is_ascii_hexdigit()).then(|| u32::from_str_radix(digits, 16).ok())?
 }
