@@ -10,14 +10,16 @@
 //! It is a quick path, not a second JSON parser with opinions of its own:
 //! it either produces exactly what serde_json produces from the decoded
 //! text, or gives up ([`GaveUp`]) and the caller decodes the text and asks
-//! serde_json, which then decides (with its own error). It gives up on
-//! anything it does not handle exactly as serde_json does: numbers other
-//! than plain non-negative integers are handed to serde_json itself (so
-//! float rounding and every serde_json feature are serde_json's), `\u`
-//! escapes outside strings, bytes, serde_json's raw values, nesting past
-//! [`MAX_DEPTH`], a type asking for a JSON type the text does not have, any
-//! error the type raises, and the whole quick path when serde_json's
-//! `arbitrary_precision` feature is on (numbers then read differently).
+//! serde_json, which then decides (with its own error). Numbers other than
+//! plain non-negative integers are handed to serde_json itself, so float
+//! rounding and every serde_json feature are serde_json's. It gives up on
+//! anything it does not read exactly as serde_json does: `\u` escapes
+//! outside strings, a `\u` escape inside a string that stands for the
+//! document's own quote or backslash or for a control character, bytes,
+//! serde_json's raw values, nesting past [`MAX_DEPTH`], a type asking for a
+//! JSON type the text does not have, any error the type raises, and
+//! everything when serde_json's `arbitrary_precision` feature is on
+//! (numbers then read differently).
 //!
 //! Only the escapes that JSON allows (the text comes from a JSON string
 //! serde_json validated) are expected; anything else gives up, never
