@@ -4,7 +4,7 @@
 use serde::de::{self, Deserializer, IntoDeserializer, Visitor};
 
 use super::GaveUp;
-use super::access::Variant;
+use super::access::{Elements, Members, Variant};
 use super::reader::{Kind, Reader, Text, number};
 
 /// The number methods of the deserializer: each reads a number (serde_json
@@ -18,6 +18,30 @@ macro_rules! numbers {
             number(self.number_text(), visitor, $plain_too, |json, visitor| json.$method(visitor))
         })*
     };
+}
+
+impl<'r> Reader<'r> {
+    /// Reads the value that comes next, of one of the `allowed` kinds.
+    fn value<V: Visitor<'r>>(&mut self, allowed: &[Kind], visitor: V) -> Result<V::Value, GaveUp> {
+        let kind = self.peek_kind()?;
+        if !allowed.contains(&kind) {
+            return Err(GaveUp);
+        }
+        match kind {
+            Kind::Null => self.literal("null").and_then(|()| visitor.visit_unit()),
+            Kind::Bool if self.literal("true").is_ok() => visitor.visit_bool(true),
+            Kind::Bool => self.literal("false").and_then(|()| visitor.visit_bool(false)),
+            Kind::Number => number(self.number_text(), visitor, true, |json, visitor| {
+                de::Deserializer::deserialize_any(json, visitor)
+            }),
+            Kind::String => match self.string()? {
+                Text::Borrowed(text) => visitor.visit_borrowed_str(text),
+                Text::Decoded => visitor.visit_str(self.decoded()),
+            },
+            Kind::Array => self.nested(b']', |reader| visitor.visit_seq(Elements { reader, first: true })),
+            Kind::Object => self.nested(b'}', |reader| visitor.visit_map(Members { reader, first: true })),
+        }
+    }
 }
 
 impl<'r> Deserializer<'r> for &mut Reader<'r> {

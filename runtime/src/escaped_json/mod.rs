@@ -68,7 +68,6 @@ pub(crate) fn from_escaped<'r, T: de::Deserialize<'r>>(escaped: &'r str) -> Resu
     }
     let mut reader = Reader::new(escaped);
     let value = T::deserialize(&mut reader)?;
-    reader.skip_whitespace();
     if reader.at_end() { Ok(value) } else { Err(GaveUp) }
 }
 

@@ -1,8 +1,7 @@
 //! A cursor over a JSON document held in a JSON string's escaped text.
 
-use serde::de::{self, Visitor};
+use serde::de::Visitor;
 
-use super::access::{Elements, Members};
 use super::{GaveUp, MAX_DEPTH};
 use crate::scan;
 
@@ -76,7 +75,7 @@ impl<'r> Reader<'r> {
         }
     }
 
-    pub(super) fn skip_whitespace(&mut self) {
+    fn skip_whitespace(&mut self) {
         while let Some((b' ' | b'\n' | b'\r' | b'\t', width)) = self.unit_at(self.at) {
             self.at += width;
         }
@@ -210,28 +209,6 @@ impl<'r> Reader<'r> {
         }
         self.at = end;
         self.text.get(start..end).unwrap_or_default()
-    }
-
-    /// Reads the value that comes next, of one of the `allowed` kinds.
-    pub(super) fn value<V: Visitor<'r>>(&mut self, allowed: &[Kind], visitor: V) -> Result<V::Value, GaveUp> {
-        let kind = self.peek_kind()?;
-        if !allowed.contains(&kind) {
-            return Err(GaveUp);
-        }
-        match kind {
-            Kind::Null => self.literal("null").and_then(|()| visitor.visit_unit()),
-            Kind::Bool if self.literal("true").is_ok() => visitor.visit_bool(true),
-            Kind::Bool => self.literal("false").and_then(|()| visitor.visit_bool(false)),
-            Kind::Number => number(self.number_text(), visitor, true, |json, visitor| {
-                de::Deserializer::deserialize_any(json, visitor)
-            }),
-            Kind::String => match self.string()? {
-                Text::Borrowed(text) => visitor.visit_borrowed_str(text),
-                Text::Decoded => visitor.visit_str(self.decoded()),
-            },
-            Kind::Array => self.nested(b']', |reader| visitor.visit_seq(Elements { reader, first: true })),
-            Kind::Object => self.nested(b'}', |reader| visitor.visit_map(Members { reader, first: true })),
-        }
     }
 
     /// Reads an array or object, whose opening bracket is next, with

@@ -70,36 +70,31 @@ const DOCUMENTS: &[&str] = &[
     r#"{"id":1,"name":"n","note":"a/b","price":0.1,"delta":9007199254740993,"big":1,"tags":["\u0041"],"status":{"Moved":4},"extra":{"a":"b"},"pair":[true,"\n"]}"#,
 ];
 
+/// Every document above, however written (with `\u` escapes, 128-bit
+/// numbers, enums, maps and floats), is read by the quick path, as
+/// serde_json reads it from the decoded text.
 #[test]
 fn what_it_reads_is_what_serde_json_reads_from_the_decoded_text() {
     for document in DOCUMENTS {
         let expected: Order<'_> = serde_json::from_str(document).expect("a valid order");
         let value: Value = serde_json::from_str(document).expect("JSON");
         for text in [escaped(document), escaped_verbosely(document)] {
-            if let Ok(order) = from_escaped::<Order<'_>>(&text) {
-                assert_eq!(order, expected, "{text}");
-            }
-            if let Ok(read) = from_escaped::<Value>(&text) {
-                assert_eq!(read, value, "{text}");
-            }
+            let order = from_escaped::<Order<'_>>(&text).expect("read without serde_json's help");
+            assert_eq!(order, expected, "{text}");
+            assert_eq!(
+                from_escaped::<Value>(&text).expect("read without serde_json's help"),
+                value,
+                "{text}"
+            );
         }
     }
 }
 
 #[test]
-fn a_body_as_handlers_usually_get_it_takes_the_quick_path() {
+fn a_string_without_escapes_is_borrowed_from_the_escaped_text() {
     let text = escaped(DOCUMENTS[0]);
     let order = from_escaped::<Order<'_>>(&text).expect("read without serde_json's help");
-    // The borrowed string points into the escaped text: no copy was made.
     assert!(text.as_bytes().as_ptr_range().contains(&order.name.as_ptr()));
-    // Every document above, however written, with `\u` escapes, 128-bit
-    // numbers, enums, maps and floats.
-    for document in DOCUMENTS {
-        for text in [escaped(document), escaped_verbosely(document)] {
-            assert!(from_escaped::<Value>(&text).is_ok(), "{text}");
-            assert!(from_escaped::<Order<'_>>(&text).is_ok(), "{text}");
-        }
-    }
 }
 
 #[test]
