@@ -190,7 +190,9 @@ impl Parallel {
             if helps {
                 crew.help();
             }
+            let relay = Relay(&crew);
             let (value, took) = handoff.await;
+            drop(relay);
             self.learn(took);
             return value;
         }
@@ -264,12 +266,22 @@ impl Parallel {
     }
 }
 
+/// Wakes the records whose wake-ups the crew relayed to the engine's
+/// thread, when the record holding it returns or is dropped.
+struct Relay<'a>(&'a std::sync::Arc<crew::Shared>);
+
+impl Drop for Relay<'_> {
+    fn drop(&mut self) {
+        self.0.relay();
+    }
+}
+
 /// Records in flight per core that `#[batch_handler(parallel)]` sets when
 /// no `concurrency = N` is given. A deep queue keeps every core busy while
 /// the engine settles finished records and hands over the next ones in
 /// groups (see the crew's module); records not yet started when the
 /// deadline's cut-off comes are reported failed and delivered again.
-pub const IN_FLIGHT_PER_CORE: usize = 8;
+pub const IN_FLIGHT_PER_CORE: usize = 32;
 
 /// How many threads this process may run at once (1 if unknown): what
 /// [`Limits::with_concurrency_per_core`](crate::Limits::with_concurrency_per_core)

@@ -51,6 +51,34 @@ async fn every_record_hears_of_its_work_even_when_wake_ups_are_grouped() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wake_ups_relayed_through_a_record_that_gave_up_still_arrive() {
+    // Every fourth record gives up while its work runs, so the waker its
+    // job hands back is stale; a group of wake-ups led by such a waker
+    // must still reach the records it relays to.
+    static ALWAYS: Parallel = Parallel::always();
+    let finished = scope(async {
+        let mut running = FuturesUnordered::new();
+        for i in 0..400u32 {
+            running.push(async move {
+                let gives_up = i % 4 == 0;
+                let work = ALWAYS.run(move || spin(Duration::from_micros(if gives_up { 300 } else { 20 })));
+                let limit = if gives_up { Duration::from_micros(50) } else { Duration::from_secs(60) };
+                tokio::time::timeout(limit, work).await.is_ok()
+            });
+        }
+        let mut finished = 0;
+        while let Some(done) = running.next().await {
+            finished += usize::from(done);
+        }
+        finished
+    });
+    let finished = tokio::time::timeout(Duration::from_secs(20), finished)
+        .await
+        .expect("a record never heard that its work was done: a relayed wake-up was lost");
+    assert!(finished >= 300, "only {finished} of the 300 records that wait for their work finished");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn records_stuck_on_every_runner_do_not_hold_up_the_others() {
     let stuck = super::super::cores();
     let started = Instant::now();
