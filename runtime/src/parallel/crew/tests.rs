@@ -78,6 +78,33 @@ async fn wake_ups_relayed_through_a_record_that_gave_up_still_arrive() {
     assert!(finished >= 300, "only {finished} of the 300 records that wait for their work finished");
 }
 
+/// A waker that remembers it was woken.
+#[derive(Default)]
+struct Flag(std::sync::atomic::AtomicBool);
+
+impl std::task::Wake for Flag {
+    fn wake(self: Arc<Self>) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_the_record_woken_first_is_gone_the_watch_wakes_the_relayed_ones() {
+    let shared = scope(async { current().expect("a crew inside the scope") }).await;
+    let relayed = Arc::new(Flag::default());
+    // The first waker wakes nothing, as a record that gave up would not
+    // wake; nothing else happens in the crew afterwards.
+    shared.wake_group(shared.lock(), Waker::noop().clone(), vec![Waker::from(Arc::clone(&relayed))]);
+    let start = Instant::now();
+    while !relayed.0.load(Ordering::SeqCst) {
+        assert!(
+            start.elapsed() < STUCK_AFTER * 20,
+            "a relayed wake-up was lost: the record woken first was gone and nobody woke the others"
+        );
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn records_stuck_on_every_runner_do_not_hold_up_the_others() {
     let stuck = super::super::cores();
