@@ -345,9 +345,7 @@ impl Shared {
     fn spin(&self) {
         let start = Instant::now();
         while self.queued.load(Ordering::Relaxed) == 0 && start.elapsed() < SPIN {
-            for _ in 0..64 {
-                std::hint::spin_loop();
-            }
+            thread::yield_now();
         }
     }
 
