@@ -108,8 +108,8 @@ impl Parallel {
     /// Work that takes longer than this on average runs on other threads;
     /// shorter work runs inline, where it costs next to nothing more than
     /// without `Parallel`. The `parallel` benchmark measures the gain on
-    /// either side of it: on 2 cores, ~1.6x for 20 µs records and
-    /// ~1.9x for 200 µs ones, trivial records ~0.95x.
+    /// either side of it: on 2 cores, ~1.8x for 20 µs records and
+    /// ~1.95x for 200 µs ones, trivial records ~0.95x.
     pub const OFFLOAD_ABOVE: Duration = Duration::from_micros(10);
 
     /// Under [`Self::engine_helps`], the engine's thread runs queued work
@@ -140,9 +140,10 @@ impl Parallel {
     }
 
     /// Lets the engine's own thread run queued work too, beside one runner
-    /// fewer: on 2 cores, ~20 µs records then run ~1.8-1.9x as fast as
-    /// without `Parallel` instead of ~1.6x (the `parallel` benchmark),
-    /// because no third thread takes turns on the two cores.
+    /// fewer: on 2 cores, ~20 µs records then run ~1.9x as fast as
+    /// without `Parallel` instead of ~1.8x, and a FIFO queue with 10
+    /// groups ~1.85x instead of ~1.65x (the `parallel` benchmark), because
+    /// no third thread takes turns on the two cores.
     ///
     /// The price: while the engine's thread runs a record's work, it does
     /// nothing else. A record whose work runs on and on there holds back
