@@ -8,9 +8,9 @@
 //! runs jobs one after another; out of work, it looks for more for
 //! [`SPIN`] (yielding its core, which the engine's thread, just woken to
 //! hand over more, usually wants), then sleeps up to [`LINGER`], then
-//! ends. So while records keep
-//! coming no thread is put to sleep and woken per record, and the pool's
-//! threads are free again soon after the batch is done. Being tokio
+//! ends. So while records keep coming no thread is put to sleep and woken
+//! per record, and the pool's threads are free again soon after the batch
+//! is done. Being tokio
 //! blocking tasks, runners also hold tokio's paused test clock while they
 //! work, so a paused-clock test sees their work as taking no time, as it
 //! sees inline work.
@@ -30,7 +30,7 @@
 //!   which wakes them as that record returns ([`Shared::wake_group`]).
 //!   Woken one by one from the runner, each would be a system call after
 //!   which the runner loses its core to the engine's thread, which settles
-//!   that one record and sleeps again: on 2 cores that bounce cost ~700
+//!   that one record and sleeps again: on 2 cores that bounce cost ~760
 //!   context switches per 1,000 records and held `parallel` at ~1.6x.
 //!
 //! A record that never returns holds its runner. A runner busy with one job
