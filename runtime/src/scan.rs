@@ -261,21 +261,30 @@ fn escape(text: &str, at: usize) -> Option<(char, usize)> {
 /// the character and how many bytes it took. Lone surrogates are rejected,
 /// as serde_json rejects them.
 pub(crate) fn unicode_escape(text: &str) -> Option<(char, usize)> {
-    let unit = |at: usize| -> Option<u32> { hex_digits(text.get(at..at + 6)?.strip_prefix("\\u")?) };
+    unicode_escape_written(text, "\\u")
+}
+
+/// A `\uXXXX` escape (or a surrogate pair of two) whose `\u` is written
+/// `prefix` (a JSON document held in a JSON string's escaped text writes
+/// it `\\u`), at the start of `text`: the character and how many bytes it
+/// took. Lone surrogates are rejected, as serde_json rejects them.
+pub(crate) fn unicode_escape_written(text: &str, prefix: &str) -> Option<(char, usize)> {
+    let width = prefix.len() + 4;
+    let unit = |at: usize| -> Option<u32> { hex_digits(text.get(at..at + width)?.strip_prefix(prefix)?) };
     let first = unit(0)?;
     match first {
         0xD800..=0xDBFF => {
-            let second = unit(6).filter(|low| (0xDC00..=0xDFFF).contains(low))?;
+            let second = unit(width).filter(|low| (0xDC00..=0xDFFF).contains(low))?;
             let code = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00);
-            Some((char::from_u32(code)?, 12))
+            Some((char::from_u32(code)?, 2 * width))
         }
-        _ => Some((char::from_u32(first)?, 6)),
+        _ => Some((char::from_u32(first)?, width)),
     }
 }
 
 /// The value of the hexadecimal digits `digits` (`from_str_radix` alone
 /// would also take a sign).
-pub(crate) fn hex_digits(digits: &str) -> Option<u32> {
+fn hex_digits(digits: &str) -> Option<u32> {
     digits.bytes().all(|byte| byte.is_ascii_hexdigit()).then(|| u32::from_str_radix(digits, 16).ok())?
 }
 

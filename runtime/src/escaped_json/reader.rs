@@ -157,7 +157,9 @@ impl<'r> Reader<'r> {
                 }
                 // A `\u` escape of the document (a `\` written `\\`).
                 b'\\' if bytes.get(escape + 2) == Some(&b'u') => {
-                    let (decoded, width) = document_unicode_escape(self.text.get(escape..).ok_or(GaveUp)?)?;
+                    let (decoded, width) =
+                        scan::unicode_escape_written(self.text.get(escape..).ok_or(GaveUp)?, "\\\\u")
+                            .ok_or(GaveUp)?;
                     self.scratch.push(decoded);
                     self.at = escape + width;
                 }
@@ -274,20 +276,4 @@ pub(super) fn number<'r, V: Visitor<'r>>(
     let value = by_json(&mut deserializer, visitor).map_err(|_| GaveUp)?;
     deserializer.end().map_err(|_| GaveUp)?;
     Ok(value)
-}
-
-/// A `\uXXXX` escape of the document, written `\\uXXXX` in the escaped
-/// text (or a surrogate pair of two), at the start of `text`: the character
-/// and how many bytes of escaped text it took. A lone surrogate gives up
-/// (serde_json refuses it in a string).
-fn document_unicode_escape(text: &str) -> Result<(char, usize), GaveUp> {
-    let unit = |at: usize| -> Option<u32> { scan::hex_digits(text.get(at..at + 7)?.strip_prefix("\\\\u")?) };
-    let decoded = match unit(0).ok_or(GaveUp)? {
-        high @ 0xD800..=0xDBFF => {
-            let low = unit(7).filter(|low| (0xDC00..=0xDFFF).contains(low)).ok_or(GaveUp)?;
-            (char::from_u32(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)), 14)
-        }
-        code => (char::from_u32(code), 7),
-    };
-    Ok((decoded.0.ok_or(GaveUp)?, decoded.1))
 }
