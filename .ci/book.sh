@@ -16,14 +16,26 @@ fi
 echo "--- mdbook build book ($(mdbook --version))"
 mdbook build book
 
-echo "--- relative links in book/src and README.md"
+echo "--- relative links in book/src, docs and README.md; sections of lambda_batch::aws_rules named in code"
 python3 - <<'PY'
 import pathlib, re, sys
 
-def heading_ids(path):
-    """The ids mdBook gives the headings of a Markdown file."""
-    ids, seen, fence = set(), {}, False
+INCLUDE = re.compile(r"^\{\{#include\s+(\S+?)\s*\}\}$")
+
+def chapter_lines(path):
+    """A Markdown file as mdBook reads it: `{{#include file}}` lines replaced
+    by the file (the AWS rules chapter is the lambda-batch crate's
+    `runtime/src/aws_rules.md`, so that docs.rs shows it too)."""
+    lines = []
     for line in path.read_text().splitlines():
+        match = INCLUDE.match(line.strip())
+        lines.extend(chapter_lines(path.parent / match.group(1)) if match else [line])
+    return lines
+
+def heading_ids(path):
+    """The ids mdBook (and rustdoc) give the headings of a Markdown file."""
+    ids, seen, fence = set(), {}, False
+    for line in chapter_lines(path):
         if line.lstrip().startswith("```"):
             fence = not fence
             continue
@@ -39,11 +51,12 @@ def heading_ids(path):
     return ids
 
 link = re.compile(r"\]\(([^)\s]+)\)")
-files = sorted(pathlib.Path("book/src").rglob("*.md")) + [pathlib.Path("README.md")]
+files = (sorted(pathlib.Path("book/src").rglob("*.md")) + sorted(pathlib.Path("docs").glob("*.md"))
+         + [pathlib.Path("README.md")])
 broken, checked = [], 0
 for path in files:
     fence = False
-    for number, line in enumerate(path.read_text().splitlines(), 1):
+    for number, line in enumerate(chapter_lines(path), 1):
         if line.lstrip().startswith("```"):
             fence = not fence
         if fence:
@@ -59,8 +72,28 @@ for path in files:
                 broken.append(f"{where}: no such file")
             elif fragment and resolved.suffix == ".md" and fragment not in heading_ids(resolved):
                 broken.append(f"{where}: no heading with id '{fragment}' in {resolved.name}")
+
+# Code names sections of the AWS rules page three ways: intra-doc links
+# (`crate::aws_rules#id`, `lambda_batch::aws_rules#id`), the web addresses
+# `Finding::reference` builds (`aws_rules_section!("id")`), and the titles
+# the macro's errors quote ("Title" in the documentation of ...).
+rules = pathlib.Path("runtime/src/aws_rules.md")
+ids = heading_ids(rules)
+titles = {re.sub(r"^#+\s+", "", line) for line in chapter_lines(rules) if line.startswith("#")}
+named = 0
+for path in sorted(p for root in ("runtime", "macros", "testkit", "bridge") for p in pathlib.Path(root).rglob("*.rs")):
+    source = path.read_text()
+    for number, line in enumerate(source.splitlines(), 1):
+        for section in re.findall(r"aws_rules#([A-Za-z0-9_-]+)", line) + re.findall(r'aws_rules_section!\("([^"]+)"\)', line):
+            named += 1
+            if section not in ids:
+                broken.append(f"{path}:{number}: no section with id '{section}' in {rules}")
+    for title in re.findall(r'\\?"([^"\\]+)\\?" in the documentation of `lambda_batch::aws_rules`', source):
+        named += 1
+        if title not in titles:
+            broken.append(f"{path}: no section titled '{title}' in {rules}")
 for line in broken:
     print(f"BROKEN LINK {line}", file=sys.stderr)
-print(f"{checked} relative links checked, {len(broken)} broken")
+print(f"{checked} relative links and {named} sections named in code checked, {len(broken)} broken")
 sys.exit(1 if broken else 0)
 PY

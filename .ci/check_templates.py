@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Checks the AWS SAM templates under deploy/ for what the project's rules
-(book/src/aws-rules.md) require of an event source mapping, which cfn-lint and
+(runtime/src/aws_rules.md) require of an event source mapping, which cfn-lint and
 `sam validate --lint` do not look at:
 
 - every mapping (SAM `Events` of type SQS, Kinesis, DynamoDB, MSK and
@@ -118,7 +118,7 @@ DEFAULT_FUNCTION_TIMEOUT = 3  # seconds, AWS's default
 DEFAULT_VISIBILITY_TIMEOUT = 30  # seconds, SQS's default
 DEFAULT_SQS_BATCH_SIZE = 10
 MIN_MAX_RECEIVE_COUNT = 5  # AWS's advice for queues read by Lambda
-RULES = "book/src/aws-rules.md"
+RULES = "runtime/src/aws_rules.md"
 
 
 # --- reading CloudFormation YAML ---------------------------------------------

@@ -10,7 +10,7 @@
 #      of the templates and must fail with its message; the copies must pass
 #      unmodified;
 #   2. .ci/check_templates.py on the templates: what the project's rules
-#      (book/src/aws-rules.md) require of every event source mapping, which the
+#      (runtime/src/aws_rules.md) require of every event source mapping, which the
 #      linters below do not look at;
 #   3. cfn-lint, against the CloudFormation resource schemas it ships;
 #   4. sam validate --lint (AWS SAM CLI; offline, with a region set).

@@ -1,7 +1,7 @@
 //! The event oracle: what records an event holds and what each one is
 //! called, written from the rules in the guide (book/), docs/DESIGN.md ("The
 //! source model", "Reading a record leniently", "Kafka", "Streams") and
-//! book/src/aws-rules.md, over the ordered tree of [`crate::json`].
+//! runtime/src/aws_rules.md, over the ordered tree of [`crate::json`].
 
 use lambda_batch::dynamodb::DynamoDb;
 use lambda_batch::kafka::Kafka;
@@ -77,7 +77,7 @@ pub fn is_decimal(text: &str) -> bool {
 }
 
 /// Compares two decimal strings as whole numbers (an implementation of the
-/// rule in book/src/aws-rules.md, "Streams: checkpoints and sequence numbers").
+/// rule in runtime/src/aws_rules.md, "Streams: checkpoints and sequence numbers").
 pub fn cmp_decimal(a: &str, b: &str) -> std::cmp::Ordering {
     let a = a.trim_start_matches('0');
     let b = b.trim_start_matches('0');

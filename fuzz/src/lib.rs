@@ -2,7 +2,7 @@
 //!
 //! Every oracle reads the input with serde_json (an ordered tree, see
 //! [`json`]) and the rules written in the guide (book/), docs/DESIGN.md and
-//! book/src/aws-rules.md, never with the project's own readers, so a bug in a
+//! runtime/src/aws_rules.md, never with the project's own readers, so a bug in a
 //! reader shows up as a disagreement. See docs/fuzzing.md.
 
 pub mod event;

@@ -1,5 +1,5 @@
 //! The `validator` target's oracle: what Lambda does with a response, from
-//! book/src/aws-rules.md ("SQS: what a partial batch response may contain",
+//! runtime/src/aws_rules.md ("SQS: what a partial batch response may contain",
 //! "Streams: what a partial batch response may contain", "Streams:
 //! checkpoints and sequence numbers", "Kafka: partial batch responses",
 //! "FIFO queues: the suffix rule"), written over `serde_json::Value`.

@@ -86,11 +86,20 @@
 //! A record function that computes more than it waits can use every core:
 //! `#[batch_handler(sqs, parallel)]` (or [`parallel::Parallel`] by hand)
 //! runs records on tokio's blocking threads, under the same order rules.
+//!
+//! How Lambda delivers batches, retries them and reads a partial batch
+//! response, in plain words with links to AWS's documentation, is the page
+//! [`aws_rules`]: every rule this crate, its validator and the testkit's
+//! simulator follow, and what they assume where AWS is silent. The guide
+//! (`book/` in the repository; `mdbook serve book`) walks through every
+//! source, option and the testkit with examples.
 
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[doc = include_str!("aws_rules.md")]
+pub mod aws_rules {}
 pub mod dynamodb;
 mod engine;
 pub mod envelope;

@@ -1,6 +1,7 @@
 //! Stream sequence numbers: decimal strings of varying length, compared as
-//! whole numbers, never as plain strings (as strings `"100"` sorts before
-//! `"99"`). See `book/src/aws-rules.md#streams-checkpoints-and-sequence-numbers`.
+//! whole numbers, never as plain strings (as strings `"100"` sorts before `"99"`). See
+//! [Streams: checkpoints and sequence
+//! numbers](crate::aws_rules#streams-checkpoints-and-sequence-numbers).
 
 use std::cmp::Ordering;
 

@@ -106,7 +106,9 @@
 //! of a message in flight at once, and every fault schedule of a small
 //! scenario ([`sim::every_fault_schedule`]).
 //!
-//! The guide (`book/` in the repository) explains each part with examples.
+//! The guide (`book/` in the repository) explains each part with examples;
+//! the AWS behaviour the checks and the simulator follow is explained in
+//! [`lambda_batch::aws_rules`].
 //!
 //! Fault injection uses lambda-batch's `fault-injection` feature, which this
 //! crate turns on: the engine looks up a task-local fault plan at its single

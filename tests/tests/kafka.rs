@@ -364,7 +364,10 @@ mod validator {
                 "{response}"
             );
             let message = check.findings()[0].to_string();
-            assert!(message.contains("book/src/aws-rules.md#kafka-partial-batch-responses"), "{message}");
+            assert!(
+                message.contains("/lambda_batch/aws_rules/index.html#kafka-partial-batch-responses"),
+                "{message}"
+            );
         }
         let check = view().check(&entry(json!("orders-7"), json!(6)));
         assert!(matches!(check.findings()[0].problem, Problem::NotInBatch { .. }));

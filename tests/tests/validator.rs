@@ -1,5 +1,5 @@
 //! The response validator against the documented SQS and stream response
-//! rules and the FIFO suffix rule (book/src/aws-rules.md), and the engine's
+//! rules and the FIFO suffix rule (`lambda_batch::aws_rules`), and the engine's
 //! responses checked by it.
 
 use crate::common;
@@ -60,10 +60,7 @@ fn sqs_complete_failure_forms() {
         assert!(!check.is_valid(), "{response}");
         let finding = &check.findings()[0];
         assert_eq!(finding.severity, Severity::Error, "{response}");
-        assert_eq!(
-            finding.reference(),
-            "book/src/aws-rules.md#sqs-what-a-partial-batch-response-may-contain"
-        );
+        assert_eq!(finding.reference(), aws_rules_section("sqs-what-a-partial-batch-response-may-contain"));
         let text = finding.to_string();
         assert!(text.contains(message), "{response}: {finding}");
         assert!(text.contains("Lambda retries the whole batch") && text.contains("messageId"), "{text}");
@@ -132,7 +129,7 @@ fn fifo_suffix_rule() {
     assert!(
         matches!(&check.findings()[0].problem, Problem::NotSuffix { failed, deleted } if failed == "b1" && deleted == "a2")
     );
-    assert_eq!(check.findings()[0].reference(), "book/src/aws-rules.md#fifo-queues-the-suffix-rule");
+    assert_eq!(check.findings()[0].reference(), aws_rules_section("fifo-queues-the-suffix-rule"));
     assert!(
         check.findings()[0].to_string().contains("report that message and every later message of the batch")
     );
@@ -183,6 +180,7 @@ async fn the_engine_s_responses_pass_the_validator() {
 }
 
 mod streams {
+    use super::aws_rules_section;
     use lambda_batch::validate::{BatchView, Problem, Severity, Verdict};
     use lambda_batch::{BatchEvent, SourceKind};
     use lambda_batch_testkit::{dynamodb, kinesis};
@@ -229,7 +227,7 @@ mod streams {
             let finding = &check.findings()[0];
             assert_eq!(
                 finding.reference(),
-                "book/src/aws-rules.md#streams-what-a-partial-batch-response-may-contain",
+                aws_rules_section("streams-what-a-partial-batch-response-may-contain"),
                 "{response}"
             );
             assert!(finding.to_string().contains(advice), "{response}: {finding}");
@@ -250,7 +248,7 @@ mod streams {
         assert!(matches!(check.findings()[0].problem, Problem::SeveralSequenceNumbers { count: 2 }));
         assert_eq!(
             check.findings()[0].reference(),
-            "book/src/aws-rules.md#streams-checkpoints-and-sequence-numbers"
+            aws_rules_section("streams-checkpoints-and-sequence-numbers")
         );
         let check = batch().check(&listing(&["100"]));
         assert_eq!(check.verdict(), &retried(&["100", "101"]));
@@ -316,4 +314,13 @@ mod streams {
     fn kinesis_record(seq: &str, data: &str) -> Value {
         kinesis::record(seq, "pk", data.as_bytes())
     }
+}
+
+/// The address `Finding::reference` should give: the section `id` of
+/// `lambda_batch::aws_rules` in this version's documentation on docs.rs.
+fn aws_rules_section(id: &str) -> String {
+    format!(
+        "https://docs.rs/lambda-batch/{}/lambda_batch/aws_rules/index.html#{id}",
+        env!("CARGO_PKG_VERSION")
+    )
 }

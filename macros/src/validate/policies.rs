@@ -58,7 +58,7 @@ pub(super) fn check_policies(args: &Args, source: SourceArg, errors: &mut Errors
              `stop_at_first_failure` a failed record and every later record of the batch are reported for retry, \
              so a record running beside a failed one would run again even if it succeeded; remove `concurrency`, \
              or set `fifo_policy = \"skip_failed_group\"` to run message groups side by side (see \
-             book/src/aws-rules.md#fifo-queues-the-suffix-rule)",
+             \"FIFO queues: the suffix rule\" in the documentation of `lambda_batch::aws_rules`)",
         );
     }
     check_standard_policy(args, source, errors);

@@ -93,7 +93,7 @@ impl SqsConfig {
     /// runs one record at a time, because a record running beside a failed
     /// one could succeed and then have to be reported for retry anyway: on a
     /// FIFO queue the failed record and every later one are reported (see
-    /// `book/src/aws-rules.md#fifo-queues-the-suffix-rule`).
+    /// [FIFO queues: the suffix rule](crate::aws_rules#fifo-queues-the-suffix-rule)).
     pub const fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
         self

@@ -170,6 +170,20 @@ impl fmt::Display for Problem {
     }
 }
 
+/// The web address of a section of [`aws_rules`](crate::aws_rules) in this
+/// version's documentation on docs.rs. `.ci/book.sh` checks that every
+/// section named exists.
+macro_rules! aws_rules_section {
+    ($id:literal) => {
+        concat!(
+            "https://docs.rs/lambda-batch/",
+            env!("CARGO_PKG_VERSION"),
+            "/lambda_batch/aws_rules/index.html#",
+            $id
+        )
+    };
+}
+
 /// A problem with a response, how serious it is, what to do about it and
 /// where the rule it breaks is explained.
 ///
@@ -182,12 +196,16 @@ impl fmt::Display for Problem {
 /// let check = BatchView::read(Sqs::KIND, &event)
 ///     .check_text(r#"{"batchItemFailures": [{"itemIdentifier": ""}]}"#);
 /// let finding = &check.findings()[0];
-/// assert_eq!(finding.reference(), "book/src/aws-rules.md#sqs-what-a-partial-batch-response-may-contain");
+/// // https://docs.rs/lambda-batch/<this version>/lambda_batch/aws_rules/index.html#sqs-what-…
+/// assert!(finding.reference().starts_with("https://docs.rs/lambda-batch/"));
+/// assert!(finding.reference().ends_with("#sqs-what-a-partial-batch-response-may-contain"));
 /// assert_eq!(
 ///     finding.to_string(),
-///     "error: batchItemFailures[0].itemIdentifier is empty; Lambda retries the whole batch; set \
-///      `itemIdentifier` to the `messageId` of the failed message, as a string \
-///      (see book/src/aws-rules.md#sqs-what-a-partial-batch-response-may-contain)"
+///     format!(
+///         "error: batchItemFailures[0].itemIdentifier is empty; Lambda retries the whole batch; set \
+///          `itemIdentifier` to the `messageId` of the failed message, as a string (see {})",
+///         finding.reference()
+///     )
 /// );
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -204,24 +222,25 @@ impl Finding {
         Finding { severity, problem, source }
     }
 
-    /// The section of `book/src/aws-rules.md`, in the lambda-batch repository,
-    /// that explains the rule the response breaks, as a relative link, e.g.
-    /// `"book/src/aws-rules.md#fifo-queues-the-suffix-rule"`.
+    /// The web address of the section of [`aws_rules`](crate::aws_rules)
+    /// that explains the rule the response breaks, in this version's
+    /// documentation on docs.rs, e.g.
+    /// `https://docs.rs/lambda-batch/0.1.0/lambda_batch/aws_rules/index.html#fifo-queues-the-suffix-rule`.
     pub fn reference(&self) -> &'static str {
         match (self.source, &self.problem) {
             (_, Problem::NotSuffix { .. } | Problem::GroupNotSuffix { .. }) => {
-                "book/src/aws-rules.md#fifo-queues-the-suffix-rule"
+                aws_rules_section!("fifo-queues-the-suffix-rule")
             }
             (kind, _) if kind.ordering() == OrderingRule::KafkaPartition => {
-                "book/src/aws-rules.md#kafka-partial-batch-responses"
+                aws_rules_section!("kafka-partial-batch-responses")
             }
             (kind, _) if !kind.is_stream() => {
-                "book/src/aws-rules.md#sqs-what-a-partial-batch-response-may-contain"
+                aws_rules_section!("sqs-what-a-partial-batch-response-may-contain")
             }
             (_, Problem::SeveralSequenceNumbers { .. } | Problem::Duplicate { .. }) => {
-                "book/src/aws-rules.md#streams-checkpoints-and-sequence-numbers"
+                aws_rules_section!("streams-checkpoints-and-sequence-numbers")
             }
-            _ => "book/src/aws-rules.md#streams-what-a-partial-batch-response-may-contain",
+            _ => aws_rules_section!("streams-what-a-partial-batch-response-may-contain"),
         }
     }
 

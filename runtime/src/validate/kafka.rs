@@ -1,7 +1,7 @@
-//! The Kafka response rules (`book/src/aws-rules.md#kafka-partial-batch-responses`):
-//! identifiers are `{"partition": "<topic>-<partition>", "offset": n}`
-//! objects, and Lambda retries each listed partition from its lowest listed
-//! offset, committing the offsets before it; partitions not listed are
+//! The Kafka response rules ([Kafka: partial batch
+//! responses](crate::aws_rules#kafka-partial-batch-responses)): identifiers are `{"partition":
+//! "<topic>-<partition>", "offset": n}` objects, and Lambda retries each listed partition from
+//! its lowest listed offset, committing the offsets before it; partitions not listed are
 //! committed whole.
 
 use std::collections::HashMap;

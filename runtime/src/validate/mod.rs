@@ -7,7 +7,7 @@
 //! function returned). Each check says what Lambda does with the response
 //! ([`Verdict`]) and lists every rule it breaks ([`Finding`]), each with
 //! what to do about it and a pointer to the section of the repository's
-//! `book/src/aws-rules.md` that explains the rule:
+//! [`aws_rules`](crate::aws_rules) that explains the rule:
 //!
 //! - SQS: the forms AWS documents as a complete success or a complete
 //!   failure, the undocumented cases (an identifier listed twice, JSON of

@@ -1,6 +1,7 @@
-//! The SQS response rules: what a partial batch response may contain, and
-//! the FIFO ordering rule (`book/src/aws-rules.md#sqs-what-a-partial-batch-response-may-contain`,
-//! `book/src/aws-rules.md#fifo-queues-the-suffix-rule`).
+//! The SQS response rules: what a partial batch response may contain, and the FIFO ordering
+//! rule ([SQS: what a partial batch response may
+//! contain](crate::aws_rules#sqs-what-a-partial-batch-response-may-contain), [FIFO queues: the
+//! suffix rule](crate::aws_rules#fifo-queues-the-suffix-rule)).
 
 use serde_json::Value;
 
@@ -15,7 +16,7 @@ use super::{BatchView, Finding, Problem, ResponseCheck, Verdict, error_finding, 
 ///
 /// Lambda deletes every message a response does not list, so reporting a
 /// failed message but not a later one of the same group lets the later one
-/// overtake it. See `book/src/aws-rules.md#fifo-queues-the-suffix-rule` and
+/// overtake it. See [FIFO queues: the suffix rule](crate::aws_rules#fifo-queues-the-suffix-rule) and
 /// <https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html>.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]

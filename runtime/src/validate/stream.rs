@@ -1,6 +1,7 @@
-//! The Kinesis and DynamoDB Streams response rules
-//! (`book/src/aws-rules.md#streams-what-a-partial-batch-response-may-contain`,
-//! `book/src/aws-rules.md#streams-checkpoints-and-sequence-numbers`).
+//! The Kinesis and DynamoDB Streams response rules ([Streams: what a partial batch response
+//! may contain](crate::aws_rules#streams-what-a-partial-batch-response-may-contain), [Streams:
+//! checkpoints and sequence
+//! numbers](crate::aws_rules#streams-checkpoints-and-sequence-numbers)).
 
 use serde_json::Value;
 

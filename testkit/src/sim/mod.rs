@@ -48,7 +48,7 @@
 //! [`Metrics`] (CloudWatch names) and, with [`timeline::write_html`], a
 //! page with one lane per message. The same seed gives the same run.
 //!
-//! The AWS behaviour modelled is described in `book/src/aws-rules.md`; where
+//! The AWS behaviour modelled is described in [`lambda_batch::aws_rules`]; where
 //! AWS is silent, each simulation's documentation says what it assumes.
 //!
 //! ```

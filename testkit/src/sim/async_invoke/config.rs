@@ -17,7 +17,7 @@ pub struct AsyncConfig {
     pub function_timeout: Millis,
     /// Delays before the second and third attempts after a function
     /// error. Default about 1 and 2 minutes (AWS gives no exact figures:
-    /// `book/src/aws-rules.md#where-aws-is-silent`).
+    /// [Where AWS is silent](lambda_batch::aws_rules#where-aws-is-silent)).
     pub retry_delays: [Millis; 2],
     /// Up to this much is added at random to each retry delay (default 0).
     pub retry_jitter: Millis,
@@ -35,7 +35,7 @@ pub struct AsyncConfig {
     pub reserved_concurrency_zero: bool,
     /// The `condition` of an event that outlived its maximum age. Default
     /// `"EventAgeExceeded"` (AWS does not document it:
-    /// `book/src/aws-rules.md#where-aws-is-silent`).
+    /// [Where AWS is silent](lambda_batch::aws_rules#where-aws-is-silent)).
     pub event_age_condition: String,
     /// What goes wrong.
     pub faults: InvocationFaults,

@@ -1,6 +1,6 @@
 //! What Lambda sends to the DLQ and the destinations when it gives up on
-//! (or finishes) an asynchronous event:
-//! `book/src/aws-rules.md#asynchronous-invocation-retries-and-destinations`.
+//! (or finishes) an asynchronous event: [Asynchronous invocation: retries and
+//! destinations](lambda_batch::aws_rules#asynchronous-invocation-retries-and-destinations).
 
 use serde_json::{Value, json};
 

@@ -2,7 +2,8 @@
 //! them: attempts, retries after a function error, throttle backoff, the
 //! maximum event age, spontaneous duplicates, the DLQ and destinations.
 //!
-//! The rules modelled: `book/src/aws-rules.md#asynchronous-invocation-retries-and-destinations`.
+//! The rules modelled: [Asynchronous invocation: retries and
+//! destinations](lambda_batch::aws_rules#asynchronous-invocation-retries-and-destinations).
 
 use std::sync::Arc;
 

@@ -1,7 +1,8 @@
 //! Asynchronous invocation: Lambda's internal queue, retries, the DLQ and
 //! destinations, as a simulation for the run loop.
 //!
-//! The rules modelled: `book/src/aws-rules.md#asynchronous-invocation-retries-and-destinations`.
+//! The rules modelled: [Asynchronous invocation: retries and
+//! destinations](lambda_batch::aws_rules#asynchronous-invocation-retries-and-destinations).
 
 pub(crate) mod config;
 pub(crate) mod destinations;

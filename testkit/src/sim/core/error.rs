@@ -1,4 +1,4 @@
-//! Configurations AWS would refuse, as errors. `book/src/aws-rules.md`
+//! Configurations AWS would refuse, as errors. [`lambda_batch::aws_rules`]
 //! describes the limits.
 
 /// A simulator configuration outside the ranges AWS accepts.

@@ -57,11 +57,11 @@ pub struct CursorSimConfig<S> {
     /// The function timeout (ms), 1 to 900 s. Default 3 s.
     pub function_timeout: Millis,
     /// Whether a partial-failure response spends a retry attempt. Default
-    /// `true` (AWS does not say: `book/src/aws-rules.md#where-aws-is-silent`).
+    /// `true` (AWS does not say: [Where AWS is silent](lambda_batch::aws_rules#where-aws-is-silent)).
     pub partial_failure_spends_retry: bool,
     /// The `condition` of an on-failure record for records discarded by
     /// age. Default `"RecordAgeExceeded"` (AWS does not document it:
-    /// `book/src/aws-rules.md#where-aws-is-silent`).
+    /// [Where AWS is silent](lambda_batch::aws_rules#where-aws-is-silent)).
     pub record_age_condition: String,
     /// An on-failure destination is configured: it receives an on-failure
     /// record for the records given up (kept in the report). Default `true`

@@ -5,8 +5,9 @@
 //! an on-failure record. How a response is read, and what an invocation
 //! carries, stay with each mapping (`stream_mapping`, `kafka_mapping`).
 //!
-//! The rules modelled: `book/src/aws-rules.md#streams-retries-bisection-and-discarding`,
-//! `book/src/aws-rules.md#kafka-retries`.
+//! The rules modelled: [Streams: retries, bisection and
+//! discarding](lambda_batch::aws_rules#streams-retries-bisection-and-discarding), [Kafka:
+//! retries](lambda_batch::aws_rules#kafka-retries).
 
 use std::collections::VecDeque;
 use std::sync::Arc;

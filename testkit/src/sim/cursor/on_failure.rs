@@ -1,7 +1,7 @@
 //! What stream and Kafka on-failure records share: the invocation record
-//! around the source's batch information
-//! (`book/src/aws-rules.md#streams-retries-bisection-and-discarding`,
-//! `book/src/aws-rules.md#kafka-retries`).
+//! around the source's batch information ([Streams: retries, bisection and
+//! discarding](lambda_batch::aws_rules#streams-retries-bisection-and-discarding), [Kafka:
+//! retries](lambda_batch::aws_rules#kafka-retries)).
 
 use serde_json::{Value, json};
 

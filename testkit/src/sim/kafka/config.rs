@@ -11,14 +11,14 @@ use lambda_batch::kafka::Kafka;
 
 /// How often a partition's poller looks for records, and how long a
 /// failed batch waits before its retry. AWS does not say; 500 ms, the
-/// default batching window (`book/src/aws-rules.md#where-aws-is-silent`).
+/// default batching window ([Where AWS is silent](lambda_batch::aws_rules#where-aws-is-silent)).
 pub(crate) const POLL_INTERVAL: Millis = 500;
 
 /// Kafka's default batching window (ms), the one that is not whole seconds.
 const DEFAULT_BATCHING_WINDOW: Millis = 500;
 
 /// With an on-failure destination and no retry limit, Lambda applies this
-/// one (`book/src/aws-rules.md#kafka-retries`).
+/// one ([Kafka: retries](lambda_batch::aws_rules#kafka-retries)).
 const RETRIES_WITH_DESTINATION: u32 = 10;
 
 /// The topic a [`KafkaSimConfig`] reads (an event source mapping reads one).

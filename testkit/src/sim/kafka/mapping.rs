@@ -5,8 +5,9 @@
 //! the response read with the runtime's validator and applied partition by
 //! partition. The partitions themselves are in `partitions`.
 //!
-//! The rules modelled: `book/src/aws-rules.md#kafka-partial-batch-responses`,
-//! `book/src/aws-rules.md#kafka-retries`.
+//! The rules modelled: [Kafka: partial batch
+//! responses](lambda_batch::aws_rules#kafka-partial-batch-responses), [Kafka:
+//! retries](lambda_batch::aws_rules#kafka-retries).
 
 use lambda_batch::Source;
 use lambda_batch::kafka::Kafka;

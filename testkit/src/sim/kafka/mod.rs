@@ -2,8 +2,8 @@
 //! topic model (`partitions`) and the mapping (`kafka_mapping`) as one
 //! simulation for the run loop.
 //!
-//! What is modelled (`book/src/aws-rules.md#kafka-partial-batch-responses`,
-//! `book/src/aws-rules.md#kafka-retries`):
+//! What is modelled ([Kafka: partial batch responses](lambda_batch::aws_rules#kafka-partial-batch-responses),
+//! [Kafka: retries](lambda_batch::aws_rules#kafka-retries)):
 //! - records of one partition are handled in offset order, one batch per
 //!   partition at a time; a batch may hold records of several partitions
 //!   (the event's `records` map);
@@ -19,7 +19,7 @@
 //!   on-failure destination; the topic's retention deletes records a
 //!   blocked partition never got past.
 //!
-//! Where AWS is silent (`book/src/aws-rules.md#where-aws-is-silent`), the
+//! Where [AWS is silent](lambda_batch::aws_rules#where-aws-is-silent), the
 //! simulator chooses:
 //! - a batch leaves when the batching window of the partition whose poller
 //!   woke is over, and takes along the new records of every other free

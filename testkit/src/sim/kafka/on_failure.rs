@@ -1,6 +1,6 @@
 //! The on-failure record of discarded Kafka records: `KafkaBatchInfo`
 //! as in AWS's example of a discarded MSK batch, plus the records
-//! themselves (`book/src/aws-rules.md#kafka-retries`).
+//! themselves ([Kafka: retries](lambda_batch::aws_rules#kafka-retries)).
 
 use serde_json::{Value, json};
 

@@ -184,8 +184,8 @@ pub(crate) fn validate(queue: &QueueConfig, mapping: &SqsMappingConfig) -> Resul
 }
 
 /// The validator rule Lambda applies: none. Lambda does not enforce the
-/// FIFO suffix rule (after a failed message, every later message of the
-/// batch must be reported too: `book/src/aws-rules.md#fifo-queues-the-suffix-rule`).
-/// It deletes whatever is not listed, and the group's order breaks if the
-/// function got it wrong.
+/// FIFO suffix rule (after a failed message, every later message of the batch must be reported
+/// too: [FIFO queues: the suffix rule](lambda_batch::aws_rules#fifo-queues-the-suffix-rule)).
+/// It deletes whatever is not listed, and the group's order breaks if the function got it
+/// wrong.
 pub(crate) const LAMBDA_READS_FIFO: FifoRule = FifoRule::None;

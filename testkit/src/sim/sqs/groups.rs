@@ -2,8 +2,8 @@
 //! what it has in flight, and which groups a receive may take from.
 //!
 //! A FIFO queue delivers a group's messages in order and nothing more of
-//! a group while one of its messages is in flight:
-//! `book/src/aws-rules.md#fifo-queues-ordering-and-message-groups`.
+//! a group while one of its messages is in flight: [FIFO queues: ordering and message
+//! groups](lambda_batch::aws_rules#fifo-queues-ordering-and-message-groups).
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;

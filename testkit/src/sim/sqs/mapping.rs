@@ -3,8 +3,9 @@
 //! the runtime's validator exactly as Lambda does, deletes what succeeded,
 //! and scales its concurrency. The queue itself is in `queue`.
 //!
-//! The rules modelled: `book/src/aws-rules.md#sqs-what-happens-to-a-batch`,
-//! `book/src/aws-rules.md#sqs-batch-size-batching-window-and-scaling`.
+//! The rules modelled: [SQS: what happens to a
+//! batch](lambda_batch::aws_rules#sqs-what-happens-to-a-batch), [SQS: batch size, batching
+//! window and scaling](lambda_batch::aws_rules#sqs-batch-size-batching-window-and-scaling).
 
 use std::sync::Arc;
 

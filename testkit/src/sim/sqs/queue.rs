@@ -2,8 +2,10 @@
 //! receive counts, redrive to a DLQ, retention, FIFO message groups and
 //! deduplication. What polls the queue is in `sqs_mapping`.
 //!
-//! The rules modelled: `book/src/aws-rules.md#sqs-visibility-timeout-redrive-and-retention`,
-//! `book/src/aws-rules.md#fifo-queues-ordering-and-message-groups`.
+//! The rules modelled: [SQS: visibility timeout, redrive and
+//! retention](lambda_batch::aws_rules#sqs-visibility-timeout-redrive-and-retention), [FIFO
+//! queues: ordering and message
+//! groups](lambda_batch::aws_rules#fifo-queues-ordering-and-message-groups).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;

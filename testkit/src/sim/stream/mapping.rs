@@ -5,8 +5,10 @@
 //! read with the runtime's validator. The shards themselves are in
 //! `stream::shards`.
 //!
-//! The rules modelled: `book/src/aws-rules.md#streams-retries-bisection-and-discarding`,
-//! `book/src/aws-rules.md#streams-what-a-partial-batch-response-may-contain`.
+//! The rules modelled: [Streams: retries, bisection and
+//! discarding](lambda_batch::aws_rules#streams-retries-bisection-and-discarding), [Streams:
+//! what a partial batch response may
+//! contain](lambda_batch::aws_rules#streams-what-a-partial-batch-response-may-contain).
 
 use lambda_batch::validate::{BatchView, Verdict};
 use serde_json::Value;

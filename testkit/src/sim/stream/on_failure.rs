@@ -1,6 +1,7 @@
 //! The on-failure record of discarded stream records: the batch's
-//! metadata (`KinesisBatchInfo` or `DDBStreamBatchInfo`), no data
-//! (`book/src/aws-rules.md#streams-retries-bisection-and-discarding`).
+//! metadata (`KinesisBatchInfo` or `DDBStreamBatchInfo`), no data ([Streams: retries,
+//! bisection and
+//! discarding](lambda_batch::aws_rules#streams-retries-bisection-and-discarding)).
 
 use serde_json::{Value, json};
 

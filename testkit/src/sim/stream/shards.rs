@@ -3,7 +3,8 @@
 //! reads the shards (checkpoints, retries, bisection) is in
 //! `stream_mapping` and `cursors`.
 //!
-//! The rules modelled: `book/src/aws-rules.md#streams-checkpoints-and-sequence-numbers`.
+//! The rules modelled: [Streams: checkpoints and sequence
+//! numbers](lambda_batch::aws_rules#streams-checkpoints-and-sequence-numbers).
 
 use std::sync::Arc;
 
