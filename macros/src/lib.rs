@@ -29,8 +29,9 @@ use proc_macro::TokenStream;
 
 /// Turns a function that handles ONE record into an AWS Lambda batch handler.
 ///
-/// See the [`lambda_batch` crate documentation](https://docs.rs/lambda-batch)
-/// for the full guide. A handler with a `#[state]` parameter takes `&State`
+/// The [`lambda_batch` crate documentation](https://docs.rs/lambda-batch) has
+/// an example per source and what a record function may take and return;
+/// every option is below. A handler with a `#[state]` parameter takes `&State`
 /// first: pass it to `lambda_runtime::service_fn` as a closure,
 /// `service_fn(|event| handle_order(&state, event))`.
 ///

@@ -25,6 +25,60 @@
 //! }
 //! ```
 //!
+//! The same attribute serves every source; the parameters say what the
+//! function reads from its record:
+//!
+//! ```
+//! use lambda_batch::dynamodb::{EventName, NewImage};
+//! use lambda_batch::kafka::Key;
+//! use lambda_batch::{batch_handler, Json, RecordOutcome};
+//!
+//! #[derive(serde::Deserialize)]
+//! struct Reading { sensor: String, celsius: f64 }
+//!
+//! /// Kinesis: `data` is base64-decoded. The first failure stops the batch and
+//! /// its sequence number is the checkpoint Lambda resumes from.
+//! #[batch_handler(kinesis)]
+//! async fn store_reading(Json(reading): Json<Reading>) -> RecordOutcome {
+//!     if !(-90.0..=60.0).contains(&reading.celsius) {
+//!         // Acknowledged, never retried: a reading no retry can fix.
+//!         return RecordOutcome::poison(format!("{} reported {} °C", reading.sensor, reading.celsius));
+//!     }
+//!     RecordOutcome::Success
+//! }
+//!
+//! #[derive(serde::Deserialize)]
+//! struct Item { id: String, units: u32 }
+//!
+//! /// DynamoDB Streams: keys and images are read from DynamoDB JSON.
+//! #[batch_handler(dynamodb)]
+//! async fn project(change: EventName, new: Option<NewImage<Item>>) -> Result<(), String> {
+//!     if let (EventName::Insert, Some(NewImage(item))) = (change, new) {
+//!         tracing::info!(id = item.id, units = item.units, "projected");
+//!     }
+//!     Ok(())
+//! }
+//!
+//! /// Kafka (Amazon MSK or self-managed): a failure stops only its partition.
+//! #[batch_handler(kafka)]
+//! fn count_click(Key(user): Key<'_>, page: &str) -> Result<(), String> {
+//!     let user = user.ok_or("a click without a user key")?;
+//!     tracing::info!(user = ?user, page, "counted");
+//!     Ok(())
+//! }
+//! ```
+//!
+//! A record function takes, in any order: the payload (`&str`, `String`,
+//! `&[u8]`, `Vec<u8>`, [`Json<T>`], an [`envelope`]), the source's record
+//! (`&SqsMessage`, [`kinesis::KinesisRecord`], ...), DynamoDB's keys and
+//! images, Kafka's key and headers, [`RecordMeta`], `&Context`, one
+//! `#[state]`, and `Option` or `Result<_, ExtractError>` of an extractor to
+//! handle a bad payload itself. It returns `()`, `Result<(), E>`,
+//! [`RecordOutcome`] or `Result<RecordOutcome, E>`, with `E: Display` (its
+//! `source()` chain is kept when it is an error). Every option of the
+//! attribute is listed on [`batch_handler`]; the guide's "Parameters,
+//! results and options" chapter shows each with an example.
+//!
 //! A handler with state takes it as a `#[state]` parameter; the generated
 //! handler then takes `&State` first, so it is not a `service_fn` by itself:
 //! pass a closure. A poison sink takes the same `&State`, then the
@@ -86,6 +140,13 @@
 //! A record function that computes more than it waits can use every core:
 //! `#[batch_handler(sqs, parallel)]` (or [`parallel::Parallel`] by hand)
 //! runs records on tokio's blocking threads, under the same order rules.
+//!
+//! [lambda-batch-testkit](https://docs.rs/lambda-batch-testkit), as a
+//! dev-dependency, proves a handler keeps these promises, a hand-written
+//! `lambda_runtime` handler too: it runs it on every batch of 1 to 4
+//! records with every fault, samples larger batches in property tests,
+//! checks every response against the rules of [`aws_rules`], and simulates Lambda's
+//! deliveries and retries in virtual time.
 //!
 //! How Lambda delivers batches, retries them and reads a partial batch
 //! response, in plain words with links to AWS's documentation, is the page
