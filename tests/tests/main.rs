@@ -13,6 +13,7 @@ mod common;
 
 mod batch_handler;
 mod check_gaps;
+mod check_observed_rules;
 mod concurrency;
 mod concurrent_invocations;
 mod contained_panics;

@@ -69,6 +69,12 @@ pub(crate) fn handled(calls: &[Call], index: usize) -> bool {
         .any(|call| call.index == index && call.status.as_ref().is_some_and(|status| !status.is_retried()))
 }
 
+/// Whether record `index` was dropped as poison (and the poison sink, if
+/// any, took it): acknowledged on purpose.
+fn parked_as_poison(calls: &[Call], index: usize) -> bool {
+    calls.iter().any(|call| call.index == index && matches!(call.status, Some(RecordStatus::Poison { .. })))
+}
+
 fn status_in_words(calls: &[Call], index: usize) -> Option<String> {
     let call = calls.iter().rev().find(|call| call.index == index)?;
     Some(match &call.status {
@@ -219,15 +225,25 @@ fn record_facts(run: &HarnessRun, rules: &Rules, observed: bool) -> Vec<RecordFa
                 None => (None, None),
             };
             let record = &run.batch.records()[index];
+            let predicted =
+                || rules.failing_when.as_ref().is_some_and(|fails| fails(&RecordView::new(source, record)));
             let retry = if id.is_none() {
                 Some(Why::Unnamed)
-            } else if rules.decodes_payloads && payload_corrupted(run, index) {
+            } else if rules.decodes_payloads
+                && payload_corrupted(run, index)
+                && !(observed && parked_as_poison(&run.calls, index))
+            {
+                // A payload that does not decode is retried, unless the
+                // handler's call shows it dropped the record as poison on
+                // purpose (the poison sink took it: not lost).
                 Some(Why::BadPayload)
-            } else if observed {
-                (!handled(&run.calls, index))
-                    .then(|| status_in_words(&run.calls, index).map_or(Why::NotHandled, Why::Failed))
-            } else if let Some(predicate) = &rules.failing_when {
-                predicate(&RecordView::new(source, record)).then_some(Why::Predicted)
+            } else if observed && !handled(&run.calls, index) {
+                Some(status_in_words(&run.calls, index).map_or(Why::NotHandled, Why::Failed))
+            } else if predicted() {
+                // Observed or not, a record the rules say fails must not be
+                // acknowledged: with observed calls, the handler handled it
+                // although the rules say it fails.
+                Some(Why::Predicted)
             } else {
                 None
             };

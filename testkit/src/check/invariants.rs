@@ -63,8 +63,9 @@ pub(crate) fn nothing_acknowledged_unhandled(run: &HarnessRun, rules: &Rules, fa
             ),
             Why::BadPayload => format!(
                 "record {name}'s payload cannot be decoded (the fault plan corrupted it), yet the response \
-                 acknowledges it, so it would be lost: report a record whose payload does not decode (if your \
-                 handler never decodes payloads, use `Rules::accepting_any_payload`)"
+                 acknowledges it, so it would be lost: report a record whose payload does not decode, or drop \
+                 it as poison on purpose (`RecordOutcome::poison`, so that a poison sink gets it); if your \
+                 handler never decodes payloads, use `Rules::accepting_any_payload`"
             ),
             Why::Failed(status) => format!(
                 "record {name} {status}, yet the response acknowledges it, so it would be lost: {}",
@@ -79,6 +80,11 @@ pub(crate) fn nothing_acknowledged_unhandled(run: &HarnessRun, rules: &Rules, fa
                     ""
                 },
                 hints::REPORT_UNHANDLED
+            ),
+            Why::Predicted if facts.observed_by.is_some() => format!(
+                "record {name} fails (your `failing_when` predicate says so), yet your handler handled it (its \
+                 call ended without failing) and the response acknowledges it: make the handler fail such a \
+                 record (return an error), or correct the predicate"
             ),
             Why::Predicted => format!(
                 "record {name} fails (your `failing_when` predicate says so), yet the response acknowledges it, \

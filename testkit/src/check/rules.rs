@@ -53,7 +53,9 @@ pub(crate) enum HeldBack {
 /// - [`Rules::guarding_deadline`] says such a handler stops starting
 ///   records near the deadline and reports the ones it did not start;
 /// - [`Rules::accepting_any_payload`] says your handler does not decode
-///   payloads (then a corrupted payload may be handled);
+///   payloads (then a corrupted payload may be handled); a handler that
+///   decodes them may fail a corrupted payload or, when its calls are
+///   observed, drop it as poison, without this;
 /// - [`Rules::accepting_unchecked`] accepts that an invariant cannot be
 ///   checked (otherwise [`check`](super::check) fails: no silent pass).
 #[derive(Clone)]
@@ -131,8 +133,12 @@ impl Rules {
     /// `|record| record.json::<Order>().is_some_and(|order| order.quantity == 0)`,
     /// and the record as the event has it (`record.record()`, or
     /// `record["body"]`). With it, exactly which records must be reported
-    /// is known without observing the handler's calls. (Records whose
-    /// payload the fault plan corrupted are expected to fail anyway.)
+    /// is known without observing the handler's calls. When the calls are
+    /// observed (a `#[batch_handler]`, or work wrapped in
+    /// `lambda_batch::observe`), the predicate is checked against them: a
+    /// record it says fails that the handler handled breaks the check, so
+    /// it tests your handler's own rule as well. (Records whose payload the
+    /// fault plan corrupted are expected to fail anyway.)
     pub fn failing_when(
         mut self,
         predicate: impl Fn(&RecordView<'_>) -> bool + Send + Sync + 'static,
