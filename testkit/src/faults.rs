@@ -219,7 +219,7 @@ const ALL_FAULTED_CLEAN_ONE_IN: u32 = 10_000;
 const IDENTIFIER_FAULT_IN_FIRST_TWO: u32 = 7;
 
 /// Plans for batches of up to `records` records where each record has a
-/// fault with probability `probability` (0.0 to 1.0), of any kind: errors,
+/// fault with probability `probability` (0.0 to 1.0, both included), of any kind: errors,
 /// panics, corrupted payloads, delays and hangs. One plan in eight faults
 /// every record (with faults that fail it), and one in five also removes,
 /// empties or duplicates one record's identifier (mostly one of the first
@@ -259,6 +259,30 @@ pub fn payload_fault_plan(records: usize, probability: f64) -> BoxedStrategy<Fau
     plans(records, probability, Just(RecordFault::BadBody).boxed(), Just(RecordFault::BadBody).boxed())
 }
 
+/// `Some(fault)` with `probability`: never at 0.0 or below, always at 1.0
+/// or above (proptest's `option::weighted` takes only the open interval).
+///
+/// # Panics
+/// When `probability` is not a number (NaN).
+#[allow(clippy::panic, reason = "a strategy's argument out of its domain, in a test")]
+fn with_probability(
+    probability: f64,
+    fault: BoxedStrategy<RecordFault>,
+) -> BoxedStrategy<Option<RecordFault>> {
+    if probability.is_nan() {
+        panic!(
+            "a fault plan's probability is NaN: give a number from 0.0 (no fault) to 1.0 (a fault on every record)"
+        );
+    }
+    if probability <= 0.0 {
+        Just(None).boxed()
+    } else if probability >= 1.0 {
+        fault.prop_map(Some).boxed()
+    } else {
+        proptest::option::weighted(probability, fault).boxed()
+    }
+}
+
 fn plans(
     records: usize,
     probability: f64,
@@ -272,8 +296,7 @@ fn plans(
         8 - IDENTIFIER_FAULT_IN_FIRST_TWO => 0..records.max(1),
     ];
     let identifier = proptest::option::weighted(IDENTIFIER_FAULT_CHANCE, (index, identifier_fault));
-    let some =
-        proptest::collection::vec(proptest::option::weighted(probability.clamp(0.0, 1.0), fault), records);
+    let some = proptest::collection::vec(with_probability(probability, fault), records);
     let failing_or_clean = prop_oneof![
         1 => Just(None),
         ALL_FAULTED_CLEAN_ONE_IN - 1 => failing.prop_map(Some),

@@ -97,3 +97,27 @@ fn failing_when_is_checked_against_the_observed_calls() {
     let rules = Rules::from(fails_empty_orders::CONFIG).failing_when(empty);
     check_all(fails_empty_orders, &orders(), rules).assert_all_held();
 }
+
+#[test]
+fn fault_plans_take_every_probability_from_none_to_always() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+
+    let mut runner = TestRunner::deterministic();
+    let mut draw = |probability: f64| -> Vec<FaultPlan> {
+        let strategy = fault_plan(4, probability);
+        (0..200).map(|_| strategy.new_tree(&mut runner).expect("a plan").current()).collect()
+    };
+    // Call faults only (identifier faults come on top, one plan in five).
+    let faulted = |plan: &FaultPlan| {
+        plan.iter().filter(|(_, fault)| !fault.is_in_event() || *fault == RecordFault::BadBody).count()
+    };
+    for probability in [0.0, -1.0] {
+        let clean = draw(probability).iter().filter(|plan| faulted(plan) == 0).count();
+        assert!(clean > 150, "{probability}: {clean} of 200 plans without a fault");
+    }
+    for probability in [1.0, 2.0] {
+        let all = draw(probability).iter().filter(|plan| plan.iter().count() == 4).count();
+        assert!(all > 150, "{probability}: {all} of 200 plans with a fault on every record");
+    }
+}
