@@ -57,3 +57,30 @@ fn under_the_json_log_format_each_failed_record_is_one_json_line_with_its_fields
     );
     assert_eq!(extract["fields"]["causes"], "expected ident at line 1 column 2", "{extract}");
 }
+
+#[test]
+fn text_logs_carry_no_colour_codes_for_cloudwatch() {
+    // CloudWatch shows ANSI colour codes as text (`\x1b[2m...`): the
+    // function's default text format must have none.
+    let order = r#"{\"id\":1,\"sku\":\"B\",\"quantity\":1,\"warehouse\":0}"#;
+    let batch = format!(
+        r#"{{"Records":[{{"messageId":"m1","body":"{order}"}},{{"messageId":"m2","body":"nope"}}]}}"#
+    );
+    let api = RuntimeApi::serve(vec![batch]).expect("a loopback Runtime API");
+    let function = Function::spawn(
+        lambda_command(env!("CARGO_BIN_EXE_sqs_orders"), api.address(), "orders")
+            .env_remove("AWS_LAMBDA_LOG_FORMAT")
+            .env_remove("NO_COLOR")
+            .env("AWS_LAMBDA_LOG_LEVEL", "INFO")
+            .stdout(Stdio::piped()),
+    )
+    .expect("start the example function");
+    let answered = api.posted(Duration::from_secs(60));
+    let logs = function.stop().expect("the function's logs");
+    assert_eq!(
+        answered.expect("the function answered").body,
+        r#"{"batchItemFailures":[{"itemIdentifier":"m2"}]}"#
+    );
+    assert!(logs.contains("record failed"), "the failed record is logged:\n{logs}");
+    assert!(!logs.contains('\u{1b}'), "colour codes in the logs:\n{logs:?}");
+}

@@ -107,7 +107,7 @@
 //!
 //! #[tokio::main]
 //! async fn main() -> Result<(), lambda_batch::Error> {
-//!     tracing_subscriber::fmt().init();
+//!     lambda_runtime::tracing::init_default_subscriber();
 //!     let app = App { table: "orders".to_owned() };
 //!     // The closure form: `service_fn(handle_order)` would not compile
 //!     // (rustc's E0593), the handler takes two arguments.
@@ -229,7 +229,7 @@ pub mod wire;
 ///
 /// #[tokio::main]
 /// async fn main() -> Result<(), Error> {
-///     tracing_subscriber::fmt().init();
+///     lambda_runtime::tracing::init_default_subscriber();
 ///     lambda_runtime::run(service_fn(handler)).await
 /// }
 /// ```

@@ -81,7 +81,7 @@ where
 ///
 /// #[tokio::main]
 /// async fn main() -> Result<(), lambda_runtime::Error> {
-///     tracing_subscriber::fmt().init();
+///     lambda_runtime::tracing::init_default_subscriber();
 ///     let service = ServiceBuilder::new()
 ///         .layer(IdempotentLayer::new(Idempotency::new(MemoryStore::new())))
 ///         .service(service_fn(charge));
